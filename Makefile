@@ -1,0 +1,34 @@
+# pgwarden: every target delegates to scripts/install.sh or the `pgwarden` CLI.
+VENV := .venv
+PGWARDEN := $(VENV)/bin/pgwarden
+PYTEST := $(VENV)/bin/pytest
+
+.PHONY: install run up down status migrate test test-sql test-py lint bench demo
+
+install:
+	@scripts/install.sh
+
+run: install  ## start the whole stack in the foreground; Ctrl-C stops it
+	@$(PGWARDEN) stack run
+
+up: install  ## start the stack in the background; returns once PostgREST answers
+	@$(PGWARDEN) stack up
+
+down:  ## stop the background stack (by its PID files)
+	@if [ -x $(PGWARDEN) ]; then $(PGWARDEN) stack down; fi
+
+status: install
+	@$(PGWARDEN) status
+
+migrate: install  ## apply pending migrations and re-apply the code layer
+	@$(PGWARDEN) db apply
+
+test: install  ## SQL (pgTAP) and Python tests on a throwaway cluster
+	@$(PYTEST) -q tests
+
+lint: install
+	@$(VENV)/bin/ruff check workers tests bench
+	@$(VENV)/bin/sqlfluff lint --dialect postgres db/schema db/migrations
+
+bench: install
+	@for b in bench/*.py; do echo "== $$b"; $(VENV)/bin/python $$b || exit 1; done

@@ -1,0 +1,65 @@
+-- == Views ==
+
+CREATE VIEW api.organizations WITH (security_invoker = true) AS
+  SELECT id, name, created_at FROM app.organizations;
+COMMENT ON VIEW api.organizations IS 'Organizations you belong to (all of them for system admins)';
+GRANT SELECT ON api.organizations TO staff, org_owner, system_admin;
+
+CREATE VIEW api.users WITH (security_invoker = true) AS
+  SELECT id, organization_id, email, name, role, created_at FROM app.users;
+COMMENT ON VIEW api.users IS 'Users of your organization (all of them for system admins)';
+GRANT SELECT ON api.users TO staff, org_owner, system_admin;
+
+CREATE VIEW api.projects WITH (security_invoker = true) AS
+  SELECT id, organization_id, name, public_key, created_at FROM app.projects;
+COMMENT ON VIEW api.projects IS 'Ingest projects: id and public_key form the DSN';
+GRANT SELECT ON api.projects TO staff, org_owner, system_admin;
+
+-- == Functions ==
+
+CREATE FUNCTION api.create_organization(name text) RETURNS uuid
+LANGUAGE plpgsql AS $$
+DECLARE
+  v_id uuid;
+BEGIN
+  IF coalesce(btrim(create_organization.name), '') = '' THEN
+    RAISE EXCEPTION 'organization name is empty' USING ERRCODE = 'QV002',
+      DETAIL = 'Field: name.', HINT = 'Give the organization a name.';
+  END IF;
+  INSERT INTO app.organizations (name) VALUES (btrim(create_organization.name)) RETURNING id INTO v_id;
+  RETURN v_id;
+END $$;
+COMMENT ON FUNCTION api.create_organization(text) IS $$Create an organization (system admins)
+
+Returns the new organization's id.$$;
+GRANT EXECUTE ON FUNCTION api.create_organization(text) TO system_admin;
+
+CREATE FUNCTION api.create_project(organization_id uuid, name text)
+RETURNS TABLE (id bigint, public_key text)
+LANGUAGE plpgsql AS $$
+DECLARE
+  v_state text; v_message text; v_detail text; v_hint text;
+BEGIN
+  IF coalesce(btrim(create_project.name), '') = '' THEN
+    RAISE EXCEPTION 'project name is empty' USING ERRCODE = 'QV002',
+      DETAIL = 'Field: name.', HINT = 'Give the project a name.';
+  END IF;
+  -- RLS makes another organization invisible here, so it reads as not found.
+  IF NOT EXISTS (SELECT FROM app.organizations o WHERE o.id = create_project.organization_id) THEN
+    RAISE EXCEPTION 'organization % not found', create_project.organization_id USING ERRCODE = 'QN001',
+      DETAIL = 'Field: organization_id.', HINT = 'Use the id of an organization you belong to.';
+  END IF;
+  RETURN QUERY
+    INSERT INTO app.projects AS p (organization_id, name)
+    VALUES (create_project.organization_id, btrim(create_project.name))
+    RETURNING p.id, p.public_key;
+EXCEPTION WHEN SQLSTATE 'QN000' THEN
+  GET STACKED DIAGNOSTICS v_state = RETURNED_SQLSTATE, v_message = MESSAGE_TEXT,
+    v_detail = PG_EXCEPTION_DETAIL, v_hint = PG_EXCEPTION_HINT;
+  PERFORM app.raise_http(v_state, v_message, v_detail, v_hint);
+END $$;
+COMMENT ON FUNCTION api.create_project(uuid, text) IS $$Create an ingest project in an organization
+
+System admins for any organization, org owners for their own. Returns the project id and its
+32-hex public key; the DSN is http://<public_key>@<host>:<web port>/<id>.$$;
+GRANT EXECUTE ON FUNCTION api.create_project(uuid, text) TO org_owner, system_admin;

@@ -1,0 +1,27 @@
+CREATE VIEW api.system_errors WITH (security_invoker = true) AS
+  SELECT * FROM app.system_errors;
+COMMENT ON VIEW api.system_errors IS $$Error groups
+
+One row per distinct error (organization + error_hash) with occurrence counts, status and AI
+analysis. Org owners and staff see their organization's errors; system admins see all.$$;
+GRANT SELECT ON api.system_errors TO staff, org_owner, system_admin;
+
+CREATE VIEW api.user_error_reports WITH (security_invoker = true) AS
+  SELECT * FROM app.user_error_reports;
+COMMENT ON VIEW api.user_error_reports IS 'Bug reports and feedback submitted by people, per organization';
+GRANT SELECT ON api.user_error_reports TO staff, org_owner, system_admin;
+
+CREATE VIEW api.error_alerts WITH (security_invoker = true) AS
+  SELECT * FROM app.error_alerts;
+COMMENT ON VIEW api.error_alerts IS 'Alert rules: platform-wide ones and your organization''s';
+GRANT SELECT ON api.error_alerts TO staff, org_owner, system_admin;
+
+CREATE VIEW api.health_checks WITH (security_invoker = true) AS
+  SELECT * FROM app.health_checks;
+COMMENT ON VIEW api.health_checks IS 'Health probe results (system admins)';
+GRANT SELECT ON api.health_checks TO system_admin;
+
+CREATE VIEW api.system_uptime WITH (security_invoker = true) AS
+  SELECT * FROM app.system_uptime;
+COMMENT ON VIEW api.system_uptime IS 'Service status intervals (system admins)';
+GRANT SELECT ON api.system_uptime TO system_admin;

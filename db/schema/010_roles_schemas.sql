@@ -1,0 +1,30 @@
+-- Roles are cluster-wide, so creating them must be idempotent (several databases share them).
+DO $$
+DECLARE
+  nologin_role text;
+BEGIN
+  FOREACH nologin_role IN ARRAY ARRAY['anon', 'staff', 'org_owner', 'system_admin'] LOOP
+    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = nologin_role) THEN
+      EXECUTE format('CREATE ROLE %I NOLOGIN', nologin_role);
+    END IF;
+  END LOOP;
+  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'authenticator') THEN
+    CREATE ROLE authenticator LOGIN NOINHERIT;  -- PostgREST logs in as this, then SET ROLE per JWT
+  END IF;
+  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'pgwarden_worker') THEN
+    CREATE ROLE pgwarden_worker LOGIN;          -- the Python workers' login
+  END IF;
+END $$;
+
+GRANT anon, staff, org_owner, system_admin TO authenticator;
+
+CREATE SCHEMA app;
+COMMENT ON SCHEMA app IS 'pgwarden private schema: tables, enums and internal functions; never exposed over HTTP';
+
+-- Nothing is executable unless granted explicitly (PostgREST schema-isolation advice).
+ALTER DEFAULT PRIVILEGES REVOKE EXECUTE ON FUNCTIONS FROM PUBLIC;
+REVOKE CREATE ON SCHEMA public FROM PUBLIC;
+
+-- Invokers of the api views need to reach the tables behind them (RLS decides which rows);
+-- anon needs only to resolve the request-context helpers. Table grants stay per role.
+GRANT USAGE ON SCHEMA app TO anon, staff, org_owner, system_admin, pgwarden_worker;

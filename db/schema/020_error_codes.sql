@@ -1,0 +1,18 @@
+-- Registry of pgwarden's SQLSTATEs (class Q). Every `errcode = 'Q…'` in db/ must be a row here
+-- (a test checks); http_status is what the api layer answers over HTTP.
+CREATE TABLE app.error_code (
+  code        text PRIMARY KEY CONSTRAINT error_code_code_check CHECK (code ~ '^Q[VNSRA][0-9A-Z]{3}$'),
+  http_status smallint NOT NULL CONSTRAINT error_code_http_status_check CHECK (http_status BETWEEN 400 AND 499),
+  description text NOT NULL
+);
+COMMENT ON TABLE app.error_code IS 'pgwarden SQLSTATE registry: QV invalid input, QN not found, QS bad state, QR rate limited, QA forbidden';
+-- public knowledge: app.raise_http reads it under the caller's role
+GRANT SELECT ON app.error_code TO anon, staff, org_owner, system_admin, pgwarden_worker;
+
+INSERT INTO app.error_code (code, http_status, description) VALUES
+  ('QV001', 400, 'invalid input value'),
+  ('QV002', 400, 'required value missing'),
+  ('QN001', 404, 'referenced object not found'),
+  ('QS001', 409, 'illegal state transition'),
+  ('QR001', 429, 'rate limit exceeded'),
+  ('QA001', 403, 'forbidden by a rule row-level security cannot express');

@@ -1,0 +1,110 @@
+"""The real PostgREST binary in front of the schema: anon, org tokens, forged and expired tokens."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import httpx
+import jwt
+import psycopg
+import pytest
+
+from workers import tokens
+
+ORG_A = "00000000-0000-0000-0000-0000000000aa"
+ORG_B = "00000000-0000-0000-0000-0000000000bb"
+
+
+@pytest.fixture(scope="module")
+def api(api_server):
+    base_url, secret, database_url = api_server
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        conn.execute("INSERT INTO app.organizations (id, name) VALUES (%s, 'A'), (%s, 'B') ON CONFLICT DO NOTHING",
+                     [ORG_A, ORG_B])
+        conn.execute("""INSERT INTO app.system_errors (error_hash, error_type, message, organization_id)
+                        VALUES (repeat('1', 64), 'api', 'error of A', %s), (repeat('2', 64), 'api', 'error of B', %s)""",
+                     [ORG_A, ORG_B])
+    return base_url, secret
+
+
+def bearer(token: str) -> dict:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def test_openapi_lists_views_and_functions_with_their_comments(api):
+    base_url, _ = api
+    document = httpx.get(base_url + "/").json()
+    assert {"/system_errors", "/user_error_reports", "/rpc/whoami", "/rpc/create_project"} <= set(document["paths"])
+    assert document["info"]["title"] == "pgwarden API"
+    assert document["paths"]["/rpc/whoami"]["post"]["summary"] == "Who the API thinks you are"
+
+
+def test_anonymous_request_for_private_rows_is_refused_with_a_json_error(api):
+    base_url, _ = api
+    response = httpx.get(base_url + "/system_errors")
+    assert response.status_code == 401
+    assert set(response.json()) == {"code", "message", "details", "hint"}
+    assert response.json()["code"] == "42501"
+
+
+def test_org_owner_token_reads_only_its_own_organization(api):
+    base_url, secret = api
+    token = tokens.mint(secret, "org_owner", timedelta(minutes=5), org_id=ORG_A)
+    rows = httpx.get(base_url + "/system_errors?select=message", headers=bearer(token)).json()
+    assert rows == [{"message": "error of A"}]
+    filtered = httpx.get(base_url + f"/system_errors?organization_id=eq.{ORG_B}", headers=bearer(token)).json()
+    assert filtered == []
+
+
+def test_system_admin_token_reads_every_organization(api):
+    base_url, secret = api
+    token = tokens.mint(secret, "system_admin", timedelta(minutes=5))
+    rows = httpx.get(base_url + "/system_errors?select=message&order=message", headers=bearer(token)).json()
+    assert [row["message"] for row in rows] == ["error of A", "error of B"]
+
+
+def test_forged_token_is_rejected(api):
+    base_url, _ = api
+    forged = tokens.mint("not-the-secret-" * 3, "system_admin", timedelta(minutes=5))
+    response = httpx.get(base_url + "/system_errors", headers=bearer(forged))
+    assert response.status_code == 401
+    assert response.json()["code"] == "PGRST301"
+
+
+def test_expired_token_is_rejected(api):
+    base_url, secret = api
+    expired = jwt.encode({"role": "system_admin", "exp": 1_000_000_000}, secret, algorithm="HS256")
+    response = httpx.get(base_url + "/system_errors", headers=bearer(expired))
+    assert response.status_code == 401
+
+
+def test_org_owner_creating_a_project_elsewhere_is_forbidden_and_stores_nothing(api):
+    base_url, secret = api
+    token = tokens.mint(secret, "org_owner", timedelta(minutes=5), org_id=ORG_A)
+    response = httpx.post(base_url + "/rpc/create_project", headers=bearer(token),
+                          json={"organization_id": ORG_B, "name": "sneaky"})
+    assert response.status_code == 404  # another organization is invisible, so: not found
+    assert response.json()["code"] == "QN001"
+    admin = tokens.mint(secret, "system_admin", timedelta(minutes=5))
+    names = [row["name"] for row in httpx.get(base_url + "/projects", headers=bearer(admin)).json()]
+    assert "sneaky" not in names
+
+
+def test_blank_project_name_is_a_400_with_code_and_field(api):
+    base_url, secret = api
+    token = tokens.mint(secret, "org_owner", timedelta(minutes=5), org_id=ORG_A)
+    response = httpx.post(base_url + "/rpc/create_project", headers=bearer(token),
+                          json={"organization_id": ORG_A, "name": "  "})
+    assert response.status_code == 400
+    assert response.json()["code"] == "QV002"
+    assert "name" in response.json()["details"]
+
+
+def test_org_owner_creates_a_project_in_its_own_organization(api):
+    base_url, secret = api
+    token = tokens.mint(secret, "org_owner", timedelta(minutes=5), org_id=ORG_A)
+    response = httpx.post(base_url + "/rpc/create_project", headers=bearer(token),
+                          json={"organization_id": ORG_A, "name": "checkout"})
+    assert response.status_code == 200
+    [project] = response.json()
+    assert len(project["public_key"]) == 32 and int(project["public_key"], 16) >= 0

@@ -1,0 +1,15 @@
+"""What a handler raises to tell the runner how to record a failure (policy stays in SQL)."""
+
+from __future__ import annotations
+
+
+class Retryable(Exception):
+    """Try again later; `retry_after` (seconds) overrides SQL's backoff when the service said so."""
+
+    def __init__(self, message: str, retry_after: float | None = None):
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class Permanent(Exception):
+    """Retrying cannot help (bad input, rejected credentials): the job goes dead at once."""

@@ -1,0 +1,1 @@
+"""The embedded stack: a private PostgreSQL cluster, PostgREST and pgwarden's own processes."""

@@ -1,0 +1,128 @@
+"""A private PostgreSQL 15 cluster owned by the `postgres` OS user (initdb and postgres refuse
+to run as root). Used by `make run` and, with `fast=True`, by the test suite."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+from workers.settings import DATABASE_NAME, PG_BIN
+
+CONFIG_FILE = "pgwarden.conf"
+
+
+def as_postgres(argv: list[str]) -> list[str]:
+    """Run a server binary as the postgres OS user when we are root."""
+    if os.geteuid() == 0:
+        return ["runuser", "-u", "postgres", "--", *argv]
+    return argv
+
+
+def run_checked(argv: list[str], **kwargs) -> None:
+    """Run a server tool; on failure raise with what it printed."""
+    done = subprocess.run(argv, capture_output=True, text=True, **kwargs)
+    if done.returncode != 0:
+        raise RuntimeError(f"{Path(argv[argv.index('--') + 1] if '--' in argv else argv[0]).name} failed:\n"
+                           f"{done.stdout}{done.stderr}")
+
+
+def give_to_postgres(path: Path) -> None:
+    if os.geteuid() == 0:
+        shutil.chown(path, "postgres", "postgres")
+
+
+class Cluster:
+    def __init__(self, pgdata: Path, port: int, *, cron_database: str = DATABASE_NAME, fast: bool = False):
+        self.pgdata = pgdata
+        self.port = port
+        self.cron_database = cron_database
+        self.fast = fast  # tests: no fsync, no synchronous commit
+
+    @property
+    def socket_dir(self) -> Path:
+        return self.pgdata
+
+    @property
+    def log_file(self) -> Path:
+        return self.pgdata / "server.log"
+
+    def url(self, database: str = DATABASE_NAME, user: str = "postgres") -> str:
+        return f"postgresql://{user}@/{database}?host={self.socket_dir}&port={self.port}"
+
+    def initialized(self) -> bool:
+        return (self.pgdata / "PG_VERSION").exists()
+
+    def init(self, superuser_password: str) -> None:
+        """initdb once: trust on the private socket, scram-sha-256 over TCP."""
+        if self.initialized():
+            return
+        self.pgdata.mkdir(parents=True, exist_ok=True)
+        self.pgdata.chmod(0o700)
+        give_to_postgres(self.pgdata)
+        argv = [str(PG_BIN / "initdb"), "-D", str(self.pgdata), "-U", "postgres", "-E", "UTF8",
+                "--locale=C.UTF-8", "--auth-local=trust", "--auth-host=scram-sha-256",
+                ]
+        if self.fast:
+            argv.append("--no-sync")
+        # initdb reads the password from a file the postgres user can open
+        with tempfile.NamedTemporaryFile("w", prefix="pgwarden-pw-") as pwfile:
+            pwfile.write(superuser_password + "\n")
+            pwfile.flush()
+            give_to_postgres(Path(pwfile.name))
+            run_checked(as_postgres([*argv, f"--pwfile={pwfile.name}"]))
+        with open(self.pgdata / "postgresql.conf", "a") as conf:
+            conf.write(f"\ninclude_if_exists = '{CONFIG_FILE}'\n")
+
+    def write_config(self) -> None:
+        """Rewritten at every start, so a changed port or data dir takes effect."""
+        lines = [
+            "listen_addresses = '127.0.0.1'",
+            f"port = {self.port}",
+            f"unix_socket_directories = '{self.socket_dir}'",
+            "shared_preload_libraries = 'pg_cron'",
+            f"cron.database_name = '{self.cron_database}'",
+            "cron.use_background_workers = on",  # cron jobs need no login over TCP
+            "max_worker_processes = 16",
+            "max_connections = 200",
+            "logging_collector = off",
+        ]
+        if self.fast:
+            lines += ["fsync = off", "synchronous_commit = off", "full_page_writes = off"]
+        path = self.pgdata / CONFIG_FILE
+        path.write_text("\n".join(lines) + "\n")
+        give_to_postgres(path)
+
+    def running(self) -> bool:
+        status = subprocess.run(as_postgres([str(PG_BIN / "pg_ctl"), "-D", str(self.pgdata), "status"]),
+                                capture_output=True)
+        return status.returncode == 0
+
+    def start(self, timeout: float = 60.0) -> None:
+        if self.running():
+            self.wait_ready(timeout)
+            return
+        self.write_config()
+        # its own session: a Ctrl-C on the terminal must not reach the postmaster directly;
+        # the supervisor stops it in order
+        run_checked(as_postgres([str(PG_BIN / "pg_ctl"), "-D", str(self.pgdata), "-l", str(self.log_file),
+                                 "-W", "start"]), start_new_session=True)
+        self.wait_ready(timeout)
+
+    def wait_ready(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while True:
+            ready = subprocess.run([str(PG_BIN / "pg_isready"), "-q", "-h", str(self.socket_dir),
+                                    "-p", str(self.port)])
+            if ready.returncode == 0:
+                return
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"PostgreSQL did not become ready; see {self.log_file}")
+            time.sleep(0.05)
+
+    def stop(self) -> None:
+        if self.initialized() and self.running():
+            run_checked(as_postgres([str(PG_BIN / "pg_ctl"), "-D", str(self.pgdata), "-m", "fast", "-w", "stop"]))

@@ -1,0 +1,129 @@
+"""The stack as one object: the database (embedded cluster or PGWARDEN_DATABASE_URL), its
+migrations, and the long-running processes `make run` / `make up` start."""
+
+from __future__ import annotations
+
+import sys
+import time
+from dataclasses import dataclass
+from urllib.parse import quote
+
+import httpx
+import psycopg
+from psycopg import sql as pgsql
+
+from workers import migrate, secrets, sql
+from workers.settings import DATABASE_NAME, Settings
+from workers.stack import postgrest
+from workers.stack.cluster import Cluster
+from workers.stack.procs import Process
+
+
+@dataclass(frozen=True)
+class Urls:
+    api: str
+    web: str
+    dsn: str
+    database: str
+
+
+class Stack:
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.secrets = secrets.load_or_create(settings.data_dir)
+        self.cluster = Cluster(settings.pgdata, settings.pg_port) if settings.embedded else None
+
+    # -- the database
+
+    @property
+    def database_url(self) -> str:
+        """Superuser URL the stack itself uses (the private socket for the embedded cluster)."""
+        if self.cluster is None:
+            return self.settings.external_database_url
+        return self.cluster.url(DATABASE_NAME)
+
+    @property
+    def public_database_url(self) -> str:
+        """A URL any local client can use: TCP with the generated password."""
+        if self.cluster is None:
+            return self.settings.external_database_url
+        password = quote(self.secrets.postgres_password)
+        return f"postgresql://postgres:{password}@127.0.0.1:{self.settings.pg_port}/{DATABASE_NAME}"
+
+    def ensure_database(self) -> list[str]:
+        """Start the cluster if needed, create the database, apply both schema layers."""
+        if self.cluster is not None:
+            self.cluster.init(self.secrets.postgres_password)
+            self.cluster.start()
+            with psycopg.connect(self.cluster.url("postgres"), autocommit=True) as conn:
+                if not conn.execute(sql.DATABASE_EXISTS, [DATABASE_NAME]).fetchone():
+                    conn.execute(pgsql.SQL(sql.CREATE_DATABASE).format(name=pgsql.Identifier(DATABASE_NAME)))
+        applied = migrate.apply(self.database_url)
+        self._set_login_passwords()
+        return applied
+
+    def _set_login_passwords(self) -> None:
+        logins = {"authenticator": self.secrets.authenticator_password,
+                  "pgwarden_worker": self.secrets.worker_password}
+        with psycopg.connect(self.database_url, autocommit=True) as conn:
+            for role, password in logins.items():
+                conn.execute(pgsql.SQL(sql.SET_ROLE_PASSWORD).format(
+                    role=pgsql.Identifier(role), password=pgsql.Literal(password)))
+
+    def default_project(self) -> tuple[int, str]:
+        with psycopg.connect(self.database_url, autocommit=True) as conn:
+            project_id, public_key = conn.execute(sql.BOOTSTRAP_DEFAULT_PROJECT).fetchone()
+        return project_id, public_key
+
+    # -- processes
+
+    def processes(self) -> list[Process]:
+        run, log = self.settings.run_dir, self.settings.log_dir
+        config = postgrest.write_config(
+            run / "postgrest.conf",
+            db_uri=postgrest.authenticator_uri(self.database_url, self.secrets.authenticator_password),
+            jwt_secret=self.secrets.jwt_secret, port=self.settings.api_port)
+        return [Process("postgrest", [str(postgrest.POSTGREST_BIN), str(config)], run, log)]
+
+    def start_processes(self) -> list[Process]:
+        started = []
+        for process in self.processes():
+            if process.pid() is None:
+                process.start()
+                started.append(process)
+        self.wait_for_api()
+        return started
+
+    def wait_for_api(self, timeout: float = 30.0) -> None:
+        deadline = time.monotonic() + timeout
+        url = self.urls(dsn="").api
+        while True:
+            try:
+                if httpx.get(url, timeout=1.0).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            postgrest_process = self.processes()[0]
+            if postgrest_process.pid() is None or time.monotonic() > deadline:
+                tail = postgrest_process.log_file.read_text()[-2000:] if postgrest_process.log_file.exists() else ""
+                raise RuntimeError(f"PostgREST did not answer at {url}\n{tail}")
+            time.sleep(0.1)
+
+    def stop(self) -> list[str]:
+        stopped = [process.name for process in reversed(self.processes()) if process.stop()]
+        if self.cluster is not None and self.cluster.initialized() and self.cluster.running():
+            self.cluster.stop()
+            stopped.append("postgres")
+        return stopped
+
+    def urls(self, dsn: str) -> Urls:
+        return Urls(api=f"http://127.0.0.1:{self.settings.api_port}/",
+                    web=f"http://127.0.0.1:{self.settings.web_port}/",
+                    dsn=dsn, database=self.public_database_url)
+
+    def dsn(self, project_id: int, public_key: str) -> str:
+        return f"http://{public_key}@127.0.0.1:{self.settings.web_port}/{project_id}"
+
+
+def say(message: str) -> None:
+    print(message, file=sys.stdout, flush=True)
