@@ -22,8 +22,8 @@ def api(api_server):
         conn.execute("INSERT INTO app.organizations (id, name) VALUES (%s, 'A'), (%s, 'B') ON CONFLICT DO NOTHING",
                      [ORG_A, ORG_B])
         conn.execute("""INSERT INTO app.system_errors (error_hash, error_type, message, organization_id)
-                        VALUES (repeat('1', 64), 'api', 'error of A', %s), (repeat('2', 64), 'api', 'error of B', %s)""",
-                     [ORG_A, ORG_B])
+                        VALUES (repeat('1', 64), 'api', 'error of A', %s),
+                               (repeat('2', 64), 'api', 'error of B', %s)""", [ORG_A, ORG_B])
     return base_url, secret
 
 
