@@ -44,7 +44,10 @@ def up() -> None:
 @stack_group.command("run")
 def run() -> None:
     """Start everything in the foreground; Ctrl-C stops it all."""
-    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    # Ctrl-C and SIGTERM both stop everything in order (explicit: a shell may start us with
+    # SIGINT ignored, and then Python installs no handler of its own)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
         _bring_up()
         say("press Ctrl-C to stop")
