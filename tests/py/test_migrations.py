@@ -28,7 +28,7 @@ def normalized_schema_dump(database_url: str) -> str:
          "-U", "postgres", "--exclude-table=public._yoyo*", "--exclude-table=public.yoyo_lock",
          parts.path.lstrip("/")],
         capture_output=True, text=True, check=True).stdout
-    # pg_dump 15.14+ wraps dumps in \\restrict lines carrying a random key
+    # pg_dump 15.14+ wraps dumps in \restrict lines carrying a random key
     noise = ("--", "SET ", "SELECT pg_catalog.set_config", "\\restrict", "\\unrestrict")
     kept = [line for line in dump.splitlines() if line.strip() and not line.startswith(noise)]
     return "\n".join(kept)
