@@ -1,0 +1,39 @@
+-- Jobs for system admins: what is queued, running, finished or dead, and retrying dead ones.
+
+-- == Views ==
+
+CREATE VIEW api.jobs WITH (security_invoker = true) AS
+  SELECT j.id, j.kind, j.state, j.priority, j.attempts, j.max_attempts, j.payload, NULL::jsonb AS result,
+         j.last_error, j.failures, j.locked_by AS worker, j.locked_until, j.run_at, j.claimed_at,
+         j.created_at, NULL::timestamptz AS finished_at
+    FROM app.job j
+  UNION ALL
+  SELECT h.id, h.kind, h.state, h.priority, h.attempts, h.max_attempts, h.payload, h.result,
+         h.last_error, h.failures, h.worker, NULL, h.run_at, h.claimed_at, h.created_at, h.finished_at
+    FROM app.job_history h;
+COMMENT ON VIEW api.jobs IS $$Background jobs (system admins)
+
+Queued and running jobs plus finished ones still within retention: succeeded (with the handler's
+result) and dead (out of attempts or failed permanently; retry with /rpc/retry_job).
+failures lists every failed attempt with its error and when it was retried.$$;
+GRANT SELECT ON api.jobs TO system_admin;
+
+-- == Functions ==
+
+CREATE FUNCTION api.retry_job(job_id bigint) RETURNS bigint
+LANGUAGE plpgsql AS $$
+DECLARE
+  v_state text; v_message text; v_detail text; v_hint text;
+BEGIN
+  RETURN app.job_retry(retry_job.job_id);
+EXCEPTION WHEN SQLSTATE 'QN000' OR SQLSTATE 'QS000' THEN
+  GET STACKED DIAGNOSTICS v_state = RETURNED_SQLSTATE, v_message = MESSAGE_TEXT,
+    v_detail = PG_EXCEPTION_DETAIL, v_hint = PG_EXCEPTION_HINT;
+  PERFORM app.raise_http(v_state, v_message, v_detail, v_hint);
+  RETURN NULL;
+END $$;
+COMMENT ON FUNCTION api.retry_job(bigint) IS $$Queue a dead job again (system admins)
+
+The job keeps its id and failure log and gets fresh attempts. Returns the job id.
+404 if no such job is kept, 409 if the job is not dead.$$;
+GRANT EXECUTE ON FUNCTION api.retry_job(bigint) TO system_admin;
