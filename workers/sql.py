@@ -11,3 +11,17 @@ CREATE_DATABASE = "CREATE DATABASE {name}"  # composed with psycopg.sql
 BOOTSTRAP_DEFAULT_PROJECT = "SELECT project_id, public_key FROM app.bootstrap_default_project()"
 CREATE_ORGANIZATION = "SELECT api.create_organization(%s)"
 CREATE_PROJECT = "SELECT id, public_key FROM api.create_project(%s, %s)"
+
+# -- jobs (app.job_* in db/functions/app/200_jobs*.sql; the worker role may call only these)
+JOB_LISTEN = 'LISTEN "jobs:insert"'
+JOB_CLAIM = "SELECT id, kind, payload, attempts, max_attempts FROM app.job_claim(%s, %s, %s, %s)"
+JOB_COMPLETE_ALL = "SELECT app.job_complete_all(%s, %s::bigint[], %s::jsonb[])"  # returns the lost ids
+JOB_FAIL = "SELECT app.job_fail(%s, %s, %s, %s, %s)::text"
+JOB_HEARTBEAT = "SELECT app.job_heartbeat(%s, %s::bigint[], %s)"
+JOB_RELEASE = "SELECT app.job_release(%s, %s::bigint[])"
+JOB_REAP = "SELECT app.job_reap()"
+JOB_LIST = ("SELECT id, kind, state::text, attempts, max_attempts, run_at, worker, last_error, created_at, finished_at"
+            " FROM app.job_list(%s::app.job_state, %s, %s)")
+JOB_RETRY = "SELECT app.job_retry(%s)"
+JOB_STATS = ("SELECT kind, ready, scheduled, running, succeeded_last_hour, dead, oldest_ready_seconds"
+             " FROM app.job_stats()")

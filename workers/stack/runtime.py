@@ -3,10 +3,11 @@ migrations, and the long-running processes `make run` / `make up` start."""
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from dataclasses import dataclass
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit, urlunsplit
 
 import httpx
 import psycopg
@@ -50,6 +51,17 @@ class Stack:
         password = quote(self.secrets.postgres_password)
         return f"postgresql://postgres:{password}@127.0.0.1:{self.settings.pg_port}/{DATABASE_NAME}"
 
+    @property
+    def worker_database_url(self) -> str:
+        """The job workers' login, pgwarden_worker: the private socket (trust) on the embedded
+        cluster, else the external URL with that user and its generated password."""
+        if self.cluster is None:
+            parts = urlsplit(self.settings.external_database_url)
+            host = parts.netloc.rsplit("@", 1)[-1]
+            login = f"pgwarden_worker:{quote(self.secrets.worker_password, safe='')}@{host}"
+            return urlunsplit((parts.scheme, login, parts.path, parts.query, ""))
+        return self.cluster.url(DATABASE_NAME, user="pgwarden_worker")
+
     def ensure_database(self) -> list[str]:
         """Start the cluster if needed, create the database, apply both schema layers."""
         if self.cluster is not None:
@@ -83,7 +95,9 @@ class Stack:
             run / "postgrest.conf",
             db_uri=postgrest.authenticator_uri(self.database_url, self.secrets.authenticator_password),
             jwt_secret=self.secrets.jwt_secret, port=self.settings.api_port)
-        return [Process("postgrest", [str(postgrest.POSTGREST_BIN), str(config)], run, log)]
+        worker_env = {**os.environ, "PGWARDEN_WORKER_DATABASE_URL": self.worker_database_url}
+        return [Process("postgrest", [str(postgrest.POSTGREST_BIN), str(config)], run, log),
+                Process("worker", [sys.executable, "-m", "workers", "worker"], run, log, env=worker_env)]
 
     def start_processes(self) -> list[Process]:
         started = []
