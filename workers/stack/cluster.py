@@ -89,6 +89,9 @@ class Cluster:
             "max_worker_processes = 16",
             "max_connections = 200",
             "logging_collector = off",
+            # queue tables (app.job) leave a dead index entry per finished job in front of the
+            # next claim; vacuuming every 10 s instead of every minute keeps claims fast
+            "autovacuum_naptime = 10",
         ]
         if self.fast:
             lines += ["fsync = off", "synchronous_commit = off", "full_page_writes = off"]

@@ -85,7 +85,11 @@ CREATE OR REPLACE FUNCTION app.job_claim(
   p_worker text, p_kinds text[], p_limit integer DEFAULT 1, p_lease_seconds double precision DEFAULT 60
 ) RETURNS TABLE (id bigint, kind text, payload jsonb, attempts integer, max_attempts integer,
                  locked_until timestamptz)
-LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, app, pg_temp AS $$
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, app, pg_temp
+-- A queue's statistics are always stale (a burst of jobs lands between two ANALYZEs), and on a
+-- table it believes small the planner sorts the whole backlog per claim. Walking job_claim_idx
+-- in order and stopping after the batch is right at every size, so take the alternatives away.
+SET enable_sort = off SET enable_bitmapscan = off SET enable_seqscan = off AS $$
 BEGIN
   IF coalesce(p_worker, '') = '' OR p_limit IS NULL OR p_limit NOT BETWEEN 1 AND 1000
      OR p_lease_seconds IS NULL OR p_lease_seconds <= 0 THEN
