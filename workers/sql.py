@@ -25,3 +25,9 @@ JOB_LIST = ("SELECT id, kind, state::text, attempts, max_attempts, run_at, worke
 JOB_RETRY = "SELECT app.job_retry(%s)"
 JOB_STATS = ("SELECT kind, ready, scheduled, running, succeeded_last_hour, dead, oldest_ready_seconds"
              " FROM app.job_stats()")
+
+# -- web ingest (pgwarden web)
+WEB_INGEST = "SELECT request_ordinal, outcome FROM app.web_ingest(%s::jsonb)"
+WEB_DATABASE_PING = "SELECT 1"
+WEB_ERROR_WEBHOOK = "SELECT app.ingest_error_webhook(%s, %s, %s, %s, %s::jsonb)"
+CREATE_WEBHOOK_SECRET = "SELECT api.create_webhook_secret(%s)"

@@ -1,0 +1,13 @@
+// node build.mjs <outdir>: bundles page/entry.js with esbuild and copies page/index.html next to it.
+import { build } from "esbuild";
+import { copyFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const outdir = process.argv[2];
+await build({
+  entryPoints: [join(here, "page", "entry.js")], bundle: true, format: "iife", target: "es2020",
+  outfile: join(outdir, "sentry.bundle.js"), logLevel: "warning",
+});
+copyFileSync(join(here, "page", "index.html"), join(outdir, "index.html"));

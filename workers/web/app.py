@@ -1,0 +1,78 @@
+"""The `pgwarden web` ASGI application: every `ROUTES` list of the workers/web/routes_*.py modules,
+a database pool at `app.state.db` and the ingest micro-batcher at `app.state.batcher`."""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import logging
+import pkgutil
+from collections.abc import AsyncIterator
+
+import psycopg
+import psycopg_pool
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+
+import workers.web
+from workers import sql
+from workers.web.batcher import Batcher
+from workers.web.errors import WireError
+
+log = logging.getLogger("pgwarden.web")
+
+HEALTH_TIMEOUT_SECONDS = 2.0
+
+
+def mounted_routes() -> list[BaseRoute]:
+    routes: list[BaseRoute] = [Route("/health", health, methods=["GET"])]
+    for module_info in sorted(pkgutil.iter_modules(workers.web.__path__), key=lambda info: info.name):
+        if module_info.name.startswith("routes_"):
+            module = importlib.import_module(f"workers.web.{module_info.name}")
+            routes.extend(getattr(module, "ROUTES", []))
+    return routes
+
+
+def create_app(database_url: str, *, pool_size: int = 4, batch_window: float = 0.002) -> Starlette:
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        # open without waiting: a database that is down at start gives 503s, not a dead process
+        pool = psycopg_pool.AsyncConnectionPool(database_url, min_size=1, max_size=pool_size, open=False,
+                                                kwargs={"autocommit": True}, name="pgwarden-web")
+        await pool.open(wait=False)
+        app.state.db = pool
+        app.state.batcher = Batcher(pool, window=batch_window, max_concurrent_calls=max(1, pool_size - 1))
+        await app.state.batcher.start()
+        try:
+            yield
+        finally:
+            await app.state.batcher.stop()
+            await pool.close()
+
+    return Starlette(routes=mounted_routes(), lifespan=lifespan,
+                     exception_handlers={WireError: wire_error, Exception: unexpected_error})
+
+
+async def health(request: Request) -> Response:
+    """Liveness of the process, and whether the database answers."""
+    try:
+        async with request.app.state.db.connection(timeout=HEALTH_TIMEOUT_SECONDS) as conn:
+            await conn.execute(sql.WEB_DATABASE_PING)
+    except (psycopg.Error, psycopg_pool.PoolTimeout) as exc:
+        log.warning("health: database unreachable: %s", exc)
+        return JSONResponse({"status": "degraded", "database": "unreachable"}, status_code=503,
+                            headers={"Retry-After": "10"})
+    return JSONResponse({"status": "ok", "database": "ok"})
+
+
+async def wire_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, WireError)
+    return JSONResponse({"detail": exc.detail}, status_code=exc.status)
+
+
+async def unexpected_error(request: Request, exc: Exception) -> Response:
+    # No input may produce a 5xx: an exception that escaped a route is logged and refused.
+    log.error("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
+    return JSONResponse({"detail": "request could not be processed"}, status_code=400)

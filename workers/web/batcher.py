@@ -1,0 +1,139 @@
+"""Micro-batching: requests arriving within a few milliseconds of each other are sent to the
+database as ONE call of app.web_ingest, and each request gets back its own outcome once that
+call has committed. The database then sees batches (one transaction, rows locked in order) while
+every HTTP client still gets an answer about its own events."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+import psycopg
+import psycopg_pool
+
+from workers import sql
+
+log = logging.getLogger("pgwarden.web")
+
+
+class DatabaseUnavailable(Exception):
+    """The database could not be reached (or not in time): answer 503 with Retry-After."""
+
+
+@dataclass
+class _Pending:
+    request: dict[str, Any]
+    future: asyncio.Future = field(default_factory=lambda: asyncio.get_running_loop().create_future())
+
+
+class Batcher:
+    def __init__(self, pool: psycopg_pool.AsyncConnectionPool, *, window: float = 0.002, max_requests: int = 200,
+                 max_concurrent_calls: int = 3, connection_timeout: float = 5.0):
+        self.pool = pool
+        self.window = window
+        self.max_requests = max_requests
+        self.connection_timeout = connection_timeout
+        self._queue: asyncio.Queue[_Pending] = asyncio.Queue()
+        self._calls = asyncio.Semaphore(max_concurrent_calls)
+        self._collector: asyncio.Task | None = None
+        self._flushes: set[asyncio.Task] = set()
+
+    async def start(self) -> None:
+        self._collector = asyncio.create_task(self._collect(), name="pgwarden-batcher")
+
+    async def stop(self) -> None:
+        if self._collector is not None:
+            self._collector.cancel()
+            await asyncio.gather(self._collector, return_exceptions=True)
+        await asyncio.gather(*self._flushes, return_exceptions=True)
+
+    async def submit(self, request: dict[str, Any]) -> dict[str, Any]:
+        """The request's outcome: {"id": ...} or {"error": {...}}; DatabaseUnavailable if unreachable."""
+        pending = _Pending(request)
+        await self._queue.put(pending)
+        return await pending.future
+
+    async def _collect(self) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            batch = [await self._queue.get()]
+            # a free call slot is taken before the window opens: while every slot is busy, requests
+            # keep queueing, so batches grow exactly when the database is the bottleneck
+            await self._calls.acquire()
+            deadline = loop.time() + self.window
+            while len(batch) < self.max_requests:
+                remaining = deadline - loop.time()
+                if remaining <= 0:
+                    break
+                try:
+                    batch.append(await asyncio.wait_for(self._queue.get(), remaining))
+                except TimeoutError:
+                    break
+            while len(batch) < self.max_requests and not self._queue.empty():
+                batch.append(self._queue.get_nowait())
+            task = asyncio.create_task(self._flush(batch))
+            self._flushes.add(task)
+            task.add_done_callback(self._flushes.discard)
+
+    async def _flush(self, batch: list[_Pending]) -> None:
+        try:
+            try:
+                outcomes = await self._call([pending.request for pending in batch])
+            except DatabaseUnavailable as exc:
+                for pending in batch:
+                    _settle(pending, exception=exc)
+                return
+            except psycopg.Error as exc:
+                # one request the database could not digest must not fail its neighbours
+                log.warning("ingest batch of %d failed (%s); retrying request by request", len(batch), exc.sqlstate)
+                await self._flush_one_by_one(batch)
+                return
+            for pending, outcome in zip(batch, outcomes, strict=True):
+                _settle(pending, result=outcome)
+        except Exception as exc:  # never leave a request waiting forever
+            log.exception("ingest batch failed")
+            for pending in batch:
+                _settle(pending, exception=exc)
+        finally:
+            self._calls.release()
+
+    async def _flush_one_by_one(self, batch: list[_Pending]) -> None:
+        for pending in batch:
+            try:
+                [outcome] = await self._call([pending.request])
+            except DatabaseUnavailable as exc:
+                _settle(pending, exception=exc)
+                continue
+            except psycopg.Error as exc:
+                log.warning("ingest request refused by the database: %s", exc)
+                outcome = {"error": {"code": exc.sqlstate or "XX000", "http_status": 400,
+                                     "message": "the database could not store this request's items"}}
+            _settle(pending, result=outcome)
+
+    async def _call(self, requests: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        body = json.dumps(requests)
+        for attempt in (1, 2):
+            try:
+                async with self.pool.connection(timeout=self.connection_timeout) as conn:
+                    cursor = await conn.execute(sql.WEB_INGEST, [body])
+                    rows = await cursor.fetchall()
+                break
+            except psycopg.errors.TransactionRollback:
+                if attempt == 2:  # a deadlock or serialization failure twice in a row: let the caller split
+                    raise
+            except (psycopg.OperationalError, psycopg_pool.PoolTimeout) as exc:
+                raise DatabaseUnavailable(str(exc)) from exc
+        by_ordinal = {ordinal: outcome for ordinal, outcome in rows}
+        return [by_ordinal.get(ordinal, {"id": None}) for ordinal in range(1, len(requests) + 1)]
+
+
+def _settle(pending: _Pending, *, result: dict | None = None, exception: BaseException | None = None) -> None:
+    if pending.future.done():  # the client went away and the handler was cancelled
+        return
+    if exception is not None:
+        pending.future.set_exception(exception)
+    else:
+        pending.future.set_result(result)

@@ -1,0 +1,181 @@
+"""Sentry-SDK-compatible ingest: POST /api/<project_id>/envelope/ and /store/ (also under a DSN path
+prefix), CORS as Relay does it. Python reads the wire format; app.web_ingest decides the rest
+(keys, rate limits, grouping) and the answer is built from its outcome."""
+
+from __future__ import annotations
+
+import logging
+import math
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from workers.web.auth import extract_public_key, format_rate_limits
+from workers.web.batcher import DatabaseUnavailable
+from workers.web.decoding import decode_body
+from workers.web.envelope import Envelope, Item, parse_envelope, parse_store_body
+from workers.web.errors import BadPayload, PayloadTooLarge, WireError
+from workers.web.timestamps import parse_timestamp
+
+log = logging.getLogger("pgwarden.web")
+
+MIB = 1024 * 1024
+# Bodies are held in memory: 20 MiB compressed or decompressed is far above any error envelope
+# (events are limited to 1 MiB each) and keeps the process small. Attachments beyond it get 413.
+MAX_BODY = 20 * MIB
+RETRY_AFTER_DATABASE_DOWN = 10
+# The data categories an event's rate limit applies to (both SDKs map `event` to error).
+EVENT_CATEGORIES = ["error", "default"]
+
+# Item types whose JSON payload the database reads; everything else is counted and dropped.
+JSON_ITEM_TYPES = {"event", "feedback", "user_report", "session", "sessions", "check_in", "client_report"}
+
+# Relay's CORS answer (relay-server middlewares/cors.rs)
+CORS_HEADERS = {
+    "Access-Control-Allow-Origin": "*",
+    "Access-Control-Expose-Headers": "x-sentry-error, x-sentry-rate-limits, retry-after",
+}
+PREFLIGHT_HEADERS = {
+    **CORS_HEADERS,
+    "Access-Control-Allow-Methods": "POST, OPTIONS",
+    "Access-Control-Allow-Headers": "x-sentry-auth, x-requested-with, x-forwarded-for, origin, referer, accept, "
+                                    "content-type, authentication, authorization, content-encoding, "
+                                    "transfer-encoding",
+    "Access-Control-Max-Age": "3600",
+}
+
+
+async def envelope_endpoint(request: Request) -> Response:
+    async def parse() -> dict[str, Any]:
+        envelope = parse_envelope(await read_decoded_body(request))
+        key = extract_public_key(request.headers, request.query_params, envelope.headers)
+        items = [prepare_item(item) for item in envelope.items]
+        return ingest_request(request, key, envelope_event_id(envelope), items)
+
+    return await answer(request, parse)
+
+
+async def store_endpoint(request: Request) -> Response:
+    async def parse() -> dict[str, Any]:
+        event = parse_store_body(await read_decoded_body(request), limit=MAX_BODY)
+        key = extract_public_key(request.headers, request.query_params, None)
+        normalise_timestamps(event, ["timestamp"])
+        event_id = event.get("event_id") if isinstance(event.get("event_id"), str) else None
+        return ingest_request(request, key, event_id, [{"type": "event", "payload": event}])
+
+    return await answer(request, parse)
+
+
+async def preflight(request: Request) -> Response:
+    return Response(status_code=200, headers=PREFLIGHT_HEADERS)
+
+
+async def answer(request: Request, parse) -> Response:
+    try:
+        parsed = await parse()
+        outcome = await request.app.state.batcher.submit(parsed)
+    except WireError as exc:
+        return error_response(exc.status, exc.detail)
+    except DatabaseUnavailable:
+        return error_response(503, "database unavailable", {"Retry-After": str(RETRY_AFTER_DATABASE_DOWN)})
+    return outcome_response(outcome)
+
+
+def outcome_response(outcome: dict[str, Any]) -> Response:
+    error = outcome.get("error")
+    if not error:
+        event_id = outcome.get("id")
+        return JSONResponse({"id": event_id} if event_id else {}, headers=CORS_HEADERS)
+    status = int(error.get("http_status") or 400)
+    headers: dict[str, str] = {}
+    if status == 429:
+        retry_after = max(1, math.ceil(float(error.get("retry_after") or 60)))
+        headers = {"Retry-After": str(retry_after),
+                   "X-Sentry-Rate-Limits": format_rate_limits(retry_after, EVENT_CATEGORIES)}
+    detail = ": ".join(part for part in (error.get("message"), error.get("details")) if part)
+    return error_response(status, detail or "refused", headers, code=error.get("code"))
+
+
+def error_response(status: int, detail: str, headers: dict[str, str] | None = None,
+                   code: str | None = None) -> Response:
+    body = {"detail": detail} if code is None else {"detail": detail, "code": code}
+    return JSONResponse(body, status_code=status,
+                        headers={**CORS_HEADERS, "X-Sentry-Error": detail[:200], **(headers or {})})
+
+
+async def read_decoded_body(request: Request) -> bytes:
+    return decode_body(await read_body(request), request.headers.get("content-encoding"), MAX_BODY)
+
+
+async def read_body(request: Request) -> bytes:
+    """The body as sent (still encoded), refused past MAX_BODY."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > MAX_BODY:
+        raise PayloadTooLarge(f"body exceeds {MAX_BODY} bytes")
+    body = bytearray()
+    try:
+        async for chunk in request.stream():
+            body += chunk
+            if len(body) > MAX_BODY:
+                raise PayloadTooLarge(f"body exceeds {MAX_BODY} bytes")
+    except OSError as exc:  # the client went away mid-body
+        raise BadPayload(f"body could not be read: {exc}") from None
+    return bytes(body)
+
+
+def ingest_request(request: Request, key: str, event_id: str | None, items: list[dict]) -> dict[str, Any]:
+    return {"project_id": request.path_params["project_id"], "public_key": key, "event_id": event_id,
+            "items": items}
+
+
+def envelope_event_id(envelope: Envelope) -> str | None:
+    event_id = envelope.headers.get("event_id")
+    return event_id if isinstance(event_id, str) else None
+
+
+def prepare_item(item: Item) -> dict[str, Any]:
+    """An item as app.web_ingest reads it: type, and the parsed payload for the types it keeps."""
+    if item.type not in JSON_ITEM_TYPES:
+        return {"type": item.type}
+    payload = item.json()
+    if not isinstance(payload, dict):
+        raise BadPayload(f"{item.type} item payload must be a JSON object")
+    if item.type in ("event", "feedback"):
+        normalise_timestamps(payload, ["timestamp"])
+    elif item.type == "session":
+        normalise_timestamps(payload, ["started", "timestamp"])
+    elif item.type == "sessions":
+        for aggregate in payload.get("aggregates") or []:
+            if isinstance(aggregate, dict):
+                normalise_timestamps(aggregate, ["started"])
+    elif item.type == "client_report":
+        normalise_timestamps(payload, ["timestamp"])
+    return {"type": item.type, "payload": payload}
+
+
+def normalise_timestamps(payload: dict[str, Any], names: list[str]) -> None:
+    """RFC 3339 or Unix seconds in, RFC 3339 UTC out; an unreadable value is dropped (the
+    database then uses the time of receipt)."""
+    for name in names:
+        if name in payload:
+            parsed = parse_timestamp(payload[name])
+            if parsed is None:
+                del payload[name]
+            else:
+                payload[name] = parsed.isoformat()
+
+
+def _routes() -> list[Route]:
+    routes = []
+    for prefix in ("", "/{dsn_prefix:path}"):
+        for name, endpoint in (("envelope", envelope_endpoint), ("store", store_endpoint)):
+            for slash in ("/", ""):
+                path = f"{prefix}/api/{{project_id:int}}/{name}{slash}"
+                routes.append(Route(path, endpoint, methods=["POST"]))
+                routes.append(Route(path, preflight, methods=["OPTIONS"]))
+    return routes
+
+
+ROUTES = _routes()

@@ -1,0 +1,85 @@
+"""POST /functions/v1/error-webhook (the spec): errors from Vercel log drains, Cloudflare Workers
+tail / Logpush and custom senders. Python reads the body (JSON, a JSON array or NDJSON, any
+Content-Encoding) and the credentials; app.ingest_error_webhook authenticates and maps."""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+import psycopg
+import psycopg_pool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from workers import sql
+from workers.web.decoding import decode_body
+from workers.web.errors import BadPayload, Unauthorized, WireError
+from workers.web.routes_sentry import MAX_BODY, RETRY_AFTER_DATABASE_DOWN, read_body
+
+CONNECTION_TIMEOUT_SECONDS = 5.0
+
+
+async def error_webhook(request: Request) -> Response:
+    try:
+        raw_body = await read_body(request)  # a Vercel signature covers the bytes as sent
+        documents = parse_documents(decode_body(raw_body, request.headers.get("content-encoding"), MAX_BODY))
+        secret, project_id, signature = credentials(request)
+    except WireError as exc:
+        return JSONResponse({"detail": exc.detail}, status_code=exc.status)
+    try:
+        async with request.app.state.db.connection(timeout=CONNECTION_TIMEOUT_SECONDS) as conn:
+            cursor = await conn.execute(sql.WEB_ERROR_WEBHOOK,
+                                        [secret, project_id, signature, raw_body, json.dumps(documents)])
+            (outcome,) = await cursor.fetchone()
+    except (psycopg.OperationalError, psycopg_pool.PoolTimeout):
+        return JSONResponse({"detail": "database unavailable"}, status_code=503,
+                            headers={"Retry-After": str(RETRY_AFTER_DATABASE_DOWN)})
+    return outcome_response(outcome)
+
+
+def outcome_response(outcome: dict[str, Any]) -> Response:
+    error = outcome.get("error")
+    if error:
+        detail = ": ".join(part for part in (error.get("message"), error.get("details")) if part)
+        return JSONResponse({"detail": detail, "code": error.get("code")}, status_code=int(error["http_status"]))
+    if outcome.get("rate_limited"):
+        # the accepted ones are stored; a retry of the same drain batch is deduplicated by event id
+        retry_after = max(1, math.ceil(float(outcome.get("retry_after") or 60)))
+        return JSONResponse(outcome, status_code=429, headers={"Retry-After": str(retry_after)})
+    return JSONResponse(outcome)
+
+
+def parse_documents(body: bytes) -> Any:
+    """One JSON value, or NDJSON (Vercel's and Cloudflare Logpush's format) as a list."""
+    text = body.strip()
+    if not text:
+        raise BadPayload("empty body")
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError):
+        pass
+    try:
+        return [json.loads(line) for line in text.splitlines() if line.strip()]
+    except (ValueError, RecursionError):
+        raise BadPayload("body is neither JSON nor NDJSON") from None
+
+
+def credentials(request: Request) -> tuple[str | None, int | None, str | None]:
+    """(secret, project_id, signature): the secret from Authorization: Bearer, X-Webhook-Secret or
+    ?secret=; or a Vercel signature (x-vercel-signature) for ?project_id=."""
+    authorization = request.headers.get("authorization", "")
+    scheme, _, value = authorization.partition(" ")
+    secret = (value.strip() if scheme.lower() == "bearer" else None) or request.headers.get("x-webhook-secret") \
+        or request.query_params.get("secret")
+    project = request.query_params.get("project_id")
+    project_id = int(project) if project and project.isdigit() and len(project) <= 18 else None
+    signature = request.headers.get("x-vercel-signature")
+    if secret is None and (signature is None or project_id is None):
+        raise Unauthorized("missing webhook credentials: send Authorization: Bearer <project webhook secret>")
+    return secret, project_id, signature
+
+
+ROUTES = [Route("/functions/v1/error-webhook", error_webhook, methods=["POST"])]
