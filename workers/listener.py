@@ -38,6 +38,10 @@ class ReconnectBackoff:
             interrupt.wait(delay)
 
 
+def first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+
+
 def open_connection(database_url: str) -> psycopg.Connection:
     return connect(database_url, **KEEPALIVES)
 
@@ -65,6 +69,7 @@ class Listener(threading.Thread):
                             self.wake()
             except psycopg.Error as exc:
                 self.listening.clear()
-                log.warning("listener lost the database (%s); reconnecting", str(exc).strip().splitlines()[0])
+                level = logging.WARNING if backoff.failures == 0 else logging.DEBUG  # once per outage
+                log.log(level, "listener lost the database (%s); reconnecting", first_line(exc))
                 backoff.wait(self.stopping)
         self.listening.clear()

@@ -27,7 +27,7 @@ import psycopg
 from workers import sql
 from workers.errors import Permanent, Retryable
 from workers.handlers import Handler
-from workers.listener import Listener, ReconnectBackoff, open_connection
+from workers.listener import Listener, ReconnectBackoff, first_line, open_connection
 
 log = logging.getLogger("pgwarden.worker")
 REPORT_EVERY_SECONDS = 0.2  # successes of a batch are recorded together, at most this late
@@ -80,7 +80,8 @@ class Session:
         return rows
 
     def broken(self, exc: psycopg.Error, *, interruptible: bool = True) -> None:
-        log.warning("database unavailable (%s); retrying", str(exc).strip().splitlines()[0] if str(exc) else exc)
+        level = logging.WARNING if self.backoff.failures == 0 else logging.DEBUG  # once per outage
+        log.log(level, "database unavailable (%s); retrying", first_line(exc))
         self.close()
         self.backoff.wait(self.stopping if interruptible else None)
 

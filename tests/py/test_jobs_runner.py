@@ -88,3 +88,10 @@ def test_a_handler_result_that_is_not_json_kills_the_job_instead_of_the_worker(d
         REGISTRY.pop("test.not_json")
     assert (state, attempts) == ("dead", 1)
     assert "not JSON" in failures[0]["error"]
+
+
+def test_a_job_running_longer_than_its_lease_keeps_it_through_heartbeats(db, database_url):
+    job_id = db.execute("""SELECT app.job_enqueue('builtin.sleep', '{"seconds": 2.5}')""").fetchone()[0]
+    with InProcessWorker(database_url, ("builtin.sleep",), lease_seconds=1, reap_seconds=0.2, poll_seconds=0.05):
+        state, attempts, failures = wait_until(lambda: finished(db, job_id), what="the long job")
+    assert (state, attempts, failures) == ("succeeded", 1, []), "never reaped although the job outlived its lease"
