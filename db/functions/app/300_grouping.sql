@@ -1,0 +1,286 @@
+-- Grouping (reference/sentry.md §3): which events are "the same error". The pipeline calls
+-- app.parse_stack_trace for clients that send only a stack_trace text, then
+-- app.error_fingerprint; app.grouping_components shows why two events did (not) group.
+-- Every function here is IMMUTABLE: same input, same group, forever (a change regroups errors).
+
+-- == Message normalization ==
+
+-- Sentry's parameterization, in its order (email, url, ip, uuid, hex, date, duration, numbers),
+-- plus quoted values. PL/pgSQL so that a cheap strpos() skips each regex that cannot match:
+-- a regexp_replace costs 1-3 µs even when nothing matches. No lookaround constraints: they
+-- make PostgreSQL's regex engine several times slower.
+CREATE OR REPLACE FUNCTION app.normalize_message(p_message text) RETURNS text
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $fn$
+DECLARE
+  v text := p_message;
+BEGIN
+  IF v IS NULL THEN
+    RETURN NULL;
+  END IF;
+  IF strpos(v, E'\n') > 0 THEN  -- the first two non-empty lines, '...' when more followed
+    v := regexp_replace(v, '^\s*([^\n]*\S[^\n]*)\s*\n\s*([^\n]*\S[^\n]*)\s*\n[\s\S]*\S[\s\S]*$', E'\\1\n\\2...');
+  END IF;
+  v := btrim(v, E' \t\r\n');
+  IF strpos(v, '''') > 0 OR strpos(v, '"') > 0 THEN  -- an apostrophe inside a word opens nothing
+    v := regexp_replace(v, $re$(^|[^\w'"])(?:'[^'\n]*'|"[^"\n]*")$re$, '\1<quoted>', 'g');
+  END IF;
+  IF strpos(v, '@') > 0 THEN
+    v := regexp_replace(v, $re$[\w.%+-]+@[\w-]+(?:\.[\w-]+)+$re$, '<email>', 'g');
+  END IF;
+  IF strpos(v, '://') > 0 THEN
+    v := regexp_replace(v, $re$\m[a-z][a-z0-9+.-]*://[^\s"'<>]*[^\s"'<>.,;:!?)\]}]$re$, '<url>', 'gi');
+  END IF;
+  IF v !~ '[0-9]' THEN
+    RETURN v;  -- every remaining placeholder needs a digit
+  END IF;
+  IF strpos(v, '.') > 0 THEN
+    v := regexp_replace(v, $re$\m(?:\d{1,3}\.){3}\d{1,3}\M$re$, '<ip>', 'g');
+  END IF;
+  IF strpos(v, ':') > 0 THEN  -- IPv6: eight groups, or compressed with '::'
+    v := regexp_replace(v, $re$(^|[^\w:])(?:(?:[0-9a-f]{1,4}:){7}[0-9a-f]{1,4}\M|(?:[0-9a-f]{1,4}:){1,7}:(?:[0-9a-f]{1,4}(?::[0-9a-f]{1,4}){0,6}\M)?|::[0-9a-f]{1,4}(?::[0-9a-f]{1,4}){0,6}\M)$re$,
+                        '\1<ip>', 'gi');
+  END IF;
+  IF strpos(v, '-') > 0 THEN
+    v := regexp_replace(v, $re$\m[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\M$re$, '<uuid>', 'gi');
+  END IF;
+  -- 0x..., or a run of 8+ hex characters holding a letter (pure digit runs stay numbers)
+  v := regexp_replace(v, $re$\m(?:0x[0-9a-f]+|[a-f][0-9a-f]{7,}|\d[a-f][0-9a-f]{6,}|\d{2}[a-f][0-9a-f]{5,}|\d{3}[a-f][0-9a-f]{4,}|\d{4}[a-f][0-9a-f]{3,}|\d{5}[a-f][0-9a-f]{2,}|\d{6}[a-f][0-9a-f]+|\d{7,}[a-f][0-9a-f]*)\M$re$,
+                      '<hex>', 'gi');
+  IF strpos(v, '-') > 0 OR strpos(v, ':') > 0 THEN  -- ISO 8601, RFC 1123, clock times
+    v := regexp_replace(v, $re$\m(?:\d{4}-\d\d-\d\d(?:[T ]\d\d:\d\d(?::\d\d(?:[.,]\d+)?)?(?:Z|[+-]\d\d:?\d\d)?)?|(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d\d? (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d\d:\d\d:\d\d(?: (?:GMT|UTC|[+-]\d{4}))?|\d\d?:\d\d(?::\d\d(?:[.,]\d+)?)?(?: ?[AaPp][Mm])?)\M$re$,
+                        '<date>', 'g');
+  END IF;
+  v := regexp_replace(v, $re$\m\d+(?:\.\d+)?(?:[nuµm]?s|secs?|m(?:ins?)?|hr?s?)\M$re$, '<duration>', 'g');
+  IF strpos(v, 'x') > 0 THEN
+    v := regexp_replace(v, $re$\m\d+x\d+\M$re$, '<int>x<int>', 'g');
+  END IF;
+  IF strpos(v, '.') > 0 THEN
+    v := regexp_replace(v, $re$-?\m\d+\.\d+(?:e[+-]?\d+)?\M$re$, '<float>', 'g');
+  END IF;
+  RETURN regexp_replace(v, $re$-?\m\d+\M$re$, '<int>', 'g');
+END
+$fn$;
+COMMENT ON FUNCTION app.normalize_message(text) IS
+'Sentry-style message parameterization for grouping (reference/sentry.md §3.3).
+
+Keeps the first two non-empty lines (+ "..." when more followed), then replaces, in this order:
+''…'' and "…" (not an apostrophe inside a word) -> <quoted>; emails -> <email>; scheme://… -> <url>;
+IPv4 and IPv6 -> <ip>; 8-4-4-4-12 UUIDs -> <uuid>; 0x… and runs of 8+ hex characters that hold a
+letter (SHA-1, MD5, trace ids) -> <hex>; ISO 8601 dates/datetimes, RFC 1123 dates and clock times
+-> <date>; a number with a unit ns/us/µs/ms/s/sec/m/min/h/hr -> <duration>; 1920x1080 ->
+<int>x<int>; decimals -> <float>; integers (with sign) -> <int>. As in Sentry a dotted version
+1.2.3 becomes <float>.<int>, and a number glued to letters (user_42, abc123) stays.';
+
+-- == Stack traces ==
+
+-- Library and runtime code is not "in app": Sentry groups by the application's own frames.
+-- strpos() chains rather than one case-insensitive regex: ten times cheaper per frame.
+CREATE OR REPLACE FUNCTION app.stack_frame_in_app(p_filename text) RETURNS boolean
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+  SELECT coalesce(p_filename, '') <> ''
+     AND strpos(p_filename, 'node_modules') = 0
+     AND strpos(p_filename, 'site-packages') = 0
+     AND strpos(p_filename, 'dist-packages') = 0
+     AND left(p_filename, 1) <> '<'
+     AND strpos(p_filename, '<anonymous>') = 0
+     AND strpos(p_filename, '[native code]') = 0
+     AND p_filename <> 'native'
+     AND left(p_filename, 5) <> 'node:'
+     AND left(p_filename, 9) <> 'internal/'
+     AND strpos(p_filename, 'extension://') = 0
+     AND left(p_filename, 18) <> 'webkit-masked-url:'
+     AND (strpos(p_filename, '/python') = 0 OR p_filename !~ '/lib(64)?/python[0-9.]*/')
+$$;
+COMMENT ON FUNCTION app.stack_frame_in_app(text) IS
+'Whether a frame''s file is application code: false for node_modules, site-packages, dist-packages,
+the Python standard library (…/lib/pythonX.Y/…), <anonymous>, <frozen …> and other <…> pseudo
+files, [native code], node:… and internal/… (Node built-ins) and browser-extension URLs
+(chrome-extension://, moz-extension://, safari-web-extension://, webkit-masked-url:); true otherwise';
+
+-- One parsed frame as JSON text (cheaper than jsonb_build_object, which sorts its keys, and
+-- parse_stack_trace casts all frames to jsonb at once). Cheap arguments let the planner inline it
+-- and stack_frame_in_app inside it. STABLE only because to_json is.
+CREATE OR REPLACE FUNCTION app._stack_frame_json(p_function text, p_filename text, p_lineno text, p_colno text) RETURNS text
+LANGUAGE sql STABLE PARALLEL SAFE AS $fn$
+  SELECT '{"filename": ' || coalesce(to_json(nullif(p_filename, ''))::text, 'null')
+      || ', "module": null, "function": ' || coalesce(to_json(nullif(btrim(p_function), ''))::text, 'null')
+      || ', "lineno": ' || coalesce(nullif(p_lineno, '')::integer::text, 'null')
+      || ', "colno": ' || coalesce(nullif(p_colno, '')::integer::text, 'null')
+      || ', "in_app": ' || CASE WHEN nullif(p_lineno, '') IS NOT NULL AND app.stack_frame_in_app(p_filename)
+                                THEN 'true' ELSE 'false' END || '}'
+$fn$;
+COMMENT ON FUNCTION app._stack_frame_json(text, text, text, text) IS 'One parsed stack frame, shaped as Sentry''s, as JSON text';
+
+-- Loops of few simple PL/pgSQL assignments, with string functions rather than regex captures:
+-- PostgreSQL's regex engine is quick to find a match but slow (10-20 µs per stack line) to split
+-- one into groups, and a set-based query costs more to start than these loops take to run.
+-- V8 and Gecko/WebKit list the newest frame first (so frames are prepended), Python the oldest:
+-- frames come out oldest first (Sentry's order, crashing frame last). Line numbers have at most
+-- 9 digits, so the cast cannot fail. A frame without a line number is a runtime built-in.
+CREATE OR REPLACE FUNCTION app.parse_stack_trace(p_stack_trace text) RETURNS jsonb
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $fn$
+DECLARE
+  v_text text := replace(p_stack_trace, E'\r', '');
+  v_line text;
+  v_function text;
+  v_location text;
+  v_tail text;
+  v_cut integer;
+  v_frames text := '';  -- ',{frame},{frame}…'
+BEGIN
+  IF strpos(v_text, 'File "') > 0 AND v_text ~ 'File "[^"\n]+", line [0-9]' THEN
+    -- Python: '  File "/srv/app/billing.py", line 2, in charge'
+    FOREACH v_line IN ARRAY string_to_array(v_text, E'\n') LOOP
+      CONTINUE WHEN strpos(v_line, 'File "') = 0;
+      v_line := btrim(v_line, E' \t');
+      CONTINUE WHEN v_line NOT LIKE 'File "%", line %';
+      v_cut := strpos(v_line, '", line ');
+      v_tail := substr(v_line, v_cut + 8);  -- '2, in charge'
+      v_function := CASE WHEN strpos(v_tail, ', in ') > 0 THEN substr(v_tail, strpos(v_tail, ', in ') + 5) END;
+      v_location := substr(v_line, 7, v_cut - 7);
+      v_frames := v_frames || ',' || app._stack_frame_json(v_function, v_location, substring(v_tail FROM '^[0-9]{1,9}'), NULL);
+    END LOOP;
+  ELSIF strpos(v_text, 'at ') > 0 AND v_text ~ '(^|\n)[ \t]*at [^ \t\n]' THEN
+    -- V8 (Chrome, Edge, Node): '    at fn (https://x/app.js:10:5)', '    at https://x/app.js:10:5'
+    FOREACH v_line IN ARRAY string_to_array(v_text, E'\n') LOOP
+      v_line := ltrim(v_line, E' \t');
+      CONTINUE WHEN v_line NOT LIKE 'at %';
+      v_line := rtrim(substr(v_line, CASE WHEN v_line LIKE 'at async %' THEN 10 ELSE 4 END), E' \t');
+      v_cut := CASE WHEN v_line LIKE '%)' THEN strpos(v_line, ' (') ELSE 0 END;  -- 'fn (location)'
+      v_function := CASE WHEN v_cut > 0 THEN left(v_line, v_cut - 1) END;
+      v_location := CASE WHEN v_cut > 0 THEN substr(v_line, v_cut + 2, length(v_line) - v_cut - 2) ELSE v_line END;
+      v_tail := regexp_substr(v_location, '(?::[0-9]{1,9}){1,2}$');  -- ':line:col' or ':line'
+      v_frames := ',' || app._stack_frame_json(v_function, left(v_location, length(v_location) - coalesce(length(v_tail), 0)),
+                                               split_part(v_tail, ':', 2), split_part(v_tail, ':', 3)) || v_frames;
+    END LOOP;
+  ELSIF strpos(v_text, '@') > 0 THEN
+    -- Gecko (Firefox), WebKit (Safari): 'fn@https://x/app.js:10:5', 'forEach@[native code]'
+    FOREACH v_line IN ARRAY string_to_array(v_text, E'\n') LOOP
+      v_cut := strpos(v_line, '@');
+      CONTINUE WHEN v_cut = 0;
+      v_location := btrim(substr(v_line, v_cut + 1), E' \t');
+      v_tail := regexp_substr(v_location, '(?::[0-9]{1,9}){1,2}$');
+      CONTINUE WHEN v_tail IS NULL AND v_location <> '[native code]';  -- prose that holds an '@'
+      v_frames := ',' || app._stack_frame_json(left(v_line, v_cut - 1), left(v_location, length(v_location) - coalesce(length(v_tail), 0)),
+                                               split_part(v_tail, ':', 2), split_part(v_tail, ':', 3)) || v_frames;
+    END LOOP;
+  END IF;
+  RETURN ('[' || substr(v_frames, 2) || ']')::jsonb;
+END
+$fn$;
+COMMENT ON FUNCTION app.parse_stack_trace(text) IS
+'Frames [{filename, module, function, lineno, colno, in_app}] from a stack trace text, oldest first
+
+Understands V8 (Chrome, Edge, Node: "at fn (file:line:col)", "at file:line:col", "at async fn (…)"),
+Gecko/WebKit (Firefox, Safari: "fn@file:line:col", "fn@[native code]") and Python tracebacks
+("File \"path\", line N, in fn"); anything else gives []. module is always null (a text trace does
+not name it); in_app follows app.stack_frame_in_app, and a frame without a line number (a runtime
+built-in such as "native" or "index 0") is not in app.';
+
+-- == Fingerprints ==
+
+-- A client frame's in_app when it says so (a boolean), else decided by its path.
+CREATE OR REPLACE FUNCTION app._frame_in_app(p_frame jsonb) RETURNS boolean
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $fn$
+  SELECT coalesce(CASE WHEN jsonb_typeof(p_frame -> 'in_app') = 'boolean' THEN (p_frame ->> 'in_app')::boolean END,
+                  app.stack_frame_in_app(coalesce(nullif(p_frame ->> 'abs_path', ''), p_frame ->> 'filename')))
+$fn$;
+COMMENT ON FUNCTION app._frame_in_app(jsonb) IS 'A frame''s in_app: the client''s boolean, else app.stack_frame_in_app(abs_path or filename)';
+
+CREATE OR REPLACE FUNCTION app._grouping_function(p_function text) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $fn$
+  SELECT nullif(CASE WHEN strpos(p_function, '*') > 0 OR left(p_function, 6) = 'async ' OR left(p_function, 4) = 'new '
+                          OR left(p_function, 7) = 'Object.' OR p_function IN ('?', '<anonymous>', 'Anonymous function')
+                     THEN regexp_replace(p_function, '^.*\*|^(?:async |new )+|^Object\.|^(?:\?|<anonymous>|Anonymous function)$', '', 'g')
+                     ELSE p_function END, '')
+$fn$;
+COMMENT ON FUNCTION app._grouping_function(text) IS 'A frame''s function name for grouping, without async/new/Object. and anonymous markers';
+
+-- The default grouping: type + the chosen frames, or type + normalized message.
+-- What a frame contributes (Sentry newstyle): its module, else its file without scheme, host,
+-- query and fragment, and for JavaScript without the build's content hash (app.3f9a1c.js =
+-- app.js); and its function without async/new/Object. decorations. Never line or column numbers.
+-- Only the chosen frames are normalized, each expression once per frame (OFFSET 0 fences).
+CREATE OR REPLACE FUNCTION app.grouping_components(
+  p_error_type app.error_type_enum, p_message text, p_frames jsonb DEFAULT NULL, p_message_template text DEFAULT NULL
+) RETURNS jsonb
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $fn$
+DECLARE
+  v_frames jsonb := CASE jsonb_typeof(p_frames) WHEN 'array' THEN p_frames WHEN 'object' THEN p_frames -> 'frames' END;
+  v_any_in_app boolean;
+  v_components jsonb;
+  v_exception text;
+BEGIN
+  IF jsonb_typeof(v_frames) = 'array' AND jsonb_array_length(v_frames) > 0 THEN
+    SELECT bool_or(app._frame_in_app(frame)) INTO v_any_in_app
+      FROM jsonb_array_elements(v_frames) AS f(frame) WHERE jsonb_typeof(frame) = 'object';
+    SELECT jsonb_agg(jsonb_build_array('frame', location, function) ORDER BY n) INTO v_components
+      FROM (SELECT n, function,
+                   CASE WHEN module <> '' THEN module
+                        WHEN right(file, 3) = '.js' OR right(file, 4) IN ('.mjs', '.cjs', '.jsx')
+                        THEN nullif(regexp_replace(file, $re$[.-](?=[A-Za-z0-9_]*[0-9])(?:[0-9a-f]{6,}|[A-Za-z0-9_]{8})((?:\.chunk)?\.(?:m?js|cjs|jsx))$$re$, '\1'), '')
+                        ELSE nullif(file, '') END AS location
+              FROM (SELECT n, frame ->> 'module' AS module,
+                           regexp_replace(coalesce(nullif(frame ->> 'filename', ''), frame ->> 'abs_path'),
+                                          '^[A-Za-z][A-Za-z0-9+.-]*://[^/?#]*|[?#].*$', '', 'g') AS file,
+                           app._grouping_function(btrim(frame ->> 'function')) AS function
+                      FROM jsonb_array_elements(v_frames) WITH ORDINALITY AS f(frame, n)
+                     WHERE jsonb_typeof(frame) = 'object' AND (NOT v_any_in_app OR app._frame_in_app(frame))
+                    OFFSET 0) AS chosen
+            OFFSET 0) AS located
+     WHERE location IS NOT NULL OR function IS NOT NULL;
+    IF v_components IS NOT NULL THEN  -- in-app frames; when none is in app, all (Sentry's system variant)
+      v_exception := rtrim(regexp_substr(p_message,
+        '^(?:Uncaught )?[A-Za-z_$][A-Za-z0-9_$.]*(?:Error|Exception|Exit|Interrupt|Warning|Fault)(?::|$)'), ':');
+      RETURN jsonb_build_array(jsonb_build_array('type', p_error_type))
+          || CASE WHEN v_exception IS NULL THEN '[]'::jsonb
+                  ELSE jsonb_build_array(jsonb_build_array('exception', regexp_replace(v_exception, '^Uncaught ', ''))) END
+          || v_components;
+    END IF;
+  END IF;
+  RETURN jsonb_build_array(jsonb_build_array('type', p_error_type),
+                           jsonb_build_array('message', app.normalize_message(coalesce(nullif(p_message_template, ''), p_message))));
+END
+$fn$;
+COMMENT ON FUNCTION app.grouping_components(app.error_type_enum, text, jsonb, text) IS
+'Why an event groups where it does: the default grouping components, in hash order
+
+With at least one usable frame: ["type", error_type], ["exception", class] when the message starts
+with one (TypeError: …), then ["frame", module or file, function] for each in-app frame, oldest
+first; when no frame is in app, all frames (Sentry''s system variant). A frame''s in_app is the
+client''s boolean, else app.stack_frame_in_app(abs_path or filename). The message does not
+contribute then (same stack, different value = same group). Without frames: ["type", error_type],
+["message", app.normalize_message(template, else message)].';
+
+CREATE OR REPLACE FUNCTION app.error_fingerprint(
+  p_error_type app.error_type_enum, p_message text, p_frames jsonb DEFAULT NULL,
+  p_fingerprint text[] DEFAULT NULL, p_message_template text DEFAULT NULL
+) RETURNS text
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $fn$
+DECLARE
+  v_default jsonb;
+  v_components jsonb := '[]'::jsonb;
+  v_entry text;
+BEGIN
+  FOREACH v_entry IN ARRAY coalesce(p_fingerprint, '{}') LOOP
+    CONTINUE WHEN v_entry IS NULL;
+    IF v_entry ~ '^\s*\{\{\s*default\s*\}\}\s*$' THEN
+      v_default := coalesce(v_default, app.grouping_components(p_error_type, p_message, p_frames, p_message_template));
+      v_components := v_components || v_default;
+    ELSE
+      v_components := v_components || jsonb_build_array(jsonb_build_array('fingerprint', v_entry));
+    END IF;
+  END LOOP;
+  IF v_components = '[]' THEN
+    v_components := app.grouping_components(p_error_type, p_message, p_frames, p_message_template);
+  END IF;
+  RETURN encode(sha256(convert_to(v_components::text, 'UTF8')), 'hex');
+END
+$fn$;
+COMMENT ON FUNCTION app.error_fingerprint(app.error_type_enum, text, jsonb, text[], text) IS
+'error_hash: SHA-256 hex of the grouping components (app.grouping_components)
+
+A client fingerprint wins: each entry becomes ["fingerprint", entry], and an entry {{ default }}
+(or {{default}}) is replaced by the default components, so ["{{ default }}", "tenant-7"] splits the
+default group per tenant and ["{{ default }}"] alone is the default group. The components are
+hashed as their JSON text, which keeps every boundary unambiguous.';

@@ -1,0 +1,30 @@
+-- Enrichment: browser, os and device type of an error from its user agent (app.user_agent_rule).
+
+-- One query over the rule table: a rule's needle (a plain strpos on the lowercased agent) decides
+-- whether its regex is tried at all, so an agent costs a handful of regex runs, not one per rule,
+-- and the regex cache keeps the few hot patterns compiled.
+CREATE OR REPLACE FUNCTION app.parse_user_agent(p_user_agent text, OUT browser text, OUT os text, OUT device_type text)
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+  v_agent text := left(btrim(p_user_agent), 1000);  -- real agents are < 500 characters
+  v_lower text := lower(left(btrim(p_user_agent), 1000));
+BEGIN
+  IF v_agent IS NULL OR v_agent = '' THEN
+    RETURN;
+  END IF;
+  SELECT max(label) FILTER (WHERE kind = 'browser'), max(label) FILTER (WHERE kind = 'os'),
+         max(label) FILTER (WHERE kind = 'device')
+    INTO browser, os, device_type
+    FROM (SELECT DISTINCT ON (kind) kind,
+                 CASE WHEN version_group IS NULL THEN name
+                      ELSE concat_ws(' ', name, replace(regexp_substr(v_agent, pattern, 1, 1, '', version_group), '_', '.'))
+                 END AS label
+            FROM app.user_agent_rule
+           WHERE enabled  -- CASE fixes the order: the needle first, the regex only when it occurs
+             AND CASE WHEN needle IS NULL OR strpos(v_lower, needle) > 0 THEN v_agent ~ pattern ELSE false END
+           ORDER BY kind, priority) AS first_match;
+END $$;
+COMMENT ON FUNCTION app.parse_user_agent(text) IS
+'Browser ("Chrome 131", "Mobile Safari 17"), os ("Windows 10", "macOS 10.15", "iOS 17.1", "Android 14")
+and device type (desktop, mobile, tablet, bot) of a User-Agent header: per kind, the first enabled
+app.user_agent_rule by priority whose needle occurs and whose pattern matches; NULL where none does';

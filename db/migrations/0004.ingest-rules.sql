@@ -1,0 +1,212 @@
+-- 0004: ingest rules: scrubbing (app.scrub_rule) and user agents (app.user_agent_rule), with seeds.
+
+-- ---- as in db/schema/310_scrubbing.sql
+-- Scrubbing rules (reference/sentry.md §6): what is replaced by [Filtered] before anything is
+-- stored. Configuration, not tenant data: system admins edit it, app.scrub_* read it.
+
+-- == Tables ==
+
+CREATE TABLE app.scrub_rule (
+  id          integer GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  kind        text NOT NULL CONSTRAINT scrub_rule_kind_check CHECK (kind IN ('key', 'value')),
+  pattern     text NOT NULL CONSTRAINT scrub_rule_pattern_check CHECK (pattern <> ''),
+  replacement text CONSTRAINT scrub_rule_replacement_check CHECK ((kind = 'key') = (replacement IS NULL)),
+  validator   text CONSTRAINT scrub_rule_validator_check CHECK (validator IS NULL OR (validator = 'luhn' AND kind = 'value')),
+  detect      text CONSTRAINT scrub_rule_detect_check CHECK (detect <> ''),
+  description text NOT NULL,
+  enabled     boolean NOT NULL DEFAULT true,
+  created_at  timestamptz NOT NULL DEFAULT now()
+);
+COMMENT ON TABLE app.scrub_rule IS
+'Secret and PII scrubbing rules, applied by app.scrub_jsonb, app.scrub_text and app.scrub_url before an event is stored';
+COMMENT ON COLUMN app.scrub_rule.kind IS
+'key: a key name (JSON object key, URL query parameter, key=value in text) whose value is replaced whole by [Filtered]; value: a pattern replaced wherever it occurs in a string';
+COMMENT ON COLUMN app.scrub_rule.pattern IS
+'PostgreSQL regular expression. key rules: matched case-insensitively anywhere in the key (a substring: no anchors); value rules: matched case-sensitively';
+COMMENT ON COLUMN app.scrub_rule.replacement IS
+'value rules: what replaces each match (regexp_replace syntax, \1 = first group); key rules: NULL, the value becomes [Filtered]';
+COMMENT ON COLUMN app.scrub_rule.detect IS
+'A cheap regex that matches, case-insensitively, wherever pattern can (its distinctive part: eyJ for JWTs); all
+rules'' detect patterns form one regex that decides in one pass whether a text needs scrubbing at all. NULL: pattern.
+No anchors or word boundaries: it also runs over JSON text, where \n precedes a word';
+COMMENT ON COLUMN app.scrub_rule.validator IS
+'luhn: a match is replaced only when its digits pass the Luhn check (card numbers); NULL: always';
+
+-- == Row-level security ==
+
+ALTER TABLE app.scrub_rule ENABLE ROW LEVEL SECURITY;
+CREATE POLICY scrub_rule_system_admin ON app.scrub_rule TO system_admin USING (true) WITH CHECK (true);
+GRANT SELECT, INSERT, UPDATE, DELETE ON app.scrub_rule TO system_admin;
+
+-- == Seed: Sentry's defaults (Relay @password/@creditcard/@pemkey/@urlauth, the Python SDK denylist) ==
+
+INSERT INTO app.scrub_rule (kind, pattern, replacement, validator, detect, description) VALUES
+  ('key', 'passw(or)?d', NULL, NULL, 'passw', 'password, passwd, db_password, PASSWORD_HASH'),
+  ('key', 'passphrase', NULL, NULL, NULL, 'passphrases'),
+  ('key', 'secret', NULL, NULL, NULL, 'secret, client_secret, AWS_SECRET_ACCESS_KEY'),
+  ('key', 'token', NULL, NULL, NULL, 'token, access_token, csrftoken, x-auth-token'),
+  ('key', 'api[-_ ]?key', NULL, NULL, NULL, 'api_key, apikey, x-api-key'),
+  ('key', 'auth', NULL, NULL, NULL, 'auth, authorization, proxy-authorization, oauth_*'),
+  ('key', 'credential', NULL, NULL, NULL, 'credentials, X-Amz-Credential'),
+  ('key', 'cookie', NULL, NULL, NULL, 'cookie, set-cookie'),
+  ('key', 'session', NULL, NULL, NULL, 'session, sessionid, session_key, aiohttp_session'),
+  ('key', 'sess_?id|connect\.sid', NULL, NULL, NULL, 'PHPSESSID, connect.sid'),
+  ('key', 'csrf|xsrf', NULL, NULL, NULL, 'csrf, _csrf, XSRF-TOKEN'),
+  ('key', 'private[-_ ]?key', NULL, NULL, NULL, 'private_key, privatekey'),
+  ('key', 'access[-_ ]?key', NULL, NULL, NULL, 'access_key, aws_access_key_id'),
+  ('key', 'signature', NULL, NULL, NULL, 'signed URLs: X-Amz-Signature, signature'),
+  ('key', 'mysql_pwd', NULL, NULL, NULL, 'MySQL password variable'),
+  ('value', '\m(?:3[47][0-9]{2}|4[0-9]{3}|5[1-5][0-9]{2}|2[2-7][0-9]{2}|6011|65[0-9]{2})(?:[ -]?[0-9]){11,12}\M',
+   '[Filtered]', 'luhn', '[0-9]{4}[ -]?[0-9]{4}[ -]?[0-9]{4}',
+   'card numbers (Visa, Mastercard, Amex, Discover) that pass the Luhn check'),
+  ('value', '([Bb]earer[ ]+)[A-Za-z0-9._~+/=-]+', '\1[Filtered]', NULL, 'bearer ', 'bearer tokens'),
+  ('value', 'eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*', '[Filtered]', NULL, 'eyJ', 'JSON Web Tokens'),
+  ('value', '\m(?:AKIA|ASIA)[A-Z0-9]{16}\M', '[Filtered]', NULL, 'AKIA|ASIA', 'AWS access key ids'),
+  ('value', '([Aa][Ww][Ss][A-Za-z0-9_.-]*["'']?[ \t]*[:= \t][ \t]*["'']?)[A-Za-z0-9/+]{40}([^A-Za-z0-9/+=]|$)', '\1[Filtered]\2',
+   NULL, 'aws', 'AWS secret access keys: 40 base64 characters right after an aws… name'),
+  ('value', '-----BEGIN [A-Z ]*PRIVATE KEY( BLOCK)?-----[^-]*(-----END [A-Z ]*PRIVATE KEY( BLOCK)?-----)?', '[Filtered]',
+   NULL, 'PRIVATE KEY', 'PEM private key blocks (also when cut off before the END line)'),
+  ('value', '(\m[A-Za-z][A-Za-z0-9+.-]*://[^\s:/@]+:)[^\s/@]+@', '\1[Filtered]@', NULL, '://[^\s:/@]+:[^\s/@]+@',
+   'passwords in URLs: scheme://user:password@host'),
+  ('value', '\m(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{16,}', '[Filtered]', NULL, '[sr]k_(?:live|test)_', 'Stripe secret and restricted keys'),
+  ('value', '\mgh[pousr]_[A-Za-z0-9]{36,}', '[Filtered]', NULL, 'gh[pousr]_', 'GitHub tokens'),
+  ('value', '\mxox[abprs]-[A-Za-z0-9-]{10,}', '[Filtered]', NULL, 'xox[abprs]-', 'Slack tokens');
+
+INSERT INTO app.scrub_rule (kind, pattern, replacement, validator, detect, description, enabled) VALUES
+  ('value', '[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}', '[email]', NULL, '@',
+   'email addresses (off by default: often wanted for triage)', false),
+  ('value', '\m[0-9]{3}-[0-9]{2}-[0-9]{4}\M', '[Filtered]', NULL, '[0-9]{3}-[0-9]{2}-[0-9]{4}',
+   'US social security numbers (off by default: matches other ids)', false);
+
+-- ---- as in db/schema/320_user_agents.sql
+-- User-agent rules (enrichment: browser, os, device_type of an error). Configuration, not tenant
+-- data: system admins edit it, app.parse_user_agent reads it. For each kind the first enabled
+-- rule by priority whose needle occurs and whose pattern matches wins.
+
+-- == Tables ==
+
+CREATE TABLE app.user_agent_rule (
+  id            integer GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  kind          text NOT NULL CONSTRAINT user_agent_rule_kind_check CHECK (kind IN ('browser', 'os', 'device')),
+  priority      integer NOT NULL,
+  needle        text CONSTRAINT user_agent_rule_needle_check CHECK (needle = lower(needle) AND needle <> ''),
+  pattern       text NOT NULL CONSTRAINT user_agent_rule_pattern_check CHECK (pattern <> ''),
+  name          text NOT NULL,
+  version_group smallint CONSTRAINT user_agent_rule_version_group_check CHECK (version_group BETWEEN 1 AND 9),
+  enabled       boolean NOT NULL DEFAULT true,
+  CONSTRAINT user_agent_rule_kind_priority_key UNIQUE (kind, priority),
+  CONSTRAINT user_agent_rule_device_name_check CHECK (kind <> 'device' OR name IN ('desktop', 'mobile', 'tablet', 'bot'))
+);
+COMMENT ON TABLE app.user_agent_rule IS
+'How app.parse_user_agent names a user agent: per kind, the first enabled rule by priority that matches';
+COMMENT ON COLUMN app.user_agent_rule.priority IS 'Lower is tried first; unique per kind';
+COMMENT ON COLUMN app.user_agent_rule.needle IS
+'Lowercase text the lowercased user agent must contain before the pattern is tried (a cheap filter); NULL: always try';
+COMMENT ON COLUMN app.user_agent_rule.pattern IS 'PostgreSQL regular expression, case-sensitive unless it starts with (?i)';
+COMMENT ON COLUMN app.user_agent_rule.name IS 'Browser or OS name (the version is appended), or the device type';
+COMMENT ON COLUMN app.user_agent_rule.version_group IS
+'Capture group of pattern holding the version (underscores become dots: 10_15 -> 10.15); NULL: no version';
+
+-- == Row-level security ==
+
+ALTER TABLE app.user_agent_rule ENABLE ROW LEVEL SECURITY;
+CREATE POLICY user_agent_rule_system_admin ON app.user_agent_rule TO system_admin USING (true) WITH CHECK (true);
+GRANT SELECT, INSERT, UPDATE, DELETE ON app.user_agent_rule TO system_admin;
+
+-- == Seed ==
+
+INSERT INTO app.user_agent_rule (kind, priority, needle, pattern, name, version_group) VALUES
+  -- crawlers and HTTP libraries first: they often claim to be a browser too
+  ('browser', 100, 'googlebot', 'Googlebot(?:-[A-Za-z]+)?/([0-9]+)', 'Googlebot', 1),
+  ('browser', 110, 'bingbot', 'bingbot/([0-9]+)', 'Bingbot', 1),
+  ('browser', 120, 'applebot', 'Applebot/([0-9]+)', 'Applebot', 1),
+  ('browser', 130, 'duckduckbot', 'DuckDuckBot(?:-Https)?/([0-9]+)', 'DuckDuckBot', 1),
+  ('browser', 140, 'yandexbot', 'YandexBot/([0-9]+)', 'YandexBot', 1),
+  ('browser', 150, 'baiduspider', 'Baiduspider', 'Baiduspider', NULL),
+  ('browser', 160, 'facebookexternalhit', 'facebookexternalhit/([0-9]+)', 'Facebook crawler', 1),
+  ('browser', 170, 'twitterbot', 'Twitterbot/([0-9]+)', 'Twitterbot', 1),
+  ('browser', 180, 'slackbot', 'Slackbot', 'Slackbot', NULL),
+  ('browser', 190, 'headlesschrome', 'HeadlessChrome/([0-9]+)', 'HeadlessChrome', 1),
+  ('browser', 200, 'lighthouse', 'Lighthouse', 'Lighthouse', NULL),
+  ('browser', 210, 'curl/', '^curl/([0-9]+)', 'curl', 1),
+  ('browser', 220, 'wget/', '^Wget/([0-9]+)', 'Wget', 1),
+  ('browser', 230, 'python-requests/', 'python-requests/([0-9]+)', 'python-requests', 1),
+  ('browser', 240, 'python-httpx/', 'python-httpx/([0-9]+)', 'python-httpx', 1),
+  ('browser', 250, 'aiohttp/', 'aiohttp/([0-9]+)', 'aiohttp', 1),
+  ('browser', 260, 'python-urllib/', 'Python-urllib/([0-9]+)', 'Python-urllib', 1),
+  ('browser', 270, 'go-http-client/', 'Go-http-client/([0-9]+)', 'Go-http-client', 1),
+  ('browser', 280, 'axios/', 'axios/([0-9]+)', 'axios', 1),
+  ('browser', 290, 'node-fetch', 'node-fetch(?:/([0-9]+))?', 'node-fetch', 1),
+  ('browser', 300, 'okhttp/', 'okhttp/([0-9]+)', 'okhttp', 1),
+  ('browser', 310, 'postmanruntime/', 'PostmanRuntime/([0-9]+)', 'PostmanRuntime', 1),
+  -- browsers built on Chrome or Safari name themselves before the engine they carry
+  ('browser', 400, 'edg/', 'Edg/([0-9]+)', 'Edge', 1),
+  ('browser', 410, 'edga/', 'EdgA/([0-9]+)', 'Edge Mobile', 1),
+  ('browser', 420, 'edgios/', 'EdgiOS/([0-9]+)', 'Edge Mobile', 1),
+  ('browser', 430, 'edge/', 'Edge/([0-9]+)', 'Edge', 1),
+  ('browser', 440, 'opr/', 'OPR/([0-9]+)', 'Opera', 1),
+  ('browser', 450, 'opios/', 'OPiOS/([0-9]+)', 'Opera Mobile', 1),
+  ('browser', 460, 'opera mini', 'Opera Mini/([0-9]+)', 'Opera Mini', 1),
+  ('browser', 470, 'opera', 'Opera[/ ].*Version/([0-9]+)', 'Opera', 1),
+  ('browser', 480, 'samsungbrowser/', 'SamsungBrowser/([0-9]+)', 'Samsung Internet', 1),
+  ('browser', 490, 'yabrowser/', 'YaBrowser/([0-9]+)', 'Yandex Browser', 1),
+  ('browser', 500, 'vivaldi/', 'Vivaldi/([0-9]+)', 'Vivaldi', 1),
+  ('browser', 510, 'ucbrowser/', 'UCBrowser/([0-9]+)', 'UC Browser', 1),
+  ('browser', 520, 'fban', 'FBAV/([0-9]+)', 'Facebook', 1),
+  ('browser', 530, 'instagram', 'Instagram ([0-9]+)', 'Instagram', 1),
+  ('browser', 540, 'fxios/', 'FxiOS/([0-9]+)', 'Firefox iOS', 1),
+  ('browser', 550, 'crios/', 'CriOS/([0-9]+)', 'Chrome iOS', 1),
+  ('browser', 560, '; wv)', '; wv\).* Chrome/([0-9]+)', 'Chrome WebView', 1),
+  ('browser', 570, 'mobile', 'Chrome/([0-9]+)[0-9.]* Mobile', 'Chrome Mobile', 1),
+  ('browser', 580, 'chrome/', 'Chrome/([0-9]+)', 'Chrome', 1),
+  ('browser', 590, 'chromium/', 'Chromium/([0-9]+)', 'Chromium', 1),
+  ('browser', 600, 'android', 'Android.*Firefox/([0-9]+)', 'Firefox Mobile', 1),
+  ('browser', 610, 'firefox/', 'Firefox/([0-9]+)', 'Firefox', 1),
+  ('browser', 620, 'mobile/', 'Version/([0-9]+)[0-9.]* Mobile/[A-Za-z0-9]+ Safari/', 'Mobile Safari', 1),
+  ('browser', 630, 'safari/', 'Version/([0-9]+)[0-9.]* Safari/', 'Safari', 1),
+  ('browser', 640, 'msie ', 'MSIE ([0-9]+)', 'IE', 1),
+  ('browser', 650, 'trident/', 'Trident/.*rv:([0-9]+)', 'IE', 1),
+
+  ('os', 100, 'ipad', '\(iPad; CPU OS ([0-9]+(?:_[0-9]+)?)', 'iPadOS', 1),
+  ('os', 110, 'iphone os', 'CPU iPhone OS ([0-9]+(?:_[0-9]+)?)', 'iOS', 1),
+  ('os', 120, 'ios ', '[(; ]iOS ([0-9]+(?:\.[0-9]+)?)', 'iOS', 1),
+  ('os', 130, 'android', 'Android ([0-9]+)', 'Android', 1),
+  ('os', 140, 'android', 'Android', 'Android', NULL),
+  ('os', 150, 'cros ', 'CrOS ', 'ChromeOS', NULL),
+  ('os', 200, 'windows nt 10.0', 'Windows NT 10\.0', 'Windows 10', NULL),
+  ('os', 210, 'windows nt 6.3', 'Windows NT 6\.3', 'Windows 8.1', NULL),
+  ('os', 220, 'windows nt 6.2', 'Windows NT 6\.2', 'Windows 8', NULL),
+  ('os', 230, 'windows nt 6.1', 'Windows NT 6\.1', 'Windows 7', NULL),
+  ('os', 240, 'windows', 'Windows', 'Windows', NULL),
+  ('os', 300, 'mac os x', 'Mac OS X ([0-9]+[_.][0-9]+)', 'macOS', 1),
+  ('os', 310, 'macintosh', 'Macintosh', 'macOS', NULL),
+  ('os', 400, 'linux', 'Linux', 'Linux', NULL),
+
+  ('device', 100, 'bot', '(?i)(?<!cu)bot(?:[/_ ;)-]|$)', 'bot', NULL),
+  ('device', 110, 'crawl', '(?i)crawl', 'bot', NULL),
+  ('device', 120, 'spider', '(?i)spider', 'bot', NULL),
+  ('device', 130, 'slurp', 'Slurp', 'bot', NULL),
+  ('device', 140, 'headless', 'Headless', 'bot', NULL),
+  ('device', 150, 'lighthouse', 'Lighthouse', 'bot', NULL),
+  ('device', 160, 'facebookexternalhit', 'facebookexternalhit', 'bot', NULL),
+  ('device', 170, 'curl/', '^curl/', 'bot', NULL),
+  ('device', 180, 'wget/', '^Wget/', 'bot', NULL),
+  ('device', 190, 'python', '(?i)^python|python-(?:requests|httpx|urllib)|aiohttp/', 'bot', NULL),
+  ('device', 200, 'go-http-client/', 'Go-http-client/', 'bot', NULL),
+  ('device', 210, 'axios/', 'axios/', 'bot', NULL),
+  ('device', 220, 'node-fetch', 'node-fetch', 'bot', NULL),
+  ('device', 230, 'okhttp/', 'okhttp/', 'bot', NULL),
+  ('device', 240, 'postmanruntime/', 'PostmanRuntime/', 'bot', NULL),
+  ('device', 300, 'ipad', 'iPad', 'tablet', NULL),
+  ('device', 310, 'tablet', '(?i)tablet', 'tablet', NULL),
+  ('device', 320, 'silk/', 'Silk/', 'tablet', NULL),
+  ('device', 330, 'android', '^(?!.*Mobi).*Android', 'tablet', NULL),
+  ('device', 400, 'mobi', 'Mobi', 'mobile', NULL),
+  ('device', 410, 'iphone', 'iPhone', 'mobile', NULL),
+  ('device', 420, 'ipod', 'iPod', 'mobile', NULL),
+  ('device', 430, 'android', 'Android', 'mobile', NULL),
+  ('device', 440, 'opera mini', 'Opera Mini', 'mobile', NULL),
+  ('device', 500, 'windows nt', 'Windows NT', 'desktop', NULL),
+  ('device', 510, 'macintosh', 'Macintosh', 'desktop', NULL),
+  ('device', 520, 'x11', 'X11', 'desktop', NULL),
+  ('device', 530, 'cros ', 'CrOS ', 'desktop', NULL);
