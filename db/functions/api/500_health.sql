@@ -1,0 +1,77 @@
+-- == Views ==
+
+CREATE VIEW api.health_monitors WITH (security_invoker = true) AS
+  SELECT m.id, m.organization_id, m.service_name, m.display_name, m.check_type, m.probe, m.endpoint,
+         m.interval_seconds, m.timeout_seconds, m.failure_threshold, m.success_threshold, m.expected,
+         m.outage_status, m.enabled, m.is_public, s.status, s.status_since, s.last_status, s.last_checked_at,
+         s.last_response_time_ms, s.consecutive_failures, s.consecutive_successes, m.created_at, m.updated_at
+    FROM app.health_monitors m LEFT JOIN app.health_monitor_state s ON s.monitor_id = m.id;
+COMMENT ON VIEW api.health_monitors IS $$Health monitors and their current state
+
+Your organization's monitors (all of them, platform-wide ones included, for system admins).
+status is the state after the failure/success thresholds; last_status the latest check's verdict.
+Targets and heartbeat tokens are not shown here.$$;
+GRANT SELECT ON api.health_monitors TO staff, org_owner, system_admin;
+
+CREATE VIEW api.maintenance_windows WITH (security_invoker = true) AS
+  SELECT w.id, w.monitor_id, m.service_name, m.organization_id, lower(w.during) AS starts_at,
+         upper(w.during) AS ends_at, w.reason, w.created_by, w.created_at
+    FROM app.health_maintenance_windows w JOIN app.health_monitors m ON m.id = w.monitor_id;
+COMMENT ON VIEW api.maintenance_windows IS $$Planned maintenance windows
+
+Probes keep running during a window and their results are kept, but its time counts neither as
+up nor as down in uptime.$$;
+GRANT SELECT ON api.maintenance_windows TO staff, org_owner, system_admin;
+
+-- == Functions ==
+
+CREATE FUNCTION api.calculate_uptime(p_service_name text, p_days integer DEFAULT 30) RETURNS numeric
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+  v_monitor_id bigint;
+  v_state text; v_message text; v_detail text; v_hint text;
+BEGIN
+  IF p_days IS NULL OR p_days NOT BETWEEN 1 AND 3650 THEN
+    RAISE EXCEPTION 'p_days must be between 1 and 3650' USING ERRCODE = 'QV501',
+      DETAIL = format('Got %s.', coalesce(p_days::text, 'null')), HINT = 'Ask for 1 to 3650 days (default 30).';
+  END IF;
+  v_monitor_id := app.health_visible_monitor_id(p_service_name);
+  IF v_monitor_id IS NULL THEN
+    RAISE EXCEPTION 'service % not found', p_service_name USING ERRCODE = 'QN501',
+      DETAIL = 'No monitor you may see has this service name.', HINT = 'List services with GET /health_monitors.';
+  END IF;
+  RETURN (SELECT b.uptime_percentage
+            FROM app.health_uptime_breakdown(v_monitor_id, now() - make_interval(days => p_days), now()) b);
+EXCEPTION WHEN SQLSTATE 'QN000' THEN
+  GET STACKED DIAGNOSTICS v_state = RETURNED_SQLSTATE, v_message = MESSAGE_TEXT,
+    v_detail = PG_EXCEPTION_DETAIL, v_hint = PG_EXCEPTION_HINT;
+  PERFORM app.raise_http(v_state, v_message, v_detail, v_hint);
+  RETURN NULL;
+END $$;
+COMMENT ON FUNCTION api.calculate_uptime(text, integer) IS $$Uptime percentage of a service over the last p_days days
+
+Time-weighted over the service's status intervals: downtime = major_outage time + 0.3 x
+partial_outage time (degraded counts as up; both weights are settings); uptime = 100 x (1 -
+downtime / observed time). Maintenance windows and time without data (unknown) are excluded from
+both. NULL when nothing was observed in the window; 404 for a service you cannot see.$$;
+GRANT EXECUTE ON FUNCTION api.calculate_uptime(text, integer) TO staff, org_owner, system_admin;
+
+CREATE FUNCTION api.get_health_summary() RETURNS jsonb
+LANGUAGE sql STABLE AS $$ SELECT app.health_summary(now()) $$;
+COMMENT ON FUNCTION api.get_health_summary() IS $$Health of every service you may see, cached one minute
+
+{overall_status, computed_at, services: [{service_name, display_name, check_type, enabled,
+status, status_since, last_status, last_checked_at, response_time_ms, in_maintenance,
+uptime_24h, uptime_30d}]}. overall_status is the worst known status of the enabled services not
+in maintenance (unhealthy > degraded > healthy; unknown when none is known).$$;
+GRANT EXECUTE ON FUNCTION api.get_health_summary() TO staff, org_owner, system_admin;
+
+CREATE FUNCTION api.get_status_page() RETURNS jsonb
+LANGUAGE sql STABLE AS $$ SELECT app.health_status_page(now()) $$;
+COMMENT ON FUNCTION api.get_status_page() IS $$The public status page (no login needed)
+
+Public platform-wide components with their status (operational, degraded, partial_outage,
+major_outage, maintenance; null without data), 90-day uptime and 90 daily bars (UTC days), the
+overall indicator (none, minor, major, critical, maintenance), 30-day uptime, the last incident and
+the uptime method. Cached one minute.$$;
+GRANT EXECUTE ON FUNCTION api.get_status_page() TO anon, staff, org_owner, system_admin;

@@ -1,0 +1,327 @@
+-- Health monitors: settings, validation and creation, and the payload a probe job carries.
+
+-- == Settings ==
+
+-- Numbers only: anyone evaluating uptime may read the tunables, never the URLs or a DSN.
+CREATE OR REPLACE FUNCTION app.health_setting_number(p_key text) RETURNS numeric
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog AS $$
+  SELECT CASE WHEN jsonb_typeof(s.value) = 'number' THEN (s.value #>> '{}')::numeric END
+    FROM app.health_settings s WHERE s.key = p_key
+$$;
+COMMENT ON FUNCTION app.health_setting_number(text) IS 'A numeric health setting (NULL when unset or not a number)';
+GRANT EXECUTE ON FUNCTION app.health_setting_number(text) TO staff, org_owner, system_admin;
+
+CREATE OR REPLACE FUNCTION app.health_setting_set(p_key text, p_value jsonb) RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+  UPDATE app.health_settings SET value = coalesce(p_value, 'null') WHERE key = p_key;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'unknown health setting %', p_key USING ERRCODE = 'QV501',
+      DETAIL = format('%s is not a row of app.health_settings.', p_key),
+      HINT = 'List them with SELECT key FROM app.health_settings.';
+  END IF;
+END $$;
+COMMENT ON FUNCTION app.health_setting_set(text, jsonb) IS 'Change one health setting (QV501 for an unknown key)';
+
+-- The stack calls this at start so the seeded API and edge-function monitors probe the right ports.
+CREATE OR REPLACE FUNCTION app.health_configure_stack(p_api_url text, p_web_url text) RETURNS void
+LANGUAGE sql AS $$
+  SELECT app.health_setting_set('api_url', to_jsonb(rtrim(p_api_url, '/')));
+  SELECT app.health_setting_set('web_url', to_jsonb(rtrim(p_web_url, '/')));
+$$;
+COMMENT ON FUNCTION app.health_configure_stack(text, text) IS 'Record the stack''s PostgREST and web base URLs ({api_url}, {web_url} in monitor targets)';
+
+-- == Lookup ==
+
+CREATE OR REPLACE FUNCTION app.health_monitor_id(p_service_name text, p_organization_id uuid DEFAULT NULL)
+RETURNS bigint
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+  v_id bigint;
+BEGIN
+  SELECT m.id INTO v_id FROM app.health_monitors m
+   WHERE m.service_name = p_service_name AND m.organization_id IS NOT DISTINCT FROM p_organization_id;
+  IF v_id IS NULL THEN
+    RAISE EXCEPTION 'health monitor % not found', p_service_name USING ERRCODE = 'QN501',
+      DETAIL = format('No monitor named %s in %s.', p_service_name,
+                      coalesce('organization ' || p_organization_id::text, 'the platform-wide monitors')),
+      HINT = 'List monitors with pgwarden health list.';
+  END IF;
+  RETURN v_id;
+END $$;
+COMMENT ON FUNCTION app.health_monitor_id(text, uuid) IS 'The monitor of a service (platform-wide when the organization is NULL); QN501 when none';
+
+-- == Validation ==
+
+CREATE OR REPLACE FUNCTION app._health_invalid(p_message text, p_detail text) RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+  RAISE EXCEPTION '%', p_message USING ERRCODE = 'QV501', DETAIL = p_detail,
+    HINT = 'See COMMENT ON TABLE app.health_monitors for targets and conditions.';
+END $$;
+COMMENT ON FUNCTION app._health_invalid(text, text) IS 'Raise QV501 (invalid monitor settings) with a detail';
+
+-- Conditions are judged in SQL, so they are checked here once, not at every probe.
+CREATE OR REPLACE FUNCTION app.health_validate_monitor(p_probe app.health_probe_kind, p_target jsonb, p_expected jsonb)
+RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+  v_unknown text;
+  v_code jsonb;
+BEGIN
+  SELECT string_agg(k, ', ') INTO v_unknown FROM jsonb_object_keys(p_expected) k
+   WHERE k NOT IN ('status_codes', 'body_contains', 'json_path', 'json_equals', 'max_response_time_ms',
+                   'min_tls_days', 'max_age_seconds');
+  IF v_unknown IS NOT NULL THEN
+    PERFORM app._health_invalid('unknown expected condition', format('Unknown keys: %s.', v_unknown));
+  END IF;
+  IF p_expected ? 'status_codes' THEN
+    IF jsonb_typeof(p_expected -> 'status_codes') <> 'array' THEN
+      PERFORM app._health_invalid('status_codes is not an array', 'Use e.g. [200, "300-399"].');
+    END IF;
+    FOR v_code IN SELECT jsonb_array_elements(p_expected -> 'status_codes') LOOP
+      IF NOT (jsonb_typeof(v_code) = 'number' OR (v_code #>> '{}') ~ '^\d{3}-\d{3}$') THEN
+        PERFORM app._health_invalid('invalid status code', format('%s is neither a number nor a range like "200-299".', v_code));
+      END IF;
+    END LOOP;
+  END IF;
+  IF (p_expected ? 'json_path') <> (p_expected ? 'json_equals') THEN
+    PERFORM app._health_invalid('json_path needs json_equals', 'Give both: the path and the value it must equal.');
+  END IF;
+  IF p_expected ? 'json_path' THEN
+    BEGIN
+      PERFORM (p_expected ->> 'json_path')::jsonpath;
+    EXCEPTION WHEN syntax_error OR invalid_parameter_value THEN
+      PERFORM app._health_invalid('invalid json_path', format('%s is not an SQL/JSON path.', p_expected ->> 'json_path'));
+    END;
+  END IF;
+  SELECT string_agg(k, ', ') INTO v_unknown FROM jsonb_object_keys(p_expected) k
+   WHERE k IN ('max_response_time_ms', 'min_tls_days', 'max_age_seconds') AND jsonb_typeof(p_expected -> k) <> 'number';
+  IF v_unknown IS NOT NULL THEN
+    PERFORM app._health_invalid('threshold is not a number', format('Not numbers: %s.', v_unknown));
+  END IF;
+
+  IF p_probe IN ('http', 'sms') AND coalesce(p_target ->> 'url', '') = '' THEN
+    PERFORM app._health_invalid('target needs a url', format('A %s probe requests target.url.', p_probe));
+  ELSIF p_probe = 'smtp' AND coalesce(p_target ->> 'host', '') = '' THEN
+    PERFORM app._health_invalid('target needs a host', 'An smtp probe connects to target.host (and target.port).');
+  ELSIF p_probe = 'stripe' AND NOT (p_target ? 'api_key' OR p_target ? 'api_key_env') THEN
+    PERFORM app._health_invalid('target needs an api key', 'Give target.api_key_env: the worker environment variable holding the key.');
+  ELSIF p_probe = 'stripe' AND coalesce(p_target ->> 'check', 'payment_intents') NOT IN ('payment_intents', 'balance') THEN
+    PERFORM app._health_invalid('unknown stripe check', 'target.check is payment_intents (the spec''s) or balance.');
+  END IF;
+END $$;
+COMMENT ON FUNCTION app.health_validate_monitor(app.health_probe_kind, jsonb, jsonb)
+  IS 'QV501 unless the target suits the probe and every expected condition is known and well-formed';
+
+-- == Creation and changes ==
+
+CREATE OR REPLACE FUNCTION app.health_default_probe(p_check_type app.health_check_type_enum)
+RETURNS app.health_probe_kind
+LANGUAGE sql IMMUTABLE AS $$
+  SELECT CASE p_check_type
+    WHEN 'database' THEN 'database' WHEN 'stripe' THEN 'stripe' WHEN 'email' THEN 'smtp'
+    WHEN 'sms' THEN 'sms' WHEN 'webhook' THEN 'heartbeat' ELSE 'http' END::app.health_probe_kind
+$$;
+COMMENT ON FUNCTION app.health_default_probe(app.health_check_type_enum) IS 'The probe a check type uses unless told otherwise';
+
+-- p_spec keys: service_name, check_type (required); probe, display_name, endpoint, target, expected,
+-- interval_seconds, timeout_seconds, failure_threshold, success_threshold, outage_status, enabled,
+-- is_public, organization_id.
+CREATE OR REPLACE FUNCTION app.health_monitor_add(p_spec jsonb) RETURNS bigint
+LANGUAGE plpgsql AS $$
+DECLARE
+  v_row app.health_monitors;
+  v_unknown text;
+  v_constraint text;
+BEGIN
+  SELECT string_agg(k, ', ') INTO v_unknown FROM jsonb_object_keys(p_spec) k
+   WHERE k NOT IN ('service_name', 'check_type', 'probe', 'display_name', 'endpoint', 'target', 'expected',
+                   'interval_seconds', 'timeout_seconds', 'failure_threshold', 'success_threshold',
+                   'outage_status', 'enabled', 'is_public', 'organization_id');
+  IF v_unknown IS NOT NULL THEN
+    PERFORM app._health_invalid('unknown monitor field', format('Unknown keys: %s.', v_unknown));
+  END IF;
+  IF coalesce(p_spec ->> 'service_name', '') = '' OR p_spec ->> 'check_type' IS NULL THEN
+    RAISE EXCEPTION 'service_name and check_type are required' USING ERRCODE = 'QV002',
+      DETAIL = 'A monitor needs a service name and one of the spec''s check types.',
+      HINT = 'check_type: api, webhook, database, stripe, embed, email, sms or external.';
+  END IF;
+  BEGIN
+    v_row := jsonb_populate_record(NULL::app.health_monitors, p_spec);
+  EXCEPTION WHEN data_exception THEN
+    PERFORM app._health_invalid('invalid monitor field', SQLERRM);
+  END;
+  v_row.probe := coalesce(v_row.probe, app.health_default_probe(v_row.check_type));
+  v_row.target := coalesce(v_row.target, '{}');
+  v_row.expected := coalesce(v_row.expected, '{}');
+  PERFORM app.health_validate_monitor(v_row.probe, v_row.target, v_row.expected);
+  BEGIN
+    INSERT INTO app.health_monitors AS m
+      (organization_id, service_name, display_name, check_type, probe, endpoint, target, interval_seconds,
+       timeout_seconds, failure_threshold, success_threshold, expected, outage_status, enabled, is_public,
+       heartbeat_token)
+    VALUES
+      (v_row.organization_id, v_row.service_name, coalesce(v_row.display_name, v_row.service_name),
+       v_row.check_type, v_row.probe,
+       coalesce(v_row.endpoint, v_row.target ->> 'url', v_row.target ->> 'host', v_row.target ->> 'query',
+                v_row.target ->> 'check'),
+       v_row.target, coalesce(v_row.interval_seconds, 300), coalesce(v_row.timeout_seconds, 10),
+       coalesce(v_row.failure_threshold, 3), coalesce(v_row.success_threshold, 2), v_row.expected,
+       coalesce(v_row.outage_status, 'major_outage'), coalesce(v_row.enabled, true), coalesce(v_row.is_public, true),
+       CASE WHEN v_row.probe = 'heartbeat' THEN encode(gen_random_bytes(16), 'hex') END)
+    RETURNING m.id INTO v_row.id;
+  EXCEPTION WHEN check_violation OR foreign_key_violation THEN
+    GET STACKED DIAGNOSTICS v_constraint = CONSTRAINT_NAME;
+    PERFORM app._health_invalid('invalid monitor field', format('Violates %s.', v_constraint));
+  END;
+  RETURN v_row.id;
+END $$;
+COMMENT ON FUNCTION app.health_monitor_add(jsonb) IS 'Create a monitor from a JSON spec (validated; QV501/QV002, 23505 for a taken service name)';
+
+-- Disabling ends the monitor's open uptime interval (it is no longer observed); enabling
+-- schedules it afresh from the next slot.
+CREATE OR REPLACE FUNCTION app.health_monitor_set_enabled(p_monitor_id bigint, p_enabled boolean) RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+  v_was boolean;
+BEGIN
+  SELECT m.enabled INTO v_was FROM app.health_monitors m WHERE m.id = p_monitor_id FOR UPDATE;
+  IF v_was IS NULL THEN
+    RAISE EXCEPTION 'health monitor % not found', p_monitor_id USING ERRCODE = 'QN501',
+      DETAIL = 'No monitor has this id.', HINT = 'List monitors with pgwarden health list.';
+  END IF;
+  IF v_was = p_enabled THEN
+    RETURN;
+  END IF;
+  UPDATE app.health_monitors SET enabled = p_enabled WHERE id = p_monitor_id;
+  IF p_enabled THEN
+    UPDATE app.health_monitor_state SET next_slot_at = NULL, pending_slot_at = NULL WHERE monitor_id = p_monitor_id;
+  ELSE
+    PERFORM app._health_set_status(p_monitor_id, 'unknown', now());
+    UPDATE app.health_monitor_state
+       SET recent_statuses = '{}', recent_checked_at = '{}', pending_slot_at = NULL
+     WHERE monitor_id = p_monitor_id;
+  END IF;
+END $$;
+COMMENT ON FUNCTION app.health_monitor_set_enabled(bigint, boolean) IS 'Enable or disable a monitor; disabling closes its open uptime interval';
+
+CREATE OR REPLACE FUNCTION app.health_maintenance_add(
+  p_monitor_id bigint, p_from timestamptz, p_until timestamptz, p_reason text DEFAULT NULL,
+  p_created_by uuid DEFAULT NULL
+) RETURNS bigint
+LANGUAGE plpgsql AS $$
+DECLARE
+  v_id bigint;
+BEGIN
+  IF p_from IS NULL OR p_until IS NULL OR p_until <= p_from THEN
+    RAISE EXCEPTION 'maintenance window must end after it starts' USING ERRCODE = 'QV501',
+      DETAIL = format('From %s until %s.', p_from, p_until), HINT = 'Give --from before --until.';
+  END IF;
+  PERFORM FROM app.health_monitors m WHERE m.id = p_monitor_id;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'health monitor % not found', p_monitor_id USING ERRCODE = 'QN501',
+      DETAIL = 'No monitor has this id.', HINT = 'List monitors with pgwarden health list.';
+  END IF;
+  INSERT INTO app.health_maintenance_windows (monitor_id, during, reason, created_by)
+  VALUES (p_monitor_id, tstzrange(p_from, p_until), p_reason, p_created_by)
+  RETURNING id INTO v_id;
+  RETURN v_id;
+END $$;
+COMMENT ON FUNCTION app.health_maintenance_add(bigint, timestamptz, timestamptz, text, uuid)
+  IS 'Plan maintenance for a monitor: probes keep running, the window is excluded from uptime';
+
+-- == The probe payload ==
+
+-- Replaces {setting} in the target's top-level strings; names the first unset setting instead.
+CREATE OR REPLACE FUNCTION app._health_expand_target(p_target jsonb, OUT target jsonb, OUT missing_setting text)
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+  v_key text;
+  v_text text;
+  v_ref text;
+  v_value text;
+BEGIN
+  target := p_target;
+  FOR v_key, v_text IN
+    SELECT e.key, e.value #>> '{}' FROM jsonb_each(p_target) e
+     WHERE jsonb_typeof(e.value) = 'string' AND e.value #>> '{}' ~ '\{[a-z_]+\}'
+  LOOP
+    FOR v_ref IN SELECT DISTINCT (regexp_matches(v_text, '\{([a-z_]+)\}', 'g'))[1] LOOP
+      SELECT s.value #>> '{}' INTO v_value FROM app.health_settings s
+       WHERE s.key = v_ref AND jsonb_typeof(s.value) = 'string';
+      IF v_value IS NULL THEN
+        missing_setting := v_ref;
+        RETURN;
+      END IF;
+      v_text := replace(v_text, '{' || v_ref || '}', v_value);
+    END LOOP;
+    target := jsonb_set(target, ARRAY[v_key], to_jsonb(v_text));
+  END LOOP;
+END $$;
+COMMENT ON FUNCTION app._health_expand_target(jsonb) IS 'Fill {setting} placeholders of a target from app.health_settings';
+
+-- This database over its own socket as pgwarden_worker (local connections are trusted by the
+-- embedded cluster); an external database sets database_probe_dsn instead.
+CREATE OR REPLACE FUNCTION app._health_own_dsn() RETURNS text
+LANGUAGE sql STABLE AS $$
+  SELECT format('host=%s port=%s dbname=%s user=pgwarden_worker',
+                coalesce(nullif(btrim(split_part(current_setting('unix_socket_directories'), ',', 1)), ''), 'localhost'),
+                current_setting('port'), current_database())
+$$;
+COMMENT ON FUNCTION app._health_own_dsn() IS 'libpq DSN of this database over its first socket directory, as pgwarden_worker';
+
+-- The job payload of one probe: everything the handler needs, so it never reads the database.
+-- problem is set (and payload NULL) when the target cannot be built, e.g. an unset setting.
+CREATE OR REPLACE FUNCTION app.health_probe_payload(
+  p_monitor_id bigint, p_scheduled_for timestamptz, p_expires_at timestamptz, p_run_id text DEFAULT NULL,
+  OUT payload jsonb, OUT problem text
+)
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+  v_monitor app.health_monitors;
+  v_target jsonb;
+  v_missing text;
+BEGIN
+  SELECT * INTO STRICT v_monitor FROM app.health_monitors m WHERE m.id = p_monitor_id;
+  SELECT e.target, e.missing_setting INTO v_target, v_missing FROM app._health_expand_target(v_monitor.target) e;
+  IF v_missing IS NOT NULL THEN
+    problem := format('target names setting %s, which is not set', v_missing);
+    RETURN;
+  END IF;
+  IF v_monitor.probe = 'database' AND NOT (v_target ? 'dsn' OR v_target ? 'dsn_env') THEN
+    v_target := v_target || jsonb_build_object('dsn', coalesce(
+      (SELECT s.value #>> '{}' FROM app.health_settings s
+        WHERE s.key = 'database_probe_dsn' AND jsonb_typeof(s.value) = 'string'),
+      app._health_own_dsn()));
+  END IF;
+  payload := jsonb_build_object(
+    'monitor_id', v_monitor.id,
+    'probe', v_monitor.probe,
+    'target', v_target || jsonb_build_object('timeout_seconds', v_monitor.timeout_seconds),
+    'scheduled_for', p_scheduled_for,
+    'expires_at', p_expires_at,
+    'run_id', p_run_id,
+    -- the whole body only where a condition reads it; else enough for the excerpt of a failure
+    'body_limit', CASE WHEN v_monitor.expected ?| ARRAY['body_contains', 'json_path'] THEN 65536 ELSE 500 END);
+END $$;
+COMMENT ON FUNCTION app.health_probe_payload(bigint, timestamptz, timestamptz, text)
+  IS 'The health.probe job payload for a monitor (target expanded, timeout included), or why it cannot be built';
+
+-- == Listing (pgwarden health list) ==
+
+CREATE OR REPLACE FUNCTION app.health_monitor_list()
+RETURNS TABLE (
+  id bigint, organization_id uuid, service_name text, display_name text, check_type app.health_check_type_enum,
+  probe app.health_probe_kind, endpoint text, interval_seconds integer, timeout_seconds numeric, enabled boolean,
+  status app.health_status_enum, last_status app.health_status_enum, last_checked_at timestamptz,
+  last_response_time_ms integer, heartbeat_token text
+)
+LANGUAGE sql STABLE AS $$
+  SELECT m.id, m.organization_id, m.service_name, m.display_name, m.check_type, m.probe, m.endpoint,
+         m.interval_seconds, m.timeout_seconds, m.enabled, s.status, s.last_status, s.last_checked_at,
+         s.last_response_time_ms, m.heartbeat_token
+    FROM app.health_monitors m LEFT JOIN app.health_monitor_state s ON s.monitor_id = m.id
+   ORDER BY m.organization_id NULLS FIRST, m.id
+$$;
+COMMENT ON FUNCTION app.health_monitor_list() IS 'Monitors with their state and heartbeat tokens, for the operator''s CLI';

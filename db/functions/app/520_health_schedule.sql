@@ -1,0 +1,273 @@
+-- When probes run: the per-minute scheduler (pg_cron), on-demand runs (system-health-check),
+-- push heartbeats, and the way a finished health.probe job's result comes back.
+
+CREATE OR REPLACE FUNCTION app.health_overall_status(p_statuses app.health_status_enum[])
+RETURNS app.health_status_enum
+LANGUAGE sql IMMUTABLE AS $$
+  SELECT CASE WHEN 'unhealthy' = ANY (p_statuses) THEN 'unhealthy'
+              WHEN 'degraded' = ANY (p_statuses) THEN 'degraded'
+              WHEN 'healthy' = ANY (p_statuses) THEN 'healthy'
+              ELSE 'unknown' END::app.health_status_enum
+$$;
+COMMENT ON FUNCTION app.health_overall_status(app.health_status_enum[])
+  IS 'Worst known status (unhealthy > degraded > healthy); unknown only when nothing is known';
+
+-- Slots are epoch-aligned with a per-monitor phase, so monitors sharing an interval spread over it.
+CREATE OR REPLACE FUNCTION app._health_first_slot(p_monitor_id bigint, p_interval_seconds integer, p_at timestamptz)
+RETURNS timestamptz
+LANGUAGE sql IMMUTABLE AS $$
+  WITH phase AS (SELECT (abs(hashint8(p_monitor_id)::bigint) % (p_interval_seconds * 1000)) / 1000.0 AS seconds)
+  SELECT to_timestamp((ceil((extract(epoch FROM p_at) - phase.seconds) / p_interval_seconds) * p_interval_seconds
+                       + phase.seconds)::double precision)
+    FROM phase
+$$;
+COMMENT ON FUNCTION app._health_first_slot(bigint, integer, timestamptz) IS 'The monitor''s first probe slot at or after a time';
+
+-- What a push monitor looks like at p_at: healthy while the last heartbeat is younger than
+-- max_age_seconds (default the interval), unhealthy after, unknown before the first one.
+CREATE OR REPLACE FUNCTION app._health_heartbeat_observation(p_monitor_id bigint, p_at timestamptz) RETURNS jsonb
+LANGUAGE sql STABLE AS $$
+  SELECT CASE
+    WHEN s.last_heartbeat_at IS NULL THEN
+      jsonb_build_object('probe_error', 'no heartbeat received yet', 'details', '{}'::jsonb)
+    WHEN p_at - s.last_heartbeat_at <= make_interval(secs => coalesce((m.expected ->> 'max_age_seconds')::numeric, m.interval_seconds)) THEN
+      jsonb_build_object('reachable', true, 'error', NULL, 'timed_out', false, 'details', jsonb_build_object(
+        'last_heartbeat_at', s.last_heartbeat_at, 'age_seconds', round(extract(epoch FROM p_at - s.last_heartbeat_at))))
+    ELSE
+      jsonb_build_object('reachable', false, 'timed_out', false,
+        'error', format('no heartbeat for %s s (max %s s)', round(extract(epoch FROM p_at - s.last_heartbeat_at)),
+                        coalesce((m.expected ->> 'max_age_seconds')::numeric, m.interval_seconds)),
+        'details', jsonb_build_object('last_heartbeat_at', s.last_heartbeat_at))
+  END
+  FROM app.health_monitors m JOIN app.health_monitor_state s ON s.monitor_id = m.id
+  WHERE m.id = p_monitor_id
+$$;
+COMMENT ON FUNCTION app._health_heartbeat_observation(bigint, timestamptz) IS 'A push monitor''s observation at a time, from the age of its last heartbeat';
+
+-- == Scheduling (pg_cron, every minute) ==
+
+-- Enqueues every probe slot falling before the next tick (run_at = the slot, so the worker keeps
+-- sub-minute timing), one job per monitor and slot (idempotency key). A monitor whose last probe
+-- is overdue and still unanswered is left alone until it answers or probe_grace_seconds pass.
+-- Push monitors are judged here, in SQL. A monitor that is new, re-enabled or more than an
+-- interval behind goes on from its next slot (checked once at once if none comes this minute);
+-- slots it fell behind by are missed, not caught up.
+CREATE OR REPLACE FUNCTION app.health_enqueue_due(p_now timestamptz DEFAULT now()) RETURNS integer
+LANGUAGE plpgsql AS $$
+DECLARE
+  v_horizon timestamptz := p_now + interval '1 minute';
+  v_grace interval := make_interval(secs => coalesce(app.health_setting_number('probe_grace_seconds'), 60));
+  v_monitor record;
+  v_every interval;
+  v_next timestamptz;
+  v_slots timestamptz[];
+  v_slot timestamptz;
+  v_payload jsonb;
+  v_problem text;
+  v_enqueued integer := 0;
+BEGIN
+  FOR v_monitor IN
+    SELECT m.id, m.probe, m.interval_seconds, s.next_slot_at
+      FROM app.health_monitors m JOIN app.health_monitor_state s ON s.monitor_id = m.id
+     WHERE m.enabled
+       AND NOT coalesce(s.pending_slot_at + make_interval(secs => m.timeout_seconds) < p_now
+                        AND s.pending_slot_at + make_interval(secs => m.timeout_seconds) + v_grace > p_now, false)
+     ORDER BY m.id
+       FOR UPDATE OF s SKIP LOCKED
+  LOOP
+    v_every := make_interval(secs => v_monitor.interval_seconds);
+    v_next := v_monitor.next_slot_at;
+    IF v_next IS NULL OR v_next < p_now - v_every THEN
+      v_next := app._health_first_slot(v_monitor.id, v_monitor.interval_seconds, p_now);
+      -- new, re-enabled or fallen behind: when no slot comes this minute, check once now
+      v_slots := CASE WHEN v_next >= v_horizon THEN ARRAY[p_now] ELSE '{}' END;
+    ELSE
+      v_slots := '{}';
+    END IF;
+    WHILE v_next < v_horizon LOOP
+      v_slots := v_slots || v_next;
+      v_next := v_next + v_every;
+    END LOOP;
+    CONTINUE WHEN cardinality(v_slots) = 0;
+
+    IF v_monitor.probe = 'heartbeat' THEN
+      -- judged here once per due slot, up to a minute early
+      PERFORM app.health_record_observation(v_monitor.id, app._health_heartbeat_observation(v_monitor.id, p_now),
+                                            p_now, v_slots[cardinality(v_slots)]);
+      v_slots := '{}';
+    END IF;
+    FOREACH v_slot IN ARRAY v_slots LOOP
+      SELECT p.payload, p.problem INTO v_payload, v_problem
+        FROM app.health_probe_payload(v_monitor.id, v_slot, v_slot + greatest(v_every, interval '1 minute')) p;
+      IF v_problem IS NOT NULL THEN
+        -- nothing a worker could run: the probe cannot run, so the verdict is unknown
+        PERFORM app.health_record_observation(v_monitor.id, jsonb_build_object('probe_error', v_problem), p_now, v_slot);
+        v_slots := '{}';
+        EXIT;
+      END IF;
+      PERFORM app.job_enqueue('health.probe', v_payload,
+                              format('health.probe:%s:%s', v_monitor.id, extract(epoch FROM v_slot)), v_slot, 0, 2);
+      v_enqueued := v_enqueued + 1;
+    END LOOP;
+    UPDATE app.health_monitor_state
+       SET next_slot_at = v_next, pending_slot_at = coalesce(v_slots[cardinality(v_slots)], pending_slot_at)
+     WHERE monitor_id = v_monitor.id;
+  END LOOP;
+  RETURN v_enqueued;
+END $$;
+COMMENT ON FUNCTION app.health_enqueue_due(timestamptz)
+  IS 'pg_cron each minute: enqueue the probe slots due before the next tick and judge push monitors; returns jobs enqueued';
+
+-- == On demand (POST /functions/v1/system-health-check, pgwarden health run) ==
+
+-- Runs the named platform-wide services now (all enabled ones when NULL): push monitors are judged
+-- at once, probes are enqueued ahead of scheduled ones. The caller then polls health_run_results
+-- (or LISTENs on health:observation) for at most wait_seconds. With p_enqueue false the probe
+-- payloads are returned instead (key payloads), for a caller that runs them itself (pgwarden
+-- health run) and hands each result to app.health_on_probe_result.
+CREATE OR REPLACE FUNCTION app.health_run_now(p_services text[] DEFAULT NULL, p_enqueue boolean DEFAULT true)
+RETURNS jsonb
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+DECLARE
+  v_run_id text := gen_random_uuid()::text;
+  v_since timestamptz := now();
+  v_services text[];
+  v_max_wait numeric := coalesce(app.health_setting_number('run_now_max_wait_seconds'), 30);
+  v_wait numeric := 0;
+  v_monitor app.health_monitors;
+  v_payload jsonb;
+  v_payloads jsonb := '[]'::jsonb;
+  v_problem text;
+BEGIN
+  v_services := coalesce(p_services, ARRAY(
+    SELECT m.service_name::text FROM app.health_monitors m WHERE m.organization_id IS NULL AND m.enabled ORDER BY m.id));
+  FOR v_monitor IN
+    SELECT m.* FROM app.health_monitors m
+     WHERE m.organization_id IS NULL AND m.enabled AND m.service_name = ANY (v_services)
+     ORDER BY m.id
+  LOOP
+    IF v_monitor.probe = 'heartbeat' THEN
+      PERFORM app.health_record_observation(v_monitor.id, app._health_heartbeat_observation(v_monitor.id, v_since),
+                                            v_since, NULL, v_run_id);
+      CONTINUE;
+    END IF;
+    SELECT p.payload, p.problem INTO v_payload, v_problem
+      FROM app.health_probe_payload(v_monitor.id, v_since, v_since + make_interval(secs => v_max_wait), v_run_id) p;
+    IF v_problem IS NOT NULL THEN
+      PERFORM app.health_record_observation(v_monitor.id, jsonb_build_object('probe_error', v_problem),
+                                            v_since, NULL, v_run_id);
+      CONTINUE;
+    END IF;
+    IF p_enqueue THEN
+      PERFORM app.job_enqueue('health.probe', v_payload, format('health.run:%s:%s', v_run_id, v_monitor.id),
+                              v_since, -10, 1);  -- smaller runs first: ahead of scheduled probes (0)
+    ELSE
+      v_payloads := v_payloads || jsonb_build_array(v_payload);
+    END IF;
+    v_wait := greatest(v_wait, v_monitor.timeout_seconds + 2);
+  END LOOP;
+  RETURN jsonb_build_object('run_id', v_run_id, 'services', to_jsonb(v_services), 'since', v_since,
+                            'wait_seconds', least(v_wait, v_max_wait))
+         || CASE WHEN p_enqueue THEN '{}'::jsonb ELSE jsonb_build_object('payloads', v_payloads) END;
+END $$;
+COMMENT ON FUNCTION app.health_run_now(text[], boolean)
+  IS 'Probe these platform-wide services now; returns run_id, services, since and how long to wait (or the payloads)';
+GRANT EXECUTE ON FUNCTION app.health_run_now(text[], boolean) TO pgwarden_web;
+
+-- The spec's response for a run: one result per requested service, in order; a service without
+-- a result (yet) is unknown. complete is true once every monitored service has answered.
+CREATE OR REPLACE FUNCTION app.health_run_results(p_run_id text, p_services text[], p_since timestamptz)
+RETURNS jsonb
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog AS $$
+  WITH requested AS (
+    SELECT r.name, r.position, m.id AS monitor_id, coalesce(m.enabled, false) AS monitored
+      FROM unnest(p_services) WITH ORDINALITY AS r (name, position)
+      LEFT JOIN app.health_monitors m ON m.service_name = r.name AND m.organization_id IS NULL
+  ), answered AS (
+    SELECT q.*, c.status, c.response_time_ms
+      FROM requested q
+      LEFT JOIN LATERAL (
+        SELECT c.status, c.response_time_ms FROM app.health_checks c
+         WHERE c.monitor_id = q.monitor_id AND c.checked_at >= p_since - interval '5 seconds'
+           AND c.details ->> 'run_id' = p_run_id
+         ORDER BY c.checked_at DESC LIMIT 1) c ON true
+  )
+  SELECT jsonb_build_object(
+    'results', coalesce(jsonb_agg(
+        jsonb_build_object('service', a.name, 'status', coalesce(a.status, 'unknown'), 'responseTime', a.response_time_ms)
+        || CASE WHEN a.monitored THEN '{}'::jsonb ELSE '{"error": "not monitored"}'::jsonb END
+      ORDER BY a.position), '[]'::jsonb),
+    'overallStatus', app.health_overall_status(array_agg(coalesce(a.status, 'unknown'))),
+    'complete', coalesce(bool_and(a.status IS NOT NULL OR NOT a.monitored), true))
+  FROM answered a
+$$;
+COMMENT ON FUNCTION app.health_run_results(text, text[], timestamptz)
+  IS 'The system-health-check response for a run: results (service, status, responseTime), overallStatus, complete';
+GRANT EXECUTE ON FUNCTION app.health_run_results(text, text[], timestamptz) TO pgwarden_web;
+
+-- == Push: heartbeats ==
+
+-- A heartbeat keeps a push monitor healthy; while the monitor is not (yet) healthy each one is
+-- also recorded as a healthy observation, so recovery needs success_threshold heartbeats, not
+-- success_threshold intervals.
+CREATE OR REPLACE FUNCTION app.health_heartbeat(p_token text, p_at timestamptz DEFAULT now()) RETURNS jsonb
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+DECLARE
+  v_monitor app.health_monitors;
+  v_state app.health_monitor_state;
+BEGIN
+  SELECT * INTO v_monitor FROM app.health_monitors m WHERE m.heartbeat_token = p_token;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'heartbeat token not found' USING ERRCODE = 'QN502',
+      DETAIL = 'No push monitor has this token.', HINT = 'Copy the token from pgwarden health list.';
+  END IF;
+  INSERT INTO app.health_monitor_state (monitor_id) VALUES (v_monitor.id) ON CONFLICT (monitor_id) DO NOTHING;
+  UPDATE app.health_monitor_state
+     SET last_heartbeat_at = greatest(last_heartbeat_at, p_at)
+   WHERE monitor_id = v_monitor.id
+  RETURNING * INTO v_state;
+  IF v_monitor.enabled AND (v_state.status <> 'healthy' OR v_state.last_status IS DISTINCT FROM 'healthy') THEN
+    PERFORM app.health_record_observation(v_monitor.id, app._health_heartbeat_observation(v_monitor.id, p_at), p_at);
+    SELECT * INTO STRICT v_state FROM app.health_monitor_state s WHERE s.monitor_id = v_monitor.id;
+  END IF;
+  RETURN jsonb_build_object('service', v_monitor.service_name, 'receivedAt', p_at, 'status', v_state.status);
+END $$;
+COMMENT ON FUNCTION app.health_heartbeat(text, timestamptz) IS 'Record a heartbeat for the push monitor owning a token (QN502 for an unknown token)';
+GRANT EXECUTE ON FUNCTION app.health_heartbeat(text, timestamptz) TO pgwarden_web;
+
+-- For other slices that see deliveries themselves (e.g. a webhook receiver): a heartbeat by service.
+CREATE OR REPLACE FUNCTION app.health_heartbeat_service(p_service_name text, p_organization_id uuid DEFAULT NULL)
+RETURNS jsonb
+LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+  SELECT app.health_heartbeat(m.heartbeat_token)
+    FROM app.health_monitors m
+   WHERE m.id = app.health_monitor_id(p_service_name, p_organization_id)
+$$;
+COMMENT ON FUNCTION app.health_heartbeat_service(text, uuid) IS 'Record a heartbeat for a push monitor named by service';
+
+-- == Results of health.probe jobs ==
+
+-- The job runner completes a health.probe job with the handler's result:
+--   {"monitor_id", "observation", "started_at", "scheduled_for", "run_id"}
+-- or, for a job that ran after its expires_at, {"monitor_id", "skipped", "scheduled_for"}.
+CREATE OR REPLACE FUNCTION app.health_on_probe_result(p_result jsonb) RETURNS app.health_status_enum
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+DECLARE
+  v_monitor_id bigint := (p_result ->> 'monitor_id')::bigint;
+  v_scheduled_for timestamptz := (p_result ->> 'scheduled_for')::timestamptz;
+BEGIN
+  IF NOT EXISTS (SELECT FROM app.health_monitors m WHERE m.id = v_monitor_id) THEN
+    RETURN NULL;  -- deleted while its probe ran
+  END IF;
+  IF jsonb_typeof(p_result -> 'observation') IS DISTINCT FROM 'object' THEN
+    UPDATE app.health_monitor_state SET pending_slot_at = NULL
+     WHERE monitor_id = v_monitor_id AND pending_slot_at <= v_scheduled_for;
+    RETURN NULL;
+  END IF;
+  RETURN app.health_record_observation(v_monitor_id, p_result -> 'observation',
+                                       coalesce((p_result ->> 'started_at')::timestamptz, now()),
+                                       v_scheduled_for, p_result ->> 'run_id');
+END $$;
+COMMENT ON FUNCTION app.health_on_probe_result(jsonb) IS 'Record the result of a completed health.probe job';
+
+GRANT EXECUTE ON FUNCTION app.health_overall_status(app.health_status_enum[]) TO staff, org_owner, system_admin;
