@@ -26,6 +26,29 @@ JOB_RETRY = "SELECT app.job_retry(%s)"
 JOB_STATS = ("SELECT kind, ready, scheduled, running, succeeded_last_hour, dead, oldest_ready_seconds"
              " FROM app.job_stats()")
 
+# -- health (db/functions/app/5x0_health_*.sql)
+HEALTH_MONITOR_LIST = ("SELECT id, organization_id, service_name, display_name, check_type::text, probe::text,"
+                       " endpoint, interval_seconds, timeout_seconds, enabled, status::text, last_status::text,"
+                       " last_checked_at, last_response_time_ms, heartbeat_token FROM app.health_monitor_list()")
+HEALTH_MONITOR_ADD = "SELECT app.health_monitor_add(%s::jsonb)"
+HEALTH_MONITOR_SET_ENABLED = "SELECT app.health_monitor_set_enabled(app.health_monitor_id(%s, %s::uuid), %s)"
+HEALTH_RUN_NOW = "SELECT app.health_run_now(%s::text[], %s)"
+HEALTH_RUN_RESULTS = "SELECT app.health_run_results(%s, %s::text[], %s::timestamptz)"
+HEALTH_PROBE_RESULT = "SELECT app.health_on_probe_result(%s::jsonb)::text"
+HEALTH_LISTEN = 'LISTEN "health:observation"'
+HEALTH_UNLISTEN = 'UNLISTEN "health:observation"'
+HEALTH_HEARTBEAT = "SELECT app.health_heartbeat(%s)"
+HEALTH_SUMMARY = "SELECT app.health_summary()"
+HEALTH_UPTIME = ("SELECT uptime_percentage, observed_seconds, downtime_seconds, operational_seconds, degraded_seconds,"
+                 " partial_outage_seconds, major_outage_seconds, maintenance_seconds, unknown_seconds"
+                 " FROM app.health_uptime_breakdown(app.health_monitor_id(%s, %s::uuid),"
+                 " now() - make_interval(days => %s), now())")
+HEALTH_MAINTENANCE_ADD = ("SELECT app.health_maintenance_add(app.health_monitor_id(%s, %s::uuid),"
+                          " %s::timestamptz, %s::timestamptz, %s)")
+HEALTH_MAINTENANCE_LIST = ("SELECT id, service_name, organization_id, starts_at, ends_at, reason"
+                           " FROM api.maintenance_windows ORDER BY starts_at")
+HEALTH_CONFIGURE_STACK = "SELECT app.health_configure_stack(%s, %s)"
+
 # -- web ingest (pgwarden web)
 WEB_INGEST = "SELECT request_ordinal, outcome FROM app.web_ingest(%s::jsonb)"
 WEB_DATABASE_PING = "SELECT 1"
