@@ -6,6 +6,7 @@ that is healthy is decided later in SQL from the stored observation.
 
 from __future__ import annotations
 
+import functools
 import math
 import socket
 import ssl
@@ -37,6 +38,9 @@ def elapsed_ms(started: float) -> int:
     return round((time.perf_counter() - started) * 1000)
 
 
+# Loading the CA bundle costs ~20 ms of CPU, nearly all of a local probe's; a context is safe to
+# share between connections and threads, so one per (verify_tls, ca_file) is kept.
+@functools.lru_cache(maxsize=32)
 def client_tls_context(verify_tls: bool, ca_file: str | None) -> ssl.SSLContext:
     if not verify_tls:
         context = ssl.create_default_context()
