@@ -72,6 +72,9 @@ class Stack:
                     conn.execute(pgsql.SQL(sql.CREATE_DATABASE).format(name=pgsql.Identifier(DATABASE_NAME)))
         applied = migrate.apply(self.database_url)
         self._set_login_passwords()
+        with psycopg.connect(self.database_url, autocommit=True) as conn:
+            urls = self.urls(dsn="")  # the seeded health monitors probe {api_url} and {web_url}
+            conn.execute(sql.HEALTH_CONFIGURE_STACK, [urls.api, urls.web])
         return applied
 
     def _set_login_passwords(self) -> None:
