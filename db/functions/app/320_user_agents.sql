@@ -7,7 +7,7 @@ CREATE OR REPLACE FUNCTION app.parse_user_agent(p_user_agent text, OUT browser t
 LANGUAGE plpgsql STABLE AS $$
 DECLARE
   v_agent text := left(btrim(p_user_agent), 1000);  -- real agents are < 500 characters
-  v_lower text := lower(left(btrim(p_user_agent), 1000));
+  v_lower text := lower(v_agent);
 BEGIN
   IF v_agent IS NULL OR v_agent = '' THEN
     RETURN;
@@ -15,14 +15,14 @@ BEGIN
   SELECT max(label) FILTER (WHERE kind = 'browser'), max(label) FILTER (WHERE kind = 'os'),
          max(label) FILTER (WHERE kind = 'device')
     INTO browser, os, device_type
-    FROM (SELECT DISTINCT ON (kind) kind,
-                 CASE WHEN version_group IS NULL THEN name
-                      ELSE concat_ws(' ', name, replace(regexp_substr(v_agent, pattern, 1, 1, '', version_group), '_', '.'))
-                 END AS label
-            FROM app.user_agent_rule
-           WHERE enabled  -- CASE fixes the order: the needle first, the regex only when it occurs
-             AND CASE WHEN needle IS NULL OR strpos(v_lower, needle) > 0 THEN v_agent ~ pattern ELSE false END
-           ORDER BY kind, priority) AS first_match;
+    FROM (SELECT kind, CASE WHEN version_group IS NULL THEN name  -- the version of the winners only
+                            ELSE concat_ws(' ', name, replace(regexp_substr(v_agent, pattern, 1, 1, '', version_group), '_', '.'))
+                       END AS label
+            FROM (SELECT DISTINCT ON (kind) kind, name, pattern, version_group
+                    FROM app.user_agent_rule
+                   WHERE enabled  -- CASE fixes the order: the needle first, the regex only when it occurs
+                     AND CASE WHEN needle IS NULL OR strpos(v_lower, needle) > 0 THEN v_agent ~ pattern ELSE false END
+                   ORDER BY kind, priority) AS winner) AS labelled;
 END $$;
 COMMENT ON FUNCTION app.parse_user_agent(text) IS
 'Browser ("Chrome 131", "Mobile Safari 17"), os ("Windows 10", "macOS 10.15", "iOS 17.1", "Android 14")
