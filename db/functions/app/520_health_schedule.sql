@@ -175,12 +175,14 @@ COMMENT ON FUNCTION app.health_run_now(text[], boolean)
 GRANT EXECUTE ON FUNCTION app.health_run_now(text[], boolean) TO pgwarden_web;
 
 -- The spec's response for a run: one result per requested service, in order; a service without
--- a result (yet) is unknown. complete is true once every monitored service has answered.
+-- a result (yet) is unknown (with error "not monitored" or "disabled" when it will get none).
+-- complete is true once every monitored service has answered.
 CREATE OR REPLACE FUNCTION app.health_run_results(p_run_id text, p_services text[], p_since timestamptz)
 RETURNS jsonb
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog AS $$
   WITH requested AS (
-    SELECT r.name, r.position, m.id AS monitor_id, coalesce(m.enabled, false) AS monitored
+    SELECT r.name, r.position, m.id AS monitor_id, coalesce(m.enabled, false) AS monitored,
+           CASE WHEN m.id IS NULL THEN 'not monitored' WHEN NOT m.enabled THEN 'disabled' END AS problem
       FROM unnest(p_services) WITH ORDINALITY AS r (name, position)
       LEFT JOIN app.health_monitors m ON m.service_name = r.name AND m.organization_id IS NULL
   ), answered AS (
@@ -195,7 +197,7 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog AS $$
   SELECT jsonb_build_object(
     'results', coalesce(jsonb_agg(
         jsonb_build_object('service', a.name, 'status', coalesce(a.status, 'unknown'), 'responseTime', a.response_time_ms)
-        || CASE WHEN a.monitored THEN '{}'::jsonb ELSE '{"error": "not monitored"}'::jsonb END
+        || CASE WHEN a.problem IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('error', a.problem) END
       ORDER BY a.position), '[]'::jsonb),
     'overallStatus', app.health_overall_status(array_agg(coalesce(a.status, 'unknown'))),
     'complete', coalesce(bool_and(a.status IS NOT NULL OR NOT a.monitored), true))
