@@ -54,3 +54,12 @@ WEB_INGEST = "SELECT request_ordinal, outcome FROM app.web_ingest(%s::jsonb)"
 WEB_DATABASE_PING = "SELECT 1"
 WEB_ERROR_WEBHOOK = "SELECT app.ingest_error_webhook(%s, %s, %s, %s, %s::jsonb)"
 CREATE_WEBHOOK_SECRET = "SELECT api.create_webhook_secret(%s)"
+
+# -- ingest (capture, errors, stats, rate limits)
+CAPTURE_BATCH = "SELECT ordinal, result, error FROM app.capture_batch(%s, %s, %s)"  # org id, project id, events jsonb
+ERRORS_LIST = ("SELECT id, organization_id, status, severity, error_type, occurrence_count, last_seen_at, message"
+               " FROM app.error_list(%s, %s, %s::uuid, now() - %s::interval, %s, %s)")
+ERROR_DETAIL = "SELECT app.error_detail(%s::uuid)"
+ERROR_SET_STATUS = "SELECT app.error_status_change(%s::uuid, %s, %s)"
+ERROR_STATS = "SELECT app.error_stats(%s::interval, %s::uuid)"
+ORG_RATE_LIMIT_SET = "SELECT app.rate_limit_set(%s::uuid, %s)"

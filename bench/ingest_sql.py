@@ -1,0 +1,166 @@
+"""Benchmark: batched capture through SQL (app.capture_batch), on a throwaway cluster.
+
+Two mixes: events spread over 1,000 fingerprints, and one hot fingerprint (every event hits the same
+system_errors row). Rate limits are lifted for the run. Prints events/s, deadlocks, and checks that
+count(events) = sum(occurrence_count). No assertions on speed.
+
+    .venv/bin/python bench/ingest_sql.py [--events 40000] [--batch 500] [--connections 4]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import socket
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import psycopg  # noqa: E402
+
+from workers import migrate, sql  # noqa: E402
+from workers.stack.cluster import Cluster  # noqa: E402
+
+LETTERS = "ghijklmnopqrstuvwxyz"  # no hex digits and no numbers: message normalization keeps them apart
+USER_AGENT = ("Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) "
+              "Chrome/120.0.0.0 Safari/537.36")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextmanager
+def throwaway_database() -> Iterator[tuple[Cluster, str]]:
+    """A private cluster (stock durability settings) with the pgwarden schema, removed afterwards."""
+    base = Path(tempfile.mkdtemp(prefix="pgwarden-bench-"))
+    base.chmod(0o755)
+    cluster = Cluster(base / "pg", free_port(), cron_database="pgwarden")
+    try:
+        cluster.init(uuid.uuid4().hex)
+        cluster.start()
+        with psycopg.connect(cluster.url("postgres"), autocommit=True) as conn:
+            conn.execute("CREATE DATABASE pgwarden")
+        url = cluster.url("pgwarden")
+        migrate.apply(url)
+        yield cluster, url
+    finally:
+        cluster.stop()
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def name_of(kind: int) -> str:
+    letters = []
+    for _ in range(3):
+        kind, digit = divmod(kind, len(LETTERS))
+        letters.append(LETTERS[digit])
+    return "".join(letters)
+
+
+def event(kind: int, serial: int) -> dict:
+    """A browser error of one of many kinds; serial varies the numbers, ids and context per event."""
+    name = name_of(kind)
+    return {
+        "error_type": "javascript",
+        "severity": "error",
+        "message": f"TypeError: Cannot read properties of undefined (reading total) in {name} for order {serial}",
+        "stack_trace": (f"TypeError: Cannot read properties of undefined\n"
+                        f"    at render_{name} (https://shop.test/static/app.js:{100 + serial % 50}:17)\n"
+                        f"    at checkout (https://shop.test/static/app.js:42:9)\n"
+                        f"    at main (https://shop.test/static/app.js:7:3)"),
+        "component": f"Checkout{name}",
+        "url": f"https://shop.test/checkout?order={serial}&token=secret{serial}",
+        "user_agent": USER_AGENT,
+        "user_id": str(uuid.UUID(int=serial % 5000)),
+        "session_id": f"s{serial % 2000}",
+        "metadata": {"cart_items": serial % 7, "locale": "en-GB", "password": "never-stored"},
+    }
+
+
+def make_payloads(kinds: int, total: int, batch_size: int) -> list[str]:
+    return [json.dumps([event(serial % kinds, serial) for serial in range(start, min(start + batch_size, total))])
+            for start in range(0, total, batch_size)]
+
+
+def create_unlimited_organization(url: str) -> str:
+    organization_id = str(uuid.uuid4())
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("INSERT INTO app.organizations (id, name) VALUES (%s, 'bench')", [organization_id])
+        conn.execute(sql.ORG_RATE_LIMIT_SET, [organization_id, 0])
+    return organization_id
+
+
+def send_batches(url: str, organization_id: str, payloads: list[str], connections: int) -> tuple[float, int, int, int]:
+    """Send the payloads over N connections (one transaction per batch): seconds, accepted, refused, deadlocks."""
+    lock = threading.Lock()
+    queue = list(reversed(payloads))
+    totals = {"accepted": 0, "refused": 0, "deadlocks": 0}
+
+    def worker() -> None:
+        with psycopg.connect(url, autocommit=True) as conn:
+            while True:
+                with lock:
+                    if not queue:
+                        return
+                    payload = queue.pop()
+                try:
+                    rows = conn.execute(sql.CAPTURE_BATCH, [organization_id, None, payload]).fetchall()
+                except psycopg.errors.DeadlockDetected:
+                    with lock:
+                        totals["deadlocks"] += 1
+                    continue
+                accepted = sum(1 for _, result, _ in rows if result is not None)
+                with lock:
+                    totals["accepted"] += accepted
+                    totals["refused"] += len(rows) - accepted
+
+    threads = [threading.Thread(target=worker) for _ in range(connections)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return time.perf_counter() - started, totals["accepted"], totals["refused"], totals["deadlocks"]
+
+
+def counts(url: str, organization_id: str) -> tuple[int, int, int]:
+    with psycopg.connect(url, autocommit=True) as conn:
+        return conn.execute(
+            """SELECT (SELECT count(*) FROM app.error_events WHERE organization_id = %(org)s),
+                      (SELECT coalesce(sum(occurrence_count), 0) FROM app.system_errors
+                        WHERE organization_id = %(org)s),
+                      (SELECT count(*) FROM app.system_errors WHERE organization_id = %(org)s)""",
+            {"org": organization_id}).fetchone()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--events", type=int, default=40_000, help="events per mix")
+    parser.add_argument("--batch", type=int, default=500, help="events per capture_batch call")
+    parser.add_argument("--connections", type=int, default=4)
+    args = parser.parse_args()
+
+    with throwaway_database() as (_, url):
+        print(f"ingest_sql: {args.events} events per mix, batches of {args.batch}, {args.connections} connections")
+        for label, kinds in (("1,000 fingerprints", 1000), ("one hot fingerprint", 1)):
+            organization_id = create_unlimited_organization(url)
+            payloads = make_payloads(kinds, args.events, args.batch)
+            seconds, accepted, refused, deadlocks = send_batches(url, organization_id, payloads, args.connections)
+            events, occurrences, groups = counts(url, organization_id)
+            print(f"  {label:<20} {accepted / seconds:>9,.0f} events/s  ({accepted} in {seconds:.2f} s; "
+                  f"{groups} groups; refused {refused}; deadlocks {deadlocks}; "
+                  f"count(events) = sum(occurrence_count): {events == occurrences == accepted})")
+
+
+if __name__ == "__main__":
+    main()

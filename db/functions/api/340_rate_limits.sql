@@ -1,0 +1,30 @@
+CREATE VIEW api.rate_limit_usage WITH (security_invoker = true) AS
+  SELECT u.organization_id, u.minute, u.accepted, u.refused FROM app.rate_limit_usage u;
+COMMENT ON VIEW api.rate_limit_usage IS $$Events accepted and refused per organization and minute
+
+Only organizations with a limit are counted; refused > 0 marks a minute in which the limit bit.
+System admins see every organization, org owners their own.$$;
+GRANT SELECT ON api.rate_limit_usage TO org_owner, system_admin;
+
+CREATE VIEW api.organization_rate_limits WITH (security_invoker = true) AS
+  SELECT o.id AS organization_id, app.rate_limit_per_minute(o.id) AS per_minute,
+         l.organization_id IS NOT NULL AS is_override
+    FROM app.organizations o LEFT JOIN app.organization_rate_limits l ON l.organization_id = o.id;
+COMMENT ON VIEW api.organization_rate_limits IS $$Each organization's effective capture limit (events per minute, 0 = unlimited)$$;
+GRANT SELECT ON api.organization_rate_limits TO org_owner, system_admin;
+
+CREATE FUNCTION api.set_rate_limit(organization_id uuid, per_minute integer) RETURNS integer
+LANGUAGE plpgsql AS $$
+DECLARE
+  v_state text; v_message text; v_detail text; v_hint text;
+BEGIN
+  RETURN app.rate_limit_set(set_rate_limit.organization_id, set_rate_limit.per_minute);
+EXCEPTION WHEN SQLSTATE 'QN000' THEN
+  GET STACKED DIAGNOSTICS v_state = RETURNED_SQLSTATE, v_message = MESSAGE_TEXT,
+    v_detail = PG_EXCEPTION_DETAIL, v_hint = PG_EXCEPTION_HINT;
+  PERFORM app.raise_http(v_state, v_message, v_detail, v_hint);
+END $$;
+COMMENT ON FUNCTION api.set_rate_limit(uuid, integer) IS $$Set an organization's capture limit (system admins)
+
+Events per minute the organization may capture; 0 lifts the limit. Returns the new limit.$$;
+GRANT EXECUTE ON FUNCTION api.set_rate_limit(uuid, integer) TO system_admin;

@@ -1,0 +1,45 @@
+-- Listing and filtering errors. PostgREST filters do the rest: ?status=eq.new&severity=eq.critical
+-- &error_type=eq.api&organization_id=eq.<id>&last_seen_at=gte.<time>&message=ilike.*timeout*
+-- (the trigram index serves ilike), or /rpc/search_errors for similarity ranking.
+
+CREATE VIEW api.error_groups WITH (security_invoker = true) AS
+  SELECT s.id, s.organization_id, s.error_hash, s.error_type, s.severity, s.status, s.message, s.component,
+         s.file_path, s.url, s.occurrence_count, s.first_seen_at, s.last_seen_at, s.resolved_at, s.resolved_by,
+         s.ai_suggestion, s.ai_analyzed_at,
+         (SELECT count(DISTINCT e.user_id) FROM app.error_events e
+           WHERE e.organization_id = s.organization_id AND e.error_hash = s.error_hash) AS users_affected
+    FROM app.system_errors s;
+COMMENT ON VIEW api.error_groups IS $$Error groups for listing and filtering
+
+One row per distinct error with its counts and status; users_affected counts distinct user_id values
+of its stored events. Filter with status, severity, error_type, organization_id, last_seen_at and
+message=ilike.*text*. Org owners and staff see their organization's errors; system admins see all.$$;
+GRANT SELECT ON api.error_groups TO staff, org_owner, system_admin;
+
+CREATE VIEW api.error_events WITH (security_invoker = true) AS
+  SELECT e.event_id, e.organization_id, e.error_hash, e.project_id, e.received_at, e.occurred_at, e.error_type,
+         e.severity, e.message, e.message_template, e.stack_trace, e.frames, e.fingerprint, e.component,
+         e.file_path, e.line_number, e.column_number, e.url, e.user_agent, e.browser, e.os, e.device_type,
+         e.user_id, e.metadata, e.request_id, e.session_id
+    FROM app.error_events e;
+COMMENT ON VIEW api.error_events IS $$Each captured occurrence (scrubbed)
+
+Filter by organization_id and error_hash for one group's events, by received_at for a time window.$$;
+GRANT SELECT ON api.error_events TO staff, org_owner, system_admin;
+
+CREATE VIEW api.error_metrics WITH (security_invoker = true) AS
+  SELECT m.organization_id, m.bucket, m.error_hash, m.event_count FROM app.error_metrics m;
+COMMENT ON VIEW api.error_metrics IS 'Accepted events per organization, minute and error group';
+GRANT SELECT ON api.error_metrics TO staff, org_owner, system_admin;
+
+CREATE FUNCTION api.search_errors(query text, max_results integer DEFAULT 20) RETURNS SETOF api.error_groups
+LANGUAGE sql STABLE AS $$
+  SELECT g.* FROM api.error_groups g
+   WHERE g.message % search_errors.query OR g.message ILIKE '%' || search_errors.query || '%'
+   ORDER BY similarity(g.message, search_errors.query) DESC, g.last_seen_at DESC
+   LIMIT least(greatest(coalesce(search_errors.max_results, 20), 1), 200)
+$$;
+COMMENT ON FUNCTION api.search_errors(text, integer) IS $$Search error groups by message text
+
+Trigram similarity (pg_trgm) or substring match, best matches first; at most max_results (200).$$;
+GRANT EXECUTE ON FUNCTION api.search_errors(text, integer) TO staff, org_owner, system_admin;

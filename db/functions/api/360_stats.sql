@@ -1,0 +1,25 @@
+CREATE FUNCTION api.get_error_stats(p_time_range interval DEFAULT '24 hours', p_organization_id uuid DEFAULT NULL)
+RETURNS jsonb
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+  v_organization_id uuid := p_organization_id;
+BEGIN
+  -- org owners and staff only ever get their own organization's figures
+  IF current_user IN ('staff', 'org_owner') THEN
+    IF p_organization_id IS DISTINCT FROM app.current_org_id() AND p_organization_id IS NOT NULL THEN
+      PERFORM app.raise_http('QA001', 'statistics of another organization', 'Field: p_organization_id.',
+                             'Leave p_organization_id out, or use your own organization''s id.');
+    END IF;
+    v_organization_id := app.current_org_id();
+  END IF;
+  RETURN app.error_stats(p_time_range, v_organization_id);
+END $$;
+COMMENT ON FUNCTION api.get_error_stats(interval, uuid) IS $$Error statistics over a time range
+
+For one organization (org owners and staff: always their own) or, for system admins with no
+p_organization_id, all of them. Returns total_events, total_errors (groups seen in the range),
+new_errors (first seen in it), recurring_errors (seen in it, first seen before), regressed_errors
+(status recurring), by_type and by_severity (events, by the group's type and severity), by_status
+(groups), top_errors (10 by events), series (events per bucket: minutes up to 3 hours, hours up to
+3 days, days beyond) and refused_events (over the rate limit).$$;
+GRANT EXECUTE ON FUNCTION api.get_error_stats(interval, uuid) TO staff, org_owner, system_admin;

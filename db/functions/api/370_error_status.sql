@@ -1,0 +1,26 @@
+CREATE FUNCTION api.update_error_status(error_id uuid, status text, note text DEFAULT NULL) RETURNS jsonb
+LANGUAGE plpgsql AS $$
+DECLARE
+  v_state text; v_message text; v_detail text; v_hint text;
+BEGIN
+  RETURN app.error_status_change(update_error_status.error_id, update_error_status.status, update_error_status.note);
+EXCEPTION WHEN SQLSTATE 'QN000' OR SQLSTATE 'QS000' THEN
+  GET STACKED DIAGNOSTICS v_state = RETURNED_SQLSTATE, v_message = MESSAGE_TEXT,
+    v_detail = PG_EXCEPTION_DETAIL, v_hint = PG_EXCEPTION_HINT;
+  PERFORM app.raise_http(v_state, v_message, v_detail, v_hint);
+END $$;
+COMMENT ON FUNCTION api.update_error_status(uuid, text, text) IS $$Change an error's status
+
+Work on an open error (new, investigating, identified, fixing, recurring) by moving it to
+investigating, identified, fixing, resolved or ignored; reopen a resolved or ignored error with
+status new; resolved <-> ignored is allowed too. recurring is set only by a new event on a resolved
+error. The same status again changes nothing. Resolving sets resolved_at and resolved_by (your user).
+The note goes into the status history. 404 for an error you cannot see, 409 for a transition that is
+not allowed.$$;
+GRANT EXECUTE ON FUNCTION api.update_error_status(uuid, text, text) TO staff, org_owner, system_admin;
+
+CREATE VIEW api.error_status_history WITH (security_invoker = true) AS
+  SELECT h.id, h.error_id, h.organization_id, h.from_status, h.to_status, h.note, h.changed_by, h.changed_at
+    FROM app.error_status_history h;
+COMMENT ON VIEW api.error_status_history IS 'Status changes of error groups: by people (with note) and by ingest (regressions)';
+GRANT SELECT ON api.error_status_history TO staff, org_owner, system_admin;

@@ -1,0 +1,159 @@
+-- app.capture_batch: the core every capture path calls (api.capture_error(s), the Sentry
+-- endpoint). Lock order inside one call, the same for every caller, so concurrent batches
+-- cannot deadlock: rate-limit row → client event ids (by id) → error groups (by organization,
+-- hash; in the statement trigger) → metrics rows (by organization, minute, hash) → jobs.
+
+-- == Who is capturing ==
+
+-- anon and system_admin name the project (and so the organization) with the X-Pgwarden-Key
+-- header; staff and org_owner capture for the organization of their token (a key, if they send
+-- one, must belong to it). Returns a problem object instead of raising, for the api wrappers.
+CREATE OR REPLACE FUNCTION app.capture_caller(OUT organization_id uuid, OUT project_id bigint, OUT problem jsonb)
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, app, public AS $$
+DECLARE
+  v_role text := coalesce(app.jwt_claim('role'), 'anon');
+  v_key text := lower(nullif(btrim(nullif(current_setting('request.headers', true), '')::json ->> 'x-pgwarden-key'), ''));
+  v_token_org uuid := app.current_org_id();
+BEGIN
+  IF v_key IS NOT NULL THEN
+    SELECT p.organization_id, p.id INTO capture_caller.organization_id, capture_caller.project_id
+      FROM app.projects p WHERE p.public_key = v_key;
+    IF NOT FOUND THEN
+      problem := app._capture_problem('QAI01', 'X-Pgwarden-Key', 'unknown project key',
+                                      'Use the public key of a project (pgwarden project create).');
+      RETURN;
+    END IF;
+  END IF;
+  IF v_role IN ('staff', 'org_owner') THEN
+    IF v_token_org IS NULL OR (v_key IS NOT NULL AND capture_caller.organization_id <> v_token_org)
+       OR NOT EXISTS (SELECT FROM app.organizations o WHERE o.id = v_token_org) THEN
+      problem := app._capture_problem('QAI02', 'X-Pgwarden-Key', 'this token may not capture for that organization',
+                                      'Use a token with org_id of the organization, or its project key.');
+      RETURN;
+    END IF;
+    organization_id := v_token_org;
+    RETURN;
+  END IF;
+  IF v_key IS NULL THEN
+    problem := app._capture_problem('QAI01', 'X-Pgwarden-Key', 'project key missing',
+                                    'Send the project''s public key in the X-Pgwarden-Key header.');
+  END IF;
+END $$;
+COMMENT ON FUNCTION app.capture_caller() IS
+  'The organization and project a capture request is for (project key header or org token), or a QAI problem';
+GRANT EXECUTE ON FUNCTION app.capture_caller() TO anon, staff, org_owner, system_admin;
+
+-- == The batch ==
+
+CREATE OR REPLACE FUNCTION app.capture_batch(p_organization_id uuid, p_project_id bigint, p_events jsonb)
+RETURNS TABLE (ordinal integer, result jsonb, error jsonb)
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, app, public AS $$
+DECLARE
+  v_items app.capture_item[];     -- every event, parsed (error set when invalid)
+  v_ready app.capture_item[];     -- accepted events, scrubbed and fingerprinted
+  v_valid integer;
+  v_accepted integer;
+  v_retry_after integer;
+  v_per_minute integer;
+  v_last_accepted integer;        -- ordinal of the last event inside the rate limit
+  v_fresh_ids uuid[];             -- client event ids seen for the first time
+  v_stored integer[];             -- ordinals written to error_events
+  v_outcomes jsonb;
+BEGIN
+  IF p_organization_id IS NULL OR NOT EXISTS (SELECT FROM app.organizations o WHERE o.id = p_organization_id) THEN
+    RAISE EXCEPTION 'organization % not found', p_organization_id USING ERRCODE = 'QN001',
+      DETAIL = 'Field: organization_id.', HINT = 'Capture for an existing organization.';
+  END IF;
+  IF jsonb_typeof(p_events) IS DISTINCT FROM 'array' OR jsonb_array_length(p_events) > 1000 THEN
+    RAISE EXCEPTION 'events must be a JSON array of at most 1000 events' USING ERRCODE = 'QV001',
+      DETAIL = 'Field: events.', HINT = 'Send a JSON array; split larger batches.';
+  END IF;
+
+  -- An accepted error is acknowledged before its commit reaches the disk: a crash can lose the
+  -- last fraction of a second of events (never corrupt anything), and a hot group's row lock is
+  -- no longer held through an fsync, which would cap one error's rate at one commit per fsync.
+  PERFORM set_config('synchronous_commit', 'off', true);
+  v_items := app.capture_parse(p_events);
+
+  -- rate limit: the first events (by position) inside the organization's budget are accepted
+  SELECT count(*) INTO v_valid FROM unnest(v_items) AS i WHERE i.error IS NULL;
+  SELECT t.accepted, t.retry_after_seconds, t.per_minute INTO v_accepted, v_retry_after, v_per_minute
+    FROM app.rate_limit_take(p_organization_id, v_valid) AS t;
+  v_last_accepted := coalesce((SELECT i.ordinal FROM unnest(v_items) AS i WHERE i.error IS NULL
+                                ORDER BY i.ordinal OFFSET greatest(v_accepted - 1, 0) LIMIT 1), 0);
+  IF v_accepted = 0 THEN
+    v_last_accepted := 0;
+  END IF;
+
+  IF v_accepted > 0 THEN
+    v_ready := app.capture_enrich(ARRAY(SELECT i FROM unnest(v_items) AS i
+                                         WHERE i.error IS NULL AND i.ordinal <= v_last_accepted));
+
+    -- a client event id already stored (or repeated in this batch) is not stored again
+    WITH fresh AS (
+      INSERT INTO app.error_event_ids AS x (organization_id, event_id, error_hash)
+      SELECT DISTINCT ON (r.event_id) p_organization_id, r.event_id, r.error_hash
+        FROM unnest(v_ready) AS r WHERE r.client_event_id
+       ORDER BY r.event_id, r.ordinal
+      ON CONFLICT DO NOTHING
+      RETURNING x.event_id)
+    SELECT coalesce(array_agg(f.event_id), '{}') INTO v_fresh_ids FROM fresh AS f;
+    v_stored := ARRAY(SELECT r.ordinal FROM unnest(v_ready) AS r WHERE NOT r.client_event_id
+                      UNION ALL
+                      SELECT min(r.ordinal) FROM unnest(v_ready) AS r
+                       WHERE r.client_event_id AND r.event_id = ANY (v_fresh_ids) GROUP BY r.event_id);
+
+    PERFORM set_config('pgwarden.capture_outcomes', '[]', true);
+    IF cardinality(v_stored) > 0 THEN
+      INSERT INTO app.error_events (organization_id, error_hash, event_id, project_id, occurred_at, error_type, severity,
+                                    message, message_template, stack_trace, frames, fingerprint, component, file_path,
+                                    line_number, column_number, url, user_agent, browser, os, device_type, user_id,
+                                    metadata, request_id, session_id)
+      SELECT p_organization_id, r.error_hash, r.event_id, p_project_id, r.occurred_at, r.error_type, r.severity,
+             r.message, r.message_template, r.stack_trace, r.frames, r.fingerprint, r.component, r.file_path,
+             r.line_number, r.column_number, r.url, r.user_agent, r.browser, r.os, r.device_type, r.user_id,
+             r.metadata, r.request_id, r.session_id
+        FROM unnest(v_ready) AS r WHERE r.ordinal = ANY (v_stored);
+    END IF;
+    -- what the statement trigger did to each group (db/triggers/350_events.sql)
+    v_outcomes := current_setting('pgwarden.capture_outcomes')::jsonb;
+  END IF;
+
+  RETURN QUERY
+  WITH outcome AS (
+    SELECT o.* FROM jsonb_to_recordset(v_outcomes) AS o (organization_id uuid, error_hash text, id uuid,
+                                                          occurrence_count integer, status text, is_new boolean,
+                                                          is_regression boolean)
+     WHERE o.organization_id = p_organization_id
+  ), answered AS (
+    SELECT r.ordinal, r.event_id, o.error_hash, o.id, o.occurrence_count, o.status, o.is_new, o.is_regression
+      FROM unnest(v_ready) AS r JOIN outcome AS o ON o.error_hash = r.error_hash
+     WHERE r.ordinal = ANY (v_stored)
+    UNION ALL
+    -- duplicates report the group their first copy went to, as it is now
+    SELECT r.ordinal, r.event_id, s.error_hash, s.id, s.occurrence_count, s.status::text, false, false
+      FROM unnest(v_ready) AS r
+      LEFT JOIN app.error_event_ids AS x ON x.organization_id = p_organization_id AND x.event_id = r.event_id
+      LEFT JOIN app.system_errors AS s ON s.organization_id = p_organization_id AND s.error_hash = x.error_hash
+     WHERE NOT r.ordinal = ANY (v_stored)
+  )
+  SELECT i.ordinal,
+         CASE WHEN a.ordinal IS NOT NULL THEN
+           jsonb_build_object('id', a.id, 'error_hash', a.error_hash, 'occurrence_count', a.occurrence_count,
+                              'status', a.status, 'is_new', a.is_new, 'is_regression', a.is_regression,
+                              'event_id', replace(a.event_id::text, '-', ''))
+         END,
+         CASE WHEN i.error IS NOT NULL THEN i.error
+              WHEN a.ordinal IS NULL THEN
+                jsonb_build_object('code', 'QR001', 'message', 'rate limit exceeded',
+                  'details', format('This organization may capture %s errors per minute.', v_per_minute),
+                  'hint', format('Retry after %s seconds, or ask an admin to raise the limit.', v_retry_after),
+                  'retry_after', v_retry_after)
+         END
+    FROM unnest(v_items) AS i
+    LEFT JOIN answered AS a ON a.ordinal = i.ordinal
+   ORDER BY i.ordinal;
+END $$;
+COMMENT ON FUNCTION app.capture_batch(uuid, bigint, jsonb) IS
+  'Capture a JSON array of events for an organization: one row per event with its group (result) or why it was refused (error)';
+GRANT EXECUTE ON FUNCTION app.capture_batch(uuid, bigint, jsonb) TO pgwarden_worker;

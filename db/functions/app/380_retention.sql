@@ -1,0 +1,100 @@
+-- Retention and event partitions (settings in app.retention_setting). pg_cron calls these
+-- (db/functions/app/930_ingest_cron.sql); tests call them directly.
+
+-- == Partitions ==
+
+-- One partition per UTC day, from yesterday to partitions_ahead days ahead. Rows that landed in
+-- the default partition for such a day (pg_cron was down) are moved into the new partition.
+CREATE OR REPLACE FUNCTION app.error_events_ensure_partitions(p_days_ahead integer DEFAULT NULL) RETURNS integer
+LANGUAGE plpgsql AS $$
+DECLARE
+  v_today date := (now() AT TIME ZONE 'UTC')::date;
+  v_ahead integer := coalesce(p_days_ahead, (SELECT s.partitions_ahead FROM app.retention_setting s), 7);
+  v_day date;
+  v_name text;
+  v_from text;
+  v_to text;
+  v_created integer := 0;
+BEGIN
+  FOR v_day IN SELECT d::date FROM generate_series(v_today - 1, v_today + v_ahead, interval '1 day') AS d LOOP
+    v_name := 'error_events_p' || to_char(v_day, 'YYYYMMDD');
+    CONTINUE WHEN to_regclass('app.' || v_name) IS NOT NULL;
+    v_from := v_day::text || ' 00:00:00+00';
+    v_to := (v_day + 1)::text || ' 00:00:00+00';
+    IF EXISTS (SELECT FROM app.error_events_default d
+                WHERE d.received_at >= v_from::timestamptz AND d.received_at < v_to::timestamptz) THEN
+      EXECUTE format('CREATE TABLE app.%I (LIKE app.error_events INCLUDING DEFAULTS)', v_name);
+      EXECUTE format('WITH moved AS (DELETE FROM app.error_events_default WHERE received_at >= $1 AND received_at < $2 '
+                     'RETURNING *) INSERT INTO app.%I SELECT * FROM moved', v_name)
+        USING v_from::timestamptz, v_to::timestamptz;
+      EXECUTE format('ALTER TABLE app.error_events ATTACH PARTITION app.%I FOR VALUES FROM (%L) TO (%L)',
+                     v_name, v_from, v_to);
+    ELSE
+      EXECUTE format('CREATE TABLE app.%I PARTITION OF app.error_events FOR VALUES FROM (%L) TO (%L)',
+                     v_name, v_from, v_to);
+    END IF;
+    EXECUTE format('ALTER TABLE app.%I ENABLE ROW LEVEL SECURITY', v_name);
+    v_created := v_created + 1;
+  END LOOP;
+  RETURN v_created;
+END $$;
+COMMENT ON FUNCTION app.error_events_ensure_partitions(integer) IS
+  'Create the daily error_events partitions from yesterday to N days ahead (default: retention_setting); returns how many';
+
+-- == Retention ==
+
+CREATE OR REPLACE FUNCTION app.retention_run() RETURNS jsonb
+LANGUAGE plpgsql AS $$
+DECLARE
+  v_setting app.retention_setting;
+  v_ids uuid[];
+  v_orgs uuid[];
+  v_hashes text[];
+  v_events bigint;
+  v_partition record;
+  v_dropped text[] := ARRAY[]::text[];
+  v_horizon date;
+BEGIN
+  SELECT * INTO v_setting FROM app.retention_setting;
+
+  -- 1. resolved groups past retention, locked like ingest locks them (key order), so an event
+  --    arriving meanwhile waits and then starts a fresh group
+  SELECT coalesce(array_agg(d.id), '{}'), coalesce(array_agg(d.organization_id), '{}'), coalesce(array_agg(d.error_hash), '{}')
+    INTO v_ids, v_orgs, v_hashes
+    FROM (SELECT s.id, s.organization_id, s.error_hash::text AS error_hash FROM app.system_errors s
+           WHERE s.status = 'resolved' AND s.resolved_at < now() - v_setting.resolved_errors
+           ORDER BY s.organization_id, s.error_hash FOR UPDATE) AS d;
+  DELETE FROM app.error_events e USING unnest(v_orgs, v_hashes) AS d (organization_id, error_hash)
+   WHERE e.organization_id = d.organization_id AND e.error_hash = d.error_hash;
+  GET DIAGNOSTICS v_events = ROW_COUNT;
+  DELETE FROM app.error_event_ids x USING unnest(v_orgs, v_hashes) AS d (organization_id, error_hash)
+   WHERE x.organization_id = d.organization_id AND x.error_hash = d.error_hash;
+  DELETE FROM app.error_metrics m USING unnest(v_orgs, v_hashes) AS d (organization_id, error_hash)
+   WHERE m.organization_id = d.organization_id AND m.error_hash = d.error_hash;
+  UPDATE app.user_error_reports r SET linked_error_id = NULL WHERE r.linked_error_id = ANY (v_ids);
+  DELETE FROM app.system_errors s WHERE s.id = ANY (v_ids);
+
+  -- 2. whole days of events past retention: drop their partitions
+  v_horizon := ((now() - v_setting.events) AT TIME ZONE 'UTC')::date;
+  FOR v_partition IN
+    SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+     WHERE i.inhparent = 'app.error_events'::regclass AND c.relname ~ '^error_events_p[0-9]{8}$'
+       AND to_date(substr(c.relname, 15), 'YYYYMMDD') < v_horizon
+     ORDER BY c.relname
+  LOOP
+    EXECUTE format('DROP TABLE app.%I', v_partition.relname);
+    v_dropped := v_dropped || v_partition.relname::text;
+  END LOOP;
+  DELETE FROM app.error_events_default d WHERE d.received_at < now() - v_setting.events;
+
+  -- 3. counters and idempotency keys past retention
+  DELETE FROM app.error_event_ids x WHERE x.received_at < now() - v_setting.events;
+  DELETE FROM app.error_metrics m WHERE m.bucket < now() - v_setting.metrics;
+  DELETE FROM app.rate_limit_usage u WHERE u.minute < now() - v_setting.rate_limit_usage;
+
+  RETURN jsonb_build_object('deleted_errors', cardinality(v_ids), 'deleted_events', v_events,
+                            'dropped_partitions', to_jsonb(v_dropped),
+                            'created_partitions', app.error_events_ensure_partitions());
+END $$;
+COMMENT ON FUNCTION app.retention_run() IS
+  'Nightly: delete resolved errors past retention with their events, drop old event partitions, purge old counters';

@@ -1,0 +1,5 @@
+-- pg_cron schedules of the ingest pipeline (app.cron_ensure is in 900_cron.sql). Partitions are
+-- also created right here, on every deploy, so a fresh database can ingest before cron runs.
+SELECT app.error_events_ensure_partitions();
+SELECT app.cron_ensure('ingest-partitions', '7 * * * *', 'SELECT app.error_events_ensure_partitions()');
+SELECT app.cron_ensure('ingest-retention', '17 3 * * *', 'SELECT app.retention_run()');

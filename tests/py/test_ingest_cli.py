@@ -1,0 +1,72 @@
+"""`pgwarden errors …`, `pgwarden stats`, `pgwarden org limit` against a real database."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import uuid
+
+import pytest
+
+from workers.settings import REPO_ROOT
+
+
+@pytest.fixture
+def pgwarden(database_url, tmp_path):
+    env = {**os.environ, "PGWARDEN_DATABASE_URL": database_url, "PGWARDEN_DATA_DIR": str(tmp_path)}
+
+    def run(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "workers", *args], env=env, cwd=REPO_ROOT,
+                              capture_output=True, text=True, timeout=60)
+
+    return run
+
+
+@pytest.fixture
+def captured(db) -> tuple[str, str]:
+    organization_id = str(uuid.uuid4())
+    db.execute("INSERT INTO app.organizations (id, name) VALUES (%s, 'cli')", [organization_id])
+    db.execute("SELECT app.rate_limit_set(%s, 0)", [organization_id])
+    rows = db.execute("SELECT result FROM app.capture_batch(%s, NULL, %s)", [organization_id, json.dumps([
+        {"message": "Stripe webhook signature mismatch", "error_type": "stripe", "severity": "critical"},
+        {"message": "Stripe webhook signature mismatch", "error_type": "stripe", "severity": "critical"},
+        {"message": "Slow query on bookings", "error_type": "database", "severity": "warning"},
+    ])]).fetchall()
+    return organization_id, rows[0][0]["id"]
+
+
+def test_errors_list_filters_by_severity_and_shows_counts(pgwarden, captured):
+    _, error_id = captured
+    done = pgwarden("errors", "list", "--severity", "critical", "--since", "1h")
+    assert done.returncode == 0, done.stderr
+    [line] = done.stdout.splitlines()
+    assert line.startswith(error_id) and " 2 " in line and "Stripe webhook signature mismatch" in line
+
+
+def test_errors_resolve_then_an_illegal_change_is_refused_with_its_code(pgwarden, captured):
+    _, error_id = captured
+    resolved = pgwarden("errors", "resolve", error_id, "--note", "rotated the secret")
+    assert resolved.returncode == 0 and "new -> resolved" in resolved.stdout
+    listed = pgwarden("errors", "list", "--status", "resolved")
+    assert error_id in listed.stdout
+    shown = json.loads(pgwarden("errors", "show", error_id).stdout)
+    assert shown["status"] == "resolved" and shown["status_history"][-1]["note"] == "rotated the secret"
+    reopened = pgwarden("errors", "reopen", error_id)
+    assert "resolved -> new" in reopened.stdout
+    unknown = pgwarden("errors", "list", "--status", "done")
+    assert unknown.returncode == 1 and "QV001" in unknown.stderr
+
+
+def test_stats_and_org_limit(pgwarden, captured, db):
+    organization_id, _ = captured
+    figures = json.loads(pgwarden("stats", "--range", "1h", "--org", organization_id).stdout)
+    assert figures["total_events"] == 3 and figures["by_type"] == {"stripe": 2, "database": 1}
+    limited = pgwarden("org", "limit", organization_id, "--per-minute", "250")
+    assert limited.returncode == 0, limited.stderr
+    assert db.execute("SELECT app.rate_limit_per_minute(%s)", [organization_id]).fetchone()[0] == 250
+    lifted = pgwarden("org", "limit", organization_id, "--per-minute", "0")
+    assert "unlimited" in lifted.stdout
+    missing = pgwarden("errors", "show", str(uuid.uuid4()))
+    assert missing.returncode == 1 and "QN001" in missing.stderr

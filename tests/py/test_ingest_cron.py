@@ -1,0 +1,21 @@
+"""pg_cron keeps event partitions ahead and runs retention nightly (in the database that has pg_cron)."""
+
+from __future__ import annotations
+
+import psycopg
+
+
+def test_partition_upkeep_and_nightly_retention_are_scheduled(cron_database_url):
+    with psycopg.connect(cron_database_url, autocommit=True) as conn:
+        jobs = dict(conn.execute("SELECT jobname, schedule || ' ' || command FROM cron.job").fetchall())
+    assert jobs["ingest-partitions"] == "7 * * * * SELECT app.error_events_ensure_partitions()"
+    assert jobs["ingest-retention"] == "17 3 * * * SELECT app.retention_run()"
+
+
+def test_a_fresh_database_can_ingest_before_cron_first_runs(db):
+    # the code layer creates the partitions itself: today and the days ahead already exist
+    today = db.execute("SELECT 'app.error_events_p' || to_char(now() AT TIME ZONE 'UTC', 'YYYYMMDD')").fetchone()[0]
+    partitions = [name for (name,) in db.execute(
+        "SELECT inhrelid::regclass::text FROM pg_inherits WHERE inhparent = 'app.error_events'::regclass")]
+    assert today in partitions
+    assert len([name for name in partitions if name >= today and name != "app.error_events_default"]) >= 7
