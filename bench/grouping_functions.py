@@ -117,6 +117,19 @@ CASES: list[tuple[str, str, list[str]]] = [
     ("parse_user_agent (8 real agents)", "app.parse_user_agent(x)", USER_AGENTS),
 ]
 
+# One event through every function, inputs rotating (so the regex cache sees a realistic mix):
+# (message, stack trace or '', metadata, url, user agent)
+EVENT_EXPRESSION = """concat_ws('|',
+    app.error_fingerprint('javascript', app.scrub_text(e ->> 0), app.parse_stack_trace(app.scrub_text(e ->> 1))),
+    app.scrub_jsonb(e -> 2)::text, app.scrub_url(e ->> 3), app.parse_user_agent(e ->> 4)::text)"""
+EVENTS = [json.dumps([message, trace, metadata, url, agent]) for message, trace, metadata, url, agent in zip(
+    MESSAGES + MESSAGES[:2],
+    [V8_TRACE, "", PYTHON_TRACE, "", FIREFOX_TRACE, "", "", V8_TRACE],
+    [CLEAN_METADATA, {"order": 12345}, CLEAN_METADATA, {}, {"user": {"id": "u-17"}}, CLEAN_METADATA,
+     {"step": 2}, SECRET_METADATA],
+    ["https://shop.example.com/checkout?step=2"] * 7 + ["https://x.example.com/cb?access_token=abc"],
+    USER_AGENTS, strict=True)]
+
 
 @contextmanager
 def bench_database():
@@ -186,6 +199,9 @@ def main() -> None:
             wall, cpu = measure(conn, pid, expression, inputs, args.calls)
             cpu_text = f"{cpu:12,.0f}" if cpu else f"{'n/a':>12}"
             print(f"{label:<48} {args.calls:>7} {wall:13,.0f} {cpu_text}")
+        wall, cpu = measure(conn, pid, EVENT_EXPRESSION.replace("e ->", "x::jsonb ->"), EVENTS, args.calls)
+        cpu_text = f"{cpu:12,.0f}" if cpu else f"{'n/a':>12}"
+        print(f"{'whole event: all of the above, 8 mixed events':<48} {args.calls:>7} {wall:13,.0f} {cpu_text}")
 
 
 if __name__ == "__main__":

@@ -104,9 +104,9 @@ CREATE OR REPLACE FUNCTION app._stack_frame_json(p_function text, p_filename tex
 LANGUAGE sql STABLE PARALLEL SAFE AS $fn$
   SELECT '{"filename": ' || coalesce(to_json(nullif(p_filename, ''))::text, 'null')
       || ', "module": null, "function": ' || coalesce(to_json(nullif(btrim(p_function), ''))::text, 'null')
-      || ', "lineno": ' || coalesce(nullif(p_lineno, '')::integer::text, 'null')
-      || ', "colno": ' || coalesce(nullif(p_colno, '')::integer::text, 'null')
-      || ', "in_app": ' || CASE WHEN nullif(p_lineno, '') IS NOT NULL AND app.stack_frame_in_app(p_filename)
+      || ', "lineno": ' || CASE WHEN length(p_lineno) BETWEEN 1 AND 9 THEN p_lineno::integer::text ELSE 'null' END
+      || ', "colno": ' || CASE WHEN length(p_colno) BETWEEN 1 AND 9 THEN p_colno::integer::text ELSE 'null' END
+      || ', "in_app": ' || CASE WHEN length(p_lineno) BETWEEN 1 AND 9 AND app.stack_frame_in_app(p_filename)
                                 THEN 'true' ELSE 'false' END || '}'
 $fn$;
 COMMENT ON FUNCTION app._stack_frame_json(text, text, text, text) IS 'One parsed stack frame, shaped as Sentry''s, as JSON text';
@@ -115,8 +115,8 @@ COMMENT ON FUNCTION app._stack_frame_json(text, text, text, text) IS 'One parsed
 -- PostgreSQL's regex engine is quick to find a match but slow (10-20 µs per stack line) to split
 -- one into groups, and a set-based query costs more to start than these loops take to run.
 -- V8 and Gecko/WebKit list the newest frame first (so frames are prepended), Python the oldest:
--- frames come out oldest first (Sentry's order, crashing frame last). Line numbers have at most
--- 9 digits, so the cast cannot fail. A frame without a line number is a runtime built-in.
+-- frames come out oldest first (Sentry's order, crashing frame last). A line number of more than
+-- 9 digits is none (so the cast cannot fail). A frame without one is a runtime built-in.
 CREATE OR REPLACE FUNCTION app.parse_stack_trace(p_stack_trace text) RETURNS jsonb
 LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $fn$
 DECLARE
@@ -138,7 +138,7 @@ BEGIN
       v_tail := substr(v_line, v_cut + 8);  -- '2, in charge'
       v_function := CASE WHEN strpos(v_tail, ', in ') > 0 THEN substr(v_tail, strpos(v_tail, ', in ') + 5) END;
       v_location := substr(v_line, 7, v_cut - 7);
-      v_frames := v_frames || ',' || app._stack_frame_json(v_function, v_location, substring(v_tail FROM '^[0-9]{1,9}'), NULL);
+      v_frames := v_frames || ',' || app._stack_frame_json(v_function, v_location, substring(v_tail FROM '^[0-9]+'), NULL);
     END LOOP;
   ELSIF strpos(v_text, 'at ') > 0 AND v_text ~ '(^|\n)[ \t]*at [^ \t\n]' THEN
     -- V8 (Chrome, Edge, Node): '    at fn (https://x/app.js:10:5)', '    at https://x/app.js:10:5'
@@ -149,7 +149,7 @@ BEGIN
       v_cut := CASE WHEN v_line LIKE '%)' THEN strpos(v_line, ' (') ELSE 0 END;  -- 'fn (location)'
       v_function := CASE WHEN v_cut > 0 THEN left(v_line, v_cut - 1) END;
       v_location := CASE WHEN v_cut > 0 THEN substr(v_line, v_cut + 2, length(v_line) - v_cut - 2) ELSE v_line END;
-      v_tail := regexp_substr(v_location, '(?::[0-9]{1,9}){1,2}$');  -- ':line:col' or ':line'
+      v_tail := regexp_substr(right(v_location, 24), ':[0-9]+(?::[0-9]+)?$');  -- ':line:col' or ':line'
       v_frames := ',' || app._stack_frame_json(v_function, left(v_location, length(v_location) - coalesce(length(v_tail), 0)),
                                                split_part(v_tail, ':', 2), split_part(v_tail, ':', 3)) || v_frames;
     END LOOP;
@@ -159,7 +159,7 @@ BEGIN
       v_cut := strpos(v_line, '@');
       CONTINUE WHEN v_cut = 0;
       v_location := btrim(substr(v_line, v_cut + 1), E' \t');
-      v_tail := regexp_substr(v_location, '(?::[0-9]{1,9}){1,2}$');
+      v_tail := regexp_substr(right(v_location, 24), ':[0-9]+(?::[0-9]+)?$');
       CONTINUE WHEN v_tail IS NULL AND v_location <> '[native code]';  -- prose that holds an '@'
       v_frames := ',' || app._stack_frame_json(left(v_line, v_cut - 1), left(v_location, length(v_location) - coalesce(length(v_tail), 0)),
                                                split_part(v_tail, ':', 2), split_part(v_tail, ':', 3)) || v_frames;

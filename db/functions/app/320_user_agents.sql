@@ -1,8 +1,8 @@
 -- Enrichment: browser, os and device type of an error from its user agent (app.user_agent_rule).
 
 -- One query over the rule table: a rule's needle (a plain strpos on the lowercased agent) decides
--- whether its regex is tried at all, so an agent costs a handful of regex runs, not one per rule,
--- and the regex cache keeps the few hot patterns compiled.
+-- whether its regex is tried at all, and most rules need no regex: an agent costs a handful of
+-- regex runs, not one per rule, and the few hot patterns stay in the backend's regex cache.
 CREATE OR REPLACE FUNCTION app.parse_user_agent(p_user_agent text, OUT browser text, OUT os text, OUT device_type text)
 LANGUAGE plpgsql STABLE AS $$
 DECLARE
@@ -21,7 +21,9 @@ BEGIN
             FROM (SELECT DISTINCT ON (kind) kind, name, pattern, version_group
                     FROM app.user_agent_rule
                    WHERE enabled  -- CASE fixes the order: the needle first, the regex only when it occurs
-                     AND CASE WHEN needle IS NULL OR strpos(v_lower, needle) > 0 THEN v_agent ~ pattern ELSE false END
+                     AND CASE WHEN needle IS NOT NULL AND strpos(v_lower, needle) = 0 THEN false
+                              WHEN pattern IS NULL THEN true
+                              ELSE v_agent ~ pattern END
                    ORDER BY kind, priority) AS winner) AS labelled;
 END $$;
 COMMENT ON FUNCTION app.parse_user_agent(text) IS
