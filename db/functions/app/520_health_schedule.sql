@@ -122,7 +122,9 @@ COMMENT ON FUNCTION app.health_enqueue_due(timestamptz)
 
 -- Runs the named platform-wide services now (all enabled ones when NULL): push monitors are judged
 -- at once, probes are enqueued ahead of scheduled ones. The caller then polls health_run_results
--- (or LISTENs on health:observation) for at most wait_seconds. With p_enqueue false the probe
+-- (or LISTENs on health:observation) for at most wait_seconds. The endpoint needs no login, so
+-- requests coalesce: within one run_now_coalesce_seconds bucket (default 10) a monitor is probed
+-- once and every request in the bucket shares that result. With p_enqueue false the probe
 -- payloads are returned instead (key payloads), for a caller that runs them itself (pgwarden
 -- health run) and hands each result to app.health_on_probe_result.
 CREATE OR REPLACE FUNCTION app.health_run_now(p_services text[] DEFAULT NULL, p_enqueue boolean DEFAULT true)
@@ -130,7 +132,10 @@ RETURNS jsonb
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public AS $$
 DECLARE
   v_run_id text := gen_random_uuid()::text;
-  v_since timestamptz := now();
+  v_coalesce numeric := greatest(coalesce(app.health_setting_number('run_now_coalesce_seconds'), 10), 1);
+  v_since timestamptz := CASE WHEN p_enqueue
+                              THEN to_timestamp(floor(extract(epoch FROM now()) / v_coalesce) * v_coalesce)
+                              ELSE now() END;
   v_services text[];
   v_max_wait numeric := coalesce(app.health_setting_number('run_now_max_wait_seconds'), 30);
   v_wait numeric := 0;
@@ -146,21 +151,26 @@ BEGIN
      WHERE m.organization_id IS NULL AND m.enabled AND m.service_name = ANY (v_services)
      ORDER BY m.id
   LOOP
+    IF p_enqueue AND EXISTS (SELECT FROM app.health_checks c
+                              WHERE c.monitor_id = v_monitor.id AND c.checked_at >= v_since AND c.details ? 'run_id') THEN
+      CONTINUE;  -- already answered in this bucket
+    END IF;
     IF v_monitor.probe = 'heartbeat' THEN
-      PERFORM app.health_record_observation(v_monitor.id, app._health_heartbeat_observation(v_monitor.id, v_since),
-                                            v_since, NULL, v_run_id);
+      PERFORM app.health_record_observation(v_monitor.id, app._health_heartbeat_observation(v_monitor.id, now()),
+                                            now(), NULL, v_run_id);
       CONTINUE;
     END IF;
     SELECT p.payload, p.problem INTO v_payload, v_problem
-      FROM app.health_probe_payload(v_monitor.id, v_since, v_since + make_interval(secs => v_max_wait), v_run_id) p;
+      FROM app.health_probe_payload(v_monitor.id, now(), now() + make_interval(secs => v_max_wait), v_run_id) p;
     IF v_problem IS NOT NULL THEN
       PERFORM app.health_record_observation(v_monitor.id, jsonb_build_object('probe_error', v_problem),
-                                            v_since, NULL, v_run_id);
+                                            now(), NULL, v_run_id);
       CONTINUE;
     END IF;
     IF p_enqueue THEN
-      PERFORM app.job_enqueue('health.probe', v_payload, format('health.run:%s:%s', v_run_id, v_monitor.id),
-                              v_since, -10, 1);  -- smaller runs first: ahead of scheduled probes (0)
+      PERFORM app.job_enqueue('health.probe', v_payload,
+                              format('health.run:%s:%s', v_monitor.id, extract(epoch FROM v_since)),
+                              now(), -10, 1);  -- smaller runs first: ahead of scheduled probes (0)
     ELSE
       v_payloads := v_payloads || jsonb_build_array(v_payload);
     END IF;
@@ -174,9 +184,10 @@ COMMENT ON FUNCTION app.health_run_now(text[], boolean)
   IS 'Probe these platform-wide services now; returns run_id, services, since and how long to wait (or the payloads)';
 GRANT EXECUTE ON FUNCTION app.health_run_now(text[], boolean) TO pgwarden_web;
 
--- The spec's response for a run: one result per requested service, in order; a service without
--- a result (yet) is unknown (with error "not monitored" or "disabled" when it will get none).
--- complete is true once every monitored service has answered.
+-- The spec's response for a run: one result per requested service, in order: the latest
+-- on-demand check since p_since (the run's own first; runs in one bucket share results). A
+-- service without a result (yet) is unknown (with error "not monitored" or "disabled" when it
+-- will get none). complete is true once every monitored service has answered.
 CREATE OR REPLACE FUNCTION app.health_run_results(p_run_id text, p_services text[], p_since timestamptz)
 RETURNS jsonb
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog AS $$
@@ -191,8 +202,8 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog AS $$
       LEFT JOIN LATERAL (
         SELECT c.status, c.response_time_ms FROM app.health_checks c
          WHERE c.monitor_id = q.monitor_id AND c.checked_at >= p_since - interval '5 seconds'
-           AND c.details ->> 'run_id' = p_run_id
-         ORDER BY c.checked_at DESC LIMIT 1) c ON true
+           AND c.details ? 'run_id'
+         ORDER BY c.details ->> 'run_id' = p_run_id DESC, c.checked_at DESC LIMIT 1) c ON true
   )
   SELECT jsonb_build_object(
     'results', coalesce(jsonb_agg(

@@ -1,7 +1,7 @@
 -- Scheduling and results: pg_cron's app.health_enqueue_due, a worker completing health.probe
 -- jobs (through the jobs slice's own functions), push heartbeats and on-demand runs.
 BEGIN;
-SELECT plan(27);
+SELECT plan(29);
 
 UPDATE app.health_monitors SET enabled = false;  -- the seeds stay out of the way
 SELECT (now() - interval '10 minutes') AS t0 \gset
@@ -116,6 +116,12 @@ SELECT is(app.health_run_results(:'run'::jsonb ->> 'run_id', ARRAY['database', '
   'after the worker answered: the spec''s response shape, complete, overall = worst known');
 SELECT is((SELECT count(*)::int FROM app.health_checks WHERE details ->> 'run_id' = :'run'::jsonb ->> 'run_id'), 2,
   'on-demand results are recorded like scheduled ones');
+SELECT app.health_run_now(ARRAY['database']) AS again \gset
+SELECT results_eq(format($$SELECT count(*)::int, (%L::jsonb ->> 'since') = (%L::jsonb ->> 'since')
+                            FROM app.job WHERE kind = 'health.probe' AND payload ->> 'run_id' IS NOT NULL$$, :'run', :'again'),
+  $$VALUES (0, true)$$, 'requests in the same 10-second bucket share the answered probe instead of probing again');
+SELECT is(app.health_run_results(:'again'::jsonb ->> 'run_id', ARRAY['database'], (:'again'::jsonb ->> 'since')::timestamptz)
+            -> 'results' -> 0 ->> 'status', 'healthy', '... and its result');
 SELECT is(app.health_run_results('x', ARRAY['stripe'], now()) -> 'results' -> 0 ->> 'error', 'disabled',
   'a disabled service is named as such');
 SELECT is(jsonb_array_length(app.health_run_now(ARRAY['database'], false) -> 'payloads'), 1,
