@@ -100,7 +100,10 @@ class Stack:
             jwt_secret=self.secrets.jwt_secret, port=self.settings.api_port)
         worker_env = {**os.environ, "PGWARDEN_WORKER_DATABASE_URL": self.worker_database_url}
         return [Process("postgrest", [str(postgrest.POSTGREST_BIN), str(config)], run, log),
-                Process("worker", [sys.executable, "-m", "workers", "worker"], run, log, env=worker_env)]
+                Process("worker", [sys.executable, "-m", "workers", "worker"], run, log, env=worker_env),
+                # Sentry ingest and /functions/v1/*; logs in as pgwarden_web (see workers/cli/webcmd.py)
+                Process("web", [sys.executable, "-m", "workers", "web", "--port", str(self.settings.web_port)],
+                        run, log)]
 
     def start_processes(self) -> list[Process]:
         started = []
@@ -109,7 +112,24 @@ class Stack:
                 process.start()
                 started.append(process)
         self.wait_for_api()
+        self.wait_for_web()
         return started
+
+    def wait_for_web(self, timeout: float = 30.0) -> None:
+        """Until `pgwarden web` answers /health (with any status: the DSN is served)."""
+        deadline = time.monotonic() + timeout
+        url = self.urls(dsn="").web + "health"
+        web_process = next(process for process in self.processes() if process.name == "web")
+        while True:
+            try:
+                httpx.get(url, timeout=5.0)
+                return
+            except httpx.HTTPError:
+                pass
+            if web_process.pid() is None or time.monotonic() > deadline:
+                tail = web_process.log_file.read_text()[-2000:] if web_process.log_file.exists() else ""
+                raise RuntimeError(f"pgwarden web did not answer at {url}\n{tail}")
+            time.sleep(0.1)
 
     def wait_for_api(self, timeout: float = 30.0) -> None:
         deadline = time.monotonic() + timeout

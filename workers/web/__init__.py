@@ -1,1 +1,2 @@
-"""Sentry wire-format layer: body decoding, envelope parsing, auth and timestamps (no DB, no HTTP)."""
+"""`pgwarden web`: the ASGI app (app.py), its routes (routes_*.py), the ingest micro-batcher, and the
+Sentry wire-format layer (decoding, envelope, auth, timestamps: no DB, no HTTP)."""

@@ -1,0 +1,133 @@
+-- The Sentry ingest entry point of `pgwarden web`: one call per micro-batch of HTTP requests.
+--
+-- p_requests: JSON array, one object per HTTP request (envelope or store body), as Python parsed it:
+--   {"project_id": 42, "public_key": "<32 hex>", "event_id": "<envelope header event_id>",
+--    "items": [{"type": "event", "payload": {...}}, {"type": "session", "payload": {...}},
+--              {"type": "attachment"}, ...]}
+-- Returns one row per request: outcome {"id": <event id or null>} or {"error": {code, message,
+-- details, hint, http_status[, retry_after]}}. A request whose key is wrong stores nothing; the
+-- others in the batch are not affected. Events go through app.capture_batch (rate limit, scrub,
+-- fingerprint, dedupe), once per project in the batch.
+
+-- The error object of an outcome, with the HTTP status registered for its code.
+CREATE OR REPLACE FUNCTION app.web_error(p_code text, p_message text, p_details text, p_hint text,
+                                         p_retry_after jsonb DEFAULT NULL) RETURNS jsonb
+LANGUAGE sql STABLE AS $$
+  SELECT jsonb_strip_nulls(jsonb_build_object(
+    'code', p_code, 'message', p_message, 'details', p_details, 'hint', p_hint, 'retry_after', p_retry_after,
+    'http_status', coalesce((SELECT c.http_status FROM app.error_code c WHERE c.code = p_code), 400)))
+$$;
+COMMENT ON FUNCTION app.web_error(text, text, text, text, jsonb) IS 'An ingest error outcome: code, message, details, hint, retry_after and the code''s HTTP status';
+
+-- Which requests of a batch may write: the project exists and the key is its key.
+CREATE OR REPLACE FUNCTION app.web_authenticate(p_requests jsonb)
+RETURNS TABLE (request_ordinal integer, organization_id uuid, project_id bigint, error jsonb)
+LANGUAGE sql STABLE AS $$
+  SELECT r.n::integer, p.organization_id, p.id,
+         CASE
+           WHEN p.id IS NULL THEN app.web_error('QN601', 'project not found',
+             format('Project %s does not exist.', r.value ->> 'project_id'),
+             'Check the project id at the end of the DSN.')
+           WHEN p.public_key IS DISTINCT FROM lower(r.value ->> 'public_key') THEN app.web_error('QA601',
+             'key does not belong to the project', format('The key is not the key of project %s.', p.id),
+             'Use the DSN printed for this project (pgwarden project create).')
+         END
+    FROM jsonb_array_elements(p_requests) WITH ORDINALITY AS r (value, n)
+    LEFT JOIN app.projects p ON p.id = CASE WHEN (r.value ->> 'project_id') ~ '^\d{1,18}$'
+                                            THEN (r.value ->> 'project_id')::bigint END
+$$;
+COMMENT ON FUNCTION app.web_authenticate(jsonb) IS 'Per request of an ingest batch: its organization and project, or why it may not write (QN601, QA601)';
+
+-- The items other than events of the authenticated requests, the shape the recorders read.
+CREATE OR REPLACE FUNCTION app.web_batch_items(p_requests jsonb, p_auth jsonb) RETURNS jsonb
+LANGUAGE sql IMMUTABLE AS $$
+  SELECT coalesce(jsonb_agg(jsonb_build_object(
+           'request', (a.value ->> 'request_ordinal')::integer,
+           'organization_id', a.value -> 'organization_id', 'project_id', a.value -> 'project_id',
+           'event_id', lower(replace(r.value ->> 'event_id', '-', '')),
+           'item', i.n, 'type', i.value ->> 'type',
+           'payload', CASE WHEN jsonb_typeof(i.value -> 'payload') = 'object' THEN i.value -> 'payload' END)
+           ORDER BY (a.value ->> 'request_ordinal')::integer, i.n), '[]')
+    FROM jsonb_array_elements(p_auth) a
+    JOIN LATERAL (SELECT p_requests -> ((a.value ->> 'request_ordinal')::integer - 1) AS value) r ON true
+    CROSS JOIN LATERAL jsonb_array_elements(CASE WHEN jsonb_typeof(r.value -> 'items') = 'array'
+                                                 THEN r.value -> 'items' ELSE '[]' END) WITH ORDINALITY AS i (value, n)
+   WHERE a.value -> 'error' = 'null' AND jsonb_typeof(i.value) = 'object' AND jsonb_typeof(i.value -> 'type') = 'string'
+     AND i.value ->> 'type' <> 'event'
+$$;
+COMMENT ON FUNCTION app.web_batch_items(jsonb, jsonb) IS 'The non-event items of an ingest batch''s authenticated requests, tagged with request, organization and project';
+
+CREATE OR REPLACE FUNCTION app.web_ingest(p_requests jsonb)
+RETURNS TABLE (request_ordinal integer, outcome jsonb)
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
+DECLARE
+  v_auth jsonb;
+  v_items jsonb;
+  v_project record;
+  v_captured jsonb := '[]'::jsonb;  -- [{request, event_id, group_id, error}] for this batch's events
+BEGIN
+  IF jsonb_typeof(p_requests) IS DISTINCT FROM 'array' THEN
+    RETURN;
+  END IF;
+  SELECT coalesce(jsonb_agg(to_jsonb(a) ORDER BY a.request_ordinal), '[]') INTO v_auth
+    FROM app.web_authenticate(p_requests) a;
+  v_items := app.web_batch_items(p_requests, v_auth);
+
+  -- Events: one capture_batch call per project, items in request order.
+  FOR v_project IN
+    SELECT a.organization_id, a.project_id,
+           app.sentry_events_to_captures(jsonb_agg(jsonb_build_object('payload', i.value -> 'payload',
+                                                                      'event_id', r.value ->> 'event_id')
+                                                   ORDER BY a.request_ordinal, i.n)) AS events,
+           array_agg(a.request_ordinal ORDER BY a.request_ordinal, i.n) AS requests
+      FROM jsonb_to_recordset(v_auth) AS a (request_ordinal integer, organization_id uuid, project_id bigint, error jsonb)
+      JOIN jsonb_array_elements(p_requests) WITH ORDINALITY AS r (value, n) ON r.n = a.request_ordinal
+     CROSS JOIN LATERAL jsonb_array_elements(CASE WHEN jsonb_typeof(r.value -> 'items') = 'array'
+                                                  THEN r.value -> 'items' ELSE '[]' END) WITH ORDINALITY AS i (value, n)
+     WHERE a.error IS NULL AND jsonb_typeof(i.value) = 'object' AND i.value ->> 'type' = 'event'
+       AND jsonb_typeof(i.value -> 'payload') = 'object'
+     GROUP BY a.organization_id, a.project_id
+     ORDER BY a.project_id
+  LOOP
+    v_captured := v_captured || coalesce((
+      SELECT jsonb_agg(jsonb_build_object(
+               'request', v_project.requests[c.ordinal],
+               'organization_id', v_project.organization_id,
+               'event_id', c.result ->> 'event_id',
+               'group_id', c.result ->> 'id',
+               'error', CASE WHEN c.error IS NOT NULL THEN app.web_error(c.error ->> 'code', c.error ->> 'message',
+                          c.error ->> 'details', c.error ->> 'hint', c.error -> 'retry_after') END))
+        FROM app.capture_batch(v_project.organization_id, v_project.project_id, v_project.events) c), '[]');
+  END LOOP;
+
+  PERFORM app.web_record_feedback(v_items, v_captured);
+  PERFORM app.web_record_sessions(v_items);
+  PERFORM app.web_record_check_ins(v_items);
+  PERFORM app.web_record_client_reports(v_items);
+  PERFORM app.web_record_dropped_items(v_items);
+
+  RETURN QUERY
+    WITH captured AS (
+      SELECT (c.value ->> 'request')::integer AS request, c.value ->> 'event_id' AS event_id,
+             CASE WHEN c.value -> 'error' <> 'null' THEN c.value -> 'error' END AS error
+        FROM jsonb_array_elements(v_captured) c
+    ), answer AS (
+      -- a rate-limited event answers 429 even if another item got through; else the first error
+      SELECT DISTINCT ON (captured.request) captured.request, captured.event_id, captured.error
+        FROM captured
+       ORDER BY captured.request, coalesce(captured.error ->> 'code' LIKE 'QR%', false) DESC,
+                (captured.error IS NOT NULL) DESC
+    )
+    SELECT (a.value ->> 'request_ordinal')::integer,
+           CASE
+             WHEN a.value -> 'error' <> 'null' THEN jsonb_build_object('error', a.value -> 'error')
+             WHEN answer.error IS NOT NULL THEN jsonb_build_object('error', answer.error)
+             ELSE jsonb_build_object('id', coalesce(answer.event_id,
+                    lower(replace(p_requests -> ((a.value ->> 'request_ordinal')::integer - 1) ->> 'event_id', '-', ''))))
+           END
+      FROM jsonb_array_elements(v_auth) a
+      LEFT JOIN answer ON answer.request = (a.value ->> 'request_ordinal')::integer
+     ORDER BY 1;
+END $$;
+COMMENT ON FUNCTION app.web_ingest(jsonb) IS 'Sentry ingest for pgwarden web: a micro-batch of parsed envelopes in, one outcome per request out';
+GRANT EXECUTE ON FUNCTION app.web_ingest(jsonb) TO pgwarden_web;

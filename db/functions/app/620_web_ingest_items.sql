@@ -1,0 +1,208 @@
+-- What app.web_ingest does with the envelope items that are not error events. Each recorder takes
+-- the batch's items (app.web_batch_items) and writes set-based, aggregating within the batch first.
+
+-- A timestamp sent as Unix seconds or RFC 3339 (Python normalises them first); NULL if unusable.
+CREATE OR REPLACE FUNCTION app.json_timestamp(p_value jsonb) RETURNS timestamptz
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
+  SELECT CASE
+    WHEN jsonb_typeof(p_value) = 'number' AND (p_value::text)::numeric BETWEEN 0 AND 32503680000
+      THEN to_timestamp((p_value::text)::double precision)
+    WHEN jsonb_typeof(p_value) = 'string'
+         AND (p_value #>> '{}') ~ '^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])[T ]([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d{1,9})?(Z|z|[+-]\d{2}:?\d{2})?$'
+         AND substr(p_value #>> '{}', 9, 2)::integer <= extract(day FROM
+               (substr(p_value #>> '{}', 1, 7) || '-01')::date + interval '1 month - 1 day')
+      THEN (p_value #>> '{}')::timestamptz
+  END
+$$;
+COMMENT ON FUNCTION app.json_timestamp(jsonb) IS 'A JSON Unix-seconds number or RFC 3339 string as timestamptz; NULL when unusable';
+
+-- The error group of an event stored earlier, by its client event id (app.error_event_ids).
+CREATE OR REPLACE FUNCTION app.error_group_of_event(p_organization_id uuid, p_event_id text) RETURNS uuid
+LANGUAGE sql STABLE AS $$
+  SELECT s.id
+    FROM app.error_event_ids x
+    JOIN app.system_errors s ON s.organization_id = x.organization_id AND s.error_hash = x.error_hash
+   WHERE p_event_id ~ '^[0-9a-f]{32}$' AND x.organization_id = p_organization_id
+     AND x.event_id = CASE WHEN p_event_id ~ '^[0-9a-f]{32}$' THEN p_event_id::uuid END
+$$;
+COMMENT ON FUNCTION app.error_group_of_event(uuid, text) IS 'The system_errors id of an event stored before (32-hex client event id), or NULL';
+
+-- The error group an event (by its 32-hex event id) was counted in, from this batch or earlier.
+CREATE OR REPLACE FUNCTION app.web_group_of_event(p_captured jsonb, p_organization_id uuid, p_event_id text)
+RETURNS uuid
+LANGUAGE sql STABLE AS $$
+  SELECT coalesce(
+    (SELECT (c.value ->> 'group_id')::uuid FROM jsonb_array_elements(p_captured) c
+      WHERE c.value ->> 'event_id' = p_event_id AND (c.value ->> 'organization_id')::uuid = p_organization_id
+        AND c.value ->> 'group_id' IS NOT NULL LIMIT 1),
+    app.error_group_of_event(p_organization_id, p_event_id))
+$$;
+COMMENT ON FUNCTION app.web_group_of_event(jsonb, uuid, text) IS 'The system_errors id of an event captured in this batch or before, or NULL';
+
+-- feedback (contexts.feedback) and user_report ({event_id, name, email, comments}) items become
+-- user_error_reports from customers, linked to the error group of the event they are about.
+CREATE OR REPLACE FUNCTION app.web_record_feedback(p_items jsonb, p_captured jsonb) RETURNS integer
+LANGUAGE plpgsql AS $$
+DECLARE
+  v_count integer;
+BEGIN
+  WITH feedback AS (
+    SELECT (i.value ->> 'organization_id')::uuid AS organization_id, i.value ->> 'type' AS item_type,
+           i.value -> 'payload' AS payload,
+           CASE WHEN i.value ->> 'type' = 'feedback'
+                THEN CASE WHEN jsonb_typeof(i.value #> '{payload,contexts,feedback}') = 'object'
+                          THEN i.value #> '{payload,contexts,feedback}' ELSE '{}' END
+                ELSE jsonb_build_object('message', i.value #> '{payload,comments}', 'name', i.value #> '{payload,name}',
+                                        'contact_email', i.value #> '{payload,email}',
+                                        'associated_event_id', i.value #> '{payload,event_id}')
+           END AS fields
+      FROM jsonb_array_elements(p_items) i
+     WHERE i.value ->> 'type' IN ('feedback', 'user_report') AND i.value -> 'payload' <> 'null'
+  ), report AS (
+    SELECT f.organization_id, f.payload,
+           btrim(app.json_text(f.fields -> 'message')) AS message,
+           coalesce(app.json_text(f.fields -> 'contact_email'), app.json_text(f.payload #> '{user,email}')) AS email,
+           coalesce(app.json_text(f.fields -> 'name'), app.json_text(f.payload #> '{user,name}'),
+                    app.json_text(f.payload #> '{user,username}')) AS name,
+           coalesce(app.json_text(f.fields -> 'url'), app.json_text(f.payload #> '{request,url}')) AS url,
+           app.web_group_of_event(p_captured, f.organization_id,
+             lower(replace(app.json_text(f.fields -> 'associated_event_id'), '-', ''))) AS linked_error_id,
+           jsonb_strip_nulls(jsonb_build_object(
+             'source', 'sentry ' || f.item_type,
+             'feedback_source', f.fields -> 'source',
+             'event_id', f.payload -> 'event_id',
+             'associated_event_id', f.fields -> 'associated_event_id',
+             'user_agent', app.sentry_header(f.payload #> '{request,headers}', 'User-Agent'),
+             'browser', f.payload #> '{contexts,browser}', 'os', f.payload #> '{contexts,os}',
+             'release', f.payload -> 'release', 'environment', f.payload -> 'environment')) AS browser_info
+      FROM feedback f
+  )
+  INSERT INTO app.user_error_reports (report_type, reporter_type, reporter_email, reporter_name, organization_id,
+                                      title, description, url, browser_info, linked_error_id)
+  SELECT CASE WHEN r.linked_error_id IS NULL THEN 'other' ELSE 'bug' END::app.report_type_enum,
+         'customer', left(r.email, 255), left(r.name, 255), r.organization_id,
+         left(split_part(r.message, E'\n', 1), 200), r.message, left(r.url, 2000), r.browser_info, r.linked_error_id
+    FROM report r
+   WHERE coalesce(r.message, '') <> '';
+  GET DIAGNOSTICS v_count = ROW_COUNT;
+  RETURN v_count;
+END $$;
+COMMENT ON FUNCTION app.web_record_feedback(jsonb, jsonb) IS 'Sentry feedback and user_report items as customer user_error_reports linked to their event''s group';
+
+-- session items (one session's update) and sessions items (pre-aggregated counts) → release health.
+CREATE OR REPLACE FUNCTION app.web_record_sessions(p_items jsonb) RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+  INSERT INTO app.client_sessions AS s (project_id, sid, organization_id, release, environment, distinct_id,
+                                        started_at, updated_at, status, errors)
+  SELECT DISTINCT ON (x.project_id, x.sid) x.project_id, x.sid, x.organization_id, x.release, x.environment,
+         x.distinct_id, x.started_at, x.updated_at, x.status, x.errors
+    FROM (
+      SELECT (i.value ->> 'project_id')::bigint AS project_id, left(app.json_text(p -> 'sid'), 100) AS sid,
+             (i.value ->> 'organization_id')::uuid AS organization_id,
+             left(app.json_text(p #> '{attrs,release}'), 250) AS release,
+             left(coalesce(app.json_text(p #> '{attrs,environment}'), 'production'), 64) AS environment,
+             left(app.json_text(p -> 'did'), 200) AS distinct_id,
+             coalesce(app.json_timestamp(p -> 'started'), now()) AS started_at,
+             coalesce(app.json_timestamp(p -> 'timestamp'), now()) AS updated_at,
+             coalesce(app.json_text(p -> 'status'), 'ok') AS status,
+             greatest(coalesce(app.json_int(p -> 'errors'), 0), 0) AS errors
+        FROM jsonb_array_elements(p_items) i, LATERAL (SELECT i.value -> 'payload' AS p) payload
+       WHERE i.value ->> 'type' = 'session'
+    ) x
+   WHERE x.sid IS NOT NULL AND x.release IS NOT NULL
+     AND x.status IN ('ok', 'exited', 'errored', 'unhandled', 'crashed', 'abnormal')
+   ORDER BY x.project_id, x.sid, x.updated_at DESC
+  ON CONFLICT (project_id, sid) DO UPDATE
+    SET status = CASE WHEN excluded.updated_at >= s.updated_at THEN excluded.status ELSE s.status END,
+        errors = greatest(s.errors, excluded.errors),
+        updated_at = greatest(s.updated_at, excluded.updated_at);
+
+  INSERT INTO app.client_session_aggregates AS s (organization_id, project_id, release, environment, hour,
+                                                  exited, errored, abnormal, crashed)
+  SELECT (i.value ->> 'organization_id')::uuid, (i.value ->> 'project_id')::bigint,
+         left(app.json_text(i.value #> '{payload,attrs,release}'), 250),
+         left(coalesce(app.json_text(i.value #> '{payload,attrs,environment}'), 'production'), 64),
+         date_trunc('hour', coalesce(app.json_timestamp(a.value -> 'started'), now())),
+         sum(greatest(coalesce(app.json_int(a.value -> 'exited'), 0), 0)),
+         sum(greatest(coalesce(app.json_int(a.value -> 'errored'), 0), 0)),
+         sum(greatest(coalesce(app.json_int(a.value -> 'abnormal'), 0), 0)),
+         sum(greatest(coalesce(app.json_int(a.value -> 'crashed'), 0), 0))
+    FROM jsonb_array_elements(p_items) i
+    CROSS JOIN LATERAL jsonb_array_elements(CASE WHEN jsonb_typeof(i.value #> '{payload,aggregates}') = 'array'
+                                                 THEN i.value #> '{payload,aggregates}' ELSE '[]' END) a
+   WHERE i.value ->> 'type' = 'sessions' AND app.json_text(i.value #> '{payload,attrs,release}') IS NOT NULL
+     AND jsonb_typeof(a.value) = 'object'
+   GROUP BY 1, 2, 3, 4, 5
+  ON CONFLICT (project_id, release, environment, hour) DO UPDATE
+    SET exited = s.exited + excluded.exited, errored = s.errored + excluded.errored,
+        abnormal = s.abnormal + excluded.abnormal, crashed = s.crashed + excluded.crashed;
+END $$;
+COMMENT ON FUNCTION app.web_record_sessions(jsonb) IS 'Sentry session and sessions items into client_sessions / client_session_aggregates (release health)';
+
+-- check_in items: the monitor's heartbeat; a later item with the same check_in_id finishes it.
+CREATE OR REPLACE FUNCTION app.web_record_check_ins(p_items jsonb) RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+  INSERT INTO app.cron_check_ins AS c (project_id, check_in_id, organization_id, monitor_slug, status,
+                                       duration_seconds, environment, release, monitor_config)
+  SELECT DISTINCT ON (x.project_id, x.check_in_id) x.project_id, x.check_in_id, x.organization_id, x.monitor_slug,
+         x.status, x.duration_seconds, x.environment, x.release, x.monitor_config
+    FROM (
+      SELECT (i.value ->> 'project_id')::bigint AS project_id,
+             lower(replace(app.json_text(i.value #> '{payload,check_in_id}'), '-', '')) AS check_in_id,
+             (i.value ->> 'organization_id')::uuid AS organization_id,
+             left(app.json_text(i.value #> '{payload,monitor_slug}'), 200) AS monitor_slug,
+             app.json_text(i.value #> '{payload,status}') AS status,
+             CASE WHEN jsonb_typeof(i.value #> '{payload,duration}') = 'number'
+                  THEN (i.value #>> '{payload,duration}')::double precision END AS duration_seconds,
+             left(app.json_text(i.value #> '{payload,environment}'), 64) AS environment,
+             left(app.json_text(i.value #> '{payload,release}'), 250) AS release,
+             CASE WHEN jsonb_typeof(i.value #> '{payload,monitor_config}') = 'object'
+                  THEN i.value #> '{payload,monitor_config}' END AS monitor_config,
+             i.n
+        FROM jsonb_array_elements(p_items) WITH ORDINALITY AS i (value, n)
+       WHERE i.value ->> 'type' = 'check_in'
+    ) x
+   WHERE x.check_in_id ~ '^[0-9a-f]{1,64}$' AND x.monitor_slug IS NOT NULL
+     AND x.status IN ('in_progress', 'ok', 'error')
+   ORDER BY x.project_id, x.check_in_id, x.n DESC
+  ON CONFLICT (project_id, check_in_id) DO UPDATE
+    SET status = excluded.status, duration_seconds = coalesce(excluded.duration_seconds, c.duration_seconds),
+        monitor_config = coalesce(excluded.monitor_config, c.monitor_config), updated_at = now();
+END $$;
+COMMENT ON FUNCTION app.web_record_check_ins(jsonb) IS 'Sentry check_in items into cron_check_ins (one row per check-in id, latest status)';
+
+-- client_report items: what the SDK itself dropped, by reason and data category.
+CREATE OR REPLACE FUNCTION app.web_record_client_reports(p_items jsonb) RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+  INSERT INTO app.client_discards AS d (organization_id, project_id, hour, reason, category, quantity)
+  SELECT (i.value ->> 'organization_id')::uuid, (i.value ->> 'project_id')::bigint,
+         date_trunc('hour', coalesce(app.json_timestamp(i.value #> '{payload,timestamp}'), now())),
+         left(app.json_text(e.value -> 'reason'), 64), left(app.json_text(e.value -> 'category'), 64),
+         sum(app.json_int(e.value -> 'quantity'))
+    FROM jsonb_array_elements(p_items) i
+    CROSS JOIN LATERAL jsonb_array_elements(CASE WHEN jsonb_typeof(i.value #> '{payload,discarded_events}') = 'array'
+                                                 THEN i.value #> '{payload,discarded_events}' ELSE '[]' END) e
+   WHERE i.value ->> 'type' = 'client_report' AND jsonb_typeof(e.value) = 'object'
+     AND app.json_text(e.value -> 'reason') IS NOT NULL AND app.json_text(e.value -> 'category') IS NOT NULL
+     AND app.json_int(e.value -> 'quantity') > 0
+   GROUP BY 1, 2, 3, 4, 5
+  ON CONFLICT (project_id, hour, reason, category) DO UPDATE SET quantity = d.quantity + excluded.quantity;
+END $$;
+COMMENT ON FUNCTION app.web_record_client_reports(jsonb) IS 'Sentry client_report items into client_discards (SDK-side drops per reason and category)';
+
+-- Everything pgwarden accepts without keeping (transaction, attachment, span, replay, profile, ...).
+CREATE OR REPLACE FUNCTION app.web_record_dropped_items(p_items jsonb) RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+  INSERT INTO app.dropped_items AS d (organization_id, project_id, hour, item_type, quantity)
+  SELECT (i.value ->> 'organization_id')::uuid, (i.value ->> 'project_id')::bigint, date_trunc('hour', now()),
+         left(i.value ->> 'type', 64), count(*)
+    FROM jsonb_array_elements(p_items) i
+   WHERE i.value ->> 'type' NOT IN ('event', 'feedback', 'user_report', 'session', 'sessions', 'check_in', 'client_report')
+   GROUP BY 1, 2, 3, 4
+  ON CONFLICT (project_id, hour, item_type) DO UPDATE SET quantity = d.quantity + excluded.quantity;
+END $$;
+COMMENT ON FUNCTION app.web_record_dropped_items(jsonb) IS 'Counts the envelope items pgwarden accepts but does not keep, per project, hour and type';

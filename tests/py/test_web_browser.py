@@ -1,0 +1,73 @@
+"""The real @sentry/browser (npm) in headless Chromium (Debian's), on a page served from another
+origin: an uncaught TypeError, an unhandled rejection and captureFeedback land in pgwarden."""
+
+from __future__ import annotations
+
+import functools
+import json
+import subprocess
+import threading
+from collections.abc import Iterator
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+from web_server import scratch_dir
+
+from workers.settings import REPO_ROOT
+
+pytest_plugins = ["web_server"]
+
+BROWSER_DIR = REPO_ROOT / "tests" / "browser"
+
+
+@pytest.fixture(scope="session")
+def browser_page_dir() -> Path:
+    """Chromium and the npm packages installed (scripts/install-browser-tests.sh), the page built."""
+    subprocess.run([str(REPO_ROOT / "scripts" / "install-browser-tests.sh")], check=True, timeout=1800)
+    out = scratch_dir("pgwarden-page-")
+    subprocess.run(["node", str(BROWSER_DIR / "build.mjs"), str(out)], check=True, timeout=120)
+    return out
+
+
+@pytest.fixture(scope="module")
+def page_server(browser_page_dir) -> Iterator[str]:
+    class Quiet(SimpleHTTPRequestHandler):
+        def log_message(self, *args) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(browser_page_dir)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def test_browser_sdk_lands_uncaught_errors_rejections_and_feedback(web_server, page_server):
+    project = web_server.new_project("frontend")
+    page_url = f"{page_server}/index.html?dsn={quote(project.dsn)}"
+    run = subprocess.run(["node", str(BROWSER_DIR / "run-page.mjs"), page_url, web_server.base_url],
+                         capture_output=True, text=True, timeout=120, cwd=BROWSER_DIR)
+    assert run.returncode == 0, run.stdout + run.stderr
+    seen = json.loads(run.stdout.strip().splitlines()[-1])
+
+    posts = [response for response in seen["responses"] if response["method"] == "POST"]
+    assert posts and all(response["status"] == 200 for response in posts), seen
+    groups = web_server.query(
+        "SELECT error_type::text, message, url LIKE %s FROM app.system_errors WHERE organization_id = %s "
+        "ORDER BY message", [page_server + "/index.html%", project.organization_id])
+    assert groups == [
+        ("javascript", "Error: Checkout button broke", True),
+        ("javascript", "Error: Payment promise rejected", True),
+        ("runtime", "TypeError: Cannot read properties of undefined (reading 'coupon')", True),
+    ]
+    reports = web_server.query(
+        "SELECT r.reporter_name, r.reporter_email, r.description, e.message "
+        "FROM app.user_error_reports r JOIN app.system_errors e ON e.id = r.linked_error_id "
+        "WHERE r.organization_id = %s", [project.organization_id])
+    assert reports == [("Jane", "jane@example.com", "The pay button does nothing", "Error: Checkout button broke")]
+    # the page load's session arrived too
+    assert web_server.query("SELECT release FROM app.client_sessions WHERE project_id = %s",
+                            [project.id]) == [("shop-frontend@2.3.0",)]
