@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import json
+import shutil
 import subprocess
 import threading
 from collections.abc import Iterator
@@ -23,12 +24,13 @@ BROWSER_DIR = REPO_ROOT / "tests" / "browser"
 
 
 @pytest.fixture(scope="session")
-def browser_page_dir() -> Path:
+def browser_page_dir() -> Iterator[Path]:
     """Chromium and the npm packages installed (scripts/install-browser-tests.sh), the page built."""
     subprocess.run([str(REPO_ROOT / "scripts" / "install-browser-tests.sh")], check=True, timeout=1800)
     out = scratch_dir("pgwarden-page-")
     subprocess.run(["node", str(BROWSER_DIR / "build.mjs"), str(out)], check=True, timeout=120)
-    return out
+    yield out
+    shutil.rmtree(out, ignore_errors=True)
 
 
 @pytest.fixture(scope="module")

@@ -7,6 +7,7 @@ import asyncio
 import base64
 import gzip
 import json
+import shutil
 import zlib
 
 import httpx
@@ -203,6 +204,7 @@ def test_database_down_gives_503_with_retry_after_and_health_says_so():
         assert health.status_code == 503 and health.json()["database"] == "unreachable"
     finally:
         server.stop()
+        shutil.rmtree(log_dir, ignore_errors=True)
 
 
 def test_health_reports_a_reachable_database(web_server):

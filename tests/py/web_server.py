@@ -7,6 +7,7 @@ PYTEST_DONT_REWRITE
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -108,6 +109,7 @@ def web_server(web_database) -> Iterator[WebServer]:
         yield server
     finally:
         server.stop()
+        shutil.rmtree(log_dir, ignore_errors=True)
 
 
 def run_python(script: str, timeout: float = 60.0) -> subprocess.CompletedProcess:
