@@ -5,18 +5,6 @@
 -- and the one-minute summary cache. The spec's health_checks and system_uptime (140_health.sql)
 -- gain organization_id and monitor_id, appended at the end as ALTER TABLE puts them.
 
--- == Role ==
-
--- pgwarden web calls the SECURITY DEFINER entry points granted to it (run probes now, heartbeats).
--- Roles are cluster-wide: create idempotently (the web slice does the same).
-DO $$
-BEGIN
-  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'pgwarden_web') THEN
-    CREATE ROLE pgwarden_web LOGIN;
-  END IF;
-END $$;
-GRANT USAGE ON SCHEMA app TO pgwarden_web;
-
 -- == Error codes ==
 
 INSERT INTO app.error_code (code, http_status, description) VALUES

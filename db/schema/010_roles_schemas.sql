@@ -14,6 +14,9 @@ BEGIN
   IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'pgwarden_worker') THEN
     CREATE ROLE pgwarden_worker LOGIN;          -- the Python workers' login
   END IF;
+  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'pgwarden_web') THEN
+    CREATE ROLE pgwarden_web LOGIN;             -- pgwarden web: executes its SECURITY DEFINER entry points only
+  END IF;
 END $$;
 
 GRANT anon, staff, org_owner, system_admin TO authenticator;
@@ -27,4 +30,4 @@ REVOKE CREATE ON SCHEMA public FROM PUBLIC;
 
 -- Invokers of the api views need to reach the tables behind them (RLS decides which rows);
 -- anon needs only to resolve the request-context helpers. Table grants stay per role.
-GRANT USAGE ON SCHEMA app TO anon, staff, org_owner, system_admin, pgwarden_worker;
+GRANT USAGE ON SCHEMA app TO anon, staff, org_owner, system_admin, pgwarden_worker, pgwarden_web;

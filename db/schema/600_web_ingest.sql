@@ -1,18 +1,6 @@
 -- pgwarden web: what the Sentry-compatible ingest and the error webhook keep besides error groups:
--- the web process's login role, per-project webhook secrets, the error-type rules for Sentry events,
+-- per-project webhook secrets, the error-type rules for Sentry events,
 -- and counters for the items that are not errors (client-side drops, sessions, check-ins, dropped items).
-
--- == Role ==
-
--- The web process logs in as this role and may only execute the SECURITY DEFINER entry points
--- granted to it (db/functions/app/6x0_*.sql). Roles are cluster-wide: create idempotently.
-DO $$
-BEGIN
-  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'pgwarden_web') THEN
-    CREATE ROLE pgwarden_web LOGIN;
-  END IF;
-END $$;
-GRANT USAGE ON SCHEMA app TO pgwarden_web;
 
 -- == Error codes ==
 

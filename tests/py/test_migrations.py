@@ -98,4 +98,4 @@ def test_role_creation_is_idempotent_across_databases(pg_cluster, two_fresh_data
         migrate.apply(url)
     with psycopg.connect(pg_cluster.url("postgres")) as conn:
         roles = {name for (name,) in conn.execute("SELECT rolname FROM pg_roles")}
-    assert {"anon", "staff", "org_owner", "system_admin", "authenticator", "pgwarden_worker"} <= roles
+    assert {"anon", "staff", "org_owner", "system_admin", "authenticator", "pgwarden_worker", "pgwarden_web"} <= roles

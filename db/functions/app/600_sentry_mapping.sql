@@ -248,16 +248,3 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
 $$;
 COMMENT ON FUNCTION app.sentry_event_to_capture(jsonb, text) IS 'A Sentry event payload as an app.capture_batch item (the spec''s fields + Sentry context in metadata)';
 
--- A request header by case-insensitive name; Sentry sends headers as an object or as [name, value] pairs.
-CREATE OR REPLACE FUNCTION app.sentry_header(p_headers jsonb, p_name text) RETURNS text
-LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
-BEGIN
-  IF jsonb_typeof(p_headers) = 'object' THEN
-    RETURN (SELECT app.json_text(h.value) FROM jsonb_each(p_headers) h WHERE lower(h.key) = lower(p_name) LIMIT 1);
-  ELSIF jsonb_typeof(p_headers) = 'array' THEN
-    RETURN (SELECT app.json_text(pair -> 1) FROM jsonb_array_elements(p_headers) pair
-             WHERE jsonb_typeof(pair) = 'array' AND lower(pair ->> 0) = lower(p_name) LIMIT 1);
-  END IF;
-  RETURN NULL;
-END $$;
-COMMENT ON FUNCTION app.sentry_header(jsonb, text) IS 'One header of a Sentry request interface (object or list of pairs), by case-insensitive name';
