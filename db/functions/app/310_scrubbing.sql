@@ -42,6 +42,9 @@ DECLARE
   v_key_words text;
   v_values text;
 BEGIN
+  -- memoize the derivation cache generation before reading the rules: results of these patterns
+  -- are cached under it, so it must not be newer than they are (335_derivation_cache.sql)
+  PERFORM app.derivation_cache_generation();
   SELECT string_agg('(?:' || pattern || ')', '|' ORDER BY id) FILTER (WHERE kind = 'key'),
          string_agg('(?:' || coalesce(detect, pattern) || ')', '|' ORDER BY id) FILTER (WHERE kind = 'key'),
          string_agg('(?:' || coalesce(detect, pattern) || ')', '|' ORDER BY id) FILTER (WHERE kind = 'value')
@@ -151,11 +154,10 @@ pair whose key contains a key rule (password=…, token: …, Authorization: Bea
 
 -- == URLs ==
 
-CREATE OR REPLACE FUNCTION app.scrub_url(p_url text) RETURNS text
+CREATE OR REPLACE FUNCTION app._scrub_url(p_url text, p_key_pattern text, p_text_detector text) RETURNS text
 LANGUAGE plpgsql STABLE AS $$
 DECLARE
   v_result text := p_url;
-  v_key_pattern text;
 BEGIN
   IF v_result IS NULL OR v_result = '' THEN
     RETURN v_result;
@@ -163,14 +165,24 @@ BEGIN
   IF strpos(v_result, '@') > 0 THEN  -- userinfo: scheme://user:password@host
     v_result := regexp_replace(v_result, '^([A-Za-z][A-Za-z0-9+.-]*://)[^/?#@]*@', '\1');
   END IF;
-  IF v_result !~ app._scrub_pattern('pgwarden.scrub_text_detector') THEN
+  IF v_result !~ p_text_detector THEN
     RETURN v_result;
   END IF;
-  v_key_pattern := app._scrub_pattern('pgwarden.scrub_key_pattern');
-  IF v_result ~* v_key_pattern THEN  -- query (and fragment: OAuth implicit flow) parameters
-    v_result := regexp_replace(v_result, '(?<=[?&;#][^=&#]*(?:' || v_key_pattern || ')[^=&#]*=)[^&#]+', '[Filtered]', 'gi');
+  IF v_result ~* p_key_pattern THEN  -- query (and fragment: OAuth implicit flow) parameters
+    v_result := regexp_replace(v_result, '(?<=[?&;#][^=&#]*(?:' || p_key_pattern || ')[^=&#]*=)[^&#]+', '[Filtered]', 'gi');
   END IF;
   RETURN app._scrub_values(v_result);
+END $$;
+COMMENT ON FUNCTION app._scrub_url(text, text, text) IS 'app.scrub_url with the combined patterns passed in';
+
+CREATE OR REPLACE FUNCTION app.scrub_url(p_url text) RETURNS text
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+  IF p_url IS NULL OR p_url = '' THEN
+    RETURN p_url;
+  END IF;
+  RETURN app._scrub_url(p_url, app._scrub_pattern('pgwarden.scrub_key_pattern'),
+                        app._scrub_pattern('pgwarden.scrub_text_detector'));
 END $$;
 COMMENT ON FUNCTION app.scrub_url(text) IS
 'A URL with user:password@ removed, the value of each query or fragment parameter whose name

@@ -179,58 +179,99 @@ COMMENT ON FUNCTION app.capture_parse(jsonb) IS
 -- == Scrub, fingerprint, enrich ==
 
 -- Expensive steps run once per distinct input of the batch (a flood repeats the same message,
--- stack and user agent). Scrubbing comes first: nothing unscrubbed reaches a column. PL/pgSQL
--- so the big query is planned once per session, not once per call.
+-- stack and user agent), and stack traces and user agents seen before cost one index probe
+-- (app.derive_cached). Scrubbing comes first: nothing unscrubbed reaches a column. The common
+-- clean text costs one detector regex, inline. Grouping keys on what the hash depends on: with
+-- usable frames only the exception class of the message counts, so a flood of one stack with
+-- varying messages is hashed once. PL/pgSQL so the big query is planned once per session.
 CREATE OR REPLACE FUNCTION app.capture_enrich(p_items app.capture_item[]) RETURNS app.capture_item[]
-LANGUAGE plpgsql STABLE AS $$
+LANGUAGE plpgsql VOLATILE AS $$
+DECLARE
+  v_text_detector text := app._scrub_pattern('pgwarden.scrub_text_detector');
+  v_json_detector text := app._scrub_pattern('pgwarden.scrub_json_detector');
+  v_key_pattern text := app._scrub_pattern('pgwarden.scrub_key_pattern');
+  v_kinds text[];
+  v_inputs text[];
+  v_results jsonb[];
+  v_stacks integer;  -- how many of the inputs (sorted by kind) are stack traces
 BEGIN
+  SELECT array_agg(d.kind ORDER BY d.kind, d.input), array_agg(d.input ORDER BY d.kind, d.input)
+    INTO v_kinds, v_inputs
+    FROM (SELECT 'stack_trace' AS kind, i.stack_trace AS input FROM unnest(p_items) AS i WHERE i.stack_trace IS NOT NULL
+          UNION
+          SELECT 'user_agent', i.user_agent FROM unnest(p_items) AS i WHERE i.user_agent IS NOT NULL) AS d;
+  IF v_kinds IS NOT NULL THEN
+    v_results := app.derive_cached(v_kinds, v_inputs);
+  END IF;
+  v_stacks := coalesce(array_position(v_kinds, 'user_agent') - 1, cardinality(v_kinds), 0);
+
   RETURN (
   WITH item AS (
     SELECT * FROM unnest(p_items)
-  ), message AS (
-    SELECT d.message, app._capture_trim(app.scrub_text(d.message), 8192) AS clean
-      FROM (SELECT DISTINCT i.message FROM item i) AS d
   ), stack AS (
-    -- parsed for grouping only where the client sent no frames
-    SELECT d.stack_trace, s.clean, CASE WHEN d.unframed THEN app.parse_stack_trace(s.clean) END AS frames
-      FROM (SELECT i.stack_trace, bool_or(i.frames IS NULL) AS unframed FROM item i
-             WHERE i.stack_trace IS NOT NULL GROUP BY i.stack_trace) AS d
-     CROSS JOIN LATERAL (SELECT app.scrub_text(d.stack_trace) AS clean OFFSET 0) AS s
+    -- unnest of each kind's slice (not a filter on all kinds, whose low row estimate makes a nested loop)
+    SELECT d.input AS stack_trace, app._capture_trim(coalesce(d.result ->> 'scrubbed', d.input), 65536) AS clean,
+           d.result ->> 'frame_components' AS frame_components
+      FROM unnest(v_inputs[1:v_stacks], v_results[1:v_stacks]) AS d (input, result) OFFSET 0
   ), agent AS (
-    SELECT d.user_agent, ua.browser, ua.os, ua.device_type
-      FROM (SELECT DISTINCT i.user_agent FROM item i WHERE i.user_agent IS NOT NULL) AS d
-     CROSS JOIN LATERAL app.parse_user_agent(d.user_agent) AS ua
-  ), clean AS (
+    SELECT d.input AS user_agent, left(d.result ->> 'browser', 100) AS browser, left(d.result ->> 'os', 100) AS os,
+           left(d.result ->> 'device_type', 50) AS device_type
+      FROM unnest(v_inputs[v_stacks + 1:], v_results[v_stacks + 1:]) AS d (input, result)
+  ), message AS (
+    -- trimmed outside the subquery: with a plain column as argument _capture_trim is inlined
+    SELECT s.message, app._capture_trim(s.scrubbed, 8192) AS clean, app.grouping_exception(app._capture_trim(s.scrubbed, 8192)) AS exception
+      FROM (SELECT d.message, CASE WHEN d.message ~ v_text_detector THEN app._scrub_text(d.message, v_key_pattern, v_text_detector)
+                                   ELSE d.message END AS scrubbed
+              FROM (SELECT DISTINCT i.message FROM item i) AS d OFFSET 0) AS s
+     OFFSET 0
+  ), template AS (
+    SELECT s.message_template, app._capture_trim(s.scrubbed, 8192) AS clean
+      FROM (SELECT d.message_template,
+                   CASE WHEN d.message_template ~ v_text_detector
+                        THEN app._scrub_text(d.message_template, v_key_pattern, v_text_detector)
+                        ELSE d.message_template END AS scrubbed
+              FROM (SELECT DISTINCT i.message_template FROM item i WHERE i.message_template IS NOT NULL) AS d OFFSET 0) AS s
+  ), url AS (
+    SELECT s.url, app._capture_trim(s.scrubbed, 2000) AS clean
+      FROM (SELECT d.url, app._scrub_url(d.url, v_key_pattern, v_text_detector) AS scrubbed
+              FROM (SELECT DISTINCT i.url FROM item i WHERE i.url IS NOT NULL) AS d OFFSET 0) AS s
+  ), metadata AS (
+    -- by text: jsonb equality would take {"n": 1} for {"n": 1.0}
+    SELECT d.metadata, app._capture_trim_metadata(CASE WHEN d.metadata ~ v_json_detector THEN app.scrub_jsonb(d.metadata::jsonb)
+                                                       ELSE d.metadata::jsonb END) AS clean
+      FROM (SELECT DISTINCT i.metadata::text AS metadata FROM item i) AS d OFFSET 0
+  ), client_frames AS (
+    -- the newest 100 client frames are enough to group and to read
+    SELECT d.frames, f.clean, app.grouping_frame_components(f.clean) AS frame_components
+      FROM (SELECT DISTINCT i.frames::text AS frames FROM item i WHERE i.frames IS NOT NULL) AS d
+     CROSS JOIN LATERAL (SELECT app.scrub_jsonb(jsonb_path_query_array(d.frames::jsonb, 'lax $[last - 99 to last]'))
+                                AS clean OFFSET 0) AS f
+  ), keyed AS (
     SELECT i.ordinal, i.event_id, i.client_event_id, i.occurred_at, i.error_type, i.severity,
-           m.clean AS message,
-           app._capture_trim(s.clean, 65536) AS stack_trace,
-           f.frames,
-           coalesce(f.frames, s.frames) AS grouping_frames,
-           i.fingerprint,
-           app._capture_trim(app.scrub_text(i.message_template), 8192) AS message_template,
-           i.component, i.file_path, i.line_number, i.column_number,
-           app._capture_trim(app.scrub_url(i.url), 2000) AS url,
-           i.user_agent, i.user_id,
-           app._capture_trim_metadata(app.scrub_jsonb(i.metadata)) AS metadata,
-           i.request_id, i.session_id,
-           left(a.browser, 100) AS browser, left(a.os, 100) AS os, left(a.device_type, 50) AS device_type
+           m.clean AS message, s.clean AS stack_trace, f.clean AS frames, i.fingerprint, t.clean AS message_template,
+           i.component, i.file_path, i.line_number, i.column_number, u.clean AS url, i.user_agent, i.user_id,
+           md.clean AS metadata, i.request_id, i.session_id, a.browser, a.os, a.device_type, g.frame_components,
+           -- what the hash depends on (jsonb equality treats NULLs as equal, and hashes)
+           jsonb_build_array(i.error_type, i.fingerprint, g.frame_components,
+                             CASE WHEN g.frame_components <> '' THEN m.exception ELSE m.clean END,
+                             CASE WHEN g.frame_components = '' THEN t.clean END) AS grouping_key
       FROM item i
       JOIN message m ON m.message = i.message
+      JOIN metadata md ON md.metadata = i.metadata::text
+      LEFT JOIN template t ON t.message_template = i.message_template
+      LEFT JOIN url u ON u.url = i.url
       LEFT JOIN stack s ON s.stack_trace = i.stack_trace
       LEFT JOIN agent a ON a.user_agent = i.user_agent
-     -- the newest 100 client frames are enough to group and to read
-     CROSS JOIN LATERAL (SELECT app.scrub_jsonb(jsonb_path_query_array(i.frames, 'lax $[last - 99 to last]')) AS frames
-                          OFFSET 0) AS f
-  ), keyed AS (
-    -- one comparable key per grouping input (jsonb equality treats NULLs as equal, and hashes)
-    SELECT c.*, jsonb_build_array(c.error_type, c.message, c.grouping_frames, c.fingerprint, c.message_template) AS grouping_key
-      FROM clean c
+      LEFT JOIN client_frames f ON f.frames = i.frames::text
+     CROSS JOIN LATERAL (SELECT CASE WHEN i.frames IS NOT NULL THEN f.frame_components
+                                     ELSE coalesce(s.frame_components, '') END AS frame_components) AS g
   ), grouping AS (
     SELECT d.grouping_key,
-           app.error_fingerprint(d.error_type, d.message, d.grouping_frames, d.fingerprint, d.message_template) AS error_hash
-      FROM (SELECT DISTINCT ON (k.grouping_key) k.grouping_key, k.error_type, k.message, k.grouping_frames, k.fingerprint,
-                   k.message_template
+           app.error_hash(d.error_type, d.message, d.frame_components, d.fingerprint, d.message_template) AS error_hash
+      FROM (SELECT DISTINCT ON (k.grouping_key) k.grouping_key, k.error_type, k.message, k.frame_components,
+                   k.fingerprint, k.message_template
               FROM keyed k) AS d
+    OFFSET 0  -- a subquery of its own: one hash per distinct key, not one per event
   )
   SELECT array_agg(ROW(
            k.ordinal, NULL, k.event_id, k.client_event_id, k.occurred_at, k.error_type, k.severity, k.message,

@@ -3,3 +3,5 @@
 SELECT app.error_events_ensure_partitions();
 SELECT app.cron_ensure('ingest-partitions', '7 * * * *', 'SELECT app.error_events_ensure_partitions()');
 SELECT app.cron_ensure('ingest-retention', '17 3 * * *', 'SELECT app.retention_run()');
+-- the derivation cache: stale generations out, bounded size (db/functions/app/335_derivation_cache.sql)
+SELECT app.cron_ensure('ingest-derivation-cache-prune', '*/10 * * * *', 'SELECT app.derivation_cache_prune()');

@@ -1,0 +1,137 @@
+-- The derivation cache (tables in db/schema/335_derivation_cache.sql): app.capture_enrich asks
+-- app.derive_cached for the scrubbed and parsed form of each distinct stack trace and user agent
+-- of a batch; only inputs not seen before under the current generation are derived (app.derive).
+--
+-- Correctness: a cached result must equal what app.derive would compute now. The key holds the
+-- generation, which every rule change and every deploy bumps (db/triggers/335_derivation_cache.sql
+-- and the last line of this file). A transaction memoizes the generation no later than it builds
+-- its scrub patterns (app._scrub_refresh_patterns asks for it first), so a result computed under
+-- older rules is never stored under a newer generation.
+-- Concurrency: new entries are inserted in digest order (a batch waits only for another batch
+-- that inserts the same new input, and always in the same order: no deadlock); the daily
+-- used_on touch skips rows another batch holds.
+
+-- The generation of this transaction (read once, then memoized in a transaction setting).
+CREATE OR REPLACE FUNCTION app.derivation_cache_generation() RETURNS integer
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+  v_generation text := current_setting('pgwarden.derivation_generation', true);
+BEGIN
+  IF coalesce(v_generation, '') = '' THEN
+    v_generation := (SELECT s.generation FROM app.derivation_cache_state s)::text;
+    PERFORM set_config('pgwarden.derivation_generation', v_generation, true);
+  END IF;
+  RETURN v_generation::integer;
+END $$;
+COMMENT ON FUNCTION app.derivation_cache_generation() IS 'The derivation cache generation this transaction reads and writes (memoized)';
+
+-- Every cached result becomes unreachable (the prune job deletes them); this transaction's
+-- memoized generation and scrub patterns are rebuilt on next use.
+CREATE OR REPLACE FUNCTION app.derivation_cache_invalidate() RETURNS integer
+LANGUAGE plpgsql AS $$
+DECLARE
+  v_generation integer;
+BEGIN
+  UPDATE app.derivation_cache_state s SET generation = s.generation + 1 RETURNING s.generation INTO v_generation;
+  PERFORM set_config('pgwarden.derivation_generation', '', true),
+          set_config('pgwarden.scrub_key_pattern', '', true),
+          set_config('pgwarden.scrub_json_detector', '', true),
+          set_config('pgwarden.scrub_text_detector', '', true),
+          set_config('pgwarden.scrub_value_detector', '', true);
+  RETURN v_generation;
+END $$;
+COMMENT ON FUNCTION app.derivation_cache_invalidate() IS 'Start a new derivation cache generation (rule change, deploy); returns it';
+
+-- == The derivations ==
+
+CREATE OR REPLACE FUNCTION app._derive_stack_trace(p_stack_trace text) RETURNS jsonb
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+  v_scrubbed text := app.scrub_text(p_stack_trace);
+  v_frames jsonb := app.parse_stack_trace(v_scrubbed);
+BEGIN
+  RETURN jsonb_build_object('scrubbed', CASE WHEN v_scrubbed IS DISTINCT FROM p_stack_trace THEN v_scrubbed END,
+                            'frames', v_frames, 'frame_components', app.grouping_frame_components(v_frames));
+END $$;
+COMMENT ON FUNCTION app._derive_stack_trace(text) IS
+  'A stack trace scrubbed (null when unchanged), its frames parsed from the scrubbed text, and their grouping components';
+
+-- What the pipeline derives from one raw input, uncached.
+CREATE OR REPLACE FUNCTION app.derive(p_kind text, p_input text) RETURNS jsonb
+LANGUAGE sql STABLE AS $$
+  SELECT CASE p_kind
+    WHEN 'stack_trace' THEN app._derive_stack_trace(p_input)
+    WHEN 'user_agent' THEN (SELECT to_jsonb(ua) FROM app.parse_user_agent(p_input) AS ua)
+  END
+$$;
+COMMENT ON FUNCTION app.derive(text, text) IS
+'stack_trace: {scrubbed (null when unchanged), frames, frame_components} (app.scrub_text, app.parse_stack_trace,
+app.grouping_frame_components); user_agent: {browser, os, device_type} (app.parse_user_agent)';
+
+-- == Cached ==
+
+-- One result per (kind, input) pair, in order; the pairs should be distinct and sorted by kind
+-- (the derivations of a kind then run one after another: PostgreSQL keeps only 32 compiled
+-- regexes per backend). Inputs over 32 KB are derived but not kept.
+CREATE OR REPLACE FUNCTION app.derive_cached(p_kinds text[], p_inputs text[]) RETURNS jsonb[]
+LANGUAGE plpgsql VOLATILE AS $$
+DECLARE
+  v_generation integer := app.derivation_cache_generation();
+  v_results jsonb[];
+BEGIN
+  WITH input AS (
+    SELECT i.n, i.kind, i.raw, sha256(convert_to(i.kind || v_generation || ':' || i.raw, 'UTF8')) AS digest
+      FROM unnest(p_kinds, p_inputs) WITH ORDINALITY AS i (kind, raw, n)
+  ), derived AS MATERIALIZED (  -- each derivation runs once, for the misses only
+    SELECT i.n, i.kind, i.digest, c.used_on, c.result IS NULL AS missed, octet_length(i.raw) AS size,
+           coalesce(c.result, app.derive(i.kind, i.raw)) AS result
+      FROM input i LEFT JOIN app.derivation_cache c ON c.input_digest = i.digest
+     ORDER BY i.n
+  ), stored AS (
+    INSERT INTO app.derivation_cache (input_digest, kind, generation, result)
+    SELECT d.digest, d.kind, v_generation, d.result FROM derived d
+     WHERE d.missed AND d.size <= 32768
+       AND pg_stat_get_live_tuples('app.derivation_cache'::regclass) < (SELECT s.max_entries FROM app.derivation_cache_state s)
+     ORDER BY d.digest
+    ON CONFLICT DO NOTHING
+  ), touched AS (
+    UPDATE app.derivation_cache c SET used_on = current_date
+     WHERE c.input_digest IN (SELECT x.input_digest FROM app.derivation_cache x JOIN derived d ON d.digest = x.input_digest
+                               WHERE d.used_on < current_date FOR UPDATE OF x SKIP LOCKED)
+  )
+  SELECT array_agg(d.result ORDER BY d.n) INTO v_results FROM derived d;
+  RETURN v_results;
+END $$;
+COMMENT ON FUNCTION app.derive_cached(text[], text[]) IS
+  'app.derive for each (kind, input) pair, from the derivation cache where it holds the result, else derived and stored';
+
+-- == Bounds (pg_cron, db/functions/app/930_ingest_cron.sql) ==
+
+-- Entries of other generations and entries unused for keep_days go; if still over 90% of
+-- max_entries, the least recently used (by day) go down to half of it, so new inputs are admitted.
+CREATE OR REPLACE FUNCTION app.derivation_cache_prune() RETURNS integer
+LANGUAGE plpgsql AS $$
+DECLARE
+  v_state app.derivation_cache_state;
+  v_deleted integer;
+  v_evicted integer := 0;
+  v_left bigint;
+BEGIN
+  SELECT * INTO v_state FROM app.derivation_cache_state;
+  DELETE FROM app.derivation_cache c
+   WHERE c.generation <> v_state.generation OR c.used_on < current_date - v_state.keep_days;
+  GET DIAGNOSTICS v_deleted = ROW_COUNT;
+  SELECT count(*) INTO v_left FROM app.derivation_cache;
+  IF v_left > v_state.max_entries * 0.9 THEN
+    DELETE FROM app.derivation_cache c
+     WHERE c.input_digest IN (SELECT x.input_digest FROM app.derivation_cache x ORDER BY x.used_on, x.input_digest
+                               LIMIT v_left - v_state.max_entries / 2);
+    GET DIAGNOSTICS v_evicted = ROW_COUNT;
+  END IF;
+  RETURN v_deleted + v_evicted;
+END $$;
+COMMENT ON FUNCTION app.derivation_cache_prune() IS
+  'Delete stale derivation cache entries (other generations, unused for keep_days) and trim it to its bound; returns how many';
+
+-- Every deploy may change the derivations (grouping, parsing): nothing cached before applies.
+SELECT app.derivation_cache_invalidate();
