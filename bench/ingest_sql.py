@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import socket
 import sys
@@ -100,29 +101,51 @@ def create_unlimited_organization(url: str) -> str:
     return organization_id
 
 
-def send_batches(url: str, organization_id: str, payloads: list[str], connections: int) -> tuple[float, int, int, int]:
-    """Send the payloads over N connections (one transaction per batch): seconds, accepted, refused, deadlocks."""
+def backend_cpu_seconds(pid: int) -> float | None:
+    """User + system CPU of a server process (when the server runs on this machine)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def send_batches(url: str, organization_id: str, payloads: list[str], connections: int
+                 ) -> tuple[float, int, int, int, float | None]:
+    """Send the payloads over N connections (one transaction per batch): seconds, accepted, refused,
+    deadlocks, and the CPU seconds the backends spent (less sensitive to other load than seconds)."""
     lock = threading.Lock()
     queue = list(reversed(payloads))
     totals = {"accepted": 0, "refused": 0, "deadlocks": 0}
+    cpu: list[float | None] = []
 
     def worker() -> None:
         with psycopg.connect(url, autocommit=True) as conn:
-            while True:
+            pid = conn.execute("SELECT pg_backend_pid()").fetchone()[0]
+            before = backend_cpu_seconds(pid)
+            try:
+                work(conn)
+            finally:
+                after = backend_cpu_seconds(pid)
                 with lock:
-                    if not queue:
-                        return
-                    payload = queue.pop()
-                try:
-                    rows = conn.execute(sql.CAPTURE_BATCH, [organization_id, None, payload]).fetchall()
-                except psycopg.errors.DeadlockDetected:
-                    with lock:
-                        totals["deadlocks"] += 1
-                    continue
-                accepted = sum(1 for _, result, _ in rows if result is not None)
+                    cpu.append(None if before is None or after is None else after - before)
+
+    def work(conn: psycopg.Connection) -> None:
+        while True:
+            with lock:
+                if not queue:
+                    return
+                payload = queue.pop()
+            try:
+                rows = conn.execute(sql.CAPTURE_BATCH, [organization_id, None, payload]).fetchall()
+            except psycopg.errors.DeadlockDetected:
                 with lock:
-                    totals["accepted"] += accepted
-                    totals["refused"] += len(rows) - accepted
+                    totals["deadlocks"] += 1
+                continue
+            accepted = sum(1 for _, result, _ in rows if result is not None)
+            with lock:
+                totals["accepted"] += accepted
+                totals["refused"] += len(rows) - accepted
 
     threads = [threading.Thread(target=worker) for _ in range(connections)]
     started = time.perf_counter()
@@ -130,7 +153,8 @@ def send_batches(url: str, organization_id: str, payloads: list[str], connection
         thread.start()
     for thread in threads:
         thread.join()
-    return time.perf_counter() - started, totals["accepted"], totals["refused"], totals["deadlocks"]
+    backend_cpu = None if None in cpu else sum(cpu)  # type: ignore[arg-type]
+    return time.perf_counter() - started, totals["accepted"], totals["refused"], totals["deadlocks"], backend_cpu
 
 
 def counts(url: str, organization_id: str) -> tuple[int, int, int]:
@@ -155,10 +179,11 @@ def main() -> None:
         for label, kinds in (("1,000 fingerprints", 1000), ("one hot fingerprint", 1)):
             organization_id = create_unlimited_organization(url)
             payloads = make_payloads(kinds, args.events, args.batch)
-            seconds, accepted, refused, deadlocks = send_batches(url, organization_id, payloads, args.connections)
+            seconds, accepted, refused, deadlocks, cpu = send_batches(url, organization_id, payloads, args.connections)
             events, occurrences, groups = counts(url, organization_id)
+            cpu_text = f"{cpu * 1e6 / accepted:,.0f} µs" if cpu and accepted else "n/a"
             print(f"  {label:<20} {accepted / seconds:>9,.0f} events/s  ({accepted} in {seconds:.2f} s; "
-                  f"{groups} groups; refused {refused}; deadlocks {deadlocks}; "
+                  f"backend CPU {cpu_text} per event; {groups} groups; refused {refused}; deadlocks {deadlocks}; "
                   f"count(events) = sum(occurrence_count): {events == occurrences == accepted})")
 
 

@@ -57,8 +57,8 @@ DECLARE
   v_per_minute integer;
   v_last_accepted integer;        -- ordinal of the last event inside the rate limit
   v_fresh_ids uuid[];             -- client event ids seen for the first time
-  v_stored integer[];             -- ordinals written to error_events
-  v_outcomes jsonb;
+  v_repeated integer[];           -- ordinals of accepted events not stored: their event id was (few)
+  v_outcomes jsonb;               -- {error_hash: what the statement trigger did to the group}
 BEGIN
   IF p_organization_id IS NULL OR NOT EXISTS (SELECT FROM app.organizations o WHERE o.id = p_organization_id) THEN
     RAISE EXCEPTION 'organization % not found', p_organization_id USING ERRCODE = 'QN001',
@@ -98,13 +98,15 @@ BEGIN
       ON CONFLICT DO NOTHING
       RETURNING x.event_id)
     SELECT coalesce(array_agg(f.event_id), '{}') INTO v_fresh_ids FROM fresh AS f;
-    v_stored := ARRAY(SELECT r.ordinal FROM unnest(v_ready) AS r WHERE NOT r.client_event_id
-                      UNION ALL
-                      SELECT min(r.ordinal) FROM unnest(v_ready) AS r
-                       WHERE r.client_event_id AND r.event_id = ANY (v_fresh_ids) GROUP BY r.event_id);
+    -- (the repeats, not the stored ones: 'ordinal = ANY (array)' is a linear search per event)
+    v_repeated := ARRAY(SELECT r.ordinal FROM unnest(v_ready) AS r WHERE r.client_event_id
+                        EXCEPT
+                        SELECT min(r.ordinal) FROM unnest(v_ready) AS r JOIN unnest(v_fresh_ids) AS f (event_id)
+                            ON f.event_id = r.event_id
+                         WHERE r.client_event_id GROUP BY r.event_id);
 
     PERFORM set_config('pgwarden.capture_outcomes', '[]', true);
-    IF cardinality(v_stored) > 0 THEN
+    IF cardinality(v_ready) > cardinality(v_repeated) THEN
       INSERT INTO app.error_events (organization_id, error_hash, event_id, project_id, occurred_at, error_type, severity,
                                     message, message_template, stack_trace, frames, fingerprint, component, file_path,
                                     line_number, column_number, url, user_agent, browser, os, device_type, user_id,
@@ -113,46 +115,53 @@ BEGIN
              r.message, r.message_template, r.stack_trace, r.frames, r.fingerprint, r.component, r.file_path,
              r.line_number, r.column_number, r.url, r.user_agent, r.browser, r.os, r.device_type, r.user_id,
              r.metadata, r.request_id, r.session_id
-        FROM unnest(v_ready) AS r WHERE r.ordinal = ANY (v_stored);
+        FROM unnest(v_ready) AS r WHERE NOT r.ordinal = ANY (v_repeated);
     END IF;
-    -- what the statement trigger did to each group (db/triggers/350_events.sql)
-    v_outcomes := current_setting('pgwarden.capture_outcomes')::jsonb;
+    -- what the statement trigger did to each group (db/triggers/350_events.sql), by error_hash:
+    -- each event looks its group up (a join of two function scans can be planned as a nested loop
+    -- by the generic plan, ~70 µs an event for 500 groups)
+    v_outcomes := (SELECT jsonb_object_agg(o.value ->> 'error_hash', o.value)
+                     FROM jsonb_array_elements(current_setting('pgwarden.capture_outcomes')::jsonb) AS o
+                    WHERE o.value ->> 'organization_id' = p_organization_id::text);
   END IF;
 
   RETURN QUERY
-  WITH outcome AS (
-    SELECT o.* FROM jsonb_to_recordset(v_outcomes) AS o (organization_id uuid, error_hash text, id uuid,
-                                                          occurrence_count integer, status text, is_new boolean,
-                                                          is_regression boolean)
-     WHERE o.organization_id = p_organization_id
-  ), answered AS (
-    SELECT r.ordinal, r.event_id, o.error_hash, o.id, o.occurrence_count, o.status, o.is_new, o.is_regression
-      FROM unnest(v_ready) AS r JOIN outcome AS o ON o.error_hash = r.error_hash
-     WHERE r.ordinal = ANY (v_stored)
-    UNION ALL
-    -- duplicates report the group their first copy went to, as it is now
-    SELECT r.ordinal, r.event_id, s.error_hash, s.id, s.occurrence_count, s.status::text, false, false
-      FROM unnest(v_ready) AS r
-      LEFT JOIN app.error_event_ids AS x ON x.organization_id = p_organization_id AND x.event_id = r.event_id
-      LEFT JOIN app.system_errors AS s ON s.organization_id = p_organization_id AND s.error_hash = x.error_hash
-     WHERE NOT r.ordinal = ANY (v_stored)
-  )
-  SELECT i.ordinal,
-         CASE WHEN a.ordinal IS NOT NULL THEN
-           jsonb_build_object('id', a.id, 'error_hash', a.error_hash, 'occurrence_count', a.occurrence_count,
-                              'status', a.status, 'is_new', a.is_new, 'is_regression', a.is_regression,
-                              'event_id', replace(a.event_id::text, '-', ''))
-         END,
-         CASE WHEN i.error IS NOT NULL THEN i.error
-              WHEN a.ordinal IS NULL THEN
-                jsonb_build_object('code', 'QR001', 'message', 'rate limit exceeded',
-                  'details', format('This organization may capture %s errors per minute.', v_per_minute),
-                  'hint', format('Retry after %s seconds, or ask an admin to raise the limit.', v_retry_after),
-                  'retry_after', v_retry_after)
+  SELECT a.ordinal, a.result,
+         CASE WHEN a.result IS NULL THEN
+           coalesce(a.error, jsonb_build_object('code', 'QR001', 'message', 'rate limit exceeded',
+             'details', format('This organization may capture %s errors per minute.', v_per_minute),
+             'hint', format('Retry after %s seconds, or ask an admin to raise the limit.', v_retry_after),
+             'retry_after', v_retry_after))
          END
-    FROM unnest(v_items) AS i
-    LEFT JOIN answered AS a ON a.ordinal = i.ordinal
-   ORDER BY i.ordinal;
+    FROM (
+      -- invalid, or past the rate limit
+      SELECT i.ordinal, NULL::jsonb AS result, i.error FROM unnest(v_items) AS i
+       WHERE i.error IS NOT NULL OR i.ordinal > v_last_accepted
+      UNION ALL
+      -- stored: the group as this capture left it
+      SELECT r.ordinal,
+             CASE WHEN g.outcome IS NOT NULL THEN
+               jsonb_build_object('id', g.outcome -> 'id', 'error_hash', g.outcome -> 'error_hash',
+                                  'occurrence_count', g.outcome -> 'occurrence_count', 'status', g.outcome -> 'status',
+                                  'is_new', g.outcome -> 'is_new', 'is_regression', g.outcome -> 'is_regression',
+                                  'event_id', replace(r.event_id::text, '-', ''))
+             END,
+             NULL
+        FROM unnest(v_ready) AS r
+       CROSS JOIN LATERAL (SELECT v_outcomes -> r.error_hash AS outcome OFFSET 0) AS g
+       WHERE NOT r.ordinal = ANY (v_repeated)
+      UNION ALL
+      -- duplicates report the group their first copy went to, as it is now
+      SELECT r.ordinal,
+             jsonb_build_object('id', s.id, 'error_hash', s.error_hash, 'occurrence_count', s.occurrence_count,
+                                'status', s.status, 'is_new', false, 'is_regression', false,
+                                'event_id', replace(r.event_id::text, '-', '')),
+             NULL
+        FROM unnest(v_ready) AS r
+        LEFT JOIN app.error_event_ids AS x ON x.organization_id = p_organization_id AND x.event_id = r.event_id
+        LEFT JOIN app.system_errors AS s ON s.organization_id = p_organization_id AND s.error_hash = x.error_hash
+       WHERE r.ordinal = ANY (v_repeated)) AS a
+   ORDER BY a.ordinal;
 END $$;
 COMMENT ON FUNCTION app.capture_batch(uuid, bigint, jsonb) IS
   'Capture a JSON array of events for an organization: one row per event with its group (result) or why it was refused (error)';
