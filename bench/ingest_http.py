@@ -2,10 +2,16 @@
 
 Starts its own throwaway cluster and PostgREST on free ports, lifts the rate limit, then runs
 single captures and batches of 100 with N concurrent clients (keep-alive HTTP connections), for
-1,000 fingerprints and for one hot fingerprint. Prints requests/s, events/s, non-2xx answers and
-checks count(events) = sum(occurrence_count). No assertions on speed.
+1,000 fingerprints and for one hot fingerprint. Prints requests/s, events/s, non-2xx answers, the
+CPU each request cost the database backends, PostgREST and the load generator, and checks
+count(events) = sum(occurrence_count). No assertions on speed.
 
-    .venv/bin/python bench/ingest_http.py [--seconds 10] [--clients 16] [--batch 100]
+The load generator is wrk (Debian package, installed by scripts/install-bench-tools.sh when
+missing): a Python client on the same two cores spends ~200 µs of CPU per request, as much as
+PostgREST. Without wrk (--python-client, or when it cannot be installed) a threaded Python client
+runs instead.
+
+    .venv/bin/python bench/ingest_http.py [--seconds 10] [--clients 16] [--batch 100] [--python-client]
 """
 
 from __future__ import annotations
@@ -14,8 +20,12 @@ import argparse
 import http.client
 import json
 import multiprocessing
+import os
+import re
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from pathlib import Path
@@ -25,7 +35,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import httpx  # noqa: E402
 import psycopg  # noqa: E402
-from ingest_sql import counts, create_unlimited_organization, event, free_port, throwaway_database  # noqa: E402
+from ingest_sql import (  # noqa: E402
+    backend_cpu_seconds,
+    counts,
+    create_unlimited_organization,
+    event,
+    free_port,
+    throwaway_database,
+)
 
 from workers.stack import postgrest  # noqa: E402
 
@@ -36,7 +53,8 @@ def start_postgrest(database_url: str, run_dir: Path) -> tuple[subprocess.Popen,
                                     db_uri=postgrest.authenticator_uri(database_url, "unused-on-socket"),
                                     jwt_secret=uuid.uuid4().hex * 2, port=port)
     log = open(run_dir / "postgrest.log", "wb")
-    process = subprocess.Popen([str(postgrest.POSTGREST_BIN), str(config)], stdout=log, stderr=subprocess.STDOUT)
+    process = subprocess.Popen([str(postgrest.POSTGREST_BIN), str(config), *postgrest.rts_options()], stdout=log,
+                               stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 30
     while True:
         try:
@@ -95,19 +113,75 @@ def load(port: int, key: str, path: str, bodies: list[bytes], seconds: float, cl
     return sum(t["requests"] for t in tallies), sum(t["failed"] for t in tallies), elapsed
 
 
+BENCH_DIR = Path(__file__).resolve().parent
+
+
+def wrk_available() -> bool:
+    """wrk on the PATH, installing it with scripts/install-bench-tools.sh if need be."""
+    if shutil.which("wrk") is None:
+        installed = subprocess.run([str(BENCH_DIR.parent / "scripts" / "install-bench-tools.sh")])
+        if installed.returncode != 0:
+            return False
+    return shutil.which("wrk") is not None
+
+
+def load_with_wrk(port: int, key: str, path: str, bodies: list[bytes], seconds: float,
+                  clients: int) -> tuple[int, int, float, float]:
+    """wrk with clients connections on two threads: requests, non-2xx, seconds, wrk's CPU seconds."""
+    with tempfile.NamedTemporaryFile("wb", suffix=".jsonl") as file:
+        file.write(b"\n".join(bodies) + b"\n")
+        file.flush()
+        before = os.times()
+        done = subprocess.run(["wrk", "-t", "2", "-c", str(clients), "-d", f"{max(round(seconds), 1)}s", "-s",
+                               str(BENCH_DIR / "ingest_http.lua"), f"http://127.0.0.1:{port}{path}", "--",
+                               file.name, key], capture_output=True, text=True)
+        after = os.times()
+    match = re.search(r"WRK_RESULT (\d+) (\d+) (\d+) (\d+)", done.stdout)
+    if done.returncode != 0 or match is None:
+        raise RuntimeError(f"wrk said:\n{done.stdout}{done.stderr}")
+    requests, non_2xx, socket_errors, microseconds = (int(group) for group in match.groups())
+    cpu = (after.children_user + after.children_system) - (before.children_user + before.children_system)
+    return requests, non_2xx + socket_errors, microseconds / 1e6, cpu
+
+
+def load_with_python(port: int, key: str, path: str, bodies: list[bytes], seconds: float,
+                     clients: int) -> tuple[int, int, float, float]:
+    before = os.times()
+    requests, failed, elapsed = load(port, key, path, bodies, seconds, clients)
+    after = os.times()
+    return requests, failed, elapsed, (after.children_user + after.children_system) - (
+        before.children_user + before.children_system)
+
+
+def backend_pids(url: str) -> list[int]:
+    """PostgREST's pooled connections (role authenticator)."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        return [pid for (pid,) in conn.execute(
+            "SELECT pid FROM pg_stat_activity WHERE usename = 'authenticator' AND backend_type = 'client backend'")]
+
+
+def cpu_of(pids: list[int]) -> float:
+    return sum(backend_cpu_seconds(pid) or 0.0 for pid in pids)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=10.0, help="duration of each run")
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--batch", type=int, default=100, help="events per /rpc/capture_errors request")
+    parser.add_argument("--python-client", action="store_true", help="load with Python threads instead of wrk")
     args = parser.parse_args()
+    use_wrk = not args.python_client and wrk_available()
+    generate = load_with_wrk if use_wrk else load_with_python
 
     with throwaway_database() as (cluster, url):
         run_dir = cluster.pgdata.parent / "postgrest"
         run_dir.mkdir()
         process, port = start_postgrest(url, run_dir)
         try:
-            print(f"ingest_http: {args.clients} clients, {args.seconds:.0f} s per run, batches of {args.batch}")
+            print(f"ingest_http: {args.clients} clients ({'wrk' if use_wrk else 'Python threads'}), "
+                  f"{args.seconds:.0f} s per run, batches of {args.batch}; CPU per request of the database "
+                  "backends / PostgREST / the load generator")
             for label, kinds in (("1,000 fingerprints", 1000), ("one hot fingerprint", 1)):
                 for mode in ("single", "batch"):
                     organization_id = create_unlimited_organization(url)
@@ -122,12 +196,27 @@ def main() -> None:
                         path, per_request = "/rpc/capture_errors", args.batch
                         bodies = [json.dumps({"events": [event((n * args.batch + i) % kinds, n * args.batch + i)
                                                          for i in range(args.batch)]}).encode() for n in range(200)]
-                    requests, failed, elapsed = load(port, key, path, bodies, args.seconds, args.clients)
+                    generate(port, key, path, bodies, 1.0, args.clients)  # warm every pooled connection
+                    time.sleep(0.5)  # requests in flight when the load generator stopped still commit
+                    with psycopg.connect(url, autocommit=True) as conn:
+                        warmed = conn.execute("SELECT count(*) FROM app.error_events WHERE organization_id = %s",
+                                              [organization_id]).fetchone()[0]
+                    pids = backend_pids(url)
+                    backends, postgrest_cpu = cpu_of(pids), backend_cpu_seconds(process.pid) or 0.0
+                    requests, failed, elapsed, client_cpu = generate(port, key, path, bodies, args.seconds,
+                                                                     args.clients)
+                    backends = cpu_of(pids) - backends
+                    postgrest_cpu = (backend_cpu_seconds(process.pid) or 0.0) - postgrest_cpu
+                    time.sleep(0.5)
                     events, occurrences, groups = counts(url, organization_id)
-                    consistent = events == occurrences == (requests - failed) * per_request
+                    # wrk stops with up to one request per connection unanswered (stored all the same)
+                    unanswered = events - warmed - (requests - failed) * per_request
+                    cpu = " / ".join(f"{seconds * 1e6 / max(requests, 1):,.0f}"
+                                     for seconds in (backends, postgrest_cpu, client_cpu))
                     print(f"  {label:<20} {mode:<6} {requests / elapsed:>8,.0f} requests/s "
-                          f"{events / elapsed:>9,.0f} events/s  (non-2xx {failed}; {groups} groups; "
-                          f"count(events) = sum(occurrence_count): {consistent})")
+                          f"{(requests - failed) * per_request / elapsed:>9,.0f} events/s  (CPU {cpu} µs; "
+                          f"non-2xx {failed}; {groups} groups; stored but unanswered {unanswered}; "
+                          f"count(events) = sum(occurrence_count): {events == occurrences})")
         finally:
             process.terminate()
             process.wait(10)

@@ -64,3 +64,36 @@ def test_concurrent_batches_storing_the_same_new_inputs_in_different_orders_neit
     assert events == occurrences == 4 * 6 * 40
     assert groups == 6 * 40  # each round's stacks are other groups; the threads' copies of them are one
     assert (stacks, agents) == (6 * 40, 6 * 10)  # each input stored once, whichever batch derived it first
+
+
+def stored_message(conn: psycopg.Connection, organization_id: str, message: str) -> str:
+    result = conn.execute("SELECT result FROM app.capture_batch(%s, NULL, %s)",
+                          [organization_id, json.dumps([{"message": message}])]).fetchone()[0]
+    return conn.execute("SELECT message FROM app.error_events WHERE event_id = %s",
+                        [str(uuid.UUID(result["event_id"]))]).fetchone()[0]
+
+
+def test_a_scrub_rule_committed_elsewhere_applies_to_the_next_capture_of_a_session_that_built_its_patterns(
+        database_url):
+    organization_id = str(uuid.uuid4())
+    with psycopg.connect(database_url, autocommit=True) as capturer, \
+            psycopg.connect(database_url, autocommit=True) as admin:
+        admin.execute("INSERT INTO app.organizations (id, name) VALUES (%s, 'rules')", [organization_id])
+        admin.execute("SELECT app.rate_limit_set(%s, 0)", [organization_id])
+        # the capturing session builds and keeps its combined patterns
+        assert stored_message(capturer, organization_id, "order ORD-123456 failed") == "order ORD-123456 failed"
+        admin.execute("INSERT INTO app.scrub_rule (kind, pattern, replacement, description)"
+                      " VALUES ('value', 'ORD-[0-9]{6}', '[order]', 'order numbers')")
+        assert stored_message(capturer, organization_id, "order ORD-123456 failed") == "order [order] failed"
+
+
+def test_a_rolled_back_rule_change_leaves_nothing_in_the_session_that_made_it(database_url):
+    organization_id = str(uuid.uuid4())
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        conn.execute("INSERT INTO app.organizations (id, name) VALUES (%s, 'rules')", [organization_id])
+        conn.execute("SELECT app.rate_limit_set(%s, 0)", [organization_id])
+        with conn.transaction(force_rollback=True):
+            conn.execute("INSERT INTO app.scrub_rule (kind, pattern, replacement, description)"
+                         " VALUES ('value', 'ORD-[0-9]{6}', '[order]', 'order numbers')")
+            assert stored_message(conn, organization_id, "order ORD-654321 failed") == "order [order] failed"
+        assert stored_message(conn, organization_id, "order ORD-654321 failed") == "order ORD-654321 failed"

@@ -99,7 +99,7 @@ class Stack:
             db_uri=postgrest.authenticator_uri(self.database_url, self.secrets.authenticator_password),
             jwt_secret=self.secrets.jwt_secret, port=self.settings.api_port)
         worker_env = {**os.environ, "PGWARDEN_WORKER_DATABASE_URL": self.worker_database_url}
-        return [Process("postgrest", [str(postgrest.POSTGREST_BIN), str(config)], run, log),
+        return [Process("postgrest", [str(postgrest.POSTGREST_BIN), str(config), *postgrest.rts_options()], run, log),
                 Process("worker", [sys.executable, "-m", "workers", "worker"], run, log, env=worker_env),
                 # Sentry ingest and /functions/v1/*; logs in as pgwarden_web (see workers/cli/webcmd.py)
                 Process("web", [sys.executable, "-m", "workers", "web", "--port", str(self.settings.web_port)],

@@ -25,38 +25,41 @@ END $$;
 COMMENT ON FUNCTION app.luhn_valid(text) IS
 'Whether the digits of a text (spaces and dashes ignored) are a 12-19 digit number passing the Luhn check, as card numbers do';
 
--- == The combined patterns, cached for the transaction ==
+-- == The combined patterns, cached for the session ==
 
 -- Every scrub_* call needs regexes built from the enabled rules: all key patterns as one
 -- alternation, and two detectors that answer in one case-insensitive pass whether a text could
 -- need scrubbing at all. The JSON detector looks for any key rule's word (a key may hold spaces or
 -- brackets) or any value rule's detect pattern; the text detector wants a key word followed by a
--- separator (token=, password: …), so a path like /auth/login does not count. Aggregating the
--- table costs ~8 µs, a transaction-local setting ~0.5 µs: the first call of a transaction builds
--- them, later calls read them. The trigger on app.scrub_rule clears them: an edit applies at once
--- in its own transaction, and from their next transaction in all others.
+-- separator (token=, password: …), so a path like /auth/login does not count. Building them costs
+-- ~100 µs (a tenth of a single capture), so they are kept in session settings, tagged with the
+-- derivation cache generation they were built under (db/functions/app/335_derivation_cache.sql):
+-- every rule change bumps it, so each session rebuilds them in its next transaction, and the
+-- changing transaction at once. The generation is memoized before the rules are read: results of
+-- these patterns are cached under it, so it must not be newer than they are.
 CREATE OR REPLACE FUNCTION app._scrub_refresh_patterns() RETURNS void
 LANGUAGE plpgsql STABLE AS $$
 DECLARE
+  v_generation integer := app.derivation_cache_generation();
   v_keys text;
   v_key_words text;
   v_values text;
 BEGIN
-  -- memoize the derivation cache generation before reading the rules: results of these patterns
-  -- are cached under it, so it must not be newer than they are (335_derivation_cache.sql)
-  PERFORM app.derivation_cache_generation();
   SELECT string_agg('(?:' || pattern || ')', '|' ORDER BY id) FILTER (WHERE kind = 'key'),
          string_agg('(?:' || coalesce(detect, pattern) || ')', '|' ORDER BY id) FILTER (WHERE kind = 'key'),
          string_agg('(?:' || coalesce(detect, pattern) || ')', '|' ORDER BY id) FILTER (WHERE kind = 'value')
     INTO v_keys, v_key_words, v_values
     FROM app.scrub_rule WHERE enabled;
-  PERFORM set_config('pgwarden.scrub_key_pattern', coalesce(v_keys, '(?!x)x'), true),
-          set_config('pgwarden.scrub_json_detector', '(?i)' || concat_ws('|', v_key_words, v_values, '(?!x)x'), true),
+  -- session settings (is_local false): rolled back with an aborted transaction like any SET
+  PERFORM set_config('pgwarden.scrub_key_pattern', coalesce(v_keys, '(?!x)x'), false),
+          set_config('pgwarden.scrub_json_detector', '(?i)' || concat_ws('|', v_key_words, v_values, '(?!x)x'), false),
           set_config('pgwarden.scrub_text_detector',
-                     '(?i)' || concat_ws('|', '(?:' || v_key_words || ')' || app._scrub_key_tail(), v_values, '(?!x)x'), true),
-          set_config('pgwarden.scrub_value_detector', '(?i)' || coalesce(v_values, '(?!x)x'), true);
+                     '(?i)' || concat_ws('|', '(?:' || v_key_words || ')' || app._scrub_key_tail(), v_values, '(?!x)x'), false),
+          set_config('pgwarden.scrub_value_detector', '(?i)' || coalesce(v_values, '(?!x)x'), false),
+          set_config('pgwarden.scrub_generation', v_generation::text, false);
 END $$;
-COMMENT ON FUNCTION app._scrub_refresh_patterns() IS 'Build this transaction''s combined key pattern and detectors from the enabled scrub rules';
+COMMENT ON FUNCTION app._scrub_refresh_patterns() IS
+  'Build the session''s combined key pattern and detectors from the enabled scrub rules, for this generation';
 
 -- What may follow a key word up to its separator in free text: token_v2=, api-key:, auth[token]=
 -- (not / or ?: in /auth/login.js:10 or /session?x=1 the key word is a path).
@@ -68,12 +71,13 @@ COMMENT ON FUNCTION app._scrub_key_tail() IS 'Regex from the end of a key word t
 CREATE OR REPLACE FUNCTION app._scrub_pattern(p_name text) RETURNS text
 LANGUAGE plpgsql STABLE AS $$
 BEGIN
-  IF coalesce(current_setting(p_name, true), '') = '' THEN
+  IF coalesce(current_setting(p_name, true), '') = ''
+     OR current_setting('pgwarden.scrub_generation', true) IS DISTINCT FROM app.derivation_cache_generation()::text THEN
     PERFORM app._scrub_refresh_patterns();
   END IF;
   RETURN current_setting(p_name);
 END $$;
-COMMENT ON FUNCTION app._scrub_pattern(text) IS 'One of the combined scrub patterns of this transaction (built on first use)';
+COMMENT ON FUNCTION app._scrub_pattern(text) IS 'One of the combined scrub patterns of the current rules (built on first use in a session and after rule changes)';
 
 -- == Text ==
 

@@ -178,8 +178,8 @@ COMMENT ON FUNCTION app.capture_parse(jsonb) IS
 
 -- == Scrub, fingerprint, enrich ==
 
--- Expensive steps run once per distinct input of the batch (a flood repeats the same message,
--- stack and user agent), and stack traces and user agents seen before cost one index probe
+-- Expensive steps run once per distinct input of the batch (a flood repeats the same stack,
+-- metadata and user agent), and stack traces and user agents seen before cost one index probe
 -- (app.derive_cached). Scrubbing comes first: nothing unscrubbed reaches a column. The common
 -- clean text costs one detector regex, inline. Grouping keys on what the hash depends on: with
 -- usable frames only the exception class of the message counts, so a flood of one stack with
@@ -206,9 +206,7 @@ BEGIN
   v_stacks := coalesce(array_position(v_kinds, 'user_agent') - 1, cardinality(v_kinds), 0);
 
   RETURN (
-  WITH item AS (
-    SELECT * FROM unnest(p_items)
-  ), stack AS (
+  WITH stack AS (
     -- unnest of each kind's slice (not a filter on all kinds, whose low row estimate makes a nested loop)
     SELECT d.input AS stack_trace, app._capture_trim(coalesce(d.result ->> 'scrubbed', d.input), 65536) AS clean,
            d.result ->> 'frame_components' AS frame_components
@@ -217,54 +215,51 @@ BEGIN
     SELECT d.input AS user_agent, left(d.result ->> 'browser', 100) AS browser, left(d.result ->> 'os', 100) AS os,
            left(d.result ->> 'device_type', 50) AS device_type
       FROM unnest(v_inputs[v_stacks + 1:], v_results[v_stacks + 1:]) AS d (input, result)
-  ), message AS (
-    -- trimmed outside the subquery: with a plain column as argument _capture_trim is inlined
-    SELECT s.message, app._capture_trim(s.scrubbed, 8192) AS clean, app.grouping_exception(app._capture_trim(s.scrubbed, 8192)) AS exception
-      FROM (SELECT d.message, CASE WHEN d.message ~ v_text_detector THEN app._scrub_text(d.message, v_key_pattern, v_text_detector)
-                                   ELSE d.message END AS scrubbed
-              FROM (SELECT DISTINCT i.message FROM item i) AS d OFFSET 0) AS s
-     OFFSET 0
-  ), template AS (
-    SELECT s.message_template, app._capture_trim(s.scrubbed, 8192) AS clean
-      FROM (SELECT d.message_template,
-                   CASE WHEN d.message_template ~ v_text_detector
-                        THEN app._scrub_text(d.message_template, v_key_pattern, v_text_detector)
-                        ELSE d.message_template END AS scrubbed
-              FROM (SELECT DISTINCT i.message_template FROM item i WHERE i.message_template IS NOT NULL) AS d OFFSET 0) AS s
-  ), url AS (
-    SELECT s.url, app._capture_trim(s.scrubbed, 2000) AS clean
-      FROM (SELECT d.url, app._scrub_url(d.url, v_key_pattern, v_text_detector) AS scrubbed
-              FROM (SELECT DISTINCT i.url FROM item i WHERE i.url IS NOT NULL) AS d OFFSET 0) AS s
   ), metadata AS (
     -- by text: jsonb equality would take {"n": 1} for {"n": 1.0}
     SELECT d.metadata, app._capture_trim_metadata(CASE WHEN d.metadata ~ v_json_detector THEN app.scrub_jsonb(d.metadata::jsonb)
                                                        ELSE d.metadata::jsonb END) AS clean
-      FROM (SELECT DISTINCT i.metadata::text AS metadata FROM item i) AS d OFFSET 0
+      FROM (SELECT DISTINCT i.metadata::text AS metadata FROM unnest(p_items) AS i) AS d OFFSET 0
   ), client_frames AS (
     -- the newest 100 client frames are enough to group and to read
     SELECT d.frames, f.clean, app.grouping_frame_components(f.clean) AS frame_components
-      FROM (SELECT DISTINCT i.frames::text AS frames FROM item i WHERE i.frames IS NOT NULL) AS d
+      FROM (SELECT DISTINCT i.frames::text AS frames FROM unnest(p_items) AS i WHERE i.frames IS NOT NULL) AS d
      CROSS JOIN LATERAL (SELECT app.scrub_jsonb(jsonb_path_query_array(d.frames::jsonb, 'lax $[last - 99 to last]'))
                                 AS clean OFFSET 0) AS f
-  ), keyed AS (
-    SELECT i.ordinal, i.event_id, i.client_event_id, i.occurred_at, i.error_type, i.severity,
-           m.clean AS message, s.clean AS stack_trace, f.clean AS frames, i.fingerprint, t.clean AS message_template,
-           i.component, i.file_path, i.line_number, i.column_number, u.clean AS url, i.user_agent, i.user_id,
-           md.clean AS metadata, i.request_id, i.session_id, a.browser, a.os, a.device_type, g.frame_components,
-           -- what the hash depends on (jsonb equality treats NULLs as equal, and hashes)
-           jsonb_build_array(i.error_type, i.fingerprint, g.frame_components,
-                             CASE WHEN g.frame_components <> '' THEN m.exception ELSE m.clean END,
-                             CASE WHEN g.frame_components = '' THEN t.clean END) AS grouping_key
-      FROM item i
-      JOIN message m ON m.message = i.message
+  ), scrubbed AS (
+    -- messages, templates and URLs are scrubbed per event (they seldom repeat exactly); OFFSET 0
+    -- keeps this a subquery, so each is scrubbed once however often the layer above names it
+    SELECT i.ordinal, i.event_id, i.client_event_id, i.occurred_at, i.error_type, i.severity, i.fingerprint,
+           i.component, i.file_path, i.line_number, i.column_number, i.user_agent, i.user_id, i.request_id, i.session_id,
+           CASE WHEN i.message ~ v_text_detector THEN app._scrub_text(i.message, v_key_pattern, v_text_detector)
+                ELSE i.message END AS message,
+           CASE WHEN i.message_template ~ v_text_detector
+                THEN app._scrub_text(i.message_template, v_key_pattern, v_text_detector)
+                ELSE i.message_template END AS message_template,
+           app._scrub_url(i.url, v_key_pattern, v_text_detector) AS url,
+           md.clean AS metadata, s.clean AS stack_trace, f.clean AS frames, a.browser, a.os, a.device_type,
+           CASE WHEN i.frames IS NOT NULL THEN f.frame_components ELSE coalesce(s.frame_components, '') END AS frame_components
+      FROM unnest(p_items) AS i
       JOIN metadata md ON md.metadata = i.metadata::text
-      LEFT JOIN template t ON t.message_template = i.message_template
-      LEFT JOIN url u ON u.url = i.url
       LEFT JOIN stack s ON s.stack_trace = i.stack_trace
       LEFT JOIN agent a ON a.user_agent = i.user_agent
       LEFT JOIN client_frames f ON f.frames = i.frames::text
-     CROSS JOIN LATERAL (SELECT CASE WHEN i.frames IS NOT NULL THEN f.frame_components
-                                     ELSE coalesce(s.frame_components, '') END AS frame_components) AS g
+    OFFSET 0
+  ), keyed AS (
+    -- trimmed here: with a plain column as argument _capture_trim is inlined
+    SELECT c.ordinal, c.event_id, c.client_event_id, c.occurred_at, c.error_type, c.severity,
+           app._capture_trim(c.message, 8192) AS message, c.stack_trace, c.frames, c.fingerprint,
+           app._capture_trim(c.message_template, 8192) AS message_template, c.component, c.file_path, c.line_number,
+           c.column_number, app._capture_trim(c.url, 2000) AS url, c.user_agent, c.user_id, c.metadata, c.request_id,
+           c.session_id, c.browser, c.os, c.device_type, c.frame_components,
+           -- what the hash depends on: with frames only the exception class of the message (jsonb
+           -- equality treats NULLs as equal, and hashes)
+           jsonb_build_array(c.error_type, c.fingerprint, c.frame_components,
+                             CASE WHEN c.frame_components <> '' THEN app.grouping_exception(app._capture_trim(c.message, 8192))
+                                  ELSE app._capture_trim(c.message, 8192) END,
+                             CASE WHEN c.frame_components = '' THEN app._capture_trim(c.message_template, 8192) END)
+             AS grouping_key
+      FROM scrubbed c
   ), grouping AS (
     SELECT d.grouping_key,
            app.error_hash(d.error_type, d.message, d.frame_components, d.fingerprint, d.message_template) AS error_hash

@@ -45,9 +45,14 @@ GRANT EXECUTE ON FUNCTION app.capture_caller() TO anon, staff, org_owner, system
 
 -- == The batch ==
 
+-- Generic plans for every statement inside (the trigger's too): with 'auto', PL/pgSQL re-plans a
+-- statement on every call while a custom plan looks cheaper than the generic one, as it always
+-- does for a single event (~0.3 ms of planning per capture). Every join here is safe under the
+-- generic plan's row estimates (none is a nested loop over two function scans).
 CREATE OR REPLACE FUNCTION app.capture_batch(p_organization_id uuid, p_project_id bigint, p_events jsonb)
 RETURNS TABLE (ordinal integer, result jsonb, error jsonb)
-LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, app, public AS $$
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, app, public
+SET plan_cache_mode = force_generic_plan AS $$
 DECLARE
   v_items app.capture_item[];     -- every event, parsed (error set when invalid)
   v_ready app.capture_item[];     -- accepted events, scrubbed and fingerprinted
@@ -56,6 +61,8 @@ DECLARE
   v_retry_after integer;
   v_per_minute integer;
   v_last_accepted integer;        -- ordinal of the last event inside the rate limit
+  v_last_valid integer;
+  v_client_ids boolean;           -- some event came with its own event_id
   v_fresh_ids uuid[];             -- client event ids seen for the first time
   v_repeated integer[];           -- ordinals of accepted events not stored: their event id was (few)
   v_outcomes jsonb;               -- {error_hash: what the statement trigger did to the group}
@@ -76,13 +83,18 @@ BEGIN
   v_items := app.capture_parse(p_events);
 
   -- rate limit: the first events (by position) inside the organization's budget are accepted
-  SELECT count(*) INTO v_valid FROM unnest(v_items) AS i WHERE i.error IS NULL;
+  SELECT count(*) FILTER (WHERE i.error IS NULL), max(i.ordinal) FILTER (WHERE i.error IS NULL),
+         coalesce(bool_or(i.client_event_id), false)
+    INTO v_valid, v_last_valid, v_client_ids FROM unnest(v_items) AS i;
   SELECT t.accepted, t.retry_after_seconds, t.per_minute INTO v_accepted, v_retry_after, v_per_minute
     FROM app.rate_limit_take(p_organization_id, v_valid) AS t;
-  v_last_accepted := coalesce((SELECT i.ordinal FROM unnest(v_items) AS i WHERE i.error IS NULL
-                                ORDER BY i.ordinal OFFSET greatest(v_accepted - 1, 0) LIMIT 1), 0);
   IF v_accepted = 0 THEN
     v_last_accepted := 0;
+  ELSIF v_accepted = v_valid THEN
+    v_last_accepted := v_last_valid;
+  ELSE
+    v_last_accepted := (SELECT i.ordinal FROM unnest(v_items) AS i WHERE i.error IS NULL
+                         ORDER BY i.ordinal OFFSET v_accepted - 1 LIMIT 1);
   END IF;
 
   IF v_accepted > 0 THEN
@@ -90,20 +102,23 @@ BEGIN
                                          WHERE i.error IS NULL AND i.ordinal <= v_last_accepted));
 
     -- a client event id already stored (or repeated in this batch) is not stored again
-    WITH fresh AS (
-      INSERT INTO app.error_event_ids AS x (organization_id, event_id, error_hash)
-      SELECT DISTINCT ON (r.event_id) p_organization_id, r.event_id, r.error_hash
-        FROM unnest(v_ready) AS r WHERE r.client_event_id
-       ORDER BY r.event_id, r.ordinal
-      ON CONFLICT DO NOTHING
-      RETURNING x.event_id)
-    SELECT coalesce(array_agg(f.event_id), '{}') INTO v_fresh_ids FROM fresh AS f;
-    -- (the repeats, not the stored ones: 'ordinal = ANY (array)' is a linear search per event)
-    v_repeated := ARRAY(SELECT r.ordinal FROM unnest(v_ready) AS r WHERE r.client_event_id
-                        EXCEPT
-                        SELECT min(r.ordinal) FROM unnest(v_ready) AS r JOIN unnest(v_fresh_ids) AS f (event_id)
-                            ON f.event_id = r.event_id
-                         WHERE r.client_event_id GROUP BY r.event_id);
+    v_repeated := '{}';
+    IF v_client_ids THEN
+      WITH fresh AS (
+        INSERT INTO app.error_event_ids AS x (organization_id, event_id, error_hash)
+        SELECT DISTINCT ON (r.event_id) p_organization_id, r.event_id, r.error_hash
+          FROM unnest(v_ready) AS r WHERE r.client_event_id
+         ORDER BY r.event_id, r.ordinal
+        ON CONFLICT DO NOTHING
+        RETURNING x.event_id)
+      SELECT coalesce(array_agg(f.event_id), '{}') INTO v_fresh_ids FROM fresh AS f;
+      -- (the repeats, not the stored ones: 'ordinal = ANY (array)' is a linear search per event)
+      v_repeated := ARRAY(SELECT r.ordinal FROM unnest(v_ready) AS r WHERE r.client_event_id
+                          EXCEPT
+                          SELECT min(r.ordinal) FROM unnest(v_ready) AS r JOIN unnest(v_fresh_ids) AS f (event_id)
+                              ON f.event_id = r.event_id
+                           WHERE r.client_event_id GROUP BY r.event_id);
+    END IF;
 
     PERFORM set_config('pgwarden.capture_outcomes', '[]', true);
     IF cardinality(v_ready) > cardinality(v_repeated) THEN

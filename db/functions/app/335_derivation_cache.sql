@@ -26,7 +26,7 @@ END $$;
 COMMENT ON FUNCTION app.derivation_cache_generation() IS 'The derivation cache generation this transaction reads and writes (memoized)';
 
 -- Every cached result becomes unreachable (the prune job deletes them); this transaction's
--- memoized generation and scrub patterns are rebuilt on next use.
+-- memoized generation and the session's scrub patterns are rebuilt on next use.
 CREATE OR REPLACE FUNCTION app.derivation_cache_invalidate() RETURNS integer
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -34,10 +34,7 @@ DECLARE
 BEGIN
   UPDATE app.derivation_cache_state s SET generation = s.generation + 1 RETURNING s.generation INTO v_generation;
   PERFORM set_config('pgwarden.derivation_generation', '', true),
-          set_config('pgwarden.scrub_key_pattern', '', true),
-          set_config('pgwarden.scrub_json_detector', '', true),
-          set_config('pgwarden.scrub_text_detector', '', true),
-          set_config('pgwarden.scrub_value_detector', '', true);
+          set_config('pgwarden.scrub_generation', '', true);  -- app._scrub_pattern rebuilds
   RETURN v_generation;
 END $$;
 COMMENT ON FUNCTION app.derivation_cache_invalidate() IS 'Start a new derivation cache generation (rule change, deploy); returns it';
