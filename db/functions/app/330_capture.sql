@@ -133,10 +133,57 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
 $$;
 COMMENT ON FUNCTION app.capture_validate(jsonb) IS 'The first problem of one captured event as {code, message, details, hint}, or NULL';
 
+-- The problem of an event that is not plainly valid (not inlined: the big expression of
+-- app.capture_validate is only prepared in a transaction that meets such an event).
+CREATE OR REPLACE FUNCTION app._capture_problem_of(p_item jsonb) RETURNS jsonb
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+  RETURN app.capture_validate(p_item);
+END $$;
+COMMENT ON FUNCTION app._capture_problem_of(jsonb) IS 'app.capture_validate, as a call the planner does not inline';
+
+-- Plainly valid: the common event, recognised by one JSON path test (a single expression, cheap to
+-- prepare and to run) and two lookups. What it does not vouch for (a value to trim or lower-case,
+-- line numbers, fingerprints, frames, event ids, timestamps) goes to app.capture_validate, so it
+-- only ever says yes where app.capture_validate finds no problem
+-- (tests/sql/ingest/330_capture_validation.test.sql).
+CREATE OR REPLACE FUNCTION app._capture_plainly_valid(p_item jsonb, p_error_types text[], p_severities text[])
+RETURNS boolean
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+  SELECT jsonb_path_match(p_item, '$.type() == "object" && $.message.type() == "string" && $.message like_regex "[^ ]"
+      && (!exists($.error_type) || $.error_type.type() == "null" || $.error_type.type() == "string")
+      && (!exists($.severity) || $.severity.type() == "null" || $.severity.type() == "string")
+      && (!exists($.stack_trace) || $.stack_trace.type() == "null" || $.stack_trace.type() == "string")
+      && (!exists($.component) || $.component.type() == "null" || $.component.type() == "string")
+      && (!exists($.file_path) || $.file_path.type() == "null" || $.file_path.type() == "string")
+      && (!exists($.url) || $.url.type() == "null" || $.url.type() == "string")
+      && (!exists($.user_agent) || $.user_agent.type() == "null" || $.user_agent.type() == "string")
+      && (!exists($.message_template) || $.message_template.type() == "null" || $.message_template.type() == "string")
+      && (!exists($.user_id) || $.user_id.type() == "null" || $.user_id.type() == "string" || $.user_id.type() == "number")
+      && (!exists($.request_id) || $.request_id.type() == "null" || $.request_id.type() == "string"
+          || $.request_id.type() == "number")
+      && (!exists($.session_id) || $.session_id.type() == "null" || $.session_id.type() == "string"
+          || $.session_id.type() == "number")
+      && (!exists($.metadata) || $.metadata.type() == "null" || $.metadata.type() == "object")
+      && (!exists($.line_number) || $.line_number.type() == "null")
+      && (!exists($.column_number) || $.column_number.type() == "null")
+      && (!exists($.fingerprint) || $.fingerprint.type() == "null")
+      && (!exists($.frames) || $.frames.type() == "null")
+      && (!exists($.event_id) || $.event_id.type() == "null")
+      && (!exists($.timestamp) || $.timestamp.type() == "null")')
+     AND coalesce(p_item ->> 'error_type', 'unknown') = ANY (p_error_types)
+     AND coalesce(p_item ->> 'severity', 'error') = ANY (p_severities)
+$$;
+COMMENT ON FUNCTION app._capture_plainly_valid(jsonb, text[], text[]) IS
+  'True only for an event app.capture_validate accepts: string fields strings, enums exact, no optional extras';
+
 -- Every event of a batch as typed values (string fields bounded to their columns), or just its
 -- problem. One statement in PL/pgSQL: planned once per session, with the SQL helpers inlined.
 CREATE OR REPLACE FUNCTION app.capture_parse(p_events jsonb) RETURNS app.capture_item[]
 LANGUAGE plpgsql VOLATILE AS $$
+DECLARE
+  v_error_types text[] := enum_range(NULL::app.error_type_enum)::text[];
+  v_severities text[] := enum_range(NULL::app.severity_enum)::text[];
 BEGIN
   RETURN ARRAY(
     SELECT CASE WHEN v.problem IS NOT NULL
@@ -170,111 +217,11 @@ BEGIN
       END
       FROM jsonb_array_elements(p_events) WITH ORDINALITY AS e (item, n)
       -- OFFSET 0 keeps the validation a subquery, so it runs once per event
-     CROSS JOIN LATERAL (SELECT app.capture_validate(e.item) AS problem OFFSET 0) AS v
+     CROSS JOIN LATERAL (SELECT CASE WHEN app._capture_plainly_valid(e.item, v_error_types, v_severities) THEN NULL
+                                     ELSE app._capture_problem_of(e.item) END AS problem OFFSET 0) AS v
      ORDER BY e.n);
 END $$;
 COMMENT ON FUNCTION app.capture_parse(jsonb) IS
   'The events of a batch as app.capture_item, in order: typed values, or the problem that refuses each';
 
--- == Scrub, fingerprint, enrich ==
-
--- Expensive steps run once per distinct input of the batch (a flood repeats the same stack,
--- metadata and user agent), and stack traces and user agents seen before cost one index probe
--- (app.derive_cached). Scrubbing comes first: nothing unscrubbed reaches a column. The common
--- clean text costs one detector regex, inline. Grouping keys on what the hash depends on: with
--- usable frames only the exception class of the message counts, so a flood of one stack with
--- varying messages is hashed once. PL/pgSQL so the big query is planned once per session.
-CREATE OR REPLACE FUNCTION app.capture_enrich(p_items app.capture_item[]) RETURNS app.capture_item[]
-LANGUAGE plpgsql VOLATILE AS $$
-DECLARE
-  v_text_detector text := app._scrub_pattern('pgwarden.scrub_text_detector');
-  v_json_detector text := app._scrub_pattern('pgwarden.scrub_json_detector');
-  v_key_pattern text := app._scrub_pattern('pgwarden.scrub_key_pattern');
-  v_kinds text[];
-  v_inputs text[];
-  v_results jsonb[];
-  v_stacks integer;  -- how many of the inputs (sorted by kind) are stack traces
-BEGIN
-  SELECT array_agg(d.kind ORDER BY d.kind, d.input), array_agg(d.input ORDER BY d.kind, d.input)
-    INTO v_kinds, v_inputs
-    FROM (SELECT 'stack_trace' AS kind, i.stack_trace AS input FROM unnest(p_items) AS i WHERE i.stack_trace IS NOT NULL
-          UNION
-          SELECT 'user_agent', i.user_agent FROM unnest(p_items) AS i WHERE i.user_agent IS NOT NULL) AS d;
-  IF v_kinds IS NOT NULL THEN
-    v_results := app.derive_cached(v_kinds, v_inputs);
-  END IF;
-  v_stacks := coalesce(array_position(v_kinds, 'user_agent') - 1, cardinality(v_kinds), 0);
-
-  RETURN (
-  WITH stack AS (
-    -- unnest of each kind's slice (not a filter on all kinds, whose low row estimate makes a nested loop)
-    SELECT d.input AS stack_trace, app._capture_trim(coalesce(d.result ->> 'scrubbed', d.input), 65536) AS clean,
-           d.result ->> 'frame_components' AS frame_components
-      FROM unnest(v_inputs[1:v_stacks], v_results[1:v_stacks]) AS d (input, result) OFFSET 0
-  ), agent AS (
-    SELECT d.input AS user_agent, left(d.result ->> 'browser', 100) AS browser, left(d.result ->> 'os', 100) AS os,
-           left(d.result ->> 'device_type', 50) AS device_type
-      FROM unnest(v_inputs[v_stacks + 1:], v_results[v_stacks + 1:]) AS d (input, result)
-  ), metadata AS (
-    -- by text: jsonb equality would take {"n": 1} for {"n": 1.0}
-    SELECT d.metadata, app._capture_trim_metadata(CASE WHEN d.metadata ~ v_json_detector THEN app.scrub_jsonb(d.metadata::jsonb)
-                                                       ELSE d.metadata::jsonb END) AS clean
-      FROM (SELECT DISTINCT i.metadata::text AS metadata FROM unnest(p_items) AS i) AS d OFFSET 0
-  ), client_frames AS (
-    -- the newest 100 client frames are enough to group and to read
-    SELECT d.frames, f.clean, app.grouping_frame_components(f.clean) AS frame_components
-      FROM (SELECT DISTINCT i.frames::text AS frames FROM unnest(p_items) AS i WHERE i.frames IS NOT NULL) AS d
-     CROSS JOIN LATERAL (SELECT app.scrub_jsonb(jsonb_path_query_array(d.frames::jsonb, 'lax $[last - 99 to last]'))
-                                AS clean OFFSET 0) AS f
-  ), scrubbed AS (
-    -- messages, templates and URLs are scrubbed per event (they seldom repeat exactly); OFFSET 0
-    -- keeps this a subquery, so each is scrubbed once however often the layer above names it
-    SELECT i.ordinal, i.event_id, i.client_event_id, i.occurred_at, i.error_type, i.severity, i.fingerprint,
-           i.component, i.file_path, i.line_number, i.column_number, i.user_agent, i.user_id, i.request_id, i.session_id,
-           CASE WHEN i.message ~ v_text_detector THEN app._scrub_text(i.message, v_key_pattern, v_text_detector)
-                ELSE i.message END AS message,
-           CASE WHEN i.message_template ~ v_text_detector
-                THEN app._scrub_text(i.message_template, v_key_pattern, v_text_detector)
-                ELSE i.message_template END AS message_template,
-           app._scrub_url(i.url, v_key_pattern, v_text_detector) AS url,
-           md.clean AS metadata, s.clean AS stack_trace, f.clean AS frames, a.browser, a.os, a.device_type,
-           CASE WHEN i.frames IS NOT NULL THEN f.frame_components ELSE coalesce(s.frame_components, '') END AS frame_components
-      FROM unnest(p_items) AS i
-      JOIN metadata md ON md.metadata = i.metadata::text
-      LEFT JOIN stack s ON s.stack_trace = i.stack_trace
-      LEFT JOIN agent a ON a.user_agent = i.user_agent
-      LEFT JOIN client_frames f ON f.frames = i.frames::text
-    OFFSET 0
-  ), keyed AS (
-    -- trimmed here: with a plain column as argument _capture_trim is inlined
-    SELECT c.ordinal, c.event_id, c.client_event_id, c.occurred_at, c.error_type, c.severity,
-           app._capture_trim(c.message, 8192) AS message, c.stack_trace, c.frames, c.fingerprint,
-           app._capture_trim(c.message_template, 8192) AS message_template, c.component, c.file_path, c.line_number,
-           c.column_number, app._capture_trim(c.url, 2000) AS url, c.user_agent, c.user_id, c.metadata, c.request_id,
-           c.session_id, c.browser, c.os, c.device_type, c.frame_components,
-           -- what the hash depends on: with frames only the exception class of the message (jsonb
-           -- equality treats NULLs as equal, and hashes)
-           jsonb_build_array(c.error_type, c.fingerprint, c.frame_components,
-                             CASE WHEN c.frame_components <> '' THEN app.grouping_exception(app._capture_trim(c.message, 8192))
-                                  ELSE app._capture_trim(c.message, 8192) END,
-                             CASE WHEN c.frame_components = '' THEN app._capture_trim(c.message_template, 8192) END)
-             AS grouping_key
-      FROM scrubbed c
-  ), grouping AS (
-    SELECT d.grouping_key,
-           app.error_hash(d.error_type, d.message, d.frame_components, d.fingerprint, d.message_template) AS error_hash
-      FROM (SELECT DISTINCT ON (k.grouping_key) k.grouping_key, k.error_type, k.message, k.frame_components,
-                   k.fingerprint, k.message_template
-              FROM keyed k) AS d
-    OFFSET 0  -- a subquery of its own: one hash per distinct key, not one per event
-  )
-  SELECT array_agg(ROW(
-           k.ordinal, NULL, k.event_id, k.client_event_id, k.occurred_at, k.error_type, k.severity, k.message,
-           k.stack_trace, k.frames, k.fingerprint, k.message_template, k.component, k.file_path, k.line_number,
-           k.column_number, k.url, k.user_agent, k.user_id, k.metadata, k.request_id, k.session_id, g.error_hash,
-           k.browser, k.os, k.device_type)::app.capture_item ORDER BY k.ordinal)
-    FROM keyed k
-    JOIN grouping g ON g.grouping_key = k.grouping_key);
-END $$;
-COMMENT ON FUNCTION app.capture_enrich(app.capture_item[]) IS
-  'Scrub, trim, fingerprint (error_hash) and parse the user agent of accepted events, once per distinct input';
+-- Scrubbing, fingerprinting and enrichment (app.capture_enrich) are in 330_capture_enrich.sql.

@@ -69,34 +69,48 @@ app.grouping_frame_components); user_agent: {browser, os, device_type} (app.pars
 
 -- One result per (kind, input) pair, in order; the pairs should be distinct and sorted by kind
 -- (the derivations of a kind then run one after another: PostgreSQL keeps only 32 compiled
--- regexes per backend). Inputs over 32 KB are derived but not kept.
+-- regexes per backend). Inputs over 32 KB are derived but not kept. Three statements, the last
+-- two only when needed: starting an INSERT and an UPDATE that touch nothing costs as much as the
+-- lookup (a single capture usually finds everything cached).
 CREATE OR REPLACE FUNCTION app.derive_cached(p_kinds text[], p_inputs text[]) RETURNS jsonb[]
 LANGUAGE plpgsql VOLATILE AS $$
 DECLARE
   v_generation integer := app.derivation_cache_generation();
+  v_digests bytea[];
   v_results jsonb[];
+  v_missing boolean;
+  v_stale boolean;
 BEGIN
-  WITH input AS (
-    SELECT i.n, i.kind, i.raw, sha256(convert_to(i.kind || v_generation || ':' || i.raw, 'UTF8')) AS digest
-      FROM unnest(p_kinds, p_inputs) WITH ORDINALITY AS i (kind, raw, n)
-  ), derived AS MATERIALIZED (  -- each derivation runs once, for the misses only
-    SELECT i.n, i.kind, i.digest, c.used_on, c.result IS NULL AS missed, octet_length(i.raw) AS size,
-           coalesce(c.result, app.derive(i.kind, i.raw)) AS result
-      FROM input i LEFT JOIN app.derivation_cache c ON c.input_digest = i.digest
-     ORDER BY i.n
-  ), stored AS (
-    INSERT INTO app.derivation_cache (input_digest, kind, generation, result)
-    SELECT d.digest, d.kind, v_generation, d.result FROM derived d
-     WHERE d.missed AND d.size <= 32768
-       AND pg_stat_get_live_tuples('app.derivation_cache'::regclass) < (SELECT s.max_entries FROM app.derivation_cache_state s)
-     ORDER BY d.digest
-    ON CONFLICT DO NOTHING
-  ), touched AS (
+  SELECT array_agg(i.digest ORDER BY i.n), array_agg(c.result ORDER BY i.n), bool_or(c.result IS NULL),
+         coalesce(bool_or(c.used_on < current_date), false)
+    INTO v_digests, v_results, v_missing, v_stale
+    FROM (SELECT i.n, sha256(convert_to(i.kind || v_generation || ':' || i.raw, 'UTF8')) AS digest
+            FROM unnest(p_kinds, p_inputs) WITH ORDINALITY AS i (kind, raw, n)) AS i
+    LEFT JOIN app.derivation_cache c ON c.input_digest = i.digest;
+
+  IF v_missing THEN
+    WITH derived AS MATERIALIZED (  -- each derivation runs once, for the misses only
+      SELECT i.n, i.kind, i.digest, i.cached IS NULL AS missed, octet_length(i.raw) AS size,
+             coalesce(i.cached, app.derive(i.kind, i.raw)) AS result
+        FROM unnest(p_kinds, p_inputs, v_digests, v_results) WITH ORDINALITY AS i (kind, raw, digest, cached, n)
+       ORDER BY i.n
+    ), stored AS (
+      INSERT INTO app.derivation_cache (input_digest, kind, generation, result)
+      SELECT d.digest, d.kind, v_generation, d.result FROM derived d
+       WHERE d.missed AND d.size <= 32768
+         AND pg_stat_get_live_tuples('app.derivation_cache'::regclass) < (SELECT s.max_entries FROM app.derivation_cache_state s)
+       ORDER BY d.digest
+      ON CONFLICT DO NOTHING
+    )
+    SELECT array_agg(d.result ORDER BY d.n) INTO v_results FROM derived d;
+  END IF;
+
+  IF v_stale THEN  -- the daily touch
     UPDATE app.derivation_cache c SET used_on = current_date
-     WHERE c.input_digest IN (SELECT x.input_digest FROM app.derivation_cache x JOIN derived d ON d.digest = x.input_digest
-                               WHERE d.used_on < current_date FOR UPDATE OF x SKIP LOCKED)
-  )
-  SELECT array_agg(d.result ORDER BY d.n) INTO v_results FROM derived d;
+     WHERE c.input_digest IN (SELECT x.input_digest FROM app.derivation_cache x
+                               WHERE x.input_digest = ANY (v_digests) AND x.used_on < current_date
+                                 FOR UPDATE SKIP LOCKED);
+  END IF;
   RETURN v_results;
 END $$;
 COMMENT ON FUNCTION app.derive_cached(text[], text[]) IS
