@@ -1,0 +1,49 @@
+-- app.capture_enrich takes a shortcut for a single event: an event captured alone is stored
+-- exactly as the same event captured in a batch.
+BEGIN;
+SELECT plan(3);
+
+INSERT INTO app.organizations (id, name) VALUES
+  ('00000000-0000-0000-0000-00000000000a', 'batched'), ('00000000-0000-0000-0000-00000000000b', 'one by one');
+SELECT app.rate_limit_set('00000000-0000-0000-0000-00000000000a', 0);
+SELECT app.rate_limit_set('00000000-0000-0000-0000-00000000000b', 0);
+
+CREATE TEMP TABLE sample (n integer, event jsonb);
+INSERT INTO sample VALUES
+  (1, '{"message": "Payment timed out after 30s for order 12345", "error_type": "api"}'),
+  (2, '{"message": "Could not connect to replica", "message_template": "Could not connect to %s", "error_type": "database",
+        "metadata": {"db": {"password": "hunter2", "host": "db-1"}, "attempt": 3}}'),
+  (3, '{"message": "TypeError: Cannot read properties of undefined", "error_type": "javascript",
+        "stack_trace": "TypeError: x\n    at onPay (https://shop.test/assets/app.3f9a1c.js:24:68)\n    at main (https://shop.test/m.js:1:1)",
+        "user_agent": "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36",
+        "url": "https://shop.test/pay?card=4111111111111111&token=abc&page=2", "user_id": "u-17"}'),
+  (4, '{"message": "ValueError: bad", "error_type": "runtime", "fingerprint": ["{{ default }}", "tenant-7"],
+        "frames": [{"filename": "/srv/app/x.py", "function": "f", "vars": {"api_key": "sk_live_abcdefghijklmnop1234"}},
+                   {"filename": "/usr/lib/python3.11/json/decoder.py", "function": "decode"}]}'),
+  (5, '{"message": "login failed with Authorization: Bearer abc123secretvalue", "severity": "critical",
+        "url": "https://jane:hunter2@shop.test/login?next=/cart", "metadata": {"note": "nothing secret"}}');
+INSERT INTO sample SELECT 6, jsonb_build_object('message', 'huge ' || repeat('m', 9000), 'stack_trace', repeat('s', 70000),
+  'url', 'https://x.test/' || repeat('u', 2100),
+  'metadata', (SELECT jsonb_object_agg('key' || n, repeat('v', 100)) FROM generate_series(1, 300) AS n));
+
+SELECT count(*) FROM app.capture_batch('00000000-0000-0000-0000-00000000000a', NULL, (SELECT jsonb_agg(event ORDER BY n) FROM sample));
+SELECT count(*) FROM sample s CROSS JOIN LATERAL app.capture_batch('00000000-0000-0000-0000-00000000000b', NULL,
+                                                                    jsonb_build_array(s.event)) AS c;
+
+CREATE FUNCTION pg_temp.stored(p_organization_id uuid) RETURNS TABLE (stored_event text)
+LANGUAGE sql AS $$
+  SELECT row(e.error_hash, e.error_type, e.severity, e.message, e.message_template, e.stack_trace, e.frames, e.fingerprint,
+             e.component, e.file_path, e.line_number, e.column_number, e.url, e.user_agent, e.browser, e.os, e.device_type,
+             e.user_id, e.metadata, e.request_id, e.session_id)::text
+    FROM app.error_events e WHERE e.organization_id = p_organization_id
+$$;
+SELECT is((SELECT count(*)::integer FROM app.error_events WHERE organization_id = '00000000-0000-0000-0000-00000000000b'), 6,
+          'every event captured alone is stored');
+SELECT set_eq($$SELECT * FROM pg_temp.stored('00000000-0000-0000-0000-00000000000b')$$,
+              $$SELECT * FROM pg_temp.stored('00000000-0000-0000-0000-00000000000a')$$,
+              'alone or in a batch: the same scrubbed, trimmed, enriched and fingerprinted event');
+SELECT is_empty($$SELECT 1 FROM app.error_events e WHERE e::text ~ '(hunter2|abc123secretvalue|sk_live_abcdefghijklmnop1234)'$$,
+                'and no secret in either');
+
+SELECT * FROM finish();
+ROLLBACK;
