@@ -5,19 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if ! command -v chromium >/dev/null 2>&1; then
-  if [ "$(id -u)" = 0 ]; then
-    sudo=""
-  elif command -v sudo >/dev/null 2>&1; then
-    sudo="sudo"
-  else
-    echo "the browser tests need Debian's chromium; run as root: apt-get update && apt-get install -y chromium" >&2
-    exit 1
-  fi
-  echo "installing chromium (Debian package)"
-  $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >/dev/null
-fi
+. scripts/lib/apt.sh
+apt_install_missing "the browser tests" chromium
 
 # npm ci when node_modules does not match the lock file (npm writes its own copy of the lock there)
 browser_dir=tests/browser

