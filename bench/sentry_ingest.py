@@ -1,11 +1,17 @@
-"""Sentry ingest end to end: K concurrent senders post gzip envelopes (as sentry-sdk does) to a real
+"""Sentry ingest end to end: K concurrent connections post gzip envelopes (as sentry-sdk does) to a real
 stack's `pgwarden web`, for N events over 1,000 fingerprints and then one hot fingerprint.
 
 Prints events/s accepted, the time from the last answer until every event is counted in
-system_errors, and the peak RSS (VmHWM) of the web, PostgREST and worker processes.
+system_errors, the CPU each event cost web / postgres / the load generator, and the peak RSS (VmHWM)
+of the web, PostgREST and worker processes.
 Goal on the 2-core machine: >= 2,000 events/s, visible within 2 s, web <= 100 MB.
 
-    .venv/bin/python bench/sentry_ingest.py [--events N] [--senders K]
+The load generator is wrk (Debian package, installed by scripts/install-bench-tools.sh when missing)
+with bench/sentry_ingest.lua: every envelope is built beforehand, each with its own event_id (a
+repeated event_id is stored once by design) and sent once. A Python asyncio client on the same two
+cores spends about as much CPU per event as the web process (--python-client runs it instead).
+
+    .venv/bin/python bench/sentry_ingest.py [--events N] [--senders K] [--python-client]
 
 It starts its own stack (temp data dir, free ports) and stops it afterwards. No assertions.
 """
@@ -17,7 +23,9 @@ import asyncio
 import gzip
 import json
 import os
+import re
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -29,6 +37,7 @@ from pathlib import Path
 import psycopg
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+BENCH_DIR = REPO_ROOT / "bench"
 PGWARDEN = [sys.executable, "-m", "workers"]
 
 
@@ -128,7 +137,7 @@ def process_cpu(data_dir: Path) -> dict[str, float]:
 
 
 def run_mix(label: str, env: dict, data_dir: Path, database_url: str, port: int, senders: int, events: int,
-            hot: bool) -> None:
+            hot: bool, python_client: bool) -> None:
     org_id = subprocess.run([*PGWARDEN, "org", "create", f"bench {label}"], env=env, capture_output=True, text=True,
                             check=True, cwd=REPO_ROOT).stdout.strip()
     created = subprocess.run([*PGWARDEN, "project", "create", label, "--org", org_id], env=env, capture_output=True,
@@ -142,40 +151,111 @@ def run_mix(label: str, env: dict, data_dir: Path, database_url: str, port: int,
         print(f"  (could not lift the rate limit: {lifted.stderr.strip()[:200]})")
 
     bodies = [envelope(key, 0 if hot else n % 1000) for n in range(events)]
+    generate = load_with_python if python_client else load_with_wrk
+    cpu_before = process_cpu(data_dir)
+    accepted, others, started, sent, client_cpu = generate(port, project_id, key, bodies, senders)
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        def stored() -> int:
+            return conn.execute("SELECT coalesce(sum(occurrence_count), 0) FROM app.system_errors "
+                                "WHERE organization_id = %s", [org_id]).fetchone()[0]
+
+        while True:
+            visible = stored()
+            if visible >= accepted or time.monotonic() - sent > 60:
+                break
+            time.sleep(0.01)
+        visible_after = time.monotonic() - sent
+        time.sleep(0.5)  # requests cut in flight when the load generator stopped still commit
+        visible = stored()
+        (groups,) = conn.execute("SELECT count(*) FROM app.system_errors WHERE organization_id = %s",
+                                 [org_id]).fetchone()
+    cpu = {name: seconds - cpu_before[name] for name, seconds in process_cpu(data_dir).items()}
+    per_event = " / ".join(f"{seconds * 1e6 / max(accepted, 1):,.0f}"
+                           for seconds in (cpu["web"], cpu["postgres"], client_cpu))
+    print(f"{label:<18} {events} events, {senders} connections: {accepted / (sent - started):8.0f} events/s accepted "
+          f"({accepted} answered 200, other {others or 'none'}; stored but unanswered {visible - accepted}, "
+          f"neither {events - visible - sum(others.values())}); "
+          f"{groups} groups; all visible {visible_after * 1000:.0f} ms after the last answer; "
+          f"CPU s: web {cpu['web']:.1f}, postgres {cpu['postgres']:.1f}, load generator {client_cpu:.1f} "
+          f"over {sent - started:.1f} s = {per_event} µs per event")
+
+
+def load_with_python(port: int, project_id: int, key: str, bodies: list[bytes],
+                     senders: int) -> tuple[int, dict, float, float, float]:
+    """asyncio senders in this process: (answered 200, other statuses, start, end, CPU seconds)."""
     shares = [bodies[i::senders] for i in range(senders)]
     statuses: list[int] = []
 
     async def send_all() -> None:
         await asyncio.gather(*(sender(port, project_id, key, share, statuses) for share in shares))
 
-    cpu_before = process_cpu(data_dir)
+    before = os.times()
     started = time.monotonic()
     asyncio.run(send_all())
     sent = time.monotonic()
-    accepted = statuses.count(200)
-    with psycopg.connect(database_url, autocommit=True) as conn:
-        while True:
-            (visible,) = conn.execute("SELECT coalesce(sum(occurrence_count), 0) FROM app.system_errors "
-                                      "WHERE organization_id = %s", [org_id]).fetchone()
-            if visible >= accepted or time.monotonic() - sent > 60:
-                break
-            time.sleep(0.01)
-        visible_after = time.monotonic() - sent
-        (groups,) = conn.execute("SELECT count(*) FROM app.system_errors WHERE organization_id = %s",
-                                 [org_id]).fetchone()
-    cpu = {name: seconds - cpu_before[name] for name, seconds in process_cpu(data_dir).items()}
+    after = os.times()
     others = {status: statuses.count(status) for status in set(statuses) if status != 200}
-    print(f"{label:<18} {events} events, {senders} senders: {accepted / (sent - started):8.0f} events/s accepted "
-          f"({accepted} accepted, other statuses {others or 'none'}); {groups} groups; "
-          f"all visible {visible_after * 1000:.0f} ms after the last answer (counted {visible}); "
-          f"CPU s: web {cpu['web']:.1f}, postgres {cpu['postgres']:.1f} over {sent - started:.1f} s")
+    return statuses.count(200), others, started, sent, (after.user + after.system) - (before.user + before.system)
+
+
+def wrk_available() -> bool:
+    """wrk on the PATH, installing it with scripts/install-bench-tools.sh if need be."""
+    if shutil.which("wrk") is None:
+        installed = subprocess.run([str(REPO_ROOT / "scripts" / "install-bench-tools.sh")])
+        if installed.returncode != 0:
+            return False
+    return shutil.which("wrk") is not None
+
+
+WRK_THREADS = 2
+
+
+def load_with_wrk(port: int, project_id: int, key: str, bodies: list[bytes],
+                  senders: int) -> tuple[int, dict, float, float, float]:
+    """wrk on WRK_THREADS threads, each sending its share of the bodies once; wrk runs for a fixed
+    time, so once every thread has had all its envelopes answered (its task is gone) it is
+    interrupted (SIGINT ends it early with its usual summary)."""
+    with tempfile.TemporaryDirectory(prefix="sentry-bench-") as scratch:
+        prefix = Path(scratch) / "bodies"
+        for thread in range(WRK_THREADS):
+            share = bodies[thread::WRK_THREADS]
+            Path(f"{prefix}.{thread}").write_bytes(b"".join(share))
+            Path(f"{prefix}.{thread}.len").write_text("".join(f"{len(body)}\n" for body in share))
+        before = os.times()
+        process = subprocess.Popen(["wrk", "-t", str(WRK_THREADS), "-c", str(max(senders, WRK_THREADS)),
+                                    "-d", "600s", "-s", str(BENCH_DIR / "sentry_ingest.lua"),
+                                    f"http://127.0.0.1:{port}/api/{project_id}/envelope/", "--", str(prefix), key],
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        def threads() -> int:
+            return len(list(Path(f"/proc/{process.pid}/task").glob("*")))
+
+        while process.poll() is None and threads() == 1:  # reading the bodies
+            time.sleep(0.005)
+        deadline = time.monotonic() + 120  # a socket error leaves an envelope unanswered for ever
+        while process.poll() is None and threads() > 1 and time.monotonic() < deadline:  # sending
+            time.sleep(0.005)
+        finished = time.monotonic()
+        process.send_signal(signal.SIGINT)
+        output, errors = process.communicate()
+        after = os.times()
+    match = re.search(r"WRK_RESULT (\d+) (\d+) (\d+) (\d+) (\d+)", output)
+    if match is None:
+        raise RuntimeError(f"wrk said:\n{output}{errors}")
+    accepted, refused, _ends, socket_errors, microseconds = (int(group) for group in match.groups())
+    others = {name: count for name, count in (("non-200", refused), ("socket errors", socket_errors)) if count}
+    cpu = (after.children_user + after.children_system) - (before.children_user + before.children_system)
+    return accepted, others, finished - microseconds / 1e6, finished, cpu
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=int(os.environ.get("BENCH_EVENTS", "20000")))
     parser.add_argument("--senders", type=int, default=64)
+    parser.add_argument("--python-client", action="store_true", help="send with Python asyncio instead of wrk")
     args = parser.parse_args()
+    python_client = args.python_client or not wrk_available()
+    print(f"sentry_ingest: load generator {'Python asyncio' if python_client else 'wrk'}; "
+          "CPU per event of web / postgres / the load generator")
 
     data_dir = Path(tempfile.mkdtemp(prefix="pgwarden-bench-"))
     data_dir.chmod(0o755)
@@ -188,8 +268,10 @@ def main() -> None:
         subprocess.run([*PGWARDEN, "stack", "up"], env=env, check=True, capture_output=True, cwd=REPO_ROOT)
         database_url = subprocess.run([*PGWARDEN, "db", "url"], env=env, capture_output=True, text=True, check=True,
                                       cwd=REPO_ROOT).stdout.strip()
-        run_mix("1000-fingerprints", env, data_dir, database_url, port, args.senders, args.events, hot=False)
-        run_mix("hot-fingerprint", env, data_dir, database_url, port, args.senders, args.events, hot=True)
+        run_mix("1000-fingerprints", env, data_dir, database_url, port, args.senders, args.events, hot=False,
+                python_client=python_client)
+        run_mix("hot-fingerprint", env, data_dir, database_url, port, args.senders, args.events, hot=True,
+                python_client=python_client)
         for name in ("web", "postgrest", "worker"):
             rss = peak_rss_mb(data_dir / "run" / f"{name}.pid")
             print(f"peak RSS {name:<10} {'n/a' if rss is None else f'{rss:.0f} MB'}")
