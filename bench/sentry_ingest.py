@@ -13,6 +13,10 @@ cores spends about as much CPU per event as the web process (--python-client run
 
     .venv/bin/python bench/sentry_ingest.py [--events N] [--senders K] [--python-client]
 
+Each connection waits for its answer before sending again, so at most K envelopes are in flight:
+with K=64 the rate is bounded by K / round trip while web and postgres leave CPU idle; more
+connections (e.g. --senders 256) let the batcher fill bigger batches.
+
 It starts its own stack (temp data dir, free ports) and stops it afterwards. No assertions.
 """
 
