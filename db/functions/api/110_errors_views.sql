@@ -18,10 +18,10 @@ GRANT SELECT ON api.error_alerts TO staff, org_owner, system_admin;
 
 CREATE VIEW api.health_checks WITH (security_invoker = true) AS
   SELECT * FROM app.health_checks;
-COMMENT ON VIEW api.health_checks IS 'Health probe results (system admins)';
-GRANT SELECT ON api.health_checks TO system_admin;
+COMMENT ON VIEW api.health_checks IS 'Health probe results: your organization''s monitors (all of them for system admins)';
+GRANT SELECT ON api.health_checks TO staff, org_owner, system_admin;
 
 CREATE VIEW api.system_uptime WITH (security_invoker = true) AS
   SELECT * FROM app.system_uptime;
-COMMENT ON VIEW api.system_uptime IS 'Service status intervals (system admins)';
-GRANT SELECT ON api.system_uptime TO system_admin;
+COMMENT ON VIEW api.system_uptime IS 'Service status intervals: your organization''s monitors (all of them for system admins)';
+GRANT SELECT ON api.system_uptime TO staff, org_owner, system_admin;

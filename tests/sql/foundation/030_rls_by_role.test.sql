@@ -18,6 +18,8 @@ INSERT INTO app.user_error_reports (report_type, reporter_type, organization_id,
   ('bug', 'customer', '00000000-0000-0000-0000-00000000000a', 'A report', 'x'),
   ('bug', 'customer', '00000000-0000-0000-0000-00000000000b', 'B report', 'y');
 INSERT INTO app.health_checks (check_type, service_name, status) VALUES ('api', 'api', 'healthy');
+INSERT INTO app.health_checks (check_type, service_name, status, organization_id)
+  VALUES ('external', 'a-shop', 'degraded', '00000000-0000-0000-0000-00000000000a');
 
 -- org owner of A
 SET LOCAL ROLE org_owner;
@@ -27,7 +29,8 @@ SELECT results_eq('SELECT title::text FROM api.user_error_reports', $$VALUES ('A
 SELECT results_eq('SELECT name::text FROM api.organizations', $$VALUES ('Org A')$$, 'org owner sees only own organization');
 SELECT results_eq('SELECT name::text FROM api.projects', $$VALUES ('a-web')$$, 'org owner sees only own projects');
 SELECT results_eq('SELECT email::text FROM api.users', $$VALUES ('owner@a.test')$$, 'org owner sees only own users');
-SELECT throws_ok('SELECT * FROM api.health_checks', '42501', NULL, 'org owner cannot read platform health rows');
+SELECT results_eq('SELECT service_name::text FROM api.health_checks', $$VALUES ('a-shop')$$,
+  'org owner sees its own monitors'' health rows and no platform-wide ones');
 SELECT throws_ok($$INSERT INTO app.projects (organization_id, name) VALUES ('00000000-0000-0000-0000-00000000000b', 'sneaky')$$,
   '42501', NULL, 'org owner cannot create a project in another organization');
 RESET ROLE;
@@ -50,7 +53,7 @@ RESET ROLE;
 SET LOCAL ROLE system_admin;
 SET LOCAL request.jwt.claims = '{"role":"system_admin"}';
 SELECT is((SELECT count(*)::int FROM api.system_errors), 2, 'system admin sees every organization''s errors');
-SELECT is((SELECT count(*)::int FROM api.health_checks), 1, 'system admin sees health rows');
+SELECT is((SELECT count(*)::int FROM api.health_checks), 2, 'system admin sees every health row');
 SELECT is((SELECT count(*)::int FROM api.user_error_reports), 2, 'system admin sees every report');
 RESET ROLE;
 
