@@ -15,11 +15,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
 import sys
-import tempfile
 import time
-import uuid
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -27,8 +24,7 @@ import psycopg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from workers import migrate  # noqa: E402
-from workers.stack.cluster import Cluster  # noqa: E402
+from benchlib import throwaway_database  # noqa: E402
 
 V8_TRACE = """TypeError: Cannot read properties of undefined (reading 'coupon')
     at onPay (https://shop.example.com/assets/app.3f9a1c.js:24:68)
@@ -139,25 +135,8 @@ def bench_database():
     if url:
         yield url
         return
-    base = Path(tempfile.mkdtemp(prefix="pgwarden-bench-"))
-    base.chmod(0o755)
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    cluster = Cluster(base / "pg", port, cron_database="none", fast=True)
-    cluster.init(uuid.uuid4().hex)
-    cluster.start()
-    try:
-        with psycopg.connect(cluster.url("postgres"), autocommit=True) as conn:
-            conn.execute("CREATE DATABASE bench")
-        url = cluster.url("bench")
-        migrate.apply(url)
+    with throwaway_database(fast=True) as (_, url):
         yield url
-    finally:
-        cluster.stop()
-        shutil.rmtree(base, ignore_errors=True)
 
 
 def backend_cpu_seconds(pid: int) -> float | None:

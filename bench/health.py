@@ -17,10 +17,8 @@ from __future__ import annotations
 import argparse
 import os
 import signal
-import socket
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from datetime import UTC, datetime, timedelta
@@ -33,8 +31,7 @@ from psycopg.types.json import Jsonb
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
-from workers import migrate  # noqa: E402
-from workers.stack.cluster import Cluster  # noqa: E402
+from benchlib import throwaway_database  # noqa: E402
 
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
@@ -50,12 +47,6 @@ class Healthy(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: object) -> None:
         pass
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def cpu_seconds(pid: int, with_reaped_children: bool = False) -> float:
@@ -116,82 +107,74 @@ def main() -> None:
     threading.Thread(target=server.serve_forever, daemon=True).start()
     url = f"http://127.0.0.1:{server.server_address[1]}/health"
 
-    base = Path(tempfile.mkdtemp(prefix="pgwarden-bench-health-"))
-    base.chmod(0o755)
-    cluster = Cluster(base / "pg", free_port(), cron_database="bench", fast=args.fast)
-    worker = None
-    try:
-        cluster.init("bench")
-        cluster.start()
-        with psycopg.connect(cluster.url("postgres"), autocommit=True) as conn:
-            conn.execute("CREATE DATABASE bench")
-        migrate.apply(cluster.url("bench"))
-        postmaster_pid = int((cluster.pgdata / "postmaster.pid").read_text().split()[0])
-        print(f"health benchmark: {args.monitors:,} HTTP monitors every 60 s for {args.minutes} min, one worker x "
-              f"{args.concurrency} threads, pg_cron scheduling, fsync {'off' if args.fast else 'on'}", flush=True)
+    with throwaway_database(cron=True, fast=args.fast) as (cluster, _):
+        worker = None
+        try:
+            postmaster_pid = int((cluster.pgdata / "postmaster.pid").read_text().split()[0])
+            print(f"health benchmark: {args.monitors:,} HTTP monitors every 60 s for {args.minutes} min, one worker x "
+                  f"{args.concurrency} threads, pg_cron scheduling, fsync {'off' if args.fast else 'on'}", flush=True)
 
-        with psycopg.connect(cluster.url("bench"), autocommit=True) as conn:
-            conn.execute("UPDATE app.health_monitors SET enabled = false")  # the seeds would probe absent services
-            conn.execute("""SELECT count(app.health_monitor_add(jsonb_build_object(
-                              'service_name', 'bench-' || n, 'check_type', 'external', 'interval_seconds', 60,
-                              'timeout_seconds', 5, 'is_public', false, 'target', %s::jsonb,
-                              'expected', '{"json_path": "$.status", "json_equals": "UP"}'::jsonb)))
-                              FROM generate_series(1, %s) n""", [Jsonb({"url": url}), args.monitors])
-            env = {**os.environ, "PGWARDEN_WORKER_DATABASE_URL": cluster.url("bench", user="pgwarden_worker")}
-            worker = subprocess.Popen([sys.executable, "-m", "workers", "worker", "--kinds", "health.probe",
-                                       "--concurrency", str(args.concurrency)],
-                                      cwd=REPO_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            with psycopg.connect(cluster.url("bench"), autocommit=True) as conn:
+                conn.execute("UPDATE app.health_monitors SET enabled = false")  # the seeds would probe absent services
+                conn.execute("""SELECT count(app.health_monitor_add(jsonb_build_object(
+                                  'service_name', 'bench-' || n, 'check_type', 'external', 'interval_seconds', 60,
+                                  'timeout_seconds', 5, 'is_public', false, 'target', %s::jsonb,
+                                  'expected', '{"json_path": "$.status", "json_equals": "UP"}'::jsonb)))
+                                  FROM generate_series(1, %s) n""", [Jsonb({"url": url}), args.monitors])
+                env = {**os.environ, "PGWARDEN_WORKER_DATABASE_URL": cluster.url("bench", user="pgwarden_worker")}
+                worker = subprocess.Popen([sys.executable, "-m", "workers", "worker", "--kinds", "health.probe",
+                                           "--concurrency", str(args.concurrency)],
+                                          cwd=REPO_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
-            tick = first_tick_after(conn, datetime.now(UTC))
-            start = tick.replace(second=0, microsecond=0) + timedelta(minutes=1)
-            end = start + timedelta(minutes=args.minutes)
-            print(f"   first scheduler tick {tick:%H:%M:%S}; measuring {start:%H:%M:%S} .. {end:%H:%M:%S}", flush=True)
-            wait_until(start)
-            db_before, worker_before = database_cpu_seconds(postmaster_pid), cpu_seconds(worker.pid)
-            wait_until(end)
-            db_after, worker_after = database_cpu_seconds(postmaster_pid), cpu_seconds(worker.pid)
-            wait_until(end + timedelta(seconds=15))  # the window's last probes report
+                tick = first_tick_after(conn, datetime.now(UTC))
+                start = tick.replace(second=0, microsecond=0) + timedelta(minutes=1)
+                end = start + timedelta(minutes=args.minutes)
+                print(f"   first scheduler tick {tick:%H:%M:%S}; measuring {start:%H:%M:%S} .. {end:%H:%M:%S}",
+                      flush=True)
+                wait_until(start)
+                db_before, worker_before = database_cpu_seconds(postmaster_pid), cpu_seconds(worker.pid)
+                wait_until(end)
+                db_after, worker_after = database_cpu_seconds(postmaster_pid), cpu_seconds(worker.pid)
+                wait_until(end + timedelta(seconds=15))  # the window's last probes report
 
-            recorded = conn.execute("""
-                SELECT count(DISTINCT (monitor_id, details ->> 'scheduled_for')) FROM app.health_checks
-                 WHERE (details ->> 'scheduled_for')::timestamptz >= %s
-                   AND (details ->> 'scheduled_for')::timestamptz < %s""", [start, end]).fetchone()[0]
-            claim_lag, late = conn.execute("""
-                SELECT array_agg(extract(epoch FROM claimed_at - run_at)::float8 ORDER BY claimed_at - run_at),
-                       array_agg(extract(epoch FROM finished_at - run_at)::float8 ORDER BY finished_at - run_at)
-                  FROM app.job_history WHERE kind = 'health.probe' AND run_at >= %s AND run_at < %s""",
-                                           [start, end]).fetchone()
-            unhealthy = conn.execute("""SELECT count(*) FROM app.health_checks
-                                         WHERE checked_at >= %s AND checked_at < %s AND status <> 'healthy'""",
-                                     [start, end]).fetchone()[0]
-            enqueue_ms = conn.execute("""
-                SELECT avg(extract(epoch FROM d.end_time - d.start_time) * 1000)::float8
-                  FROM cron.job_run_details d JOIN cron.job j USING (jobid)
-                 WHERE j.jobname = 'health-enqueue-due' AND d.start_time >= %s AND d.start_time < %s""",
-                                      [start, end]).fetchone()[0]
+                recorded = conn.execute("""
+                    SELECT count(DISTINCT (monitor_id, details ->> 'scheduled_for')) FROM app.health_checks
+                     WHERE (details ->> 'scheduled_for')::timestamptz >= %s
+                       AND (details ->> 'scheduled_for')::timestamptz < %s""", [start, end]).fetchone()[0]
+                claim_lag, late = conn.execute("""
+                    SELECT array_agg(extract(epoch FROM claimed_at - run_at)::float8 ORDER BY claimed_at - run_at),
+                           array_agg(extract(epoch FROM finished_at - run_at)::float8 ORDER BY finished_at - run_at)
+                      FROM app.job_history WHERE kind = 'health.probe' AND run_at >= %s AND run_at < %s""",
+                                               [start, end]).fetchone()
+                unhealthy = conn.execute("""SELECT count(*) FROM app.health_checks
+                                             WHERE checked_at >= %s AND checked_at < %s AND status <> 'healthy'""",
+                                         [start, end]).fetchone()[0]
+                enqueue_ms = conn.execute("""
+                    SELECT avg(extract(epoch FROM d.end_time - d.start_time) * 1000)::float8
+                      FROM cron.job_run_details d JOIN cron.job j USING (jobid)
+                     WHERE j.jobname = 'health-enqueue-due' AND d.start_time >= %s AND d.start_time < %s""",
+                                          [start, end]).fetchone()[0]
 
-        minutes = args.minutes
-        expected = args.monitors * minutes
-        claim_lag, late = claim_lag or [], late or []
-        db_per_minute = (db_after - db_before) / minutes
-        worker_per_minute = (worker_after - worker_before) / minutes
-        print(f"   database CPU      {db_per_minute:7.2f} s per minute of monitoring", flush=True)
-        print(f"   worker CPU        {worker_per_minute:7.2f} s per minute of monitoring")
-        print(f"   total             {100 * (db_per_minute + worker_per_minute) / 60:7.1f} % of one core")
-        print(f"   checks            {recorded:,} of {expected:,} slots recorded; missed {expected - recorded:,}; "
-              f"not healthy {unhealthy}")
-        print(f"   slot -> claimed   p50 {percentile(claim_lag, 0.5):.3f} s, p95 {percentile(claim_lag, 0.95):.3f} s, "
-              f"max {claim_lag[-1] if claim_lag else 0:.3f} s")
-        print(f"   slot -> recorded  p50 {percentile(late, 0.5):.3f} s, p95 {percentile(late, 0.95):.3f} s, "
-              f"max {late[-1] if late else 0:.3f} s  (job finished = result recorded)")
-        print(f"   scheduler tick    {enqueue_ms or 0:.0f} ms on average (app.health_enqueue_due)")
-    finally:
-        if worker is not None and worker.poll() is None:
-            worker.send_signal(signal.SIGTERM)
-            worker.wait(60)
-        server.shutdown()
-        cluster.stop()
-        subprocess.run(["rm", "-rf", str(base)], check=False)
+            minutes = args.minutes
+            expected = args.monitors * minutes
+            claim_lag, late = claim_lag or [], late or []
+            db_per_minute = (db_after - db_before) / minutes
+            worker_per_minute = (worker_after - worker_before) / minutes
+            print(f"   database CPU      {db_per_minute:7.2f} s per minute of monitoring", flush=True)
+            print(f"   worker CPU        {worker_per_minute:7.2f} s per minute of monitoring")
+            print(f"   total             {100 * (db_per_minute + worker_per_minute) / 60:7.1f} % of one core")
+            print(f"   checks            {recorded:,} of {expected:,} slots recorded; missed {expected - recorded:,}; "
+                  f"not healthy {unhealthy}")
+            print(f"   slot -> claimed   p50 {percentile(claim_lag, 0.5):.3f} s, "
+                  f"p95 {percentile(claim_lag, 0.95):.3f} s, max {claim_lag[-1] if claim_lag else 0:.3f} s")
+            print(f"   slot -> recorded  p50 {percentile(late, 0.5):.3f} s, p95 {percentile(late, 0.95):.3f} s, "
+                  f"max {late[-1] if late else 0:.3f} s  (job finished = result recorded)")
+            print(f"   scheduler tick    {enqueue_ms or 0:.0f} ms on average (app.health_enqueue_due)")
+        finally:
+            if worker is not None and worker.poll() is None:
+                worker.send_signal(signal.SIGTERM)
+                worker.wait(60)
+            server.shutdown()
 
 
 if __name__ == "__main__":

@@ -35,13 +35,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import httpx  # noqa: E402
 import psycopg  # noqa: E402
+from benchlib import free_port, throwaway_database  # noqa: E402
 from ingest_sql import (  # noqa: E402
     backend_cpu_seconds,
     counts,
     create_unlimited_organization,
     event,
-    free_port,
-    throwaway_database,
 )
 
 from workers.stack import postgrest  # noqa: E402
@@ -174,7 +173,7 @@ def main() -> None:
     use_wrk = not args.python_client and wrk_available()
     generate = load_with_wrk if use_wrk else load_with_python
 
-    with throwaway_database() as (cluster, url):
+    with throwaway_database("pgwarden", cron=True) as (cluster, url):
         run_dir = cluster.pgdata.parent / "postgrest"
         run_dir.mkdir()
         process, port = start_postgrest(url, run_dir)

@@ -12,52 +12,22 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
-import socket
 import sys
-import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import psycopg  # noqa: E402
+from benchlib import throwaway_database  # noqa: E402
 
-from workers import migrate, sql  # noqa: E402
-from workers.stack.cluster import Cluster  # noqa: E402
+from workers import sql  # noqa: E402
 
 LETTERS = "ghijklmnopqrstuvwxyz"  # no hex digits and no numbers: message normalization keeps them apart
 USER_AGENT = ("Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) "
               "Chrome/120.0.0.0 Safari/537.36")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@contextmanager
-def throwaway_database() -> Iterator[tuple[Cluster, str]]:
-    """A private cluster (stock durability settings) with the pgwarden schema, removed afterwards."""
-    base = Path(tempfile.mkdtemp(prefix="pgwarden-bench-"))
-    base.chmod(0o755)
-    cluster = Cluster(base / "pg", free_port(), cron_database="pgwarden")
-    try:
-        cluster.init(uuid.uuid4().hex)
-        cluster.start()
-        with psycopg.connect(cluster.url("postgres"), autocommit=True) as conn:
-            conn.execute("CREATE DATABASE pgwarden")
-        url = cluster.url("pgwarden")
-        migrate.apply(url)
-        yield cluster, url
-    finally:
-        cluster.stop()
-        shutil.rmtree(base, ignore_errors=True)
 
 
 def name_of(kind: int) -> str:
@@ -174,7 +144,7 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=4)
     args = parser.parse_args()
 
-    with throwaway_database() as (_, url):
+    with throwaway_database("pgwarden", cron=True) as (_, url):
         print(f"ingest_sql: {args.events} events per mix, batches of {args.batch}, {args.connections} connections")
         for label, kinds in (("1,000 fingerprints", 1000), ("one hot fingerprint", 1)):
             organization_id = create_unlimited_organization(url)

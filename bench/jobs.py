@@ -14,12 +14,9 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import signal
-import socket
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -28,16 +25,11 @@ import psycopg
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
-from workers import migrate  # noqa: E402
+from benchlib import throwaway_database  # noqa: E402
+
 from workers.stack.cluster import Cluster  # noqa: E402
 
 CHURN_BATCH = 1000  # app.job_claim's largest batch
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def enqueue(conn: psycopg.Connection, count: int) -> None:
@@ -98,15 +90,7 @@ def main() -> None:
     args = parser.parse_args()
     worker_counts = [int(count) for count in args.workers.split(",")]
 
-    base = Path(tempfile.mkdtemp(prefix="pgwarden-bench-jobs-"))
-    base.chmod(0o755)
-    cluster = Cluster(base / "pg", free_port(), cron_database="no_cron_in_bench", fast=args.fast)
-    try:
-        cluster.init("bench")
-        cluster.start()
-        with psycopg.connect(cluster.url("postgres"), autocommit=True) as conn:
-            conn.execute("CREATE DATABASE bench")
-        migrate.apply(cluster.url("bench"))
+    with throwaway_database(fast=args.fast) as (cluster, _):
         print(f"jobs benchmark: {args.jobs:,} builtin.noop jobs per run, worker processes x "
               f"{args.concurrency} thread(s), batch {args.batch_size}, fsync {'off' if args.fast else 'on'}")
         with psycopg.connect(cluster.url("bench"), autocommit=True) as conn:
@@ -125,9 +109,6 @@ def main() -> None:
         for count in worker_counts:
             change = (after[count] - fresh[count]) / fresh[count] * 100
             print(f"{count:>8} {fresh[count]:>14,.0f} {after[count]:>14,.0f} {change:>+7.1f}%")
-    finally:
-        cluster.stop()
-        shutil.rmtree(base, ignore_errors=True)
 
 
 if __name__ == "__main__":
