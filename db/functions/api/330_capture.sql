@@ -19,8 +19,8 @@ BEGIN
   SELECT * INTO v_caller FROM app.capture_caller();
   v_error := v_caller.problem;
   IF v_error IS NULL THEN
-    SELECT b.result, b.error INTO v_result, v_error
-      FROM app.capture_batch(v_caller.organization_id, v_caller.project_id, jsonb_build_array(jsonb_build_object(
+    SELECT o.result, o.error INTO v_result, v_error
+      FROM app.capture_one(v_caller.organization_id, v_caller.project_id, jsonb_build_object(
         'error_type', capture_error.error_type, 'severity', capture_error.severity, 'message', capture_error.message,
         'stack_trace', capture_error.stack_trace, 'component', capture_error.component,
         'file_path', capture_error.file_path, 'line_number', capture_error.line_number,
@@ -29,7 +29,7 @@ BEGIN
         'metadata', capture_error.metadata, 'request_id', capture_error.request_id,
         'session_id', capture_error.session_id, 'event_id', capture_error.event_id,
         'timestamp', capture_error."timestamp", 'fingerprint', capture_error.fingerprint,
-        'frames', capture_error.frames, 'message_template', capture_error.message_template))) AS b;
+        'frames', capture_error.frames, 'message_template', capture_error.message_template)) AS o;
   END IF;
   IF v_error ->> 'code' = 'QR001' THEN
     -- answered, not raised: the transaction must commit so the refusal stays counted

@@ -1,5 +1,6 @@
 -- Capture: validate → rate limit → scrub → fingerprint → enrich → store (DESIGN.md section 5).
--- app.capture_batch is the one entry point for api.capture_error(s) and the Sentry endpoint.
+-- app.capture_batch is the entry point for api.capture_errors and the Sentry endpoint;
+-- api.capture_error's app.capture_one is its single-event form (330_capture_batch.sql).
 -- Validation is set-based SQL (no exceptions per item), so one bad event costs nothing to the
 -- others and stores nothing; the INSERT into app.error_events then lets the statement trigger
 -- (db/triggers/350_events.sql) update groups and metrics once per group.
@@ -177,8 +178,57 @@ $$;
 COMMENT ON FUNCTION app._capture_plainly_valid(jsonb, text[], text[]) IS
   'True only for an event app.capture_validate accepts: string fields strings, enums exact, no optional extras';
 
--- Every event of a batch as typed values (string fields bounded to their columns), or just its
--- problem. One statement in PL/pgSQL: planned once per session, with the SQL helpers inlined.
+-- A client fingerprint as text (each part bounded), or NULL when absent or empty.
+CREATE OR REPLACE FUNCTION app._capture_fingerprint(p_fingerprint jsonb) RETURNS text[]
+LANGUAGE plpgsql IMMUTABLE AS $$
+BEGIN
+  IF jsonb_typeof(p_fingerprint) IS DISTINCT FROM 'array' OR jsonb_array_length(p_fingerprint) = 0 THEN
+    RETURN NULL;
+  END IF;
+  RETURN ARRAY(SELECT left(x #>> '{}', 255) FROM jsonb_array_elements(p_fingerprint) AS x);
+END $$;
+COMMENT ON FUNCTION app._capture_fingerprint(jsonb) IS 'A client fingerprint (validated list) as text[], parts cut to 255 characters';
+
+-- One event as typed values (string fields bounded to their columns), or just its problem. An
+-- expression without subqueries, so the planner inlines it into app.capture_parse's query and
+-- into app.capture_one's assignment.
+CREATE OR REPLACE FUNCTION app.capture_item_of(p_item jsonb, p_ordinal integer, p_problem jsonb)
+RETURNS app.capture_item
+LANGUAGE sql VOLATILE AS $$
+  SELECT CASE WHEN p_problem IS NOT NULL
+    THEN ROW(p_ordinal, p_problem, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+             NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL)::app.capture_item
+    ELSE ROW(
+      p_ordinal, NULL,
+      coalesce(app._capture_text(p_item -> 'event_id')::uuid, gen_random_uuid()),
+      app._capture_text(p_item -> 'event_id') IS NOT NULL,
+      CASE WHEN app._capture_text(p_item -> 'timestamp') IS NULL THEN now()
+           ELSE least(app._capture_timestamp(p_item -> 'timestamp'), now()) END,
+      coalesce(lower(app._capture_text(p_item -> 'error_type')), 'unknown')::app.error_type_enum,
+      coalesce(lower(app._capture_text(p_item -> 'severity')), 'error')::app.severity_enum,
+      p_item ->> 'message',
+      app._capture_text(p_item -> 'stack_trace'),
+      nullif(nullif(p_item -> 'frames', 'null'), '[]'),
+      CASE WHEN p_item -> 'fingerprint' IS NOT NULL THEN app._capture_fingerprint(p_item -> 'fingerprint') END,
+      app._capture_text(p_item -> 'message_template'),
+      app._capture_trim(app._capture_text(p_item -> 'component'), 255),
+      app._capture_trim(app._capture_text(p_item -> 'file_path'), 500),
+      app._capture_text(p_item -> 'line_number')::integer,
+      app._capture_text(p_item -> 'column_number')::integer,
+      app._capture_text(p_item -> 'url'),
+      app._capture_trim(app._capture_text(p_item -> 'user_agent'), 2000),
+      left(app._capture_text(p_item -> 'user_id'), 255),
+      coalesce(nullif(p_item -> 'metadata', 'null'), '{}'),
+      left(app._capture_text(p_item -> 'request_id'), 100),
+      left(app._capture_text(p_item -> 'session_id'), 100),
+      NULL, NULL, NULL, NULL)::app.capture_item
+    END
+$$;
+COMMENT ON FUNCTION app.capture_item_of(jsonb, integer, jsonb) IS
+  'One event as app.capture_item: its typed values, or only p_problem when that is not null';
+
+-- Every event of a batch, parsed. One statement in PL/pgSQL: planned once per session, with the
+-- SQL helpers inlined.
 CREATE OR REPLACE FUNCTION app.capture_parse(p_events jsonb) RETURNS app.capture_item[]
 LANGUAGE plpgsql VOLATILE AS $$
 DECLARE
@@ -186,35 +236,7 @@ DECLARE
   v_severities text[] := enum_range(NULL::app.severity_enum)::text[];
 BEGIN
   RETURN ARRAY(
-    SELECT CASE WHEN v.problem IS NOT NULL
-      THEN ROW(e.n, v.problem, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
-               NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL)::app.capture_item
-      ELSE ROW(
-        e.n, NULL,
-        coalesce(app._capture_text(e.item -> 'event_id')::uuid, gen_random_uuid()),
-        app._capture_text(e.item -> 'event_id') IS NOT NULL,
-        CASE WHEN app._capture_text(e.item -> 'timestamp') IS NULL THEN now()
-             ELSE least(app._capture_timestamp(e.item -> 'timestamp'), now()) END,
-        coalesce(lower(app._capture_text(e.item -> 'error_type')), 'unknown')::app.error_type_enum,
-        coalesce(lower(app._capture_text(e.item -> 'severity')), 'error')::app.severity_enum,
-        e.item ->> 'message',
-        app._capture_text(e.item -> 'stack_trace'),
-        nullif(nullif(e.item -> 'frames', 'null'), '[]'),
-        CASE WHEN jsonb_typeof(e.item -> 'fingerprint') = 'array' AND jsonb_array_length(e.item -> 'fingerprint') > 0
-             THEN ARRAY(SELECT left(x #>> '{}', 255) FROM jsonb_array_elements(e.item -> 'fingerprint') AS x) END,
-        app._capture_text(e.item -> 'message_template'),
-        app._capture_trim(app._capture_text(e.item -> 'component'), 255),
-        app._capture_trim(app._capture_text(e.item -> 'file_path'), 500),
-        app._capture_text(e.item -> 'line_number')::integer,
-        app._capture_text(e.item -> 'column_number')::integer,
-        app._capture_text(e.item -> 'url'),
-        app._capture_trim(app._capture_text(e.item -> 'user_agent'), 2000),
-        left(app._capture_text(e.item -> 'user_id'), 255),
-        coalesce(nullif(e.item -> 'metadata', 'null'), '{}'),
-        left(app._capture_text(e.item -> 'request_id'), 100),
-        left(app._capture_text(e.item -> 'session_id'), 100),
-        NULL, NULL, NULL, NULL)::app.capture_item
-      END
+    SELECT app.capture_item_of(e.item, e.n::integer, v.problem)
       FROM jsonb_array_elements(p_events) WITH ORDINALITY AS e (item, n)
       -- OFFSET 0 keeps the validation a subquery, so it runs once per event
      CROSS JOIN LATERAL (SELECT CASE WHEN app._capture_plainly_valid(e.item, v_error_types, v_severities) THEN NULL

@@ -1,6 +1,6 @@
--- app.capture_batch: the core every capture path calls (api.capture_error(s), the Sentry
--- endpoint). Lock order inside one call, the same for every caller, so concurrent batches
--- cannot deadlock: rate-limit row → client event ids (by id) → error groups (by organization,
+-- app.capture_batch: the core every capture path calls (api.capture_errors, the Sentry
+-- endpoint; app.capture_one, api.capture_error's, for all but the plainest event). Lock order
+-- inside one call, the same for every caller, so concurrent batches cannot deadlock: rate-limit row → client event ids (by id) → error groups (by organization,
 -- hash; in the statement trigger) → metrics rows (by organization, minute, hash) → jobs.
 
 -- == Who is capturing ==
@@ -42,6 +42,29 @@ END $$;
 COMMENT ON FUNCTION app.capture_caller() IS
   'The organization and project a capture request is for (project key header or org token), or a QAI problem';
 GRANT EXECUTE ON FUNCTION app.capture_caller() TO anon, staff, org_owner, system_admin;
+
+-- == Answers ==
+
+CREATE OR REPLACE FUNCTION app._capture_rate_limited(p_per_minute integer, p_retry_after integer) RETURNS jsonb
+LANGUAGE sql STABLE AS $$
+  SELECT jsonb_build_object('code', 'QR001', 'message', 'rate limit exceeded',
+    'details', format('This organization may capture %s errors per minute.', p_per_minute),
+    'hint', format('Retry after %s seconds, or ask an admin to raise the limit.', p_retry_after),
+    'retry_after', p_retry_after)
+$$;
+COMMENT ON FUNCTION app._capture_rate_limited(integer, integer) IS 'The QR001 error object of an event over the rate limit';
+
+-- What the statement trigger did to an event's group (db/triggers/350_events.sql), as answered.
+CREATE OR REPLACE FUNCTION app._capture_stored(p_outcome jsonb, p_event_id uuid) RETURNS jsonb
+LANGUAGE sql STABLE AS $$
+  SELECT CASE WHEN p_outcome IS NOT NULL THEN
+    jsonb_build_object('id', p_outcome -> 'id', 'error_hash', p_outcome -> 'error_hash',
+                       'occurrence_count', p_outcome -> 'occurrence_count', 'status', p_outcome -> 'status',
+                       'is_new', p_outcome -> 'is_new', 'is_regression', p_outcome -> 'is_regression',
+                       'event_id', replace(p_event_id::text, '-', ''))
+  END
+$$;
+COMMENT ON FUNCTION app._capture_stored(jsonb, uuid) IS 'The answer for a stored event: its group as this capture left it';
 
 -- == The batch ==
 
@@ -143,10 +166,7 @@ BEGIN
   RETURN QUERY
   SELECT a.ordinal, a.result,
          CASE WHEN a.result IS NULL THEN
-           coalesce(a.error, jsonb_build_object('code', 'QR001', 'message', 'rate limit exceeded',
-             'details', format('This organization may capture %s errors per minute.', v_per_minute),
-             'hint', format('Retry after %s seconds, or ask an admin to raise the limit.', v_retry_after),
-             'retry_after', v_retry_after))
+           coalesce(a.error, app._capture_rate_limited(v_per_minute, v_retry_after))
          END
     FROM (
       -- invalid, or past the rate limit
@@ -154,14 +174,7 @@ BEGIN
        WHERE i.error IS NOT NULL OR i.ordinal > v_last_accepted
       UNION ALL
       -- stored: the group as this capture left it
-      SELECT r.ordinal,
-             CASE WHEN g.outcome IS NOT NULL THEN
-               jsonb_build_object('id', g.outcome -> 'id', 'error_hash', g.outcome -> 'error_hash',
-                                  'occurrence_count', g.outcome -> 'occurrence_count', 'status', g.outcome -> 'status',
-                                  'is_new', g.outcome -> 'is_new', 'is_regression', g.outcome -> 'is_regression',
-                                  'event_id', replace(r.event_id::text, '-', ''))
-             END,
-             NULL
+      SELECT r.ordinal, app._capture_stored(g.outcome, r.event_id), NULL
         FROM unnest(v_ready) AS r
        CROSS JOIN LATERAL (SELECT v_outcomes -> r.error_hash AS outcome OFFSET 0) AS g
        WHERE NOT r.ordinal = ANY (v_repeated)
@@ -181,3 +194,49 @@ END $$;
 COMMENT ON FUNCTION app.capture_batch(uuid, bigint, jsonb) IS
   'Capture a JSON array of events for an organization: one row per event with its group (result) or why it was refused (error)';
 GRANT EXECUTE ON FUNCTION app.capture_batch(uuid, bigint, jsonb) TO pgwarden_worker;
+
+-- == One event ==
+
+-- The single capture (api.capture_error). A plainly valid event (app._capture_plainly_valid: no
+-- client event id, timestamp, fingerprint or frames) takes the steps of app.capture_batch as a
+-- few statements, a fraction of starting its queries for one row; any other event goes through
+-- app.capture_batch. The same building blocks, answers and lock order.
+CREATE OR REPLACE FUNCTION app.capture_one(p_organization_id uuid, p_project_id bigint, p_event jsonb,
+                                           OUT result jsonb, OUT error jsonb)
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, app, public
+SET plan_cache_mode = force_generic_plan AS $$
+DECLARE
+  v_take record;
+  v_item app.capture_item;
+BEGIN
+  -- (two tests: a condition with a subquery is a query, the first is an expression)
+  IF NOT app._capture_plainly_valid(p_event, enum_range(NULL::app.error_type_enum)::text[],
+                                    enum_range(NULL::app.severity_enum)::text[]) THEN
+    SELECT b.result, b.error INTO result, error
+      FROM app.capture_batch(p_organization_id, p_project_id, jsonb_build_array(p_event)) AS b;
+    RETURN;
+  END IF;
+  IF NOT EXISTS (SELECT FROM app.organizations o WHERE o.id = p_organization_id) THEN
+    PERFORM app.capture_batch(p_organization_id, p_project_id, jsonb_build_array(p_event));  -- raises QN001
+  END IF;
+  SELECT t.accepted, t.retry_after_seconds, t.per_minute INTO v_take FROM app.rate_limit_take(p_organization_id, 1) AS t;
+  IF v_take.accepted = 0 THEN
+    error := app._capture_rate_limited(v_take.per_minute, v_take.retry_after_seconds);
+    RETURN;
+  END IF;
+  PERFORM set_config('synchronous_commit', 'off', true);  -- as in app.capture_batch
+  v_item := app.capture_enrich_one(app.capture_item_of(p_event, 1, NULL));
+  INSERT INTO app.error_events (organization_id, error_hash, event_id, project_id, occurred_at, error_type, severity,
+                                message, message_template, stack_trace, frames, fingerprint, component, file_path,
+                                line_number, column_number, url, user_agent, browser, os, device_type, user_id,
+                                metadata, request_id, session_id)
+  VALUES (p_organization_id, v_item.error_hash, v_item.event_id, p_project_id, v_item.occurred_at, v_item.error_type,
+          v_item.severity, v_item.message, v_item.message_template, v_item.stack_trace, v_item.frames,
+          v_item.fingerprint, v_item.component, v_item.file_path, v_item.line_number, v_item.column_number,
+          v_item.url, v_item.user_agent, v_item.browser, v_item.os, v_item.device_type, v_item.user_id,
+          v_item.metadata, v_item.request_id, v_item.session_id);
+  result := app._capture_stored(current_setting('pgwarden.capture_outcomes')::jsonb -> 0, v_item.event_id);
+END $$;
+COMMENT ON FUNCTION app.capture_one(uuid, bigint, jsonb) IS
+  'Capture one event (a JSON object) for an organization: its group (result) or why it was refused (error)';
+GRANT EXECUTE ON FUNCTION app.capture_one(uuid, bigint, jsonb) TO pgwarden_worker;

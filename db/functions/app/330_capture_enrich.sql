@@ -33,6 +33,42 @@ COMMENT ON FUNCTION app._capture_clean_frames(jsonb) IS 'The newest 100 client f
 
 -- == Scrub, fingerprint, enrich ==
 
+-- One event (a single capture): the steps of app.capture_enrich's query as a few assignments,
+-- which cost a fraction of starting that query. Arguments of _capture_trim are plain variables,
+-- so it is inlined.
+CREATE OR REPLACE FUNCTION app.capture_enrich_one(p_item app.capture_item) RETURNS app.capture_item
+LANGUAGE plpgsql VOLATILE AS $$
+DECLARE
+  v_text_detector text := app._scrub_pattern('pgwarden.scrub_text_detector');
+  v_json_detector text := app._scrub_pattern('pgwarden.scrub_json_detector');
+  v_key_pattern text := app._scrub_pattern('pgwarden.scrub_key_pattern');
+  v_item app.capture_item := p_item;
+  v_stack jsonb := app.derive_cached_one('stack_trace', p_item.stack_trace);
+  v_agent jsonb := app.derive_cached_one('user_agent', p_item.user_agent);
+  v_text text;
+BEGIN
+  v_text := app._capture_clean_text(v_item.message, v_key_pattern, v_text_detector);
+  v_item.message := app._capture_trim(v_text, 8192);
+  v_text := app._capture_clean_text(v_item.message_template, v_key_pattern, v_text_detector);
+  v_item.message_template := app._capture_trim(v_text, 8192);
+  v_text := app._scrub_url(v_item.url, v_key_pattern, v_text_detector);
+  v_item.url := app._capture_trim(v_text, 2000);
+  v_item.metadata := app._capture_clean_metadata(v_item.metadata::text, v_key_pattern, v_json_detector, v_text_detector);
+  v_text := coalesce(v_stack ->> 'scrubbed', v_item.stack_trace);
+  v_item.stack_trace := app._capture_trim(v_text, 65536);
+  v_item.frames := app._capture_clean_frames(v_item.frames);
+  v_item.browser := left(v_agent ->> 'browser', 100);
+  v_item.os := left(v_agent ->> 'os', 100);
+  v_item.device_type := left(v_agent ->> 'device_type', 50);
+  v_text := CASE WHEN v_item.frames IS NOT NULL THEN app.grouping_frame_components(v_item.frames)
+                 ELSE coalesce(v_stack ->> 'frame_components', '') END;
+  v_item.error_hash := app.error_hash(v_item.error_type, v_item.message, v_text, v_item.fingerprint,
+                                      v_item.message_template);
+  RETURN v_item;
+END $$;
+COMMENT ON FUNCTION app.capture_enrich_one(app.capture_item) IS
+  'app.capture_enrich for one event: scrubbed, trimmed, fingerprinted (error_hash) and its user agent parsed';
+
 -- Expensive steps run once per distinct input of the batch (a flood repeats the same stack,
 -- metadata and user agent), and stack traces and user agents seen before cost one index probe
 -- (app.derive_cached). Scrubbing comes first: nothing unscrubbed reaches a column. The common
@@ -42,18 +78,20 @@ COMMENT ON FUNCTION app._capture_clean_frames(jsonb) IS 'The newest 100 client f
 CREATE OR REPLACE FUNCTION app.capture_enrich(p_items app.capture_item[]) RETURNS app.capture_item[]
 LANGUAGE plpgsql VOLATILE AS $$
 DECLARE
-  v_text_detector text := app._scrub_pattern('pgwarden.scrub_text_detector');
-  v_json_detector text := app._scrub_pattern('pgwarden.scrub_json_detector');
-  v_key_pattern text := app._scrub_pattern('pgwarden.scrub_key_pattern');
+  v_text_detector text;
+  v_json_detector text;
+  v_key_pattern text;
   v_kinds text[];
   v_inputs text[];
   v_results jsonb[];
   v_stacks integer;  -- how many of the inputs (sorted by kind) are stack traces
-  v_item app.capture_item;
-  v_stack jsonb;
-  v_agent jsonb;
-  v_text text;
 BEGIN
+  IF cardinality(p_items) = 1 THEN
+    RETURN ARRAY[app.capture_enrich_one(p_items[1])];
+  END IF;
+  v_text_detector := app._scrub_pattern('pgwarden.scrub_text_detector');
+  v_json_detector := app._scrub_pattern('pgwarden.scrub_json_detector');
+  v_key_pattern := app._scrub_pattern('pgwarden.scrub_key_pattern');
   SELECT array_agg(d.kind ORDER BY d.kind, d.input), array_agg(d.input ORDER BY d.kind, d.input)
     INTO v_kinds, v_inputs
     FROM (SELECT 'stack_trace' AS kind, i.stack_trace AS input FROM unnest(p_items) AS i WHERE i.stack_trace IS NOT NULL
@@ -63,33 +101,6 @@ BEGIN
     v_results := app.derive_cached(v_kinds, v_inputs);
   END IF;
   v_stacks := coalesce(array_position(v_kinds, 'user_agent') - 1, cardinality(v_kinds), 0);
-
-  IF cardinality(p_items) = 1 THEN
-    -- One event (a single capture): the same steps as the query below as a few assignments,
-    -- which cost a third of starting that query. Arguments of _capture_trim are plain
-    -- variables, so it is inlined.
-    v_item := p_items[1];
-    v_stack := CASE WHEN v_item.stack_trace IS NOT NULL THEN v_results[1] END;
-    v_agent := CASE WHEN v_item.user_agent IS NOT NULL THEN v_results[v_stacks + 1] END;
-    v_text := app._capture_clean_text(v_item.message, v_key_pattern, v_text_detector);
-    v_item.message := app._capture_trim(v_text, 8192);
-    v_text := app._capture_clean_text(v_item.message_template, v_key_pattern, v_text_detector);
-    v_item.message_template := app._capture_trim(v_text, 8192);
-    v_text := app._scrub_url(v_item.url, v_key_pattern, v_text_detector);
-    v_item.url := app._capture_trim(v_text, 2000);
-    v_item.metadata := app._capture_clean_metadata(v_item.metadata::text, v_key_pattern, v_json_detector, v_text_detector);
-    v_text := coalesce(v_stack ->> 'scrubbed', v_item.stack_trace);
-    v_item.stack_trace := app._capture_trim(v_text, 65536);
-    v_item.frames := app._capture_clean_frames(v_item.frames);
-    v_item.browser := left(v_agent ->> 'browser', 100);
-    v_item.os := left(v_agent ->> 'os', 100);
-    v_item.device_type := left(v_agent ->> 'device_type', 50);
-    v_text := CASE WHEN v_item.frames IS NOT NULL THEN app.grouping_frame_components(v_item.frames)
-                   ELSE coalesce(v_stack ->> 'frame_components', '') END;
-    v_item.error_hash := app.error_hash(v_item.error_type, v_item.message, v_text, v_item.fingerprint,
-                                        v_item.message_template);
-    RETURN ARRAY[v_item];
-  END IF;
 
   RETURN (
   WITH stack AS (

@@ -67,6 +67,12 @@ app.grouping_frame_components); user_agent: {browser, os, device_type} (app.pars
 
 -- == Cached ==
 
+CREATE OR REPLACE FUNCTION app.derivation_cache_key(p_kind text, p_generation integer, p_input text) RETURNS bytea
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
+  SELECT sha256(convert_to(p_kind || p_generation::text || ':' || p_input, 'UTF8'))
+$$;
+COMMENT ON FUNCTION app.derivation_cache_key(text, integer, text) IS 'The derivation cache key (input_digest) of an input under a generation';
+
 -- One result per (kind, input) pair, in order; the pairs should be distinct and sorted by kind
 -- (the derivations of a kind then run one after another: PostgreSQL keeps only 32 compiled
 -- regexes per backend). Inputs over 32 KB are derived but not kept. Three statements, the last
@@ -84,7 +90,7 @@ BEGIN
   SELECT array_agg(i.digest ORDER BY i.n), array_agg(c.result ORDER BY i.n), bool_or(c.result IS NULL),
          coalesce(bool_or(c.used_on < current_date), false)
     INTO v_digests, v_results, v_missing, v_stale
-    FROM (SELECT i.n, sha256(convert_to(i.kind || v_generation || ':' || i.raw, 'UTF8')) AS digest
+    FROM (SELECT i.n, app.derivation_cache_key(i.kind, v_generation, i.raw) AS digest
             FROM unnest(p_kinds, p_inputs) WITH ORDINALITY AS i (kind, raw, n)) AS i
     LEFT JOIN app.derivation_cache c ON c.input_digest = i.digest;
 
@@ -115,6 +121,23 @@ BEGIN
 END $$;
 COMMENT ON FUNCTION app.derive_cached(text[], text[]) IS
   'app.derive for each (kind, input) pair, from the derivation cache where it holds the result, else derived and stored';
+
+-- One input (a single capture): a probe of the cache, app.derive_cached when it misses or the
+-- entry is due its daily touch. NULL for a NULL input.
+CREATE OR REPLACE FUNCTION app.derive_cached_one(p_kind text, p_input text) RETURNS jsonb
+LANGUAGE plpgsql VOLATILE AS $$
+DECLARE
+  v_key bytea;
+  v_result jsonb;
+BEGIN
+  IF p_input IS NULL THEN
+    RETURN NULL;
+  END IF;
+  v_key := app.derivation_cache_key(p_kind, app.derivation_cache_generation(), p_input);
+  SELECT c.result INTO v_result FROM app.derivation_cache c WHERE c.input_digest = v_key AND c.used_on >= current_date;
+  RETURN coalesce(v_result, (app.derive_cached(ARRAY[p_kind], ARRAY[p_input]))[1]);
+END $$;
+COMMENT ON FUNCTION app.derive_cached_one(text, text) IS 'app.derive_cached for one (kind, input) pair';
 
 -- == Bounds (pg_cron, db/functions/app/930_ingest_cron.sql) ==
 
