@@ -13,14 +13,15 @@ CREATE FUNCTION api.capture_error(
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, app, public AS $$
 DECLARE
   v_caller record;
+  v_outcome record;
   v_result jsonb;
   v_error jsonb;
 BEGIN
-  SELECT * INTO v_caller FROM app.capture_caller();
+  -- (assignments, not SELECT … FROM: a call in an expression starts no query)
+  v_caller := app.capture_caller();
   v_error := v_caller.problem;
   IF v_error IS NULL THEN
-    SELECT o.result, o.error INTO v_result, v_error
-      FROM app.capture_one(v_caller.organization_id, v_caller.project_id, jsonb_build_object(
+    v_outcome := app.capture_one(v_caller.organization_id, v_caller.project_id, jsonb_build_object(
         'error_type', capture_error.error_type, 'severity', capture_error.severity, 'message', capture_error.message,
         'stack_trace', capture_error.stack_trace, 'component', capture_error.component,
         'file_path', capture_error.file_path, 'line_number', capture_error.line_number,
@@ -29,7 +30,9 @@ BEGIN
         'metadata', capture_error.metadata, 'request_id', capture_error.request_id,
         'session_id', capture_error.session_id, 'event_id', capture_error.event_id,
         'timestamp', capture_error."timestamp", 'fingerprint', capture_error.fingerprint,
-        'frames', capture_error.frames, 'message_template', capture_error.message_template)) AS o;
+        'frames', capture_error.frames, 'message_template', capture_error.message_template));
+    v_result := v_outcome.result;
+    v_error := v_outcome.error;
   END IF;
   IF v_error ->> 'code' = 'QR001' THEN
     -- answered, not raised: the transaction must commit so the refusal stays counted
@@ -67,7 +70,7 @@ DECLARE
   v_all_refused boolean;
   v_retry_after integer;
 BEGIN
-  SELECT * INTO v_caller FROM app.capture_caller();
+  v_caller := app.capture_caller();
   IF v_caller.problem IS NOT NULL THEN
     PERFORM app.raise_http(v_caller.problem ->> 'code', v_caller.problem ->> 'message', v_caller.problem ->> 'details',
                            v_caller.problem ->> 'hint');

@@ -219,7 +219,7 @@ BEGIN
   IF NOT EXISTS (SELECT FROM app.organizations o WHERE o.id = p_organization_id) THEN
     PERFORM app.capture_batch(p_organization_id, p_project_id, jsonb_build_array(p_event));  -- raises QN001
   END IF;
-  SELECT t.accepted, t.retry_after_seconds, t.per_minute INTO v_take FROM app.rate_limit_take(p_organization_id, 1) AS t;
+  v_take := app.rate_limit_take(p_organization_id, 1);  -- (an expression: starts no query)
   IF v_take.accepted = 0 THEN
     error := app._capture_rate_limited(v_take.per_minute, v_take.retry_after_seconds);
     RETURN;
