@@ -22,15 +22,15 @@ BEGIN
   v_error := v_caller.problem;
   IF v_error IS NULL THEN
     v_outcome := app.capture_one(v_caller.organization_id, v_caller.project_id, jsonb_build_object(
-        'error_type', capture_error.error_type, 'severity', capture_error.severity, 'message', capture_error.message,
-        'stack_trace', capture_error.stack_trace, 'component', capture_error.component,
-        'file_path', capture_error.file_path, 'line_number', capture_error.line_number,
-        'column_number', capture_error.column_number, 'url', capture_error.url,
-        'user_agent', capture_error.user_agent, 'user_id', capture_error.user_id,
-        'metadata', capture_error.metadata, 'request_id', capture_error.request_id,
-        'session_id', capture_error.session_id, 'event_id', capture_error.event_id,
-        'timestamp', capture_error."timestamp", 'fingerprint', capture_error.fingerprint,
-        'frames', capture_error.frames, 'message_template', capture_error.message_template));
+      'error_type', capture_error.error_type, 'severity', capture_error.severity, 'message', capture_error.message,
+      'stack_trace', capture_error.stack_trace, 'component', capture_error.component,
+      'file_path', capture_error.file_path, 'line_number', capture_error.line_number,
+      'column_number', capture_error.column_number, 'url', capture_error.url,
+      'user_agent', capture_error.user_agent, 'user_id', capture_error.user_id,
+      'metadata', capture_error.metadata, 'request_id', capture_error.request_id,
+      'session_id', capture_error.session_id, 'event_id', capture_error.event_id,
+      'timestamp', capture_error."timestamp", 'fingerprint', capture_error.fingerprint,
+      'frames', capture_error.frames, 'message_template', capture_error.message_template));
     v_result := v_outcome.result;
     v_error := v_outcome.error;
   END IF;

@@ -1,7 +1,8 @@
 -- app.capture_batch: the core every capture path calls (api.capture_errors, the Sentry
 -- endpoint; app.capture_one, api.capture_error's, for all but the plainest event). Lock order
--- inside one call, the same for every caller, so concurrent batches cannot deadlock: rate-limit row → client event ids (by id) → error groups (by organization,
--- hash; in the statement trigger) → metrics rows (by organization, minute, hash) → jobs.
+-- inside one call, the same for every caller, so concurrent batches cannot deadlock:
+-- rate-limit row → client event ids (by id) → error groups (by organization, hash; in the
+-- statement trigger) → metrics rows (by organization, minute, hash) → jobs.
 
 -- == Who is capturing ==
 
