@@ -3,6 +3,7 @@ by the real migration path (removed afterwards)."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import socket
 import sys
@@ -25,6 +26,26 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+def cpu_seconds(pid: int, with_children: bool = False) -> float | None:
+    """User + system CPU of a process on this machine, from /proc; with_children adds the children
+    it has reaped and the live ones (a postmaster's backends). None when the process is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (FileNotFoundError, ProcessLookupError):
+        return None
+    ticks = int(fields[11]) + int(fields[12])  # utime, stime
+    if with_children:
+        ticks += int(fields[13]) + int(fields[14])  # cutime, cstime
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                child = stat.read_text().rsplit(")", 1)[1].split()
+            except (FileNotFoundError, ProcessLookupError, IndexError):
+                continue
+            if int(child[1]) == pid:  # ppid
+                ticks += int(child[11]) + int(child[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 @contextmanager

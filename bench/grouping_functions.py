@@ -24,7 +24,7 @@ import psycopg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchlib import throwaway_database  # noqa: E402
+from benchlib import cpu_seconds, throwaway_database  # noqa: E402
 
 V8_TRACE = """TypeError: Cannot read properties of undefined (reading 'coupon')
     at onPay (https://shop.example.com/assets/app.3f9a1c.js:24:68)
@@ -139,13 +139,6 @@ def bench_database():
         yield url
 
 
-def backend_cpu_seconds(pid: int) -> float | None:
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return None
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
 
 def measure(conn: psycopg.Connection, pid: int, expression: str, inputs: list[str],
             calls: int, interleaved: bool = True) -> tuple[float, float | None]:
@@ -160,10 +153,10 @@ def measure(conn: psycopg.Connection, pid: int, expression: str, inputs: list[st
     query = (f"SELECT count({expression}) FROM (SELECT x FROM generate_series(1, %s) AS g, bench_input"
              f" ORDER BY {order}) AS ordered")
     conn.execute(query, (min(repeats, 50),))  # warm the plan and regex caches
-    cpu_before, wall_before = backend_cpu_seconds(pid), time.perf_counter()
+    cpu_before, wall_before = cpu_seconds(pid), time.perf_counter()
     conn.execute(query, (repeats,))
     wall = time.perf_counter() - wall_before
-    cpu_after = backend_cpu_seconds(pid)
+    cpu_after = cpu_seconds(pid)
     total = repeats * len(inputs)
     if cpu_before is None or cpu_after is None or cpu_after <= cpu_before:
         return total / wall, None

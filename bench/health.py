@@ -31,9 +31,7 @@ from psycopg.types.json import Jsonb
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
-from benchlib import throwaway_database  # noqa: E402
-
-CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+from benchlib import cpu_seconds, throwaway_database  # noqa: E402
 
 
 class Healthy(BaseHTTPRequestHandler):
@@ -49,27 +47,8 @@ class Healthy(BaseHTTPRequestHandler):
         pass
 
 
-def cpu_seconds(pid: int, with_reaped_children: bool = False) -> float:
-    """utime + stime of a process (and of its children it has waited for)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    ticks = int(fields[11]) + int(fields[12])  # utime, stime
-    if with_reaped_children:
-        ticks += int(fields[13]) + int(fields[14])  # cutime, cstime
-    return ticks / CLOCK_TICKS
-
-
 def database_cpu_seconds(postmaster_pid: int) -> float:
-    total = cpu_seconds(postmaster_pid, with_reaped_children=True)
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            if int(fields[1]) == postmaster_pid:  # ppid
-                total += cpu_seconds(int(entry.name))
-        except (FileNotFoundError, ProcessLookupError, IndexError):
-            continue  # a backend that just exited (then counted in the postmaster's cutime)
-    return total
+    return cpu_seconds(postmaster_pid, with_children=True) or 0.0
 
 
 def wait_until(moment: datetime) -> None:
@@ -132,9 +111,9 @@ def main() -> None:
                 print(f"   first scheduler tick {tick:%H:%M:%S}; measuring {start:%H:%M:%S} .. {end:%H:%M:%S}",
                       flush=True)
                 wait_until(start)
-                db_before, worker_before = database_cpu_seconds(postmaster_pid), cpu_seconds(worker.pid)
+                db_before, worker_before = database_cpu_seconds(postmaster_pid), cpu_seconds(worker.pid) or 0.0
                 wait_until(end)
-                db_after, worker_after = database_cpu_seconds(postmaster_pid), cpu_seconds(worker.pid)
+                db_after, worker_after = database_cpu_seconds(postmaster_pid), cpu_seconds(worker.pid) or 0.0
                 wait_until(end + timedelta(seconds=15))  # the window's last probes report
 
                 recorded = conn.execute("""

@@ -35,9 +35,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import httpx  # noqa: E402
 import psycopg  # noqa: E402
-from benchlib import free_port, throwaway_database  # noqa: E402
+from benchlib import cpu_seconds, free_port, throwaway_database  # noqa: E402
 from ingest_sql import (  # noqa: E402
-    backend_cpu_seconds,
     counts,
     create_unlimited_organization,
     event,
@@ -160,7 +159,7 @@ def backend_pids(url: str) -> list[int]:
 
 
 def cpu_of(pids: list[int]) -> float:
-    return sum(backend_cpu_seconds(pid) or 0.0 for pid in pids)
+    return sum(cpu_seconds(pid) or 0.0 for pid in pids)
 
 
 def main() -> None:
@@ -201,11 +200,11 @@ def main() -> None:
                         warmed = conn.execute("SELECT count(*) FROM app.error_events WHERE organization_id = %s",
                                               [organization_id]).fetchone()[0]
                     pids = backend_pids(url)
-                    backends, postgrest_cpu = cpu_of(pids), backend_cpu_seconds(process.pid) or 0.0
+                    backends, postgrest_cpu = cpu_of(pids), cpu_seconds(process.pid) or 0.0
                     requests, failed, elapsed, client_cpu = generate(port, key, path, bodies, args.seconds,
                                                                      args.clients)
                     backends = cpu_of(pids) - backends
-                    postgrest_cpu = (backend_cpu_seconds(process.pid) or 0.0) - postgrest_cpu
+                    postgrest_cpu = (cpu_seconds(process.pid) or 0.0) - postgrest_cpu
                     time.sleep(0.5)
                     events, occurrences, groups = counts(url, organization_id)
                     # wrk stops with up to one request per connection unanswered (stored all the same)

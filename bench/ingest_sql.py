@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import threading
 import time
@@ -21,7 +20,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import psycopg  # noqa: E402
-from benchlib import throwaway_database  # noqa: E402
+from benchlib import cpu_seconds, throwaway_database  # noqa: E402
 
 from workers import sql  # noqa: E402
 
@@ -71,14 +70,6 @@ def create_unlimited_organization(url: str) -> str:
     return organization_id
 
 
-def backend_cpu_seconds(pid: int) -> float | None:
-    """User + system CPU of a server process (when the server runs on this machine)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return None
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
 
 def send_batches(url: str, organization_id: str, payloads: list[str], connections: int
                  ) -> tuple[float, int, int, int, float | None]:
@@ -92,11 +83,11 @@ def send_batches(url: str, organization_id: str, payloads: list[str], connection
     def worker() -> None:
         with psycopg.connect(url, autocommit=True) as conn:
             pid = conn.execute("SELECT pg_backend_pid()").fetchone()[0]
-            before = backend_cpu_seconds(pid)
+            before = cpu_seconds(pid)
             try:
                 work(conn)
             finally:
-                after = backend_cpu_seconds(pid)
+                after = cpu_seconds(pid)
                 with lock:
                     cpu.append(None if before is None or after is None else after - before)
 

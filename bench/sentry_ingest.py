@@ -39,7 +39,7 @@ import uuid
 from pathlib import Path
 
 import psycopg
-from benchlib import free_port
+from benchlib import cpu_seconds, free_port
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 BENCH_DIR = REPO_ROOT / "bench"
@@ -109,30 +109,11 @@ def peak_rss_mb(pid_file: Path) -> float | None:
     return None
 
 
-def cpu_seconds(pid: int, with_children: bool = False) -> float:
-    """CPU time of a process (and of its live and reaped children), from /proc."""
-    ticks = os.sysconf("SC_CLK_TCK")
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(") ", 1)[1].split()
-    except FileNotFoundError:
-        return 0.0
-    total = int(fields[11]) + int(fields[12]) + (int(fields[13]) + int(fields[14]) if with_children else 0)
-    if with_children:
-        for stat in Path("/proc").glob("[0-9]*/stat"):
-            try:
-                child = stat.read_text().rsplit(") ", 1)[1].split()
-            except (FileNotFoundError, IndexError):
-                continue
-            if int(child[1]) == pid:
-                total += int(child[11]) + int(child[12])
-    return total / ticks
-
-
 def process_cpu(data_dir: Path) -> dict[str, float]:
     pids = {name: int((data_dir / "run" / f"{name}.pid").read_text().split()[0]) for name in ("web", "postgrest")}
     postmaster = int((data_dir / "pg" / "postmaster.pid").read_text().split()[0])
-    return {"web": cpu_seconds(pids["web"]), "postgrest": cpu_seconds(pids["postgrest"]),
-            "postgres": cpu_seconds(postmaster, with_children=True)}
+    return {"web": cpu_seconds(pids["web"]) or 0.0, "postgrest": cpu_seconds(pids["postgrest"]) or 0.0,
+            "postgres": cpu_seconds(postmaster, with_children=True) or 0.0}
 
 
 def run_mix(label: str, env: dict, data_dir: Path, database_url: str, port: int, senders: int, events: int,
