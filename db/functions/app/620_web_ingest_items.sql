@@ -39,6 +39,13 @@ LANGUAGE sql STABLE AS $$
 $$;
 COMMENT ON FUNCTION app.web_group_of_event(jsonb, uuid, text) IS 'The system_errors id of an event captured in this batch or before, or NULL';
 
+-- The event a feedback item names (its associated_event_id, kept in browser_info), as 32 hex digits.
+CREATE OR REPLACE FUNCTION app.feedback_event_id(p_associated_event_id jsonb) RETURNS text
+LANGUAGE sql IMMUTABLE AS $$
+  SELECT lower(replace(app.json_text(p_associated_event_id), '-', ''))
+$$;
+COMMENT ON FUNCTION app.feedback_event_id(jsonb) IS 'A feedback''s associated_event_id as 32 lower-case hex digits (dashes dropped)';
+
 -- feedback (contexts.feedback) and user_report ({event_id, name, email, comments}) items become
 -- user_error_reports from customers, linked to the error group of the event they are about.
 CREATE OR REPLACE FUNCTION app.web_record_feedback(p_items jsonb, p_captured jsonb) RETURNS integer
@@ -65,8 +72,8 @@ BEGIN
            coalesce(app.json_text(f.fields -> 'name'), app.json_text(f.payload #> '{user,name}'),
                     app.json_text(f.payload #> '{user,username}')) AS name,
            coalesce(app.json_text(f.fields -> 'url'), app.json_text(f.payload #> '{request,url}')) AS url,
-           app.web_group_of_event(p_captured, f.organization_id,
-             lower(replace(app.json_text(f.fields -> 'associated_event_id'), '-', ''))) AS linked_error_id,
+           app.web_group_of_event(p_captured, f.organization_id, app.feedback_event_id(f.fields -> 'associated_event_id'))
+             AS linked_error_id,
            jsonb_strip_nulls(jsonb_build_object(
              'source', 'sentry ' || f.item_type,
              'feedback_source', f.fields -> 'source',
@@ -88,6 +95,28 @@ BEGIN
   RETURN v_count;
 END $$;
 COMMENT ON FUNCTION app.web_record_feedback(jsonb, jsonb) IS 'Sentry feedback and user_report items as customer user_error_reports linked to their event''s group';
+
+-- Feedback can commit before the event it is about: the SDK sends them as two envelopes, which
+-- may be ingested concurrently, so neither transaction sees the other. Such a report is stored
+-- unlinked ('other'); this pass (pg_cron, every minute) links it, as a bug report, once its event
+-- is stored. After a day the event is not coming: the report stays as it is.
+CREATE OR REPLACE FUNCTION app.feedback_link_late() RETURNS integer
+LANGUAGE plpgsql AS $$
+DECLARE
+  v_count integer;
+BEGIN
+  UPDATE app.user_error_reports r SET linked_error_id = w.group_id, report_type = 'bug'
+    FROM (SELECT u.id, app.error_group_of_event(u.organization_id, app.feedback_event_id(u.browser_info -> 'associated_event_id'))
+                         AS group_id
+            FROM app.user_error_reports u
+           WHERE u.linked_error_id IS NULL AND u.browser_info ? 'associated_event_id'
+             AND u.created_at > now() - interval '1 day') AS w
+   WHERE r.id = w.id AND w.group_id IS NOT NULL AND r.linked_error_id IS NULL;
+  GET DIAGNOSTICS v_count = ROW_COUNT;
+  RETURN v_count;
+END $$;
+COMMENT ON FUNCTION app.feedback_link_late() IS
+  'Link customer feedback stored before its event (within a day) to the event''s group; returns how many';
 
 -- session items (one session's update) and sessions items (pre-aggregated counts) → release health.
 CREATE OR REPLACE FUNCTION app.web_record_sessions(p_items jsonb) RETURNS void
