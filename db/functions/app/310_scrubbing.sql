@@ -71,8 +71,8 @@ COMMENT ON FUNCTION app._scrub_key_tail() IS 'Regex from the end of a key word t
 CREATE OR REPLACE FUNCTION app._scrub_pattern(p_name text) RETURNS text
 LANGUAGE plpgsql STABLE AS $$
 BEGIN
-  IF coalesce(current_setting(p_name, true), '') = ''
-     OR current_setting('pgwarden.scrub_generation', true) IS DISTINCT FROM app.derivation_cache_generation()::text THEN
+  -- (unset in a new session, blanked by a rule change: app.derivation_cache_invalidate)
+  IF current_setting('pgwarden.scrub_generation', true) IS DISTINCT FROM app.derivation_cache_generation()::text THEN
     PERFORM app._scrub_refresh_patterns();
   END IF;
   RETURN current_setting(p_name);

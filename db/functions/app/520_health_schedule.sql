@@ -248,15 +248,8 @@ END $$;
 COMMENT ON FUNCTION app.health_heartbeat(text, timestamptz) IS 'Record a heartbeat for the push monitor owning a token (QN502 for an unknown token)';
 GRANT EXECUTE ON FUNCTION app.health_heartbeat(text, timestamptz) TO pgwarden_web;
 
--- For other slices that see deliveries themselves (e.g. a webhook receiver): a heartbeat by service.
-CREATE OR REPLACE FUNCTION app.health_heartbeat_service(p_service_name text, p_organization_id uuid DEFAULT NULL)
-RETURNS jsonb
-LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, public AS $$
-  SELECT app.health_heartbeat(m.heartbeat_token)
-    FROM app.health_monitors m
-   WHERE m.id = app.health_monitor_id(p_service_name, p_organization_id)
-$$;
-COMMENT ON FUNCTION app.health_heartbeat_service(text, uuid) IS 'Record a heartbeat for a push monitor named by service';
+-- (app.health_heartbeat_service, a heartbeat by service name, had no caller: retired)
+DROP FUNCTION IF EXISTS app.health_heartbeat_service(text, uuid);
 
 -- == Results of health.probe jobs ==
 
