@@ -182,9 +182,9 @@ BEGIN
       UNION ALL
       -- duplicates report the group their first copy went to, as it is now
       SELECT r.ordinal,
-             jsonb_build_object('id', s.id, 'error_hash', s.error_hash, 'occurrence_count', s.occurrence_count,
-                                'status', s.status, 'is_new', false, 'is_regression', false,
-                                'event_id', replace(r.event_id::text, '-', '')),
+             app._capture_stored(jsonb_build_object('id', s.id, 'error_hash', s.error_hash,
+                                                    'occurrence_count', s.occurrence_count, 'status', s.status,
+                                                    'is_new', false, 'is_regression', false), r.event_id),
              NULL
         FROM unnest(v_ready) AS r
         LEFT JOIN app.error_event_ids AS x ON x.organization_id = p_organization_id AND x.event_id = r.event_id

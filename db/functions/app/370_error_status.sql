@@ -9,7 +9,6 @@ DECLARE
   v_to app.error_status_enum :=
     app._enum_value(p_status, enum_range(NULL::app.error_status_enum)::text[], 'status')::app.error_status_enum;
   v_from app.error_status_enum;
-  v_organization_id uuid;
   v_user_id uuid := (SELECT u.id FROM app.users u WHERE u.id = app.current_user_id());
   v_group app.system_errors;
 BEGIN
@@ -17,12 +16,12 @@ BEGIN
     RAISE EXCEPTION 'status is missing' USING ERRCODE = 'QV002', DETAIL = 'Field: status.',
       HINT = 'Give the new status, e.g. resolved.';
   END IF;
-  SELECT s.status, s.organization_id INTO v_from, v_organization_id
-    FROM app.system_errors s WHERE s.id = p_error_id FOR UPDATE;
+  SELECT * INTO v_group FROM app.system_errors s WHERE s.id = p_error_id FOR UPDATE;
   IF NOT FOUND THEN
     RAISE EXCEPTION 'error % not found', p_error_id USING ERRCODE = 'QN001',
       DETAIL = 'Field: error_id.', HINT = 'Use the id of an error of your organization.';
   END IF;
+  v_from := v_group.status;
   IF v_from IS DISTINCT FROM v_to THEN
     IF NOT EXISTS (SELECT FROM app.error_status_transition t WHERE t.from_status = v_from AND t.to_status = v_to) THEN
       RAISE EXCEPTION 'cannot change status from % to %', v_from, v_to USING ERRCODE = 'QS001',
@@ -34,11 +33,11 @@ BEGIN
        SET status = v_to,
            resolved_at = CASE WHEN v_to = 'resolved' THEN now() END,
            resolved_by = CASE WHEN v_to = 'resolved' THEN v_user_id END
-     WHERE s.id = p_error_id;
+     WHERE s.id = p_error_id
+    RETURNING * INTO v_group;
     INSERT INTO app.error_status_history (error_id, organization_id, from_status, to_status, note, changed_by)
-    VALUES (p_error_id, v_organization_id, v_from, v_to, p_note, v_user_id);
+    VALUES (p_error_id, v_group.organization_id, v_from, v_to, p_note, v_user_id);
   END IF;
-  SELECT * INTO v_group FROM app.system_errors s WHERE s.id = p_error_id;
   RETURN jsonb_build_object('id', v_group.id, 'status', v_group.status, 'previous_status', v_from,
                             'resolved_at', v_group.resolved_at, 'resolved_by', v_group.resolved_by);
 END $$;

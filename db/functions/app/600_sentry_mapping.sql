@@ -115,12 +115,15 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
            CASE WHEN jsonb_typeof(event.chain -> -1) = 'object' THEN event.chain -> -1 END AS x
       FROM event
   ), shaped AS MATERIALIZED (
-    SELECT main.*,
-           coalesce(main.x #> '{mechanism,synthetic}' = 'true'::jsonb, false) AS synthetic,
+    SELECT main.*, m.synthetic,
+           -- its frames as sent (none when synthetic)
+           CASE WHEN NOT m.synthetic AND jsonb_typeof(main.x #> '{stacktrace,frames}') = 'array'
+                THEN main.x #> '{stacktrace,frames}' ELSE '[]' END AS raw_frames,
            nullif(concat_ws(': ', app.json_text(main.x -> 'type'), app.json_text(main.x -> 'value')), '') AS exception_title,
            coalesce(app.json_text(main.logentry -> 'formatted'), app.json_text(main.logentry -> 'message')) AS logentry_text,
            lower(replace(coalesce(main.header_event_id, app.json_text(main.e -> 'event_id')), '-', '')) AS event_id
       FROM main
+     CROSS JOIN LATERAL (SELECT coalesce(main.x #> '{mechanism,synthetic}' = 'true'::jsonb, false) AS synthetic) AS m
   )
   SELECT coalesce(jsonb_agg(jsonb_strip_nulls(jsonb_build_object(
     'event_id', CASE WHEN s.event_id ~ '^[0-9a-f]{32}$' THEN s.event_id END,
@@ -199,14 +202,12 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
                'in_app', CASE WHEN jsonb_typeof(f.value -> 'in_app') = 'boolean' THEN f.value -> 'in_app' END,
                'vars', CASE WHEN jsonb_typeof(f.value -> 'vars') = 'object' THEN f.value -> 'vars' END))
                ORDER BY f.n), '[]'::jsonb) AS frames
-        FROM jsonb_array_elements(CASE WHEN NOT s.synthetic AND jsonb_typeof(s.x #> '{stacktrace,frames}') = 'array'
-                                       THEN s.x #> '{stacktrace,frames}' ELSE '[]' END) WITH ORDINALITY AS f (value, n)
+        FROM jsonb_array_elements(s.raw_frames) WITH ORDINALITY AS f (value, n)
        WHERE jsonb_typeof(f.value) = 'object') frames ON true
     -- the newest in-app frame locates the error; without in-app frames, the newest frame
     LEFT JOIN LATERAL (
       SELECT f.value AS frame
-        FROM jsonb_array_elements(CASE WHEN NOT s.synthetic AND jsonb_typeof(s.x #> '{stacktrace,frames}') = 'array'
-                                       THEN s.x #> '{stacktrace,frames}' ELSE '[]' END) WITH ORDINALITY AS f (value, n)
+        FROM jsonb_array_elements(s.raw_frames) WITH ORDINALITY AS f (value, n)
        WHERE jsonb_typeof(f.value) = 'object'
        ORDER BY (f.value -> 'in_app' = 'true'::jsonb) DESC, f.n DESC LIMIT 1) culprit ON true
     -- every exception of the chain, raised one first, frames newest first
