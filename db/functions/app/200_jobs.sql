@@ -158,19 +158,36 @@ BEGIN
 END $$;
 COMMENT ON FUNCTION app.job_complete(bigint, text, jsonb) IS 'Record one job as succeeded; QSJ01 if the lease was lost';
 
--- Move a job that is out of chances to history as dead (its row is already gone from app.job).
-CREATE OR REPLACE FUNCTION app._job_bury(p_job app.job) RETURNS void
+-- One failed attempt, as app.job.failures keeps it.
+CREATE OR REPLACE FUNCTION app._job_failure(p_job app.job, p_error text) RETURNS jsonb
+LANGUAGE sql STABLE AS $$
+  SELECT jsonb_build_object('attempt', p_job.attempts, 'worker', p_job.locked_by, 'claimed_at', p_job.claimed_at,
+                            'failed_at', now(), 'error', left(coalesce(p_error, 'unknown error'), 2000))
+$$;
+COMMENT ON FUNCTION app._job_failure(app.job, text) IS 'The failures entry of a job''s failed attempt (error cut to 2000 characters)';
+
+-- Move jobs that are out of chances to history as dead (their rows are already gone from
+-- app.job), each with its failed attempt recorded, and start their keys' retention.
+CREATE OR REPLACE FUNCTION app._job_bury(p_jobs app.job[], p_error text) RETURNS integer
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, app, pg_temp AS $$
 BEGIN
-  INSERT INTO app.job_history (id, kind, payload, state, priority, attempts, max_attempts, idempotency_key,
-                               worker, last_error, failures, run_at, claimed_at, created_at)
-  VALUES (p_job.id, p_job.kind, p_job.payload, 'dead', p_job.priority, p_job.attempts, p_job.max_attempts,
-          p_job.idempotency_key, p_job.locked_by, p_job.last_error, p_job.failures, p_job.run_at,
-          p_job.claimed_at, p_job.created_at);
+  WITH kept AS (
+    INSERT INTO app.job_history (id, kind, payload, state, priority, attempts, max_attempts, idempotency_key,
+                                 worker, last_error, failures, run_at, claimed_at, created_at)
+    SELECT j.id, j.kind, j.payload, 'dead', j.priority, j.attempts, j.max_attempts, j.idempotency_key, j.locked_by,
+           left(coalesce(p_error, 'unknown error'), 2000), j.failures || jsonb_build_array(app._job_failure(j, p_error)),
+           j.run_at, j.claimed_at, j.created_at
+      FROM unnest(p_jobs) AS j
+    RETURNING app.job_history.id, app.job_history.kind, app.job_history.idempotency_key
+  )
   UPDATE app.job_key k SET expires_at = now() + (SELECT s.key_retention FROM app.job_setting s)
-   WHERE k.kind = p_job.kind AND k.idempotency_key = p_job.idempotency_key AND k.job_id = p_job.id;
+    FROM kept
+   WHERE k.kind = kept.kind AND k.idempotency_key = kept.idempotency_key AND k.job_id = kept.id;
+  RETURN cardinality(p_jobs);
 END $$;
-COMMENT ON FUNCTION app._job_bury(app.job) IS 'Archive a removed job row as dead and start its key''s retention';
+COMMENT ON FUNCTION app._job_bury(app.job[], text) IS
+  'Archive removed job rows as dead with their last failure, and start their keys'' retention; returns how many';
+DROP FUNCTION IF EXISTS app._job_bury(app.job);  -- (the one-row form it replaces)
 
 CREATE OR REPLACE FUNCTION app.job_fail(
   p_job_id bigint, p_worker text, p_error text, p_retryable boolean DEFAULT true,
@@ -189,14 +206,9 @@ BEGIN
       DETAIL = format('Job %s is not running under worker %L.', p_job_id, p_worker),
       HINT = 'It was reaped after its lease expired, or finished already: drop this outcome.';
   END IF;
-  v_failure := jsonb_build_object('attempt', v_job.attempts, 'worker', p_worker, 'claimed_at', v_job.claimed_at,
-                                  'failed_at', now(), 'error', left(coalesce(p_error, 'unknown error'), 2000));
-
   IF NOT coalesce(p_retryable, true) OR v_job.attempts >= v_job.max_attempts THEN
     DELETE FROM app.job j WHERE j.id = p_job_id;
-    v_job.last_error := v_failure ->> 'error';
-    v_job.failures := v_job.failures || jsonb_build_array(v_failure);
-    PERFORM app._job_bury(v_job);
+    PERFORM app._job_bury(ARRAY[v_job], p_error);
     RETURN 'dead'::app.job_state;
   END IF;
 
@@ -205,6 +217,7 @@ BEGIN
               THEN make_interval(secs => least(greatest(p_retry_after_seconds, 0), s.retry_after_max_seconds))
               ELSE app._job_backoff(v_job.attempts) END
     INTO v_delay FROM app.job_setting s;
+  v_failure := app._job_failure(v_job, p_error);
   UPDATE app.job j
      SET state = 'queued', run_at = now() + v_delay, locked_by = NULL, locked_until = NULL,
          last_error = v_failure ->> 'error',

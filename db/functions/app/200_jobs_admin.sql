@@ -6,8 +6,7 @@ CREATE OR REPLACE FUNCTION app.job_reap() RETURNS integer
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, app, pg_temp AS $$
 DECLARE
   v_requeued integer;
-  v_buried integer := 0;
-  v_job app.job;
+  v_dead app.job[];
 BEGIN
   -- SKIP LOCKED: reapers running at once (cron and workers) take disjoint rows
   WITH expired AS (
@@ -16,32 +15,27 @@ BEGIN
      FOR UPDATE SKIP LOCKED)
   UPDATE app.job j
      SET state = 'queued', run_at = now(), locked_by = NULL, locked_until = NULL, last_error = 'lease expired',
-         failures = j.failures || jsonb_build_array(jsonb_build_object(
-           'attempt', j.attempts, 'worker', j.locked_by, 'claimed_at', j.claimed_at, 'failed_at', now(),
-           'error', 'lease expired', 'retry_at', now()))
+         failures = j.failures || jsonb_build_array(app._job_failure(j, 'lease expired')
+                                                    || jsonb_build_object('retry_at', now()))
     FROM expired
    WHERE j.id = expired.id;
   GET DIAGNOSTICS v_requeued = ROW_COUNT;
 
-  FOR v_job IN
+  WITH dead AS (
     DELETE FROM app.job j
      WHERE j.id IN (SELECT e.id FROM app.job e
                      WHERE e.state = 'running' AND e.locked_until < now() AND e.attempts >= e.max_attempts
                      FOR UPDATE SKIP LOCKED)
-    RETURNING j.*
-  LOOP
-    v_job.last_error := 'lease expired';
-    v_job.failures := v_job.failures || jsonb_build_array(jsonb_build_object(
-      'attempt', v_job.attempts, 'worker', v_job.locked_by, 'claimed_at', v_job.claimed_at, 'failed_at', now(),
-      'error', 'lease expired'));
-    PERFORM app._job_bury(v_job);
-    v_buried := v_buried + 1;
-  END LOOP;
+    RETURNING j)
+  SELECT coalesce(array_agg(d.j), '{}') INTO v_dead FROM dead AS d;
+  IF cardinality(v_dead) > 0 THEN
+    PERFORM app._job_bury(v_dead, 'lease expired');
+  END IF;
 
   IF v_requeued > 0 THEN
     PERFORM pg_notify('jobs:insert', json_build_object('count', v_requeued)::text);
   END IF;
-  RETURN v_requeued + v_buried;
+  RETURN v_requeued + cardinality(v_dead);
 END $$;
 COMMENT ON FUNCTION app.job_reap() IS
   'Requeue running jobs whose lease expired (their worker died), or bury them on their last attempt; returns how many';
