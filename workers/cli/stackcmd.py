@@ -51,8 +51,9 @@ def run() -> None:
     try:
         _bring_up()
         say("press Ctrl-C to stop")
+        processes = stack().processes()
         while True:
-            for process in stack().processes():
+            for process in processes:
                 if process.pid() is None:
                     raise click.ClickException(f"{process.name} exited; see {process.log_file}")
             time.sleep(0.5)

@@ -7,13 +7,15 @@ import os
 import sys
 import time
 from dataclasses import dataclass
-from urllib.parse import quote, urlsplit, urlunsplit
+from pathlib import Path
+from urllib.parse import quote
 
 import httpx
 import psycopg
 from psycopg import sql as pgsql
 
 from workers import migrate, secrets, sql
+from workers.db import with_login
 from workers.settings import DATABASE_NAME, Settings
 from workers.stack import postgrest
 from workers.stack.cluster import Cluster
@@ -56,10 +58,7 @@ class Stack:
         """The job workers' login, pgwarden_worker: the private socket (trust) on the embedded
         cluster, else the external URL with that user and its generated password."""
         if self.cluster is None:
-            parts = urlsplit(self.settings.external_database_url)
-            host = parts.netloc.rsplit("@", 1)[-1]
-            login = f"pgwarden_worker:{quote(self.secrets.worker_password, safe='')}@{host}"
-            return urlunsplit((parts.scheme, login, parts.path, parts.query, ""))
+            return with_login(self.settings.external_database_url, "pgwarden_worker", self.secrets.worker_password)
         return self.cluster.url(DATABASE_NAME, user="pgwarden_worker")
 
     def ensure_database(self) -> list[str]:
@@ -93,57 +92,52 @@ class Stack:
     # -- processes
 
     def processes(self) -> list[Process]:
+        """PostgREST, the worker and the web process (their PID files tell which run)."""
         run, log = self.settings.run_dir, self.settings.log_dir
-        config = postgrest.write_config(
-            run / "postgrest.conf",
-            db_uri=postgrest.authenticator_uri(self.database_url, self.secrets.authenticator_password),
-            jwt_secret=self.secrets.jwt_secret, port=self.settings.api_port)
         worker_env = {**os.environ, "PGWARDEN_WORKER_DATABASE_URL": self.worker_database_url}
-        return [Process("postgrest", [str(postgrest.POSTGREST_BIN), str(config), *postgrest.rts_options()], run, log),
+        return [Process("postgrest", [str(postgrest.POSTGREST_BIN), str(self.postgrest_config),
+                                      *postgrest.rts_options()], run, log),
                 Process("worker", [sys.executable, "-m", "workers", "worker"], run, log, env=worker_env),
                 # Sentry ingest and /functions/v1/*; logs in as pgwarden_web (see workers/cli/webcmd.py)
                 Process("web", [sys.executable, "-m", "workers", "web", "--port", str(self.settings.web_port)],
                         run, log)]
 
+    @property
+    def postgrest_config(self) -> Path:
+        return self.settings.run_dir / "postgrest.conf"
+
     def start_processes(self) -> list[Process]:
+        # written at every start, so a changed port or secret takes effect
+        postgrest.write_config(
+            self.postgrest_config,
+            db_uri=postgrest.authenticator_uri(self.database_url, self.secrets.authenticator_password),
+            jwt_secret=self.secrets.jwt_secret, port=self.settings.api_port)
+        processes = {process.name: process for process in self.processes()}
         started = []
-        for process in self.processes():
+        for process in processes.values():
             if process.pid() is None:
                 process.start()
                 started.append(process)
-        self.wait_for_api()
-        self.wait_for_web()
+        urls = self.urls(dsn="")
+        self._wait_until_answering(processes["postgrest"], urls.api, "PostgREST",
+                                   answered=lambda response: response.status_code == 200)
+        # /health answers with any status once the DSN is served
+        self._wait_until_answering(processes["web"], urls.web + "health", "pgwarden web", answered=lambda _: True)
         return started
 
-    def wait_for_web(self, timeout: float = 30.0) -> None:
-        """Until `pgwarden web` answers /health (with any status: the DSN is served)."""
+    @staticmethod
+    def _wait_until_answering(process: Process, url: str, name: str, answered, timeout: float = 30.0) -> None:
+        """Until url answers as `answered` accepts; fails with the log's tail once the process is gone."""
         deadline = time.monotonic() + timeout
-        url = self.urls(dsn="").web + "health"
-        web_process = next(process for process in self.processes() if process.name == "web")
         while True:
             try:
-                httpx.get(url, timeout=5.0)
-                return
-            except httpx.HTTPError:
-                pass
-            if web_process.pid() is None or time.monotonic() > deadline:
-                tail = web_process.log_file.read_text()[-2000:] if web_process.log_file.exists() else ""
-                raise RuntimeError(f"pgwarden web did not answer at {url}\n{tail}")
-            time.sleep(0.1)
-
-    def wait_for_api(self, timeout: float = 30.0) -> None:
-        deadline = time.monotonic() + timeout
-        url = self.urls(dsn="").api
-        while True:
-            try:
-                if httpx.get(url, timeout=1.0).status_code == 200:
+                if answered(httpx.get(url, timeout=5.0)):
                     return
             except httpx.HTTPError:
                 pass
-            postgrest_process = self.processes()[0]
-            if postgrest_process.pid() is None or time.monotonic() > deadline:
-                tail = postgrest_process.log_file.read_text()[-2000:] if postgrest_process.log_file.exists() else ""
-                raise RuntimeError(f"PostgREST did not answer at {url}\n{tail}")
+            if process.pid() is None or time.monotonic() > deadline:
+                tail = process.log_file.read_text()[-2000:] if process.log_file.exists() else ""
+                raise RuntimeError(f"{name} did not answer at {url}\n{tail}")
             time.sleep(0.1)
 
     def stop(self) -> list[str]:
