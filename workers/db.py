@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from urllib.parse import quote, urlsplit, urlunsplit
 
 import psycopg
 
@@ -32,3 +33,11 @@ def unwrap(exc: psycopg.Error) -> PgwardenError:
 
 def connect(url: str, **kwargs) -> psycopg.Connection:
     return psycopg.connect(url, autocommit=True, **kwargs)
+
+
+def with_login(database_url: str, user: str, password: str, scheme: str | None = None) -> str:
+    """database_url with another login (user and password, quoted) at the same host and database."""
+    parts = urlsplit(database_url)
+    host = parts.netloc.rsplit("@", 1)[-1]
+    login = f"{quote(user, safe='')}:{quote(password, safe='')}@{host}"
+    return urlunsplit((scheme or parts.scheme, login, parts.path, parts.query, ""))

@@ -13,3 +13,8 @@ class Retryable(Exception):
 
 class Permanent(Exception):
     """Retrying cannot help (bad input, rejected credentials): the job goes dead at once."""
+
+
+def first_line(exc: BaseException) -> str:
+    """The first line of an exception's text (its class name when it has none), for one-line logs."""
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]

@@ -13,6 +13,7 @@ import psycopg
 
 from workers import sql
 from workers.db import connect
+from workers.errors import first_line
 
 log = logging.getLogger("pgwarden.worker")
 
@@ -36,10 +37,6 @@ class ReconnectBackoff:
             threading.Event().wait(delay)
         else:
             interrupt.wait(delay)
-
-
-def first_line(exc: BaseException) -> str:
-    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
 
 
 def open_connection(database_url: str) -> psycopg.Connection:

@@ -25,9 +25,9 @@ from typing import Any
 import psycopg
 
 from workers import sql
-from workers.errors import Permanent, Retryable
+from workers.errors import Permanent, Retryable, first_line
 from workers.handlers import Handler
-from workers.listener import Listener, ReconnectBackoff, first_line, open_connection
+from workers.listener import Listener, ReconnectBackoff, open_connection
 
 log = logging.getLogger("pgwarden.worker")
 REPORT_EVERY_SECONDS = 0.2  # successes of a batch are recorded together, at most this late

@@ -31,6 +31,7 @@ HEALTH_MONITOR_LIST = ("SELECT id, organization_id, service_name, display_name, 
                        " endpoint, interval_seconds, timeout_seconds, enabled, status::text, last_status::text,"
                        " last_checked_at, last_response_time_ms, heartbeat_token FROM app.health_monitor_list()")
 HEALTH_MONITOR_ADD = "SELECT app.health_monitor_add(%s::jsonb)"
+HEALTH_MONITOR_TOKEN = "SELECT heartbeat_token FROM app.health_monitor_list() WHERE id = %s"
 HEALTH_MONITOR_SET_ENABLED = "SELECT app.health_monitor_set_enabled(app.health_monitor_id(%s, %s::uuid), %s)"
 HEALTH_RUN_NOW = "SELECT app.health_run_now(%s::text[], %s)"
 HEALTH_RUN_RESULTS = "SELECT app.health_run_results(%s, %s::text[], %s::timestamptz)"

@@ -96,7 +96,7 @@ def health_add(service: str, check_type: str, probe: str | None, display_name: s
     with connect(stack().database_url) as conn:
         monitor_id = conn.execute(sql.HEALTH_MONITOR_ADD, [Jsonb({k: v for k, v in spec.items() if v is not None})]
                                   ).fetchone()[0]
-        token = next((row[14] for row in conn.execute(sql.HEALTH_MONITOR_LIST) if row[0] == monitor_id), None)
+        token = conn.execute(sql.HEALTH_MONITOR_TOKEN, [monitor_id]).fetchone()[0]
     say(f"monitor {monitor_id}")
     if token:
         say(f"heartbeat  POST {stack().urls(dsn='').web}functions/v1/heartbeat/{token}")

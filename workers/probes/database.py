@@ -9,6 +9,7 @@ from typing import Any
 import psycopg
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
+from workers.errors import first_line
 from workers.probes.http import elapsed_ms, new_observation
 
 # libpq and psycopg treat any connect_timeout below 2 s as 2 s.
@@ -40,7 +41,7 @@ def probe_database(target: dict[str, Any]) -> dict[str, Any]:
     except psycopg.Error as exc:
         details["sqlstate"] = exc.sqlstate
         stage = "query failed" if observation["reachable"] else "connect failed"
-        observation["error"] = f"{stage}: {_first_line(exc)}"
+        observation["error"] = f"{stage}: {first_line(exc)}"
     observation["response_time_ms"] = elapsed_ms(started)
     return observation
 
@@ -59,6 +60,3 @@ def _json_value(value: Any) -> Any:
     return value if value is None or isinstance(value, bool | int | float | str) else str(value)
 
 
-def _first_line(exc: Exception) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
+from workers.db import with_login
 from workers.settings import TOOLS_DIR
 
 POSTGREST_BIN = TOOLS_DIR / "postgrest"
@@ -29,9 +29,7 @@ def rts_options() -> list[str]:
 
 def authenticator_uri(database_url: str, password: str) -> str:
     """The stack's database URL with PostgREST's login role in place of the superuser."""
-    parts = urlsplit(database_url)
-    host = parts.netloc.rsplit("@", 1)[-1]
-    return urlunsplit(("postgres", f"authenticator:{password}@{host}", parts.path, parts.query, ""))
+    return with_login(database_url, "authenticator", password, scheme="postgres")
 
 
 def write_config(path: Path, *, db_uri: str, jwt_secret: str, port: int) -> Path:

@@ -5,7 +5,6 @@ prefix), CORS as Relay does it. Python reads the wire format; app.web_ingest dec
 from __future__ import annotations
 
 import logging
-import math
 from typing import Any
 
 from starlette.requests import Request
@@ -16,7 +15,7 @@ from workers.web.auth import extract_public_key, format_rate_limits
 from workers.web.batcher import DatabaseUnavailable
 from workers.web.decoding import decode_body
 from workers.web.envelope import Envelope, Item, parse_envelope, parse_store_body
-from workers.web.errors import BadPayload, PayloadTooLarge, WireError
+from workers.web.errors import BadPayload, PayloadTooLarge, WireError, refusal_detail, retry_after_seconds
 from workers.web.timestamps import parse_timestamp
 
 log = logging.getLogger("pgwarden.web")
@@ -91,11 +90,10 @@ def outcome_response(outcome: dict[str, Any]) -> Response:
     status = int(error.get("http_status") or 400)
     headers: dict[str, str] = {}
     if status == 429:
-        retry_after = max(1, math.ceil(float(error.get("retry_after") or 60)))
+        retry_after = retry_after_seconds(error.get("retry_after"))
         headers = {"Retry-After": str(retry_after),
                    "X-Sentry-Rate-Limits": format_rate_limits(retry_after, EVENT_CATEGORIES)}
-    detail = ": ".join(part for part in (error.get("message"), error.get("details")) if part)
-    return error_response(status, detail or "refused", headers, code=error.get("code"))
+    return error_response(status, refusal_detail(error) or "refused", headers, code=error.get("code"))
 
 
 def error_response(status: int, detail: str, headers: dict[str, str] | None = None,

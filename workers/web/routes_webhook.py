@@ -5,7 +5,6 @@ Content-Encoding) and the credentials; app.ingest_error_webhook authenticates an
 from __future__ import annotations
 
 import json
-import math
 from typing import Any
 
 import psycopg
@@ -16,7 +15,7 @@ from starlette.routing import Route
 
 from workers import sql
 from workers.web.decoding import decode_body
-from workers.web.errors import BadPayload, Unauthorized, WireError
+from workers.web.errors import BadPayload, Unauthorized, WireError, refusal_detail, retry_after_seconds
 from workers.web.routes_sentry import MAX_BODY, RETRY_AFTER_DATABASE_DOWN, read_body
 
 CONNECTION_TIMEOUT_SECONDS = 5.0
@@ -43,11 +42,11 @@ async def error_webhook(request: Request) -> Response:
 def outcome_response(outcome: dict[str, Any]) -> Response:
     error = outcome.get("error")
     if error:
-        detail = ": ".join(part for part in (error.get("message"), error.get("details")) if part)
-        return JSONResponse({"detail": detail, "code": error.get("code")}, status_code=int(error["http_status"]))
+        return JSONResponse({"detail": refusal_detail(error), "code": error.get("code")},
+                            status_code=int(error["http_status"]))
     if outcome.get("rate_limited"):
         # the accepted ones are stored; a retry of the same drain batch is deduplicated by event id
-        retry_after = max(1, math.ceil(float(outcome.get("retry_after") or 60)))
+        retry_after = retry_after_seconds(outcome.get("retry_after"))
         return JSONResponse(outcome, status_code=429, headers={"Retry-After": str(retry_after)})
     return JSONResponse(outcome)
 
