@@ -230,6 +230,7 @@ DECLARE
   v_keep integer;
   v_next app.health_status_enum;
   v_since timestamptz;
+  v_release boolean;  -- this observation ends the scheduler's pending mark
 BEGIN
   SELECT * INTO v_monitor FROM app.health_monitors m WHERE m.id = p_monitor_id;
   IF NOT FOUND THEN
@@ -256,24 +257,29 @@ BEGIN
      p_checked_at, v_monitor.organization_id, v_monitor.id)
   RETURNING id INTO v_check_id;
 
-  INSERT INTO app.health_monitor_state (monitor_id) VALUES (p_monitor_id) ON CONFLICT (monitor_id) DO NOTHING;
+  -- (every monitor has its state row: db/triggers/500_health.sql)
   SELECT * INTO STRICT v_state FROM app.health_monitor_state s WHERE s.monitor_id = p_monitor_id FOR UPDATE;
-  IF p_scheduled_for IS NOT NULL AND p_scheduled_for >= v_state.pending_slot_at THEN
-    UPDATE app.health_monitor_state SET pending_slot_at = NULL WHERE monitor_id = p_monitor_id;
-  END IF;
+  v_release := coalesce(p_scheduled_for >= v_state.pending_slot_at, false);
   IF p_run_id IS NOT NULL THEN
     PERFORM pg_notify('health:observation', json_build_object(
       'run_id', p_run_id, 'monitor_id', p_monitor_id, 'check_id', v_check_id, 'status', v_status)::text);
   END IF;
   IF p_checked_at < v_state.last_checked_at OR NOT v_monitor.enabled THEN
+    IF v_release THEN
+      UPDATE app.health_monitor_state SET pending_slot_at = NULL WHERE monitor_id = p_monitor_id;
+    END IF;
     RETURN v_status;
   END IF;
 
+  -- one write of the state row per observation (a second one only on a transition)
   v_keep := greatest(v_monitor.failure_threshold, v_monitor.success_threshold);
   IF v_status = 'unknown' THEN
     UPDATE app.health_monitor_state
        SET consecutive_unknown = consecutive_unknown + 1,
-           unknown_since = CASE WHEN consecutive_unknown = 0 THEN p_checked_at ELSE unknown_since END
+           unknown_since = CASE WHEN consecutive_unknown = 0 THEN p_checked_at ELSE unknown_since END,
+           pending_slot_at = CASE WHEN v_release THEN NULL ELSE pending_slot_at END,
+           last_status = v_status, last_checked_at = p_checked_at,
+           last_response_time_ms = (p_observation ->> 'response_time_ms')::integer
      WHERE monitor_id = p_monitor_id
     RETURNING * INTO v_state;
     -- failure_threshold unknowns in a row: the state is no longer known (dated at the first);
@@ -290,7 +296,10 @@ BEGIN
            consecutive_failures = CASE WHEN v_status = 'unhealthy' THEN consecutive_failures + 1 ELSE 0 END,
            consecutive_successes = CASE WHEN v_status = 'healthy' THEN consecutive_successes + 1 ELSE 0 END,
            recent_statuses = (v_status || recent_statuses)[1:v_keep],
-           recent_checked_at = (p_checked_at || recent_checked_at)[1:v_keep]
+           recent_checked_at = (p_checked_at || recent_checked_at)[1:v_keep],
+           pending_slot_at = CASE WHEN v_release THEN NULL ELSE pending_slot_at END,
+           last_status = v_status, last_checked_at = p_checked_at,
+           last_response_time_ms = (p_observation ->> 'response_time_ms')::integer
      WHERE monitor_id = p_monitor_id
     RETURNING * INTO v_state;
     SELECT n.status, n.since INTO v_next, v_since
@@ -300,10 +309,6 @@ BEGIN
       PERFORM app._health_set_status(p_monitor_id, v_next, v_since);
     END IF;
   END IF;
-  UPDATE app.health_monitor_state
-     SET last_status = v_status, last_checked_at = p_checked_at,
-         last_response_time_ms = (p_observation ->> 'response_time_ms')::integer
-   WHERE monitor_id = p_monitor_id;
   RETURN v_status;
 END $$;
 COMMENT ON FUNCTION app.health_record_observation(bigint, jsonb, timestamptz, timestamptz, text)
