@@ -57,27 +57,29 @@ BEGIN
 END $$;
 COMMENT ON FUNCTION app._capture_trim_metadata(jsonb) IS 'Metadata cut to about 16 KB with a _truncated marker key';
 
--- RFC 3339 date-times or Unix seconds (number or numeric string); NULL when it is neither.
-CREATE OR REPLACE FUNCTION app._capture_timestamp(p_value jsonb) RETURNS timestamptz
-LANGUAGE plpgsql STABLE AS $$
-DECLARE
-  v_text text := btrim(p_value #>> '{}');
-BEGIN
-  IF jsonb_typeof(p_value) NOT IN ('number', 'string') THEN
-    RETURN NULL;
-  END IF;
-  IF v_text ~ '^[0-9]{1,11}(\.[0-9]+)?$' THEN
-    RETURN to_timestamp(v_text::double precision);
-  END IF;
-  IF v_text !~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?(Z|z|[+-][0-9]{2}(:?[0-9]{2})?)?$' THEN
-    RETURN NULL;
-  END IF;
-  -- a date-shaped string can still be out of range (month 13): no exception for a bad event
-  RETURN (CASE WHEN v_text ~ '(Z|z|[+-][0-9]{2}(:?[0-9]{2})?)$' THEN v_text ELSE v_text || 'Z' END)::timestamptz;
-EXCEPTION WHEN datetime_field_overflow OR invalid_datetime_format OR invalid_parameter_value THEN
-  RETURN NULL;
-END $$;
-COMMENT ON FUNCTION app._capture_timestamp(jsonb) IS 'Event timestamp from RFC 3339 text or Unix seconds; NULL if neither (UTC when no zone)';
+-- A timestamp as clients send it: Unix seconds (a number or numeric string) or an RFC 3339
+-- date-time (seconds and offset minutes optional; no offset = UTC, as Sentry reads it). NULL when
+-- it is neither or names no real moment (month 13, 30 February): decided by patterns, not by a
+-- failed cast, so an expression, inlined, with no exception block. The one reader of client
+-- timestamps: captures, and the session and client-report items of the Sentry endpoint.
+CREATE OR REPLACE FUNCTION app.json_timestamp(p_value jsonb) RETURNS timestamptz
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
+  SELECT CASE
+    WHEN jsonb_typeof(p_value) NOT IN ('number', 'string') THEN NULL
+    WHEN btrim(p_value #>> '{}') ~ '^[0-9]{1,11}(\.[0-9]+)?$' THEN to_timestamp(btrim(p_value #>> '{}')::double precision)
+    WHEN jsonb_typeof(p_value) = 'string'
+         AND btrim(p_value #>> '{}')
+             ~ '^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[Tt ]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]+)?)?(Z|z|[+-]([01][0-9]|2[0-3])(:?[0-5][0-9])?)?$'
+         AND left(btrim(p_value #>> '{}'), 4) <> '0000'
+         AND substr(btrim(p_value #>> '{}'), 9, 2)::integer
+             <= extract(day FROM (left(btrim(p_value #>> '{}'), 7) || '-01')::date + interval '1 month - 1 day')
+      THEN (CASE WHEN btrim(p_value #>> '{}') ~ '(Z|z|[+-][0-9]{2}(:?[0-9]{2})?)$' THEN btrim(p_value #>> '{}')
+                 ELSE btrim(p_value #>> '{}') || 'Z' END)::timestamptz
+  END
+$$;
+COMMENT ON FUNCTION app.json_timestamp(jsonb) IS
+  'A JSON Unix-seconds number (or numeric string) or RFC 3339 string as timestamptz (UTC when no offset); NULL when unusable';
+DROP FUNCTION IF EXISTS app._capture_timestamp(jsonb);  -- (the capture-only reader it replaces)
 
 -- The first problem of one event, or NULL: the field is named in details. One CASE without
 -- subqueries, so the planner inlines it (a SQL function it cannot inline is planned per query).
@@ -127,7 +129,7 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
     WHEN NOT app._capture_is(p_item -> 'event_id', 'string')
       OR app._capture_text(p_item -> 'event_id') !~* '^([0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$' THEN
       app._capture_problem('QV001', 'event_id', 'event_id is not a UUID', 'Send 32 hex digits or a UUID.')
-    WHEN app._capture_text(p_item -> 'timestamp') IS NOT NULL AND app._capture_timestamp(p_item -> 'timestamp') IS NULL THEN
+    WHEN app._capture_text(p_item -> 'timestamp') IS NOT NULL AND app.json_timestamp(p_item -> 'timestamp') IS NULL THEN
       app._capture_problem('QV001', 'timestamp', 'timestamp is not a time',
         'Send an RFC 3339 string (2026-11-28T13:57:14Z) or Unix seconds.')
   END
@@ -203,7 +205,7 @@ LANGUAGE sql VOLATILE AS $$
       coalesce(app._capture_text(p_item -> 'event_id')::uuid, gen_random_uuid()),
       app._capture_text(p_item -> 'event_id') IS NOT NULL,
       CASE WHEN app._capture_text(p_item -> 'timestamp') IS NULL THEN now()
-           ELSE least(app._capture_timestamp(p_item -> 'timestamp'), now()) END,
+           ELSE least(app.json_timestamp(p_item -> 'timestamp'), now()) END,
       coalesce(lower(app._capture_text(p_item -> 'error_type')), 'unknown')::app.error_type_enum,
       coalesce(lower(app._capture_text(p_item -> 'severity')), 'error')::app.severity_enum,
       p_item ->> 'message',

@@ -1,20 +1,7 @@
 -- What app.web_ingest does with the envelope items that are not error events. Each recorder takes
 -- the batch's items (app.web_batch_items) and writes set-based, aggregating within the batch first.
 
--- A timestamp sent as Unix seconds or RFC 3339 (Python normalises them first); NULL if unusable.
-CREATE OR REPLACE FUNCTION app.json_timestamp(p_value jsonb) RETURNS timestamptz
-LANGUAGE sql STABLE PARALLEL SAFE AS $$
-  SELECT CASE
-    WHEN jsonb_typeof(p_value) = 'number' AND (p_value::text)::numeric BETWEEN 0 AND 32503680000
-      THEN to_timestamp((p_value::text)::double precision)
-    WHEN jsonb_typeof(p_value) = 'string'
-         AND (p_value #>> '{}') ~ '^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])[T ]([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d{1,9})?(Z|z|[+-]\d{2}:?\d{2})?$'
-         AND substr(p_value #>> '{}', 9, 2)::integer <= extract(day FROM
-               (substr(p_value #>> '{}', 1, 7) || '-01')::date + interval '1 month - 1 day')
-      THEN (p_value #>> '{}')::timestamptz
-  END
-$$;
-COMMENT ON FUNCTION app.json_timestamp(jsonb) IS 'A JSON Unix-seconds number or RFC 3339 string as timestamptz; NULL when unusable';
+-- (timestamps: app.json_timestamp, db/functions/app/330_capture.sql)
 
 -- The error group of an event stored earlier, by its client event id (app.error_event_ids).
 CREATE OR REPLACE FUNCTION app.error_group_of_event(p_organization_id uuid, p_event_id text) RETURNS uuid

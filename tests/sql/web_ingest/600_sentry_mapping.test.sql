@@ -1,6 +1,6 @@
 -- Sentry event → capture item: levels, error types, lenient shapes, messages, frames, context.
 BEGIN;
-SELECT plan(22);
+SELECT plan(26);
 
 SELECT is(app.sentry_severity('"fatal"'), 'critical', 'fatal is critical');
 SELECT is(app.sentry_severity('"warn"'), 'warning', 'warn is warning');
@@ -48,6 +48,14 @@ SELECT is(app.sentry_event_to_capture('{"event_id":"not hex"}', 'B0B0B0B0B0B0B0B
           'b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0', 'the envelope header''s event id wins');
 SELECT is(app.sentry_event_to_capture('{}') ->> 'message', '<unlabeled event>', 'an empty event still has a message');
 SELECT is(app.json_timestamp('"2026-02-30T10:00:00Z"'), NULL, 'an impossible date is unusable, not an error');
+SET LOCAL timezone = 'America/New_York';
+SELECT is(app.json_timestamp('"2026-11-28T13:57:14"'), '2026-11-28 13:57:14+00'::timestamptz,
+          'a timestamp without offset is UTC, whatever the session''s time zone');
+RESET timezone;
+SELECT is(app.json_timestamp('"1795874289.5"'), to_timestamp(1795874289.5), 'Unix seconds may come as a numeric string');
+SELECT is(app.json_timestamp('"2026-11-28t08:27-0530"'), '2026-11-28 13:57:00+00'::timestamptz,
+          'seconds are optional, t and offsets without a colon are read');
+SELECT is(app.json_timestamp('"2026-11-28T24:00:00Z"'), NULL, 'an hour past 23 is unusable');
 
 SELECT * FROM finish();
 ROLLBACK;
