@@ -39,6 +39,7 @@ HEALTH_PROBE_RESULT = "SELECT app.health_on_probe_result(%s::jsonb)::text"
 HEALTH_LISTEN = 'LISTEN "health:observation"'
 HEALTH_UNLISTEN = 'UNLISTEN "health:observation"'
 HEALTH_HEARTBEAT = "SELECT app.health_heartbeat(%s)"
+ERROR_HTTP_STATUS = "SELECT app.error_http_status(%s)"
 HEALTH_SUMMARY = "SELECT app.health_summary()"
 HEALTH_UPTIME = ("SELECT uptime_percentage, observed_seconds, downtime_seconds, operational_seconds, degraded_seconds,"
                  " partial_outage_seconds, major_outage_seconds, maintenance_seconds, unknown_seconds"

@@ -27,3 +27,11 @@ COMMENT ON FUNCTION app.raise_http(text, text, text, text, integer)
   IS 'Raise a registered Q-code with its HTTP status for PostgREST (optionally with Retry-After)';
 GRANT EXECUTE ON FUNCTION app.raise_http(text, text, text, text, integer)
   TO anon, staff, org_owner, system_admin;
+
+-- For adapters that answer HTTP themselves (pgwarden web): the status of a code SQL raised.
+CREATE OR REPLACE FUNCTION app.error_http_status(p_code text) RETURNS smallint
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog AS $$
+  SELECT coalesce((SELECT e.http_status FROM app.error_code e WHERE e.code = p_code), 400::smallint)
+$$;
+COMMENT ON FUNCTION app.error_http_status(text) IS 'The HTTP status a Q-code is registered with (400 when it is not)';
+GRANT EXECUTE ON FUNCTION app.error_http_status(text) TO pgwarden_web;

@@ -144,6 +144,10 @@ DECLARE
   v_payloads jsonb := '[]'::jsonb;
   v_problem text;
 BEGIN
+  IF cardinality(p_services) > 50 OR EXISTS (SELECT FROM unnest(p_services) AS n WHERE coalesce(length(n), 0) NOT BETWEEN 1 AND 100) THEN
+    RAISE EXCEPTION 'checks must be a list of service names' USING ERRCODE = 'QV501',
+      DETAIL = 'At most 50 names of 1 to 100 characters.', HINT = 'E.g. ["api", "database"].';
+  END IF;
   v_services := coalesce(p_services, ARRAY(
     SELECT m.service_name::text FROM app.health_monitors m WHERE m.organization_id IS NULL AND m.enabled ORDER BY m.id));
   FOR v_monitor IN
@@ -234,8 +238,7 @@ BEGIN
     RAISE EXCEPTION 'heartbeat token not found' USING ERRCODE = 'QN502',
       DETAIL = 'No push monitor has this token.', HINT = 'Copy the token from pgwarden health list.';
   END IF;
-  INSERT INTO app.health_monitor_state (monitor_id) VALUES (v_monitor.id) ON CONFLICT (monitor_id) DO NOTHING;
-  UPDATE app.health_monitor_state
+  UPDATE app.health_monitor_state  -- (every monitor has its state row: db/triggers/500_health.sql)
      SET last_heartbeat_at = greatest(last_heartbeat_at, p_at)
    WHERE monitor_id = v_monitor.id
   RETURNING * INTO v_state;

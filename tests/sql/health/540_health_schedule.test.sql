@@ -1,7 +1,7 @@
 -- Scheduling and results: pg_cron's app.health_enqueue_due, a worker completing health.probe
 -- jobs (through the jobs slice's own functions), push heartbeats and on-demand runs.
 BEGIN;
-SELECT plan(29);
+SELECT plan(32);
 
 UPDATE app.health_monitors SET enabled = false;  -- the seeds stay out of the way
 SELECT (now() - interval '10 minutes') AS t0 \gset
@@ -126,6 +126,11 @@ SELECT is(app.health_run_results('x', ARRAY['stripe'], now()) -> 'results' -> 0 
   'a disabled service is named as such');
 SELECT is(jsonb_array_length(app.health_run_now(ARRAY['database'], false) -> 'payloads'), 1,
   'without enqueueing, a run hands back the payloads for the caller to probe itself');
+SELECT throws_ok($$SELECT app.health_run_now(ARRAY(SELECT 's' || g FROM generate_series(1, 51) AS g))$$, 'QV501', NULL,
+  'a run names at most 50 services');
+SELECT throws_ok($$SELECT app.health_run_now(ARRAY[''])$$, 'QV501', NULL, 'a service name is not empty');
+SELECT throws_ok($$SELECT app.health_run_now(ARRAY[repeat('s', 101)])$$, 'QV501', NULL,
+  'nor longer than 100 characters');
 
 SELECT * FROM finish();
 ROLLBACK;
