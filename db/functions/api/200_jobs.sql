@@ -3,14 +3,7 @@
 -- == Views ==
 
 CREATE VIEW api.jobs WITH (security_invoker = true) AS
-  SELECT j.id, j.kind, j.state, j.priority, j.attempts, j.max_attempts, j.payload, NULL::jsonb AS result,
-         j.last_error, j.failures, j.locked_by AS worker, j.locked_until, j.run_at, j.claimed_at,
-         j.created_at, NULL::timestamptz AS finished_at
-    FROM app.job j
-  UNION ALL
-  SELECT h.id, h.kind, h.state, h.priority, h.attempts, h.max_attempts, h.payload, h.result,
-         h.last_error, h.failures, h.worker, NULL, h.run_at, h.claimed_at, h.created_at, h.finished_at
-    FROM app.job_history h;
+  SELECT a.* FROM app.job_all a;
 COMMENT ON VIEW api.jobs IS $$Background jobs (system admins)
 
 Queued and running jobs plus finished ones still within retention: succeeded (with the handler's

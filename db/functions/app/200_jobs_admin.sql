@@ -93,18 +93,11 @@ RETURNS TABLE (id bigint, kind text, state app.job_state, attempts integer, max_
                run_at timestamptz, worker text, last_error text, created_at timestamptz,
                finished_at timestamptz)
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, app, pg_temp AS $$
-  SELECT a.* FROM (
-    SELECT j.id, j.kind, j.state, j.attempts, j.max_attempts, j.run_at, j.locked_by, j.last_error,
-           j.created_at, NULL::timestamptz
-      FROM app.job j
-     WHERE (p_state IS NULL OR j.state = p_state) AND (p_kind IS NULL OR j.kind = p_kind)
-    UNION ALL
-    SELECT h.id, h.kind, h.state, h.attempts, h.max_attempts, h.run_at, h.worker, h.last_error,
-           h.created_at, h.finished_at
-      FROM app.job_history h
-     WHERE (p_state IS NULL OR h.state = p_state) AND (p_kind IS NULL OR h.kind = p_kind)
-  ) a
-  ORDER BY a.id DESC
+  SELECT a.id, a.kind, a.state, a.attempts, a.max_attempts, a.run_at, a.worker, a.last_error, a.created_at,
+         a.finished_at
+    FROM app.job_all a
+   WHERE (p_state IS NULL OR a.state = p_state) AND (p_kind IS NULL OR a.kind = p_kind)
+   ORDER BY a.id DESC
   LIMIT greatest(coalesce(p_limit, 50), 0)
 $$;
 COMMENT ON FUNCTION app.job_list(app.job_state, text, integer) IS 'Newest jobs, queued to dead, optionally by state and kind';
@@ -120,10 +113,8 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, app, pg_temp 
          count(*) FILTER (WHERE a.state = 'succeeded'),
          count(*) FILTER (WHERE a.state = 'dead'),
          extract(epoch FROM now() - min(a.run_at) FILTER (WHERE a.state = 'queued' AND a.run_at <= now()))::float8
-    FROM (SELECT j.kind, j.state, j.run_at FROM app.job j
-          UNION ALL
-          SELECT h.kind, h.state, h.run_at FROM app.job_history h
-           WHERE h.state = 'dead' OR (h.state = 'succeeded' AND h.finished_at > now() - interval '1 hour')) a
+    FROM app.job_all a
+   WHERE a.finished_at IS NULL OR a.state = 'dead' OR a.finished_at > now() - interval '1 hour'
    GROUP BY a.kind
    ORDER BY a.kind
 $$;
