@@ -96,16 +96,21 @@ BEGIN
                                             p_now, v_slots[cardinality(v_slots)]);
       v_slots := '{}';
     END IF;
-    FOREACH v_slot IN ARRAY v_slots LOOP
+    IF cardinality(v_slots) > 0 THEN
+      -- built once; each slot's job differs only in when it is for
       SELECT p.payload, p.problem INTO v_payload, v_problem
-        FROM app.health_probe_payload(v_monitor.id, v_slot, v_slot + greatest(v_every, interval '1 minute')) p;
+        FROM app.health_probe_payload(v_monitor.id, v_slots[1], v_slots[1] + greatest(v_every, interval '1 minute')) p;
       IF v_problem IS NOT NULL THEN
         -- nothing a worker could run: the probe cannot run, so the verdict is unknown
-        PERFORM app.health_record_observation(v_monitor.id, jsonb_build_object('probe_error', v_problem), p_now, v_slot);
+        PERFORM app.health_record_observation(v_monitor.id, jsonb_build_object('probe_error', v_problem), p_now,
+                                              v_slots[1]);
         v_slots := '{}';
-        EXIT;
       END IF;
-      PERFORM app.job_enqueue('health.probe', v_payload,
+    END IF;
+    FOREACH v_slot IN ARRAY v_slots LOOP
+      PERFORM app.job_enqueue('health.probe',
+                              v_payload || jsonb_build_object('scheduled_for', v_slot,
+                                                              'expires_at', v_slot + greatest(v_every, interval '1 minute')),
                               format('health.probe:%s:%s', v_monitor.id, extract(epoch FROM v_slot)), v_slot, 0, 2);
       v_enqueued := v_enqueued + 1;
     END LOOP;

@@ -1,7 +1,7 @@
 -- Scheduling and results: pg_cron's app.health_enqueue_due, a worker completing health.probe
 -- jobs (through the jobs slice's own functions), push heartbeats and on-demand runs.
 BEGIN;
-SELECT plan(32);
+SELECT plan(33);
 
 UPDATE app.health_monitors SET enabled = false;  -- the seeds stay out of the way
 SELECT (now() - interval '10 minutes') AS t0 \gset
@@ -27,6 +27,10 @@ SELECT app.health_enqueue_due(:'t0');
 SELECT results_eq(format($$SELECT count(*)::int, (max(run_at) - min(run_at))::text FROM app.job
                             WHERE (payload ->> 'monitor_id')::bigint = %s$$, :quotes),
   $$VALUES (4, '00:00:45')$$, 'a 15-second monitor gets four jobs a minute, run_at 15 s apart (sub-minute timing)');
+SELECT is((SELECT count(*)::int FROM app.job
+            WHERE (payload ->> 'monitor_id')::bigint = :quotes AND (payload ->> 'scheduled_for')::timestamptz = run_at
+              AND (payload ->> 'expires_at')::timestamptz = run_at + interval '1 minute'), 4,
+  'each of those jobs is for its own slot and expires a minute after it');
 UPDATE app.health_monitors SET enabled = false WHERE id = :quotes;
 DELETE FROM app.job WHERE (payload ->> 'monitor_id')::bigint = :quotes;
 
