@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
@@ -126,7 +127,8 @@ class Stack:
         return started
 
     @staticmethod
-    def _wait_until_answering(process: Process, url: str, name: str, answered, timeout: float = 30.0) -> None:
+    def _wait_until_answering(process: Process, url: str, name: str, answered: Callable[[httpx.Response], bool],
+                              timeout: float = 30.0) -> None:
         """Until url answers as `answered` accepts; fails with the log's tail once the process is gone."""
         deadline = time.monotonic() + timeout
         while True:
