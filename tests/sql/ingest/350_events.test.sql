@@ -1,6 +1,6 @@
 -- Events fold into their groups once per statement: counts, metrics, regression, ignored, jobs.
 BEGIN;
-SELECT plan(26);
+SELECT plan(31);
 
 INSERT INTO app.organizations (id, name) VALUES ('00000000-0000-0000-0000-00000000000a', 'Org A');
 SELECT app.rate_limit_set('00000000-0000-0000-0000-00000000000a', 0);
@@ -80,6 +80,10 @@ CREATE TEMP TABLE ignored AS SELECT * FROM pg_temp.capture('[{"message": "noisy 
 SELECT is((pg_temp.group_of('noisy but harmless')).occurrence_count, 3, 'an ignored error keeps counting');
 SELECT is((pg_temp.group_of('noisy but harmless')).status::text, 'ignored', '... stays ignored');
 SELECT is((SELECT count(*)::int FROM app.job), 0, '... and enqueues nothing');
+CREATE TEMP TABLE ignored_single AS SELECT * FROM pg_temp.capture('[{"message": "noisy but harmless", "severity": "critical"}]');
+SELECT results_eq($$SELECT result ->> 'status', (result ->> 'occurrence_count')::int FROM ignored_single$$,
+  $$VALUES ('ignored', 4)$$, 'a single event of an ignored error is counted the same, and the group stays ignored');
+SELECT is((SELECT count(*)::int FROM app.job), 0, '... enqueuing nothing');
 
 -- == Counts always add up ==
 
@@ -94,6 +98,19 @@ SELECT is(jsonb_array_length(current_setting('pgwarden.capture_outcomes')::jsonb
   'the trigger leaves one outcome per group of the last statement');
 SELECT is((current_setting('pgwarden.capture_outcomes')::jsonb -> 0 ->> 'id'), (pg_temp.group_of('noisy but harmless')).id::text,
   '... naming the group');
+
+-- == updated_at: set by counting an event, and by any other update ==
+
+UPDATE app.system_errors SET updated_at = '2020-01-01' WHERE message IN ('noisy but harmless', 'direct one');
+SELECT pg_temp.capture('[{"message": "noisy but harmless", "severity": "critical"}]');
+SELECT is((pg_temp.group_of('noisy but harmless')).updated_at, now(), 'counting a single event updates updated_at');
+INSERT INTO app.error_events (organization_id, error_hash, error_type, message) VALUES
+  ('00000000-0000-0000-0000-00000000000a', repeat('1', 64), 'api', 'direct one'),
+  ('00000000-0000-0000-0000-00000000000a', repeat('1', 64), 'api', 'direct one');
+SELECT is((pg_temp.group_of('direct one')).updated_at, now(), '... as does counting several');
+UPDATE app.system_errors SET updated_at = '2020-01-01' WHERE message = 'direct one';
+UPDATE app.system_errors SET status = 'resolved' WHERE message = 'direct one';
+SELECT is((pg_temp.group_of('direct one')).updated_at, now(), 'an update that does not set updated_at gets now()');
 
 SELECT * FROM finish();
 ROLLBACK;
