@@ -209,6 +209,7 @@ SET plan_cache_mode = force_generic_plan AS $$
 DECLARE
   v_take record;
   v_item app.capture_item;
+  v_outcome jsonb;
 BEGIN
   -- (two tests: a condition with a subquery is a query, the first is an expression)
   IF NOT app._capture_plainly_valid(p_event, enum_range(NULL::app.error_type_enum)::text[],
@@ -236,7 +237,9 @@ BEGIN
           v_item.fingerprint, v_item.component, v_item.file_path, v_item.line_number, v_item.column_number,
           v_item.url, v_item.user_agent, v_item.browser, v_item.os, v_item.device_type, v_item.user_id,
           v_item.metadata, v_item.request_id, v_item.session_id);
-  result := app._capture_stored(current_setting('pgwarden.capture_outcomes')::jsonb -> 0, v_item.event_id);
+  -- (the outcome in a variable first: with a plain argument _capture_stored is inlined)
+  v_outcome := current_setting('pgwarden.capture_outcomes')::jsonb -> 0;
+  result := app._capture_stored(v_outcome, v_item.event_id);
 END $$;
 COMMENT ON FUNCTION app.capture_one(uuid, bigint, jsonb) IS
   'Capture one event (a JSON object) for an organization: its group (result) or why it was refused (error)';
