@@ -207,13 +207,12 @@ END $$;
 COMMENT ON FUNCTION app._scrub_url_parameters(text, text) IS
   'A URL with the value of each query or fragment parameter whose name matches the key pattern set to [Filtered]';
 
--- Only what can change is checked with the expensive text detector: a URL with no parameter
--- named like a key and nothing a value rule's detector sees comes back as is.
-CREATE OR REPLACE FUNCTION app._scrub_url(p_url text, p_key_pattern text, p_text_detector text) RETURNS text
+-- The parameters first, then the value rules (app._scrub_values asks the value detector first,
+-- so a URL it does not flag costs that one regex).
+CREATE OR REPLACE FUNCTION app._scrub_url(p_url text, p_key_pattern text) RETURNS text
 LANGUAGE plpgsql STABLE AS $$
 DECLARE
   v_result text := p_url;
-  v_filtered text;
 BEGIN
   IF v_result IS NULL OR v_result = '' THEN
     RETURN v_result;
@@ -221,16 +220,11 @@ BEGIN
   IF strpos(v_result, '@') > 0 THEN  -- userinfo: scheme://user:password@host
     v_result := regexp_replace(v_result, '^([A-Za-z][A-Za-z0-9+.-]*://)[^/?#@]*@', '\1');
   END IF;
-  v_filtered := app._scrub_url_parameters(v_result, p_key_pattern);  -- query and fragment (OAuth implicit flow)
-  IF v_filtered = v_result AND v_result !~ app._scrub_pattern('pgwarden.scrub_value_detector') THEN
-    RETURN v_result;
-  END IF;
-  IF v_result !~ p_text_detector THEN
-    RETURN v_result;  -- as app._scrub_text: a URL the detector does not flag is kept
-  END IF;
-  RETURN app._scrub_values(v_filtered);
+  -- query and fragment (OAuth implicit flow)
+  RETURN app._scrub_values(app._scrub_url_parameters(v_result, p_key_pattern));
 END $$;
-COMMENT ON FUNCTION app._scrub_url(text, text, text) IS 'app.scrub_url with the combined patterns passed in';
+COMMENT ON FUNCTION app._scrub_url(text, text) IS 'app.scrub_url with the combined key pattern passed in';
+DROP FUNCTION IF EXISTS app._scrub_url(text, text, text);  -- (it also took the text detector)
 
 CREATE OR REPLACE FUNCTION app.scrub_url(p_url text) RETURNS text
 LANGUAGE plpgsql STABLE AS $$
@@ -238,8 +232,7 @@ BEGIN
   IF p_url IS NULL OR p_url = '' THEN
     RETURN p_url;
   END IF;
-  RETURN app._scrub_url(p_url, app._scrub_pattern('pgwarden.scrub_key_pattern'),
-                        app._scrub_pattern('pgwarden.scrub_text_detector'));
+  RETURN app._scrub_url(p_url, app._scrub_pattern('pgwarden.scrub_key_pattern'));
 END $$;
 COMMENT ON FUNCTION app.scrub_url(text) IS
 'A URL with user:password@ removed, the value of each query or fragment parameter whose name

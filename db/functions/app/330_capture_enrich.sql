@@ -51,7 +51,7 @@ BEGIN
   v_item.message := app._capture_trim(v_text, 8192);
   v_text := app._capture_clean_text(v_item.message_template, v_key_pattern, v_text_detector);
   v_item.message_template := app._capture_trim(v_text, 8192);
-  v_text := app._scrub_url(v_item.url, v_key_pattern, v_text_detector);
+  v_text := app._scrub_url(v_item.url, v_key_pattern);
   v_item.url := app._capture_trim(v_text, 2000);
   v_item.metadata := app._capture_clean_metadata(v_item.metadata::text, v_key_pattern, v_json_detector, v_text_detector);
   v_text := coalesce(v_stack ->> 'scrubbed', v_item.stack_trace);
@@ -127,7 +127,7 @@ BEGIN
            i.component, i.file_path, i.line_number, i.column_number, i.user_agent, i.user_id, i.request_id, i.session_id,
            app._capture_clean_text(i.message, v_key_pattern, v_text_detector) AS message,
            app._capture_clean_text(i.message_template, v_key_pattern, v_text_detector) AS message_template,
-           app._scrub_url(i.url, v_key_pattern, v_text_detector) AS url,
+           app._scrub_url(i.url, v_key_pattern) AS url,
            md.clean AS metadata, s.clean AS stack_trace, f.clean AS frames, a.browser, a.os, a.device_type,
            CASE WHEN i.frames IS NOT NULL THEN f.frame_components ELSE coalesce(s.frame_components, '') END AS frame_components
       FROM unnest(p_items) AS i

@@ -1,7 +1,7 @@
 -- URL parameters are scrubbed with string functions (app._scrub_url_parameters) exactly as the
 -- lookbehind regex that defines them would, on every combination of tricky parts.
 BEGIN;
-SELECT plan(4);
+SELECT plan(6);
 
 CREATE TEMP TABLE part (kind text, text text);
 INSERT INTO part VALUES
@@ -29,6 +29,10 @@ SELECT cmp_ok((SELECT count(*)::integer FROM url u WHERE app._scrub_url_paramete
               '>', 1000, '... and many of them have something filtered');
 SELECT is(app.scrub_url('https://shop.test/cb?code=1&access_token=abc#state=x&id_token=eyJa.eyJb.c'),
           'https://shop.test/cb?code=1&access_token=[Filtered]#state=x&id_token=[Filtered]', 'query and fragment together');
+SELECT is(app.scrub_url('https://shop.test/cb?token+id=secret1&page=2'), 'https://shop.test/cb?token+id=[Filtered]&page=2',
+          'a parameter named like a key is filtered whatever follows the key word in its name');
+SELECT is(app.scrub_url('https://u:pw@shop.test/pay?card=4111111111111111&page=2'), 'https://shop.test/pay?card=[Filtered]&page=2',
+          'user info goes and value rules apply to the rest (a card number)');
 
 SELECT * FROM finish();
 ROLLBACK;
