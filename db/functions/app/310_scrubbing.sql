@@ -67,8 +67,10 @@ CREATE OR REPLACE FUNCTION app._scrub_key_tail() RETURNS text
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$ SELECT '[\w.%\[\]-]*["'']?[ \t]*[:=]' $$;
 COMMENT ON FUNCTION app._scrub_key_tail() IS 'Regex from the end of a key word to its separator in key=value and key: value text';
 
--- pgwarden.scrub_key_pattern, or pgwarden.scrub_json_detector, _text_detector, _value_detector
-CREATE OR REPLACE FUNCTION app._scrub_pattern(p_name text) RETURNS text
+-- pgwarden.scrub_key_pattern, or pgwarden.scrub_json_detector, _text_detector, _value_detector.
+-- When the session's patterns are of the generation this transaction has memoized, a SQL
+-- expression (inlined into the caller) answers; otherwise app._scrub_pattern_current checks.
+CREATE OR REPLACE FUNCTION app._scrub_pattern_current(p_name text) RETURNS text
 LANGUAGE plpgsql STABLE AS $$
 BEGIN
   -- (unset in a new session, blanked by a rule change: app.derivation_cache_invalidate)
@@ -77,6 +79,16 @@ BEGIN
   END IF;
   RETURN current_setting(p_name);
 END $$;
+COMMENT ON FUNCTION app._scrub_pattern_current(text) IS
+  'One of the combined scrub patterns, rebuilt first when the session''s are not of this transaction''s generation';
+
+CREATE OR REPLACE FUNCTION app._scrub_pattern(p_name text) RETURNS text
+LANGUAGE sql STABLE AS $$
+  SELECT CASE WHEN nullif(current_setting('pgwarden.derivation_generation', true), '')
+                   = current_setting('pgwarden.scrub_generation', true)
+              THEN current_setting(p_name)
+              ELSE app._scrub_pattern_current(p_name) END
+$$;
 COMMENT ON FUNCTION app._scrub_pattern(text) IS 'One of the combined scrub patterns of the current rules (built on first use in a session and after rule changes)';
 
 -- == Text ==

@@ -11,18 +11,24 @@
 -- that inserts the same new input, and always in the same order: no deadlock); the daily
 -- used_on touch skips rows another batch holds.
 
--- The generation of this transaction (read once, then memoized in a transaction setting).
-CREATE OR REPLACE FUNCTION app.derivation_cache_generation() RETURNS integer
+-- The generation of this transaction: read once, then memoized in a transaction setting. The
+-- memoized case is a SQL expression, inlined into its callers (a single capture asks ~7 times).
+CREATE OR REPLACE FUNCTION app._derivation_cache_generation_read() RETURNS integer
 LANGUAGE plpgsql STABLE AS $$
 DECLARE
-  v_generation text := current_setting('pgwarden.derivation_generation', true);
+  v_generation integer := (SELECT s.generation FROM app.derivation_cache_state s);
 BEGIN
-  IF coalesce(v_generation, '') = '' THEN
-    v_generation := (SELECT s.generation FROM app.derivation_cache_state s)::text;
-    PERFORM set_config('pgwarden.derivation_generation', v_generation, true);
-  END IF;
-  RETURN v_generation::integer;
+  PERFORM set_config('pgwarden.derivation_generation', v_generation::text, true);
+  RETURN v_generation;
 END $$;
+COMMENT ON FUNCTION app._derivation_cache_generation_read() IS
+  'Read the derivation cache generation and memoize it for the transaction (app.derivation_cache_generation)';
+
+CREATE OR REPLACE FUNCTION app.derivation_cache_generation() RETURNS integer
+LANGUAGE sql STABLE AS $$
+  SELECT coalesce(nullif(current_setting('pgwarden.derivation_generation', true), '')::integer,
+                  app._derivation_cache_generation_read())
+$$;
 COMMENT ON FUNCTION app.derivation_cache_generation() IS 'The derivation cache generation this transaction reads and writes (memoized)';
 
 -- Every cached result becomes unreachable (the prune job deletes them); this transaction's
