@@ -211,7 +211,7 @@ LANGUAGE sql VOLATILE AS $$
       p_item ->> 'message',
       app._capture_text(p_item -> 'stack_trace'),
       nullif(nullif(p_item -> 'frames', 'null'), '[]'),
-      CASE WHEN p_item -> 'fingerprint' IS NOT NULL THEN app._capture_fingerprint(p_item -> 'fingerprint') END,
+      CASE WHEN jsonb_typeof(p_item -> 'fingerprint') = 'array' THEN app._capture_fingerprint(p_item -> 'fingerprint') END,
       app._capture_text(p_item -> 'message_template'),
       app._capture_trim(app._capture_text(p_item -> 'component'), 255),
       app._capture_trim(app._capture_text(p_item -> 'file_path'), 500),
