@@ -39,6 +39,8 @@ LANGUAGE plpgsql AS $$
 -- @plpgsql_check_options: newtable = new_events
 DECLARE
   v_event app.error_events;
+  v_single boolean;  -- the statement carried one event (v_event)
+  v_setting text;
   v_outcomes jsonb;  -- one object per group: what this statement did to it
   v_woke jsonb;      -- {organization_id, error_hash} of groups first seen in their current minute
 BEGIN
@@ -46,7 +48,8 @@ BEGIN
   --    fraction of the cost of starting step 1's aggregating upsert. A new group, or a group
   --    another transaction is creating, falls through to step 1.
   SELECT * INTO v_event FROM new_events WHERE (SELECT count(*) FROM new_events) = 1;
-  IF FOUND THEN
+  v_single := FOUND;
+  IF v_single THEN
     UPDATE app.system_errors AS s
        SET occurrence_count = s.occurrence_count + 1,
            first_seen_at = least(s.first_seen_at, v_event.occurred_at),
@@ -101,18 +104,29 @@ BEGIN
     SELECT coalesce(jsonb_agg(to_jsonb(c)), '[]') INTO v_outcomes FROM counted c;
   END IF;
 
-  -- 2. per-minute metrics, one row per organization, minute and group (key order again)
-  WITH bumped AS (
+  -- 2. per-minute metrics, one row per organization, minute and group (key order again); the
+  --    one event of step 0 by its values (no aggregation to start)
+  IF v_single THEN
     INSERT INTO app.error_metrics AS m (organization_id, bucket, error_hash, event_count)
-    SELECT e.organization_id, date_trunc('minute', e.received_at), e.error_hash, count(*)::integer
-      FROM new_events e
-     GROUP BY e.organization_id, date_trunc('minute', e.received_at), e.error_hash
-     ORDER BY e.organization_id, date_trunc('minute', e.received_at), e.error_hash
+    VALUES (v_event.organization_id, date_trunc('minute', v_event.received_at), v_event.error_hash, 1)
     ON CONFLICT (organization_id, bucket, error_hash) DO UPDATE SET event_count = m.event_count + excluded.event_count
-    RETURNING m.organization_id, m.error_hash, (m.xmax = 0) AS first_in_minute)
-  SELECT coalesce(jsonb_agg(DISTINCT jsonb_build_object('organization_id', b.organization_id, 'error_hash', b.error_hash)),
-                  '[]')
-    INTO v_woke FROM bumped b WHERE b.first_in_minute;
+    RETURNING CASE WHEN m.xmax = 0 THEN jsonb_build_array(jsonb_build_object('organization_id', m.organization_id,
+                                                                             'error_hash', m.error_hash))
+                   ELSE '[]' END
+      INTO v_woke;
+  ELSE
+    WITH bumped AS (
+      INSERT INTO app.error_metrics AS m (organization_id, bucket, error_hash, event_count)
+      SELECT e.organization_id, date_trunc('minute', e.received_at), e.error_hash, count(*)::integer
+        FROM new_events e
+       GROUP BY e.organization_id, date_trunc('minute', e.received_at), e.error_hash
+       ORDER BY e.organization_id, date_trunc('minute', e.received_at), e.error_hash
+      ON CONFLICT (organization_id, bucket, error_hash) DO UPDATE SET event_count = m.event_count + excluded.event_count
+      RETURNING m.organization_id, m.error_hash, (m.xmax = 0) AS first_in_minute)
+    SELECT coalesce(jsonb_agg(DISTINCT jsonb_build_object('organization_id', b.organization_id, 'error_hash', b.error_hash)),
+                    '[]')
+      INTO v_woke FROM bumped b WHERE b.first_in_minute;
+  END IF;
 
   -- 3. new and regressed groups (rare): finish the regression, keep the audit trail, enqueue
   --    the jobs the policy asks for (ignored groups are never new or regressed: no jobs)
@@ -143,7 +157,7 @@ BEGIN
     PERFORM app._errors_live_notify(v_outcomes, v_woke);
   END IF;
 
-  PERFORM set_config('pgwarden.capture_outcomes', v_outcomes::text, true);
+  v_setting := set_config('pgwarden.capture_outcomes', v_outcomes::text, true);  -- (PERFORM would run a query)
   RETURN NULL;
 END $$;
 COMMENT ON FUNCTION app.tg_error_events__aggregate() IS

@@ -92,3 +92,22 @@ def test_new_groups_are_announced_on_the_live_feed_and_ignored_ones_never(databa
         capturer.execute("SELECT * FROM app.capture_batch(%s, NULL, %s)",
                          [organization, json.dumps([{"message": "brand new failure"}])])
         assert list(listener.notifies(timeout=1, stop_after=1)) == []
+
+
+def test_a_known_group_active_in_a_new_minute_is_announced_once_whether_one_event_or_many(database_url, organization):
+    with psycopg.connect(database_url, autocommit=True) as listener, \
+            psycopg.connect(database_url, autocommit=True) as capturer:
+        def capture(events: list[dict]) -> str:
+            rows = capturer.execute("SELECT result FROM app.capture_batch(%s, NULL, %s)",
+                                    [organization, json.dumps(events)]).fetchall()
+            return rows[0][0]["id"]
+
+        group_id = capture([{"message": "flaky upstream"}])
+        listener.execute('LISTEN "errors:live"')
+        capture([{"message": "flaky upstream"}])
+        assert list(listener.notifies(timeout=1, stop_after=1)) == [], "same minute: nothing to announce"
+        for events in ([{"message": "flaky upstream"}], [{"message": "flaky upstream"}] * 3):
+            capturer.execute("DELETE FROM app.error_metrics")  # as if a new minute had begun
+            assert capture(events) == group_id
+            announced = [json.loads(n.payload) for n in listener.notifies(timeout=5, stop_after=1)]
+            assert announced == [{"ids": [group_id]}]

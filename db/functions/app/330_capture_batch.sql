@@ -210,6 +210,7 @@ DECLARE
   v_take record;
   v_item app.capture_item;
   v_outcome jsonb;
+  v_setting text;
 BEGIN
   -- (two tests: a condition with a subquery is a query, the first is an expression)
   IF NOT app._capture_plainly_valid(p_event, enum_range(NULL::app.error_type_enum)::text[],
@@ -226,7 +227,7 @@ BEGIN
     error := app._capture_rate_limited(v_take.per_minute, v_take.retry_after_seconds);
     RETURN;
   END IF;
-  PERFORM set_config('synchronous_commit', 'off', true);  -- as in app.capture_batch
+  v_setting := set_config('synchronous_commit', 'off', true);  -- as in app.capture_batch (PERFORM would run a query)
   v_item := app.capture_enrich_one(app.capture_item_of(p_event, 1, NULL));
   INSERT INTO app.error_events (organization_id, error_hash, event_id, project_id, occurred_at, error_type, severity,
                                 message, message_template, stack_trace, frames, fingerprint, component, file_path,

@@ -18,8 +18,7 @@ LANGUAGE plpgsql STABLE AS $$
 DECLARE
   v_generation integer := (SELECT s.generation FROM app.derivation_cache_state s);
 BEGIN
-  PERFORM set_config('pgwarden.derivation_generation', v_generation::text, true);
-  RETURN v_generation;
+  RETURN set_config('pgwarden.derivation_generation', v_generation::text, true)::integer;
 END $$;
 COMMENT ON FUNCTION app._derivation_cache_generation_read() IS
   'Read the derivation cache generation and memoize it for the transaction (app.derivation_cache_generation)';
