@@ -21,10 +21,13 @@ def pool_size() -> int:
 
 
 def rts_options() -> list[str]:
-    """GHC runtime options: half the cores for PostgREST's Haskell threads, the rest is left to
-    PostgreSQL (with one capability per core PostgREST spent 670 µs of CPU a capture on 2 shared
-    cores, 380 µs with one). Appended to the command line."""
-    return ["+RTS", f"-N{max(1, (os.cpu_count() or 1) // 2)}", "-RTS"]
+    """GHC runtime options, appended to the command line:
+    - half the cores for PostgREST's Haskell threads, the rest is left to PostgreSQL (with one
+      capability per core PostgREST spent 670 µs of CPU a capture on 2 shared cores, 380 µs with one);
+    - a 16 MB allocation area instead of 1 MB, so a request's garbage rarely meets a minor GC
+      (single captures: 4-6 % less PostgREST CPU a request and 2-9 % more captures a second in
+      three alternating runs; 16 MB more resident memory)."""
+    return ["+RTS", f"-N{max(1, (os.cpu_count() or 1) // 2)}", "-A16m", "-RTS"]
 
 
 def authenticator_uri(database_url: str, password: str) -> str:
