@@ -213,8 +213,7 @@ DECLARE
   v_setting text;
 BEGIN
   -- (two tests: a condition with a subquery is a query, the first is an expression)
-  IF NOT app._capture_plainly_valid(p_event, enum_range(NULL::app.error_type_enum)::text[],
-                                    enum_range(NULL::app.severity_enum)::text[]) THEN
+  IF NOT app._capture_plainly_valid(p_event) THEN
     SELECT b.result, b.error INTO result, error
       FROM app.capture_batch(p_organization_id, p_project_id, jsonb_build_array(p_event)) AS b;
     RETURN;

@@ -1,7 +1,7 @@
 -- The fast validity test (app._capture_plainly_valid) only ever vouches for events
 -- app.capture_validate accepts, and app.capture_parse refuses exactly what capture_validate refuses.
 BEGIN;
-SELECT plan(4);
+SELECT plan(6);
 
 CREATE TEMP TABLE field (name text);
 INSERT INTO field VALUES ('message'), ('error_type'), ('severity'), ('stack_trace'), ('component'), ('file_path'),
@@ -21,8 +21,7 @@ CREATE TEMP TABLE item AS
                         ('{"message": "x", "error_type": null, "severity": null, "metadata": null}')) AS t (x);
 
 CREATE TEMP TABLE judged AS
-  SELECT i.item, app._capture_plainly_valid(i.item, enum_range(NULL::app.error_type_enum)::text[],
-                                            enum_range(NULL::app.severity_enum)::text[]) AS plainly_valid,
+  SELECT i.item, app._capture_plainly_valid(i.item) AS plainly_valid,
          app.capture_validate(i.item) AS problem
     FROM item i;
 
@@ -35,6 +34,10 @@ SELECT is_empty($$SELECT j.item FROM judged j
                    CROSS JOIN LATERAL unnest(app.capture_parse(jsonb_build_array(j.item))) AS p
                   WHERE p.error IS DISTINCT FROM j.problem$$,
                 'capture_parse refuses every event with the problem capture_validate names, and only those');
+
+SELECT is(app.error_type_labels(), enum_range(NULL::app.error_type_enum)::text[],
+          'the error_type labels are the enum''s, in order');
+SELECT is(app.severity_labels(), enum_range(NULL::app.severity_enum)::text[], 'so are the severity labels');
 
 SELECT * FROM finish();
 ROLLBACK;
