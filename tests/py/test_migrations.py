@@ -58,6 +58,13 @@ def test_applying_twice_changes_nothing(two_fresh_databases):
     assert normalized_schema_dump(url) == before
 
 
+def test_sessions_of_a_deployed_database_run_without_jit(two_fresh_databases):
+    url = two_fresh_databases[0]
+    migrate.apply(url)
+    with psycopg.connect(url) as conn:  # a new session reads the database's settings
+        assert conn.execute("SHOW jit").fetchone()[0] == "off"
+
+
 def test_migration_files_are_numbered_without_gaps_and_named_plainly():
     names = sorted(path.name for path in (DB_DIR / "migrations").glob("*.sql") if ".rollback." not in path.name)
     assert names, "no migrations found"
