@@ -4,15 +4,22 @@ from __future__ import annotations
 
 
 class Retryable(Exception):
-    """Try again later; `retry_after` (seconds) overrides SQL's backoff when the service said so."""
+    """Try again later; `retry_after` (seconds) overrides SQL's backoff when the service said so.
+    `details` (JSON-able dict: status code, latency, the provider's error) is kept with the attempt."""
 
-    def __init__(self, message: str, retry_after: float | None = None):
+    def __init__(self, message: str, retry_after: float | None = None, details: dict | None = None):
         super().__init__(message)
         self.retry_after = retry_after
+        self.details = details
 
 
 class Permanent(Exception):
-    """Retrying cannot help (bad input, rejected credentials): the job goes dead at once."""
+    """Retrying cannot help (bad input, rejected credentials): the job goes dead at once.
+    `details` as for Retryable."""
+
+    def __init__(self, message: str, details: dict | None = None):
+        super().__init__(message)
+        self.details = details
 
 
 def first_line(exc: BaseException) -> str:

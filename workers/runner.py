@@ -60,6 +60,7 @@ class Failure:
     error: str
     retryable: bool
     retry_after: float | None
+    details: dict | None = None
 
 
 class Session:
@@ -158,9 +159,17 @@ class Runner:
             if rows:
                 self._run_batch(session, [Job(*row) for row in rows])
                 continue
+            timeout = self.config.poll_seconds
+            try:  # a job queued to run a little later (an alert's group wait) is claimed when due
+                (next_due,), = session.execute(sql.JOB_NEXT_DUE, [kinds])
+            except psycopg.Error as exc:
+                session.broken(exc)
+                continue
+            if next_due is not None:
+                timeout = max(0.01, min(timeout, next_due))
             with self._wake:
                 self._wake.wait_for(lambda seen=seen: self._generation != seen or self.stopping.is_set(),
-                                    timeout=self.config.poll_seconds)
+                                    timeout=timeout)
         session.close()
 
     def _run_batch(self, session: Session, jobs: list[Job]) -> None:
@@ -191,10 +200,10 @@ class Runner:
             result = self.handlers[job.kind](job.payload)
         except Retryable as exc:
             log.warning("job %d (%s) attempt %d: %s", job.id, job.kind, job.attempts, exc)
-            return Failure(_describe(exc), True, exc.retry_after)
+            return Failure(_describe(exc), True, exc.retry_after, exc.details)
         except Permanent as exc:
             log.warning("job %d (%s) failed permanently: %s", job.id, job.kind, exc)
-            return Failure(_describe(exc), False, None)
+            return Failure(_describe(exc), False, None, exc.details)
         except Exception as exc:
             log.exception("job %d (%s) attempt %d raised", job.id, job.kind, job.attempts)
             return Failure(_describe(exc), True, None)
@@ -215,8 +224,9 @@ class Runner:
         self._let_go(ids)
 
     def _report_failure(self, session: Session, job: Job, failure: Failure) -> None:
+        details = _json_or_none(failure.details)
         rows = self._call(session, sql.JOB_FAIL, [job.id, self.worker_id, failure.error, failure.retryable,
-                                                  failure.retry_after])
+                                                  failure.retry_after, details])
         if rows and rows[0][0] == "dead":
             log.warning("job %d (%s) is dead after %d attempt(s)", job.id, job.kind, job.attempts)
         self._let_go([job.id])
@@ -280,4 +290,15 @@ class Runner:
 
 def _describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
+
+
+def _json_or_none(details: dict | None) -> str | None:
+    """A handler's failure details as JSON text; a handler bug (not JSON-able) loses them, not the job."""
+    if details is None:
+        return None
+    try:
+        return json.dumps(details)
+    except (TypeError, ValueError):
+        log.warning("failure details are not JSON-able; recorded without them")
+        return None
 

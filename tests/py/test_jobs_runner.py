@@ -56,6 +56,24 @@ def test_a_permanent_failure_is_dead_after_one_attempt(db, database_url):
     assert (state, attempts, len(failures)) == ("dead", 1, 1)
 
 
+def test_a_job_scheduled_a_moment_ahead_runs_when_due_not_at_the_next_poll(db, database_url):
+    with InProcessWorker(database_url, ("builtin.echo",), poll_seconds=600, concurrency=1):
+        job_id = db.execute("SELECT app.job_enqueue('builtin.echo', '{}', NULL, now() + interval '0.3 seconds')"
+                            ).fetchone()[0]
+        # the enqueue's NOTIFY wakes the idle worker before the job is due; it must then sleep until
+        # run_at, not for the 600 s poll interval (the deadline is generous, far below the poll)
+        state, _, _ = wait_until(lambda: finished(db, job_id), timeout=30, what="the job to run when due")
+    assert state == "succeeded"
+
+
+def test_failure_details_from_the_handler_are_kept_with_the_attempt(db, database_url):
+    payload = '{"mode": "permanent", "details": {"status_code": 410}}'
+    job_id = db.execute("SELECT app.job_enqueue('builtin.fail', %s::jsonb)", [payload]).fetchone()[0]
+    with InProcessWorker(database_url, ("builtin.fail",), **FAST):
+        _, _, failures = wait_until(lambda: finished(db, job_id), what="the job to die")
+    assert failures[0]["details"] == {"status_code": 410}
+
+
 def test_a_job_of_a_kind_no_running_worker_handles_just_waits(db, database_url):
     orphan = db.execute("SELECT app.job_enqueue('nobody.handles_this')").fetchone()[0]
     handled = db.execute("SELECT app.job_enqueue('builtin.echo', '{\"x\": 1}')").fetchone()[0]

@@ -4,7 +4,8 @@
     builtin.echo   returns the payload
     builtin.sleep  sleeps payload["seconds"] (0 to 3600), returns {"slept": seconds}
     builtin.fail   raises: payload["mode"] = "retryable" (Retryable, optional payload["retry_after"]),
-                   "permanent" (Permanent) or anything else (an unexpected RuntimeError)
+                   "permanent" (Permanent) or anything else (an unexpected RuntimeError); the first two
+                   carry payload["details"] as the failure's details
 """
 
 from __future__ import annotations
@@ -38,8 +39,9 @@ def sleep(payload: dict) -> dict:
 def fail(payload: dict) -> dict:
     message = str(payload.get("message", "failing on purpose"))
     mode = payload.get("mode")
+    details = payload.get("details")
     if mode == "retryable":
-        raise Retryable(message, retry_after=payload.get("retry_after"))
+        raise Retryable(message, retry_after=payload.get("retry_after"), details=details)
     if mode == "permanent":
-        raise Permanent(message)
+        raise Permanent(message, details=details)
     raise RuntimeError(message)

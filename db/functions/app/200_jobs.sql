@@ -158,24 +158,30 @@ BEGIN
 END $$;
 COMMENT ON FUNCTION app.job_complete(bigint, text, jsonb) IS 'Record one job as succeeded; QSJ01 if the lease was lost';
 
--- One failed attempt, as app.job.failures keeps it.
-CREATE OR REPLACE FUNCTION app._job_failure(p_job app.job, p_error text) RETURNS jsonb
+-- One failed attempt, as app.job.failures keeps it. p_details is what the handler observed (an
+-- HTTP status, a latency, a provider's error code): kinds whose history is a feature of its own
+-- (alert deliveries) read it from here instead of parsing the error text.
+DROP FUNCTION IF EXISTS app._job_failure(app.job, text);  -- (before p_details)
+CREATE OR REPLACE FUNCTION app._job_failure(p_job app.job, p_error text, p_details jsonb DEFAULT NULL) RETURNS jsonb
 LANGUAGE sql STABLE AS $$
   SELECT jsonb_build_object('attempt', p_job.attempts, 'worker', p_job.locked_by, 'claimed_at', p_job.claimed_at,
                             'failed_at', now(), 'error', left(coalesce(p_error, 'unknown error'), 2000))
+         || CASE WHEN jsonb_typeof(p_details) = 'object' THEN jsonb_build_object('details', p_details) ELSE '{}' END
 $$;
-COMMENT ON FUNCTION app._job_failure(app.job, text) IS 'The failures entry of a job''s failed attempt (error cut to 2000 characters)';
+COMMENT ON FUNCTION app._job_failure(app.job, text, jsonb) IS
+  'The failures entry of a job''s failed attempt (error cut to 2000 characters; details when the handler gave an object)';
 
 -- Move jobs that are out of chances to history as dead (their rows are already gone from
 -- app.job), each with its failed attempt recorded, and start their keys' retention.
-CREATE OR REPLACE FUNCTION app._job_bury(p_jobs app.job[], p_error text) RETURNS integer
+DROP FUNCTION IF EXISTS app._job_bury(app.job[], text);  -- (before p_details)
+CREATE OR REPLACE FUNCTION app._job_bury(p_jobs app.job[], p_error text, p_details jsonb DEFAULT NULL) RETURNS integer
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, app, pg_temp AS $$
 BEGIN
   WITH kept AS (
     INSERT INTO app.job_history (id, kind, payload, state, priority, attempts, max_attempts, idempotency_key,
                                  worker, last_error, failures, run_at, claimed_at, created_at)
     SELECT j.id, j.kind, j.payload, 'dead', j.priority, j.attempts, j.max_attempts, j.idempotency_key, j.locked_by,
-           left(coalesce(p_error, 'unknown error'), 2000), j.failures || jsonb_build_array(app._job_failure(j, p_error)),
+           left(coalesce(p_error, 'unknown error'), 2000), j.failures || jsonb_build_array(app._job_failure(j, p_error, p_details)),
            j.run_at, j.claimed_at, j.created_at
       FROM unnest(p_jobs) AS j
     RETURNING app.job_history.id, app.job_history.kind, app.job_history.idempotency_key
@@ -185,13 +191,14 @@ BEGIN
    WHERE k.kind = kept.kind AND k.idempotency_key = kept.idempotency_key AND k.job_id = kept.id;
   RETURN cardinality(p_jobs);
 END $$;
-COMMENT ON FUNCTION app._job_bury(app.job[], text) IS
+COMMENT ON FUNCTION app._job_bury(app.job[], text, jsonb) IS
   'Archive removed job rows as dead with their last failure, and start their keys'' retention; returns how many';
 DROP FUNCTION IF EXISTS app._job_bury(app.job);  -- (the one-row form it replaces)
 
+DROP FUNCTION IF EXISTS app.job_fail(bigint, text, text, boolean, double precision);  -- (before p_details)
 CREATE OR REPLACE FUNCTION app.job_fail(
   p_job_id bigint, p_worker text, p_error text, p_retryable boolean DEFAULT true,
-  p_retry_after_seconds double precision DEFAULT NULL
+  p_retry_after_seconds double precision DEFAULT NULL, p_details jsonb DEFAULT NULL
 ) RETURNS app.job_state
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, app, pg_temp AS $$
 DECLARE
@@ -208,7 +215,7 @@ BEGIN
   END IF;
   IF NOT coalesce(p_retryable, true) OR v_job.attempts >= v_job.max_attempts THEN
     DELETE FROM app.job j WHERE j.id = p_job_id;
-    PERFORM app._job_bury(ARRAY[v_job], p_error);
+    PERFORM app._job_bury(ARRAY[v_job], p_error, p_details);
     RETURN 'dead'::app.job_state;
   END IF;
 
@@ -217,7 +224,7 @@ BEGIN
               THEN make_interval(secs => least(greatest(p_retry_after_seconds, 0), s.retry_after_max_seconds))
               ELSE app._job_backoff(v_job.attempts) END
     INTO v_delay FROM app.job_setting s;
-  v_failure := app._job_failure(v_job, p_error);
+  v_failure := app._job_failure(v_job, p_error, p_details);
   UPDATE app.job j
      SET state = 'queued', run_at = now() + v_delay, locked_by = NULL, locked_until = NULL,
          last_error = v_failure ->> 'error',
@@ -225,8 +232,20 @@ BEGIN
    WHERE j.id = p_job_id;
   RETURN 'queued'::app.job_state;
 END $$;
-COMMENT ON FUNCTION app.job_fail(bigint, text, text, boolean, double precision) IS
+COMMENT ON FUNCTION app.job_fail(bigint, text, text, boolean, double precision, jsonb) IS
   'Record a failed attempt: queued again after backoff (or Retry-After), dead when permanent or out of attempts; QSJ01 if the lease was lost';
+
+-- An idle worker sleeps until the next job of its kinds comes due rather than a whole poll
+-- interval, so a job scheduled a few seconds ahead (an alert's group wait) starts on time.
+CREATE OR REPLACE FUNCTION app.job_next_due(p_kinds text[]) RETURNS double precision
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, app, pg_temp AS $$
+  -- (greatest ignores a NULL, so the empty case is spelled out)
+  SELECT CASE WHEN min(j.run_at) IS NOT NULL THEN greatest(extract(epoch FROM min(j.run_at) - now()), 0) END::double precision
+    FROM app.job j
+   WHERE j.state = 'queued' AND (p_kinds IS NULL OR j.kind = ANY (p_kinds))
+$$;
+COMMENT ON FUNCTION app.job_next_due(text[]) IS
+  'Seconds until the next queued job of the given kinds (NULL: any) is due: 0 when one is due now, NULL when none is queued';
 
 CREATE OR REPLACE FUNCTION app.job_heartbeat(p_worker text, p_ids bigint[], p_lease_seconds double precision)
 RETURNS SETOF bigint
@@ -256,6 +275,6 @@ COMMENT ON FUNCTION app.job_release(text, bigint[]) IS
 
 GRANT EXECUTE ON FUNCTION app.job_claim(text, text[], integer, double precision),
   app.job_complete_all(text, bigint[], jsonb[]), app.job_complete(bigint, text, jsonb),
-  app.job_fail(bigint, text, text, boolean, double precision),
+  app.job_fail(bigint, text, text, boolean, double precision, jsonb), app.job_next_due(text[]),
   app.job_heartbeat(text, bigint[], double precision), app.job_release(text, bigint[])
   TO pgwarden_worker;

@@ -2,7 +2,7 @@
 -- fail (backoff, Retry-After, dead), lease loss. now() is fixed inside this transaction, so
 -- timestamps compare exactly.
 BEGIN;
-SELECT plan(33);
+SELECT plan(38);
 
 UPDATE app.job_setting SET backoff_base_seconds = 10, backoff_cap_seconds = 1000;
 
@@ -99,6 +99,28 @@ SELECT is(app.job_fail(:doomed_id, 'w1', 'bad input', false), 'dead'::app.job_st
   'a permanent failure is dead at once');
 SELECT is((SELECT attempts FROM app.job_history WHERE id = :doomed_id AND state = 'dead'), 1,
   '... after one attempt although more were allowed');
+
+-- == failure details ==
+SELECT app.job_enqueue('test.detailed', '{}', NULL, NULL, 0, 2) AS detailed_id \gset
+SELECT app.job_claim('w1', ARRAY['test.detailed'], 1);
+SELECT app.job_fail(:detailed_id, 'w1', 'HTTP 503', true, NULL, '{"status_code": 503, "latency_ms": 12}');
+SELECT is((SELECT failures -> 0 -> 'details' FROM app.job WHERE id = :detailed_id),
+  '{"status_code": 503, "latency_ms": 12}'::jsonb, 'a failed attempt keeps the details the handler observed');
+UPDATE app.job SET run_at = now() WHERE id = :detailed_id;
+SELECT app.job_claim('w1', ARRAY['test.detailed'], 1);
+SELECT app.job_fail(:detailed_id, 'w1', 'HTTP 404', false, NULL, '{"status_code": 404}');
+SELECT is((SELECT failures -> 1 -> 'details' ->> 'status_code' FROM app.job_history WHERE id = :detailed_id), '404',
+  '... and so does the attempt that buried it');
+SELECT ok((SELECT NOT (failures -> 0 ? 'details') FROM app.job_history WHERE id = :doomed_id),
+  'an attempt failed without details has no details entry');
+
+-- == when the next job comes due ==
+DELETE FROM app.job;
+SELECT is(app.job_next_due(ARRAY['test.later']), NULL, 'no queued job: nothing comes due');
+SELECT app.job_enqueue('test.later', '{}', NULL, now() + interval '2.5 seconds');
+SELECT app.job_enqueue('test.other', '{}');
+SELECT is(app.job_next_due(ARRAY['test.later']), 2.5::double precision,
+  'a job queued to run later comes due in that many seconds (other kinds do not count)');
 
 SELECT * FROM finish();
 ROLLBACK;
