@@ -93,10 +93,11 @@ def listening_workers(conn: psycopg.Connection) -> int:
 
 
 def idle_claimers(conn: psycopg.Connection) -> int:
-    """Worker connections that claimed, found nothing, and now wait (for NOTIFY or the poll)."""
+    """Worker connections that claimed, found nothing, and now wait (for NOTIFY, the next due job or
+    the poll): their last call is the claim or, since idle slots sleep until the next due job, job_next_due."""
     return conn.execute("""SELECT count(*) FROM pg_stat_activity
                             WHERE usename = 'pgwarden_worker' AND state = 'idle'
-                              AND query LIKE '%app.job_claim%'""").fetchone()[0]
+                              AND (query LIKE '%app.job_claim%' OR query LIKE '%app.job_next_due%')""").fetchone()[0]
 
 
 class InProcessWorker:
