@@ -32,11 +32,13 @@ from typing import Any
 
 from workers.alerts.delivery import Delivery
 from workers.alerts.slack import send_slack
+from workers.alerts.webhook import send_webhook
 
 Channel = Callable[[Delivery], dict[str, Any]]
 
 CHANNELS: dict[str, Channel] = {
     "slack": send_slack,
+    "webhook": send_webhook,
 }
 
 __all__ = ["CHANNELS", "Channel", "Delivery"]
