@@ -31,6 +31,7 @@ from collections.abc import Callable
 from typing import Any
 
 from workers.alerts.delivery import Delivery
+from workers.alerts.pagerduty import send_pagerduty
 from workers.alerts.slack import send_slack
 from workers.alerts.webhook import send_webhook
 
@@ -39,6 +40,7 @@ Channel = Callable[[Delivery], dict[str, Any]]
 CHANNELS: dict[str, Channel] = {
     "slack": send_slack,
     "webhook": send_webhook,
+    "pagerduty": send_pagerduty,
 }
 
 __all__ = ["CHANNELS", "Channel", "Delivery"]
