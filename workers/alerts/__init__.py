@@ -31,6 +31,7 @@ from collections.abc import Callable
 from typing import Any
 
 from workers.alerts.delivery import Delivery
+from workers.alerts.email_smtp import send_email
 from workers.alerts.pagerduty import send_pagerduty
 from workers.alerts.slack import send_slack
 from workers.alerts.webhook import send_webhook
@@ -38,6 +39,7 @@ from workers.alerts.webhook import send_webhook
 Channel = Callable[[Delivery], dict[str, Any]]
 
 CHANNELS: dict[str, Channel] = {
+    "email": send_email,
     "slack": send_slack,
     "webhook": send_webhook,
     "pagerduty": send_pagerduty,

@@ -158,17 +158,18 @@ class WebhookReceiver(QueuedAnswers):
 class RecordingSmtp:
     """aiosmtpd handler: keeps every accepted message; refuses the recipients and DATA it is told to."""
 
-    refuse_recipient: dict[str, deque[str]] = field(default_factory=dict)  # address -> replies, one per try
+    refuse_recipient: dict[str, deque[str]] = field(default_factory=dict)  # address -> replies, one per try,
+    #                                                                         the last one repeated
     refuse_data: deque[str] = field(default_factory=deque)
     messages: list[tuple[str, list[str], EmailMessage]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802 (aiosmtpd's name)
         replies = self.refuse_recipient.get(address)
-        if replies:
-            return replies.popleft() if len(replies) > 1 else replies[0]
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
+        reply = (replies.popleft() if len(replies) > 1 else replies[0]) if replies else "250 OK"
+        if reply.startswith("250"):
+            envelope.rcpt_tos.append(address)
+        return reply
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802
         if self.refuse_data:
@@ -193,7 +194,7 @@ def start_smtp(handler: RecordingSmtp, certificate: SelfSignedCertificate | None
 
         def authenticate(server, session, envelope, mechanism, auth_data) -> AuthResult:
             ok = isinstance(auth_data, LoginPassword) and auth_data == (login.encode(), password.encode())
-            return AuthResult(success=ok)
+            return AuthResult(success=ok, handled=False)  # aiosmtpd answers 235 or 535 itself
 
         options.update(authenticator=authenticate, auth_required=True)
     controller = Controller(handler, hostname="127.0.0.1", port=free_port(), **options)
