@@ -30,6 +30,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from workers.alerts.apprise_urls import send_apprise
 from workers.alerts.delivery import Delivery
 from workers.alerts.email_smtp import send_email
 from workers.alerts.pagerduty import send_pagerduty
@@ -43,6 +44,7 @@ CHANNELS: dict[str, Channel] = {
     "slack": send_slack,
     "webhook": send_webhook,
     "pagerduty": send_pagerduty,
+    "apprise": send_apprise,
 }
 
 __all__ = ["CHANNELS", "Channel", "Delivery"]
