@@ -61,15 +61,18 @@ class Delivery:
     @classmethod
     def from_payload(cls, payload: dict[str, Any]) -> Delivery:
         """Parse the job's payload; a malformed one is a Permanent failure (SQL built it wrong)."""
-        destination = payload.get("destination")
+        destination, notification = payload.get("destination"), payload.get("notification")
         delivery = cls(delivery_id=str(payload.get("delivery_id") or ""), channel=str(payload.get("channel") or ""),
                        destination=destination if isinstance(destination, dict) else {},
                        webhook_id=str(payload.get("webhook_id") or ""),
-                       notification=payload.get("notification") if isinstance(payload.get("notification"), dict)
-                       else {})
+                       notification=notification if isinstance(notification, dict) else {})
         for key, value in delivery.destination.items():  # URLs, secrets, keys: all but the e-mail address
-            if isinstance(value, str) and key != "to":
-                delivery.hide_url(value) if "://" in value else delivery.hide(value)
+            if not isinstance(value, str) or key == "to":
+                continue
+            if "://" in value:
+                delivery.hide_url(value)
+            else:
+                delivery.hide(value)
         missing = [name for name, value in (("delivery_id", delivery.delivery_id), ("channel", delivery.channel),
                                             ("destination", delivery.destination),
                                             ("notification", delivery.notification)) if not value]
