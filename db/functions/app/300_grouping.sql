@@ -114,19 +114,23 @@ COMMENT ON FUNCTION app._stack_frame_json(text, text, text, text) IS 'One parsed
 -- Loops of few simple PL/pgSQL assignments, with string functions rather than regex captures:
 -- PostgreSQL's regex engine is quick to find a match but slow (10-20 µs per stack line) to split
 -- one into groups, and a set-based query costs more to start than these loops take to run.
--- V8 and Gecko/WebKit list the newest frame first (so frames are prepended), Python the oldest:
--- frames come out oldest first (Sentry's order, crashing frame last). A line number of more than
--- 9 digits is none (so the cast cannot fail). A frame without one is a runtime built-in.
+-- Linear in the number of lines: frames are appended to an array (PL/pgSQL appends to an array
+-- variable in place; building one text by concatenation copies it every line, and made a
+-- 64k-line trace take 10 s). V8 and Gecko/WebKit list the newest frame first, so their lines are
+-- walked from the last; Python lists the oldest first: frames come out oldest first (Sentry's
+-- order, crashing frame last). A line number of more than 9 digits is none (so the cast cannot
+-- fail). A frame without one is a runtime built-in.
 CREATE OR REPLACE FUNCTION app.parse_stack_trace(p_stack_trace text) RETURNS jsonb
 LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $fn$
 DECLARE
   v_text text := replace(p_stack_trace, E'\r', '');
+  v_lines text[];
   v_line text;
   v_function text;
   v_location text;
   v_tail text;
   v_cut integer;
-  v_frames text := '';  -- ',{frame},{frame}…'
+  v_frames text[] := '{}'::text[];  -- each frame as JSON text, oldest first
 BEGIN
   IF strpos(v_text, 'File "') > 0 AND v_text ~ 'File "[^"\n]+", line [0-9]' THEN
     -- Python: '  File "/srv/app/billing.py", line 2, in charge'
@@ -138,34 +142,37 @@ BEGIN
       v_tail := substr(v_line, v_cut + 8);  -- '2, in charge'
       v_function := CASE WHEN strpos(v_tail, ', in ') > 0 THEN substr(v_tail, strpos(v_tail, ', in ') + 5) END;
       v_location := substr(v_line, 7, v_cut - 7);
-      v_frames := v_frames || ',' || app._stack_frame_json(v_function, v_location, substring(v_tail FROM '^[0-9]+'), NULL);
+      v_frames := v_frames || app._stack_frame_json(v_function, v_location, substring(v_tail FROM '^[0-9]+'), NULL);
     END LOOP;
   ELSIF strpos(v_text, 'at ') > 0 AND v_text ~ '(^|\n)[ \t]*at [^ \t\n]' THEN
     -- V8 (Chrome, Edge, Node): '    at fn (https://x/app.js:10:5)', '    at https://x/app.js:10:5'
-    FOREACH v_line IN ARRAY string_to_array(v_text, E'\n') LOOP
-      v_line := ltrim(v_line, E' \t');
+    v_lines := string_to_array(v_text, E'\n');
+    FOR v_n IN REVERSE cardinality(v_lines) .. 1 LOOP
+      v_line := ltrim(v_lines[v_n], E' \t');
       CONTINUE WHEN v_line NOT LIKE 'at %';
       v_line := rtrim(substr(v_line, CASE WHEN v_line LIKE 'at async %' THEN 10 ELSE 4 END), E' \t');
       v_cut := CASE WHEN v_line LIKE '%)' THEN strpos(v_line, ' (') ELSE 0 END;  -- 'fn (location)'
       v_function := CASE WHEN v_cut > 0 THEN left(v_line, v_cut - 1) END;
       v_location := CASE WHEN v_cut > 0 THEN substr(v_line, v_cut + 2, length(v_line) - v_cut - 2) ELSE v_line END;
       v_tail := regexp_substr(right(v_location, 24), ':[0-9]+(?::[0-9]+)?$');  -- ':line:col' or ':line'
-      v_frames := ',' || app._stack_frame_json(v_function, left(v_location, length(v_location) - coalesce(length(v_tail), 0)),
-                                               split_part(v_tail, ':', 2), split_part(v_tail, ':', 3)) || v_frames;
+      v_frames := v_frames || app._stack_frame_json(v_function, left(v_location, length(v_location) - coalesce(length(v_tail), 0)),
+                                                    split_part(v_tail, ':', 2), split_part(v_tail, ':', 3));
     END LOOP;
   ELSIF strpos(v_text, '@') > 0 THEN
     -- Gecko (Firefox), WebKit (Safari): 'fn@https://x/app.js:10:5', 'forEach@[native code]'
-    FOREACH v_line IN ARRAY string_to_array(v_text, E'\n') LOOP
+    v_lines := string_to_array(v_text, E'\n');
+    FOR v_n IN REVERSE cardinality(v_lines) .. 1 LOOP
+      v_line := v_lines[v_n];
       v_cut := strpos(v_line, '@');
       CONTINUE WHEN v_cut = 0;
       v_location := btrim(substr(v_line, v_cut + 1), E' \t');
       v_tail := regexp_substr(right(v_location, 24), ':[0-9]+(?::[0-9]+)?$');
       CONTINUE WHEN v_tail IS NULL AND v_location <> '[native code]';  -- prose that holds an '@'
-      v_frames := ',' || app._stack_frame_json(left(v_line, v_cut - 1), left(v_location, length(v_location) - coalesce(length(v_tail), 0)),
-                                               split_part(v_tail, ':', 2), split_part(v_tail, ':', 3)) || v_frames;
+      v_frames := v_frames || app._stack_frame_json(left(v_line, v_cut - 1), left(v_location, length(v_location) - coalesce(length(v_tail), 0)),
+                                                    split_part(v_tail, ':', 2), split_part(v_tail, ':', 3));
     END LOOP;
   END IF;
-  RETURN ('[' || substr(v_frames, 2) || ']')::jsonb;
+  RETURN ('[' || array_to_string(v_frames, ',') || ']')::jsonb;
 END
 $fn$;
 COMMENT ON FUNCTION app.parse_stack_trace(text) IS
