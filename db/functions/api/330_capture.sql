@@ -13,6 +13,7 @@ CREATE FUNCTION api.capture_error(
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, app, public AS $$
 DECLARE
   v_caller record;
+  v_event jsonb;
   v_outcome record;
   v_result jsonb;
   v_error jsonb;
@@ -20,17 +21,21 @@ BEGIN
   -- (assignments, not SELECT … FROM: a call in an expression starts no query)
   v_caller := app.capture_caller();
   v_error := v_caller.problem;
+  v_event := jsonb_build_object(
+    'error_type', capture_error.error_type, 'severity', capture_error.severity, 'message', capture_error.message,
+    'stack_trace', capture_error.stack_trace, 'component', capture_error.component,
+    'file_path', capture_error.file_path, 'line_number', capture_error.line_number,
+    'column_number', capture_error.column_number, 'url', capture_error.url,
+    'user_agent', capture_error.user_agent, 'user_id', capture_error.user_id,
+    'metadata', capture_error.metadata, 'request_id', capture_error.request_id,
+    'session_id', capture_error.session_id, 'event_id', capture_error.event_id,
+    'timestamp', capture_error."timestamp", 'fingerprint', capture_error.fingerprint,
+    'frames', capture_error.frames, 'message_template', capture_error.message_template);
+  IF v_error IS NULL AND NOT app.json_numbers_fit_double(v_event) THEN
+    v_error := app.capture_number_out_of_range();
+  END IF;
   IF v_error IS NULL THEN
-    v_outcome := app.capture_one(v_caller.organization_id, v_caller.project_id, jsonb_build_object(
-      'error_type', capture_error.error_type, 'severity', capture_error.severity, 'message', capture_error.message,
-      'stack_trace', capture_error.stack_trace, 'component', capture_error.component,
-      'file_path', capture_error.file_path, 'line_number', capture_error.line_number,
-      'column_number', capture_error.column_number, 'url', capture_error.url,
-      'user_agent', capture_error.user_agent, 'user_id', capture_error.user_id,
-      'metadata', capture_error.metadata, 'request_id', capture_error.request_id,
-      'session_id', capture_error.session_id, 'event_id', capture_error.event_id,
-      'timestamp', capture_error."timestamp", 'fingerprint', capture_error.fingerprint,
-      'frames', capture_error.frames, 'message_template', capture_error.message_template));
+    v_outcome := app.capture_one(v_caller.organization_id, v_caller.project_id, v_event);
     v_result := v_outcome.result;
     v_error := v_outcome.error;
   END IF;
@@ -66,6 +71,8 @@ CREATE FUNCTION api.capture_errors(events json) RETURNS jsonb
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, app, public AS $$
 DECLARE
   v_caller record;
+  v_events jsonb;
+  v_problem jsonb;
   v_results jsonb;
   v_all_refused boolean;
   v_retry_after integer;
@@ -75,10 +82,15 @@ BEGIN
     PERFORM app.raise_http(v_caller.problem ->> 'code', v_caller.problem ->> 'message', v_caller.problem ->> 'details',
                            v_caller.problem ->> 'hint');
   END IF;
+  v_events := capture_errors.events::jsonb;
+  IF NOT app.json_numbers_fit_double(v_events) THEN
+    v_problem := app.capture_number_out_of_range();
+    PERFORM app.raise_http(v_problem ->> 'code', v_problem ->> 'message', v_problem ->> 'details', v_problem ->> 'hint');
+  END IF;
   SELECT jsonb_agg(jsonb_build_object('ordinal', b.ordinal, 'result', b.result, 'error', b.error) ORDER BY b.ordinal),
          bool_and(b.error ->> 'code' IS NOT DISTINCT FROM 'QR001'), max((b.error ->> 'retry_after')::integer)
     INTO v_results, v_all_refused, v_retry_after
-    FROM app.capture_batch(v_caller.organization_id, v_caller.project_id, capture_errors.events::jsonb) AS b;
+    FROM app.capture_batch(v_caller.organization_id, v_caller.project_id, v_events) AS b;
   -- a batch refused as a whole by the rate limit is a 429, so clients back off (answered, not
   -- raised: the refusals stay counted)
   IF v_all_refused THEN

@@ -48,27 +48,87 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
 $$;
 COMMENT ON FUNCTION app._capture_text(jsonb) IS 'A JSON scalar as trimmed text; NULL when absent, null or blank';
 
+-- The size limits of an event's fields, the one place they are written. What is stored is cut to
+-- them: text to that many characters (ending in a visible marker), metadata to that many bytes of
+-- JSON, frames to the newest ones that fit. Before anything parses, scrubs or fingerprints a field,
+-- app.capture_item_of bounds it: text to twice its limit (app._capture_bound), so a hostile size
+-- costs no more than twice a legitimate one, while a secret across the final cut is still seen
+-- whole by the scrubbers (cut at the limit, a card number would lose its last digits and keep its
+-- first ones unscrubbed); metadata and frames to their limit. IMMUTABLE SQL: called with a
+-- constant it is folded into its caller's plan.
+CREATE OR REPLACE FUNCTION app.capture_limit(p_field text) RETURNS integer
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+  SELECT CASE p_field
+    WHEN 'message' THEN 8192
+    WHEN 'message_template' THEN 8192
+    WHEN 'stack_trace' THEN 65536
+    WHEN 'url' THEN 2000
+    WHEN 'user_agent' THEN 2000
+    WHEN 'component' THEN 255
+    WHEN 'file_path' THEN 500
+    WHEN 'user_id' THEN 255
+    WHEN 'request_id' THEN 100
+    WHEN 'session_id' THEN 100
+    WHEN 'fingerprint' THEN 255     -- characters of each part
+    WHEN 'metadata' THEN 16384      -- bytes of its JSON text
+    WHEN 'frames' THEN 100          -- the newest frames kept
+    WHEN 'frames_bytes' THEN 65536  -- bytes of their JSON text
+  END
+$$;
+COMMENT ON FUNCTION app.capture_limit(text) IS
+'The size limit of a captured field: characters of text (message, message_template, stack_trace, url,
+user_agent, component, file_path, user_id, request_id, session_id, each fingerprint part), bytes of
+JSON (metadata, frames_bytes), or how many of the newest frames are kept (frames)';
+
 CREATE OR REPLACE FUNCTION app._capture_trim(p_value text, p_max integer) RETURNS text
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
   SELECT CASE WHEN length(p_value) > p_max THEN left(p_value, p_max - 12) || '…[truncated]' ELSE p_value END
 $$;
 COMMENT ON FUNCTION app._capture_trim(text, integer) IS 'Cut text to p_max characters, ending in a visible …[truncated] marker';
 
--- Oversized metadata (over 16 KB as JSON) keeps its keys in order while they fit, plus a marker key.
+-- Free text as the scrubbers and parsers get it: at most twice its limit (see app.capture_limit).
+CREATE OR REPLACE FUNCTION app._capture_bound(p_value text, p_limit integer) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+  SELECT left(p_value, 2 * p_limit)
+$$;
+COMMENT ON FUNCTION app._capture_bound(text, integer) IS
+  'Text cut to twice a field''s limit, before it is scrubbed or parsed (the stored value is cut to the limit after)';
+
+-- Oversized metadata (over its limit as JSON) keeps its keys in order while they fit, plus a marker key.
 CREATE OR REPLACE FUNCTION app._capture_trim_metadata(p_metadata jsonb) RETURNS jsonb
 LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
 BEGIN
-  IF octet_length(p_metadata::text) <= 16384 THEN
+  IF octet_length(p_metadata::text) <= app.capture_limit('metadata') THEN
     RETURN p_metadata;
   END IF;
   RETURN (SELECT coalesce(jsonb_object_agg(k.key, k.value), '{}'::jsonb)
             FROM (SELECT e.key, e.value,
                          sum(octet_length(e.key) + octet_length(e.value::text) + 6) OVER (ORDER BY e.key) AS size
                     FROM jsonb_each(p_metadata) AS e) AS k
-           WHERE k.size <= 16000)
+           WHERE k.size <= app.capture_limit('metadata') - 384)  -- room for the marker key
          || jsonb_build_object('_truncated', format('[metadata truncated from %s bytes]', octet_length(p_metadata::text)));
 END $$;
-COMMENT ON FUNCTION app._capture_trim_metadata(jsonb) IS 'Metadata cut to about 16 KB with a _truncated marker key';
+COMMENT ON FUNCTION app._capture_trim_metadata(jsonb) IS 'Metadata cut to its limit (about 16 KB) with a _truncated marker key';
+
+-- Client frames (a validated list), bounded: the newest app.capture_limit('frames'), and of those
+-- the newest that fit in frames_bytes of JSON (a frame alone over it leaves none).
+CREATE OR REPLACE FUNCTION app._capture_trim_frames(p_frames jsonb) RETURNS jsonb
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $$
+BEGIN
+  IF jsonb_array_length(p_frames) > app.capture_limit('frames') THEN
+    p_frames := jsonb_path_query_array(p_frames, 'lax $[last - $older to last]',
+                                       jsonb_build_object('older', app.capture_limit('frames') - 1));
+  END IF;
+  IF octet_length(p_frames::text) <= app.capture_limit('frames_bytes') THEN
+    RETURN p_frames;
+  END IF;
+  RETURN (SELECT jsonb_agg(f.value ORDER BY f.n)
+            FROM (SELECT e.value, e.n, sum(octet_length(e.value::text) + 2) OVER (ORDER BY e.n DESC) AS size
+                    FROM jsonb_array_elements(p_frames) WITH ORDINALITY AS e (value, n)) AS f
+           WHERE f.size <= app.capture_limit('frames_bytes'));
+END $$;
+COMMENT ON FUNCTION app._capture_trim_frames(jsonb) IS
+  'Client frames cut to the newest 100 that fit in 64 KB of JSON; NULL when not even the newest fits';
 
 -- A timestamp as clients send it: Unix seconds (a number or numeric string) or an RFC 3339
 -- date-time (seconds and offset minutes optional; no offset = UTC, as Sentry reads it). NULL when
@@ -93,6 +153,27 @@ $$;
 COMMENT ON FUNCTION app.json_timestamp(jsonb) IS
   'A JSON Unix-seconds number (or numeric string) or RFC 3339 string as timestamptz (UTC when no offset); NULL when unusable';
 DROP FUNCTION IF EXISTS app._capture_timestamp(jsonb);  -- (the capture-only reader it replaces)
+
+-- PostgreSQL keeps a JSON number exactly and prints it in full: "1e131071", 9 bytes of a request,
+-- is 131,072 digits wherever the event becomes text (scrubbing, hashing, storing), so a small body
+-- of such numbers would cost gigabytes. Clients that parse JSON (every SDK; pgwarden web, which
+-- re-serialises what it parsed) hold numbers in doubles, which print in at most ~330 characters;
+-- PostgREST hands a body over as written, so its capture endpoints refuse what no double holds.
+CREATE OR REPLACE FUNCTION app.json_numbers_fit_double(p_value jsonb) RETURNS boolean
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+  SELECT NOT jsonb_path_exists(p_value,
+    'lax $.** ? (@.type() == "number" && !(@ == 0 || (@.abs() <= 1.8e308 && @.abs() >= 1e-324)))')
+$$;
+COMMENT ON FUNCTION app.json_numbers_fit_double(jsonb) IS
+  'False when some number in a JSON value lies beyond a double''s range (|x| > 1.8e308, or 0 < |x| < 1e-324)';
+
+CREATE OR REPLACE FUNCTION app.capture_number_out_of_range() RETURNS jsonb
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+  SELECT jsonb_build_object('code', 'QV001', 'message', 'a number is out of range',
+    'details', 'A JSON number lies beyond a double''s range (|x| > 1.8e308, or 0 < |x| < 1e-324).',
+    'hint', 'Send numbers a double can hold; send larger ones as strings.')
+$$;
+COMMENT ON FUNCTION app.capture_number_out_of_range() IS 'The problem object of a capture request holding a number no double holds';
 
 -- The first problem of one event, or NULL: the field is named in details. One CASE without
 -- subqueries, so the planner inlines it (a SQL function it cannot inline is planned per query).
@@ -200,11 +281,11 @@ BEGIN
   IF jsonb_typeof(p_fingerprint) IS DISTINCT FROM 'array' OR jsonb_array_length(p_fingerprint) = 0 THEN
     RETURN NULL;
   END IF;
-  RETURN ARRAY(SELECT left(x #>> '{}', 255) FROM jsonb_array_elements(p_fingerprint) AS x);
+  RETURN ARRAY(SELECT left(x #>> '{}', app.capture_limit('fingerprint')) FROM jsonb_array_elements(p_fingerprint) AS x);
 END $$;
-COMMENT ON FUNCTION app._capture_fingerprint(jsonb) IS 'A client fingerprint (validated list) as text[], parts cut to 255 characters';
+COMMENT ON FUNCTION app._capture_fingerprint(jsonb) IS 'A client fingerprint (validated list) as text[], parts cut to their limit (255 characters)';
 
--- One event as typed values (string fields bounded to their columns), or just its problem. An
+-- One event as typed values (every field bounded: app.capture_limit), or just its problem. An
 -- expression without subqueries, so the planner inlines it into app.capture_parse's query and
 -- into app.capture_one's assignment.
 CREATE OR REPLACE FUNCTION app.capture_item_of(p_item jsonb, p_ordinal integer, p_problem jsonb)
@@ -221,21 +302,23 @@ LANGUAGE sql VOLATILE AS $$
            ELSE least(app.json_timestamp(p_item -> 'timestamp'), now()) END,
       coalesce(lower(app._capture_text(p_item -> 'error_type')), 'unknown')::app.error_type_enum,
       coalesce(lower(app._capture_text(p_item -> 'severity')), 'error')::app.severity_enum,
-      p_item ->> 'message',
-      app._capture_text(p_item -> 'stack_trace'),
-      nullif(nullif(p_item -> 'frames', 'null'), '[]'),
+      app._capture_bound(p_item ->> 'message', app.capture_limit('message')),
+      app._capture_bound(app._capture_text(p_item -> 'stack_trace'), app.capture_limit('stack_trace')),
+      app._capture_trim_frames(nullif(nullif(p_item -> 'frames', 'null'), '[]')),
       CASE WHEN jsonb_typeof(p_item -> 'fingerprint') = 'array' THEN app._capture_fingerprint(p_item -> 'fingerprint') END,
-      app._capture_text(p_item -> 'message_template'),
-      app._capture_trim(app._capture_text(p_item -> 'component'), 255),
-      app._capture_trim(app._capture_text(p_item -> 'file_path'), 500),
+      app._capture_bound(app._capture_text(p_item -> 'message_template'), app.capture_limit('message_template')),
+      app._capture_trim(app._capture_text(p_item -> 'component'), app.capture_limit('component')),
+      app._capture_trim(app._capture_text(p_item -> 'file_path'), app.capture_limit('file_path')),
       app._capture_text(p_item -> 'line_number')::integer,
       app._capture_text(p_item -> 'column_number')::integer,
-      app._capture_text(p_item -> 'url'),
-      app._capture_trim(app._capture_text(p_item -> 'user_agent'), 2000),
-      left(app._capture_text(p_item -> 'user_id'), 255),
-      coalesce(nullif(p_item -> 'metadata', 'null'), '{}'),
-      left(app._capture_text(p_item -> 'request_id'), 100),
-      left(app._capture_text(p_item -> 'session_id'), 100),
+      app._capture_bound(app._capture_text(p_item -> 'url'), app.capture_limit('url')),
+      app._capture_trim(app._capture_text(p_item -> 'user_agent'), app.capture_limit('user_agent')),
+      left(app._capture_text(p_item -> 'user_id'), app.capture_limit('user_id')),
+      CASE WHEN pg_column_size(p_item -> 'metadata') > app.capture_limit('metadata')  -- (else small enough to scrub)
+           THEN app._capture_trim_metadata(p_item -> 'metadata')
+           ELSE coalesce(nullif(p_item -> 'metadata', 'null'), '{}') END,
+      left(app._capture_text(p_item -> 'request_id'), app.capture_limit('request_id')),
+      left(app._capture_text(p_item -> 'session_id'), app.capture_limit('session_id')),
       NULL, NULL, NULL, NULL)::app.capture_item
     END
 $$;

@@ -10,32 +10,34 @@ LANGUAGE sql STABLE AS $$
 $$;
 COMMENT ON FUNCTION app._capture_clean_text(text, text, text) IS 'app.scrub_text with the patterns passed in and the detector inline';
 
--- Metadata as text (an object: validated). What app.scrub_jsonb would do is nothing unless the
--- detector flags it, and the text is what app._capture_trim_metadata measures.
+-- Metadata as text (an object: validated, bounded by app.capture_item_of). What app.scrub_jsonb
+-- would do is nothing unless the detector flags it, and the text is what app._capture_trim_metadata
+-- measures (scrubbing can lengthen it).
 CREATE OR REPLACE FUNCTION app._capture_clean_metadata(
   p_metadata text, p_key_pattern text, p_json_detector text, p_text_detector text
 ) RETURNS jsonb
 LANGUAGE sql STABLE AS $$
   SELECT CASE WHEN p_metadata ~ p_json_detector
               THEN app._capture_trim_metadata(app._scrub_jsonb(p_metadata::jsonb, p_key_pattern, p_json_detector, p_text_detector))
-              WHEN octet_length(p_metadata) <= 16384 THEN p_metadata::jsonb
+              WHEN octet_length(p_metadata) <= app.capture_limit('metadata') THEN p_metadata::jsonb
               ELSE app._capture_trim_metadata(p_metadata::jsonb) END
 $$;
 COMMENT ON FUNCTION app._capture_clean_metadata(text, text, text, text) IS
-  'Metadata (JSON text of an object) scrubbed and trimmed to 16 KB';
+  'Metadata (JSON text of an object) scrubbed and trimmed to its limit (16 KB)';
 
--- Client frames: the newest 100 are enough to group and to read.
+-- Client frames (already cut to the newest that fit: app._capture_trim_frames).
 CREATE OR REPLACE FUNCTION app._capture_clean_frames(p_frames jsonb) RETURNS jsonb
 LANGUAGE sql STABLE AS $$
-  SELECT app.scrub_jsonb(jsonb_path_query_array(p_frames, 'lax $[last - 99 to last]'))
+  SELECT app.scrub_jsonb(p_frames)
 $$;
-COMMENT ON FUNCTION app._capture_clean_frames(jsonb) IS 'The newest 100 client frames, scrubbed';
+COMMENT ON FUNCTION app._capture_clean_frames(jsonb) IS 'Client frames, scrubbed';
 
 -- == Scrub, fingerprint, enrich ==
 
 -- One event (a single capture): the steps of app.capture_enrich's query as a few assignments,
 -- which cost a fraction of starting that query. Arguments of _capture_trim are plain variables,
--- so it is inlined.
+-- so it is inlined. Scrubbing may lengthen a text (a short secret becomes [Filtered]): each is cut
+-- to its limit after it (app.capture_item_of cut it to twice that before).
 CREATE OR REPLACE FUNCTION app.capture_enrich_one(p_item app.capture_item) RETURNS app.capture_item
 LANGUAGE plpgsql VOLATILE AS $$
 DECLARE
@@ -48,14 +50,14 @@ DECLARE
   v_text text;
 BEGIN
   v_text := app._capture_clean_text(v_item.message, v_key_pattern, v_text_detector);
-  v_item.message := app._capture_trim(v_text, 8192);
+  v_item.message := app._capture_trim(v_text, app.capture_limit('message'));
   v_text := app._capture_clean_text(v_item.message_template, v_key_pattern, v_text_detector);
-  v_item.message_template := app._capture_trim(v_text, 8192);
+  v_item.message_template := app._capture_trim(v_text, app.capture_limit('message_template'));
   v_text := app._scrub_url(v_item.url, v_key_pattern);
-  v_item.url := app._capture_trim(v_text, 2000);
+  v_item.url := app._capture_trim(v_text, app.capture_limit('url'));
   v_item.metadata := app._capture_clean_metadata(v_item.metadata::text, v_key_pattern, v_json_detector, v_text_detector);
   v_text := coalesce(v_stack ->> 'scrubbed', v_item.stack_trace);
-  v_item.stack_trace := app._capture_trim(v_text, 65536);
+  v_item.stack_trace := app._capture_trim(v_text, app.capture_limit('stack_trace'));
   v_item.frames := app._capture_clean_frames(v_item.frames);
   v_item.browser := left(v_agent ->> 'browser', 100);
   v_item.os := left(v_agent ->> 'os', 100);
@@ -105,7 +107,8 @@ BEGIN
   RETURN (
   WITH stack AS (
     -- unnest of each kind's slice (not a filter on all kinds, whose low row estimate makes a nested loop)
-    SELECT d.input AS stack_trace, app._capture_trim(coalesce(d.result ->> 'scrubbed', d.input), 65536) AS clean,
+    SELECT d.input AS stack_trace,
+           app._capture_trim(coalesce(d.result ->> 'scrubbed', d.input), app.capture_limit('stack_trace')) AS clean,
            d.result ->> 'frame_components' AS frame_components
       FROM unnest(v_inputs[1:v_stacks], v_results[1:v_stacks]) AS d (input, result) OFFSET 0
   ), agent AS (
@@ -139,16 +142,19 @@ BEGIN
   ), keyed AS (
     -- trimmed here: with a plain column as argument _capture_trim is inlined
     SELECT c.ordinal, c.event_id, c.client_event_id, c.occurred_at, c.error_type, c.severity,
-           app._capture_trim(c.message, 8192) AS message, c.stack_trace, c.frames, c.fingerprint,
-           app._capture_trim(c.message_template, 8192) AS message_template, c.component, c.file_path, c.line_number,
-           c.column_number, app._capture_trim(c.url, 2000) AS url, c.user_agent, c.user_id, c.metadata, c.request_id,
+           app._capture_trim(c.message, app.capture_limit('message')) AS message, c.stack_trace, c.frames,
+           c.fingerprint, app._capture_trim(c.message_template, app.capture_limit('message_template')) AS message_template,
+           c.component, c.file_path, c.line_number, c.column_number, app._capture_trim(c.url, app.capture_limit('url')) AS url,
+           c.user_agent, c.user_id, c.metadata, c.request_id,
            c.session_id, c.browser, c.os, c.device_type, c.frame_components,
            -- what the hash depends on: with frames only the exception class of the message (jsonb
            -- equality treats NULLs as equal, and hashes)
            jsonb_build_array(c.error_type, c.fingerprint, c.frame_components,
-                             CASE WHEN c.frame_components <> '' THEN app.grouping_exception(app._capture_trim(c.message, 8192))
-                                  ELSE app._capture_trim(c.message, 8192) END,
-                             CASE WHEN c.frame_components = '' THEN app._capture_trim(c.message_template, 8192) END)
+                             CASE WHEN c.frame_components <> ''
+                                  THEN app.grouping_exception(app._capture_trim(c.message, app.capture_limit('message')))
+                                  ELSE app._capture_trim(c.message, app.capture_limit('message')) END,
+                             CASE WHEN c.frame_components = ''
+                                  THEN app._capture_trim(c.message_template, app.capture_limit('message_template')) END)
              AS grouping_key
       FROM scrubbed c
   ), grouping AS (
