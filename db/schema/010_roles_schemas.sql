@@ -21,6 +21,21 @@ END $$;
 
 GRANT anon, staff, org_owner, system_admin TO authenticator;
 
+-- No request may hold a backend for long (PostgREST 12 applies the impersonated role's settings
+-- to each request's transaction; pgwarden web's login gets them at connect). A legitimate request
+-- takes milliseconds: a capture ~1 ms, a batch of 1000 events or a stats query well under a
+-- second. Readers of large ranges get more. The worker and the superuser have none.
+ALTER ROLE anon SET statement_timeout = '5s';
+ALTER ROLE pgwarden_web SET statement_timeout = '5s';
+ALTER ROLE staff SET statement_timeout = '15s';
+ALTER ROLE org_owner SET statement_timeout = '15s';
+ALTER ROLE system_admin SET statement_timeout = '30s';
+ALTER ROLE anon SET idle_in_transaction_session_timeout = '10s';
+ALTER ROLE pgwarden_web SET idle_in_transaction_session_timeout = '10s';
+ALTER ROLE staff SET idle_in_transaction_session_timeout = '10s';
+ALTER ROLE org_owner SET idle_in_transaction_session_timeout = '10s';
+ALTER ROLE system_admin SET idle_in_transaction_session_timeout = '10s';
+
 CREATE SCHEMA app;
 COMMENT ON SCHEMA app IS 'pgwarden private schema: tables, enums and internal functions; never exposed over HTTP';
 

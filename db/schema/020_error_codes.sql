@@ -15,4 +15,7 @@ INSERT INTO app.error_code (code, http_status, description) VALUES
   ('QN001', 404, 'referenced object not found'),
   ('QS001', 409, 'illegal state transition'),
   ('QR001', 429, 'rate limit exceeded'),
-  ('QA001', 403, 'forbidden by a rule row-level security cannot express');
+  ('QA001', 403, 'forbidden by a rule row-level security cannot express'),
+  ('QV003', 413, 'request body too large'),
+  ('QV004', 411, 'request body without Content-Length'),
+  ('QR002', 429, 'statement timeout: the request ran past its role''s time budget');

@@ -7,7 +7,8 @@
 INSERT INTO app.error_code (code, http_status, description) VALUES
   ('QV501', 400, 'invalid health monitor or maintenance window settings'),
   ('QN501', 404, 'health monitor or service not found'),
-  ('QN502', 404, 'heartbeat token not found');
+  ('QN502', 404, 'heartbeat token not found'),
+  ('QR501', 429, 'too many on-demand health checks this minute');
 
 -- == Enums ==
 
@@ -44,7 +45,20 @@ INSERT INTO app.health_settings (key, value, description) VALUES
   ('api_url', '"http://127.0.0.1:3000"', 'PostgREST base URL ({api_url} in targets); the stack sets it at start'),
   ('web_url', '"http://127.0.0.1:8000"', 'pgwarden web base URL ({web_url} in targets); the stack sets it at start'),
   ('embed_widget_url', 'null', 'URL of a test page that loads the booking widget ({embed_widget_url}); embeds stay disabled until set'),
-  ('database_probe_dsn', 'null', 'DSN the database monitor probes; null = this database over its own socket as pgwarden_worker');
+  ('database_probe_dsn', 'null', 'DSN the database monitor probes; null = this database over its own socket as pgwarden_worker'),
+  ('run_now_per_minute', '30', 'system-health-check requests answered per minute (all callers together); more get 429');
+
+-- On-demand health checks (POST /functions/v1/system-health-check, no login) per minute: the cap
+-- app.health_run_now applies. Rows older than an hour are deleted as new minutes begin.
+CREATE TABLE app.health_run_usage (
+  minute  timestamptz PRIMARY KEY,
+  runs    integer NOT NULL DEFAULT 0,
+  refused integer NOT NULL DEFAULT 0
+);
+COMMENT ON TABLE app.health_run_usage IS 'On-demand health checks answered (runs) and refused over the cap, per minute';
+ALTER TABLE app.health_run_usage ENABLE ROW LEVEL SECURITY;
+CREATE POLICY health_run_usage_system_admin ON app.health_run_usage FOR SELECT TO system_admin USING (true);
+GRANT SELECT ON app.health_run_usage TO system_admin;
 
 -- == Monitors ==
 

@@ -49,6 +49,8 @@ def write_config(path: Path, *, db_uri: str, jwt_secret: str, port: int) -> Path
                 # the OpenAPI document describes the whole API, not only what anon may call
                 'openapi-mode = "ignore-privileges"',
                 f"db-pool = {pool_size()}",
+                # refuses oversized bodies before PostgreSQL parses them (PostgREST 12 has no limit)
+                'db-pre-request = "app.http_pre_request"',
                 'log-level = "warn"',
             ]
         )

@@ -49,6 +49,9 @@ BEGIN
     PERFORM app.raise_http(v_error ->> 'code', v_error ->> 'message', v_error ->> 'details', v_error ->> 'hint');
   END IF;
   RETURN v_result;
+EXCEPTION WHEN query_canceled THEN  -- the role's statement_timeout: 429, not PostgREST's 500
+  PERFORM app.raise_statement_timeout();
+  RETURN NULL;
 END $$;
 COMMENT ON FUNCTION api.capture_error(text, text, text, text, text, text, jsonb, jsonb, text, text, text, jsonb, text,
                                       text, text, jsonb, jsonb, jsonb, text) IS $$Capture one error
@@ -62,7 +65,10 @@ project key in the X-Pgwarden-Key header, as do system admins; staff and org own
 organization of their token. Returns the group: id, error_hash, occurrence_count, status, is_new,
 is_regression, event_id. 400 for invalid fields (the field is named in details), 401/403 for a missing,
 unknown or foreign key. Over the organization's per-minute limit the answer is 429 with Retry-After
-and the error object {code: QR001, message, details, hint, retry_after} as body (the refusal is counted).$$;
+and the error object {code: QR001, message, details, hint, retry_after} as body (the refusal is counted).
+Fields over their size limit are cut, not refused (message 8192 characters, stack_trace 65,536,
+metadata 16 KB, the newest 100 frames); the body may hold at most 1 MiB (413), and numbers beyond a
+double's range are refused (400).$$;
 GRANT EXECUTE ON FUNCTION api.capture_error(text, text, text, text, text, text, jsonb, jsonb, text, text, text, jsonb,
                                             text, text, text, jsonb, jsonb, jsonb, text)
   TO anon, staff, org_owner, system_admin;
@@ -98,6 +104,9 @@ BEGIN
             set_config('response.headers', json_build_array(json_build_object('Retry-After', v_retry_after::text))::text, true);
   END IF;
   RETURN coalesce(v_results, '[]');
+EXCEPTION WHEN query_canceled THEN  -- the role's statement_timeout: 429, not PostgREST's 500
+  PERFORM app.raise_statement_timeout();
+  RETURN NULL;
 END $$;
 COMMENT ON FUNCTION api.capture_errors(json) IS $$Capture a batch of errors
 
@@ -105,5 +114,5 @@ Post {"events": [...]} with up to 1000 events, each with capture_error's fields.
 object per event, in order: {ordinal, result, error}; result as capture_error returns it, or error
 {code, message, details, hint[, retry_after]} for an event that was refused (invalid, or over the rate
 limit). A refused event does not affect the others and stores nothing. When every event was over the
-rate limit the status is 429 with Retry-After (same body).$$;
+rate limit the status is 429 with Retry-After (same body). The body may hold at most 20 MiB (413).$$;
 GRANT EXECUTE ON FUNCTION api.capture_errors(json) TO anon, staff, org_owner, system_admin;

@@ -32,13 +32,18 @@ CREATE VIEW api.error_metrics WITH (security_invoker = true) AS
 COMMENT ON VIEW api.error_metrics IS 'Accepted events per organization, minute and error group';
 GRANT SELECT ON api.error_metrics TO staff, org_owner, system_admin;
 
+-- PL/pgSQL (at most 200 rows) so a search cut by the role's statement_timeout answers 429, not 500.
 CREATE FUNCTION api.search_errors(query text, max_results integer DEFAULT 20) RETURNS SETOF api.error_groups
-LANGUAGE sql STABLE AS $$
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+  RETURN QUERY
   SELECT g.* FROM api.error_groups g
    WHERE g.message % search_errors.query OR g.message ILIKE '%' || search_errors.query || '%'
    ORDER BY similarity(g.message, search_errors.query) DESC, g.last_seen_at DESC
-   LIMIT least(greatest(coalesce(search_errors.max_results, 20), 1), 200)
-$$;
+   LIMIT least(greatest(coalesce(search_errors.max_results, 20), 1), 200);
+EXCEPTION WHEN query_canceled THEN
+  PERFORM app.raise_statement_timeout();
+END $$;
 COMMENT ON FUNCTION api.search_errors(text, integer) IS $$Search error groups by message text
 
 Trigram similarity (pg_trgm) or substring match, best matches first; at most max_results (200).$$;

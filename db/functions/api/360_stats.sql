@@ -13,6 +13,9 @@ BEGIN
     v_organization_id := app.current_org_id();
   END IF;
   RETURN app.error_stats(p_time_range, v_organization_id);
+EXCEPTION WHEN query_canceled THEN  -- the role's statement_timeout: 429, not PostgREST's 500
+  PERFORM app.raise_statement_timeout();
+  RETURN NULL;
 END $$;
 COMMENT ON FUNCTION api.get_error_stats(interval, uuid) IS $$Error statistics over a time range
 

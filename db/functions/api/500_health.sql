@@ -47,6 +47,9 @@ EXCEPTION WHEN SQLSTATE 'QN000' THEN
     v_detail = PG_EXCEPTION_DETAIL, v_hint = PG_EXCEPTION_HINT;
   PERFORM app.raise_http(v_state, v_message, v_detail, v_hint);
   RETURN NULL;
+WHEN query_canceled THEN  -- the role's statement_timeout: 429, not PostgREST's 500
+  PERFORM app.raise_statement_timeout();
+  RETURN NULL;
 END $$;
 COMMENT ON FUNCTION api.calculate_uptime(text, integer) IS $$Uptime percentage of a service over the last p_days days
 

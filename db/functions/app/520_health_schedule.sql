@@ -125,13 +125,46 @@ COMMENT ON FUNCTION app.health_enqueue_due(timestamptz)
 
 -- == On demand (POST /functions/v1/system-health-check, pgwarden health run) ==
 
+-- One on-demand run from this minute's budget (run_now_per_minute), or the QR501 refusal (with
+-- retry_after) when it is spent. Concurrent runs take turns on the minute's row, as captures do on
+-- app.rate_limit_usage; the first run of a minute deletes the rows older than an hour.
+CREATE OR REPLACE FUNCTION app._health_run_take(p_at timestamptz DEFAULT now()) RETURNS jsonb
+LANGUAGE plpgsql AS $$
+DECLARE
+  v_minute timestamptz := date_trunc('minute', p_at);
+  v_limit integer := coalesce(app.health_setting_number('run_now_per_minute'), 30);
+  v_new integer;
+  v_runs integer;
+BEGIN
+  INSERT INTO app.health_run_usage (minute) VALUES (v_minute) ON CONFLICT DO NOTHING;
+  GET DIAGNOSTICS v_new = ROW_COUNT;
+  IF v_new > 0 THEN
+    DELETE FROM app.health_run_usage u WHERE u.minute < v_minute - interval '1 hour';
+  END IF;
+  SELECT u.runs INTO v_runs FROM app.health_run_usage u WHERE u.minute = v_minute FOR UPDATE;
+  IF v_runs < v_limit THEN
+    UPDATE app.health_run_usage u SET runs = u.runs + 1 WHERE u.minute = v_minute;
+    RETURN NULL;
+  END IF;
+  UPDATE app.health_run_usage u SET refused = u.refused + 1 WHERE u.minute = v_minute;
+  RETURN app.web_error('QR501', 'too many health checks',
+    format('At most %s on-demand health checks are answered a minute.', v_limit),
+    'Retry after Retry-After seconds; get_health_summary and the status page show the latest results.',
+    to_jsonb(greatest(1, ceil(extract(epoch FROM v_minute + interval '1 minute' - p_at))::integer)));
+END $$;
+COMMENT ON FUNCTION app._health_run_take(timestamptz) IS
+  'Count one on-demand health check against run_now_per_minute; NULL when within it, else the QR501 error (retry_after)';
+
 -- Runs the named platform-wide services now (all enabled ones when NULL): push monitors are judged
 -- at once, probes are enqueued ahead of scheduled ones. The caller then polls health_run_results
 -- (or LISTENs on health:observation) for at most wait_seconds. The endpoint needs no login, so
 -- requests coalesce: within one run_now_coalesce_seconds bucket (default 10) a monitor is probed
--- once and every request in the bucket shares that result. With p_enqueue false the probe
--- payloads are returned instead (key payloads), for a caller that runs them itself (pgwarden
--- health run) and hands each result to app.health_on_probe_result.
+-- once and every request in the bucket shares that result; and at most run_now_per_minute
+-- requests (default 30, all callers together) are answered a minute: the others get
+-- {"error": QR501 with retry_after} (answered, not raised, so the refusal stays counted in
+-- app.health_run_usage). With p_enqueue false the probe payloads are returned instead (key
+-- payloads), for a caller that runs them itself (pgwarden health run) and hands each result to
+-- app.health_on_probe_result; that is not capped.
 CREATE OR REPLACE FUNCTION app.health_run_now(p_services text[] DEFAULT NULL, p_enqueue boolean DEFAULT true)
 RETURNS jsonb
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public AS $$
@@ -148,10 +181,17 @@ DECLARE
   v_payload jsonb;
   v_payloads jsonb := '[]'::jsonb;
   v_problem text;
+  v_refusal jsonb;
 BEGIN
   IF cardinality(p_services) > 50 OR EXISTS (SELECT FROM unnest(p_services) AS n WHERE coalesce(length(n), 0) NOT BETWEEN 1 AND 100) THEN
     RAISE EXCEPTION 'checks must be a list of service names' USING ERRCODE = 'QV501',
       DETAIL = 'At most 50 names of 1 to 100 characters.', HINT = 'E.g. ["api", "database"].';
+  END IF;
+  IF p_enqueue THEN
+    v_refusal := app._health_run_take();
+    IF v_refusal IS NOT NULL THEN
+      RETURN jsonb_build_object('error', v_refusal);
+    END IF;
   END IF;
   v_services := coalesce(p_services, ARRAY(
     SELECT m.service_name::text FROM app.health_monitors m WHERE m.organization_id IS NULL AND m.enabled ORDER BY m.id));
@@ -190,7 +230,7 @@ BEGIN
          || CASE WHEN p_enqueue THEN '{}'::jsonb ELSE jsonb_build_object('payloads', v_payloads) END;
 END $$;
 COMMENT ON FUNCTION app.health_run_now(text[], boolean)
-  IS 'Probe these platform-wide services now; returns run_id, services, since and how long to wait (or the payloads)';
+  IS 'Probe these platform-wide services now; returns run_id, services, since and how long to wait (or the payloads), or {error} over the per-minute cap';
 GRANT EXECUTE ON FUNCTION app.health_run_now(text[], boolean) TO pgwarden_web;
 
 -- The spec's response for a run: one result per requested service, in order: the latest
