@@ -109,3 +109,22 @@ def test_bad_credentials_and_bodies_are_refused_and_nothing_is_stored(web_server
     assert (no_message.status_code, no_message.json()["code"]) == (400, "QV601")
     assert not_json.status_code == 400
     assert errors_of(web_server, project) == []
+
+
+def test_a_body_of_more_documents_than_a_capture_batch_takes_is_too_large(web_server, project):
+    documents = [{"source": "custom", "error": {"message": f"error {n}"}} for n in range(1001)]
+    response = httpx.post(web_server.base_url + WEBHOOK, json=documents,
+                          headers={"Authorization": f"Bearer {secret_of(web_server, project)}"})
+    assert response.status_code == 413
+    assert errors_of(web_server, project) == []
+
+
+def test_a_huge_field_is_cut_before_the_database_parses_it_and_the_error_is_kept(web_server, project):
+    stack = "Error: huge\n" + "    at render (https://shop.test/app.js:10:5)\n" * 200_000  # ~9 MB
+    body = {"source": "custom", "error": {"message": "huge", "stack": stack}}
+    response = httpx.post(web_server.base_url + WEBHOOK, json=body,
+                          headers={"Authorization": f"Bearer {secret_of(web_server, project)}"}, timeout=60)
+    assert response.status_code == 200 and response.json()["accepted"] == 1
+    [(length,)] = web_server.query("SELECT length(stack_trace) FROM app.error_events WHERE organization_id = %s",
+                                   [project.organization_id])
+    assert length == 65536  # app.capture_limit('stack_trace'), with its marker

@@ -1,7 +1,11 @@
 """Micro-batching: requests arriving within a few milliseconds of each other are sent to the
 database as ONE call of app.web_ingest, and each request gets back its own outcome once that
 call has committed. The database then sees batches (one transaction, rows locked in order) while
-every HTTP client still gets an answer about its own events."""
+every HTTP client still gets an answer about its own events.
+
+A batch holds at most max_requests requests and, past its first request, at most max_bytes of
+bodies: the database's work grows with the bytes it parses, so a client sending large envelopes
+gets batches of its own and cannot make a batch of its neighbours' small ones run long."""
 
 from __future__ import annotations
 
@@ -26,15 +30,18 @@ class DatabaseUnavailable(Exception):
 @dataclass
 class _Pending:
     request: dict[str, Any]
+    size: int
     future: asyncio.Future = field(default_factory=lambda: asyncio.get_running_loop().create_future())
 
 
 class Batcher:
     def __init__(self, pool: psycopg_pool.AsyncConnectionPool, *, window: float = 0.002, max_requests: int = 200,
-                 max_concurrent_calls: int = 3, connection_timeout: float = 5.0):
+                 max_bytes: int = 1024 * 1024, max_concurrent_calls: int = 3, connection_timeout: float = 5.0):
         self.pool = pool
         self.window = window
         self.max_requests = max_requests
+        self.max_bytes = max_bytes
+        self._held: _Pending | None = None  # taken from the queue, over the last batch's byte budget
         self.connection_timeout = connection_timeout
         self._queue: asyncio.Queue[_Pending] = asyncio.Queue()
         self._calls = asyncio.Semaphore(max_concurrent_calls)
@@ -50,33 +57,44 @@ class Batcher:
             await asyncio.gather(self._collector, return_exceptions=True)
         await asyncio.gather(*self._flushes, return_exceptions=True)
 
-    async def submit(self, request: dict[str, Any]) -> dict[str, Any]:
-        """The request's outcome: {"id": ...} or {"error": {...}}; DatabaseUnavailable if unreachable."""
-        pending = _Pending(request)
+    async def submit(self, request: dict[str, Any], size: int = 0) -> dict[str, Any]:
+        """The request's outcome: {"id": ...} or {"error": {...}}; DatabaseUnavailable if unreachable.
+        `size`: the bytes of its body, which the batch budget counts."""
+        pending = _Pending(request, size)
         await self._queue.put(pending)
         return await pending.future
 
     async def _collect(self) -> None:
         loop = asyncio.get_running_loop()
         while True:
-            batch = [await self._queue.get()]
+            batch = [self._held or await self._queue.get()]
+            self._held = None
+            size = batch[0].size
             # a free call slot is taken before the window opens: while every slot is busy, requests
             # keep queueing, so batches grow exactly when the database is the bottleneck
             await self._calls.acquire()
             deadline = loop.time() + self.window
-            while len(batch) < self.max_requests:
+            while len(batch) < self.max_requests and self._held is None:
                 remaining = deadline - loop.time()
                 if remaining <= 0:
                     break
                 try:
-                    batch.append(await asyncio.wait_for(self._queue.get(), remaining))
+                    size = self._add(batch, await asyncio.wait_for(self._queue.get(), remaining), size)
                 except TimeoutError:
                     break
-            while len(batch) < self.max_requests and not self._queue.empty():
-                batch.append(self._queue.get_nowait())
+            while len(batch) < self.max_requests and self._held is None and not self._queue.empty():
+                size = self._add(batch, self._queue.get_nowait(), size)
             task = asyncio.create_task(self._flush(batch))
             self._flushes.add(task)
             task.add_done_callback(self._flushes.discard)
+
+    def _add(self, batch: list[_Pending], pending: _Pending, size: int) -> int:
+        """Put a request into the batch, or hold it for the next one when it would pass max_bytes."""
+        if size + pending.size > self.max_bytes:
+            self._held = pending
+            return size
+        batch.append(pending)
+        return size + pending.size
 
     async def _flush(self, batch: list[_Pending]) -> None:
         try:

@@ -16,6 +16,7 @@ from workers.web.batcher import DatabaseUnavailable
 from workers.web.decoding import decode_body
 from workers.web.envelope import Envelope, Item, parse_envelope, parse_store_body
 from workers.web.errors import BadPayload, PayloadTooLarge, WireError, refusal_detail, retry_after_seconds
+from workers.web.json_bounds import bound_json
 from workers.web.timestamps import parse_timestamp
 
 log = logging.getLogger("pgwarden.web")
@@ -47,22 +48,24 @@ PREFLIGHT_HEADERS = {
 
 
 async def envelope_endpoint(request: Request) -> Response:
-    async def parse() -> dict[str, Any]:
-        envelope = parse_envelope(await read_decoded_body(request))
+    async def parse() -> tuple[dict[str, Any], int]:
+        body = await read_decoded_body(request)
+        envelope = parse_envelope(body)
         key = extract_public_key(request.headers, request.query_params, envelope.headers)
         items = [prepare_item(item) for item in envelope.items]
-        return ingest_request(request, key, envelope_event_id(envelope), items)
+        return ingest_request(request, key, envelope_event_id(envelope), items), len(body)
 
     return await answer(request, parse)
 
 
 async def store_endpoint(request: Request) -> Response:
-    async def parse() -> dict[str, Any]:
-        event = parse_store_body(await read_decoded_body(request), limit=MAX_BODY)
+    async def parse() -> tuple[dict[str, Any], int]:
+        body = await read_decoded_body(request)
+        event = bound_json(parse_store_body(body, limit=MAX_BODY))
         key = extract_public_key(request.headers, request.query_params, None)
         normalise_timestamps(event, ["timestamp"])
         event_id = event.get("event_id") if isinstance(event.get("event_id"), str) else None
-        return ingest_request(request, key, event_id, [{"type": "event", "payload": event}])
+        return ingest_request(request, key, event_id, [{"type": "event", "payload": event}]), len(body)
 
     return await answer(request, parse)
 
@@ -73,8 +76,8 @@ async def preflight(request: Request) -> Response:
 
 async def answer(request: Request, parse) -> Response:
     try:
-        parsed = await parse()
-        outcome = await request.app.state.batcher.submit(parsed)
+        parsed, size = await parse()
+        outcome = await request.app.state.batcher.submit(parsed, size=size)
     except WireError as exc:
         return error_response(exc.status, exc.detail)
     except DatabaseUnavailable:
@@ -107,17 +110,17 @@ async def read_decoded_body(request: Request) -> bytes:
     return decode_body(await read_body(request), request.headers.get("content-encoding"), MAX_BODY)
 
 
-async def read_body(request: Request) -> bytes:
-    """The body as sent (still encoded), refused past MAX_BODY."""
+async def read_body(request: Request, limit: int = MAX_BODY) -> bytes:
+    """The body as sent (still encoded), refused past `limit` bytes (by Content-Length or as it streams)."""
     declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > MAX_BODY:
-        raise PayloadTooLarge(f"body exceeds {MAX_BODY} bytes")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise PayloadTooLarge(f"body exceeds {limit} bytes")
     body = bytearray()
     try:
         async for chunk in request.stream():
             body += chunk
-            if len(body) > MAX_BODY:
-                raise PayloadTooLarge(f"body exceeds {MAX_BODY} bytes")
+            if len(body) > limit:
+                raise PayloadTooLarge(f"body exceeds {limit} bytes")
     except OSError as exc:  # the client went away mid-body
         raise BadPayload(f"body could not be read: {exc}") from None
     return bytes(body)
@@ -137,7 +140,7 @@ def prepare_item(item: Item) -> dict[str, Any]:
     """An item as app.web_ingest reads it: type, and the parsed payload for the types it keeps."""
     if item.type not in JSON_ITEM_TYPES:
         return {"type": item.type}
-    payload = item.json()
+    payload = bound_json(item.json())
     if not isinstance(payload, dict):
         raise BadPayload(f"{item.type} item payload must be a JSON object")
     if item.type in ("event", "feedback"):

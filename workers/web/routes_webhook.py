@@ -1,6 +1,10 @@
 """POST /functions/v1/error-webhook (the spec): errors from Vercel log drains, Cloudflare Workers
 tail / Logpush and custom senders. Python reads the body (JSON, a JSON array or NDJSON, any
-Content-Encoding) and the credentials; app.ingest_error_webhook authenticates and maps."""
+Content-Encoding) and the credentials; app.ingest_error_webhook authenticates and maps.
+
+Bounded before the database sees it: at most MAX_DOCUMENTS documents (413 beyond), every string
+cut to json_bounds.MAX_STRING_CHARS and every array to MAX_DOCUMENTS elements; the raw body goes
+to the database only when a Vercel signature must be checked over it."""
 
 from __future__ import annotations
 
@@ -15,23 +19,28 @@ from starlette.routing import Route
 
 from workers import sql
 from workers.web.decoding import decode_body
-from workers.web.errors import BadPayload, Unauthorized, WireError, refusal_detail, retry_after_seconds
+from workers.web.errors import BadPayload, PayloadTooLarge, Unauthorized, WireError, refusal_detail, retry_after_seconds
+from workers.web.json_bounds import bound_json
 from workers.web.routes_sentry import MAX_BODY, RETRY_AFTER_DATABASE_DOWN, read_body
 
 CONNECTION_TIMEOUT_SECONDS = 5.0
+# Documents per body: what app.capture_batch takes in one call. A body of 120,000 small documents
+# used to run past the web role's statement_timeout.
+MAX_DOCUMENTS = 1000
 
 
 async def error_webhook(request: Request) -> Response:
     try:
         raw_body = await read_body(request)  # a Vercel signature covers the bytes as sent
-        documents = parse_documents(decode_body(raw_body, request.headers.get("content-encoding"), MAX_BODY))
+        documents = bounded(parse_documents(decode_body(raw_body, request.headers.get("content-encoding"), MAX_BODY)))
         secret, project_id, signature = credentials(request)
     except WireError as exc:
         return JSONResponse({"detail": exc.detail}, status_code=exc.status)
     try:
         async with request.app.state.db.connection(timeout=CONNECTION_TIMEOUT_SECONDS) as conn:
             cursor = await conn.execute(sql.WEB_ERROR_WEBHOOK,
-                                        [secret, project_id, signature, raw_body, json.dumps(documents)])
+                                        [secret, project_id, signature, raw_body if secret is None else None,
+                                         json.dumps(documents)])
             (outcome,) = await cursor.fetchone()
     except (psycopg.OperationalError, psycopg_pool.PoolTimeout):
         return JSONResponse({"detail": "database unavailable"}, status_code=503,
@@ -64,6 +73,14 @@ def parse_documents(body: bytes) -> Any:
         return [json.loads(line) for line in text.splitlines() if line.strip()]
     except (ValueError, RecursionError):
         raise BadPayload("body is neither JSON nor NDJSON") from None
+
+
+def bounded(documents: Any) -> Any:
+    """The documents as the database may see them: PayloadTooLarge past MAX_DOCUMENTS, strings and
+    arrays cut (json_bounds)."""
+    if isinstance(documents, list) and len(documents) > MAX_DOCUMENTS:
+        raise PayloadTooLarge(f"body holds {len(documents)} documents; at most {MAX_DOCUMENTS}")
+    return bound_json(documents, max_array=MAX_DOCUMENTS)
 
 
 def credentials(request: Request) -> tuple[str | None, int | None, str | None]:

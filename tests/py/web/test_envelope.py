@@ -210,3 +210,17 @@ def test_store_body_inflating_past_the_limit_is_too_large():
     bomb = base64.b64encode(zlib.compress(b'{"message":"' + b"x" * (2 * MIB) + b'"}'))
     with pytest.raises(PayloadTooLarge):
         parse_store_body(bomb, limit=MIB)
+
+
+def test_an_envelope_of_more_than_100_items_is_too_large_before_its_items_are_read():
+    item = b'{"type":"session"}\n{"sid":"s"}\n'
+    assert len(parse_envelope(b"{}\n" + item * 100).items) == 100
+    with pytest.raises(PayloadTooLarge, match="100 items"):
+        parse_envelope(b"{}\n" + item * 5000)
+
+
+@pytest.mark.parametrize("item_type", ["event", "transaction"])
+def test_an_item_the_spec_allows_once_per_envelope_may_not_come_twice(item_type):
+    item = b'{"type":"%s"}\n{"message":"a"}\n' % item_type.encode()
+    with pytest.raises(BadPayload, match=f"more than one {item_type}"):
+        parse_envelope(b"{}\n" + item + item)
