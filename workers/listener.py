@@ -30,9 +30,14 @@ class ReconnectBackoff:
     def reset(self) -> None:
         self.failures = 0
 
-    def wait(self, interrupt: threading.Event | None = None) -> None:
+    def next_delay(self) -> float:
+        """Seconds to wait before the next attempt (counts one more failure)."""
         delay = min(self.cap, self.first * 2 ** self.failures) * random.uniform(0.5, 1.0)
         self.failures += 1
+        return delay
+
+    def wait(self, interrupt: threading.Event | None = None) -> None:
+        delay = self.next_delay()
         if interrupt is None:
             threading.Event().wait(delay)
         else:

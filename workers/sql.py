@@ -38,7 +38,6 @@ HEALTH_RUN_NOW = "SELECT app.health_run_now(%s::text[], %s)"
 HEALTH_RUN_RESULTS = "SELECT app.health_run_results(%s, %s::text[], %s::timestamptz)"
 HEALTH_PROBE_RESULT = "SELECT app.health_on_probe_result(%s::jsonb)::text"
 HEALTH_LISTEN = 'LISTEN "health:observation"'
-HEALTH_UNLISTEN = 'UNLISTEN "health:observation"'
 HEALTH_HEARTBEAT = "SELECT app.health_heartbeat(%s)"
 ERROR_HTTP_STATUS = "SELECT app.error_http_status(%s)"
 HEALTH_SUMMARY = "SELECT app.health_summary()"

@@ -8,13 +8,12 @@ from contextlib import asynccontextmanager
 from urllib.parse import parse_qs, urlsplit
 
 import psycopg
-import psycopg_pool
 from psycopg.types.json import Jsonb
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
 from workers.handlers.health import probe_monitor
-from workers.web.routes_health import ROUTES
+from workers.web.routes_health import ROUTES, health_resources
 
 
 def login_as(database_url: str, role: str) -> str:
@@ -25,15 +24,12 @@ def login_as(database_url: str, role: str) -> str:
 
 
 def client_for(conninfo: str, pool_timeout: float = 10) -> TestClient:
-    """A test client for an app mounting the health routes, its pool opened in the lifespan."""
+    """A test client for an app mounting the health routes, with the resources pgwarden web gives them."""
 
     @asynccontextmanager
     async def lifespan(app: Starlette):
-        pool = psycopg_pool.AsyncConnectionPool(conninfo, min_size=1, max_size=4, timeout=pool_timeout, open=False)
-        await pool.open(wait=False)
-        app.state.db = pool
-        yield
-        await pool.close()
+        async with health_resources(conninfo, pool_timeout=pool_timeout) as app.state.health:
+            yield
 
     return TestClient(Starlette(routes=ROUTES, lifespan=lifespan))
 

@@ -92,6 +92,27 @@ def test_without_checks_every_enabled_platform_monitor_runs(client: TestClient, 
     assert [r["service"] for r in body["results"]] == ["api", "database", "webhooks", "edge_functions"]
 
 
+def test_past_the_per_minute_cap_a_check_is_a_429_with_retry_after(client: TestClient, db) -> None:
+    db.execute("SELECT app.health_setting_set('run_now_per_minute', '1')")
+    db.execute("SELECT app.health_setting_set('run_now_max_wait_seconds', '0')")
+
+    first = client.post(CHECK, json={"checks": ["database"]})
+    second = client.post(CHECK, json={"checks": ["database"]})
+
+    assert first.status_code == 200
+    assert second.status_code == 429
+    assert second.json()["code"] == "QR501"
+    assert 1 <= int(second.headers["retry-after"]) <= 60
+
+
+def test_a_body_over_64_kib_is_refused_before_it_is_read_whole(client: TestClient) -> None:
+    body = b"{" + b" " * (64 * 1024) + b"}"
+    response = client.post(CHECK, content=body, headers={"Content-Type": "application/json"})
+
+    assert response.status_code == 413
+    assert response.json()["code"] == "QV501"
+
+
 @pytest.mark.parametrize("body", [b"not json", b"[1, 2]", b'{"checks": "api"}', b'{"checks": [1]}',
                                   b'{"checks": [""]}'])
 def test_a_malformed_request_is_a_400_with_a_json_error(client: TestClient, body: bytes) -> None:

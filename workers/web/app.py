@@ -1,5 +1,6 @@
 """The `pgwarden web` ASGI application: every `ROUTES` list of the workers/web/routes_*.py modules,
-a database pool at `app.state.db` and the ingest micro-batcher at `app.state.batcher`."""
+a database pool at `app.state.db`, the ingest micro-batcher at `app.state.batcher`, and the health
+endpoints' own small pool and shared LISTEN connection at `app.state.health` (routes_health)."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ import workers.web
 from workers import sql
 from workers.web.batcher import Batcher
 from workers.web.errors import WireError
+from workers.web.routes_health import health_resources
 
 log = logging.getLogger("pgwarden.web")
 
@@ -46,7 +48,8 @@ def create_app(database_url: str, *, pool_size: int = 4, batch_window: float = 0
         app.state.batcher = Batcher(pool, window=batch_window, max_concurrent_calls=max(1, pool_size - 1))
         await app.state.batcher.start()
         try:
-            yield
+            async with health_resources(database_url) as app.state.health:
+                yield
         finally:
             await app.state.batcher.stop()
             await pool.close()

@@ -4,17 +4,24 @@ POST /functions/v1/system-health-check  {"checks": ["api", "database", "stripe",
     -> {"results": [{"service", "status", "responseTime"}], "overallStatus"}
     Runs those probes now through the job queue (ahead of scheduled ones) and waits, at most
     wait_seconds (SQL says how long), for the worker's results; what has not answered by then
-    is reported as unknown. Without "checks": every enabled platform-wide monitor.
+    is reported as unknown. Without "checks": every enabled platform-wide monitor. Over the
+    per-minute cap SQL keeps (run_now_per_minute): 429 with Retry-After.
 POST /functions/v1/heartbeat/<token>
     -> {"service", "receivedAt", "status"}; 404 for an unknown token.
 
-Only wire work happens here: validating JSON, one SQL call per step, waiting on NOTIFY.
+Only wire work happens here: validating JSON, one SQL call per step, waiting on NOTIFY. These
+endpoints need no login and a check can wait half a minute, so they never touch the ingest pool:
+their short queries run on a small pool of their own, and a wait holds no connection at all (the
+process's one LISTEN connection wakes the waiters: workers/web/notifications.py).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from typing import Any
 
 import psycopg
@@ -25,9 +32,39 @@ from starlette.routing import Route
 
 from workers import sql
 from workers.db import unwrap
+from workers.web.errors import WireError, retry_after_seconds
+from workers.web.notifications import Notifications
+from workers.web.routes_sentry import read_body
 
 MAX_BODY_BYTES = 64 * 1024
-POLL_SECONDS = 0.5  # results are re-read at least this often, NOTIFY or not
+POLL_SECONDS = 2.0  # results are re-read at least this often while notifications arrive
+POLL_SECONDS_UNLISTENED = 0.5  # and this often while the LISTEN connection is down
+POOL_SIZE = 2
+POOL_TIMEOUT_SECONDS = 5.0
+
+
+@dataclass(frozen=True)
+class HealthResources:
+    """What the health endpoints use instead of the ingest pool (app.state.health)."""
+
+    pool: psycopg_pool.AsyncConnectionPool
+    notifications: Notifications
+
+
+@contextlib.asynccontextmanager
+async def health_resources(conninfo: str, *,
+                           pool_timeout: float = POOL_TIMEOUT_SECONDS) -> AsyncIterator[HealthResources]:
+    # open without waiting: a database that is down at start gives 503s, not a dead process
+    pool = psycopg_pool.AsyncConnectionPool(conninfo, min_size=1, max_size=POOL_SIZE, timeout=pool_timeout,
+                                            open=False, kwargs={"autocommit": True}, name="pgwarden-web-health")
+    await pool.open(wait=False)
+    notifications = Notifications(conninfo, sql.HEALTH_LISTEN)
+    await notifications.start()
+    try:
+        yield HealthResources(pool, notifications)
+    finally:
+        await notifications.stop()
+        await pool.close()
 
 
 def error(status: int, code: str, message: str, detail: str | None = None, hint: str | None = None,
@@ -42,9 +79,10 @@ def database_unavailable() -> JSONResponse:
 
 async def read_checks(request: Request) -> list[str] | None | JSONResponse:
     """The requested service names (None: all), or the 400 answer for a malformed body."""
-    body = await request.body()
-    if len(body) > MAX_BODY_BYTES:
-        return error(413, "QV501", "request body too large", f"At most {MAX_BODY_BYTES} bytes.")
+    try:
+        body = await read_body(request, limit=MAX_BODY_BYTES)
+    except WireError as exc:
+        return error(exc.status, "QV501", "request body not accepted", exc.detail)
     if not body.strip():
         return None
     try:
@@ -67,56 +105,66 @@ async def refused(pool: psycopg_pool.AsyncConnectionPool, exc: psycopg.Error) ->
     failure = unwrap(exc)
     if not failure.code.startswith("Q"):
         raise exc
-    async with pool.connection() as conn, conn.transaction():
+    async with pool.connection() as conn:
         status = (await (await conn.execute(sql.ERROR_HTTP_STATUS, [failure.code])).fetchone())[0]
     return error(status, failure.code, failure.message, failure.detail, failure.hint)
 
 
-async def run_and_wait(pool: psycopg_pool.AsyncConnectionPool, checks: list[str] | None) -> dict[str, Any]:
+async def run_and_wait(health: HealthResources, checks: list[str] | None) -> dict[str, Any]:
+    """The run's answer, or {"error": ...} when SQL refused it (over the per-minute cap)."""
     loop = asyncio.get_running_loop()
-    async with pool.connection() as conn:
-        # LISTEN before the jobs exist, so no result can slip by unnoticed
-        async with conn.transaction():
-            await conn.execute(sql.HEALTH_LISTEN)
-        try:
-            async with conn.transaction():
-                run = (await (await conn.execute(sql.HEALTH_RUN_NOW, [checks, True])).fetchone())[0]
-            deadline = loop.time() + float(run["wait_seconds"])
-            while True:
-                async with conn.transaction():
-                    cursor = await conn.execute(sql.HEALTH_RUN_RESULTS, [run["run_id"], run["services"], run["since"]])
-                    answer = (await cursor.fetchone())[0]
-                remaining = deadline - loop.time()
-                if answer.pop("complete") or remaining <= 0:
-                    return answer
-                async for _ in conn.notifies(timeout=min(POLL_SECONDS, remaining), stop_after=1):
-                    pass
-        finally:
-            async with conn.transaction():
-                await conn.execute(sql.HEALTH_UNLISTEN)
+    with health.notifications.subscription() as woken:  # from before the jobs exist: no result slips by
+        async with health.pool.connection() as conn:
+            run = (await (await conn.execute(sql.HEALTH_RUN_NOW, [checks, True])).fetchone())[0]
+        if "error" in run:
+            return run
+        deadline = loop.time() + float(run["wait_seconds"])
+        while True:
+            woken.clear()
+            async with health.pool.connection() as conn:
+                cursor = await conn.execute(sql.HEALTH_RUN_RESULTS, [run["run_id"], run["services"], run["since"]])
+                answer = (await cursor.fetchone())[0]
+            remaining = deadline - loop.time()
+            if answer.pop("complete") or remaining <= 0:
+                return answer
+            poll = POLL_SECONDS if health.notifications.listening else POLL_SECONDS_UNLISTENED
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(woken.wait(), min(poll, remaining))
+
+
+def refusal(failure: dict[str, Any]) -> JSONResponse:
+    """An error outcome SQL answered with ({code, message, details, hint, http_status, retry_after})."""
+    headers = None
+    if failure.get("retry_after") is not None:
+        headers = {"Retry-After": str(retry_after_seconds(failure["retry_after"]))}
+    return error(int(failure["http_status"]), failure["code"], failure["message"], failure.get("details"),
+                 failure.get("hint"), headers)
 
 
 async def system_health_check(request: Request) -> JSONResponse:
     checks = await read_checks(request)
     if isinstance(checks, JSONResponse):
         return checks
+    health: HealthResources = request.app.state.health
     try:
-        return JSONResponse(await run_and_wait(request.app.state.db, checks))
+        answer = await run_and_wait(health, checks)
     except (psycopg.OperationalError, psycopg_pool.PoolTimeout):
         return database_unavailable()
     except psycopg.Error as exc:
-        return await refused(request.app.state.db, exc)
+        return await refused(health.pool, exc)
+    return refusal(answer["error"]) if "error" in answer else JSONResponse(answer)
 
 
 async def heartbeat(request: Request) -> JSONResponse:
     token = request.path_params["token"]
+    pool = request.app.state.health.pool
     try:
-        async with request.app.state.db.connection() as conn, conn.transaction():
+        async with pool.connection() as conn:
             answer = (await (await conn.execute(sql.HEALTH_HEARTBEAT, [token])).fetchone())[0]
     except (psycopg.OperationalError, psycopg_pool.PoolTimeout):
         return database_unavailable()
     except psycopg.Error as exc:
-        return await refused(request.app.state.db, exc)
+        return await refused(pool, exc)
     return JSONResponse(answer)
 
 
