@@ -3,12 +3,14 @@ migration path, and a fresh clone of it per test (about 70 ms)."""
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import socket
 import subprocess
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -102,11 +104,10 @@ def db(database_url):
         yield conn
 
 
-@pytest.fixture(scope="session")
-def api_server(pg_cluster, template_database):
-    """A real PostgREST over its own clone. Yields (base_url, jwt_secret, database_url)."""
-    name = f"api_{uuid.uuid4().hex[:8]}"
-    database_url = create_database(pg_cluster, name, template_database)
+@contextlib.contextmanager
+def running_postgrest(database_url: str) -> Iterator[tuple[str, str]]:
+    """A real PostgREST over `database_url`, configured as the stack configures it. Yields
+    (base_url, jwt_secret)."""
     secret = uuid.uuid4().hex * 2
     port = free_port()
     run_dir = scratch_dir("pgwarden-postgrest-")
@@ -116,22 +117,33 @@ def api_server(pg_cluster, template_database):
     log = open(run_dir / "postgrest.log", "wb")
     process = subprocess.Popen([str(postgrest.POSTGREST_BIN), str(config)], stdout=log, stderr=subprocess.STDOUT)
     base_url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            if httpx.get(base_url + "/", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            raise RuntimeError((run_dir / "postgrest.log").read_text())
-        time.sleep(0.1)
-    yield base_url, secret, database_url
-    process.terminate()
-    process.wait(10)
-    log.close()
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(base_url + "/", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError((run_dir / "postgrest.log").read_text())
+            time.sleep(0.1)
+        yield base_url, secret
+    finally:
+        process.terminate()
+        process.wait(10)
+        log.close()
+        shutil.rmtree(run_dir, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def api_server(pg_cluster, template_database):
+    """A real PostgREST over its own clone. Yields (base_url, jwt_secret, database_url)."""
+    name = f"api_{uuid.uuid4().hex[:8]}"
+    database_url = create_database(pg_cluster, name, template_database)
+    with running_postgrest(database_url) as (base_url, secret):
+        yield base_url, secret, database_url
     drop_database(pg_cluster, name)
-    shutil.rmtree(run_dir, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
