@@ -11,10 +11,10 @@ install:
 run: install  ## start the whole stack in the foreground; Ctrl-C stops it
 	@$(PGWARDEN) stack run
 
-up: install  ## start the stack in the background; returns once PostgREST answers
+up: install  ## start the stack in the background under a supervisor; returns once it answers
 	@$(PGWARDEN) stack up
 
-down:  ## stop the background stack (by its PID files)
+down:  ## stop what this data dir's supervisor runs, then the supervisor
 	@if [ -x $(PGWARDEN) ]; then $(PGWARDEN) stack down; fi
 
 status: install

@@ -41,6 +41,8 @@ from pathlib import Path
 import psycopg
 from benchlib import cpu_seconds, free_port
 
+from workers.stack.supervision import Supervisor
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 BENCH_DIR = REPO_ROOT / "bench"
 PGWARDEN = [sys.executable, "-m", "workers"]
@@ -98,9 +100,14 @@ async def sender(port: int, project_id: int, key: str, bodies: list[bytes], stat
     writer.close()
 
 
-def peak_rss_mb(pid_file: Path) -> float | None:
+def stack_pids(data_dir: Path) -> dict[str, int]:
+    """The PIDs of the stack's processes (postgres is the postmaster), from its supervisor."""
+    supervisor = Supervisor(data_dir, data_dir / "run", data_dir / "log")
+    return {name: info["pid"] for name, info in supervisor.processes().items()}
+
+
+def peak_rss_mb(pid: int | None) -> float | None:
     try:
-        pid = int(pid_file.read_text().split()[0])
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
             if line.startswith("VmHWM:"):
                 return int(line.split()[1]) / 1024
@@ -110,10 +117,9 @@ def peak_rss_mb(pid_file: Path) -> float | None:
 
 
 def process_cpu(data_dir: Path) -> dict[str, float]:
-    pids = {name: int((data_dir / "run" / f"{name}.pid").read_text().split()[0]) for name in ("web", "postgrest")}
-    postmaster = int((data_dir / "pg" / "postmaster.pid").read_text().split()[0])
+    pids = stack_pids(data_dir)
     return {"web": cpu_seconds(pids["web"]) or 0.0, "postgrest": cpu_seconds(pids["postgrest"]) or 0.0,
-            "postgres": cpu_seconds(postmaster, with_children=True) or 0.0}
+            "postgres": cpu_seconds(pids["postgres"], with_children=True) or 0.0}
 
 
 def run_mix(label: str, env: dict, data_dir: Path, database_url: str, port: int, senders: int, events: int,
@@ -252,8 +258,9 @@ def main() -> None:
                 python_client=python_client)
         run_mix("hot-fingerprint", env, data_dir, database_url, port, args.senders, args.events, hot=True,
                 python_client=python_client)
+        pids = stack_pids(data_dir)
         for name in ("web", "postgrest", "worker"):
-            rss = peak_rss_mb(data_dir / "run" / f"{name}.pid")
+            rss = peak_rss_mb(pids.get(name))
             print(f"peak RSS {name:<10} {'n/a' if rss is None else f'{rss:.0f} MB'}")
     finally:
         subprocess.run([*PGWARDEN, "stack", "down"], env=env, capture_output=True, cwd=REPO_ROOT)

@@ -10,7 +10,7 @@ import psycopg
 import pytest
 
 from tests.py.jobs_support import idle_claimers, listening_workers, wait_until
-from tests.py.test_stack import Instance
+from tests.py.stack_support import Instance
 from workers.settings import PG_BIN
 
 POLL_SECONDS = 30  # so that only a NOTIFY can explain a prompt claim

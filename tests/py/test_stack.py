@@ -3,43 +3,13 @@ two instances side by side, nothing left behind."""
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
-from pathlib import Path
 
 import httpx
 import psycopg
 import pytest
 
-from tests.conftest import free_port, scratch_dir
-from workers.settings import REPO_ROOT
-
-PGWARDEN = str(REPO_ROOT / ".venv" / "bin" / "pgwarden")
-
-
-class Instance:
-    def __init__(self):
-        self.data_dir = scratch_dir("pgwarden-stack-")
-        self.env = {**os.environ, "PGWARDEN_DATA_DIR": str(self.data_dir),
-                    "PGWARDEN_PG_PORT": str(free_port()), "PGWARDEN_API_PORT": str(free_port()),
-                    "PGWARDEN_WEB_PORT": str(free_port())}
-        self.env.pop("PGWARDEN_DATABASE_URL", None)
-
-    def pgwarden(self, *args: str) -> subprocess.CompletedProcess:
-        return subprocess.run([PGWARDEN, *args], env=self.env, capture_output=True, text=True, timeout=120)
-
-    def pids(self) -> list[int]:
-        run_dir = self.data_dir / "run"
-        pid_files = list(run_dir.glob("*.pid")) + [self.data_dir / "pg" / "postmaster.pid"]
-        return [int(path.read_text().split()[0]) for path in pid_files if path.exists()]
-
-
-def alive(pid: int) -> bool:
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().split(") ")[1][0] != "Z"
-    except FileNotFoundError:
-        return False
+from tests.py.stack_support import Instance, alive
 
 
 @pytest.fixture
@@ -66,11 +36,18 @@ def test_two_instances_run_side_by_side_and_down_leaves_no_process(two_instances
             assert conn.execute("SELECT current_database()").fetchone() == ("pgwarden",)
     assert first.pgwarden("db", "url").stdout != second.pgwarden("db", "url").stdout
 
-    pids = first.pids() + second.pids()
-    assert len(pids) >= 4
-    for instance in two_instances:
-        assert instance.pgwarden("stack", "down").returncode == 0
-    assert [pid for pid in pids if alive(pid)] == []
+    first_pids, second_pids = set(first.pids()), set(second.pids())
+    # each: its supervisor, and under it the postmaster, PostgREST, the worker and the web process
+    assert len(first_pids) == len(second_pids) == 5 and not first_pids & second_pids
+
+    assert first.pgwarden("stack", "down").returncode == 0
+    assert [pid for pid in first_pids if alive(pid)] == []
+    assert httpx.get(second.api).status_code == 200, "the other stack is left alone"
+    assert sorted(second.pids()) == sorted(second_pids)
+    assert second.pgwarden("stack", "down").returncode == 0
+    assert [pid for pid in second_pids if alive(pid)] == []
+    again = first.pgwarden("stack", "down")
+    assert again.returncode == 0 and "nothing was running" in again.stdout
 
 
 def test_up_twice_is_idempotent_and_keeps_the_same_dsn(two_instances):

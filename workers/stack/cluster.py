@@ -1,5 +1,6 @@
 """A private PostgreSQL 15 cluster owned by the `postgres` OS user (initdb and postgres refuse
-to run as root). Used by `make run` and, with `fast=True`, by the test suite."""
+to run as root). `make run` / `make up` run its postmaster under the stack's supervisor
+(server_argv); the test suite and the benchmarks start it with pg_ctl (start, `fast=True`)."""
 
 from __future__ import annotations
 
@@ -36,19 +37,22 @@ def give_to_postgres(path: Path) -> None:
 
 
 class Cluster:
-    def __init__(self, pgdata: Path, port: int, *, cron_database: str = DATABASE_NAME, fast: bool = False):
+    def __init__(self, pgdata: Path, port: int, *, cron_database: str = DATABASE_NAME, fast: bool = False,
+                 log_file: Path | None = None):
         self.pgdata = pgdata
         self.port = port
         self.cron_database = cron_database
         self.fast = fast  # tests: no fsync, no synchronous commit
+        self.log_file = log_file or pgdata / "server.log"
 
     @property
     def socket_dir(self) -> Path:
         return self.pgdata
 
-    @property
-    def log_file(self) -> Path:
-        return self.pgdata / "server.log"
+    def server_argv(self) -> list[str]:
+        """The postmaster in the foreground, for a supervisor that runs it as the postgres user
+        (write_config first: the port and the socket come from the config file)."""
+        return [str(PG_BIN / "postgres"), "-D", str(self.pgdata)]
 
     def url(self, database: str = DATABASE_NAME, user: str = "postgres") -> str:
         return f"postgresql://{user}@/{database}?host={self.socket_dir}&port={self.port}"
@@ -110,18 +114,19 @@ class Cluster:
             return
         self.write_config()
         # its own session: a Ctrl-C on the terminal must not reach the postmaster directly;
-        # the supervisor stops it in order
+        # its owner stops it in order
         run_checked(as_postgres([str(PG_BIN / "pg_ctl"), "-D", str(self.pgdata), "-l", str(self.log_file),
                                  "-W", "start"]), start_new_session=True)
         self.wait_ready(timeout)
 
+    def ready(self) -> bool:
+        """Accepting connections (pg_isready)."""
+        return subprocess.run([str(PG_BIN / "pg_isready"), "-q", "-h", str(self.socket_dir),
+                               "-p", str(self.port)]).returncode == 0
+
     def wait_ready(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout
-        while True:
-            ready = subprocess.run([str(PG_BIN / "pg_isready"), "-q", "-h", str(self.socket_dir),
-                                    "-p", str(self.port)])
-            if ready.returncode == 0:
-                return
+        while not self.ready():
             if time.monotonic() > deadline:
                 raise TimeoutError(f"PostgreSQL did not become ready; see {self.log_file}")
             time.sleep(0.05)

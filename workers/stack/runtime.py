@@ -4,6 +4,7 @@ migrations, and the long-running processes `make run` / `make up` start."""
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -20,7 +21,7 @@ from workers.db import with_login
 from workers.settings import DATABASE_NAME, Settings
 from workers.stack import postgrest
 from workers.stack.cluster import Cluster
-from workers.stack.procs import Process
+from workers.stack.supervision import GIVEN_UP, Program, Supervisor
 
 
 @dataclass(frozen=True)
@@ -35,7 +36,9 @@ class Stack:
     def __init__(self, settings: Settings):
         self.settings = settings
         self.secrets = secrets.load_or_create(settings.data_dir)
-        self.cluster = Cluster(settings.pgdata, settings.pg_port) if settings.embedded else None
+        self.cluster = (Cluster(settings.pgdata, settings.pg_port, log_file=settings.log_dir / "postgres.log")
+                        if settings.embedded else None)
+        self.supervisor_child: subprocess.Popen | None = None  # supervisord, when `make run` started it
 
     # -- the database
 
@@ -62,11 +65,11 @@ class Stack:
             return with_login(self.settings.external_database_url, "pgwarden_worker", self.secrets.worker_password)
         return self.cluster.url(DATABASE_NAME, user="pgwarden_worker")
 
-    def ensure_database(self) -> list[str]:
-        """Start the cluster if needed, create the database, apply both schema layers."""
+    def ensure_database(self, *, foreground: bool = False) -> list[str]:
+        """Start the embedded cluster under the supervisor if needed, create the database, apply
+        both schema layers."""
         if self.cluster is not None:
-            self.cluster.init(self.secrets.postgres_password)
-            self.cluster.start()
+            self._start_cluster(foreground)
             with psycopg.connect(self.cluster.url("postgres"), autocommit=True) as conn:
                 if not conn.execute(sql.DATABASE_EXISTS, [DATABASE_NAME]).fetchone():
                     conn.execute(pgsql.SQL(sql.CREATE_DATABASE).format(name=pgsql.Identifier(DATABASE_NAME)))
@@ -76,6 +79,20 @@ class Stack:
             urls = self.urls(dsn="")  # the seeded health monitors probe {api_url} and {web_url}
             conn.execute(sql.HEALTH_CONFIGURE_STACK, [urls.api, urls.web])
         return applied
+
+    def _start_cluster(self, foreground: bool) -> None:
+        cluster = self.cluster
+        cluster.init(self.secrets.postgres_password)
+        if not self.supervisor.running() and cluster.running():
+            # left behind by a supervisor that was killed, or started by hand: taken over, so that
+            # its exit is seen (a fast shutdown: sessions end, committed data stays)
+            say("PostgreSQL runs without the supervisor: restarting it under the supervisor")
+            cluster.stop()
+        cluster.write_config()
+        self._ensure_supervisor(foreground)
+        self.supervisor.start(["postgres"])
+        self._wait_until("postgres", cluster.ready, f"PostgreSQL did not become ready; see {cluster.log_file}",
+                         timeout=120.0)
 
     def _set_login_passwords(self) -> None:
         logins = {"authenticator": self.secrets.authenticator_password,
@@ -92,58 +109,78 @@ class Stack:
 
     # -- processes
 
-    def processes(self) -> list[Process]:
-        """PostgREST, the worker and the web process (their PID files tell which run)."""
-        run, log = self.settings.run_dir, self.settings.log_dir
-        worker_env = {**os.environ, "PGWARDEN_WORKER_DATABASE_URL": self.worker_database_url}
-        return [Process("postgrest", [str(postgrest.POSTGREST_BIN), str(self.postgrest_config),
-                                      *postgrest.rts_options()], run, log),
-                Process("worker", [sys.executable, "-m", "workers", "worker"], run, log, env=worker_env),
+    @property
+    def supervisor(self) -> Supervisor:
+        return Supervisor(self.settings.data_dir, self.settings.run_dir, self.settings.log_dir)
+
+    def programs(self) -> list[Program]:
+        """What the supervisor runs, in start order: PostgreSQL (embedded cluster only; never
+        restarted by it), PostgREST, the worker and the web process (restarted when they die)."""
+        log = self.settings.log_dir
+        programs = []
+        if self.cluster is not None:
+            programs.append(Program("postgres", self.cluster.server_argv(), self.cluster.log_file, restart=False,
+                                    user="postgres" if os.geteuid() == 0 else None,
+                                    stop_signal="INT", stop_seconds=60))  # SIGINT: a fast shutdown
+        return [*programs,
+                Program("postgrest", [str(postgrest.POSTGREST_BIN), str(self.postgrest_config),
+                                      *postgrest.rts_options()], log / "postgrest.log"),
+                Program("worker", [sys.executable, "-m", "workers", "worker"], log / "worker.log"),
                 # Sentry ingest and /functions/v1/*; logs in as pgwarden_web (see workers/cli/webcmd.py)
-                Process("web", [sys.executable, "-m", "workers", "web", "--port", str(self.settings.web_port)],
-                        run, log)]
+                Program("web", [sys.executable, "-m", "workers", "web", "--port", str(self.settings.web_port)],
+                        log / "web.log")]
 
     @property
     def postgrest_config(self) -> Path:
         return self.settings.run_dir / "postgrest.conf"
 
-    def start_processes(self) -> list[Process]:
-        # written at every start, so a changed port or secret takes effect
+    def _ensure_supervisor(self, foreground: bool) -> None:
+        """supervisord for this data dir, started with a freshly written config unless it runs."""
+        if self.supervisor.running():
+            return
+        self.supervisor.write_config(self.programs())
+        # the programs inherit this environment: absolute paths and the ports, whatever their cwd;
+        # the worker's login (pgwarden_worker)
+        env = {**os.environ, "PGWARDEN_DATA_DIR": str(self.settings.data_dir),
+               "PGWARDEN_PG_PORT": str(self.settings.pg_port), "PGWARDEN_API_PORT": str(self.settings.api_port),
+               "PGWARDEN_WEB_PORT": str(self.settings.web_port),
+               "PGWARDEN_WORKER_DATABASE_URL": self.worker_database_url}
+        self.supervisor_child = self.supervisor.launch(env, foreground=foreground)
+
+    def start_processes(self, *, foreground: bool = False) -> list[str]:
+        """Start what is not running under the supervisor; returns once PostgREST and the web
+        process answer."""
+        # written at every start, so a changed port or secret takes effect (also on a restart)
         postgrest.write_config(
             self.postgrest_config,
             db_uri=postgrest.authenticator_uri(self.database_url, self.secrets.authenticator_password),
             jwt_secret=self.secrets.jwt_secret, port=self.settings.api_port)
-        processes = {process.name: process for process in self.processes()}
-        started = []
-        for process in processes.values():
-            if process.pid() is None:
-                process.start()
-                started.append(process)
+        self._ensure_supervisor(foreground)
+        started = self.supervisor.start(["postgrest", "worker", "web"])
         urls = self.urls(dsn="")
-        self._wait_until_answering(processes["postgrest"], urls.api, "PostgREST",
-                                   answered=lambda response: response.status_code == 200)
+        self._wait_until("postgrest", lambda: _answers(urls.api, lambda response: response.status_code == 200),
+                         f"PostgREST did not answer at {urls.api}")
         # /health answers with any status once the DSN is served
-        self._wait_until_answering(processes["web"], urls.web + "health", "pgwarden web", answered=lambda _: True)
+        self._wait_until("web", lambda: _answers(urls.web + "health", lambda _: True),
+                         f"pgwarden web did not answer at {urls.web}")
         return started
 
-    @staticmethod
-    def _wait_until_answering(process: Process, url: str, name: str, answered: Callable[[httpx.Response], bool],
-                              timeout: float = 30.0) -> None:
-        """Until url answers as `answered` accepts; fails with the log's tail once the process is gone."""
+    def _wait_until(self, name: str, ready: Callable[[], bool], failure: str, timeout: float = 30.0) -> None:
+        """Until ready(); fails with the program's log tail once the supervisor gave up on it."""
         deadline = time.monotonic() + timeout
-        while True:
-            try:
-                if answered(httpx.get(url, timeout=5.0)):
-                    return
-            except httpx.HTTPError:
-                pass
-            if process.pid() is None or time.monotonic() > deadline:
-                tail = process.log_file.read_text()[-2000:] if process.log_file.exists() else ""
-                raise RuntimeError(f"{name} did not answer at {url}\n{tail}")
-            time.sleep(0.1)
+        while not ready():
+            state = self.supervisor.state(name)
+            if state in GIVEN_UP or time.monotonic() > deadline:
+                log_file = next(program.log_file for program in self.programs() if program.name == name)
+                tail = log_file.read_text(errors="replace")[-2000:] if log_file.exists() else ""
+                raise RuntimeError(f"{failure} (supervisor: {state})\n{tail}")
+            time.sleep(0.05)
 
     def stop(self) -> list[str]:
-        stopped = [process.name for process in reversed(self.processes()) if process.stop()]
+        """Everything the supervisor runs, in reverse order; then a PostgreSQL left running
+        without it (its supervisor was killed)."""
+        order = [program.name for program in reversed(self.programs())] + ["supervisor"]
+        stopped = sorted(self.supervisor.shutdown(), key=order.index)
         if self.cluster is not None and self.cluster.initialized() and self.cluster.running():
             self.cluster.stop()
             stopped.append("postgres")
@@ -156,6 +193,13 @@ class Stack:
 
     def dsn(self, project_id: int, public_key: str) -> str:
         return f"http://{public_key}@127.0.0.1:{self.settings.web_port}/{project_id}"
+
+
+def _answers(url: str, answered: Callable[[httpx.Response], bool]) -> bool:
+    try:
+        return answered(httpx.get(url, timeout=5.0))
+    except httpx.HTTPError:
+        return False
 
 
 def say(message: str) -> None:
