@@ -20,6 +20,7 @@ class Settings:
     api_port: int
     web_port: int
     external_database_url: str | None
+    ingest_sync: str | None = None  # PGWARDEN_INGEST_SYNC as given; SQL checks it (app.set_ingest_sync)
 
     @property
     def pgdata(self) -> Path:
@@ -47,4 +48,5 @@ def load() -> Settings:
         api_port=int(env.get("PGWARDEN_API_PORT", "3000")),
         web_port=int(env.get("PGWARDEN_WEB_PORT", "8000")),
         external_database_url=env.get("PGWARDEN_DATABASE_URL") or None,
+        ingest_sync=env.get("PGWARDEN_INGEST_SYNC"),
     )

@@ -50,6 +50,7 @@ HEALTH_MAINTENANCE_ADD = ("SELECT app.health_maintenance_add(app.health_monitor_
 HEALTH_MAINTENANCE_LIST = ("SELECT id, service_name, organization_id, starts_at, ends_at, reason"
                            " FROM api.maintenance_windows ORDER BY starts_at")
 HEALTH_CONFIGURE_STACK = "SELECT app.health_configure_stack(%s, %s)"
+SET_INGEST_SYNC = "SELECT app.set_ingest_sync(%s)"  # PGWARDEN_INGEST_SYNC; true when it changed
 
 # -- web ingest (pgwarden web)
 WEB_INGEST = "SELECT request_ordinal, outcome FROM app.web_ingest(%s::jsonb)"

@@ -78,7 +78,19 @@ class Stack:
         with psycopg.connect(self.database_url, autocommit=True) as conn:
             urls = self.urls(dsn="")  # the seeded health monitors probe {api_url} and {web_url}
             conn.execute(sql.HEALTH_CONFIGURE_STACK, [urls.api, urls.web])
+            (ingest_sync_changed,) = conn.execute(sql.SET_INGEST_SYNC, [self.settings.ingest_sync]).fetchone()
+        if ingest_sync_changed:
+            self._restart_capturing_processes()
         return applied
+
+    def _restart_capturing_processes(self) -> None:
+        """Sessions keep the durability setting they opened with: the processes that capture
+        (PostgREST, web) open new ones."""
+        running = [name for name, info in self.supervisor.processes().items()
+                   if name in ("postgrest", "web") and info["statename"] == "RUNNING"]
+        if running:
+            say(f"PGWARDEN_INGEST_SYNC changed: restarting {' and '.join(running)}")
+            self.supervisor.restart(running)
 
     def _start_cluster(self, foreground: bool) -> None:
         cluster = self.cluster

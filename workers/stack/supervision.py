@@ -184,6 +184,13 @@ class Supervisor:
         return started
 
 
+    def restart(self, names: list[str]) -> None:
+        """Stop the named programs (waiting for them), then start them again."""
+        for name in names:
+            self._rpc().supervisor.stopProcess(name, True)
+        self.start(names)
+
+
 def _escaped(value: object) -> str:
     """supervisord expands %(name)s in its values: a literal % is written %%."""
     return str(value).replace("%", "%%")

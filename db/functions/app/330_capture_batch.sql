@@ -100,10 +100,10 @@ BEGIN
       DETAIL = 'Field: events.', HINT = 'Send a JSON array; split larger batches.';
   END IF;
 
-  -- An accepted error is acknowledged before its commit reaches the disk: a crash can lose the
-  -- last fraction of a second of events (never corrupt anything), and a hot group's row lock is
-  -- no longer held through an fsync, which would cap one error's rate at one commit per fsync.
-  PERFORM set_config('synchronous_commit', 'off', true);
+  -- By default an accepted error is acknowledged before its commit reaches the disk: a crash can
+  -- lose the last fraction of a second of events (never corrupt anything), and a hot group's row
+  -- lock is not held through an fsync. PGWARDEN_INGEST_SYNC=on waits (app.ingest_sync).
+  PERFORM set_config('synchronous_commit', app.ingest_sync(), true);
   v_items := app.capture_parse(p_events);
 
   -- rate limit: the first events (by position) inside the organization's budget are accepted
@@ -226,7 +226,7 @@ BEGIN
     error := app._capture_rate_limited(v_take.per_minute, v_take.retry_after_seconds);
     RETURN;
   END IF;
-  v_setting := set_config('synchronous_commit', 'off', true);  -- as in app.capture_batch (PERFORM would run a query)
+  v_setting := set_config('synchronous_commit', app.ingest_sync(), true);  -- as in app.capture_batch (PERFORM would run a query)
   v_item := app.capture_enrich_one(app.capture_item_of(p_event, 1, NULL));
   INSERT INTO app.error_events (organization_id, error_hash, event_id, project_id, occurred_at, error_type, severity,
                                 message, message_template, stack_trace, frames, fingerprint, component, file_path,
