@@ -3,6 +3,7 @@ by the real migration path (removed afterwards)."""
 
 from __future__ import annotations
 
+import argparse
 import os
 import shutil
 import socket
@@ -18,7 +19,7 @@ import psycopg
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
-from workers import migrate  # noqa: E402
+from workers import migrate, sql  # noqa: E402
 from workers.stack.cluster import Cluster  # noqa: E402
 
 
@@ -46,6 +47,22 @@ def cpu_seconds(pid: int, with_children: bool = False) -> float | None:
             if int(child[1]) == pid:  # ppid
                 ticks += int(child[11]) + int(child[12])
     return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def add_ingest_sync_option(parser: argparse.ArgumentParser) -> None:
+    """--ingest-sync on|off|both (default both): the PGWARDEN_INGEST_SYNC settings to measure."""
+    parser.add_argument("--ingest-sync", choices=("on", "off", "both"), default="both",
+                        help="synchronous_commit of capture transactions (PGWARDEN_INGEST_SYNC); both: a run each")
+
+
+def ingest_sync_modes(choice: str) -> list[str]:
+    return ["off", "on"] if choice == "both" else [choice]
+
+
+def set_ingest_sync(url: str, mode: str) -> None:
+    """As the stack does at start: for the database's sessions opened from now on."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(sql.SET_INGEST_SYNC, [mode])
 
 
 @contextmanager

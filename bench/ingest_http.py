@@ -2,9 +2,9 @@
 
 Starts its own throwaway cluster and PostgREST on free ports, lifts the rate limit, then runs
 single captures and batches of 100 with N concurrent clients (keep-alive HTTP connections), for
-1,000 fingerprints and for one hot fingerprint. Prints requests/s, events/s, non-2xx answers, the
-CPU each request cost the database backends, PostgREST and the load generator, and checks
-count(events) = sum(occurrence_count). No assertions on speed.
+1,000 fingerprints and for one hot fingerprint, with PGWARDEN_INGEST_SYNC off and then on. Prints
+requests/s, events/s, non-2xx answers, the CPU each request cost the database backends, PostgREST
+and the load generator, and checks count(events) = sum(occurrence_count). No assertions on speed.
 
 The load generator is wrk (Debian package, installed by scripts/install-bench-tools.sh when
 missing): a Python client on the same two cores spends ~200 µs of CPU per request, as much as
@@ -12,6 +12,7 @@ PostgREST. Without wrk (--python-client, or when it cannot be installed) a threa
 runs instead.
 
     .venv/bin/python bench/ingest_http.py [--seconds 10] [--clients 16] [--batch 100] [--python-client]
+                                          [--ingest-sync both]
 """
 
 from __future__ import annotations
@@ -35,7 +36,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import httpx  # noqa: E402
 import psycopg  # noqa: E402
-from benchlib import cpu_seconds, free_port, throwaway_database  # noqa: E402
+from benchlib import (  # noqa: E402
+    add_ingest_sync_option,
+    cpu_seconds,
+    free_port,
+    ingest_sync_modes,
+    set_ingest_sync,
+    throwaway_database,
+)
 from ingest_sql import (  # noqa: E402
     counts,
     create_unlimited_organization,
@@ -168,56 +176,62 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--batch", type=int, default=100, help="events per /rpc/capture_errors request")
     parser.add_argument("--python-client", action="store_true", help="load with Python threads instead of wrk")
+    add_ingest_sync_option(parser)
     args = parser.parse_args()
     use_wrk = not args.python_client and wrk_available()
     generate = load_with_wrk if use_wrk else load_with_python
 
     with throwaway_database("pgwarden", cron=True) as (cluster, url):
-        run_dir = cluster.pgdata.parent / "postgrest"
-        run_dir.mkdir()
-        process, port = start_postgrest(url, run_dir)
-        try:
-            print(f"ingest_http: {args.clients} clients ({'wrk' if use_wrk else 'Python threads'}), "
-                  f"{args.seconds:.0f} s per run, batches of {args.batch}; CPU per request of the database "
-                  "backends / PostgREST / the load generator")
-            for label, kinds in (("1,000 fingerprints", 1000), ("one hot fingerprint", 1)):
-                for mode in ("single", "batch"):
-                    organization_id = create_unlimited_organization(url)
-                    key = uuid.uuid4().hex
-                    with psycopg.connect(url, autocommit=True) as conn:
-                        conn.execute("INSERT INTO app.projects (organization_id, name, public_key)"
-                                     " VALUES (%s, 'bench', %s)", [organization_id, key])
-                    if mode == "single":
-                        path, per_request = "/rpc/capture_error", 1
-                        bodies = [json.dumps(event(n % kinds, n)).encode() for n in range(5000)]
-                    else:
-                        path, per_request = "/rpc/capture_errors", args.batch
-                        bodies = [json.dumps({"events": [event((n * args.batch + i) % kinds, n * args.batch + i)
-                                                         for i in range(args.batch)]}).encode() for n in range(200)]
-                    generate(port, key, path, bodies, 1.0, args.clients)  # warm every pooled connection
-                    time.sleep(0.5)  # requests in flight when the load generator stopped still commit
-                    with psycopg.connect(url, autocommit=True) as conn:
-                        warmed = conn.execute("SELECT count(*) FROM app.error_events WHERE organization_id = %s",
-                                              [organization_id]).fetchone()[0]
-                    pids = backend_pids(url)
-                    backends, postgrest_cpu = cpu_of(pids), cpu_seconds(process.pid) or 0.0
-                    requests, failed, elapsed, client_cpu = generate(port, key, path, bodies, args.seconds,
-                                                                     args.clients)
-                    backends = cpu_of(pids) - backends
-                    postgrest_cpu = (cpu_seconds(process.pid) or 0.0) - postgrest_cpu
-                    time.sleep(0.5)
-                    events, occurrences, groups = counts(url, organization_id)
-                    # wrk stops with up to one request per connection unanswered (stored all the same)
-                    unanswered = events - warmed - (requests - failed) * per_request
-                    cpu = " / ".join(f"{seconds * 1e6 / max(requests, 1):,.0f}"
-                                     for seconds in (backends, postgrest_cpu, client_cpu))
-                    print(f"  {label:<20} {mode:<6} {requests / elapsed:>8,.0f} requests/s "
-                          f"{(requests - failed) * per_request / elapsed:>9,.0f} events/s  (CPU {cpu} µs; "
-                          f"non-2xx {failed}; {groups} groups; stored but unanswered {unanswered}; "
-                          f"count(events) = sum(occurrence_count): {events == occurrences})")
-        finally:
-            process.terminate()
-            process.wait(10)
+        print(f"ingest_http: {args.clients} clients ({'wrk' if use_wrk else 'Python threads'}), "
+              f"{args.seconds:.0f} s per run, batches of {args.batch}; CPU per request of the database "
+              "backends / PostgREST / the load generator")
+        for sync in ingest_sync_modes(args.ingest_sync):
+            set_ingest_sync(url, sync)  # PostgREST's sessions are opened afterwards
+            run_dir = cluster.pgdata.parent / f"postgrest-sync-{sync}"
+            run_dir.mkdir()
+            process, port = start_postgrest(url, run_dir)
+            try:
+                for label, kinds in (("1,000 fingerprints", 1000), ("one hot fingerprint", 1)):
+                    for mode in ("single", "batch"):
+                        run(url, process, port, f"sync {sync:<3} {label}", kinds, mode, args, generate)
+            finally:
+                process.terminate()
+                process.wait(10)
+
+
+def run(url: str, process: subprocess.Popen, port: int, label: str, kinds: int, mode: str,
+        args: argparse.Namespace, generate) -> None:
+    organization_id = create_unlimited_organization(url)
+    key = uuid.uuid4().hex
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("INSERT INTO app.projects (organization_id, name, public_key)"
+                     " VALUES (%s, 'bench', %s)", [organization_id, key])
+    if mode == "single":
+        path, per_request = "/rpc/capture_error", 1
+        bodies = [json.dumps(event(n % kinds, n)).encode() for n in range(5000)]
+    else:
+        path, per_request = "/rpc/capture_errors", args.batch
+        bodies = [json.dumps({"events": [event((n * args.batch + i) % kinds, n * args.batch + i)
+                                         for i in range(args.batch)]}).encode() for n in range(200)]
+    generate(port, key, path, bodies, 1.0, args.clients)  # warm every pooled connection
+    time.sleep(0.5)  # requests in flight when the load generator stopped still commit
+    with psycopg.connect(url, autocommit=True) as conn:
+        warmed = conn.execute("SELECT count(*) FROM app.error_events WHERE organization_id = %s",
+                              [organization_id]).fetchone()[0]
+    pids = backend_pids(url)
+    backends, postgrest_cpu = cpu_of(pids), cpu_seconds(process.pid) or 0.0
+    requests, failed, elapsed, client_cpu = generate(port, key, path, bodies, args.seconds, args.clients)
+    backends = cpu_of(pids) - backends
+    postgrest_cpu = (cpu_seconds(process.pid) or 0.0) - postgrest_cpu
+    time.sleep(0.5)
+    events, occurrences, groups = counts(url, organization_id)
+    # wrk stops with up to one request per connection unanswered (stored all the same)
+    unanswered = events - warmed - (requests - failed) * per_request
+    cpu = " / ".join(f"{seconds * 1e6 / max(requests, 1):,.0f}" for seconds in (backends, postgrest_cpu, client_cpu))
+    print(f"  {label:<28} {mode:<6} {requests / elapsed:>8,.0f} requests/s "
+          f"{(requests - failed) * per_request / elapsed:>9,.0f} events/s  (CPU {cpu} µs; "
+          f"non-2xx {failed}; {groups} groups; stored but unanswered {unanswered}; "
+          f"count(events) = sum(occurrence_count): {events == occurrences})")
 
 
 if __name__ == "__main__":

@@ -1,10 +1,11 @@
 """Benchmark: batched capture through SQL (app.capture_batch), on a throwaway cluster.
 
 Two mixes: events spread over 1,000 fingerprints, and one hot fingerprint (every event hits the same
-system_errors row). Rate limits are lifted for the run. Prints events/s, deadlocks, and checks that
-count(events) = sum(occurrence_count). No assertions on speed.
+system_errors row), each with PGWARDEN_INGEST_SYNC off and on. Rate limits are lifted for the run.
+Prints events/s, deadlocks, and checks that count(events) = sum(occurrence_count). No assertions on
+speed.
 
-    .venv/bin/python bench/ingest_sql.py [--events 40000] [--batch 500] [--connections 4]
+    .venv/bin/python bench/ingest_sql.py [--events 40000] [--batch 500] [--connections 4] [--ingest-sync both]
 """
 
 from __future__ import annotations
@@ -20,7 +21,13 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import psycopg  # noqa: E402
-from benchlib import cpu_seconds, throwaway_database  # noqa: E402
+from benchlib import (  # noqa: E402
+    add_ingest_sync_option,
+    cpu_seconds,
+    ingest_sync_modes,
+    set_ingest_sync,
+    throwaway_database,
+)
 
 from workers import sql  # noqa: E402
 
@@ -133,19 +140,24 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=40_000, help="events per mix")
     parser.add_argument("--batch", type=int, default=500, help="events per capture_batch call")
     parser.add_argument("--connections", type=int, default=4)
+    add_ingest_sync_option(parser)
     args = parser.parse_args()
 
     with throwaway_database("pgwarden", cron=True) as (_, url):
         print(f"ingest_sql: {args.events} events per mix, batches of {args.batch}, {args.connections} connections")
-        for label, kinds in (("1,000 fingerprints", 1000), ("one hot fingerprint", 1)):
-            organization_id = create_unlimited_organization(url)
-            payloads = make_payloads(kinds, args.events, args.batch)
-            seconds, accepted, refused, deadlocks, cpu = send_batches(url, organization_id, payloads, args.connections)
-            events, occurrences, groups = counts(url, organization_id)
-            cpu_text = f"{cpu * 1e6 / accepted:,.0f} µs" if cpu and accepted else "n/a"
-            print(f"  {label:<20} {accepted / seconds:>9,.0f} events/s  ({accepted} in {seconds:.2f} s; "
-                  f"backend CPU {cpu_text} per event; {groups} groups; refused {refused}; deadlocks {deadlocks}; "
-                  f"count(events) = sum(occurrence_count): {events == occurrences == accepted})")
+        for mode in ingest_sync_modes(args.ingest_sync):
+            set_ingest_sync(url, mode)  # the batches' connections are opened afterwards
+            for label, kinds in (("1,000 fingerprints", 1000), ("one hot fingerprint", 1)):
+                organization_id = create_unlimited_organization(url)
+                payloads = make_payloads(kinds, args.events, args.batch)
+                seconds, accepted, refused, deadlocks, cpu = send_batches(url, organization_id, payloads,
+                                                                          args.connections)
+                events, occurrences, groups = counts(url, organization_id)
+                cpu_text = f"{cpu * 1e6 / accepted:,.0f} µs" if cpu and accepted else "n/a"
+                print(f"  sync {mode:<3} {label:<20} {accepted / seconds:>9,.0f} events/s  ({accepted} in "
+                      f"{seconds:.2f} s; backend CPU {cpu_text} per event; {groups} groups; refused {refused}; "
+                      f"deadlocks {deadlocks}; count(events) = sum(occurrence_count): "
+                      f"{events == occurrences == accepted})")
 
 
 if __name__ == "__main__":

@@ -1,5 +1,6 @@
 """Sentry ingest end to end: K concurrent connections post gzip envelopes (as sentry-sdk does) to a real
-stack's `pgwarden web`, for N events over 1,000 fingerprints and then one hot fingerprint.
+stack's `pgwarden web`, for N events over 1,000 fingerprints and then one hot fingerprint, with
+PGWARDEN_INGEST_SYNC off and then on.
 
 Prints events/s accepted, the time from the last answer until every event is counted in
 system_errors, the CPU each event cost web / postgres / the load generator, and the peak RSS (VmHWM)
@@ -11,7 +12,7 @@ with bench/sentry_ingest.lua: every envelope is built beforehand, each with its 
 repeated event_id is stored once by design) and sent once. A Python asyncio client on the same two
 cores spends about as much CPU per event as the web process (--python-client runs it instead).
 
-    .venv/bin/python bench/sentry_ingest.py [--events N] [--senders K] [--python-client]
+    .venv/bin/python bench/sentry_ingest.py [--events N] [--senders K] [--python-client] [--ingest-sync both]
 
 Each connection waits for its answer before sending again, so at most K envelopes are in flight:
 with K=64 the rate is bounded by K / round trip while web and postgres leave CPU idle (about
@@ -39,7 +40,7 @@ import uuid
 from pathlib import Path
 
 import psycopg
-from benchlib import cpu_seconds, free_port
+from benchlib import add_ingest_sync_option, cpu_seconds, free_port, ingest_sync_modes
 
 from workers.stack.supervision import Supervisor
 
@@ -158,7 +159,7 @@ def run_mix(label: str, env: dict, data_dir: Path, database_url: str, port: int,
     cpu = {name: seconds - cpu_before[name] for name, seconds in process_cpu(data_dir).items()}
     per_event = " / ".join(f"{seconds * 1e6 / max(accepted, 1):,.0f}"
                            for seconds in (cpu["web"], cpu["postgres"], client_cpu))
-    print(f"{label:<18} {events} events, {senders} connections: {accepted / (sent - started):8.0f} events/s accepted "
+    print(f"{label:<29} {events} events, {senders} connections: {accepted / (sent - started):8.0f} events/s accepted "
           f"({accepted} answered 200, other {others or 'none'}; stored but unanswered {visible - accepted}, "
           f"neither {events - visible - sum(others.values())}); "
           f"{groups} groups; all visible {visible_after * 1000:.0f} ms after the last answer; "
@@ -238,6 +239,7 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=int(os.environ.get("BENCH_EVENTS", "20000")))
     parser.add_argument("--senders", type=int, default=256)
     parser.add_argument("--python-client", action="store_true", help="send with Python asyncio instead of wrk")
+    add_ingest_sync_option(parser)
     args = parser.parse_args()
     python_client = args.python_client or not wrk_available()
     print(f"sentry_ingest: load generator {'Python asyncio' if python_client else 'wrk'}; "
@@ -251,13 +253,16 @@ def main() -> None:
            "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")]))}
     env.pop("PGWARDEN_DATABASE_URL", None)
     try:
-        subprocess.run([*PGWARDEN, "stack", "up"], env=env, check=True, capture_output=True, cwd=REPO_ROOT)
-        database_url = subprocess.run([*PGWARDEN, "db", "url"], env=env, capture_output=True, text=True, check=True,
-                                      cwd=REPO_ROOT).stdout.strip()
-        run_mix("1000-fingerprints", env, data_dir, database_url, port, args.senders, args.events, hot=False,
-                python_client=python_client)
-        run_mix("hot-fingerprint", env, data_dir, database_url, port, args.senders, args.events, hot=True,
-                python_client=python_client)
+        for sync in ingest_sync_modes(args.ingest_sync):
+            # the second `stack up` restarts PostgREST and web, whose sessions then have the new setting
+            env["PGWARDEN_INGEST_SYNC"] = sync
+            subprocess.run([*PGWARDEN, "stack", "up"], env=env, check=True, capture_output=True, cwd=REPO_ROOT)
+            database_url = subprocess.run([*PGWARDEN, "db", "url"], env=env, capture_output=True, text=True,
+                                          check=True, cwd=REPO_ROOT).stdout.strip()
+            run_mix(f"sync-{sync}-1000-fingerprints", env, data_dir, database_url, port, args.senders, args.events,
+                    hot=False, python_client=python_client)
+            run_mix(f"sync-{sync}-hot-fingerprint", env, data_dir, database_url, port, args.senders, args.events,
+                    hot=True, python_client=python_client)
         pids = stack_pids(data_dir)
         for name in ("web", "postgrest", "worker"):
             rss = peak_rss_mb(pids.get(name))
