@@ -7,25 +7,15 @@ import shutil
 import subprocess
 
 import psycopg
-import pytest
 
 from tests.py.jobs_support import idle_claimers, listening_workers, wait_until
-from tests.py.stack_support import Instance
 from workers.settings import PG_BIN
 
 POLL_SECONDS = 30  # so that only a NOTIFY can explain a prompt claim
 
 
-@pytest.fixture
-def instance():
-    started = Instance()
-    started.env["PGWARDEN_WORKER_POLL_SECONDS"] = str(POLL_SECONDS)
-    yield started
-    started.pgwarden("stack", "down")
-    shutil.rmtree(started.data_dir, ignore_errors=True)
-
-
 def test_the_stack_worker_picks_up_a_job_enqueued_from_psql_through_notify(instance):
+    instance.env["PGWARDEN_WORKER_POLL_SECONDS"] = str(POLL_SECONDS)
     started = instance.pgwarden("stack", "up")
     assert started.returncode == 0, started.stdout + started.stderr
     url = instance.pgwarden("db", "url").stdout.strip()

@@ -4,20 +4,9 @@ new sessions, and so the capture transactions of PostgREST and the web process, 
 
 from __future__ import annotations
 
-import shutil
-
 import psycopg
-import pytest
 
 from tests.py.stack_support import Instance
-
-
-@pytest.fixture
-def instance():
-    started = Instance()
-    yield started
-    started.pgwarden("stack", "down")
-    shutil.rmtree(started.data_dir, ignore_errors=True)
 
 
 def commit_mode_of_a_capture(instance: Instance) -> str:

@@ -7,25 +7,15 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import signal
 import subprocess
 import time
 
 import httpx
 import psycopg
-import pytest
 
 from tests.py.jobs_support import wait_until
 from tests.py.stack_support import PGWARDEN, SERVED, Instance, alive
-
-
-@pytest.fixture
-def instance():
-    started = Instance()
-    yield started
-    started.pgwarden("stack", "down")
-    shutil.rmtree(started.data_dir, ignore_errors=True)
 
 
 def project_key(instance: Instance) -> tuple[int, str]:
