@@ -100,3 +100,22 @@ def test_make_run_restarts_a_killed_process_and_ctrl_c_stops_everything(instance
     assert "exited: web (terminated by SIGKILL" in printed and "spawned: 'web'" in printed  # its log, on the terminal
     assert re.search(r"^stopped: web, worker, postgrest, postgres, supervisor$", printed, re.MULTILINE), printed
     assert [pid for pid in set(pids) if alive(pid)] == []
+
+
+def test_what_a_killed_supervisor_left_running_is_taken_over_by_make_up_and_stopped_by_make_down(instance):
+    assert instance.pgwarden("stack", "up").returncode == 0
+    left = instance.pids()
+    os.kill(instance.supervisor.pid(), signal.SIGKILL)
+    wait_until(lambda: instance.supervisor.pid() is None, what="supervisord to die")
+    assert any(alive(pid) for pid in left), "its programs outlive it"
+
+    again = instance.pgwarden("stack", "up")
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert [pid for pid in left if alive(pid)] == [], "the old processes were stopped, not doubled"
+    captures_through_every_process(instance)
+
+    left = instance.pids()
+    os.kill(instance.supervisor.pid(), signal.SIGKILL)
+    wait_until(lambda: instance.supervisor.pid() is None, what="supervisord to die")
+    assert instance.pgwarden("stack", "down").returncode == 0
+    assert [pid for pid in left if alive(pid)] == []

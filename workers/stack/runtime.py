@@ -150,6 +150,8 @@ class Stack:
         """supervisord for this data dir, started with a freshly written config unless it runs."""
         if self.supervisor.running():
             return
+        if self.supervisor.stop_orphans():
+            say("stopped the processes a killed supervisor had left running")
         self.supervisor.write_config(self.programs())
         # the programs inherit this environment: absolute paths and the ports, whatever their cwd;
         # the worker's login (pgwarden_worker)
@@ -189,10 +191,12 @@ class Stack:
             time.sleep(0.05)
 
     def stop(self) -> list[str]:
-        """Everything the supervisor runs, in reverse order; then a PostgreSQL left running
-        without it (its supervisor was killed)."""
+        """Everything the supervisor runs, in reverse order; then what a killed supervisor left
+        running, PostgreSQL last."""
         order = [program.name for program in reversed(self.programs())] + ["supervisor"]
         stopped = sorted(self.supervisor.shutdown(), key=order.index)
+        if self.supervisor.stop_orphans():
+            stopped.append("processes left by a killed supervisor")
         if self.cluster is not None and self.cluster.initialized() and self.cluster.running():
             self.cluster.stop()
             stopped.append("postgres")

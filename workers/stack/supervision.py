@@ -11,6 +11,7 @@ import configparser
 import os
 import secrets
 import shlex
+import signal
 import subprocess
 import sys
 import time
@@ -154,6 +155,29 @@ class Supervisor:
         while pid is not None and _alive(pid) and time.monotonic() < deadline:
             time.sleep(0.05)
         return [*reversed(running), "supervisor"]
+
+    def stop_orphans(self, timeout: float = 15.0) -> list[int]:
+        """Stop what a supervisord of this data dir that was killed left running: its programs carry
+        its socket in SUPERVISOR_SERVER_URL. PostgreSQL's processes are left to pg_ctl (a fast
+        shutdown, not a signal to each backend). Returns the PIDs that were stopped."""
+        marker = f"SUPERVISOR_SERVER_URL=unix://{self.socket}".encode()
+        orphans = []
+        for proc in Path("/proc").glob("[0-9]*"):
+            try:
+                if (marker in (proc / "environ").read_bytes().split(b"\0")
+                        and Path(os.readlink(proc / "exe")).name != "postgres"):
+                    orphans.append(int(proc.name))
+            except OSError:  # gone meanwhile, or a kernel thread
+                continue
+        for pid in orphans:
+            os.kill(pid, signal.SIGTERM)
+        deadline = time.monotonic() + timeout
+        while any(_alive(pid) for pid in orphans) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        for pid in orphans:
+            if _alive(pid):
+                os.kill(pid, signal.SIGKILL)
+        return orphans
 
     # -- its programs
 
