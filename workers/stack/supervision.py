@@ -115,7 +115,7 @@ class Supervisor:
         """Start supervisord: as a daemon (returns None), or as this process's child that logs to
         stdout too (returned). The child gets its own session: a Ctrl-C on the terminal reaches
         `pgwarden stack run` alone, which then stops everything in order."""
-        argv = [sys.executable, "-m", "supervisor.supervisord", "--configuration", str(self.config_file)]
+        argv = [sys.executable, "-m", "workers.stack.supervisord_main", "--configuration", str(self.config_file)]
         child = None
         if foreground:
             child = subprocess.Popen([*argv, "--nodaemon"], env=env, stdin=subprocess.DEVNULL,
