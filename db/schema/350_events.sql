@@ -86,9 +86,8 @@ COMMENT ON TABLE app.capture_job_policy IS
   'Which job kinds a new or regressed error group enqueues, from which group severity up (ignored groups enqueue nothing)';
 INSERT INTO app.capture_job_policy (transition, job_kind, min_severity) VALUES
   ('new', 'ai.analyze', 'error'),
-  ('regression', 'ai.analyze', 'error'),
-  ('new', 'alerts.evaluate', 'debug'),
-  ('regression', 'alerts.evaluate', 'debug');
+  ('regression', 'ai.analyze', 'error');
+-- (alert rules are evaluated in the capturing transaction itself: db/functions/app/720_alerts_evaluate.sql)
 
 ALTER TABLE app.capture_job_policy ENABLE ROW LEVEL SECURITY;
 CREATE POLICY capture_job_policy_system_admin ON app.capture_job_policy TO system_admin USING (true) WITH CHECK (true);

@@ -4,7 +4,8 @@
 -- row update per batch, not a lock convoy). Row locks are taken in key order, groups then
 -- metrics rows, by one upsert each, so concurrent batches never deadlock.
 -- What happened to each group is left in the transaction setting pgwarden.capture_outcomes
--- for app.capture_batch to answer with.
+-- for app.capture_batch to answer with. Alert rules are evaluated here too, in the capturing
+-- transaction (step 5).
 
 -- The live feed: new, regressed, and groups active again this minute (at most one message per
 -- group per minute, so NOTIFY's commit-time lock stays rare); 100 ids per message. Ignored
@@ -155,6 +156,12 @@ BEGIN
   ELSIF jsonb_array_length(v_woke) > 0 THEN
     -- 4. the live feed
     PERFORM app._errors_live_notify(v_outcomes, v_woke);
+  END IF;
+
+  -- 5. critical_error alert rules, for the same groups as the live feed (so a flood of one error
+  --    is evaluated once a minute, not per event): db/functions/app/720_alerts_evaluate.sql
+  IF jsonb_array_length(v_woke) > 0 OR v_outcomes @? '$[*] ? (@.is_new == true || @.is_regression == true)' THEN
+    PERFORM app.alert_on_error_groups(v_outcomes, v_woke);
   END IF;
 
   v_setting := set_config('pgwarden.capture_outcomes', v_outcomes::text, true);  -- (PERFORM would run a query)

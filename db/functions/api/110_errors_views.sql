@@ -11,10 +11,7 @@ CREATE VIEW api.user_error_reports WITH (security_invoker = true) AS
 COMMENT ON VIEW api.user_error_reports IS 'Bug reports and feedback submitted by people, per organization';
 GRANT SELECT ON api.user_error_reports TO staff, org_owner, system_admin;
 
-CREATE VIEW api.error_alerts WITH (security_invoker = true) AS
-  SELECT * FROM app.error_alerts;
-COMMENT ON VIEW api.error_alerts IS 'Alert rules: platform-wide ones and your organization''s';
-GRANT SELECT ON api.error_alerts TO staff, org_owner, system_admin;
+-- (api.error_alerts, writable, is in 700_alerts.sql)
 
 CREATE VIEW api.health_checks WITH (security_invoker = true) AS
   SELECT * FROM app.health_checks;

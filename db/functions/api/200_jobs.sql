@@ -3,12 +3,15 @@
 -- == Views ==
 
 CREATE VIEW api.jobs WITH (security_invoker = true) AS
-  SELECT a.* FROM app.job_all a;
+  SELECT a.id, a.kind, a.state, a.priority, a.attempts, a.max_attempts, app.job_payload_for_listing(a.kind, a.payload) AS payload,
+         a.result, a.last_error, a.failures, a.worker, a.locked_until, a.run_at, a.claimed_at, a.created_at, a.finished_at
+    FROM app.job_all a;
 COMMENT ON VIEW api.jobs IS $$Background jobs (system admins)
 
 Queued and running jobs plus finished ones still within retention: succeeded (with the handler's
 result) and dead (out of attempts or failed permanently; retry with /rpc/retry_job).
-failures lists every failed attempt with its error and when it was retried.$$;
+failures lists every failed attempt with its error and when it was retried. Secrets in a payload
+(an alert delivery's destination) are redacted.$$;
 GRANT SELECT ON api.jobs TO system_admin;
 
 -- == Functions ==

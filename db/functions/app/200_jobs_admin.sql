@@ -87,6 +87,16 @@ COMMENT ON FUNCTION app.job_retry(bigint) IS
   'Queue a dead job again with fresh attempts (same id); QN001 if unknown, QS001 if not dead';
 GRANT EXECUTE ON FUNCTION app.job_retry(bigint) TO system_admin;
 
+-- Payloads as listings show them: an alert delivery carries its destination's secrets (webhook
+-- URL, signing secret, routing key), which no listing repeats.
+CREATE OR REPLACE FUNCTION app.job_payload_for_listing(p_kind text, p_payload jsonb) RETURNS jsonb
+LANGUAGE sql IMMUTABLE AS $$
+  SELECT CASE WHEN p_kind = 'alerts.deliver' AND p_payload ? 'destination'
+              THEN jsonb_set(p_payload, '{destination}', '"[redacted]"') ELSE p_payload END
+$$;
+COMMENT ON FUNCTION app.job_payload_for_listing(text, jsonb) IS 'A job payload with its secrets redacted (alerts.deliver: the destination)';
+GRANT EXECUTE ON FUNCTION app.job_payload_for_listing(text, jsonb) TO system_admin;
+
 CREATE OR REPLACE FUNCTION app.job_list(p_state app.job_state DEFAULT NULL, p_kind text DEFAULT NULL,
                                         p_limit integer DEFAULT 50)
 RETURNS TABLE (id bigint, kind text, state app.job_state, attempts integer, max_attempts integer,

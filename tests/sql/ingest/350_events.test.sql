@@ -34,13 +34,13 @@ SELECT is((SELECT tableoid::regclass::text FROM app.error_events LIMIT 1),
 -- == Jobs for new groups follow the policy table ==
 
 SELECT results_eq($$SELECT kind, payload ->> 'transition' FROM app.job WHERE payload ->> 'error_hash' = repeat('1', 64) ORDER BY kind$$,
-  $$VALUES ('ai.analyze', 'new'), ('alerts.evaluate', 'new')$$, 'a new critical group enqueues analysis and alert evaluation');
+  $$VALUES ('ai.analyze', 'new')$$, 'a new critical group enqueues analysis (alert rules are evaluated in the transaction)');
 SELECT results_eq($$SELECT kind FROM app.job WHERE payload ->> 'error_hash' = repeat('2', 64) ORDER BY kind$$,
-  $$VALUES ('ai.analyze'), ('alerts.evaluate')$$, 'so does a new error-severity group');
+  $$VALUES ('ai.analyze')$$, 'so does a new error-severity group');
 SELECT pg_temp.capture('[{"message": "just information", "severity": "info"}]');
-SELECT results_eq($$SELECT j.kind FROM app.job j JOIN app.system_errors s ON s.id::text = j.payload ->> 'error_id'
-                     WHERE s.message = 'just information'$$,
-  $$VALUES ('alerts.evaluate')$$, 'AI analysis is only for error severity and up (policy min_severity)');
+SELECT is_empty($$SELECT j.kind FROM app.job j JOIN app.system_errors s ON s.id::text = j.payload ->> 'error_id'
+                   WHERE s.message = 'just information'$$,
+  'AI analysis is only for error severity and up (policy min_severity)');
 UPDATE app.capture_job_policy SET enabled = false WHERE transition = 'new';
 SELECT pg_temp.capture('[{"message": "quiet newcomer", "severity": "critical"}]');
 SELECT is((SELECT count(*)::int FROM app.job j WHERE j.payload ->> 'error_id' = (pg_temp.group_of('quiet newcomer')).id::text), 0,
@@ -62,8 +62,8 @@ SELECT is((SELECT (result ->> 'is_regression')::boolean FROM again), true, '... 
 SELECT is((pg_temp.group_of('Cannot read property id of undefined')).resolved_at, NULL, '... and is no longer resolved');
 SELECT results_eq($$SELECT j.kind, j.payload ->> 'transition' FROM app.job j
                      WHERE j.payload ->> 'error_id' = (SELECT result ->> 'id' FROM again) ORDER BY j.id$$,
-  $$VALUES ('ai.analyze', 'new'), ('alerts.evaluate', 'new'), ('ai.analyze', 'regression'), ('alerts.evaluate', 'regression')$$,
-  'a regression enqueues analysis and alert evaluation again');
+  $$VALUES ('ai.analyze', 'new'), ('ai.analyze', 'regression')$$,
+  'a regression enqueues analysis again');
 SELECT results_eq($$SELECT from_status::text, to_status::text FROM app.error_status_history
                      WHERE error_id::text = (SELECT result ->> 'id' FROM again)$$,
   $$VALUES ('resolved', 'recurring')$$, 'the regression is in the status history');

@@ -1,0 +1,31 @@
+-- Each minute (pg_cron, db/functions/app/970_alerts_cron.sql): windowed rules, then every
+-- notification that came due (group wait over, a group-interval tick, a repeat). Notices due at
+-- once (group wait 0, a resolution after the group interval) go out in the transaction that
+-- caused them; the tick catches the rest, so timers are honoured to within a minute.
+
+CREATE OR REPLACE FUNCTION app.alert_tick() RETURNS jsonb
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+DECLARE
+  v_spikes integer := app.alert_evaluate_spikes();
+  v_monitors integer := app.alert_evaluate_monitors();
+BEGIN
+  RETURN jsonb_build_object('spikes_firing', v_spikes, 'monitors_firing', v_monitors,
+                            'notifications_sent', app.alert_notify_due());
+END $$;
+COMMENT ON FUNCTION app.alert_tick() IS
+  'Evaluate windowed alert rules (error spikes, health for_minutes, maintenance ended) and send due notifications';
+
+CREATE OR REPLACE FUNCTION app.alert_retention_run() RETURNS integer
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+DECLARE
+  v_count integer;
+BEGIN
+  DELETE FROM app.alert_incidents i
+   WHERE i.status = 'resolved' AND i.notify_at IS NULL
+     AND i.resolved_at < now() - make_interval(days => coalesce((app.alert_setting('history_retention_days') #>> '{}')::integer, 90));
+  GET DIAGNOSTICS v_count = ROW_COUNT;
+  DELETE FROM app.alert_pacing p WHERE p.next_free_at < now() - interval '1 hour';
+  RETURN v_count;
+END $$;
+COMMENT ON FUNCTION app.alert_retention_run() IS
+  'Delete resolved incidents (with notifications, deliveries and attempts) past alert_settings history_retention_days';
