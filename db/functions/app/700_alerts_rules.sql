@@ -329,7 +329,7 @@ BEGIN
           coalesce(app._alert_rule_integer(p_rule, 'group_interval_seconds'), 300),
           coalesce(app._alert_rule_integer(p_rule, 'repeat_interval_seconds'), 14400),
           coalesce((p_rule ->> 'send_resolved')::boolean, true),
-          app.json_timestamp(p_rule -> 'muted_until'))
+          (p_rule ->> 'muted_until')::timestamptz)
   RETURNING app.error_alerts.id INTO v_id;
   RETURN QUERY SELECT v_id, v_secret;
 END $$;
@@ -380,7 +380,7 @@ BEGIN
            WHEN k = 'group_wait_seconds' THEN 'app._alert_rule_integer($1, ''group_wait_seconds'')'
            WHEN k = 'group_interval_seconds' THEN 'coalesce(app._alert_rule_integer($1, ''group_interval_seconds''), 300)'
            WHEN k = 'repeat_interval_seconds' THEN 'coalesce(app._alert_rule_integer($1, ''repeat_interval_seconds''), 14400)'
-           WHEN k = 'muted_until' THEN 'app.json_timestamp($1 -> ''muted_until'')'
+           WHEN k = 'muted_until' THEN '($1 ->> ''muted_until'')::timestamptz'
            WHEN k = 'webhook_format' THEN 'coalesce($1 ->> ''webhook_format'', ''standard'')'
            ELSE format('$1 ->> %L', k) END), ', ' ORDER BY k)
     INTO v_sets FROM jsonb_object_keys(v_changes) k;

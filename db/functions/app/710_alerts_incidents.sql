@@ -107,8 +107,9 @@ COMMENT ON FUNCTION app.alert_notify_if_due(uuid) IS 'Send an incident''s notifi
 
 -- == Firing ==
 
--- p_signal: {organization_id, service, severity, title, facts, first_facts, event_count}; facts are
--- merged at every firing, first_facts kept from the first. Returns the incident.
+-- p_signal: {organization_id, service, severity, title, facts, first_facts, event_count, started_at};
+-- facts are merged at every firing, first_facts kept from the first; started_at (default now) dates
+-- what fired, e.g. a monitor's outage from its first failed check. Returns the incident.
 CREATE OR REPLACE FUNCTION app.alert_fire(p_rule_id uuid, p_dedup_key text, p_signal jsonb) RETURNS uuid
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public AS $$
 DECLARE
@@ -122,6 +123,7 @@ DECLARE
   v_title text := left(coalesce(p_signal ->> 'title', 'alert'), 500);
   v_facts jsonb := coalesce(p_signal -> 'facts', '{}');
   v_count bigint := coalesce((p_signal ->> 'event_count')::bigint, 1);
+  v_started timestamptz := least(coalesce((p_signal ->> 'started_at')::timestamptz, now()), now());
 BEGIN
   SELECT * INTO STRICT v_rule FROM app.error_alerts r WHERE r.id = p_rule_id;
   -- one firing per rule and key at a time, even from concurrent transactions
@@ -143,8 +145,8 @@ BEGIN
    WHERE r.id = p_rule_id;
   v_incident_id := app._alert_correlated_incident(v_rule.alert_type, v_org, v_service);
   IF v_incident_id IS NULL THEN
-    INSERT INTO app.alert_incidents (organization_id, rule_id, alert_type, severity, title, service, notify_at)
-    VALUES (v_org, p_rule_id, v_rule.alert_type, v_severity, v_title, v_service,
+    INSERT INTO app.alert_incidents (organization_id, rule_id, alert_type, severity, title, service, started_at, notify_at)
+    VALUES (v_org, p_rule_id, v_rule.alert_type, v_severity, v_title, v_service, v_started,
             now() + make_interval(secs => app.alert_rule_group_wait(v_rule.alert_type, v_rule.group_wait_seconds)))
     RETURNING id INTO v_incident_id;
   ELSE
@@ -155,9 +157,9 @@ BEGIN
     RETURNING i.last_notified_at IS NOT NULL INTO v_notified;
   END IF;
   INSERT INTO app.alert_signals (incident_id, rule_id, organization_id, alert_type, dedup_key, service, severity, title,
-                                 facts, event_count)
+                                 facts, event_count, started_at)
   VALUES (v_incident_id, p_rule_id, v_org, v_rule.alert_type, p_dedup_key, v_service, v_severity, v_title,
-          coalesce(p_signal -> 'first_facts', '{}') || v_facts, v_count);
+          coalesce(p_signal -> 'first_facts', '{}') || v_facts, v_count, v_started);
   IF v_notified THEN
     PERFORM app._alert_incident_changed(v_incident_id);
   END IF;

@@ -216,7 +216,7 @@ BEGIN
 
     IF v_verdict = 'fire' AND NOT v_in_maintenance AND NOT v_rule.muted THEN
       v_incident_id := app.alert_fire(v_rule.id, 'monitor:' || p_monitor_id, jsonb_build_object(
-        'organization_id', v_monitor.organization_id, 'service', v_monitor.service_name,
+        'organization_id', v_monitor.organization_id, 'service', v_monitor.service_name, 'started_at', v_state.status_since,
         'severity', CASE WHEN v_state.status = 'unhealthy' AND v_uptime = 'partial_outage' THEN 'error'
                          WHEN v_state.status = 'unhealthy' THEN 'critical' ELSE 'warning' END,
         'title', CASE WHEN v_rule.alert_type = 'health_degraded' THEN format('%s is %s', v_monitor.display_name, v_state.status)
