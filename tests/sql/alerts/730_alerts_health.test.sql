@@ -106,7 +106,7 @@ SELECT pg_temp.observe(:payments, 10, 'down');
 SELECT is((SELECT count(*)::int FROM app.alert_incidents WHERE status = 'firing' AND organization_id = '00000000-0000-0000-0000-00000000000a'), 1,
   'a critical error and, 2 minutes later, its organization''s monitor going down are one incident');
 SELECT results_eq($$SELECT s.alert_type::text FROM app.alert_signals s JOIN app.alert_incidents i ON i.id = s.incident_id
-                     WHERE i.status = 'firing' AND i.organization_id = '00000000-0000-0000-0000-00000000000a' ORDER BY s.id$$,
+                     WHERE i.status = 'firing' AND i.organization_id = '00000000-0000-0000-0000-00000000000a' ORDER BY 1$$,
   $$VALUES ('critical_error'), ('health_degraded'), ('uptime_incident')$$, '... holding the error and both health signals');
 SELECT is((SELECT correlation FROM api.alert_incidents WHERE status = 'firing' AND organization_id = '00000000-0000-0000-0000-00000000000a'),
   'Errors in cart started 2 min before Payments API went unhealthy.', '... and it says which came first');
