@@ -66,3 +66,19 @@ ERROR_DETAIL = "SELECT app.error_detail(%s::uuid)"
 ERROR_SET_STATUS = "SELECT app.error_status_change(%s::uuid, %s, %s)"
 ERROR_STATS = "SELECT app.error_stats(%s::interval, %s::uuid)"
 ORG_RATE_LIMIT_SET = "SELECT app.rate_limit_set(%s::uuid, %s)"
+
+# -- alerts (db/functions/app/7x0_alerts_*.sql; the worker's alerts.deliver jobs are built there too)
+ALERT_RULE_LIST = ("SELECT id, organization_id, name, alert_type::text, channel, destinations, is_active, muted_until,"
+                   " trigger_count, last_triggered_at, open_signals FROM app.alert_rule_list(%s::uuid)")
+ALERT_RULE_CREATE = "SELECT id, signing_secret FROM app.alert_rule_create(%s::jsonb)"
+ALERT_RULE_UPDATE = "SELECT id, signing_secret FROM app.alert_rule_update(%s::uuid, %s::jsonb)"
+ALERT_RULE_CLEAR_BROKEN = "SELECT app.alert_rule_clear_broken(%s::uuid)"
+ALERT_RULE_DELETE = "SELECT app.alert_rule_delete(%s::uuid)"
+ALERT_RULE_MUTE = "SELECT app.alert_rule_mute(%s::uuid, %s)"
+ALERT_RULE_SECRET = "SELECT app.alert_rule_secret(%s::uuid)"
+ALERT_TEST = "SELECT app.alert_test(%s::uuid)"
+ALERT_NOTIFICATION_DELIVERIES = ("SELECT id, channel, recipient, status::text, run_at"
+                                 " FROM app.alert_notification_deliveries(%s::uuid)")
+ALERT_HISTORY = ("SELECT id, created_at, rule_id, kind::text, title, channel, recipient, status::text, attempts,"
+                 " last_status_code, last_error, next_retry_at, attempt_log"
+                 " FROM app.alert_delivery_history(%s::uuid, %s, %s)")
