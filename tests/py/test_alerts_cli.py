@@ -31,7 +31,8 @@ def pgwarden(database_url):
 @pytest.fixture
 def project(db) -> int:
     db.execute("INSERT INTO app.organizations (id, name) VALUES (%s, 'Acme')", [ORG])
-    return db.execute("INSERT INTO app.projects (organization_id, name) VALUES (%s, 'shop') RETURNING id", [ORG]).fetchone()[0]
+    return db.execute("INSERT INTO app.projects (organization_id, name) VALUES (%s, 'shop') RETURNING id",
+                      [ORG]).fetchone()[0]
 
 
 def capture_critical(db, project: int, message: str) -> None:
@@ -44,7 +45,8 @@ def test_a_slack_rule_added_from_the_command_line_notifies_a_captured_critical_e
                      "--org", ORG, "--conditions", '{"severity_at_least": "critical"}', "--name", "ops room")
     assert added.returncode == 0, added.stderr
     rule_id = added.stdout.splitlines()[0]
-    assert db.execute("SELECT alert_type::text FROM app.error_alerts WHERE id = %s", [rule_id]).fetchone() == ("critical_error",)
+    stored = db.execute("SELECT alert_type::text FROM app.error_alerts WHERE id = %s", [rule_id]).fetchone()
+    assert stored == ("critical_error",)
 
     listed = pgwarden("alerts", "list")
     assert rule_id in listed.stdout and "https://hooks.slack.com/…" in listed.stdout
@@ -55,7 +57,8 @@ def test_a_slack_rule_added_from_the_command_line_notifies_a_captured_critical_e
     assert history.returncode == 0, history.stderr
     [line] = [line for line in history.stdout.splitlines() if "firing" in line]
     assert "queued" in line and "Payment provider timed out" in line
-    [job] = db.execute("SELECT payload -> 'destination' ->> 'webhook_url' FROM app.job WHERE kind = 'alerts.deliver'").fetchall()
+    [job] = db.execute("SELECT payload -> 'destination' ->> 'webhook_url' FROM app.job"
+                       " WHERE kind = 'alerts.deliver'").fetchall()
     assert job == (SLACK_URL,), "the job carries what the worker needs"
 
 

@@ -41,15 +41,19 @@ def _conditions(text: str | None) -> dict[str, Any] | None:
 def rule_options(creating: bool) -> Callable[[Callable], Callable]:
     """The options that set a rule's fields; on `edit` every one is optional and only given ones change."""
     options = [
-        click.option("--type", "alert_type", required=creating, type=click.Choice(ALERT_TYPES), help="What fires it."),
+        click.option("--type", "alert_type", required=creating, type=click.Choice(ALERT_TYPES),
+                     help="What fires it."),
         click.option("--channel", required=creating, type=click.Choice(CHANNELS), help="Where notifications go."),
-        click.option("--webhook-url", help="slack, webhook: the URL to post to; webhook in apprise format: an Apprise URL."),
+        click.option("--webhook-url",
+                     help="slack, webhook: the URL to post to; webhook in apprise format: an Apprise URL."),
         click.option("--recipient", "recipients", multiple=True,
                      help="email: an address; in_app: a role (org_owner, staff, system_admin) or a user. Repeatable."),
         click.option("--format", "webhook_format", type=click.Choice(FORMATS),
                      help="webhook only: standard (signed JSON), pagerduty (Events API v2) or apprise."),
-        click.option("--routing-key", "pagerduty_routing_key", help="webhook in pagerduty format: the integration key."),
-        click.option("--conditions", help='trigger_conditions as JSON, e.g. \'{"threshold": 100, "window_minutes": 5}\'.'),
+        click.option("--routing-key", "pagerduty_routing_key",
+                     help="webhook in pagerduty format: the integration key."),
+        click.option("--conditions",
+                     help='trigger_conditions as JSON, e.g. \'{"threshold": 100, "window_minutes": 5}\'.'),
         click.option("--name", help="A name for people."),
         click.option("--group-wait", "group_wait_seconds", type=int,
                      help="Seconds before an incident's first notice (default 30 for error_spike, else 0)."),
