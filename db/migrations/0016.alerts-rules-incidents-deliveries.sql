@@ -198,7 +198,7 @@ A destination the channel refused for good (Slack no_service, HTTP 410, a reject
 an SMTP recipient refused) is broken: it receives nothing until its rule's address changes or an
 admin clears the mark (pgwarden alerts edit RULE --clear-broken).$$;
 COMMENT ON COLUMN app.alert_destinations.address IS 'e-mail address, webhook or Apprise URL, routing key, or in-app role / user (secret-bearing)';
-COMMENT ON COLUMN app.alert_destinations.address_hash IS 'sha256 of channel:address: pacing is per address, whichever rules share it';
+COMMENT ON COLUMN app.alert_destinations.address_hash IS 'sha256 of channel:address: deliveries are paced per address, whichever rules share it';
 COMMENT ON COLUMN app.alert_destinations.label IS 'The address with its secret parts cut (what the API and CLI show)';
 CREATE INDEX idx_alert_destinations_org ON app.alert_destinations (organization_id);
 
@@ -208,14 +208,6 @@ CREATE POLICY alert_destinations_own_org ON app.alert_destinations FOR SELECT TO
   USING (organization_id = app.current_org_id());
 GRANT SELECT (id, rule_id, organization_id, channel, label, broken_at, broken_reason, created_at)
   ON app.alert_destinations TO staff, org_owner, system_admin;
-
--- Pacing per destination address: the earliest time the next delivery may go.
-CREATE TABLE app.alert_pacing (
-  address_hash text PRIMARY KEY,
-  next_free_at timestamptz NOT NULL
-);
-COMMENT ON TABLE app.alert_pacing IS 'When the next delivery to an address may be sent (alert_settings pace_seconds spacing)';
-ALTER TABLE app.alert_pacing ENABLE ROW LEVEL SECURITY;
 
 -- == Incidents and their signals ==
 
@@ -274,6 +266,8 @@ COMMENT ON COLUMN app.alert_signals.facts IS 'What fired: error id and counts, s
 CREATE UNIQUE INDEX alert_signals_open_key ON app.alert_signals (rule_id, dedup_key) WHERE resolved_at IS NULL;
 CREATE INDEX idx_alert_signals_incident ON app.alert_signals (incident_id);
 CREATE INDEX idx_alert_signals_open_dedup ON app.alert_signals (dedup_key) WHERE resolved_at IS NULL;
+-- correlation looks for open signals of the other class started within the window
+CREATE INDEX idx_alert_signals_open_type ON app.alert_signals (alert_type, started_at) WHERE resolved_at IS NULL;
 
 -- == Notifications, deliveries, attempts (the spec's alert history) ==
 
@@ -299,6 +293,7 @@ CREATE TABLE app.alert_deliveries (
   destination_id  bigint REFERENCES app.alert_destinations (id) ON DELETE SET NULL,
   channel         text NOT NULL,
   recipient       text NOT NULL,
+  address_hash    text NOT NULL,
   status          app.alert_delivery_status NOT NULL DEFAULT 'queued',
   job_id          bigint,
   run_at          timestamptz NOT NULL DEFAULT now(),
@@ -313,11 +308,13 @@ CREATE TABLE app.alert_deliveries (
 COMMENT ON TABLE app.alert_deliveries IS 'One notification to one destination, sent by one alerts.deliver job (idempotency key delivery:<id>)';
 COMMENT ON COLUMN app.alert_deliveries.organization_id IS 'The organization of the rule that sent it (NULL: a platform rule)';
 COMMENT ON COLUMN app.alert_deliveries.recipient IS 'The destination''s label (secrets cut)';
-COMMENT ON COLUMN app.alert_deliveries.run_at IS 'When it may be sent first (paced per destination)';
+COMMENT ON COLUMN app.alert_deliveries.address_hash IS 'The destination address''s hash: deliveries to one address are paced';
+COMMENT ON COLUMN app.alert_deliveries.run_at IS 'When it may be sent first (paced per destination address)';
 CREATE INDEX idx_alert_deliveries_notification ON app.alert_deliveries (notification_id);
 CREATE INDEX idx_alert_deliveries_rule ON app.alert_deliveries (rule_id, created_at DESC);
 CREATE INDEX idx_alert_deliveries_org ON app.alert_deliveries (organization_id, created_at DESC);
 CREATE INDEX idx_alert_deliveries_incident ON app.alert_deliveries (incident_id);
+CREATE INDEX idx_alert_deliveries_pacing ON app.alert_deliveries (address_hash, run_at);
 
 CREATE TABLE app.alert_delivery_attempts (
   delivery_id       uuid NOT NULL REFERENCES app.alert_deliveries (id) ON DELETE CASCADE,

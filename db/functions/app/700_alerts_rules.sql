@@ -5,7 +5,7 @@
 -- == Settings ==
 
 CREATE OR REPLACE FUNCTION app.alert_setting(p_key text) RETURNS jsonb
-LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog AS $$
+LANGUAGE sql STABLE AS $$
   SELECT s.value FROM app.alert_settings s WHERE s.key = p_key
 $$;
 COMMENT ON FUNCTION app.alert_setting(text) IS 'One alerting setting (app.alert_settings), NULL when unset';
@@ -219,9 +219,10 @@ COMMENT ON FUNCTION app.alert_rule_addresses(app.alert_channel_enum, text, text[
   'The destinations of a rule''s settings: one per e-mail recipient or in-app audience, else its URL or routing key';
 
 -- Keeps app.alert_destinations in step with a rule: new addresses are added (not broken),
--- addresses the rule no longer names are removed. Definer: destinations hold secrets.
+-- addresses the rule no longer names are removed (called by the rule's definer trigger:
+-- destinations hold secrets no API role may write).
 CREATE OR REPLACE FUNCTION app.alert_destinations_sync(p_rule_id uuid) RETURNS void
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+LANGUAGE plpgsql AS $$
 DECLARE
   v_rule app.error_alerts;
 BEGIN
@@ -243,10 +244,9 @@ BEGIN
 END $$;
 COMMENT ON FUNCTION app.alert_destinations_sync(uuid) IS 'Make a rule''s destinations match its recipients, URL or routing key';
 
-GRANT EXECUTE ON FUNCTION app.alert_setting(text), app.alert_new_signing_secret(),
+GRANT EXECUTE ON FUNCTION app.alert_new_signing_secret(),
   app.alert_delivery_channel(app.alert_channel_enum, text), app.alert_address_label(text, text),
   app.alert_rule_url_label(app.alert_channel_enum, text, text),
   app._alert_condition_problem(app.alert_condition_keys, jsonb), app.alert_conditions_validate(app.alert_type_enum, jsonb),
   app.alert_destination_validate(app.alert_channel_enum, text, text[], text, text)
   TO staff, org_owner, system_admin;
-GRANT EXECUTE ON FUNCTION app.alert_destinations_sync(uuid) TO org_owner, system_admin;

@@ -166,7 +166,7 @@ COMMENT ON FUNCTION app.alert_rule_rotate_secret(uuid) IS 'Give a standard webho
 
 -- For the operator's command line only (no API role may call it).
 CREATE OR REPLACE FUNCTION app.alert_rule_secret(p_id uuid) RETURNS text
-LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+LANGUAGE plpgsql STABLE AS $$
 DECLARE
   v_secret text;
 BEGIN
@@ -182,7 +182,7 @@ COMMENT ON FUNCTION app.alert_rule_secret(uuid) IS 'The signing secret of a stan
 REVOKE EXECUTE ON FUNCTION app.alert_rule_secret(uuid) FROM PUBLIC;
 
 CREATE OR REPLACE FUNCTION app.alert_rule_clear_broken(p_id uuid) RETURNS integer
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+LANGUAGE plpgsql AS $$
 DECLARE
   v_count integer;
 BEGIN

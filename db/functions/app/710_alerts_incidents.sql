@@ -4,8 +4,9 @@
 --   group_wait      before the first notice (a flap that clears meanwhile is never notified)
 --   group_interval  at most one notice per interval; changes wait for the next tick
 --   repeat_interval a firing incident with no change is notified again after this long
--- Definer functions: evaluation runs inside whatever transaction saw the change (a capture by
--- anon, a probe result by the worker, a status change by an org owner).
+-- Evaluation runs inside whatever transaction saw the change (a capture, a probe result, a status
+-- change by an org owner), entered through a definer function or trigger; the functions here run
+-- with its rights and are granted to no API role.
 
 -- == Timers and classes ==
 
@@ -21,11 +22,13 @@ COMMENT ON FUNCTION app.alert_rule_group_wait(app.alert_type_enum, integer) IS
 CREATE OR REPLACE FUNCTION app._alert_incident_timers(
   p_rule_id uuid, OUT group_interval interval, OUT repeat_interval interval
 )
-LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, public AS $$
-  SELECT make_interval(secs => coalesce(max(r.group_interval_seconds), 300)),
-         make_interval(secs => coalesce(max(r.repeat_interval_seconds), 14400))
-    FROM app.error_alerts r WHERE r.id = p_rule_id
-$$;
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+  SELECT make_interval(secs => r.group_interval_seconds), make_interval(secs => r.repeat_interval_seconds)
+    INTO group_interval, repeat_interval FROM app.error_alerts r WHERE r.id = p_rule_id;
+  group_interval := coalesce(group_interval, interval '5 minutes');
+  repeat_interval := coalesce(repeat_interval, interval '4 hours');
+END $$;
 COMMENT ON FUNCTION app._alert_incident_timers(uuid) IS 'Group and repeat interval of a rule (defaults 5 min and 4 h when it is gone)';
 
 -- Errors and health correlate; reports stand alone.
@@ -45,26 +48,27 @@ COMMENT ON FUNCTION app.alert_class(app.alert_type_enum) IS 'errors (critical_er
 CREATE OR REPLACE FUNCTION app._alert_correlated_incident(p_alert_type app.alert_type_enum, p_organization_id uuid,
                                                           p_service text)
 RETURNS uuid
-LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+LANGUAGE plpgsql VOLATILE AS $$
 DECLARE
   v_class text := app.alert_class(p_alert_type);
+  v_other app.alert_type_enum[] := CASE v_class WHEN 'errors' THEN '{health_degraded,uptime_incident}'::app.alert_type_enum[]
+                                                WHEN 'health' THEN '{critical_error,error_spike}'::app.alert_type_enum[] END;
+  v_window interval := make_interval(secs => coalesce((app.alert_setting('correlation_window_seconds') #>> '{}')::numeric, 600));
   v_incident_id uuid;
 BEGIN
-  IF v_class = 'reports' THEN
+  IF v_other IS NULL THEN
     RETURN NULL;
   END IF;
+  -- from the few open signals of the other class in the window (idx_alert_signals_open_type)
   SELECT i.id INTO v_incident_id
-    FROM app.alert_incidents i
-   WHERE i.status = 'firing' AND NOT i.is_test
+    FROM app.alert_signals s
+    JOIN app.alert_incidents i ON i.id = s.incident_id
+   WHERE s.resolved_at IS NULL AND s.alert_type = ANY (v_other) AND s.started_at >= now() - v_window
+     AND (s.organization_id = p_organization_id
+          OR (s.service = p_service AND (s.organization_id IS NULL OR p_organization_id IS NULL)))
+     AND i.status = 'firing' AND NOT i.is_test
      AND (i.organization_id IS NULL OR p_organization_id IS NULL OR i.organization_id = p_organization_id)
-     AND EXISTS (SELECT FROM app.alert_signals s
-                  WHERE s.incident_id = i.id AND s.resolved_at IS NULL
-                    AND app.alert_class(s.alert_type) = CASE v_class WHEN 'errors' THEN 'health' ELSE 'errors' END
-                    AND s.started_at >= now() - make_interval(secs => coalesce(
-                          (app.alert_setting('correlation_window_seconds') #>> '{}')::numeric, 600))
-                    AND (s.organization_id = p_organization_id
-                         OR (s.service = p_service AND (s.organization_id IS NULL OR p_organization_id IS NULL))))
-   ORDER BY i.started_at DESC
+   ORDER BY i.started_at DESC, i.id
    LIMIT 1
    FOR UPDATE OF i;
   RETURN v_incident_id;
@@ -78,7 +82,7 @@ COMMENT ON FUNCTION app._alert_correlated_incident(app.alert_type_enum, uuid, te
 -- interval tick after the last notice; before any notice the group wait still runs. A resolved
 -- incident that was never notified is dropped silently (Alertmanager's flap damping).
 CREATE OR REPLACE FUNCTION app._alert_incident_changed(p_incident_id uuid) RETURNS void
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+LANGUAGE plpgsql AS $$
 DECLARE
   v_incident app.alert_incidents;
   v_group_interval interval;
@@ -97,7 +101,7 @@ COMMENT ON FUNCTION app._alert_incident_changed(uuid) IS
   'Reschedule an incident''s next notification after a change: the next group-interval tick (or the pending group wait)';
 
 CREATE OR REPLACE FUNCTION app.alert_notify_if_due(p_incident_id uuid) RETURNS void
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+LANGUAGE plpgsql AS $$
 BEGIN
   IF EXISTS (SELECT FROM app.alert_incidents i WHERE i.id = p_incident_id AND i.notify_at <= now()) THEN
     PERFORM app.alert_notify(p_incident_id);
@@ -110,8 +114,9 @@ COMMENT ON FUNCTION app.alert_notify_if_due(uuid) IS 'Send an incident''s notifi
 -- p_signal: {organization_id, service, severity, title, facts, first_facts, event_count, started_at};
 -- facts are merged at every firing, first_facts kept from the first; started_at (default now) dates
 -- what fired, e.g. a monitor's outage from its first failed check. Returns the incident.
-CREATE OR REPLACE FUNCTION app.alert_fire(p_rule_id uuid, p_dedup_key text, p_signal jsonb) RETURNS uuid
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+CREATE OR REPLACE FUNCTION app.alert_fire(p_rule_id uuid, p_dedup_key text, p_signal jsonb,
+                                          OUT incident_id uuid, OUT opened boolean)
+LANGUAGE plpgsql AS $$
 DECLARE
   v_rule app.error_alerts;
   v_signal app.alert_signals;
@@ -138,11 +143,11 @@ BEGIN
      WHERE s.id = v_signal.id;
     UPDATE app.alert_incidents i SET severity = v_severity, updated_at = now()
      WHERE i.id = v_signal.incident_id AND i.severity < v_severity;
-    RETURN v_signal.incident_id;
+    incident_id := v_signal.incident_id;
+    opened := false;
+    RETURN;
   END IF;
 
-  UPDATE app.error_alerts r SET trigger_count = coalesce(r.trigger_count, 0) + 1, last_triggered_at = now()
-   WHERE r.id = p_rule_id;
   v_incident_id := app._alert_correlated_incident(v_rule.alert_type, v_org, v_service);
   IF v_incident_id IS NULL THEN
     INSERT INTO app.alert_incidents (organization_id, rule_id, alert_type, severity, title, service, started_at, notify_at)
@@ -164,10 +169,25 @@ BEGIN
     PERFORM app._alert_incident_changed(v_incident_id);
   END IF;
   PERFORM app.alert_notify_if_due(v_incident_id);
-  RETURN v_incident_id;
+  incident_id := v_incident_id;
+  opened := true;
 END $$;
 COMMENT ON FUNCTION app.alert_fire(uuid, text, jsonb) IS
-  'A rule''s condition holds for a dedup key: open a signal (in a new or correlated incident, counted in trigger_count) or refresh the open one';
+  'A rule''s condition holds for a dedup key: open a signal in a new or correlated incident (opened), or refresh the open one';
+
+-- The spec's trigger_count and last_triggered_at, once per rule for all the signals an evaluation
+-- opened: one update of the rule row per statement, not one per firing (rows locked in id order).
+CREATE OR REPLACE FUNCTION app._alert_rules_triggered(p_rule_ids uuid[]) RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+  IF cardinality(p_rule_ids) > 0 THEN
+    PERFORM FROM app.error_alerts r WHERE r.id = ANY (p_rule_ids) ORDER BY r.id FOR UPDATE;
+    UPDATE app.error_alerts r SET trigger_count = coalesce(r.trigger_count, 0) + f.firings, last_triggered_at = now()
+      FROM (SELECT u.rule_id, count(*)::integer AS firings FROM unnest(p_rule_ids) AS u (rule_id) GROUP BY u.rule_id) AS f
+     WHERE r.id = f.rule_id;
+  END IF;
+END $$;
+COMMENT ON FUNCTION app._alert_rules_triggered(uuid[]) IS 'Count firings (one rule id per opened signal) into the rules'' trigger_count and last_triggered_at';
 
 -- == Clearing ==
 
@@ -175,7 +195,7 @@ COMMENT ON FUNCTION app.alert_fire(uuid, text, jsonb) IS
 -- (the rule was deleted or switched off) nothing more is notified about incidents that resolve.
 CREATE OR REPLACE FUNCTION app._alert_signals_clear(p_signal_ids bigint[], p_silently boolean DEFAULT false)
 RETURNS integer
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+LANGUAGE plpgsql AS $$
 DECLARE
   v_incident_id uuid;
   v_cleared integer := 0;
@@ -204,7 +224,7 @@ COMMENT ON FUNCTION app._alert_signals_clear(bigint[], boolean) IS
   'Clear signals; incidents left without an open signal resolve (notified at the next tick unless silently)';
 
 CREATE OR REPLACE FUNCTION app.alert_clear(p_rule_id uuid, p_dedup_key text) RETURNS integer
-LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+LANGUAGE sql AS $$
   SELECT app._alert_signals_clear(ARRAY(SELECT s.id FROM app.alert_signals s
                                           WHERE s.rule_id = p_rule_id AND s.dedup_key = p_dedup_key
                                             AND s.resolved_at IS NULL))
@@ -212,7 +232,7 @@ $$;
 COMMENT ON FUNCTION app.alert_clear(uuid, text) IS 'A rule''s condition no longer holds for a dedup key: clear its open signal';
 
 CREATE OR REPLACE FUNCTION app.alert_clear_key(p_alert_types app.alert_type_enum[], p_dedup_key text) RETURNS integer
-LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+LANGUAGE sql AS $$
   SELECT app._alert_signals_clear(ARRAY(SELECT s.id FROM app.alert_signals s
                                           WHERE s.dedup_key = p_dedup_key AND s.resolved_at IS NULL
                                             AND s.alert_type = ANY (p_alert_types)
@@ -222,7 +242,7 @@ COMMENT ON FUNCTION app.alert_clear_key(app.alert_type_enum[], text) IS
   'The thing behind a dedup key is fine again (error resolved, report closed): clear every rule''s open signal for it';
 
 CREATE OR REPLACE FUNCTION app.alert_rule_retire(p_rule_id uuid) RETURNS integer
-LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+LANGUAGE sql AS $$
   SELECT app._alert_signals_clear(ARRAY(SELECT s.id FROM app.alert_signals s
                                           WHERE s.rule_id = p_rule_id AND s.resolved_at IS NULL ORDER BY s.id), true)
 $$;

@@ -24,10 +24,10 @@ GRANT EXECUTE ON FUNCTION app.alert_on_error_groups(jsonb, jsonb) TO anon, staff
 
 -- (its own function: the exception block costs a subtransaction, paid only when rules exist)
 CREATE OR REPLACE FUNCTION app._alert_on_error_groups(p_outcomes jsonb, p_woke jsonb) RETURNS integer
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+LANGUAGE plpgsql AS $$
 DECLARE
   v_match record;
-  v_fired integer := 0;
+  v_opened uuid[] := '{}'::uuid[];
 BEGIN
   FOR v_match IN
     SELECT r.id AS rule_id, e.id AS error_id, e.organization_id, e.severity, e.error_type, e.message, e.component,
@@ -53,7 +53,8 @@ BEGIN
                IN (SELECT p.value::bigint FROM jsonb_array_elements_text(r.trigger_conditions -> 'project_ids') p))
      ORDER BY r.id, e.id
   LOOP
-    PERFORM app.alert_fire(v_match.rule_id, 'error:' || v_match.error_id, jsonb_build_object(
+    v_opened := v_opened || (SELECT CASE WHEN f.opened THEN v_match.rule_id END
+                               FROM app.alert_fire(v_match.rule_id, 'error:' || v_match.error_id, jsonb_build_object(
       'organization_id', v_match.organization_id,
       'service', lower(nullif(btrim(v_match.component), '')),
       'severity', v_match.severity,
@@ -67,10 +68,11 @@ BEGIN
                                                                       v_match.organization_name)),
       -- events are counted from the group's occurrence_count: what it was before this firing
       'first_facts', jsonb_build_object('base_count', CASE WHEN v_match.is_new AND NOT v_match.is_regression THEN 0
-                                                           ELSE v_match.occurrence_count - 1 END)));
-    v_fired := v_fired + 1;
+                                                           ELSE v_match.occurrence_count - 1 END))) AS f);
   END LOOP;
-  RETURN v_fired;
+  v_opened := array_remove(v_opened, NULL);
+  PERFORM app._alert_rules_triggered(v_opened);
+  RETURN cardinality(v_opened);
 EXCEPTION WHEN OTHERS THEN
   -- alerting must never cost a capture
   RAISE WARNING 'alert evaluation failed for captured errors: % (%)', SQLERRM, SQLSTATE;
@@ -81,12 +83,13 @@ COMMENT ON FUNCTION app._alert_on_error_groups(jsonb, jsonb) IS 'The critical_er
 -- == error_spike (each minute) ==
 
 CREATE OR REPLACE FUNCTION app.alert_evaluate_spikes() RETURNS integer
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+LANGUAGE plpgsql AS $$
 DECLARE
   v_rule record;
   v_hit record;
   v_firing uuid[];
   v_fired integer := 0;
+  v_opened uuid[] := '{}'::uuid[];
 BEGIN
   FOR v_rule IN
     SELECT r.id, r.organization_id, coalesce((r.trigger_conditions ->> 'window_minutes')::integer, 5) AS window_minutes,
@@ -123,7 +126,8 @@ BEGIN
          AND (v_rule.factor IS NULL OR (j.events >= v_rule.min_count AND j.events >= v_rule.factor * j.baseline))
        ORDER BY j.organization_id
     LOOP
-      PERFORM app.alert_fire(v_rule.id, 'spike:' || v_hit.organization_id, jsonb_build_object(
+      v_opened := v_opened || (SELECT CASE WHEN f.opened THEN v_rule.id END
+                                 FROM app.alert_fire(v_rule.id, 'spike:' || v_hit.organization_id, jsonb_build_object(
         'organization_id', v_hit.organization_id, 'severity', 'error',
         'title', format('Error spike in %s: %s events in %s min', v_hit.name, v_hit.events, v_rule.window_minutes),
         'facts', jsonb_build_object('events', v_hit.events, 'window_minutes', v_rule.window_minutes,
@@ -131,7 +135,7 @@ BEGIN
                                     'subject', 'errors in ' || v_hit.name),
         'first_facts', jsonb_build_object(
           'window_start', date_trunc('minute', now()) - make_interval(mins => v_rule.window_minutes - 1)),
-        'event_count', v_hit.events));
+        'event_count', v_hit.events)) AS f);
       v_firing := v_firing || v_hit.organization_id;
       v_fired := v_fired + 1;
     END LOOP;
@@ -140,6 +144,7 @@ BEGIN
       SELECT s.id FROM app.alert_signals s
        WHERE s.rule_id = v_rule.id AND s.resolved_at IS NULL AND s.organization_id <> ALL (v_firing) ORDER BY s.id));
   END LOOP;
+  PERFORM app._alert_rules_triggered(array_remove(v_opened, NULL));
   RETURN v_fired;
 END $$;
 COMMENT ON FUNCTION app.alert_evaluate_spikes() IS
@@ -151,7 +156,7 @@ COMMENT ON FUNCTION app.alert_evaluate_spikes() IS
 -- (from the system_uptime intervals, so degraded then unhealthy counts as one run).
 CREATE OR REPLACE FUNCTION app._alert_monitor_bad_since(p_monitor_id bigint, p_at_least app.health_status_enum)
 RETURNS timestamptz
-LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+LANGUAGE sql STABLE AS $$
   WITH bad AS (
     SELECT u.started_at, u.status NOT IN ('operational', 'maintenance')
                          AND (p_at_least = 'degraded' OR u.status <> 'degraded') AS is_bad
@@ -166,7 +171,7 @@ COMMENT ON FUNCTION app._alert_monitor_bad_since(bigint, app.health_status_enum)
 -- transition (db/triggers/700_alerts.sql) and each minute for monitors that are not healthy.
 -- A monitor in a maintenance window fires nothing (it may still clear); unknown holds.
 CREATE OR REPLACE FUNCTION app.alert_on_monitor(p_monitor_id bigint) RETURNS integer
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+LANGUAGE plpgsql AS $$
 DECLARE
   v_monitor app.health_monitors;
   v_state app.health_monitor_state;
@@ -175,9 +180,10 @@ DECLARE
   v_rule record;
   v_at_least app.health_status_enum;
   v_verdict text;
-  v_incident_id uuid;
+  v_fire record;
   v_reason text;
   v_fired integer := 0;
+  v_opened uuid[] := '{}'::uuid[];
 BEGIN
   SELECT * INTO v_monitor FROM app.health_monitors m WHERE m.id = p_monitor_id;
   SELECT * INTO v_state FROM app.health_monitor_state s WHERE s.monitor_id = p_monitor_id;
@@ -215,7 +221,7 @@ BEGIN
     END IF;
 
     IF v_verdict = 'fire' AND NOT v_in_maintenance AND NOT v_rule.muted THEN
-      v_incident_id := app.alert_fire(v_rule.id, 'monitor:' || p_monitor_id, jsonb_build_object(
+      SELECT f.incident_id, f.opened INTO v_fire FROM app.alert_fire(v_rule.id, 'monitor:' || p_monitor_id, jsonb_build_object(
         'organization_id', v_monitor.organization_id, 'service', v_monitor.service_name, 'started_at', v_state.status_since,
         'severity', CASE WHEN v_state.status = 'unhealthy' AND v_uptime = 'partial_outage' THEN 'error'
                          WHEN v_state.status = 'unhealthy' THEN 'critical' ELSE 'warning' END,
@@ -225,15 +231,19 @@ BEGIN
                                     'display_name', v_monitor.display_name, 'status', v_state.status,
                                     'uptime_status', v_uptime, 'status_since', v_state.status_since, 'reason', v_reason,
                                     'subject', v_monitor.display_name || ' went ' ||
-                                               CASE WHEN v_state.status = 'unhealthy' THEN 'unhealthy' ELSE 'degraded' END)));
+                                               CASE WHEN v_state.status = 'unhealthy' THEN 'unhealthy' ELSE 'degraded' END))) f;
+      IF v_fire.opened THEN
+        v_opened := v_opened || v_rule.id;
+      END IF;
       -- the spec's system_uptime.incident_id names the incident of an outage interval
-      UPDATE app.system_uptime u SET incident_id = v_incident_id::text
+      UPDATE app.system_uptime u SET incident_id = v_fire.incident_id::text
        WHERE u.id = v_state.open_uptime_id AND u.incident_id IS NULL AND v_rule.alert_type = 'uptime_incident';
       v_fired := v_fired + 1;
     ELSIF v_verdict = 'clear' THEN
       PERFORM app.alert_clear(v_rule.id, 'monitor:' || p_monitor_id);
     END IF;
   END LOOP;
+  PERFORM app._alert_rules_triggered(v_opened);
   RETURN v_fired;
 END $$;
 COMMENT ON FUNCTION app.alert_on_monitor(bigint) IS
@@ -242,7 +252,7 @@ COMMENT ON FUNCTION app.alert_on_monitor(bigint) IS
 -- Each minute: monitors that are not healthy (for_minutes may have passed, a maintenance window
 -- may have ended) and monitors with an open signal (a rule may have changed).
 CREATE OR REPLACE FUNCTION app.alert_evaluate_monitors() RETURNS integer
-LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+LANGUAGE sql AS $$
   SELECT coalesce(sum(app.alert_on_monitor(m.monitor_id)), 0)::integer
     FROM (SELECT s.monitor_id FROM app.health_monitor_state s WHERE s.status IN ('degraded', 'unhealthy')
            UNION
@@ -256,10 +266,10 @@ COMMENT ON FUNCTION app.alert_evaluate_monitors() IS 'Re-judge health rules for 
 -- == new_user_report ==
 
 CREATE OR REPLACE FUNCTION app.alert_on_reports(p_report_ids uuid[]) RETURNS integer
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+LANGUAGE plpgsql AS $$
 DECLARE
   v_match record;
-  v_fired integer := 0;
+  v_opened uuid[] := '{}'::uuid[];
 BEGIN
   IF NOT EXISTS (SELECT FROM app.error_alerts r WHERE r.alert_type = 'new_user_report' AND r.is_active) THEN
     RETURN 0;
@@ -277,7 +287,8 @@ BEGIN
        AND (NOT r.trigger_conditions ? 'report_types' OR r.trigger_conditions -> 'report_types' ? u.report_type::text)
      ORDER BY r.id, u.id
   LOOP
-    PERFORM app.alert_fire(v_match.rule_id, 'report:' || v_match.id, jsonb_build_object(
+    v_opened := v_opened || (SELECT CASE WHEN f.opened THEN v_match.rule_id END
+                               FROM app.alert_fire(v_match.rule_id, 'report:' || v_match.id, jsonb_build_object(
       'organization_id', v_match.organization_id,
       'severity', CASE v_match.priority WHEN 'critical' THEN 'critical' WHEN 'high' THEN 'error'
                                         WHEN 'medium' THEN 'warning' ELSE 'info' END,
@@ -285,9 +296,10 @@ BEGIN
                       left(v_match.title, 200)),
       'facts', jsonb_build_object('report_id', v_match.id, 'report_type', v_match.report_type,
                                   'priority', v_match.priority, 'reporter_type', v_match.reporter_type, 'url', v_match.url,
-                                  'linked_error_id', v_match.linked_error_id)));
-    v_fired := v_fired + 1;
+                                  'linked_error_id', v_match.linked_error_id))) AS f);
   END LOOP;
-  RETURN v_fired;
+  v_opened := array_remove(v_opened, NULL);
+  PERFORM app._alert_rules_triggered(v_opened);
+  RETURN cardinality(v_opened);
 END $$;
 COMMENT ON FUNCTION app.alert_on_reports(uuid[]) IS 'Fire new_user_report rules for newly submitted reports';

@@ -1,11 +1,13 @@
 -- Notifications and deliveries: what an incident's notice says (built once), which destinations
 -- receive it, and the alerts.deliver job of each delivery (the payload contract:
--- ../alerts-contract.md). Definer: destinations and rules hold secrets the payload carries.
+-- ../alerts-contract.md). They run with the rights of the evaluation that calls them (owner):
+-- destinations and rules hold the secrets the payload carries.
 
 -- == Text ==
 
+-- (STABLE like to_char, so it is inlined)
 CREATE OR REPLACE FUNCTION app.alert_rfc3339(p_at timestamptz) RETURNS text
-LANGUAGE sql IMMUTABLE AS $$ SELECT to_char(p_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') $$;
+LANGUAGE sql STABLE AS $$ SELECT to_char(p_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') $$;
 COMMENT ON FUNCTION app.alert_rfc3339(timestamptz) IS 'A time as RFC 3339 in UTC, to the second';
 
 CREATE OR REPLACE FUNCTION app.alert_duration_text(p_duration interval) RETURNS text
@@ -20,17 +22,23 @@ COMMENT ON FUNCTION app.alert_duration_text(interval) IS 'A duration for people:
 -- Events behind a signal now: an error group's occurrences since the signal opened, a spike's
 -- events since its window began, else what the signal counted.
 CREATE OR REPLACE FUNCTION app.alert_signal_events(p_signal app.alert_signals) RETURNS bigint
-LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, public AS $$
-  SELECT CASE p_signal.alert_type
-    WHEN 'critical_error' THEN
-      greatest((SELECT e.occurrence_count FROM app.system_errors e WHERE e.id = (p_signal.facts ->> 'error_id')::uuid)
-               - coalesce((p_signal.facts ->> 'base_count')::bigint, 0), 1)
-    WHEN 'error_spike' THEN
-      (SELECT coalesce(sum(m.event_count), 0) FROM app.error_metrics m
-        WHERE m.organization_id = p_signal.organization_id
-          AND m.bucket >= (p_signal.facts ->> 'window_start')::timestamptz AND m.bucket <= coalesce(p_signal.resolved_at, now()))
-    ELSE p_signal.event_count END
-$$;
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+  v_events bigint;
+BEGIN
+  -- (PL/pgSQL keeps these plans; a SQL function would plan them at every call)
+  IF p_signal.alert_type = 'critical_error' THEN
+    SELECT e.occurrence_count - coalesce((p_signal.facts ->> 'base_count')::bigint, 0) INTO v_events
+      FROM app.system_errors e WHERE e.id = (p_signal.facts ->> 'error_id')::uuid;
+    RETURN greatest(v_events, 1);
+  ELSIF p_signal.alert_type = 'error_spike' THEN
+    SELECT coalesce(sum(m.event_count), 0) INTO v_events FROM app.error_metrics m
+     WHERE m.organization_id = p_signal.organization_id
+       AND m.bucket >= (p_signal.facts ->> 'window_start')::timestamptz AND m.bucket <= coalesce(p_signal.resolved_at, now());
+    RETURN v_events;
+  END IF;
+  RETURN p_signal.event_count;
+END $$;
 COMMENT ON FUNCTION app.alert_signal_events(app.alert_signals) IS 'How many events a signal stands for, counted now';
 
 -- Which came first, for an incident holding both errors and a health degradation:
@@ -56,7 +64,7 @@ COMMENT ON FUNCTION app.alert_correlation_text(uuid) IS 'For an incident with er
 -- The notification object of the delivery contract, less rule_id (added per delivery).
 CREATE OR REPLACE FUNCTION app.alert_notification_content(p_incident_id uuid, p_kind app.alert_notification_kind)
 RETURNS jsonb
-LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+LANGUAGE plpgsql STABLE AS $$
 DECLARE
   v_incident app.alert_incidents;
   v_events bigint;
@@ -129,28 +137,29 @@ COMMENT ON FUNCTION app.alert_notification_content(uuid, app.alert_notification_
 
 -- == Deliveries ==
 
--- The earliest time a delivery to this address may go, and the slot taken: at most one per
--- pace_seconds[channel] per address (Slack: 1 per second per webhook).
+-- The earliest time a delivery to this address may go: at most one per pace_seconds[channel]
+-- (Slack: one per second per webhook), after the latest one planned. Read from the deliveries
+-- themselves, so firings in concurrent transactions never queue on a shared row; two of them may
+-- then pick the same second, which the channel's 429 and Retry-After absorb.
 CREATE OR REPLACE FUNCTION app._alert_pace(p_address_hash text, p_channel text) RETURNS timestamptz
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+LANGUAGE plpgsql STABLE AS $$
 DECLARE
   v_gap interval := make_interval(secs => coalesce((app.alert_setting('pace_seconds') ->> p_channel)::numeric, 0));
-  v_slot timestamptz;
+  v_last timestamptz;
 BEGIN
   IF v_gap <= interval '0' THEN
     RETURN now();
   END IF;
-  INSERT INTO app.alert_pacing AS p (address_hash, next_free_at) VALUES (p_address_hash, now() + v_gap)
-  ON CONFLICT (address_hash) DO UPDATE SET next_free_at = greatest(p.next_free_at, now()) + v_gap
-  RETURNING p.next_free_at - v_gap INTO v_slot;
-  RETURN v_slot;
+  SELECT max(d.run_at) INTO v_last FROM app.alert_deliveries d
+   WHERE d.address_hash = p_address_hash AND d.status <> 'suppressed';
+  RETURN greatest(now(), v_last + v_gap);
 END $$;
-COMMENT ON FUNCTION app._alert_pace(text, text) IS 'Take the next send slot of an address (alert_settings pace_seconds per channel)';
+COMMENT ON FUNCTION app._alert_pace(text, text) IS 'When the next delivery to an address may go (alert_settings pace_seconds per channel)';
 
 -- THE JOB PAYLOAD (../alerts-contract.md): self-contained, secrets included; listings redact
 -- its destination (app.job_payload_for_listing).
 CREATE OR REPLACE FUNCTION app.alert_delivery_payload(p_delivery_id uuid) RETURNS jsonb
-LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+LANGUAGE sql STABLE AS $$
   SELECT jsonb_build_object(
     'delivery_id', d.id,
     'channel', d.channel,
@@ -176,7 +185,7 @@ COMMENT ON FUNCTION app.alert_delivery_payload(uuid) IS
 -- In-app: rows for the recipients, delivered at once, announced on NOTIFY alerts:in_app.
 CREATE OR REPLACE FUNCTION app._alert_deliver_in_app(p_delivery_id uuid, p_address text, p_organization_id uuid)
 RETURNS void
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+LANGUAGE plpgsql AS $$
 DECLARE
   v_user_id uuid;
   v_row app.alert_in_app_notifications;
@@ -220,7 +229,7 @@ COMMENT ON FUNCTION app._alert_deliver_in_app(uuid, text, uuid) IS
 -- incident's rules that are active, not muted, and (for resolved notices) send_resolved; or for
 -- one rule only (a test). Broken destinations get a suppressed delivery, visible in the history.
 CREATE OR REPLACE FUNCTION app._alert_deliver(p_notification_id uuid, p_only_rule_id uuid DEFAULT NULL) RETURNS integer
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+LANGUAGE plpgsql AS $$
 DECLARE
   v_notification app.alert_notifications;
   v_target record;
@@ -244,9 +253,9 @@ BEGIN
     v_run_at := CASE WHEN v_target.broken_at IS NULL AND v_target.channel <> 'in_app'
                      THEN app._alert_pace(v_target.address_hash, v_target.channel) ELSE now() END;
     INSERT INTO app.alert_deliveries (notification_id, incident_id, rule_id, organization_id, destination_id, channel,
-                                      recipient, status, run_at, last_error)
+                                      recipient, address_hash, status, run_at, last_error)
     VALUES (p_notification_id, v_notification.incident_id, v_target.rule_id, v_target.organization_id, v_target.id,
-            v_target.channel, v_target.label,
+            v_target.channel, v_target.label, v_target.address_hash,
             CASE WHEN v_target.broken_at IS NOT NULL THEN 'suppressed' ELSE 'queued' END::app.alert_delivery_status, v_run_at,
             CASE WHEN v_target.broken_at IS NOT NULL
                  THEN format('destination broken since %s: %s', app.alert_rfc3339(v_target.broken_at), v_target.broken_reason) END)
@@ -273,7 +282,7 @@ COMMENT ON FUNCTION app._alert_deliver(uuid, uuid) IS
 CREATE OR REPLACE FUNCTION app._alert_notification_create(p_incident_id uuid, p_kind app.alert_notification_kind,
                                                           p_only_rule_id uuid DEFAULT NULL)
 RETURNS uuid
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+LANGUAGE plpgsql AS $$
 DECLARE
   v_content jsonb := app.alert_notification_content(p_incident_id, p_kind);
   v_notification_id uuid;
@@ -292,7 +301,7 @@ COMMENT ON FUNCTION app._alert_notification_create(uuid, app.alert_notification_
 -- resolved incident that was never notified sends nothing. Then the next one is scheduled: the
 -- repeat interval while firing, nothing once resolved.
 CREATE OR REPLACE FUNCTION app.alert_notify(p_incident_id uuid) RETURNS uuid
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+LANGUAGE plpgsql AS $$
 DECLARE
   v_incident app.alert_incidents;
   v_kind app.alert_notification_kind;
@@ -321,7 +330,7 @@ COMMENT ON FUNCTION app.alert_notify(uuid) IS
   'Send an incident''s due notification (firing or resolved) and schedule the next (repeat interval); returns the notification id';
 
 CREATE OR REPLACE FUNCTION app.alert_notify_due() RETURNS integer
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+LANGUAGE plpgsql AS $$
 DECLARE
   v_incident_id uuid;
   v_sent integer := 0;

@@ -22,7 +22,7 @@ COMMENT ON FUNCTION app._alert_json_number(jsonb) IS 'A JSON number (NULL for an
 CREATE OR REPLACE FUNCTION app.alert_record_attempts(
   p_payload jsonb, p_failures jsonb, p_state app.job_state, p_result jsonb, p_worker text, p_finished_at timestamptz
 ) RETURNS void
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+LANGUAGE plpgsql AS $$
 DECLARE
   v_delivery app.alert_deliveries;
   v_failed integer := jsonb_array_length(coalesce(p_failures, '[]'));

@@ -4,7 +4,7 @@
 -- caused them; the tick catches the rest, so timers are honoured to within a minute.
 
 CREATE OR REPLACE FUNCTION app.alert_tick() RETURNS jsonb
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+LANGUAGE plpgsql AS $$
 DECLARE
   v_spikes integer := app.alert_evaluate_spikes();
   v_monitors integer := app.alert_evaluate_monitors();
@@ -16,7 +16,7 @@ COMMENT ON FUNCTION app.alert_tick() IS
   'Evaluate windowed alert rules (error spikes, health for_minutes, maintenance ended) and send due notifications';
 
 CREATE OR REPLACE FUNCTION app.alert_retention_run() RETURNS integer
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+LANGUAGE plpgsql AS $$
 DECLARE
   v_count integer;
 BEGIN
@@ -24,7 +24,6 @@ BEGIN
    WHERE i.status = 'resolved' AND i.notify_at IS NULL
      AND i.resolved_at < now() - make_interval(days => coalesce((app.alert_setting('history_retention_days') #>> '{}')::integer, 90));
   GET DIAGNOSTICS v_count = ROW_COUNT;
-  DELETE FROM app.alert_pacing p WHERE p.next_free_at < now() - interval '1 hour';
   RETURN v_count;
 END $$;
 COMMENT ON FUNCTION app.alert_retention_run() IS

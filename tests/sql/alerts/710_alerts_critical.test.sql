@@ -27,7 +27,7 @@ LANGUAGE sql AS $$
          notify_at = notify_at - p_by, last_notified_at = last_notified_at - p_by;
   UPDATE app.alert_signals SET started_at = started_at - p_by, last_seen_at = last_seen_at - p_by, resolved_at = resolved_at - p_by;
   UPDATE app.alert_notifications SET created_at = created_at - p_by;
-  UPDATE app.alert_pacing SET next_free_at = next_free_at - p_by;
+  UPDATE app.alert_deliveries SET run_at = run_at - p_by, created_at = created_at - p_by;
 $$;
 -- a new minute for the metrics (the capture trigger evaluates a group's first event per minute)
 CREATE FUNCTION pg_temp.next_minute() RETURNS void LANGUAGE sql AS $$ DELETE FROM app.error_metrics $$;
