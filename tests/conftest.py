@@ -136,14 +136,23 @@ def running_postgrest(database_url: str) -> Iterator[tuple[str, str]]:
         shutil.rmtree(run_dir, ignore_errors=True)
 
 
+@contextlib.contextmanager
+def postgrest_over_clone(cluster: Cluster, template: str) -> Iterator[tuple[str, str, str]]:
+    """A real PostgREST over its own clone of the template. Yields (base_url, jwt_secret, database_url)."""
+    name = f"api_{uuid.uuid4().hex[:8]}"
+    database_url = create_database(cluster, name, template)
+    try:
+        with running_postgrest(database_url) as (base_url, secret):
+            yield base_url, secret, database_url
+    finally:
+        drop_database(cluster, name)
+
+
 @pytest.fixture(scope="session")
 def api_server(pg_cluster, template_database):
-    """A real PostgREST over its own clone. Yields (base_url, jwt_secret, database_url)."""
-    name = f"api_{uuid.uuid4().hex[:8]}"
-    database_url = create_database(pg_cluster, name, template_database)
-    with running_postgrest(database_url) as (base_url, secret):
-        yield base_url, secret, database_url
-    drop_database(pg_cluster, name)
+    """A real PostgREST over its own clone, shared by the session. Yields (base_url, jwt_secret, database_url)."""
+    with postgrest_over_clone(pg_cluster, template_database) as server:
+        yield server
 
 
 @pytest.fixture(scope="session")

@@ -10,6 +10,7 @@ import httpx
 import psycopg
 import pytest
 
+from tests.conftest import postgrest_over_clone
 from workers import tokens
 
 ORG_A = "00000000-0000-0000-0000-00000000a1e1"
@@ -20,9 +21,14 @@ SLACK_B = "https://hooks.slack.com/services/TB/BB/secret-of-b"
 
 
 @pytest.fixture(scope="module")
-def api(api_server):
-    """Two organizations, each with a Slack rule and an in-app rule that fired on a critical error."""
-    base_url, secret, database_url = api_server
+def api(pg_cluster, template_database):
+    """Two organizations, each with a Slack rule and an in-app rule that fired on a critical error
+    (on a PostgREST of its own: these tests write errors other modules do not expect)."""
+    with postgrest_over_clone(pg_cluster, template_database) as (base_url, secret, database_url):
+        yield set_up(base_url, secret, database_url)
+
+
+def set_up(base_url: str, secret: str, database_url: str) -> tuple[str, str, str, dict[str, str]]:
     with psycopg.connect(database_url, autocommit=True) as conn:
         conn.execute("INSERT INTO app.organizations (id, name) VALUES (%s, 'Alerting A'), (%s, 'Alerting B')",
                      [ORG_A, ORG_B])
