@@ -58,9 +58,10 @@ BEGIN
       'organization_id', v_match.organization_id,
       'service', lower(nullif(btrim(v_match.component), '')),
       'severity', v_match.severity,
-      'title', format('%s %s error%s: %s', initcap(v_match.severity::text), v_match.error_type,
-                      CASE WHEN nullif(btrim(v_match.component), '') IS NOT NULL THEN ' in ' || btrim(v_match.component) END,
-                      left(split_part(v_match.message, E'\n', 1), 200)),
+      -- (channels show the severity themselves: "[CRITICAL] ...")
+      'title', left(split_part(v_match.message, E'\n', 1), 200)
+               || coalesce(format(' (%s error in %s)', v_match.error_type, nullif(btrim(v_match.component), '')),
+                           format(' (%s error)', v_match.error_type)),
       'facts', jsonb_build_object('error_id', v_match.error_id, 'error_type', v_match.error_type,
                                   'message', left(v_match.message, 300), 'component', v_match.component,
                                   'regression', v_match.is_regression,

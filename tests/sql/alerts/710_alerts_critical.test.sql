@@ -71,7 +71,7 @@ SELECT is((SELECT count(*)::int FROM app.alert_incidents WHERE rule_id IN (:'adm
   'rules for another project, a muted rule and a rule for other error types stay silent');
 SELECT is((SELECT trigger_count || ' ' || (last_triggered_at = now()) FROM app.error_alerts WHERE id = :'slack'), '1 true',
   'the spec''s trigger_count and last_triggered_at are kept');
-SELECT is((SELECT title FROM app.alert_incidents WHERE rule_id = :'slack'), 'Critical api error in checkout: Payment provider timed out',
+SELECT is((SELECT title FROM app.alert_incidents WHERE rule_id = :'slack'), 'Payment provider timed out (api error in checkout)',
   'the incident says what broke and where');
 
 SELECT pg_temp.capture(:bshop, pg_temp.events(1, 'Payment provider timed out'));

@@ -74,7 +74,7 @@ SELECT results_eq($$SELECT extract(epoch FROM d.run_at - now())::int FROM app.al
                      WHERE d.channel = 'slack' ORDER BY d.run_at$$,
   $$VALUES (0), (1), (2), (3)$$, 'deliveries to one Slack webhook, whichever rules share it, go at most one per second');
 SELECT is((SELECT count(DISTINCT d.run_at)::int FROM app.alert_deliveries d WHERE d.channel = 'email'), 1, 'e-mail is not paced');
-SELECT is((SELECT count(*)::int FROM app.job j JOIN app.alert_deliveries d ON d.job_id = j.id WHERE j.run_at = d.run_at), 
+SELECT is((SELECT count(*)::int FROM app.job j JOIN app.alert_deliveries d ON d.job_id = j.id WHERE j.run_at = d.run_at),
           (SELECT count(*)::int FROM app.alert_deliveries WHERE job_id IS NOT NULL), 'a delivery''s job runs at its paced time');
 
 -- == attempts ==
