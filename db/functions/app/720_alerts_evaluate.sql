@@ -170,7 +170,8 @@ COMMENT ON FUNCTION app._alert_monitor_bad_since(bigint, app.health_status_enum)
 
 -- Re-judges every health rule for one monitor: fires, clears or holds. Called on each state
 -- transition (db/triggers/700_alerts.sql) and each minute for monitors that are not healthy.
--- A monitor in a maintenance window fires nothing (it may still clear); unknown holds.
+-- A monitor in a maintenance window fires nothing (it may still clear); unknown holds; a disabled
+-- or deleted monitor clears.
 CREATE OR REPLACE FUNCTION app.alert_on_monitor(p_monitor_id bigint) RETURNS integer
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -189,6 +190,8 @@ BEGIN
   SELECT * INTO v_monitor FROM app.health_monitors m WHERE m.id = p_monitor_id;
   SELECT * INTO v_state FROM app.health_monitor_state s WHERE s.monitor_id = p_monitor_id;
   IF v_monitor.id IS NULL OR v_state.monitor_id IS NULL THEN
+    -- the monitor was deleted: nothing of it fires any more
+    PERFORM app.alert_clear_key('{health_degraded,uptime_incident}', 'monitor:' || p_monitor_id);
     RETURN 0;
   END IF;
   SELECT u.status INTO v_uptime FROM app.system_uptime u WHERE u.id = v_state.open_uptime_id;
@@ -207,6 +210,7 @@ BEGIN
     IF v_rule.alert_type = 'health_degraded' THEN
       v_at_least := coalesce(v_rule.conditions ->> 'status_at_least', 'degraded')::app.health_status_enum;
       v_verdict := CASE
+        WHEN NOT v_monitor.enabled THEN 'clear'
         WHEN v_state.status = 'unknown' THEN 'hold'
         WHEN v_state.status < v_at_least THEN 'clear'
         WHEN coalesce((v_rule.conditions ->> 'for_minutes')::integer, 0) = 0 THEN 'fire'
@@ -215,6 +219,7 @@ BEGIN
         ELSE 'hold' END;
     ELSE
       v_verdict := CASE
+        WHEN NOT v_monitor.enabled THEN 'clear'
         WHEN v_uptime IS NULL THEN 'hold'
         WHEN v_uptime::text IN (SELECT jsonb_array_elements_text(coalesce(v_rule.conditions -> 'statuses',
                                                                           '["partial_outage", "major_outage"]'))) THEN 'fire'

@@ -4,7 +4,7 @@
 -- health degradation of one organization within ten minutes are one incident that says which
 -- came first.
 BEGIN;
-SELECT plan(22);
+SELECT plan(24);
 
 INSERT INTO app.organizations (id, name) VALUES
   ('00000000-0000-0000-0000-00000000000a', 'Org A'), ('00000000-0000-0000-0000-00000000000c', 'Org C');
@@ -136,6 +136,17 @@ SELECT is((SELECT count(*)::int FROM app.alert_incidents WHERE rule_id = :'c_spi
   'an error spike 3 minutes after its organization''s monitor went down opens no incident of its own ...');
 SELECT is((SELECT string_agg(correlation, ' | ') FROM api.alert_incidents WHERE organization_id = '00000000-0000-0000-0000-00000000000c'),
   'C API went unhealthy 3 min before errors in Org C started.', '... it joins the outage''s, which says what came first');
+
+-- == a monitor switched off or deleted clears ==
+
+SELECT app.health_monitor_set_enabled(:batch, false);
+SELECT is((SELECT count(*)::int FROM app.alert_signals WHERE facts ->> 'service_name' = 'batch' AND resolved_at IS NULL), 0,
+  'disabling a monitor that is down clears its alerts');
+SELECT pg_temp.observe(:checkout, 5, 'down');
+DELETE FROM app.health_monitors WHERE id = :checkout;
+SELECT app.alert_tick();
+SELECT is((SELECT count(*)::int FROM app.alert_signals WHERE facts ->> 'service_name' = 'checkout' AND resolved_at IS NULL), 0,
+  '... and so does deleting it');
 
 -- == correlation by service: a platform monitor and the errors of a component of that name ==
 
