@@ -1,4 +1,4 @@
--- 0016: alerting. Rules get our columns on the spec's error_alerts; incidents, signals,
+-- 0012: alerting. Rules get our columns on the spec's error_alerts; incidents, signals,
 -- notifications, deliveries, attempts and in-app notifications are new. Captures no longer
 -- queue alerts.evaluate jobs: rules are evaluated in the capturing transaction.
 
