@@ -49,8 +49,12 @@ def test_a_killed_web_worker_or_postgrest_comes_back_by_itself_and_serves_again(
     for name in SERVED:
         exited = log.index(f"exited: {name} (terminated by SIGKILL")
         assert f"spawned: '{name}'" in log[exited:], f"no restart of {name} logged"
-    status = instance.pgwarden("status").stdout
-    assert all(re.search(rf"^{name}\s+running pid", status, re.MULTILINE) for name in SERVED), status
+    # a restarted process serves before supervisord counts it as started (after startsecs, 1 s)
+    def all_running() -> str | None:
+        status = instance.pgwarden("status").stdout
+        return status if all(re.search(rf"^{name}\s+running pid", status, re.MULTILINE) for name in SERVED) else None
+
+    wait_until(all_running, timeout=30, what="every process to show as running")
 
 
 def test_a_killed_postgres_is_reported_and_left_down_until_make_up(instance):
