@@ -1,0 +1,75 @@
+-- JSON that PostgreSQL cannot store verbatim. The json type keeps any escape as text, but jsonb
+-- and every operator that decodes a string (->>, #>>, json_to_record into text) refuse two of
+-- them: \u0000 (22P05, text holds no NUL) and a UTF-16 surrogate escape without its partner
+-- (\ud800 alone, 22P02). Clients send both (C strings, truncated UTF-16, binary data in a log
+-- line), so every JSON body passes through app.json_repair once, before it is decoded: each such
+-- escape becomes \ufffd (U+FFFD, the replacement character, visible where the client's text had
+-- something unstorable), and the caller records how many (app.repair_marker).
+--
+-- NaN and Infinity are not JSON and never reach SQL: pgwarden web turns them into the strings
+-- "NaN", "Infinity" and "-Infinity" (workers/web/jsonwire.py) and passes their count along.
+
+-- Clean JSON text costs three substring searches (C, no regular expression) and the cast it needs
+-- anyway. Only text holding a candidate escape takes the slow path, which is linear: escaped
+-- backslashes (\\) are set aside first, so every backslash left starts an escape (the pairing runs
+-- left to right, as replace() does); \u0000 is a plain replace; lone surrogates are the two
+-- regular expressions below, each about 1.5 µs per escape it replaces (0.25 s for a 1 MB item of
+-- nothing else), and a low surrogate's "not preceded by a high one" is tested as "not followed" in
+-- the reversed text (a look-behind constraint is quadratic in PostgreSQL's engine).
+-- chr(1) and chr(2) are free as markers: a JSON text cannot contain raw control characters.
+CREATE OR REPLACE FUNCTION app.json_repair(p_text text, OUT document jsonb, OUT unstorable integer)
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $$
+DECLARE
+  v_text text;
+BEGIN
+  unstorable := 0;
+  IF (strpos(p_text, '\u0000') = 0 AND strpos(p_text, '\ud') = 0 AND strpos(p_text, '\uD') = 0)
+     OR strpos(p_text, chr(1)) > 0 OR strpos(p_text, chr(2)) > 0 THEN  -- (the latter is not JSON: the cast says so)
+    document := p_text::jsonb;
+    RETURN;
+  END IF;
+  v_text := replace(p_text, '\\', chr(1));
+  IF strpos(v_text, '\ud') > 0 OR strpos(v_text, '\uD') > 0 THEN
+    -- a high surrogate not followed by a low one, then a low one not preceded by a high one
+    v_text := regexp_replace(v_text, '\\u[dD][89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F][0-9a-fA-F]{2})', chr(2), 'g');
+    v_text := reverse(regexp_replace(reverse(v_text), '[0-9a-fA-F]{2}[c-fC-F][dD]u\\(?![0-9a-fA-F]{2}[89abAB][dD]u\\)',
+                                     chr(2), 'g'));
+    unstorable := length(v_text) - length(replace(v_text, chr(2), ''));
+    v_text := replace(v_text, chr(2), '\ufffd');
+  END IF;
+  unstorable := unstorable + (length(v_text) - length(replace(v_text, '\u0000', ''))) / 6;
+  document := replace(replace(v_text, '\u0000', '\ufffd'), chr(1), '\\')::jsonb;
+END $$;
+COMMENT ON FUNCTION app.json_repair(text) IS
+  'JSON text as jsonb, each \u0000 and lone surrogate escape replaced by \ufffd; unstorable = how many were replaced';
+
+CREATE OR REPLACE FUNCTION app.json_clean(p_document json) RETURNS jsonb
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
+  SELECT (app.json_repair(p_document::text)).document
+$$;
+COMMENT ON FUNCTION app.json_clean(json) IS 'A json value as jsonb, with \u0000 and lone surrogate escapes replaced by \ufffd';
+
+-- What was repaired in an item, as its stored marker (metadata._repaired of an event) and as
+-- app.ingest_repairs counts it; NULL when nothing was.
+CREATE OR REPLACE FUNCTION app.repair_marker(p_unstorable integer, p_non_finite integer) RETURNS jsonb
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+  SELECT nullif(jsonb_strip_nulls(jsonb_build_object(
+           'unstorable_characters', nullif(p_unstorable, 0), 'non_finite_numbers', nullif(p_non_finite, 0))), '{}')
+$$;
+COMMENT ON FUNCTION app.repair_marker(integer, integer) IS
+  'The _repaired marker {unstorable_characters, non_finite_numbers} of an item, NULL when nothing was repaired';
+
+GRANT EXECUTE ON FUNCTION app.json_repair(text), app.json_clean(json), app.repair_marker(integer, integer)
+  TO anon, staff, org_owner, system_admin, pgwarden_web;
+
+-- Each element of a JSON array repaired on its own, so each knows what was replaced in it.
+CREATE OR REPLACE FUNCTION app.json_repair_elements(p_array json)
+RETURNS TABLE (ordinal bigint, document jsonb, unstorable integer)
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
+  SELECT e.n, r.document, r.unstorable
+    FROM json_array_elements(CASE WHEN json_typeof(p_array) = 'array' THEN p_array ELSE '[]' END) WITH ORDINALITY AS e (value, n)
+   CROSS JOIN LATERAL app.json_repair(e.value::text) AS r
+$$;
+COMMENT ON FUNCTION app.json_repair_elements(json) IS
+  'The elements of a JSON array, each as app.json_repair returns it (document, unstorable), in order';
+GRANT EXECUTE ON FUNCTION app.json_repair_elements(json) TO anon, staff, org_owner, system_admin, pgwarden_web;
