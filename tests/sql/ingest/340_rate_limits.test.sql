@@ -69,7 +69,7 @@ INSERT INTO app.projects (organization_id, name, public_key)
 VALUES ('00000000-0000-0000-0000-00000000000c', 'c-web', 'cccccccccccccccccccccccccccccccc');
 SET LOCAL request.headers = '{"x-pgwarden-key": "cccccccccccccccccccccccccccccccc"}';
 SET LOCAL request.jwt.claims = '{"role": "anon"}';
-CREATE TEMP TABLE refused AS SELECT api.capture_error(message := 'over the limit') AS answer;
+CREATE TEMP TABLE refused AS SELECT api.capture_error('{"message": "over the limit"}') AS answer;
 SELECT is((SELECT answer ->> 'code' FROM refused), 'QR001', 'api.capture_error over the limit answers QR001 (not raised)');
 SELECT is(current_setting('response.status'), '429', '... with HTTP status 429 for PostgREST');
 SELECT is(current_setting('response.headers')::jsonb, jsonb_build_array(jsonb_build_object('Retry-After', (SELECT answer ->> 'retry_after' FROM refused))),

@@ -19,14 +19,14 @@ GRANT EXECUTE ON FUNCTION pg_temp.org_of(jsonb) TO PUBLIC;
 SET LOCAL ROLE anon;
 SET LOCAL request.jwt.claims = '{"role": "anon"}';
 SET LOCAL request.headers = '{"x-pgwarden-key": "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"}';
-SELECT is(pg_temp.org_of(api.capture_error(message := 'anon in A', error_type := 'javascript')),
+SELECT is(pg_temp.org_of(api.capture_error('{"message": "anon in A", "error_type": "javascript"}')),
   '00000000-0000-0000-0000-00000000000a'::uuid, 'anon captures into the organization of its project key');
 SELECT is(jsonb_array_length(api.capture_errors('[{"message": "batch 1"}, {"message": "batch 2", "severity": "bad"}]')), 2,
   'anon captures batches');
 SET LOCAL request.headers = '{"x-pgwarden-key": "cccccccccccccccccccccccccccccccc"}';
-SELECT throws_like($$SELECT api.capture_error(message := 'x')$$, '%"code" : "QAI01"%', 'an unknown key is refused (401)');
+SELECT throws_like($$SELECT api.capture_error('{"message": "x"}')$$, '%"code" : "QAI01"%', 'an unknown key is refused (401)');
 SET LOCAL request.headers = '{}';
-SELECT throws_like($$SELECT api.capture_error(message := 'x')$$, '%"code" : "QAI01"%', 'no key is refused (401)');
+SELECT throws_like($$SELECT api.capture_error('{"message": "x"}')$$, '%"code" : "QAI01"%', 'no key is refused (401)');
 SELECT throws_ok('SELECT * FROM api.error_groups', '42501', NULL, 'anon cannot list errors');
 SELECT throws_ok('SELECT * FROM api.error_events', '42501', NULL, 'anon cannot read events');
 SELECT throws_ok('SELECT * FROM api.error_metrics', '42501', NULL, 'anon cannot read metrics');
@@ -42,10 +42,10 @@ RESET ROLE;
 SET LOCAL ROLE staff;
 SET LOCAL request.jwt.claims = '{"role": "staff", "org_id": "00000000-0000-0000-0000-00000000000b"}';
 SET LOCAL request.headers = '{}';
-SELECT is(pg_temp.org_of(api.capture_error(message := 'staff in B')), '00000000-0000-0000-0000-00000000000b'::uuid,
+SELECT is(pg_temp.org_of(api.capture_error('{"message": "staff in B"}')), '00000000-0000-0000-0000-00000000000b'::uuid,
   'staff capture for the organization of their token');
 SET LOCAL request.headers = '{"x-pgwarden-key": "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"}';
-SELECT throws_like($$SELECT api.capture_error(message := 'x')$$, '%"code" : "QAI02"%',
+SELECT throws_like($$SELECT api.capture_error('{"message": "x"}')$$, '%"code" : "QAI02"%',
   'staff cannot capture with another organization''s key (403)');
 SELECT results_eq('SELECT message FROM api.error_groups', $$VALUES ('staff in B'::text)$$, 'staff list only their errors');
 SELECT results_eq('SELECT message FROM api.error_events', $$VALUES ('staff in B'::text)$$, 'staff read only their events');
@@ -61,7 +61,7 @@ RESET ROLE;
 SET LOCAL ROLE org_owner;
 SET LOCAL request.jwt.claims = '{"role": "org_owner", "org_id": "00000000-0000-0000-0000-00000000000a"}';
 SET LOCAL request.headers = '{"x-pgwarden-key": "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"}';
-SELECT is(pg_temp.org_of(api.capture_error(message := 'owner in A')), '00000000-0000-0000-0000-00000000000a'::uuid,
+SELECT is(pg_temp.org_of(api.capture_error('{"message": "owner in A"}')), '00000000-0000-0000-0000-00000000000a'::uuid,
   'an org owner may also send its own project key');
 SELECT results_eq('SELECT message FROM api.error_groups ORDER BY message',
   $$VALUES ('anon in A'::text), ('batch 1'), ('owner in A')$$, 'org owners list only their errors');
@@ -79,7 +79,7 @@ RESET ROLE;
 SET LOCAL ROLE org_owner;
 SET LOCAL request.jwt.claims = '{"role": "org_owner"}';
 SET LOCAL request.headers = '{}';
-SELECT throws_like($$SELECT api.capture_error(message := 'x')$$, '%"code" : "QAI02"%', 'a token without organization cannot capture');
+SELECT throws_like($$SELECT api.capture_error('{"message": "x"}')$$, '%"code" : "QAI02"%', 'a token without organization cannot capture');
 RESET ROLE;
 
 -- == system admin ==
@@ -87,10 +87,10 @@ RESET ROLE;
 SET LOCAL ROLE system_admin;
 SET LOCAL request.jwt.claims = '{"role": "system_admin"}';
 SET LOCAL request.headers = '{"x-pgwarden-key": "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"}';
-SELECT is(pg_temp.org_of(api.capture_error(message := 'admin in B')), '00000000-0000-0000-0000-00000000000b'::uuid,
+SELECT is(pg_temp.org_of(api.capture_error('{"message": "admin in B"}')), '00000000-0000-0000-0000-00000000000b'::uuid,
   'a system admin captures for the organization named by the project key');
 SET LOCAL request.headers = '{}';
-SELECT throws_like($$SELECT api.capture_error(message := 'x')$$, '%"code" : "QAI01"%', 'a system admin must name a project');
+SELECT throws_like($$SELECT api.capture_error('{"message": "x"}')$$, '%"code" : "QAI01"%', 'a system admin must name a project');
 SELECT is((SELECT count(*)::int FROM api.error_groups), 5, 'system admins list every organization''s errors');
 SELECT is((SELECT count(DISTINCT organization_id)::int FROM api.error_events), 2, 'and read every event');
 SELECT is(api.set_rate_limit('00000000-0000-0000-0000-00000000000b', 0), 0, 'system admins set limits');
