@@ -1,4 +1,4 @@
--- 0014: counting what ingest repaired to store it.
+-- 0014: counting what ingest repaired to store it; codes for the requests pgwarden web refuses.
 
 -- ---- as in db/schema/390_ingest_repairs.sql
 CREATE TABLE app.ingest_repairs (
@@ -21,3 +21,11 @@ CREATE POLICY ingest_repairs_system_admin ON app.ingest_repairs TO system_admin 
 CREATE POLICY ingest_repairs_own_org ON app.ingest_repairs FOR SELECT TO org_owner, staff
   USING (organization_id = app.current_org_id());
 GRANT SELECT ON app.ingest_repairs TO staff, org_owner, system_admin;
+
+-- ---- as in db/schema/690_web_refusals.sql
+INSERT INTO app.error_code (code, http_status, description) VALUES
+  ('QV690', 400, 'request malformed: body, headers, encoding or URL cannot be read'),
+  ('QA690', 401, 'request credentials missing, malformed or conflicting'),
+  ('QV691', 413, 'request body or item too large'),
+  ('QV692', 400, 'the database could not store the request''s items'),
+  ('QV699', 400, 'request could not be processed');

@@ -140,8 +140,9 @@ def test_malformed_bodies_get_400_and_store_nothing(web_server, project, case):
     }
     body, headers, path = bodies[case]
     response = post(web_server, project, body, headers=headers, path=path)
-    assert response.status_code == 400
-    assert response.json()["detail"]
+    assert (response.status_code, response.json()["code"]) == (400, "QV690")
+    # the error shape, and Relay's "detail" (what the SDKs read)
+    assert set(response.json()) == {"code", "message", "details", "hint", "detail"} and response.json()["detail"]
     assert stored_errors(web_server, project) == 0
 
 

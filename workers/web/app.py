@@ -13,14 +13,16 @@ from collections.abc import AsyncIterator
 import psycopg
 import psycopg_pool
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import workers.web
 from workers import sql
 from workers.web.batcher import Batcher
-from workers.web.errors import WireError
+from workers.web.errors import UNEXPECTED, WireError, error_json, log_failure, wire_error_json
 from workers.web.routes_health import health_resources
 
 log = logging.getLogger("pgwarden.web")
@@ -54,8 +56,8 @@ def create_app(database_url: str, *, pool_size: int = 4, batch_window: float = 0
             await app.state.batcher.stop()
             await pool.close()
 
-    return Starlette(routes=mounted_routes(), lifespan=lifespan,
-                     exception_handlers={WireError: wire_error, Exception: unexpected_error})
+    return Starlette(routes=mounted_routes(), lifespan=lifespan, middleware=[Middleware(RefuseSafely)],
+                     exception_handlers={WireError: wire_error})
 
 
 async def health(request: Request) -> Response:
@@ -72,10 +74,41 @@ async def health(request: Request) -> Response:
 
 async def wire_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, WireError)
-    return JSONResponse({"detail": exc.detail}, status_code=exc.status)
+    return wire_error_json(exc)
 
 
-async def unexpected_error(request: Request, exc: Exception) -> Response:
-    # No input may produce a 5xx: an exception that escaped a route is logged and refused.
-    log.error("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
-    return JSONResponse({"detail": "request could not be processed"}, status_code=400)
+class RefuseSafely:
+    """No input may produce a 5xx or a dropped connection. A URL holding a NUL character (%00: no
+    path, key, token or secret of ours contains one, and PostgreSQL text cannot) is refused before
+    routing; an exception that escaped a route is logged without the data that caused it and
+    answered as a refusal in the error shape (Starlette's own handler would re-raise it, and the
+    server would log its message and close the connection)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        if "\x00" in scope["path"] or b"%00" in scope.get("query_string", b""):
+            await error_json(400, "QV690", "the URL contains a NUL character", hint="Remove %00 from the URL.")(
+                scope, receive, send)
+            return
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception as exc:
+            # the route's pattern, not the path: a path may carry a heartbeat token
+            route = getattr(scope.get("route"), "path", "?")
+            log_failure(log, f"unexpected error on {scope['method']} {route}", exc)
+            if started:  # too late to answer: end the response that was begun
+                await send({"type": "http.response.body", "body": b"", "more_body": False})
+                return
+            await error_json(400, UNEXPECTED, "request could not be processed")(scope, receive, send)

@@ -127,8 +127,9 @@ class Batcher:
                 continue
             except psycopg.Error as exc:
                 log.warning("ingest request refused by the database: %s", exc)
-                outcome = {"error": {"code": exc.sqlstate or "XX000", "http_status": 400,
-                                     "message": "the database could not store this request's items"}}
+                outcome = {"error": {"code": "QV692", "http_status": 400,
+                                     "message": "the database could not store this request's items",
+                                     "details": f"SQLSTATE {exc.sqlstate}."}}
             _settle(pending, result=outcome)
 
     async def _call(self, requests: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -1,14 +1,21 @@
-"""Errors raised while reading a request (each carries the HTTP status to answer with), and how a
-refusal decided in SQL is put into words."""
+"""Errors raised while reading a request (each carries its HTTP status and registered code), the
+one error shape every refusal of `pgwarden web` is answered with, and how failures are logged
+(the code and where, never the request's data)."""
 
+import logging
 import math
+import traceback
 from typing import Any
+
+from starlette.responses import JSONResponse
 
 
 class WireError(Exception):
-    """A request the ingest endpoint must refuse; `status` is the HTTP status, `detail` the reason."""
+    """A request the ingest endpoint must refuse; `status` is the HTTP status, `code` its registered
+    Q-code (db/schema/690_web_refusals.sql), `detail` the reason."""
 
     status: int = 400
+    code: str = "QV690"
 
     def __init__(self, detail: str) -> None:
         super().__init__(detail)
@@ -19,18 +26,43 @@ class BadPayload(WireError):
     """Malformed body, headers or key (Relay answers 400)."""
 
     status = 400
+    code = "QV690"
 
 
 class Unauthorized(WireError):
     """Missing, conflicting or mismatched credentials (Relay answers 401)."""
 
     status = 401
+    code = "QA690"
 
 
 class PayloadTooLarge(WireError):
     """Body or item beyond its size limit, checked after decompression (413)."""
 
     status = 413
+    code = "QV691"
+
+
+# Not for client input: the database could not be reached (Retry-After tells when to try again).
+DATABASE_UNAVAILABLE = "PGW503"
+# An exception no route expected (a bug): still a refusal in the error shape, never a 5xx.
+UNEXPECTED = "QV699"
+
+
+def error_body(code: str, message: str, details: str | None = None, hint: str | None = None) -> dict[str, Any]:
+    """The error shape (PostgREST's {code, message, details, hint}) plus Relay's `detail`, the one
+    field Sentry SDKs read."""
+    return {"code": code, "message": message, "details": details, "hint": hint,
+            "detail": ": ".join(part for part in (message, details) if part)}
+
+
+def error_json(status: int, code: str, message: str, details: str | None = None, hint: str | None = None,
+               headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse(error_body(code, message, details, hint), status_code=status, headers=headers)
+
+
+def wire_error_json(exc: WireError, headers: dict[str, str] | None = None) -> JSONResponse:
+    return error_json(exc.status, exc.code, exc.detail, headers=headers)
 
 
 def refusal_detail(error: dict[str, Any]) -> str:
@@ -41,3 +73,13 @@ def refusal_detail(error: dict[str, Any]) -> str:
 def retry_after_seconds(value: Any) -> int:
     """The Retry-After SQL gave (whole seconds, at least 1); a minute if it gave none."""
     return max(1, math.ceil(float(value or 60)))
+
+
+def log_failure(log: logging.Logger, what: str, exc: BaseException) -> None:
+    """Log a failure by its kind, SQLSTATE and where it happened. Not its message: a database
+    error's message, detail and context (and many Python ones) quote the data that caused it."""
+    frames = "; ".join(f"{frame.filename.rsplit('/', 1)[-1]}:{frame.lineno} {frame.name}"
+                       for frame in traceback.extract_tb(exc.__traceback__)[-6:])
+    sqlstate = getattr(exc, "sqlstate", None)
+    log.error("%s: %s%s at %s", what, type(exc).__name__, f" (SQLSTATE {sqlstate})" if sqlstate else "",
+              frames or "?")

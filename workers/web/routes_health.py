@@ -87,14 +87,15 @@ async def read_checks(request: Request) -> list[str] | None | JSONResponse:
         return None
     try:
         document = json.loads(body)
-    except (json.JSONDecodeError, UnicodeDecodeError):
+    except (ValueError, RecursionError):  # (bad JSON or UTF-8; a hostile nesting depth)
         return error(400, "QV501", "body is not JSON", hint='Send {"checks": ["api", "database"]}.')
     if not isinstance(document, dict):
         return error(400, "QV501", "body is not a JSON object", hint='Send {"checks": ["api", "database"]}.')
     checks = document.get("checks")
     if checks is None:
         return None
-    if not isinstance(checks, list) or not all(isinstance(name, str) for name in checks):
+    # (a name with a NUL or a lone surrogate is no service's, and PostgreSQL text cannot hold it)
+    if not isinstance(checks, list) or not all(isinstance(name, str) and name.isprintable() for name in checks):
         # (how many names, and how long, app.health_run_now decides)
         return error(400, "QV501", "checks must be a list of service names", hint='E.g. ["api", "database"].')
     return checks

@@ -15,7 +15,14 @@ from workers.web.auth import extract_public_key, format_rate_limits
 from workers.web.batcher import DatabaseUnavailable
 from workers.web.decoding import decode_body
 from workers.web.envelope import Envelope, Item, parse_envelope, parse_store_body
-from workers.web.errors import BadPayload, PayloadTooLarge, WireError, refusal_detail, retry_after_seconds
+from workers.web.errors import (
+    DATABASE_UNAVAILABLE,
+    BadPayload,
+    PayloadTooLarge,
+    WireError,
+    error_body,
+    retry_after_seconds,
+)
 from workers.web.json_bounds import bound_json
 from workers.web.timestamps import parse_timestamp
 
@@ -79,9 +86,10 @@ async def answer(request: Request, parse) -> Response:
         parsed, size = await parse()
         outcome = await request.app.state.batcher.submit(parsed, size=size)
     except WireError as exc:
-        return error_response(exc.status, exc.detail)
+        return error_response(exc.status, exc.code, exc.detail)
     except DatabaseUnavailable:
-        return error_response(503, "database unavailable", {"Retry-After": str(RETRY_AFTER_DATABASE_DOWN)})
+        return error_response(503, DATABASE_UNAVAILABLE, "database unavailable", hint="Try again shortly.",
+                              headers={"Retry-After": str(RETRY_AFTER_DATABASE_DOWN)})
     return outcome_response(outcome)
 
 
@@ -96,14 +104,15 @@ def outcome_response(outcome: dict[str, Any]) -> Response:
         retry_after = retry_after_seconds(error.get("retry_after"))
         headers = {"Retry-After": str(retry_after),
                    "X-Sentry-Rate-Limits": format_rate_limits(retry_after, EVENT_CATEGORIES)}
-    return error_response(status, refusal_detail(error) or "refused", headers, code=error.get("code"))
+    return error_response(status, error.get("code"), error.get("message") or "refused", error.get("details"),
+                          error.get("hint"), headers)
 
 
-def error_response(status: int, detail: str, headers: dict[str, str] | None = None,
-                   code: str | None = None) -> Response:
-    body = {"detail": detail} if code is None else {"detail": detail, "code": code}
+def error_response(status: int, code: str, message: str, details: str | None = None, hint: str | None = None,
+                   headers: dict[str, str] | None = None) -> Response:
+    body = error_body(code, message, details, hint)
     return JSONResponse(body, status_code=status,
-                        headers={**CORS_HEADERS, "X-Sentry-Error": detail[:200], **(headers or {})})
+                        headers={**CORS_HEADERS, "X-Sentry-Error": body["detail"][:200], **(headers or {})})
 
 
 async def read_decoded_body(request: Request) -> bytes:
