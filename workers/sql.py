@@ -53,7 +53,7 @@ HEALTH_CONFIGURE_STACK = "SELECT app.health_configure_stack(%s, %s)"
 SET_INGEST_SYNC = "SELECT app.set_ingest_sync(%s)"  # PGWARDEN_INGEST_SYNC; true when it changed
 
 # -- web ingest (pgwarden web)
-WEB_INGEST = "SELECT request_ordinal, outcome FROM app.web_ingest(%s::jsonb)"
+WEB_INGEST = "SELECT request_ordinal, outcome FROM app.web_ingest(app.web_requests_clean(%s::text))"
 WEB_DATABASE_PING = "SELECT 1"
 WEB_ERROR_WEBHOOK = "SELECT app.ingest_error_webhook(%s, %s, %s, %s, %s::jsonb)"
 CREATE_WEBHOOK_SECRET = "SELECT api.create_webhook_secret(%s)"

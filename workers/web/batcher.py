@@ -10,7 +10,6 @@ gets batches of its own and cannot make a batch of its neighbours' small ones ru
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,6 +18,7 @@ import psycopg
 import psycopg_pool
 
 from workers import sql
+from workers.web import jsonwire
 
 log = logging.getLogger("pgwarden.web")
 
@@ -133,7 +133,12 @@ class Batcher:
             _settle(pending, result=outcome)
 
     async def _call(self, requests: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        body = json.dumps(requests)
+        body, non_finite = jsonwire.dumps_counting(requests)
+        for request, count in zip(requests, non_finite or [], strict=False):
+            if count:  # (app.web_requests_clean turns it into the request's repairs)
+                request["non_finite"] = count
+        if non_finite:
+            body = jsonwire.dumps(requests)
         for attempt in (1, 2):
             try:
                 async with self.pool.connection(timeout=self.connection_timeout) as conn:

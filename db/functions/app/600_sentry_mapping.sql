@@ -16,7 +16,7 @@
 --   user_id        user.id, else username, email or ip_address (the monitored app's user, as text)
 --   metadata       release, environment, dist, server_name, platform, logger, transaction, tags,
 --                  contexts, user, request (method, url, query_string, headers), extra, sdk, mechanism,
---                  the last 10 breadcrumbs
+--                  the last 10 breadcrumbs; _repaired (what ingest replaced to store it, when it did)
 
 -- JSON number → integer, NULL for anything else or out of range (never raises).
 CREATE OR REPLACE FUNCTION app.json_int(p_value jsonb) RETURNS integer
@@ -97,13 +97,14 @@ COMMENT ON FUNCTION app.sentry_frame_line(jsonb) IS 'A Sentry stack frame render
 
 -- Every event of a batch in one statement (planned once per batch; per-event function calls
 -- would pay the executor's start-up for each of their queries). p_events: [{"payload": <event>,
--- "event_id": <envelope header event_id or null>}, ...]; returns the capture items in that order.
+-- "event_id": <envelope header event_id or null>, "repairs": <what was repaired, or null>}, ...];
+-- returns the capture items in that order.
 CREATE OR REPLACE FUNCTION app.sentry_events_to_captures(p_events jsonb) RETURNS jsonb
 LANGUAGE sql STABLE PARALLEL SAFE AS $$
   -- MATERIALIZED: the columns stay plain values, so the small helpers below are inlined (an
   -- inlined CTE would make their arguments whole expressions, and they would be called instead)
   WITH event AS MATERIALIZED (
-    SELECT i.n, i.value -> 'payload' AS e, i.value ->> 'event_id' AS header_event_id,
+    SELECT i.n, i.value -> 'payload' AS e, i.value ->> 'event_id' AS header_event_id, i.value -> 'repairs' AS repairs,
            app.sentry_values(i.value #> '{payload,exception}') AS chain,
            CASE WHEN jsonb_typeof(i.value #> '{payload,logentry}') = 'object' THEN i.value #> '{payload,logentry}' END AS logentry,
            CASE WHEN jsonb_typeof(i.value #> '{payload,request}') = 'object' THEN i.value #> '{payload,request}' END AS request
@@ -167,7 +168,8 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
                   THEN jsonb_strip_nulls(jsonb_build_object('name', s.e #> '{sdk,name}', 'version', s.e #> '{sdk,version}')) END,
       'mechanism', s.x -> 'mechanism',
       'exception_module', app.json_text(s.x -> 'module'),
-      'breadcrumbs', crumbs.breadcrumbs))
+      'breadcrumbs', crumbs.breadcrumbs,
+      '_repaired', s.repairs))
     )) ORDER BY s.n), '[]'::jsonb)
     FROM shaped s
     -- message: the raised exception ("Type: value") unless synthetic, else the logentry (its
@@ -240,7 +242,7 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
         FROM (SELECT x.value, x.n FROM jsonb_array_elements(app.sentry_values(s.e -> 'breadcrumbs')) WITH ORDINALITY AS x (value, n)
                ORDER BY x.n DESC LIMIT 10) b) crumbs ON true
 $$;
-COMMENT ON FUNCTION app.sentry_events_to_captures(jsonb) IS 'Sentry event payloads ([{payload, event_id}]) as app.capture_batch items, in order';
+COMMENT ON FUNCTION app.sentry_events_to_captures(jsonb) IS 'Sentry event payloads ([{payload, event_id, repairs}]) as app.capture_batch items, in order';
 
 -- One event (tests, callers with a single event).
 CREATE OR REPLACE FUNCTION app.sentry_event_to_capture(p_event jsonb, p_event_id text DEFAULT NULL) RETURNS jsonb

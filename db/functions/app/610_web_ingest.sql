@@ -1,13 +1,46 @@
 -- The Sentry ingest entry point of `pgwarden web`: one call per micro-batch of HTTP requests.
 --
--- p_requests: JSON array, one object per HTTP request (envelope or store body), as Python parsed it:
+-- p_requests: JSON array, one object per HTTP request (envelope or store body), as Python parsed it
+-- and app.web_requests_clean made it storable:
 --   {"project_id": 42, "public_key": "<32 hex>", "event_id": "<envelope header event_id>",
 --    "items": [{"type": "event", "payload": {...}}, {"type": "session", "payload": {...}},
---              {"type": "attachment"}, ...]}
+--              {"type": "attachment"}, ...],
+--    "repairs": {"unstorable_characters": 1, "non_finite_numbers": 2}}  (only when something was repaired:
+--   counted in app.ingest_repairs, and marked in the metadata._repaired of the request's events)
 -- Returns one row per request: outcome {"id": <event id or null>} or {"error": {code, message,
 -- details, hint, http_status[, retry_after]}}. A request whose key is wrong stores nothing; the
 -- others in the batch are not affected. Events go through app.capture_batch (rate limit, scrub,
 -- fingerprint, dedupe), once per project in the batch.
+
+-- The batch as Python sends it (JSON text) → jsonb, with what PostgreSQL cannot store replaced
+-- (app.json_repair). When something was repaired, each request carries its own count as
+-- "repairs" {unstorable_characters, non_finite_numbers}: the latter Python counted (NaN and
+-- Infinity it turned into strings) and sent as "non_finite".
+CREATE OR REPLACE FUNCTION app.web_requests_clean(p_requests text) RETURNS jsonb
+LANGUAGE plpgsql IMMUTABLE AS $$
+DECLARE
+  v_batch record;
+BEGIN
+  v_batch := app.json_repair(p_requests);
+  IF v_batch.unstorable > 0 THEN  -- (rare) again request by request, to know which
+    RETURN (SELECT coalesce(jsonb_agg(CASE WHEN r.unstorable > 0 OR r.document ? 'non_finite'
+               THEN (r.document - 'non_finite') || jsonb_build_object('repairs',
+                      app.repair_marker(r.unstorable, (r.document ->> 'non_finite')::integer))
+               ELSE r.document END ORDER BY r.ordinal), '[]')
+              FROM app.json_repair_elements(p_requests::json) AS r);
+  END IF;
+  IF jsonb_path_exists(v_batch.document, '$[*].non_finite') THEN
+    RETURN (SELECT jsonb_agg(CASE WHEN r.value ? 'non_finite'
+               THEN (r.value - 'non_finite') || jsonb_build_object('repairs',
+                      app.repair_marker(0, (r.value ->> 'non_finite')::integer))
+               ELSE r.value END ORDER BY r.n)
+              FROM jsonb_array_elements(v_batch.document) WITH ORDINALITY AS r (value, n));
+  END IF;
+  RETURN v_batch.document;
+END $$;
+COMMENT ON FUNCTION app.web_requests_clean(text) IS
+  'pgwarden web''s ingest batch (JSON text) as jsonb, unstorable escapes replaced; repaired requests carry "repairs"';
+GRANT EXECUTE ON FUNCTION app.web_requests_clean(text) TO pgwarden_web;
 
 -- The error object of an outcome, with the HTTP status registered for its code.
 CREATE OR REPLACE FUNCTION app.web_error(p_code text, p_message text, p_details text, p_hint text,
@@ -77,7 +110,8 @@ BEGIN
   FOR v_project IN
     SELECT a.organization_id, a.project_id,
            app.sentry_events_to_captures(jsonb_agg(jsonb_build_object('payload', i.value -> 'payload',
-                                                                      'event_id', r.value ->> 'event_id')
+                                                                      'event_id', r.value ->> 'event_id',
+                                                                      'repairs', r.value -> 'repairs')
                                                    ORDER BY a.request_ordinal, i.n)) AS events,
            array_agg(a.request_ordinal ORDER BY a.request_ordinal, i.n) AS requests
       FROM jsonb_to_recordset(v_auth) AS a (request_ordinal integer, organization_id uuid, project_id bigint, error jsonb)
@@ -105,6 +139,12 @@ BEGIN
   PERFORM app.web_record_check_ins(v_items);
   PERFORM app.web_record_client_reports(v_items);
   PERFORM app.web_record_dropped_items(v_items);
+  IF jsonb_path_exists(p_requests, '$[*].repairs') THEN
+    PERFORM app.ingest_repairs_record((
+      SELECT jsonb_agg(jsonb_build_object('organization_id', a.value -> 'organization_id', 'source', 'sentry',
+                                          'repairs', p_requests -> ((a.value ->> 'request_ordinal')::integer - 1) -> 'repairs'))
+        FROM jsonb_array_elements(v_auth) a WHERE a.value -> 'error' = 'null'));
+  END IF;
 
   RETURN QUERY
     WITH captured AS (
