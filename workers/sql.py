@@ -55,7 +55,7 @@ SET_INGEST_SYNC = "SELECT app.set_ingest_sync(%s)"  # PGWARDEN_INGEST_SYNC; true
 # -- web ingest (pgwarden web)
 WEB_INGEST = "SELECT request_ordinal, outcome FROM app.web_ingest(app.web_requests_clean(%s::text))"
 WEB_DATABASE_PING = "SELECT 1"
-WEB_ERROR_WEBHOOK = "SELECT app.ingest_error_webhook(%s, %s, %s, %s, %s::jsonb)"
+WEB_ERROR_WEBHOOK = "SELECT app.ingest_error_webhook(%s, %s, %s, %s, %s::text, %s::integer[])"
 CREATE_WEBHOOK_SECRET = "SELECT api.create_webhook_secret(%s)"
 
 # -- ingest (capture, errors, stats, rate limits)

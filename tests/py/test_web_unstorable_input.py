@@ -1,7 +1,7 @@
 """What PostgreSQL cannot store verbatim is stored all the same: \\u0000 and lone UTF-16 surrogates
 become U+FFFD, NaN and Infinity become the strings "NaN", "Infinity", "-Infinity"; the stored event
 says so in metadata._repaired and api.ingest_repairs counts it per organization. Through hand-built
-envelopes, the legacy /store/ endpoint and the real sentry-sdk."""
+envelopes, the legacy /store/ endpoint, the real sentry-sdk and the error webhook."""
 
 from __future__ import annotations
 
@@ -115,3 +115,20 @@ sentry_sdk.flush(timeout=10)
     assert metadata["extra"]["ratio"] == "nan"
     assert metadata["_repaired"]["unstorable_characters"] >= 4
 
+
+def test_the_error_webhook_stores_what_postgresql_cannot_and_marks_only_the_document_that_had_it(
+        web_server, project):
+    [(secret,)] = web_server.query("SELECT app.webhook_secret_rotate(%s)", [project.id])
+    body = ('[{"source": "custom", "error": {"message": "clean one"}},'
+            ' {"source": "custom", "error": {"message": "nul \\u0000 here", "metadata": {"score": NaN}}}]')
+    response = httpx.post(f"{web_server.base_url}/functions/v1/error-webhook", content=body.encode(),
+                          headers={"Authorization": f"Bearer {secret}"})
+
+    assert response.status_code == 200, response.text
+    assert response.json()["accepted"] == 2
+    events = dict(stored_events(web_server, project))
+    assert "_repaired" not in events["clean one"]
+    assert events[f"nul {REPLACEMENT} here"]["_repaired"] == {"unstorable_characters": 1, "non_finite_numbers": 1}
+    assert events[f"nul {REPLACEMENT} here"]["score"] == "NaN"
+    assert repairs(web_server, project) == {("error_webhook", "unstorable_characters"): (1, 1),
+                                            ("error_webhook", "non_finite_numbers"): (1, 1)}

@@ -18,8 +18,18 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from workers import sql
+from workers.web import jsonwire
 from workers.web.decoding import decode_body
-from workers.web.errors import BadPayload, PayloadTooLarge, Unauthorized, WireError, refusal_detail, retry_after_seconds
+from workers.web.errors import (
+    DATABASE_UNAVAILABLE,
+    BadPayload,
+    PayloadTooLarge,
+    Unauthorized,
+    WireError,
+    error_json,
+    retry_after_seconds,
+    wire_error_json,
+)
 from workers.web.json_bounds import bound_json
 from workers.web.routes_sentry import MAX_BODY, RETRY_AFTER_DATABASE_DOWN, read_body
 
@@ -35,24 +45,26 @@ async def error_webhook(request: Request) -> Response:
         documents = bounded(parse_documents(decode_body(raw_body, request.headers.get("content-encoding"), MAX_BODY)))
         secret, project_id, signature = credentials(request)
     except WireError as exc:
-        return JSONResponse({"detail": exc.detail}, status_code=exc.status)
+        return wire_error_json(exc)
+    # always a list of documents, so SQL can tell which document was repaired
+    text, non_finite = jsonwire.dumps_counting(documents if isinstance(documents, list) else [documents])
     try:
         async with request.app.state.db.connection(timeout=CONNECTION_TIMEOUT_SECONDS) as conn:
             cursor = await conn.execute(sql.WEB_ERROR_WEBHOOK,
                                         [secret, project_id, signature, raw_body if secret is None else None,
-                                         json.dumps(documents)])
+                                         text, non_finite])
             (outcome,) = await cursor.fetchone()
     except (psycopg.OperationalError, psycopg_pool.PoolTimeout):
-        return JSONResponse({"detail": "database unavailable"}, status_code=503,
-                            headers={"Retry-After": str(RETRY_AFTER_DATABASE_DOWN)})
+        return error_json(503, DATABASE_UNAVAILABLE, "database unavailable", hint="Try again shortly.",
+                          headers={"Retry-After": str(RETRY_AFTER_DATABASE_DOWN)})
     return outcome_response(outcome)
 
 
 def outcome_response(outcome: dict[str, Any]) -> Response:
     error = outcome.get("error")
     if error:
-        return JSONResponse({"detail": refusal_detail(error), "code": error.get("code")},
-                            status_code=int(error["http_status"]))
+        return error_json(int(error["http_status"]), error.get("code"), error.get("message"), error.get("details"),
+                          error.get("hint"))
     if outcome.get("rate_limited"):
         # the accepted ones are stored; a retry of the same drain batch is deduplicated by event id
         retry_after = retry_after_seconds(outcome.get("retry_after"))

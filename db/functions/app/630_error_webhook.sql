@@ -162,14 +162,21 @@ COMMENT ON FUNCTION app.webhook_captures(jsonb) IS 'The capture items of an erro
 -- Authenticates by the project's webhook secret (any header Python found it in), or by a Vercel
 -- signature (HMAC-SHA1 of the raw body) for the given project; then captures. Never raises for
 -- bad input: returns {"error": {...}} or {"accepted", "ids", "dropped", "invalid", "rate_limited",
--- "retry_after"}.
+-- "retry_after"}. p_documents is the body's JSON value as text (one document, or an array of them;
+-- app.json_repair makes it storable), p_non_finite how many NaN/Infinity Python turned into strings
+-- in each document (NULL when none); what was repaired is counted and marked on the document's
+-- captures (metadata._repaired).
+DROP FUNCTION IF EXISTS app.ingest_error_webhook(text, bigint, text, bytea, jsonb);
 CREATE OR REPLACE FUNCTION app.ingest_error_webhook(p_secret text, p_project_id bigint, p_signature text,
-                                                    p_body bytea, p_documents jsonb) RETURNS jsonb
+                                                    p_body bytea, p_documents text, p_non_finite integer[])
+RETURNS jsonb
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
 DECLARE
   v_project_id bigint;
   v_organization_id uuid;
   v_secret text;
+  v_repair record;
+  v_repairs jsonb;                -- per document (in order): what was repaired in it, or null
   v_items jsonb;
   v_summary jsonb;
 BEGIN
@@ -191,13 +198,24 @@ BEGIN
     END IF;
   END IF;
 
-  SELECT jsonb_agg(c.capture ORDER BY c.document) FILTER (WHERE c.capture IS NOT NULL),
+  v_repair := app.json_repair(p_documents);
+  IF v_repair.unstorable > 0 OR p_non_finite IS NOT NULL THEN
+    SELECT jsonb_agg(app.repair_marker(e.unstorable, p_non_finite[e.ordinal]) ORDER BY e.ordinal) INTO v_repairs
+      FROM app.json_repair_elements(CASE WHEN json_typeof(p_documents::json) = 'array' THEN p_documents::json
+                                         ELSE json_build_array(p_documents::json) END) AS e;
+    PERFORM app.ingest_repairs_record((
+      SELECT jsonb_agg(jsonb_build_object('organization_id', v_organization_id, 'source', 'error_webhook', 'repairs', r))
+        FROM jsonb_array_elements(v_repairs) AS r WHERE r <> 'null'));
+  END IF;
+
+  SELECT jsonb_agg(app.capture_mark_repaired(c.capture, nullif(v_repairs -> (c.document - 1), 'null')) ORDER BY c.document)
+           FILTER (WHERE c.capture IS NOT NULL),
          jsonb_build_object(
            'documents', count(DISTINCT c.document),
            'dropped', count(DISTINCT c.document) FILTER (WHERE c.capture IS NULL AND c.kind IN ('vercel', 'cloudflare')),
            'invalid', count(DISTINCT c.document) FILTER (WHERE c.capture IS NULL AND c.kind IN ('spec', 'unknown')))
     INTO v_items, v_summary
-    FROM app.webhook_captures(p_documents) c;
+    FROM app.webhook_captures(v_repair.document) c;
   IF (v_summary ->> 'documents')::integer = (v_summary ->> 'invalid')::integer THEN
     RETURN jsonb_build_object('error', app.web_error('QV601', 'no error to ingest',
       'No document has the spec''s {source, error{message}} shape (with a message) or a Vercel / Cloudflare log shape.',
@@ -213,8 +231,9 @@ BEGIN
              'invalid', (v_summary ->> 'invalid')::integer + count(*) FILTER (WHERE r.error ->> 'code' NOT LIKE 'QR%'))
       FROM app.capture_batch(v_organization_id, v_project_id, coalesce(v_items, '[]')) r);
 END $$;
-COMMENT ON FUNCTION app.ingest_error_webhook(text, bigint, text, bytea, jsonb) IS 'POST /functions/v1/error-webhook: authenticate by project webhook secret or Vercel signature, then capture';
-GRANT EXECUTE ON FUNCTION app.ingest_error_webhook(text, bigint, text, bytea, jsonb) TO pgwarden_web;
+COMMENT ON FUNCTION app.ingest_error_webhook(text, bigint, text, bytea, text, integer[]) IS
+  'POST /functions/v1/error-webhook: authenticate by project webhook secret or Vercel signature, then capture';
+GRANT EXECUTE ON FUNCTION app.ingest_error_webhook(text, bigint, text, bytea, text, integer[]) TO pgwarden_web;
 
 -- A new webhook secret for a project (replacing any previous one); shown once.
 CREATE OR REPLACE FUNCTION app.webhook_secret_rotate(p_project_id bigint) RETURNS text

@@ -13,7 +13,7 @@ INSERT INTO app.client_discards (organization_id, project_id, hour, reason, cate
 SELECT p.organization_id, p.id, date_trunc('hour', now()), 'sample_rate', 'error', 3 FROM app.projects p;
 
 SELECT ok(has_function_privilege('pgwarden_web', 'app.web_ingest(jsonb)', 'EXECUTE'), 'the web role runs the ingest');
-SELECT ok(has_function_privilege('pgwarden_web', 'app.ingest_error_webhook(text, bigint, text, bytea, jsonb)', 'EXECUTE'),
+SELECT ok(has_function_privilege('pgwarden_web', 'app.ingest_error_webhook(text, bigint, text, bytea, text, integer[])', 'EXECUTE'),
           'the web role runs the webhook ingest');
 SELECT ok(NOT has_table_privilege('pgwarden_web', 'app.projects', 'SELECT'), 'the web role cannot read projects (keys)');
 SELECT ok(NOT has_table_privilege('pgwarden_web', 'app.system_errors', 'SELECT'), 'the web role cannot read errors');
