@@ -53,6 +53,7 @@ def apply_code_layer(database_url: str) -> int:
             except psycopg.Error as exc:
                 raise RuntimeError(f"{path.relative_to(DB_DIR.parent)}: {exc}") from exc
         conn.execute(sql.RELOAD_POSTGREST_SCHEMA)  # delivered at commit
+        conn.execute(sql.RELOAD_POSTGREST_CONFIG)
     return len(files)
 
 

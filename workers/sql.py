@@ -3,6 +3,7 @@
 # -- deployment
 CODE_LAYER_LOCK = "SELECT pg_advisory_xact_lock(hashtext('pgwarden:code-layer'))"
 RELOAD_POSTGREST_SCHEMA = "NOTIFY pgrst, 'reload schema'"
+RELOAD_POSTGREST_CONFIG = "NOTIFY pgrst, 'reload config'"  # its in-database settings (pgrst.*)
 SET_ROLE_PASSWORD = "ALTER ROLE {role} PASSWORD {password}"  # composed with psycopg.sql
 DATABASE_EXISTS = "SELECT 1 FROM pg_database WHERE datname = %s"
 CREATE_DATABASE = "CREATE DATABASE {name}"  # composed with psycopg.sql

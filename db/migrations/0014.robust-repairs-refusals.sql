@@ -1,4 +1,4 @@
--- 0014: counting what ingest repaired to store it; codes for the requests pgwarden web refuses.
+-- 0014: counting what ingest repaired to store it; the PostgREST guard and codes for refused requests.
 
 -- ---- as in db/schema/390_ingest_repairs.sql
 CREATE TABLE app.ingest_repairs (
@@ -21,6 +21,12 @@ CREATE POLICY ingest_repairs_system_admin ON app.ingest_repairs TO system_admin 
 CREATE POLICY ingest_repairs_own_org ON app.ingest_repairs FOR SELECT TO org_owner, staff
   USING (organization_id = app.current_org_id());
 GRANT SELECT ON app.ingest_repairs TO staff, org_owner, system_admin;
+
+-- ---- as in db/schema/040_request_guard.sql
+ALTER ROLE authenticator SET pgrst.db_pre_request = 'app.request_guard';
+
+INSERT INTO app.error_code (code, http_status, description) VALUES
+  ('QA040', 405, 'the api resource is read-only: it takes no writes');
 
 -- ---- as in db/schema/690_web_refusals.sql
 INSERT INTO app.error_code (code, http_status, description) VALUES

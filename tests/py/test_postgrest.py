@@ -108,3 +108,22 @@ def test_org_owner_creates_a_project_in_its_own_organization(api):
     assert response.status_code == 200
     [project] = response.json()
     assert len(project["public_key"]) == 32 and int(project["public_key"], 16) >= 0
+
+
+@pytest.mark.parametrize("view", ["organization_rate_limits", "jobs", "health_monitors", "maintenance_windows",
+                                  "release_health", "system_errors", "ingest_repairs"])
+def test_writes_to_read_only_views_are_refused_with_405_and_a_code_for_every_role(api, view):
+    base_url, secret = api
+    callers = {"anon": {},
+               "org_owner": bearer(tokens.mint(secret, "org_owner", timedelta(minutes=5), org_id=ORG_A)),
+               "system_admin": bearer(tokens.mint(secret, "system_admin", timedelta(minutes=5)))}
+    for role, headers in callers.items():
+        for method in ("POST", "PATCH", "DELETE"):
+            response = httpx.request(method, f"{base_url}/{view}", headers=headers, json={})
+            assert (response.status_code, response.json()["code"]) == (405, "QA040"), f"{role} {method} {view}"
+            assert set(response.json()) == {"code", "message", "details", "hint"}
+            assert response.headers["Allow"] == "GET, HEAD"
+        # (a PUT without its primary-key filter is refused by PostgREST itself, before the database)
+        put = httpx.put(f"{base_url}/{view}", headers=headers, json={})
+        assert put.status_code == 405 and set(put.json()) == {"code", "message", "details", "hint"}
+    assert httpx.get(f"{base_url}/{view}", headers=callers["system_admin"]).status_code == 200

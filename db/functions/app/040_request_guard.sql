@@ -1,0 +1,47 @@
+-- PostgREST's pre-request hook (pgrst.db_pre_request, db/schema/040_request_guard.sql): it runs
+-- first in every request's transaction, as the request's role. A write (POST, PUT, PATCH, DELETE)
+-- to an api view that does not take it is refused here with QA040 (405, Allow: GET, HEAD), the
+-- same answer for every role: PostgreSQL itself would raise "cannot insert into view" (55000) for
+-- a view it cannot update, which PostgREST answers with a 500, or a permission error for the
+-- others. RPC calls and reads return at once (two settings read: the cost of the hot path).
+
+-- Whether an api view takes a write on purpose: some role other than its owner holds the
+-- privileges the method needs, and PostgreSQL can carry the write out (an updatable view, or
+-- INSTEAD OF triggers). TRUE for anything that is not an api view (PostgREST answers for it).
+CREATE OR REPLACE FUNCTION app.api_view_takes(p_view text, p_method text) RETURNS boolean
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
+  SELECT coalesce((
+    SELECT pg_relation_is_updatable(c.oid, true) & m.events = m.events
+           AND (SELECT count(DISTINCT a.privilege_type) FROM aclexplode(c.relacl) a
+                 WHERE a.grantee <> c.relowner AND a.privilege_type = ANY (m.privileges)) = cardinality(m.privileges)
+      FROM pg_catalog.pg_class c
+      JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace AND n.nspname = 'api'  -- (by name: api is rebuilt after this file)
+      -- pg_relation_is_updatable's bits: 4 UPDATE, 8 INSERT, 16 DELETE
+      JOIN (VALUES ('POST', 8, ARRAY['INSERT']), ('PUT', 12, ARRAY['INSERT', 'UPDATE']),
+                   ('PATCH', 4, ARRAY['UPDATE']), ('DELETE', 16, ARRAY['DELETE'])) AS m (method, events, privileges)
+        ON m.method = upper(p_method)
+     WHERE c.relkind = 'v' AND c.relname = p_view), true)
+$$;
+COMMENT ON FUNCTION app.api_view_takes(text, text) IS
+  'Whether the api view takes the HTTP write method on purpose (granted and updatable); true for anything else';
+
+CREATE OR REPLACE FUNCTION app.request_guard() RETURNS void
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+  v_method text := current_setting('request.method', true);
+  v_path text := current_setting('request.path', true);
+BEGIN
+  IF v_method IS NULL OR v_method IN ('GET', 'HEAD', 'OPTIONS') OR starts_with(v_path, '/rpc/')
+     OR app.api_view_takes(substr(v_path, 2), v_method) THEN
+    RETURN;
+  END IF;
+  RAISE SQLSTATE 'PGRST' USING
+    MESSAGE = json_build_object('code', 'QA040', 'message', 'read-only resource',
+                                'details', format('%s is a read-only view: it takes no %s.', substr(v_path, 2), v_method),
+                                'hint', 'Read it with GET; changes go through the /rpc/ functions.')::text,
+    DETAIL = json_build_object('status', (SELECT e.http_status FROM app.error_code e WHERE e.code = 'QA040'),
+                               'headers', json_build_object('Allow', 'GET, HEAD'))::text;
+END $$;
+COMMENT ON FUNCTION app.request_guard() IS
+  'PostgREST pre-request hook: refuses writes to api views that take none (QA040, 405) for every role';
+GRANT EXECUTE ON FUNCTION app.api_view_takes(text, text), app.request_guard() TO anon, staff, org_owner, system_admin;

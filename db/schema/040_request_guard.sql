@@ -1,0 +1,7 @@
+-- PostgREST runs app.request_guard() first in every request (db/functions/app/040_request_guard.sql):
+-- in-database configuration, read from the authenticator role's settings, so it holds wherever
+-- this schema is deployed, whatever PostgREST's config file says.
+ALTER ROLE authenticator SET pgrst.db_pre_request = 'app.request_guard';
+
+INSERT INTO app.error_code (code, http_status, description) VALUES
+  ('QA040', 405, 'the api resource is read-only: it takes no writes');
