@@ -31,12 +31,35 @@ def bearer(token: str) -> dict:
     return {"Authorization": f"Bearer {token}"}
 
 
-def test_openapi_lists_views_and_functions_with_their_comments(api):
-    base_url, _ = api
-    document = httpx.get(base_url + "/").json()
+def callable_paths(database_url: str, role: str) -> set[str]:
+    """The api views the role may read and the api functions it may execute, as OpenAPI paths."""
+    with psycopg.connect(database_url) as conn:
+        rows = conn.execute("""
+            SELECT '/' || c.relname FROM pg_class c
+             WHERE c.relnamespace = 'api'::regnamespace AND c.relkind = 'v' AND has_table_privilege(%s, c.oid, 'SELECT')
+            UNION
+            SELECT '/rpc/' || p.proname FROM pg_proc p
+             WHERE p.pronamespace = 'api'::regnamespace AND has_function_privilege(%s, p.oid, 'EXECUTE')""",
+                            [role, role]).fetchall()
+    return {path for (path,) in rows}
+
+
+def test_openapi_lists_views_and_functions_with_their_comments(api_server, api):
+    base_url, secret, database_url = api_server
+    admin = bearer(tokens.mint(secret, "system_admin", timedelta(minutes=5)))
+    document = httpx.get(base_url + "/", headers=admin).json()
+    assert set(document["paths"]) - {"/"} == callable_paths(database_url, "system_admin")
     assert {"/system_errors", "/user_error_reports", "/rpc/whoami", "/rpc/create_project"} <= set(document["paths"])
     assert document["info"]["title"] == "pgwarden API"
     assert document["paths"]["/rpc/whoami"]["post"]["summary"] == "Who the API thinks you are"
+
+
+def test_openapi_shows_anonymous_callers_only_what_they_may_call(api_server, api):
+    base_url, _, database_url = api_server
+    paths = set(httpx.get(base_url + "/").json()["paths"]) - {"/"}
+    assert paths == callable_paths(database_url, "anon")
+    assert {"/rpc/capture_error", "/rpc/capture_errors", "/rpc/get_status_page"} <= paths
+    assert not {"/rpc/create_project", "/rpc/set_rate_limit", "/rpc/retry_job", "/jobs", "/system_errors"} & paths
 
 
 def test_anonymous_request_for_private_rows_is_refused_with_a_json_error(api):

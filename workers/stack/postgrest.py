@@ -46,8 +46,8 @@ def write_config(path: Path, *, db_uri: str, jwt_secret: str, port: int) -> Path
                 f'jwt-secret = "{jwt_secret}"',
                 'server-host = "127.0.0.1"',
                 f"server-port = {port}",
-                # the OpenAPI document describes the whole API, not only what anon may call
-                'openapi-mode = "ignore-privileges"',
+                # the OpenAPI document lists what the caller may call (anonymous callers: the public RPCs)
+                'openapi-mode = "follow-privileges"',
                 f"db-pool = {pool_size()}",
                 # refuses oversized bodies before PostgreSQL parses them (PostgREST 12 has no limit)
                 'db-pre-request = "app.http_pre_request"',
