@@ -52,24 +52,23 @@ LANGUAGE sql STABLE AS $$
 $$;
 COMMENT ON FUNCTION app.web_error(text, text, text, text, jsonb) IS 'An ingest error outcome: code, message, details, hint, retry_after and the code''s HTTP status';
 
--- Which requests of a batch may write: the project exists and the key is its key.
+-- Which requests of a batch may write: the project exists and the key is its key. A project that
+-- does not exist is answered exactly as one whose key is wrong (QA601, 403): the answer must not
+-- tell a stranger which project ids exist.
 CREATE OR REPLACE FUNCTION app.web_authenticate(p_requests jsonb)
 RETURNS TABLE (request_ordinal integer, organization_id uuid, project_id bigint, error jsonb)
 LANGUAGE sql STABLE AS $$
   SELECT r.n::integer, p.organization_id, p.id,
-         CASE
-           WHEN p.id IS NULL THEN app.web_error('QN601', 'project not found',
-             format('Project %s does not exist.', r.value ->> 'project_id'),
-             'Check the project id at the end of the DSN.')
-           WHEN p.public_key IS DISTINCT FROM lower(r.value ->> 'public_key') THEN app.web_error('QA601',
-             'key does not belong to the project', format('The key is not the key of project %s.', p.id),
-             'Use the DSN printed for this project (pgwarden project create).')
+         CASE WHEN p.id IS NULL OR p.public_key IS DISTINCT FROM lower(r.value ->> 'public_key') THEN
+           app.web_error('QA601', 'key not accepted for the project',
+             format('Project %s does not accept this key.', r.value ->> 'project_id'),
+             'Use the DSN printed for the project (pgwarden project create).')
          END
     FROM jsonb_array_elements(p_requests) WITH ORDINALITY AS r (value, n)
     LEFT JOIN app.projects p ON p.id = CASE WHEN (r.value ->> 'project_id') ~ '^\d{1,18}$'
                                             THEN (r.value ->> 'project_id')::bigint END
 $$;
-COMMENT ON FUNCTION app.web_authenticate(jsonb) IS 'Per request of an ingest batch: its organization and project, or why it may not write (QN601, QA601)';
+COMMENT ON FUNCTION app.web_authenticate(jsonb) IS 'Per request of an ingest batch: its organization and project, or QA601 (unknown project or wrong key alike)';
 
 -- The items other than events of the authenticated requests, the shape the recorders read.
 CREATE OR REPLACE FUNCTION app.web_batch_items(p_requests jsonb, p_auth jsonb) RETURNS jsonb
