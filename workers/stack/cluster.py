@@ -96,6 +96,9 @@ class Cluster:
             # queue tables (app.job) leave a dead index entry per finished job in front of the
             # next claim; vacuuming every 10 s instead of every minute keeps claims fast
             "autovacuum_naptime = 10",
+            # a refused request leaves its SQLSTATE and message in server.log, never its data: no
+            # STATEMENT line, and no DETAIL / CONTEXT lines (they quote the JSON a request carried)
+            "log_min_error_statement = panic", "log_error_verbosity = terse",
         ]
         if self.fast:
             lines += ["fsync = off", "synchronous_commit = off", "full_page_writes = off"]

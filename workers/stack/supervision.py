@@ -65,7 +65,9 @@ class Supervisor:
                  f"password = {password}", "",
                  "[supervisord]", f"logfile = {_escaped(self.log_file)}", "logfile_maxbytes = 10MB",
                  "logfile_backups = 3", f"pidfile = {_escaped(self.pid_file)}",
-                 f"childlogdir = {_escaped(self.log_file.parent)}", "identifier = pgwarden"]
+                 f"childlogdir = {_escaped(self.log_file.parent)}", "identifier = pgwarden",
+                 # logs name projects, routes and failures: for the owner only (0600, in a 0700 dir)
+                 "umask = 077"]
         if os.geteuid() == 0:
             lines.append("user = root")  # said on purpose: supervisord warns when root is implied
         lines += ["", "[rpcinterface:supervisor]",
@@ -90,7 +92,8 @@ class Supervisor:
                 lines.append(f"user = {program.user}")
             lines.append("")
         self.config_file.parent.mkdir(parents=True, exist_ok=True)
-        self.log_file.parent.mkdir(parents=True, exist_ok=True)
+        _make_private(self.log_file.parent)
+        self.log_file.touch(mode=0o600)  # supervisord opens its own log before it applies the umask
         self.config_file.touch(mode=0o600)
         self.config_file.chmod(0o600)
         self.config_file.write_text("\n".join(lines))
@@ -213,6 +216,14 @@ class Supervisor:
         for name in names:
             self._rpc().supervisor.stopProcess(name, True)
         self.start(names)
+
+
+def _make_private(log_dir: Path) -> None:
+    """The log directory 0700 and its logs 0600, narrowing what an older version left readable."""
+    log_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    log_dir.chmod(0o700)
+    for log in log_dir.glob("*.log*"):
+        log.chmod(0o600)
 
 
 def _escaped(value: object) -> str:

@@ -19,6 +19,7 @@ import psycopg_pool
 
 from workers import sql
 from workers.web import jsonwire
+from workers.web.errors import log_failure
 
 log = logging.getLogger("pgwarden.web")
 
@@ -112,7 +113,7 @@ class Batcher:
             for pending, outcome in zip(batch, outcomes, strict=True):
                 _settle(pending, result=outcome)
         except Exception as exc:  # never leave a request waiting forever
-            log.exception("ingest batch failed")
+            log_failure(log, "ingest batch failed", exc)
             for pending in batch:
                 _settle(pending, exception=exc)
         finally:
@@ -126,7 +127,8 @@ class Batcher:
                 _settle(pending, exception=exc)
                 continue
             except psycopg.Error as exc:
-                log.warning("ingest request refused by the database: %s", exc)
+                # the code only: the server's message and context may quote the payload
+                log.warning("ingest request refused by the database: SQLSTATE %s", exc.sqlstate)
                 outcome = {"error": {"code": "QV692", "http_status": 400,
                                      "message": "the database could not store this request's items",
                                      "details": f"SQLSTATE {exc.sqlstate}."}}
