@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gzip
 import uuid
+from collections.abc import Iterator
 from datetime import timedelta
 
 import httpx
@@ -15,6 +16,7 @@ import psycopg
 import pytest
 from web_server import WebServer
 
+from tests.conftest import postgrest_over_clone
 from workers import tokens
 from workers.web.app import mounted_routes
 
@@ -138,10 +140,15 @@ def argument_bodies(names: list[str]) -> list[tuple[str, bytes, str]]:
 
 
 @pytest.fixture(scope="module")
-def api_answers(api_server) -> list[tuple[str, httpx.Response]]:
+def api_answers(pg_cluster, template_database) -> Iterator[list[tuple[str, httpx.Response]]]:
     """The corpus posted to every api function (anonymously with a project key, and as an admin),
-    and written to every api view (as an admin, with every write method)."""
-    base_url, secret, database_url = api_server
+    and written to every api view (as an admin, with every write method); on a PostgREST of its
+    own, as what the corpus creates (organizations named by it, say) must not reach other tests."""
+    with postgrest_over_clone(pg_cluster, template_database) as server:
+        yield corpus_answers(*server)
+
+
+def corpus_answers(base_url: str, secret: str, database_url: str) -> list[tuple[str, httpx.Response]]:
     key = uuid.uuid4().hex
     with psycopg.connect(database_url, autocommit=True) as conn:
         (org_id,) = conn.execute("INSERT INTO app.organizations (name) VALUES ('corpus') RETURNING id").fetchone()
