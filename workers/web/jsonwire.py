@@ -17,8 +17,18 @@ from typing import Any
 
 
 def dumps(value: Any) -> str:
-    """`value` as JSON text; raises ValueError if it holds a NaN or an infinite float."""
-    return json.dumps(value, allow_nan=False)
+    """`value` as JSON text; raises ValueError if it holds a NaN or an infinite float.
+
+    Characters are written as they are, not as \\u escapes: app.json_repair then finds an escape
+    to look at only where there is something to repair (a character outside the BMP would be a
+    surrogate-pair escape, and send the whole batch down its slow path). A lone surrogate, which
+    json reads from an escape but UTF-8 cannot carry, makes it write escapes after all."""
+    text = json.dumps(value, allow_nan=False, ensure_ascii=False)
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        return json.dumps(value, allow_nan=False)
+    return text
 
 
 def replace_non_finite(value: Any) -> int:
