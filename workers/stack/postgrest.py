@@ -49,8 +49,6 @@ def write_config(path: Path, *, db_uri: str, jwt_secret: str, port: int) -> Path
                 # the OpenAPI document lists what the caller may call (anonymous callers: the public RPCs)
                 'openapi-mode = "follow-privileges"',
                 f"db-pool = {pool_size()}",
-                # refuses oversized bodies before PostgreSQL parses them (PostgREST 12 has no limit)
-                'db-pre-request = "app.http_pre_request"',
                 'log-level = "warn"',
             ]
         )

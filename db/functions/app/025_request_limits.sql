@@ -6,9 +6,9 @@
 -- == Body size ==
 
 -- PostgREST 12 has no body-size setting (its maintainers point to a proxy's client_max_body_size,
--- PostgREST/postgrest#1757). Its db-pre-request function (workers/stack/postgrest.py) runs in each
--- request's transaction before the main statement, so a body can be refused by its declared size
--- before PostgreSQL parses any of it. A capture is at most 1 MiB (Sentry's limit for one event);
+-- PostgREST/postgrest#1757). Its pre-request hook (app.request_guard, 040_request_guard.sql) runs
+-- this in each request's transaction before the main statement, so a body can be refused by its
+-- declared size before PostgreSQL parses any of it. A capture is at most 1 MiB (Sentry's limit for one event);
 -- a batch of up to 1000 at most 20 MiB (the limit of pgwarden web's envelopes).
 CREATE OR REPLACE FUNCTION app.request_body_limit(p_path text) RETURNS integer
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
@@ -21,7 +21,8 @@ GRANT EXECUTE ON FUNCTION app.request_body_limit(text) TO anon, staff, org_owner
 -- A body without Content-Length (Transfer-Encoding: chunked) has no size to check before it is
 -- parsed, so it is refused with 411: every HTTP client sends Content-Length for a body it holds.
 -- (PostgREST itself has read such a body whole by now; only a proxy in front can bound that.)
-CREATE OR REPLACE FUNCTION app.http_pre_request() RETURNS void
+DROP FUNCTION IF EXISTS app.http_pre_request();  -- (PostgREST called it directly; now app.request_guard does)
+CREATE OR REPLACE FUNCTION app.request_body_check() RETURNS void
 LANGUAGE plpgsql STABLE AS $$
 DECLARE
   v_headers jsonb := nullif(current_setting('request.headers', true), '')::jsonb;
@@ -42,9 +43,9 @@ BEGIN
                            'Send smaller requests (fields over their limit are cut anyway; split large batches).');
   END IF;
 END $$;
-COMMENT ON FUNCTION app.http_pre_request() IS
-  'PostgREST db-pre-request: refuse a body over app.request_body_limit (413, QV003) or without Content-Length (411, QV004)';
-GRANT EXECUTE ON FUNCTION app.http_pre_request() TO anon, staff, org_owner, system_admin;
+COMMENT ON FUNCTION app.request_body_check() IS
+  'Part of PostgREST''s pre-request hook: refuse a body over app.request_body_limit (413, QV003) or without Content-Length (411, QV004)';
+GRANT EXECUTE ON FUNCTION app.request_body_check() TO anon, staff, org_owner, system_admin;
 
 -- == Statement timeout ==
 

@@ -1,5 +1,6 @@
 -- PostgREST's pre-request hook (pgrst.db_pre_request, db/schema/040_request_guard.sql): it runs
--- first in every request's transaction, as the request's role. A write (POST, PUT, PATCH, DELETE)
+-- first in every request's transaction, as the request's role. A body over its size limit is
+-- refused first (app.request_body_check, 025_request_limits.sql). Then a write (POST, PUT, PATCH, DELETE)
 -- to an api view that does not take it is refused here with QA040 (405, Allow: GET, HEAD), the
 -- same answer for every role: PostgreSQL itself would raise "cannot insert into view" (55000) for
 -- a view it cannot update, which PostgREST answers with a 500, or a permission error for the
@@ -31,6 +32,7 @@ DECLARE
   v_method text := current_setting('request.method', true);
   v_path text := current_setting('request.path', true);
 BEGIN
+  PERFORM app.request_body_check();
   IF v_method IS NULL OR v_method IN ('GET', 'HEAD', 'OPTIONS') OR starts_with(v_path, '/rpc/')
      OR app.api_view_takes(substr(v_path, 2), v_method) THEN
     RETURN;
@@ -43,5 +45,5 @@ BEGIN
                                'headers', json_build_object('Allow', 'GET, HEAD'))::text;
 END $$;
 COMMENT ON FUNCTION app.request_guard() IS
-  'PostgREST pre-request hook: refuses writes to api views that take none (QA040, 405) for every role';
+  'PostgREST pre-request hook: refuses oversized bodies (app.request_body_check), then writes to api views that take none (QA040, 405) for every role';
 GRANT EXECUTE ON FUNCTION app.api_view_takes(text, text), app.request_guard() TO anon, staff, org_owner, system_admin;

@@ -20,7 +20,7 @@ END $$;
 CREATE FUNCTION pg_temp.pre_request(p_path text, p_headers jsonb) RETURNS jsonb LANGUAGE plpgsql AS $$
 BEGIN
   PERFORM set_config('request.path', p_path, true), set_config('request.headers', p_headers::text, true);
-  RETURN pg_temp.answer('SELECT app.http_pre_request()');
+  RETURN pg_temp.answer('SELECT app.request_guard()');
 END $$;
 
 -- == body size ==
