@@ -1,4 +1,4 @@
--- 0014: counting what ingest repaired to store it; the PostgREST guard and codes for refused requests.
+-- 0013: counting what ingest repaired to store it; the PostgREST guard and codes for refused requests.
 
 -- ---- as in db/schema/390_ingest_repairs.sql
 CREATE TABLE app.ingest_repairs (
