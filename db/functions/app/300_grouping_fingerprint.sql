@@ -65,7 +65,8 @@ BEGIN
     CONTINUE WHEN v_location IS NULL AND v_function IS NULL;
     v_components := v_components || jsonb_build_array('frame', v_location, v_function)::text;  -- JSON text, cast once
   END LOOP;
-  RETURN array_to_string(v_components, ', ');
+  -- an address in a file name reads the same whatever the personal-data policy made of it
+  RETURN app.personal_data_grouping_text(array_to_string(v_components, ', '));
 END
 $fn$;
 COMMENT ON FUNCTION app.grouping_frame_components(jsonb) IS

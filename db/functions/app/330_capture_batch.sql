@@ -122,7 +122,7 @@ BEGIN
   END IF;
 
   IF v_accepted > 0 THEN
-    v_ready := app.capture_enrich(ARRAY(SELECT i FROM unnest(v_items) AS i
+    v_ready := app.personal_data_enrich(p_organization_id, ARRAY(SELECT i FROM unnest(v_items) AS i
                                          WHERE i.error IS NULL AND i.ordinal <= v_last_accepted));
 
     -- a client event id already stored (or repeated in this batch) is not stored again
@@ -227,7 +227,7 @@ BEGIN
     RETURN;
   END IF;
   v_setting := set_config('synchronous_commit', app.ingest_sync(), true);  -- as in app.capture_batch (PERFORM would run a query)
-  v_item := app.capture_enrich_one(app.capture_item_of(p_event, 1, NULL));
+  v_item := app.personal_data_enrich_one(p_organization_id, app.capture_item_of(p_event, 1, NULL));
   INSERT INTO app.error_events (organization_id, error_hash, event_id, project_id, occurred_at, error_type, severity,
                                 message, message_template, stack_trace, frames, fingerprint, component, file_path,
                                 line_number, column_number, url, user_agent, browser, os, device_type, user_id,

@@ -1,0 +1,244 @@
+-- Personal data (tables in db/schema/315_personal_data.sql): e-mail addresses, IP addresses and
+-- user ids in captured errors are kept, hashed or dropped by the organization's policy before
+-- anything is stored. Capture calls app.personal_data_enrich(_one) where it enriched before: the
+-- stack trace is anonymized before it is scrubbed, parsed and cached (app.derive_cached keeps
+-- only anonymized text), the other fields after grouping, which so never depends on the policy:
+--   hash  [email:1a2b3c4d5e6f] [ip:…] [user:…]: the first 12 hex digits of
+--         HMAC-SHA256(organization's key, 'email:' || address), the same for the same value in one
+--         organization (so "users affected" still counts) and unrelated across organizations
+--   drop  [email] [ip]; a user id becomes NULL
+-- Messages and client fingerprints are fingerprinted before they are anonymized; frames parsed from
+-- an anonymized stack trace group by app.personal_data_grouping_text, which writes <email> and <ip>
+-- for an address in any of its three forms. This runs on every event: one detector regex decides
+-- whether a text could hold an address at all, and the policy is read once per batch.
+
+-- == Patterns (constants the planner folds) ==
+
+-- Cheap and a little generous: every text the precise patterns below match, matches this. An
+-- IPv4-like number right after a word and a slash (Chrome/120.0.0.0, a version) does not count.
+CREATE OR REPLACE FUNCTION app._personal_data_detector() RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $fn$
+  SELECT '(?i)(?:@|%40)[a-z0-9-]+\.[a-z]|(?:^/?|[^0-9a-z_./]|[^0-9a-z_.]/)[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]'
+         '|[0-9][0-9a-f:]*::|::[0-9a-f:]*[0-9]|[0-9a-f]{1,4}:[0-9a-f]{1,4}:[0-9a-f]{1,4}:[0-9a-f]{1,4}:[0-9a-f]'
+$fn$;
+COMMENT ON FUNCTION app._personal_data_detector() IS
+  'Regex: whether a text could hold an e-mail or IP address (true for every text app._personal_data_text changes)';
+
+-- The detector, or a JSON member whose key names a user id (jsonb text writes keys as "key": ).
+CREATE OR REPLACE FUNCTION app._personal_data_json_detector() RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $fn$
+  SELECT app._personal_data_detector() || '|"(?:user|user[_.-]?id|uid)": '
+$fn$;
+COMMENT ON FUNCTION app._personal_data_json_detector() IS
+  'Regex over JSON text: an e-mail or IP address, or a user / user_id / userId / uid key';
+
+-- A JSON key whose scalar value is a user id (and "id" inside an object under such a key).
+CREATE OR REPLACE FUNCTION app._personal_data_user_key() RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $fn$ SELECT '^(?:user[_.-]?id|uid)$' $fn$;
+COMMENT ON FUNCTION app._personal_data_user_key() IS 'Regex (case-insensitive) of JSON keys that hold a user id';
+
+-- name@domain.tld, also %40-encoded (query strings); not fn@app.js:10 (a Gecko stack frame)
+CREATE OR REPLACE FUNCTION app._personal_data_email_pattern() RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $fn$
+  SELECT '[A-Za-z0-9._%+-]+(?:@|%40)[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,63}(?![A-Za-z0-9-]|:[0-9])'
+$fn$;
+COMMENT ON FUNCTION app._personal_data_email_pattern() IS 'Regex of an e-mail address (@ or %40)';
+
+-- four octets of at most 255, not part of a longer dotted number or of a word, nor a version
+-- after a name and a slash (Chrome/120.0.0.0); after // (a URL's host) it counts
+CREATE OR REPLACE FUNCTION app._personal_data_ipv4_pattern() RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $fn$
+  SELECT '(?<![0-9A-Za-z_.])(?<![0-9A-Za-z_.]/)(?:(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\.){3}'
+         '(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(?![0-9]|\.[0-9])'
+$fn$;
+COMMENT ON FUNCTION app._personal_data_ipv4_pattern() IS 'Regex of an IPv4 address';
+
+-- eight groups, or compressed with ::, holding a digit (so Foo::Bar and std::fmt are not
+-- addresses), not inside a word or a longer run of colons
+CREATE OR REPLACE FUNCTION app._personal_data_ipv6_pattern() RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $fn$
+  SELECT '(?<![0-9A-Za-z_:.])(?=[0-9A-Fa-f:]*[0-9])(?:[0-9A-Fa-f]{1,4}(?::[0-9A-Fa-f]{1,4}){7}'
+         '|(?:[0-9A-Fa-f]{1,4}(?::[0-9A-Fa-f]{1,4}){0,6})?::(?:[0-9A-Fa-f]{1,4}(?::[0-9A-Fa-f]{1,4}){0,6})?)(?![0-9A-Za-z_:])'
+$fn$;
+COMMENT ON FUNCTION app._personal_data_ipv6_pattern() IS 'Regex of an IPv6 address (full or compressed)';
+
+-- == Tokens ==
+
+-- The value hashed: e-mail addresses case-folded (Bob@X.com = bob@x.com) with %40 as @, IP addresses
+-- case-folded, user ids as sent. The kind is part of the HMAC input, so kinds never share a token.
+CREATE OR REPLACE FUNCTION app.personal_data_token(p_kind text, p_action app.personal_data_action, p_key bytea,
+                                                   p_value text) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $fn$
+  SELECT CASE p_action
+    WHEN 'keep' THEN p_value
+    WHEN 'drop' THEN '[' || p_kind || ']'
+    ELSE '[' || p_kind || ':'
+         || left(encode(hmac(convert_to(p_kind || ':' || CASE p_kind WHEN 'email' THEN replace(lower(p_value), '%40', '@')
+                                                                       WHEN 'ip' THEN lower(p_value)
+                                                                       ELSE p_value END, 'UTF8'),
+                             p_key, 'sha256'), 'hex'), 12) || ']'
+  END
+$fn$;
+COMMENT ON FUNCTION app.personal_data_token(text, app.personal_data_action, bytea, text) IS
+'What one e-mail address, IP address or user id (kind email, ip or user) becomes: keep: itself; drop: [kind];
+hash: [kind:first 12 hex digits of HMAC-SHA256(key, kind:value)], e-mail and IP addresses case-folded first';
+
+-- Every match of p_pattern replaced by its token: the text between matches (regexp_split_to_array)
+-- interleaved with the tokens of the matches (regexp_matches), two regex passes in all.
+CREATE OR REPLACE FUNCTION app._personal_data_replace(p_text text, p_pattern text, p_kind text,
+                                                      p_action app.personal_data_action, p_key bytea) RETURNS text
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $fn$
+DECLARE
+  v_between text[];
+  v_result text;
+  v_match text;
+  v_n integer := 1;
+BEGIN
+  IF p_action = 'keep' THEN
+    RETURN p_text;
+  ELSIF p_action = 'drop' THEN
+    RETURN regexp_replace(p_text, p_pattern, '[' || p_kind || ']', 'g');
+  END IF;
+  v_between := regexp_split_to_array(p_text, p_pattern);
+  IF cardinality(v_between) = 1 THEN
+    RETURN p_text;
+  END IF;
+  v_result := v_between[1];
+  FOR v_match IN SELECT m[1] FROM regexp_matches(p_text, p_pattern, 'g') AS m LOOP
+    v_n := v_n + 1;
+    v_result := v_result || app.personal_data_token(p_kind, p_action, p_key, v_match) || v_between[v_n];
+  END LOOP;
+  RETURN v_result;
+END $fn$;
+COMMENT ON FUNCTION app._personal_data_replace(text, text, text, app.personal_data_action, bytea) IS
+  'A text with every match of a pattern replaced by its token (app.personal_data_token)';
+
+-- == Texts, user ids, JSON ==
+
+-- The slow path, for a text the detector flagged: e-mail addresses first (so the IPv4 rule never
+-- sees a domain), then IPv4 (so an IPv4-mapped IPv6 address hashes as its IPv4 address), then IPv6.
+CREATE OR REPLACE FUNCTION app._personal_data_text(p_policy app.personal_data_policy, p_text text) RETURNS text
+LANGUAGE plpgsql IMMUTABLE AS $fn$
+DECLARE
+  v_text text := p_text;
+BEGIN
+  IF p_policy.email <> 'keep' AND (strpos(v_text, '@') > 0 OR strpos(v_text, '%40') > 0) THEN
+    v_text := app._personal_data_replace(v_text, app._personal_data_email_pattern(), 'email', p_policy.email, p_policy.hash_key);
+  END IF;
+  IF p_policy.ip_address <> 'keep' THEN
+    IF strpos(v_text, '.') > 0 THEN
+      v_text := app._personal_data_replace(v_text, app._personal_data_ipv4_pattern(), 'ip', p_policy.ip_address, p_policy.hash_key);
+    END IF;
+    IF strpos(v_text, '::') > 0 OR length(v_text) - length(replace(v_text, ':', '')) >= 7 THEN  -- :: or 8 groups
+      v_text := app._personal_data_replace(v_text, app._personal_data_ipv6_pattern(), 'ip', p_policy.ip_address, p_policy.hash_key);
+    END IF;
+  END IF;
+  RETURN v_text;
+END $fn$;
+COMMENT ON FUNCTION app._personal_data_text(app.personal_data_policy, text) IS
+  'app.personal_data_text without the detector test';
+
+CREATE OR REPLACE FUNCTION app.personal_data_text(p_policy app.personal_data_policy, p_text text) RETURNS text
+LANGUAGE sql IMMUTABLE AS $fn$
+  SELECT CASE WHEN p_text ~ app._personal_data_detector() THEN app._personal_data_text(p_policy, p_text) ELSE p_text END
+$fn$;
+COMMENT ON FUNCTION app.personal_data_text(app.personal_data_policy, text) IS
+'A text (message, stack trace, URL, header value, …) with every e-mail address (also %40-encoded) and IPv4 and
+IPv6 address kept, hashed or dropped by the policy';
+
+-- A user id that is an e-mail or IP address follows that kind's setting; any other follows user_id
+-- (keep still anonymizes addresses inside it). Dropped, it is NULL: no user, rather than one user.
+CREATE OR REPLACE FUNCTION app.personal_data_user_id(p_policy app.personal_data_policy, p_user_id text) RETURNS text
+LANGUAGE plpgsql IMMUTABLE AS $fn$
+DECLARE
+  v_kind text := 'user';
+  v_action app.personal_data_action := p_policy.user_id;
+BEGIN
+  IF p_user_id IS NULL THEN
+    RETURN NULL;
+  END IF;
+  IF p_user_id ~ app._personal_data_detector() THEN
+    IF p_user_id ~ ('^' || app._personal_data_email_pattern() || '$') THEN
+      v_kind := 'email';
+      v_action := p_policy.email;
+    ELSIF p_user_id ~ ('^(?:' || app._personal_data_ipv4_pattern() || '|' || app._personal_data_ipv6_pattern() || ')$') THEN
+      v_kind := 'ip';
+      v_action := p_policy.ip_address;
+    ELSIF v_action = 'keep' THEN
+      RETURN app._personal_data_text(p_policy, p_user_id);
+    END IF;
+  END IF;
+  RETURN CASE WHEN v_action <> 'drop' THEN app.personal_data_token(v_kind, v_action, p_policy.hash_key, p_user_id) END;
+END $fn$;
+COMMENT ON FUNCTION app.personal_data_user_id(app.personal_data_policy, text) IS
+'A user id kept, hashed ([user:…]) or dropped (NULL) by the policy; one that is an e-mail or IP address is
+treated as one';
+
+-- Keys and string values anywhere get app._personal_data_text; the scalar value of a user-id key
+-- (user_id, userId, uid; id in an object under user) app.personal_data_user_id. Only members that
+-- may change are rebuilt and merged back (a key that changes replaces the old one).
+CREATE OR REPLACE FUNCTION app._personal_data_jsonb(p_policy app.personal_data_policy, p_value jsonb,
+                                                    p_in_user boolean DEFAULT false) RETURNS jsonb
+LANGUAGE plpgsql IMMUTABLE AS $fn$
+DECLARE
+  v_detector text := app._personal_data_detector();
+  v_json_detector text := app._personal_data_json_detector();
+  v_keys text[];
+  v_members jsonb;
+BEGIN
+  IF jsonb_typeof(p_value) = 'object' THEN
+    SELECT array_agg(c.key), jsonb_object_agg(c.new_key, c.new_value) INTO v_keys, v_members
+      FROM (SELECT e.key,
+                   CASE WHEN e.key ~ v_detector THEN app._personal_data_text(p_policy, e.key) ELSE e.key END AS new_key,
+                   CASE WHEN (e.key ~* app._personal_data_user_key() OR (p_in_user AND e.key = 'id'))
+                             AND jsonb_typeof(e.value) IN ('string', 'number')
+                        THEN coalesce(to_jsonb(app.personal_data_user_id(p_policy, e.value #>> '{}')), 'null')
+                        ELSE app._personal_data_jsonb(p_policy, e.value, lower(e.key) = 'user') END AS new_value
+              FROM jsonb_each(p_value) AS e
+             WHERE e.key ~ v_detector OR e.key ~* app._personal_data_user_key() OR (p_in_user AND e.key = 'id')
+                OR (lower(e.key) = 'user' AND jsonb_typeof(e.value) = 'object')
+                OR (jsonb_typeof(e.value) IN ('object', 'array') AND e.value::text ~ v_json_detector)
+                OR (jsonb_typeof(e.value) = 'string' AND e.value #>> '{}' ~ v_detector)) AS c;
+    RETURN CASE WHEN v_keys IS NULL THEN p_value ELSE (p_value - v_keys) || v_members END;
+  ELSIF jsonb_typeof(p_value) = 'array' THEN
+    RETURN coalesce((SELECT jsonb_agg(CASE WHEN (jsonb_typeof(e.value) IN ('object', 'array') AND e.value::text ~ v_json_detector)
+                                             OR (jsonb_typeof(e.value) = 'string' AND e.value #>> '{}' ~ v_detector)
+                                           THEN app._personal_data_jsonb(p_policy, e.value) ELSE e.value END ORDER BY e.n)
+                       FROM jsonb_array_elements(p_value) WITH ORDINALITY AS e (value, n)), '[]');
+  ELSIF jsonb_typeof(p_value) = 'string' THEN
+    RETURN to_jsonb(app.personal_data_text(p_policy, p_value #>> '{}'));
+  END IF;
+  RETURN p_value;
+END $fn$;
+COMMENT ON FUNCTION app._personal_data_jsonb(app.personal_data_policy, jsonb, boolean) IS
+  'app.personal_data_jsonb without the detector test (p_in_user: the value is the object of a user key)';
+
+CREATE OR REPLACE FUNCTION app.personal_data_jsonb(p_policy app.personal_data_policy, p_value jsonb) RETURNS jsonb
+LANGUAGE sql IMMUTABLE AS $fn$
+  SELECT CASE WHEN p_value::text ~ app._personal_data_json_detector() THEN app._personal_data_jsonb(p_policy, p_value)
+              ELSE p_value END
+$fn$;
+COMMENT ON FUNCTION app.personal_data_jsonb(app.personal_data_policy, jsonb) IS
+'A JSON value (metadata, frames) with personal data kept, hashed or dropped by the policy, at any depth: e-mail
+and IP addresses in keys and strings (headers such as X-Forwarded-For, breadcrumbs, tags, contexts, user.email,
+user.ip_address, an e-mail as user.username), and user ids under the keys user_id, userId, uid and the id of a
+user object';
+
+-- == Grouping ==
+
+-- An e-mail or IP address written as itself, as a hash token or as a drop marker reads <email> or
+-- <ip> (app.normalize_message's placeholders): frames parsed from a stack trace anonymized under
+-- any policy group alike.
+CREATE OR REPLACE FUNCTION app.personal_data_grouping_text(p_text text) RETURNS text
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $fn$
+BEGIN
+  IF p_text IS NULL OR (strpos(p_text, '[email') = 0 AND strpos(p_text, '[ip') = 0 AND p_text !~ app._personal_data_detector()) THEN
+    RETURN p_text;
+  END IF;
+  RETURN regexp_replace(
+           regexp_replace(p_text, '\[email(?::[0-9a-f]{12})?\]|' || app._personal_data_email_pattern(), '<email>', 'g'),
+           '\[ip(?::[0-9a-f]{12})?\]|' || app._personal_data_ipv4_pattern() || '|' || app._personal_data_ipv6_pattern(),
+           '<ip>', 'g');
+END $fn$;
+COMMENT ON FUNCTION app.personal_data_grouping_text(text) IS
+  'A text with e-mail and IP addresses, their hash tokens and drop markers written <email> and <ip> (for grouping)';
