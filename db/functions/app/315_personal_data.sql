@@ -190,11 +190,14 @@ BEGIN
     SELECT array_agg(c.key), jsonb_object_agg(c.new_key, c.new_value) INTO v_keys, v_members
       FROM (SELECT e.key,
                    CASE WHEN e.key ~ v_detector THEN app._personal_data_text(p_policy, e.key) ELSE e.key END AS new_key,
-                   CASE WHEN (e.key ~* app._personal_data_user_key() OR (p_in_user AND e.key = 'id'))
-                             AND jsonb_typeof(e.value) IN ('string', 'number')
-                        THEN coalesce(to_jsonb(app.personal_data_user_id(p_policy, e.value #>> '{}')), 'null')
+                   CASE WHEN u.user_id IS NOT DISTINCT FROM e.value #>> '{}' THEN e.value  -- (a number stays one)
+                        WHEN u.is_user_id THEN coalesce(to_jsonb(u.user_id), 'null')
                         ELSE app._personal_data_jsonb(p_policy, e.value, lower(e.key) = 'user') END AS new_value
               FROM jsonb_each(p_value) AS e
+             CROSS JOIN LATERAL (
+               SELECT c.is_user_id, CASE WHEN c.is_user_id THEN app.personal_data_user_id(p_policy, e.value #>> '{}') END AS user_id
+                 FROM (SELECT (e.key ~* app._personal_data_user_key() OR (p_in_user AND e.key = 'id'))
+                              AND jsonb_typeof(e.value) IN ('string', 'number') AS is_user_id) AS c) AS u
              WHERE e.key ~ v_detector OR e.key ~* app._personal_data_user_key() OR (p_in_user AND e.key = 'id')
                 OR (lower(e.key) = 'user' AND jsonb_typeof(e.value) = 'object')
                 OR (jsonb_typeof(e.value) IN ('object', 'array') AND e.value::text ~ v_json_detector)

@@ -118,7 +118,9 @@ BEGIN
              (i.value ->> 'organization_id')::uuid AS organization_id,
              left(app.json_text(p #> '{attrs,release}'), 250) AS release,
              left(coalesce(app.json_text(p #> '{attrs,environment}'), 'production'), 64) AS environment,
-             left(app.json_text(p -> 'did'), 200) AS distinct_id,
+             left(app.personal_data_user_id((SELECT pd FROM app.personal_data_policy pd  -- a user id: the policy decides
+                                              WHERE pd.organization_id = (i.value ->> 'organization_id')::uuid),
+                                             app.json_text(p -> 'did')), 200) AS distinct_id,
              coalesce(app.json_timestamp(p -> 'started'), now()) AS started_at,
              coalesce(app.json_timestamp(p -> 'timestamp'), now()) AS updated_at,
              coalesce(app.json_text(p -> 'status'), 'ok') AS status,

@@ -7,6 +7,8 @@ INSERT INTO app.organizations (id, name) VALUES
   ('00000000-0000-0000-0000-00000000000a', 'batched'), ('00000000-0000-0000-0000-00000000000b', 'one by one');
 SELECT app.rate_limit_set('00000000-0000-0000-0000-00000000000a', 0);
 SELECT app.rate_limit_set('00000000-0000-0000-0000-00000000000b', 0);
+-- one personal-data hash key for both: user ids are hashed alike (db/schema/315_personal_data.sql)
+UPDATE app.personal_data_policy SET hash_key = '\x01' WHERE organization_id IN ('00000000-0000-0000-0000-00000000000a', '00000000-0000-0000-0000-00000000000b');
 
 CREATE TEMP TABLE sample (n integer, event jsonb);
 INSERT INTO sample VALUES

@@ -8,6 +8,8 @@ INSERT INTO app.organizations (id, name) VALUES
   ('00000000-0000-0000-0000-00000000000c', 'limited');
 SELECT app.rate_limit_set('00000000-0000-0000-0000-00000000000a', 0);
 SELECT app.rate_limit_set('00000000-0000-0000-0000-00000000000b', 0);
+-- one personal-data hash key for both: user ids are hashed alike (db/schema/315_personal_data.sql)
+UPDATE app.personal_data_policy SET hash_key = '\x01' WHERE organization_id IN ('00000000-0000-0000-0000-00000000000a', '00000000-0000-0000-0000-00000000000b');
 SELECT app.rate_limit_set('00000000-0000-0000-0000-00000000000c', 1);
 
 -- plainly valid events with what every step works on: secrets in the message, URL, metadata and
