@@ -28,36 +28,54 @@ COMMENT ON FUNCTION app._personal_data_keeps_all(app.personal_data_policy) IS 'W
 
 -- == One event ==
 
--- Whether any text of an event could hold an e-mail or IP address or a user-id key (one pass).
-CREATE OR REPLACE FUNCTION app._personal_data_flagged(p_item app.capture_item) RETURNS boolean
-LANGUAGE sql STABLE AS $$
-  SELECT concat_ws(E'\n', p_item.message, p_item.message_template, p_item.stack_trace, p_item.url, p_item.component,
-                   p_item.file_path, p_item.user_agent, p_item.request_id, p_item.session_id, p_item.fingerprint::text,
-                   p_item.metadata::text, p_item.frames::text) ~ app._personal_data_json_detector()
+-- The texts of an event but the stack trace, and its metadata and frames as JSON text: one text
+-- for one detector pass.
+CREATE OR REPLACE FUNCTION app._personal_data_texts(p_item app.capture_item) RETURNS text
+LANGUAGE sql IMMUTABLE AS $$
+  SELECT concat_ws(E'\n', p_item.message, p_item.message_template, p_item.url, p_item.component, p_item.file_path,
+                   p_item.user_agent, p_item.request_id, p_item.session_id, array_to_string(p_item.fingerprint, E'\n'),
+                   p_item.metadata::text, p_item.frames::text)
 $$;
-COMMENT ON FUNCTION app._personal_data_flagged(app.capture_item) IS
-  'Whether an event''s texts, metadata or frames could hold personal data (the detector, over all of them at once)';
+COMMENT ON FUNCTION app._personal_data_texts(app.capture_item) IS
+  'An event''s text fields but the stack trace, and its metadata and frames as JSON, joined by line breaks';
 
--- Every stored field of one event; fields are trimmed to their columns again, as a token can be
--- longer than what it replaces. Not idempotent for user ids: call it once per event.
-CREATE OR REPLACE FUNCTION app.personal_data_apply_item(p_policy app.personal_data_policy, p_item app.capture_item)
-RETURNS app.capture_item
-LANGUAGE plpgsql STABLE AS $$
+-- Whether an event could hold personal data at all: a user id, or a detector hit in its texts.
+CREATE OR REPLACE FUNCTION app._personal_data_flagged(p_item app.capture_item) RETURNS boolean
+LANGUAGE plpgsql IMMUTABLE AS $$
 DECLARE
-  v_item app.capture_item := p_item;
   v_text text;
 BEGIN
-  v_text := app.personal_data_user_id(p_policy, p_item.user_id);
-  v_item.user_id := left(v_text, 255);
-  IF NOT app._personal_data_flagged(p_item) THEN
-    RETURN v_item;
+  IF p_item.user_id IS NOT NULL THEN
+    RETURN true;
+  END IF;
+  v_text := p_item.stack_trace;
+  IF app._personal_data_suspect(v_text) THEN
+    RETURN true;
+  END IF;
+  v_text := app._personal_data_texts(p_item);
+  RETURN app._personal_data_suspect_json(v_text);
+END $$;
+COMMENT ON FUNCTION app._personal_data_flagged(app.capture_item) IS
+  'Whether an event has a user id, or texts, a stack trace, metadata or frames that could hold personal data';
+
+-- Every stored field of one event but the stack trace, which app.personal_data_enrich(_one)
+-- anonymizes before it is derived; fields are trimmed to their columns again (a token can be
+-- longer than what it replaces). Not idempotent for user ids: call it once per event.
+CREATE OR REPLACE FUNCTION app.personal_data_apply_item(p_policy app.personal_data_policy, p_item app.capture_item)
+RETURNS app.capture_item
+LANGUAGE plpgsql IMMUTABLE AS $$
+DECLARE
+  v_item app.capture_item := p_item;
+  v_text text := app._personal_data_texts(p_item);
+BEGIN
+  v_item.user_id := left(app.personal_data_user_id(p_policy, p_item.user_id), 255);
+  IF NOT app._personal_data_suspect_json(v_text) THEN
+    RETURN v_item;  -- the common case: one detector pass over all the texts
   END IF;
   v_text := app.personal_data_text(p_policy, p_item.message);
   v_item.message := app._capture_trim(v_text, 8192);
   v_text := app.personal_data_text(p_policy, p_item.message_template);
   v_item.message_template := app._capture_trim(v_text, 8192);
-  v_text := app.personal_data_text(p_policy, p_item.stack_trace);
-  v_item.stack_trace := app._capture_trim(v_text, 65536);
   v_text := app.personal_data_text(p_policy, p_item.url);
   v_item.url := app._capture_trim(v_text, 2000);
   v_text := app.personal_data_text(p_policy, p_item.component);
@@ -78,8 +96,8 @@ BEGIN
 END $$;
 COMMENT ON FUNCTION app.personal_data_apply_item(app.personal_data_policy, app.capture_item) IS
 'One captured event with its personal data kept, hashed or dropped by the policy: user_id
-(app.personal_data_user_id), every text field (app.personal_data_text) and metadata and frames at any depth
-(app.personal_data_jsonb); error_hash, browser, os and device_type are left as they are';
+(app.personal_data_user_id), every text field but the stack trace (app.personal_data_text) and metadata and
+frames at any depth (app.personal_data_jsonb); error_hash, browser, os and device_type are left as they are';
 
 -- == The enrich step of capture ==
 
@@ -92,7 +110,7 @@ DECLARE
   v_policy app.personal_data_policy;
   v_item app.capture_item := p_item;
 BEGIN
-  IF p_item.user_id IS NULL AND NOT app._personal_data_flagged(p_item) THEN
+  IF NOT app._personal_data_flagged(p_item) THEN
     RETURN app.capture_enrich_one(p_item);  -- nothing personal: the policy is not even read
   END IF;
   v_policy := app.personal_data_policy_of(p_organization_id);
@@ -115,7 +133,7 @@ BEGIN
   IF cardinality(p_items) = 1 THEN
     RETURN ARRAY[app.personal_data_enrich_one(p_organization_id, p_items[1])];
   END IF;
-  IF NOT EXISTS (SELECT FROM unnest(p_items) AS i WHERE i.user_id IS NOT NULL OR app._personal_data_flagged(i)) THEN
+  IF NOT EXISTS (SELECT FROM unnest(p_items) AS i WHERE app._personal_data_flagged(i)) THEN
     RETURN app.capture_enrich(p_items);
   END IF;
   v_policy := app.personal_data_policy_of(p_organization_id);

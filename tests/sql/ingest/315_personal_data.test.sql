@@ -67,7 +67,7 @@ SELECT is_empty($$SELECT t FROM unnest(ARRAY['bob@example.com', 'Bob@Example.COM
                       'mailto:jane.doe+shop@mail.example.co.uk', '203.0.113.7', 'http://10.0.0.5:8080/api', '/10.0.0.5',
                       '2001:0db8:85a3:0000:0000:8a2e:0370:7334', '2001:db8::8a2e:370:7334', '::1', 'fe80::1%eth0',
                       '1abc:def::ab', '[2001:db8::1]', '::ffff:192.0.2.1']) AS t
-                   WHERE t !~ app._personal_data_detector() OR pg_temp.text('drop', t) = t$$,
+                   WHERE NOT app._personal_data_suspect(t) OR pg_temp.text('drop', t) = t$$,
                 'the detector flags every address form (the fast path never skips one)');
 
 -- == Not addresses: left alone ==
@@ -87,7 +87,7 @@ INSERT INTO not_personal VALUES
   ('a MAC address', 'from 00:1a:2b:3c:4d:5e', false);
 SELECT is_empty($$SELECT label FROM not_personal WHERE pg_temp.text('drop', input) <> input$$,
                 'versions, scopes, stack frames, times and MAC addresses are no addresses');
-SELECT is_empty($$SELECT label FROM not_personal WHERE detector_passes AND input ~ app._personal_data_detector()$$,
+SELECT is_empty($$SELECT label FROM not_personal WHERE detector_passes AND app._personal_data_suspect(input)$$,
                 'the common ones pass the detector: one regex, no slow path');
 
 -- == User ids ==
