@@ -29,9 +29,11 @@ COMMENT ON FUNCTION app._personal_data_keeps_all(app.personal_data_policy) IS 'W
 -- == One event ==
 
 -- The texts of an event but the stack trace, and its metadata and frames as JSON text: one text
--- for one detector pass.
+-- for one detector pass (app._personal_data_suspect_json).
+-- (STABLE as concat_ws is: a SQL function declared more immutable than its body is not inlined, and
+-- called, it costs a plan per transaction)
 CREATE OR REPLACE FUNCTION app._personal_data_texts(p_item app.capture_item) RETURNS text
-LANGUAGE sql IMMUTABLE AS $$
+LANGUAGE sql STABLE AS $$
   SELECT concat_ws(E'\n', p_item.message, p_item.message_template, p_item.url, p_item.component, p_item.file_path,
                    p_item.user_agent, p_item.request_id, p_item.session_id, array_to_string(p_item.fingerprint, E'\n'),
                    p_item.metadata::text, p_item.frames::text)
@@ -39,39 +41,15 @@ $$;
 COMMENT ON FUNCTION app._personal_data_texts(app.capture_item) IS
   'An event''s text fields but the stack trace, and its metadata and frames as JSON, joined by line breaks';
 
--- Whether an event could hold personal data at all: a user id, or a detector hit in its texts.
-CREATE OR REPLACE FUNCTION app._personal_data_flagged(p_item app.capture_item) RETURNS boolean
-LANGUAGE plpgsql IMMUTABLE AS $$
-DECLARE
-  v_text text;
-BEGIN
-  IF p_item.user_id IS NOT NULL THEN
-    RETURN true;
-  END IF;
-  v_text := p_item.stack_trace;
-  IF app._personal_data_suspect(v_text) THEN
-    RETURN true;
-  END IF;
-  v_text := app._personal_data_texts(p_item);
-  RETURN app._personal_data_suspect_json(v_text);
-END $$;
-COMMENT ON FUNCTION app._personal_data_flagged(app.capture_item) IS
-  'Whether an event has a user id, or texts, a stack trace, metadata or frames that could hold personal data';
-
--- Every stored field of one event but the stack trace, which app.personal_data_enrich(_one)
--- anonymizes before it is derived; fields are trimmed to their columns again (a token can be
--- longer than what it replaces). Not idempotent for user ids: call it once per event.
-CREATE OR REPLACE FUNCTION app.personal_data_apply_item(p_policy app.personal_data_policy, p_item app.capture_item)
+-- The fields the pipeline only passes on, after grouping: every text but the stack trace, metadata
+-- and frames; each trimmed to its column again (a token can be longer than what it replaces).
+CREATE OR REPLACE FUNCTION app.personal_data_apply_texts(p_policy app.personal_data_policy, p_item app.capture_item)
 RETURNS app.capture_item
 LANGUAGE plpgsql IMMUTABLE AS $$
 DECLARE
   v_item app.capture_item := p_item;
-  v_text text := app._personal_data_texts(p_item);
+  v_text text;
 BEGIN
-  v_item.user_id := left(app.personal_data_user_id(p_policy, p_item.user_id), 255);
-  IF NOT app._personal_data_suspect_json(v_text) THEN
-    RETURN v_item;  -- the common case: one detector pass over all the texts
-  END IF;
   v_text := app.personal_data_text(p_policy, p_item.message);
   v_item.message := app._capture_trim(v_text, 8192);
   v_text := app.personal_data_text(p_policy, p_item.message_template);
@@ -94,64 +72,87 @@ BEGIN
   v_item.frames := app.personal_data_jsonb(p_policy, p_item.frames);
   RETURN v_item;
 END $$;
-COMMENT ON FUNCTION app.personal_data_apply_item(app.personal_data_policy, app.capture_item) IS
-'One captured event with its personal data kept, hashed or dropped by the policy: user_id
-(app.personal_data_user_id), every text field but the stack trace (app.personal_data_text) and metadata and
-frames at any depth (app.personal_data_jsonb); error_hash, browser, os and device_type are left as they are';
+COMMENT ON FUNCTION app.personal_data_apply_texts(app.personal_data_policy, app.capture_item) IS
+'A captured event''s texts but the stack trace (app.personal_data_text) and its metadata and frames at any depth
+(app.personal_data_jsonb) with personal data kept, hashed or dropped by the policy';
 
 -- == The enrich step of capture ==
 
--- app.capture_enrich_one under the organization's policy: the stack trace anonymized before it is
--- scrubbed, parsed and cached, the rest after the event is fingerprinted.
+-- app.capture_enrich_one under the organization's policy. Before enrichment: the stack trace
+-- (so only anonymized text is scrubbed, parsed and cached) and the user id, which enrichment
+-- does not read; after it, when the detector flagged them, the other texts (grouping has seen
+-- them as sent). The common event, with a user id and nothing else, costs one detector pass,
+-- the policy's row and one HMAC.
 CREATE OR REPLACE FUNCTION app.personal_data_enrich_one(p_organization_id uuid, p_item app.capture_item)
 RETURNS app.capture_item
 LANGUAGE plpgsql VOLATILE AS $$
 DECLARE
+  v_text text := app._personal_data_texts(p_item);
+  v_texts_flagged boolean := app._personal_data_suspect_json(v_text);
   v_policy app.personal_data_policy;
   v_item app.capture_item := p_item;
 BEGIN
-  IF NOT app._personal_data_flagged(p_item) THEN
+  v_text := p_item.stack_trace;
+  IF p_item.user_id IS NULL AND NOT v_texts_flagged AND NOT app._personal_data_suspect(v_text) THEN
     RETURN app.capture_enrich_one(p_item);  -- nothing personal: the policy is not even read
   END IF;
   v_policy := app.personal_data_policy_of(p_organization_id);
   IF app._personal_data_keeps_all(v_policy) THEN
     RETURN app.capture_enrich_one(p_item);
   END IF;
-  v_item.stack_trace := app.personal_data_text(v_policy, p_item.stack_trace);
-  RETURN app.personal_data_apply_item(v_policy, app.capture_enrich_one(v_item));
+  v_text := app.personal_data_text(v_policy, p_item.stack_trace);
+  v_item.stack_trace := v_text;
+  v_text := app.personal_data_user_id(v_policy, p_item.user_id);
+  v_item.user_id := left(v_text, 255);
+  v_item := app.capture_enrich_one(v_item);
+  IF v_texts_flagged THEN
+    v_item := app.personal_data_apply_texts(v_policy, v_item);
+  END IF;
+  RETURN v_item;
 END $$;
 COMMENT ON FUNCTION app.personal_data_enrich_one(uuid, app.capture_item) IS
   'app.capture_enrich_one with the organization''s personal-data policy applied (grouping does not depend on it)';
 
--- The same for a batch: each distinct stack trace is anonymized once.
+-- The same for a batch, in three statements: flag and prepare every event (each distinct stack
+-- trace anonymized once), enrich, then anonymize the texts of the flagged ones.
 CREATE OR REPLACE FUNCTION app.personal_data_enrich(p_organization_id uuid, p_items app.capture_item[])
 RETURNS app.capture_item[]
 LANGUAGE plpgsql VOLATILE AS $$
 DECLARE
   v_policy app.personal_data_policy;
+  v_flagged integer[];  -- ordinals of the events whose texts the detector flagged
+  v_personal boolean;   -- some event has a user id, a flagged stack trace or flagged texts
+  v_items app.capture_item[];
 BEGIN
   IF cardinality(p_items) = 1 THEN
     RETURN ARRAY[app.personal_data_enrich_one(p_organization_id, p_items[1])];
   END IF;
-  IF NOT EXISTS (SELECT FROM unnest(p_items) AS i WHERE app._personal_data_flagged(i)) THEN
+  SELECT coalesce(array_agg(i.ordinal) FILTER (WHERE app._personal_data_suspect_json(t.texts)), '{}'),
+         bool_or(i.user_id IS NOT NULL OR app._personal_data_suspect(i.stack_trace))
+    INTO v_flagged, v_personal
+    FROM unnest(p_items) AS i
+   CROSS JOIN LATERAL (SELECT app._personal_data_texts(i) AS texts OFFSET 0) AS t;  -- (a column: the detector is inlined)
+  IF NOT v_personal AND cardinality(v_flagged) = 0 THEN
     RETURN app.capture_enrich(p_items);
   END IF;
   v_policy := app.personal_data_policy_of(p_organization_id);
   IF app._personal_data_keeps_all(v_policy) THEN
     RETURN app.capture_enrich(p_items);
   END IF;
-  RETURN ARRAY(
-    SELECT app.personal_data_apply_item(v_policy, e)
-      FROM unnest(app.capture_enrich(ARRAY(
-             SELECT CASE WHEN s.clean IS DISTINCT FROM i.stack_trace
-                         THEN jsonb_populate_record(i, jsonb_build_object('stack_trace', s.clean)) ELSE i END
-               FROM unnest(p_items) AS i
-               LEFT JOIN (SELECT d.stack_trace, app.personal_data_text(v_policy, d.stack_trace) AS clean
-                            FROM (SELECT DISTINCT x.stack_trace FROM unnest(p_items) AS x
-                                   WHERE x.stack_trace IS NOT NULL) AS d
-                          OFFSET 0) AS s ON s.stack_trace = i.stack_trace
-              ORDER BY i.ordinal))) AS e
-     ORDER BY e.ordinal);
+  v_items := app.capture_enrich(ARRAY(
+    SELECT CASE WHEN i.user_id IS NULL AND s.clean IS NOT DISTINCT FROM i.stack_trace THEN i
+                ELSE jsonb_populate_record(i, jsonb_build_object(
+                       'stack_trace', s.clean, 'user_id', left(app.personal_data_user_id(v_policy, i.user_id), 255))) END
+      FROM unnest(p_items) AS i
+      LEFT JOIN (SELECT d.stack_trace, app.personal_data_text(v_policy, d.stack_trace) AS clean
+                   FROM (SELECT DISTINCT x.stack_trace FROM unnest(p_items) AS x WHERE x.stack_trace IS NOT NULL) AS d
+                 OFFSET 0) AS s ON s.stack_trace = i.stack_trace
+     ORDER BY i.ordinal));
+  IF cardinality(v_flagged) = 0 THEN
+    RETURN v_items;
+  END IF;
+  RETURN ARRAY(SELECT CASE WHEN e.ordinal = ANY (v_flagged) THEN app.personal_data_apply_texts(v_policy, e) ELSE e END
+                 FROM unnest(v_items) AS e ORDER BY e.ordinal);
 END $$;
 COMMENT ON FUNCTION app.personal_data_enrich(uuid, app.capture_item[]) IS
   'app.capture_enrich with the organization''s personal-data policy applied (grouping does not depend on it)';
