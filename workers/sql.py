@@ -83,3 +83,4 @@ ALERT_NOTIFICATION_DELIVERIES = ("SELECT id, channel, recipient, status::text, r
 ALERT_HISTORY = ("SELECT id, created_at, rule_id, kind::text, title, channel, recipient, status::text, attempts,"
                  " last_status_code, last_error, next_retry_at, attempt_log"
                  " FROM app.alert_delivery_history(%s::uuid, %s, %s)")
+ORG_PERSONAL_DATA_SET = "SELECT app.personal_data_policy_set(%s::uuid, %s, %s, %s)"  # org id, email, ip, user id

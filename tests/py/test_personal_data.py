@@ -1,11 +1,14 @@
 """Personal data through every ingest path: e-mail and IP canaries (and a user id) sent through
 /rpc/capture_error on a real PostgREST, raw Sentry envelopes and the real sentry-sdk through a real
 `pgwarden web`, and the error webhook. Under the default policy (hash) none of them is anywhere in a
-full data dump of the database, while a control value sent with them is; under keep every one is."""
+full data dump of the database, while a control value sent with them is; under keep every one is.
+And `pgwarden org personal-data` shows and sets the policy."""
 
 from __future__ import annotations
 
+import os
 import subprocess
+import sys
 import textwrap
 import uuid
 from dataclasses import dataclass
@@ -18,7 +21,7 @@ from test_web_ingest_http import envelope, post
 from web_server import Project, WebServer, run_python
 
 from workers import tokens
-from workers.settings import PG_BIN
+from workers.settings import PG_BIN, REPO_ROOT
 
 pytest_plugins = ["web_server"]
 
@@ -236,3 +239,24 @@ def test_error_webhook_keeps_addresses_under_keep(web_server):
     canaries = Canaries.new()
     send_webhook(web_server, project, canaries)
     assert_kept(full_dump(web_server.database_url), canaries)
+
+
+# == The command line ==
+
+def test_org_personal_data_command_shows_and_sets_the_policy(database_url, tmp_path):
+    env = {**os.environ, "PGWARDEN_DATABASE_URL": database_url, "PGWARDEN_DATA_DIR": str(tmp_path)}
+
+    def pgwarden(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "workers", *args], env=env, cwd=REPO_ROOT,
+                              capture_output=True, text=True, timeout=60)
+
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        (organization_id,) = conn.execute("INSERT INTO app.organizations (name) VALUES ('cli') RETURNING id").fetchone()
+    shown = pgwarden("org", "personal-data", str(organization_id))
+    assert shown.returncode == 0 and "email hash, ip hash, user id hash" in shown.stdout, shown.stderr
+    changed = pgwarden("org", "personal-data", str(organization_id), "--email", "keep", "--user-id", "drop")
+    assert "email keep, ip hash, user id drop" in changed.stdout, changed.stderr
+    refused = pgwarden("org", "personal-data", str(organization_id), "--ip", "scramble")
+    assert refused.returncode == 2  # click refuses the choice before any SQL
+    missing = pgwarden("org", "personal-data", str(uuid.uuid4()), "--email", "keep")
+    assert missing.returncode == 1 and "QN001" in missing.stderr

@@ -1,4 +1,4 @@
-"""`pgwarden errors`, `pgwarden stats`, `pgwarden org limit`: error groups from the command line.
+"""`pgwarden errors`, `pgwarden stats`, `pgwarden org limit|personal-data`: error groups from the command line.
 
 Every decision (filters, allowed status changes, statistics, limits) is made by the SQL functions;
 this module only formats their answers. It connects as the stack's superuser.
@@ -91,5 +91,20 @@ def org_limit(org_id: str, per_minute: int) -> None:
     say(f"{org_id}  {'unlimited' if limit == 0 else f'{limit} errors per minute'}")
 
 
-# `org limit` joins the existing `org` group (workers/cli/admin.py) by the decorator above
+PERSONAL_DATA_ACTIONS = click.Choice(["keep", "hash", "drop"])
+
+
+@org_group.command("personal-data")
+@click.argument("org_id")
+@click.option("--email", type=PERSONAL_DATA_ACTIONS, help="E-mail addresses: keep, hash or drop.")
+@click.option("--ip", "ip_address", type=PERSONAL_DATA_ACTIONS, help="IP addresses: keep, hash or drop.")
+@click.option("--user-id", "user_id", type=PERSONAL_DATA_ACTIONS, help="User ids: keep, hash or drop.")
+def org_personal_data(org_id: str, email: str | None, ip_address: str | None, user_id: str | None) -> None:
+    """Show or set what capture keeps of personal data in an organization's errors (default: hash)."""
+    with connect(stack().database_url) as conn:
+        policy = conn.execute(sql.ORG_PERSONAL_DATA_SET, [org_id, email, ip_address, user_id]).fetchone()[0]
+    say(f"{org_id}  email {policy['email']}, ip {policy['ip_address']}, user id {policy['user_id']}")
+
+
+# `org limit` and `org personal-data` join the existing `org` group (workers/cli/admin.py) by the decorators above
 COMMANDS = (errors_group, stats)

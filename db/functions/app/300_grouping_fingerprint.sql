@@ -72,7 +72,8 @@ $fn$;
 COMMENT ON FUNCTION app.grouping_frame_components(jsonb) IS
 'The frame part of the default grouping as JSON text: ["frame", module or file, function], … joined by
 ", ", oldest first; the in-app frames, or all when none is in app (Sentry''s system variant); '''' when
-no frame is usable. In app: the client''s boolean, else app.stack_frame_in_app(abs_path or filename).';
+no frame is usable. In app: the client''s boolean, else app.stack_frame_in_app(abs_path or filename).
+E-mail and IP addresses, and their personal-data tokens, read <email> and <ip>.';
 
 -- The exception class a message starts with (TypeError: …, Uncaught ReferenceError: …), or NULL.
 CREATE OR REPLACE FUNCTION app.grouping_exception(p_message text) RETURNS text

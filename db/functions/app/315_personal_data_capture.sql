@@ -181,8 +181,10 @@ BEGIN
      SET email = coalesce(v_email::app.personal_data_action, p.email),
          ip_address = coalesce(v_ip_address::app.personal_data_action, p.ip_address),
          user_id = coalesce(v_user_id::app.personal_data_action, p.user_id),
-         updated_at = now(),
-         updated_by = (SELECT u.id FROM app.users u WHERE u.id = app.current_user_id())
+         -- (asked for nothing, it only answers)
+         updated_at = CASE WHEN num_nonnulls(v_email, v_ip_address, v_user_id) > 0 THEN now() ELSE p.updated_at END,
+         updated_by = CASE WHEN num_nonnulls(v_email, v_ip_address, v_user_id) > 0
+                           THEN (SELECT u.id FROM app.users u WHERE u.id = app.current_user_id()) ELSE p.updated_by END
    WHERE p.organization_id = v_organization_id
   RETURNING jsonb_build_object('organization_id', p.organization_id, 'email', p.email, 'ip_address', p.ip_address,
                                'user_id', p.user_id, 'updated_at', p.updated_at, 'updated_by', p.updated_by)
@@ -194,5 +196,5 @@ BEGIN
   RETURN v_result;
 END $$;
 COMMENT ON FUNCTION app.personal_data_policy_set(uuid, text, text, text) IS
-  'Set what capture keeps of e-mail addresses, IP addresses and user ids (keep, hash, drop; NULL leaves one as it is)';
+  'Set what capture keeps of e-mail addresses, IP addresses and user ids (keep, hash, drop; NULL leaves one as it is); returns the policy';
 GRANT EXECUTE ON FUNCTION app.personal_data_policy_set(uuid, text, text, text) TO org_owner, system_admin;
