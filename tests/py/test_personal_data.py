@@ -158,20 +158,6 @@ def send_envelope(server: WebServer, project: Project, c: Canaries) -> None:
     assert response.status_code == 200, response.text
 
 
-def test_raw_sentry_envelopes_store_no_address_by_default(web_server):
-    canaries = Canaries.new()
-    send_envelope(web_server, web_server.new_project(), canaries)
-    assert_hashed(full_dump(web_server.database_url), canaries)
-
-
-def test_raw_sentry_envelopes_keep_addresses_under_keep(web_server):
-    project = web_server.new_project()
-    keep_everything(web_server.database_url, project.organization_id)
-    canaries = Canaries.new()
-    send_envelope(web_server, project, canaries)
-    assert_kept(full_dump(web_server.database_url), canaries)
-
-
 def sdk_program(dsn: str, c: Canaries) -> str:
     return textwrap.dedent(f"""
         import sentry_sdk
@@ -192,18 +178,8 @@ def sdk_program(dsn: str, c: Canaries) -> str:
     """)
 
 
-def test_real_sentry_sdk_stores_no_address_by_default(web_server):
-    canaries = Canaries.new()
-    run_python(sdk_program(web_server.new_project().dsn, canaries))
-    assert_hashed(full_dump(web_server.database_url), canaries)
-
-
-def test_real_sentry_sdk_keeps_addresses_under_keep(web_server):
-    project = web_server.new_project()
-    keep_everything(web_server.database_url, project.organization_id)
-    canaries = Canaries.new()
-    run_python(sdk_program(project.dsn, canaries))
-    assert_kept(full_dump(web_server.database_url), canaries)
+def send_with_sdk(server: WebServer, project: Project, c: Canaries) -> None:
+    run_python(sdk_program(project.dsn, c))
 
 
 # == The error webhook (spec shape and a Vercel log drain) ==
@@ -227,17 +203,23 @@ def send_webhook(server: WebServer, project: Project, c: Canaries) -> None:
     assert response.status_code == 200 and response.json()["accepted"] == 2, response.text
 
 
-def test_error_webhook_stores_no_address_by_default(web_server):
+WEB_PATHS = {"raw Sentry envelopes": send_envelope, "the real sentry-sdk": send_with_sdk,
+             "the error webhook": send_webhook}
+
+
+@pytest.mark.parametrize("send", WEB_PATHS.values(), ids=WEB_PATHS.keys())
+def test_web_ingest_stores_no_address_by_default(web_server, send):
     canaries = Canaries.new()
-    send_webhook(web_server, web_server.new_project(), canaries)
+    send(web_server, web_server.new_project(), canaries)
     assert_hashed(full_dump(web_server.database_url), canaries)
 
 
-def test_error_webhook_keeps_addresses_under_keep(web_server):
+@pytest.mark.parametrize("send", WEB_PATHS.values(), ids=WEB_PATHS.keys())
+def test_web_ingest_keeps_addresses_under_keep(web_server, send):
     project = web_server.new_project()
     keep_everything(web_server.database_url, project.organization_id)
     canaries = Canaries.new()
-    send_webhook(web_server, project, canaries)
+    send(web_server, project, canaries)
     assert_kept(full_dump(web_server.database_url), canaries)
 
 
