@@ -17,6 +17,7 @@ from datetime import timedelta
 import httpx
 import psycopg
 import pytest
+from test_ingest_http import api, make_tenant  # noqa: F401 (api: the shared PostgREST, cleaned up after the module)
 from test_web_ingest_http import envelope, post
 from web_server import Project, WebServer, run_python
 
@@ -95,28 +96,20 @@ def capture_error_body(c: Canaries) -> dict:
     }
 
 
-@pytest.fixture
-def postgrest_organization(api_server):
-    base_url, secret, database_url = api_server
-    with psycopg.connect(database_url, autocommit=True) as conn:
-        (organization_id,) = conn.execute("INSERT INTO app.organizations (name) VALUES ('pii') RETURNING id").fetchone()
-        (key,) = conn.execute("INSERT INTO app.projects (organization_id, name) VALUES (%s, 'web')"
-                              " RETURNING public_key", [organization_id]).fetchone()
-    return base_url, secret, database_url, str(organization_id), key
-
-
-def test_capture_error_through_postgrest_stores_no_address_by_default(postgrest_organization):
-    base_url, _, database_url, _, key = postgrest_organization
+def test_capture_error_through_postgrest_stores_no_address_by_default(api):  # noqa: F811
+    base_url, _, database_url = api
+    tenant = make_tenant(database_url, per_minute=0)
     canaries = Canaries.new()
     response = httpx.post(base_url + "/rpc/capture_error", json=capture_error_body(canaries),
-                          headers={"X-Pgwarden-Key": key})
+                          headers={"X-Pgwarden-Key": tenant.key})
     assert response.status_code == 200, response.text
     assert_hashed(full_dump(database_url), canaries)
 
 
-def test_capture_error_keeps_addresses_once_the_owner_says_keep(postgrest_organization):
-    base_url, secret, database_url, organization_id, key = postgrest_organization
-    owner = tokens.mint(secret, "org_owner", timedelta(minutes=5), org_id=organization_id)
+def test_capture_error_keeps_addresses_once_the_owner_says_keep(api):  # noqa: F811
+    base_url, secret, database_url = api
+    tenant = make_tenant(database_url, per_minute=0)
+    owner = tokens.mint(secret, "org_owner", timedelta(minutes=5), org_id=tenant.organization_id)
     answer = httpx.post(base_url + "/rpc/set_personal_data_policy", headers={"Authorization": f"Bearer {owner}"},
                         json={"email": "keep", "ip_address": "keep", "user_id": "keep"})
     assert answer.status_code == 200 and answer.json()["email"] == "keep", answer.text
@@ -126,7 +119,7 @@ def test_capture_error_keeps_addresses_once_the_owner_says_keep(postgrest_organi
 
     canaries = Canaries.new()
     response = httpx.post(base_url + "/rpc/capture_error", json=capture_error_body(canaries),
-                          headers={"X-Pgwarden-Key": key})
+                          headers={"X-Pgwarden-Key": tenant.key})
     assert response.status_code == 200, response.text
     assert_kept(full_dump(database_url), canaries)
 

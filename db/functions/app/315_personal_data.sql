@@ -45,30 +45,73 @@ CREATE OR REPLACE FUNCTION app._personal_data_user_key() RETURNS text
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $fn$ SELECT '^(?:user[_.-]?id|uid)$' $fn$;
 COMMENT ON FUNCTION app._personal_data_user_key() IS 'Regex (case-insensitive) of JSON keys that hold a user id';
 
--- name@domain.tld, also %40-encoded (query strings); not fn@app.js:10 (a Gecko stack frame)
+-- The precise patterns. No lookbehind (PostgreSQL checks one from the start of the text, so a text
+-- with many matches would cost the square of its length), no capture groups (splitting a match
+-- into groups costs 20-60 µs) and lookahead only where the address is rare (each costs ~10 µs a
+-- match): what must come before an address is matched with it and cut off again
+-- (app._personal_data_prefix), what must not follow it is checked on the text after it, and an
+-- IPv4 candidate is checked for its octets (app._personal_data_replace).
+
+-- name@domain.tld, also %40-encoded (query strings); followed by :<digit> it is not one
+-- (fn@app.js:10 is a Gecko stack frame: app._personal_data_email_not_before)
 CREATE OR REPLACE FUNCTION app._personal_data_email_pattern() RETURNS text
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $fn$
-  SELECT '[A-Za-z0-9._%+-]+(?:@|%40)[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,63}(?![A-Za-z0-9-]|:[0-9])'
+  SELECT '[A-Za-z0-9._%+-]+(?:@|%40)[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z][A-Za-z]+'
 $fn$;
 COMMENT ON FUNCTION app._personal_data_email_pattern() IS 'Regex of an e-mail address (@ or %40)';
 
--- four octets of at most 255, not part of a longer dotted number or of a word, nor a version
--- after a name and a slash (Chrome/120.0.0.0); after // (a URL's host) it counts
+CREATE OR REPLACE FUNCTION app._personal_data_email_not_before() RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $fn$ SELECT '^:[0-9]' $fn$;
+COMMENT ON FUNCTION app._personal_data_email_not_before() IS
+  'Regex of what an e-mail address is not followed by (:<line>, as in a stack frame fn@app.js:10)';
+
+-- A candidate: four or more dotted numbers, not inside a word or a longer number, nor a version
+-- after a name and a slash (Chrome/120.0.0.0); after // (a URL's host) it counts. The match starts
+-- with what precedes it: nothing (start of text), one character or two (//). An address only when
+-- it is exactly four octets (app._personal_data_ipv4): 1.2.3.4.5 and 1.2.3.456 are not.
 CREATE OR REPLACE FUNCTION app._personal_data_ipv4_pattern() RETURNS text
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $fn$
-  SELECT '(?<![0-9A-Za-z_.])(?<![0-9A-Za-z_.]/)(?:(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\.){3}'
-         '(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(?![0-9]|\.[0-9])'
+  SELECT '(?:^/?|[^0-9A-Za-z_./]|[^0-9A-Za-z_.]/)[0-9]{1,3}(?:\.[0-9]+){3,}'
 $fn$;
-COMMENT ON FUNCTION app._personal_data_ipv4_pattern() IS 'Regex of an IPv4 address';
+COMMENT ON FUNCTION app._personal_data_ipv4_pattern() IS 'Regex of an IPv4 candidate with the character(s) before it';
+
+CREATE OR REPLACE FUNCTION app._personal_data_ipv4() RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $fn$
+  SELECT '^(?:(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\.){3}(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])$'
+$fn$;
+COMMENT ON FUNCTION app._personal_data_ipv4() IS 'Regex of exactly an IPv4 address (four octets of at most 255)';
+
+-- Loopback and unspecified addresses name no one (http://127.0.0.1:3000/ stays readable).
+CREATE OR REPLACE FUNCTION app._personal_data_ipv4_personal() RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $fn$
+  SELECT '^(?!127\.|0\.0\.0\.0$)' || substr(app._personal_data_ipv4(), 2)
+$fn$;
+COMMENT ON FUNCTION app._personal_data_ipv4_personal() IS
+  'Regex of exactly an IPv4 address that can name someone: not loopback (127/8) nor 0.0.0.0';
+
+CREATE OR REPLACE FUNCTION app._personal_data_ipv6_personal() RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $fn$ SELECT '^(?!::1?$)' $fn$;
+COMMENT ON FUNCTION app._personal_data_ipv6_personal() IS 'Regex of an IPv6 address that can name someone: not ::1 nor ::';
 
 -- eight groups, or compressed with ::, holding a digit (so Foo::Bar and std::fmt are not
--- addresses), not inside a word or a longer run of colons
+-- addresses), not inside a word or a longer run of colons; the match starts with the character
+-- before the address, if any.
 CREATE OR REPLACE FUNCTION app._personal_data_ipv6_pattern() RETURNS text
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $fn$
-  SELECT '(?<![0-9A-Za-z_:.])(?=[0-9A-Fa-f:]*[0-9])(?:[0-9A-Fa-f]{1,4}(?::[0-9A-Fa-f]{1,4}){7}'
+  SELECT '(?:^|[^0-9A-Za-z_:.])(?=[0-9A-Fa-f:]*[0-9])(?:[0-9A-Fa-f]{1,4}(?::[0-9A-Fa-f]{1,4}){7}'
          '|(?:[0-9A-Fa-f]{1,4}(?::[0-9A-Fa-f]{1,4}){0,6})?::(?:[0-9A-Fa-f]{1,4}(?::[0-9A-Fa-f]{1,4}){0,6})?)(?![0-9A-Za-z_:])'
 $fn$;
-COMMENT ON FUNCTION app._personal_data_ipv6_pattern() IS 'Regex of an IPv6 address (full or compressed)';
+COMMENT ON FUNCTION app._personal_data_ipv6_pattern() IS 'Regex of an IPv6 address (full or compressed) with the character before it';
+
+-- How many characters of a match precede the address: 0, 1 or 2, as its first and second
+-- characters are or are not ones an address starts with (p_starts; NULL: always 0).
+CREATE OR REPLACE FUNCTION app._personal_data_prefix(p_match text, p_starts text) RETURNS integer
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $fn$
+  SELECT CASE WHEN p_starts IS NULL OR strpos(p_starts, left(p_match, 1)) > 0 THEN 0
+              WHEN strpos(p_starts, substr(p_match, 2, 1)) > 0 THEN 1 ELSE 2 END
+$fn$;
+COMMENT ON FUNCTION app._personal_data_prefix(text, text) IS
+  'The length of what precedes the address in a match of app._personal_data_ipv4_pattern or _ipv6_pattern';
 
 -- == Tokens ==
 
@@ -93,54 +136,66 @@ COMMENT ON FUNCTION app.personal_data_token(text, app.personal_data_action, byte
 'What one e-mail address, IP address or user id (kind email, ip or user) becomes: keep: itself; drop: [kind];
 hash: [kind:first 12 hex digits of HMAC-SHA256(key, kind:value)], e-mail and IP addresses case-folded first';
 
--- Every match of p_pattern replaced by its token: the text between matches (regexp_split_to_array)
--- interleaved with the tokens of the matches (regexp_matches), two regex passes in all.
-CREATE OR REPLACE FUNCTION app._personal_data_replace(p_text text, p_pattern text, p_kind text,
-                                                      p_action app.personal_data_action, p_key bytea) RETURNS text
+-- Every match of p_pattern that is an address (its address matches p_valid, the text after it does
+-- not match p_not_before; NULL: no check) replaced by what precedes the address and the address's
+-- token: the text between matches (regexp_split_to_array) interleaved with the matches
+-- (regexp_matches), two regex passes in all, the pieces joined once (concatenating in a loop would
+-- be quadratic) and each distinct match replaced once.
+CREATE OR REPLACE FUNCTION app._personal_data_replace(
+  p_text text, p_pattern text, p_starts text, p_valid text, p_not_before text,
+  p_kind text, p_action app.personal_data_action, p_key bytea
+) RETURNS text
 LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $fn$
 DECLARE
   v_between text[];
-  v_result text;
-  v_match text;
-  v_n integer := 1;
+  v_matches text[];
 BEGIN
   IF p_action = 'keep' THEN
     RETURN p_text;
-  ELSIF p_action = 'drop' THEN
-    RETURN regexp_replace(p_text, p_pattern, '[' || p_kind || ']', 'g');
   END IF;
   v_between := regexp_split_to_array(p_text, p_pattern);
   IF cardinality(v_between) = 1 THEN
     RETURN p_text;
   END IF;
-  v_result := v_between[1];
-  FOR v_match IN SELECT m[1] FROM regexp_matches(p_text, p_pattern, 'g') AS m LOOP
-    v_n := v_n + 1;
-    v_result := v_result || app.personal_data_token(p_kind, p_action, p_key, v_match) || v_between[v_n];
-  END LOOP;
-  RETURN v_result;
+  v_matches := ARRAY(SELECT m[1] FROM regexp_matches(p_text, p_pattern, 'g') AS m);
+  RETURN (SELECT string_agg(b.between || coalesce(CASE WHEN p_not_before IS NOT NULL AND b.after ~ p_not_before THEN b.match
+                                                         ELSE t.replacement END, ''), '' ORDER BY b.n)
+            FROM (SELECT x.between, x.match, x.n, lead(x.between) OVER (ORDER BY x.n) AS after
+                    FROM unnest(v_between, v_matches) WITH ORDINALITY AS x (between, match, n)) AS b
+            LEFT JOIN (SELECT d.match,
+                              CASE WHEN p_valid IS NULL OR substr(d.match, c.prefix + 1) ~ p_valid
+                                   THEN left(d.match, c.prefix)
+                                        || app.personal_data_token(p_kind, p_action, p_key, substr(d.match, c.prefix + 1))
+                                   ELSE d.match END AS replacement
+                         FROM (SELECT DISTINCT x.match FROM unnest(v_matches) AS x (match)) AS d
+                        CROSS JOIN LATERAL (SELECT app._personal_data_prefix(d.match, p_starts) AS prefix) AS c) AS t
+              ON t.match = b.match);
 END $fn$;
-COMMENT ON FUNCTION app._personal_data_replace(text, text, text, app.personal_data_action, bytea) IS
-  'A text with every match of a pattern replaced by its token (app.personal_data_token)';
+COMMENT ON FUNCTION app._personal_data_replace(text, text, text, text, text, text, app.personal_data_action, bytea) IS
+  'A text with the address in every match of a pattern replaced by its token (app.personal_data_token)';
 
 -- == Texts, user ids, JSON ==
 
 -- The slow path, for a text the detector flagged: e-mail addresses first (so the IPv4 rule never
--- sees a domain), then IPv4 (so an IPv4-mapped IPv6 address hashes as its IPv4 address), then IPv6.
+-- sees a domain), then IPv4 (so an IPv4-mapped IPv6 address hashes as its IPv4 address), then IPv6;
+-- loopback and unspecified addresses stay.
 CREATE OR REPLACE FUNCTION app._personal_data_text(p_policy app.personal_data_policy, p_text text) RETURNS text
 LANGUAGE plpgsql IMMUTABLE AS $fn$
 DECLARE
   v_text text := p_text;
 BEGIN
   IF p_policy.email <> 'keep' AND (strpos(v_text, '@') > 0 OR strpos(v_text, '%40') > 0) THEN
-    v_text := app._personal_data_replace(v_text, app._personal_data_email_pattern(), 'email', p_policy.email, p_policy.hash_key);
+    v_text := app._personal_data_replace(v_text, app._personal_data_email_pattern(), NULL, NULL,
+                                         app._personal_data_email_not_before(), 'email', p_policy.email, p_policy.hash_key);
   END IF;
   IF p_policy.ip_address <> 'keep' THEN
     IF strpos(v_text, '.') > 0 THEN
-      v_text := app._personal_data_replace(v_text, app._personal_data_ipv4_pattern(), 'ip', p_policy.ip_address, p_policy.hash_key);
+      v_text := app._personal_data_replace(v_text, app._personal_data_ipv4_pattern(), '0123456789',
+                                           app._personal_data_ipv4_personal(), NULL, 'ip', p_policy.ip_address, p_policy.hash_key);
     END IF;
     IF strpos(v_text, '::') > 0 OR length(v_text) - length(replace(v_text, ':', '')) >= 7 THEN  -- :: or 8 groups
-      v_text := app._personal_data_replace(v_text, app._personal_data_ipv6_pattern(), 'ip', p_policy.ip_address, p_policy.hash_key);
+      v_text := app._personal_data_replace(v_text, app._personal_data_ipv6_pattern(), '0123456789abcdefABCDEF:',
+                                           app._personal_data_ipv6_personal(), NULL, 'ip', p_policy.ip_address, p_policy.hash_key);
     END IF;
   END IF;
   RETURN v_text;
@@ -165,10 +220,10 @@ DECLARE
   v_action app.personal_data_action := p_policy.user_id;
 BEGIN
   IF app._personal_data_suspect(p_user_id) THEN
-    IF p_user_id ~ ('^' || app._personal_data_email_pattern() || '$') THEN
+    IF p_user_id ~ ('^(?:' || app._personal_data_email_pattern() || ')$') THEN
       v_kind := 'email';
       v_action := p_policy.email;
-    ELSIF p_user_id ~ ('^(?:' || app._personal_data_ipv4_pattern() || '|' || app._personal_data_ipv6_pattern() || ')$') THEN
+    ELSIF p_user_id ~ app._personal_data_ipv4() OR p_user_id ~ ('^(?:' || app._personal_data_ipv6_pattern() || ')$') THEN
       v_kind := 'ip';
       v_action := p_policy.ip_address;
     ELSIF v_action = 'keep' THEN
@@ -254,14 +309,19 @@ user object';
 -- any policy group alike.
 CREATE OR REPLACE FUNCTION app.personal_data_grouping_text(p_text text) RETURNS text
 LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $fn$
+DECLARE
+  v_text text := p_text;
 BEGIN
-  IF p_text IS NULL OR (strpos(p_text, '[email') = 0 AND strpos(p_text, '[ip') = 0 AND NOT app._personal_data_suspect(p_text)) THEN
-    RETURN p_text;
+  IF strpos(v_text, '[email:') > 0 OR strpos(v_text, '[ip:') > 0 THEN  -- hash tokens read as drop markers
+    v_text := regexp_replace(v_text, '\[(email|ip):[0-9a-f]{12}\]', '[\1]', 'g');
   END IF;
-  RETURN regexp_replace(
-           regexp_replace(p_text, '\[email(?::[0-9a-f]{12})?\]|' || app._personal_data_email_pattern(), '<email>', 'g'),
-           '\[ip(?::[0-9a-f]{12})?\]|' || app._personal_data_ipv4_pattern() || '|' || app._personal_data_ipv6_pattern(),
-           '<ip>', 'g');
+  IF app._personal_data_suspect(v_text) THEN  -- addresses as sent, too
+    v_text := app._personal_data_text(ROW(NULL, 'drop', 'drop', 'drop', NULL, NULL, NULL)::app.personal_data_policy, v_text);
+  END IF;
+  IF strpos(v_text, '[email]') > 0 OR strpos(v_text, '[ip]') > 0 THEN
+    v_text := replace(replace(v_text, '[email]', '<email>'), '[ip]', '<ip>');
+  END IF;
+  RETURN v_text;
 END $fn$;
 COMMENT ON FUNCTION app.personal_data_grouping_text(text) IS
   'A text with e-mail and IP addresses, their hash tokens and drop markers written <email> and <ip> (for grouping)';

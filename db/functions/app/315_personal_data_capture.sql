@@ -26,6 +26,20 @@ LANGUAGE sql IMMUTABLE AS $$
 $$;
 COMMENT ON FUNCTION app._personal_data_keeps_all(app.personal_data_policy) IS 'Whether a policy keeps all three kinds';
 
+-- == Stack traces ==
+
+-- Only the first 131,072 characters: what capture stores of a stack trace is the first 65,536 of the
+-- scrubbed text, app.derive_cached keeps nothing of an input over 32 KB, and frames parsed from the
+-- rest group by app.personal_data_grouping_text. So the work on a huge stack trace stays bounded.
+CREATE OR REPLACE FUNCTION app.personal_data_stack_trace(p_policy app.personal_data_policy, p_stack_trace text)
+RETURNS text
+LANGUAGE sql IMMUTABLE AS $$
+  SELECT CASE WHEN length(p_stack_trace) <= 131072 THEN app.personal_data_text(p_policy, p_stack_trace)
+              ELSE app.personal_data_text(p_policy, left(p_stack_trace, 131072)) || substr(p_stack_trace, 131073) END
+$$;
+COMMENT ON FUNCTION app.personal_data_stack_trace(app.personal_data_policy, text) IS
+  'A stack trace with personal data kept, hashed or dropped in the part capture can store (its first 131,072 characters)';
+
 -- == One event ==
 
 -- The texts of an event but the stack trace, and its metadata and frames as JSON text: one text
@@ -100,7 +114,7 @@ BEGIN
   IF app._personal_data_keeps_all(v_policy) THEN
     RETURN app.capture_enrich_one(p_item);
   END IF;
-  v_text := app.personal_data_text(v_policy, p_item.stack_trace);
+  v_text := app.personal_data_stack_trace(v_policy, p_item.stack_trace);
   v_item.stack_trace := v_text;
   v_text := app.personal_data_user_id(v_policy, p_item.user_id);
   v_item.user_id := left(v_text, 255);
@@ -144,7 +158,7 @@ BEGIN
                 ELSE jsonb_populate_record(i, jsonb_build_object(
                        'stack_trace', s.clean, 'user_id', left(app.personal_data_user_id(v_policy, i.user_id), 255))) END
       FROM unnest(p_items) AS i
-      LEFT JOIN (SELECT d.stack_trace, app.personal_data_text(v_policy, d.stack_trace) AS clean
+      LEFT JOIN (SELECT d.stack_trace, app.personal_data_stack_trace(v_policy, d.stack_trace) AS clean
                    FROM (SELECT DISTINCT x.stack_trace FROM unnest(p_items) AS x WHERE x.stack_trace IS NOT NULL) AS d
                  OFFSET 0) AS s ON s.stack_trace = i.stack_trace
      ORDER BY i.ordinal));

@@ -3,7 +3,7 @@
 -- on both capture paths; users affected still counts under hash; session user ids follow the
 -- policy; contact details typed into a report are kept.
 BEGIN;
-SELECT plan(18);
+SELECT plan(19);
 
 INSERT INTO app.organizations (id, name) VALUES
   ('00000000-0000-0000-0000-00000000000a', 'keeps'), ('00000000-0000-0000-0000-00000000000b', 'hashes'),
@@ -109,6 +109,15 @@ SELECT is((SELECT count(*)::int FROM app.error_events WHERE organization_id = '0
 SELECT is((SELECT metadata #>> '{request,headers,0,1}' FROM app.error_events
             WHERE organization_id = '00000000-0000-0000-0000-00000000000c' AND metadata ? 'request' LIMIT 1),
           '[ip], [ip]', 'drop: X-Forwarded-For of a Sentry event');
+
+-- == A huge stack trace: the part that is stored is anonymized ==
+
+SELECT app.capture_one('00000000-0000-0000-0000-00000000000b', NULL, jsonb_build_object('message', 'Deep recursion',
+  'stack_trace', 'RangeError: too deep' || repeat(E'\n    at walk (http://203.0.113.7/tree.js:1:1) for bob@example.com', 4000)));
+SELECT is((SELECT count(*)::int FROM app.error_events WHERE organization_id = '00000000-0000-0000-0000-00000000000b'
+             AND message = 'Deep recursion' AND length(stack_trace) = 65536
+             AND strpos(stack_trace, '203.0.113.7') = 0 AND strpos(stack_trace, 'bob@example.com') = 0), 1,
+          'a 250 KB stack trace is stored cut to 64 KB, without an address');
 
 -- == Users affected counts distinct people under hash ==
 
