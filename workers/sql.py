@@ -67,6 +67,7 @@ ERROR_DETAIL = "SELECT app.error_detail(%s::uuid)"
 ERROR_SET_STATUS = "SELECT app.error_status_change(%s::uuid, %s, %s)"
 ERROR_STATS = "SELECT app.error_stats(%s::interval, %s::uuid)"
 ORG_RATE_LIMIT_SET = "SELECT app.rate_limit_set(%s::uuid, %s)"
+ORG_PERSONAL_DATA_SET = "SELECT app.personal_data_policy_set(%s::uuid, %s, %s, %s)"  # org id, email, ip, user id
 
 # -- alerts (db/functions/app/7x0_alerts_*.sql; the worker's alerts.deliver jobs are built there too)
 ALERT_RULE_LIST = ("SELECT id, organization_id, name, alert_type::text, channel, destinations, is_active, muted_until,"
@@ -83,4 +84,3 @@ ALERT_NOTIFICATION_DELIVERIES = ("SELECT id, channel, recipient, status::text, r
 ALERT_HISTORY = ("SELECT id, created_at, rule_id, kind::text, title, channel, recipient, status::text, attempts,"
                  " last_status_code, last_error, next_retry_at, attempt_log"
                  " FROM app.alert_delivery_history(%s::uuid, %s, %s)")
-ORG_PERSONAL_DATA_SET = "SELECT app.personal_data_policy_set(%s::uuid, %s, %s, %s)"  # org id, email, ip, user id
