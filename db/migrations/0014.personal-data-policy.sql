@@ -1,4 +1,4 @@
--- 0013: a per-organization policy for personal data (e-mail addresses, IP addresses, user ids) in
+-- 0014: a per-organization policy for personal data (e-mail addresses, IP addresses, user ids) in
 -- captured errors: keep, hash (default) or drop.
 
 -- ---- as in db/schema/315_personal_data.sql
