@@ -8,7 +8,7 @@ CREATE TABLE app.scrub_rule (
   kind        text NOT NULL CONSTRAINT scrub_rule_kind_check CHECK (kind IN ('key', 'value')),
   pattern     text NOT NULL CONSTRAINT scrub_rule_pattern_check CHECK (pattern <> ''),
   replacement text CONSTRAINT scrub_rule_replacement_check CHECK ((kind = 'key') = (replacement IS NULL)),
-  validator   text CONSTRAINT scrub_rule_validator_check CHECK (validator IS NULL OR (validator = 'luhn' AND kind = 'value')),
+  validator   text CONSTRAINT scrub_rule_validator_check CHECK (validator IS NULL OR (validator IN ('luhn', 'iban') AND kind = 'value')),
   detect      text CONSTRAINT scrub_rule_detect_check CHECK (detect <> ''),
   description text NOT NULL,
   enabled     boolean NOT NULL DEFAULT true,
@@ -25,9 +25,11 @@ COMMENT ON COLUMN app.scrub_rule.replacement IS
 COMMENT ON COLUMN app.scrub_rule.detect IS
 'A cheap regex that matches, case-insensitively, wherever pattern can (its distinctive part: eyJ for JWTs); all
 rules'' detect patterns form one regex that decides in one pass whether a text needs scrubbing at all. NULL: pattern.
-No anchors or word boundaries: it also runs over JSON text, where \n precedes a word';
+No word boundaries: it also runs over JSON text, where \n precedes a word (write (?:^|[^a-z0-9]|\\[nrt]) instead)';
 COMMENT ON COLUMN app.scrub_rule.validator IS
-'luhn: a match is replaced only when its digits pass the Luhn check (card numbers); NULL: always';
+'luhn: a match is replaced only when its digits pass the Luhn check (card numbers); iban: only the IBAN a match
+starts with, when its country, length and ISO 13616 check digits are right; NULL: always. A validated pattern
+has no capturing groups';
 
 -- == Row-level security ==
 
@@ -52,10 +54,10 @@ INSERT INTO app.scrub_rule (kind, pattern, replacement, validator, detect, descr
   ('key', 'private[-_ ]?key', NULL, NULL, NULL, 'private_key, privatekey'),
   ('key', 'access[-_ ]?key', NULL, NULL, NULL, 'access_key, aws_access_key_id'),
   ('key', 'signature', NULL, NULL, NULL, 'signed URLs: X-Amz-Signature, signature'),
-  ('key', 'mysql_pwd', NULL, NULL, NULL, 'MySQL password variable'),
-  ('value', '\m(?:3[47][0-9]{2}|4[0-9]{3}|5[1-5][0-9]{2}|2[2-7][0-9]{2}|6011|65[0-9]{2})(?:[ -]?[0-9]){11,12}\M',
-   '[Filtered]', 'luhn', '[0-9]{4}[ -]?[0-9]{4}[ -]?[0-9]{4}',
-   'card numbers (Visa, Mastercard, Amex, Discover) that pass the Luhn check'),
+  ('key', 'pwd', NULL, NULL, NULL, 'pwd, db_pwd, MYSQL_PWD (and PWD, the working directory)'),
+  ('value', '\m(?:3[47][0-9]{2}|4[0-9]{3}|5[1-5][0-9]{2}|2[2-7][0-9]{2}|6011|65[0-9]{2})(?:(?:[ -]?[0-9]){11,12}|(?:\.[0-9]{4}){3})\M',
+   '[Filtered]', 'luhn', '(?:^|[^0-9])(?:3[47]|4[0-9]|5[1-5]|2[2-7]|6[05])(?:[ .-]?[0-9]){10}',
+   'card numbers (Visa, Mastercard, Amex, Discover; spaced, dashed or 4111.1111.1111.1111) that pass the Luhn check'),
   ('value', '([Bb]earer[ ]+)[A-Za-z0-9._~+/=-]+', '\1[Filtered]', NULL, 'bearer ', 'bearer tokens'),
   ('value', 'eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*', '[Filtered]', NULL, 'eyJ', 'JSON Web Tokens'),
   ('value', '\m(?:AKIA|ASIA)[A-Z0-9]{16}\M', '[Filtered]', NULL, 'AKIA|ASIA', 'AWS access key ids'),
@@ -66,11 +68,41 @@ INSERT INTO app.scrub_rule (kind, pattern, replacement, validator, detect, descr
   ('value', '(\m[A-Za-z][A-Za-z0-9+.-]*://[^\s:/@]+:)[^\s/@]+@', '\1[Filtered]@', NULL, '://[^\s:/@]+:[^\s/@]+@',
    'passwords in URLs: scheme://user:password@host'),
   ('value', '\m(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{16,}', '[Filtered]', NULL, '[sr]k_(?:live|test)_', 'Stripe secret and restricted keys'),
-  ('value', '\mgh[pousr]_[A-Za-z0-9]{36,}', '[Filtered]', NULL, 'gh[pousr]_', 'GitHub tokens'),
+  ('value', '\m(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{22,})', '[Filtered]', NULL, 'gh[pousr]_|github_pat_',
+   'GitHub tokens (classic and fine-grained)'),
   ('value', '\mxox[abprs]-[A-Za-z0-9-]{10,}', '[Filtered]', NULL, 'xox[abprs]-', 'Slack tokens');
 
 INSERT INTO app.scrub_rule (kind, pattern, replacement, validator, detect, description, enabled) VALUES
   ('value', '[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}', '[email]', NULL, '@',
    'email addresses (off by default: often wanted for triage)', false),
-  ('value', '\m[0-9]{3}-[0-9]{2}-[0-9]{4}\M', '[Filtered]', NULL, '[0-9]{3}-[0-9]{2}-[0-9]{4}',
-   'US social security numbers (off by default: matches other ids)', false);
+  ('value', '\m(?!000|666|9[0-9]{2})[0-9]{3}([- ])(?!00)[0-9]{2}\1(?!0000)[0-9]{4}\M', '[Filtered]', NULL,
+   '[0-9]{3}[- ][0-9]{2}[- ][0-9]{4}',
+   'US social security numbers written 078-05-1120 or 078 05 1120 (area not 000, 666 or 9xx; group not 00; serial not 0000)',
+   true);
+
+-- == Seed: IBANs (Relay's @iban) and the vendor key shapes leaked most often ==
+
+-- (the IBAN pattern lists the ISO 13616 registry's countries; app.iban_valid knows each one's length)
+INSERT INTO app.scrub_rule (kind, pattern, replacement, validator, detect, description) VALUES
+  ('key', '(?<![a-z])ssn(?![a-z])|social[-_ ]?security', NULL, NULL, 'ssn|social[-_ ]?security',
+   'ssn, user_ssn, social_security_number (not classname)'),
+  ('key', '(?:account|shared[-_ ]?access)[-_ ]?key', NULL, NULL, NULL, 'Azure connection strings: AccountKey, SharedAccessKey'),
+  ('value', '(?i)\m(?:A[DELTZ]|B[AEGHIRY]|C[HRYZ]|D[EJKO]|E[EGS]|F[IKOR]|G[BEILRT]|H[NRU]|I[ELQST]|JO|K[WZ]|L[BCITUVY]|M[CDEKNRTU]|N[ILO]|OM|P[KLST]|QA|R[OSU]|S[ACDEIKMOTV]|T[LNR]|UA|V[AG]|XK|YE)[0-9]{2}(?:[ ]?[A-Z0-9]{4}){2,7}(?:[ ]?[A-Z0-9]{1,3})?\M',
+   '[Filtered]', 'iban',
+   '(?:^|[^a-z0-9]|\\[nrt])(?:A[DELTZ]|B[AEGHIRY]|C[HRYZ]|D[EJKO]|E[EGS]|F[IKOR]|G[BEILRT]|H[NRU]|I[ELQST]|JO|K[WZ]|L[BCITUVY]|M[CDEKNRTU]|N[ILO]|OM|P[KLST]|QA|R[OSU]|S[ACDEIKMOTV]|T[LNR]|UA|V[AG]|XK|YE)[0-9]{2}[ ]?[a-z0-9]{4}[ ]?[a-z0-9]{4}',
+   'IBANs, compact or in groups of four, whose country, length and check digits are right'),
+  ('value', '\mAIza[0-9A-Za-z_-]{35}', '[Filtered]', NULL, 'AIza', 'Google API keys'),
+  ('value', '(\mhttps?://(?:hooks\.slack\.com/(?:services|workflows|triggers)|(?:[a-z]+\.)?discord(?:app)?\.com/api/webhooks)/)[A-Za-z0-9/_-]+',
+   '\1[Filtered]', NULL, 'hooks\.slack\.com/|discord(?:app)?\.com/api/webhooks/', 'Slack and Discord webhook URLs (the path is the secret)'),
+  ('value', '\mSG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}', '[Filtered]', NULL, 'SG\.[a-z0-9_-]{22}\.', 'SendGrid API keys'),
+  ('value', '\msk-(?:ant-[A-Za-z0-9_-]{20,}|(?:proj|svcacct|admin)-[A-Za-z0-9_-]{20,}|[A-Za-z0-9]{32,})', '[Filtered]', NULL,
+   'sk-(?:ant-|proj-|svcacct-|admin-|[a-z0-9]{32})', 'OpenAI (sk-, sk-proj-) and Anthropic (sk-ant-) API keys'),
+  ('value', '\mgl(?:pat|dt|rt|ptt|soat|ft|cbt|imt|agent|oas)-[A-Za-z0-9_-]{20,}', '[Filtered]', NULL,
+   'gl(?:pat|dt|rt|ptt|soat|ft|cbt|imt|agent|oas)-', 'GitLab tokens (glpat- and the other gl…- prefixes)'),
+  ('value', '\mnpm_[A-Za-z0-9]{36}\M', '[Filtered]', NULL, 'npm_[a-z0-9]{36}', 'npm access tokens'),
+  ('value', '\m(?:SK|AC)[0-9a-fA-F]{32}\M', '[Filtered]', NULL, '(?:sk|ac)[0-9a-f]{32}', 'Twilio API key and account SIDs'),
+  ('value', '\mwhsec_[A-Za-z0-9+/=]{24,}', '[Filtered]', NULL, 'whsec_',
+   'webhook signing secrets (Stripe, Svix/Azure, pgwarden''s own error-webhook secret)'),
+  ('value', '\m(?:shp(?:at|ss|ca|pa)_[a-fA-F0-9]{32}|hf_[A-Za-z]{34}|pypi-AgEIcHlwaS5vcmc[A-Za-z0-9_-]{50,}|do[opr]_v1_[a-f0-9]{64}|sq0(?:atp|csp)-[A-Za-z0-9_-]{22,}|dapi[a-f0-9]{32})',
+   '[Filtered]', NULL, 'shp(?:at|ss|ca|pa)_|hf_[a-z]{34}|pypi-ageichlwas5vcmc|do[opr]_v1_|sq0(?:atp|csp)-|dapi[a-f0-9]{32}',
+   'other vendor tokens with a telling prefix: Shopify, Hugging Face, PyPI, DigitalOcean, Square, Databricks');

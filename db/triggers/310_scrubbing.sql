@@ -6,19 +6,33 @@
 DROP TRIGGER IF EXISTS _900_clear_cache ON app.scrub_rule;
 DROP FUNCTION IF EXISTS app.tg_scrub_rule__clear_cache();
 
+-- Each pattern must compile on its own and as part of the combined patterns (wrapped in (?:…),
+-- where an embedded option such as (?i) is not allowed: such a rule needs a detect). A validated
+-- rule's matches are read whole, so its pattern has no capturing group.
 CREATE OR REPLACE FUNCTION app.tg_scrub_rule__check_pattern() RETURNS trigger
 LANGUAGE plpgsql AS $$
+DECLARE
+  v_groups integer;
 BEGIN
   BEGIN
-    PERFORM '' ~ NEW.pattern;
+    PERFORM '' ~ NEW.pattern, '' ~ ('(?:' || coalesce(NEW.detect, NEW.pattern) || ')'),
+            '' ~ CASE WHEN NEW.kind = 'key' THEN '(?:' || NEW.pattern || ')' ELSE '' END;
+    -- (a pattern made an optional group matches the empty text: one array element per group)
+    v_groups := cardinality(regexp_match('', '(' || regexp_replace(NEW.pattern, '^\(\?[a-z]+\)', '') || ')?')) - 1;
   EXCEPTION WHEN invalid_regular_expression THEN
     RAISE EXCEPTION 'invalid scrub rule pattern' USING ERRCODE = 'QV001',
-      DETAIL = format('pattern %s: %s', NEW.pattern, SQLERRM),
-      HINT = 'Write a PostgreSQL regular expression (ARE syntax).';
+      DETAIL = format('pattern %s, detect %s: %s', NEW.pattern, NEW.detect, SQLERRM),
+      HINT = 'Write PostgreSQL regular expressions (ARE syntax); a pattern with an embedded option like (?i) needs a detect.';
   END;
+  IF NEW.validator IS NOT NULL AND v_groups > 0 THEN
+    RAISE EXCEPTION 'a validated scrub rule pattern has a capturing group' USING ERRCODE = 'QV001',
+      DETAIL = format('pattern %s', NEW.pattern),
+      HINT = 'Write its groups as (?:…): a validator reads each match whole.';
+  END IF;
   RETURN NEW;
 END $$;
-COMMENT ON FUNCTION app.tg_scrub_rule__check_pattern() IS 'Reject a scrub rule whose pattern does not compile';
+COMMENT ON FUNCTION app.tg_scrub_rule__check_pattern() IS
+  'Reject a scrub rule whose pattern or detect does not compile (alone and combined), or a validated pattern with capturing groups';
 
-CREATE OR REPLACE TRIGGER _100_check_pattern BEFORE INSERT OR UPDATE OF pattern ON app.scrub_rule
+CREATE OR REPLACE TRIGGER _100_check_pattern BEFORE INSERT OR UPDATE OF pattern, detect, validator ON app.scrub_rule
   FOR EACH ROW EXECUTE FUNCTION app.tg_scrub_rule__check_pattern();
