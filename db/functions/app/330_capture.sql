@@ -281,11 +281,13 @@ BEGIN
   IF jsonb_typeof(p_fingerprint) IS DISTINCT FROM 'array' OR jsonb_array_length(p_fingerprint) = 0 THEN
     RETURN NULL;
   END IF;
-  RETURN ARRAY(SELECT left(x #>> '{}', app.capture_limit('fingerprint')) FROM jsonb_array_elements(p_fingerprint) AS x);
+  RETURN ARRAY(SELECT app._capture_bound(x #>> '{}', app.capture_limit('fingerprint')) FROM jsonb_array_elements(p_fingerprint) AS x);
 END $$;
-COMMENT ON FUNCTION app._capture_fingerprint(jsonb) IS 'A client fingerprint (validated list) as text[], parts cut to their limit (255 characters)';
+COMMENT ON FUNCTION app._capture_fingerprint(jsonb) IS
+  'A client fingerprint (validated list) as text[], parts cut to twice their limit (cut to it once scrubbed)';
 
--- One event as typed values (every field bounded: app.capture_limit), or just its problem. An
+-- One event as typed values, or just its problem. Every field is bounded (app.capture_limit): free
+-- text to twice its limit here, cut to the limit once scrubbed (app.capture_clean_fields). An
 -- expression without subqueries, so the planner inlines it into app.capture_parse's query and
 -- into app.capture_one's assignment.
 CREATE OR REPLACE FUNCTION app.capture_item_of(p_item jsonb, p_ordinal integer, p_problem jsonb)
@@ -307,18 +309,18 @@ LANGUAGE sql VOLATILE AS $$
       app._capture_trim_frames(nullif(nullif(p_item -> 'frames', 'null'), '[]')),
       CASE WHEN jsonb_typeof(p_item -> 'fingerprint') = 'array' THEN app._capture_fingerprint(p_item -> 'fingerprint') END,
       app._capture_bound(app._capture_text(p_item -> 'message_template'), app.capture_limit('message_template')),
-      app._capture_trim(app._capture_text(p_item -> 'component'), app.capture_limit('component')),
-      app._capture_trim(app._capture_text(p_item -> 'file_path'), app.capture_limit('file_path')),
+      app._capture_bound(app._capture_text(p_item -> 'component'), app.capture_limit('component')),
+      app._capture_bound(app._capture_text(p_item -> 'file_path'), app.capture_limit('file_path')),
       app._capture_text(p_item -> 'line_number')::integer,
       app._capture_text(p_item -> 'column_number')::integer,
       app._capture_bound(app._capture_text(p_item -> 'url'), app.capture_limit('url')),
-      app._capture_trim(app._capture_text(p_item -> 'user_agent'), app.capture_limit('user_agent')),
-      left(app._capture_text(p_item -> 'user_id'), app.capture_limit('user_id')),
+      app._capture_bound(app._capture_text(p_item -> 'user_agent'), app.capture_limit('user_agent')),
+      app._capture_bound(app._capture_text(p_item -> 'user_id'), app.capture_limit('user_id')),
       CASE WHEN pg_column_size(p_item -> 'metadata') > app.capture_limit('metadata')  -- (else small enough to scrub)
            THEN app._capture_trim_metadata(p_item -> 'metadata')
            ELSE coalesce(nullif(p_item -> 'metadata', 'null'), '{}') END,
-      left(app._capture_text(p_item -> 'request_id'), app.capture_limit('request_id')),
-      left(app._capture_text(p_item -> 'session_id'), app.capture_limit('session_id')),
+      app._capture_bound(app._capture_text(p_item -> 'request_id'), app.capture_limit('request_id')),
+      app._capture_bound(app._capture_text(p_item -> 'session_id'), app.capture_limit('session_id')),
       NULL, NULL, NULL, NULL)::app.capture_item
     END
 $$;

@@ -25,6 +25,45 @@ $$;
 COMMENT ON FUNCTION app._capture_clean_metadata(text, text, text, text) IS
   'Metadata (JSON text of an object) scrubbed and trimmed to its limit (16 KB)';
 
+-- Every text field an event carries itself, scrubbed and then cut to its column: a trim never
+-- halves a secret before it is recognised, and a secret replaced by [Filtered] never makes a
+-- value too long (app.capture_item_of cut each to twice its limit before). Ids are cut plainly (a
+-- marker would make another id). Fingerprint parts are scrubbed like the rest (and so grouped by
+-- what is stored). Both paths of app.capture_enrich
+-- start here; the fields that repeat across a batch (metadata, stack trace, frames) follow.
+CREATE OR REPLACE FUNCTION app.capture_clean_fields(p_item app.capture_item, p_key_pattern text, p_text_detector text)
+RETURNS app.capture_item
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+  v_item app.capture_item := p_item;
+  v_text text;
+BEGIN
+  v_text := app._capture_clean_text(v_item.message, p_key_pattern, p_text_detector);
+  v_item.message := app._capture_trim(v_text, app.capture_limit('message'));
+  v_text := app._capture_clean_text(v_item.message_template, p_key_pattern, p_text_detector);
+  v_item.message_template := app._capture_trim(v_text, app.capture_limit('message_template'));
+  v_text := app._scrub_url(v_item.url, p_key_pattern);
+  v_item.url := app._capture_trim(v_text, app.capture_limit('url'));
+  v_text := app._capture_clean_text(v_item.component, p_key_pattern, p_text_detector);
+  v_item.component := app._capture_trim(v_text, app.capture_limit('component'));
+  v_text := app._capture_clean_text(v_item.file_path, p_key_pattern, p_text_detector);
+  v_item.file_path := app._capture_trim(v_text, app.capture_limit('file_path'));
+  v_text := app._capture_clean_text(v_item.user_agent, p_key_pattern, p_text_detector);
+  v_item.user_agent := app._capture_trim(v_text, app.capture_limit('user_agent'));
+  v_item.user_id := left(app._capture_clean_text(v_item.user_id, p_key_pattern, p_text_detector), app.capture_limit('user_id'));
+  v_item.request_id := left(app._capture_clean_text(v_item.request_id, p_key_pattern, p_text_detector), app.capture_limit('request_id'));
+  v_item.session_id := left(app._capture_clean_text(v_item.session_id, p_key_pattern, p_text_detector), app.capture_limit('session_id'));
+  IF array_to_string(v_item.fingerprint, E'\n') ~ p_text_detector
+     OR length(array_to_string(v_item.fingerprint, '')) > app.capture_limit('fingerprint') THEN
+    v_item.fingerprint := ARRAY(SELECT left(app._capture_clean_text(f.part, p_key_pattern, p_text_detector),
+                                            app.capture_limit('fingerprint'))
+                                  FROM unnest(v_item.fingerprint) WITH ORDINALITY AS f (part, n) ORDER BY f.n);
+  END IF;
+  RETURN v_item;
+END $$;
+COMMENT ON FUNCTION app.capture_clean_fields(app.capture_item, text, text) IS
+  'An event''s own text fields (message, template, URL, component, file path, user agent, ids, fingerprint) scrubbed, then cut to their columns';
+
 -- Client frames (already cut to the newest that fit: app._capture_trim_frames).
 CREATE OR REPLACE FUNCTION app._capture_clean_frames(p_frames jsonb) RETURNS jsonb
 LANGUAGE sql STABLE AS $$
@@ -36,25 +75,20 @@ COMMENT ON FUNCTION app._capture_clean_frames(jsonb) IS 'Client frames, scrubbed
 
 -- One event (a single capture): the steps of app.capture_enrich's query as a few assignments,
 -- which cost a fraction of starting that query. Arguments of _capture_trim are plain variables,
--- so it is inlined. Scrubbing may lengthen a text (a short secret becomes [Filtered]): each is cut
--- to its limit after it (app.capture_item_of cut it to twice that before).
+-- so it is inlined (and the same holds in app.capture_clean_fields). Scrubbing may lengthen a text
+-- (a short secret becomes [Filtered]): each is cut to its limit after it (app.capture_item_of cut it
+-- to twice that before).
 CREATE OR REPLACE FUNCTION app.capture_enrich_one(p_item app.capture_item) RETURNS app.capture_item
 LANGUAGE plpgsql VOLATILE AS $$
 DECLARE
   v_text_detector text := app._scrub_pattern('pgwarden.scrub_text_detector');
   v_json_detector text := app._scrub_pattern('pgwarden.scrub_json_detector');
   v_key_pattern text := app._scrub_pattern('pgwarden.scrub_key_pattern');
-  v_item app.capture_item := p_item;
+  v_item app.capture_item := app.capture_clean_fields(p_item, v_key_pattern, v_text_detector);
   v_stack jsonb := app.derive_cached_one('stack_trace', p_item.stack_trace);
-  v_agent jsonb := app.derive_cached_one('user_agent', p_item.user_agent);
+  v_agent jsonb := app.derive_cached_one('user_agent', v_item.user_agent);  -- (the agent as stored)
   v_text text;
 BEGIN
-  v_text := app._capture_clean_text(v_item.message, v_key_pattern, v_text_detector);
-  v_item.message := app._capture_trim(v_text, app.capture_limit('message'));
-  v_text := app._capture_clean_text(v_item.message_template, v_key_pattern, v_text_detector);
-  v_item.message_template := app._capture_trim(v_text, app.capture_limit('message_template'));
-  v_text := app._scrub_url(v_item.url, v_key_pattern);
-  v_item.url := app._capture_trim(v_text, app.capture_limit('url'));
   v_item.metadata := app._capture_clean_metadata(v_item.metadata::text, v_key_pattern, v_json_detector, v_text_detector);
   v_text := coalesce(v_stack ->> 'scrubbed', v_item.stack_trace);
   v_item.stack_trace := app._capture_trim(v_text, app.capture_limit('stack_trace'));
@@ -71,10 +105,10 @@ END $$;
 COMMENT ON FUNCTION app.capture_enrich_one(app.capture_item) IS
   'app.capture_enrich for one event: scrubbed, trimmed, fingerprinted (error_hash) and its user agent parsed';
 
--- Expensive steps run once per distinct input of the batch (a flood repeats the same stack,
--- metadata and user agent), and stack traces and user agents seen before cost one index probe
--- (app.derive_cached). Scrubbing comes first: nothing unscrubbed reaches a column. The common
--- clean text costs one detector regex, inline. Grouping keys on what the hash depends on: with
+-- An event's own text fields are scrubbed first (app.capture_clean_fields); expensive steps then
+-- run once per distinct input of the batch (a flood repeats the same stack, metadata and user
+-- agent), and stack traces and user agents seen before cost one index probe (app.derive_cached).
+-- Nothing unscrubbed reaches a column; the user agent is parsed as it is stored. Grouping keys on what the hash depends on: with
 -- usable frames only the exception class of the message counts, so a flood of one stack with
 -- varying messages is hashed once. PL/pgSQL so the big query is planned once per session.
 CREATE OR REPLACE FUNCTION app.capture_enrich(p_items app.capture_item[]) RETURNS app.capture_item[]
@@ -83,6 +117,7 @@ DECLARE
   v_text_detector text;
   v_json_detector text;
   v_key_pattern text;
+  v_items app.capture_item[];  -- p_items with their own text fields clean (app.capture_clean_fields)
   v_kinds text[];
   v_inputs text[];
   v_results jsonb[];
@@ -94,11 +129,12 @@ BEGIN
   v_text_detector := app._scrub_pattern('pgwarden.scrub_text_detector');
   v_json_detector := app._scrub_pattern('pgwarden.scrub_json_detector');
   v_key_pattern := app._scrub_pattern('pgwarden.scrub_key_pattern');
+  v_items := ARRAY(SELECT app.capture_clean_fields(i, v_key_pattern, v_text_detector) FROM unnest(p_items) AS i);
   SELECT array_agg(d.kind ORDER BY d.kind, d.input), array_agg(d.input ORDER BY d.kind, d.input)
     INTO v_kinds, v_inputs
-    FROM (SELECT 'stack_trace' AS kind, i.stack_trace AS input FROM unnest(p_items) AS i WHERE i.stack_trace IS NOT NULL
+    FROM (SELECT 'stack_trace' AS kind, i.stack_trace AS input FROM unnest(v_items) AS i WHERE i.stack_trace IS NOT NULL
           UNION
-          SELECT 'user_agent', i.user_agent FROM unnest(p_items) AS i WHERE i.user_agent IS NOT NULL) AS d;
+          SELECT 'user_agent', i.user_agent FROM unnest(v_items) AS i WHERE i.user_agent IS NOT NULL) AS d;
   IF v_kinds IS NOT NULL THEN
     v_results := app.derive_cached(v_kinds, v_inputs);
   END IF;
@@ -118,51 +154,36 @@ BEGIN
   ), metadata AS (
     -- by text: jsonb equality would take {"n": 1} for {"n": 1.0}
     SELECT d.metadata, app._capture_clean_metadata(d.metadata, v_key_pattern, v_json_detector, v_text_detector) AS clean
-      FROM (SELECT DISTINCT i.metadata::text AS metadata FROM unnest(p_items) AS i) AS d OFFSET 0
+      FROM (SELECT DISTINCT i.metadata::text AS metadata FROM unnest(v_items) AS i) AS d OFFSET 0
   ), client_frames AS (
     SELECT d.frames, f.clean, app.grouping_frame_components(f.clean) AS frame_components
-      FROM (SELECT DISTINCT i.frames::text AS frames FROM unnest(p_items) AS i WHERE i.frames IS NOT NULL) AS d
+      FROM (SELECT DISTINCT i.frames::text AS frames FROM unnest(v_items) AS i WHERE i.frames IS NOT NULL) AS d
      CROSS JOIN LATERAL (SELECT app._capture_clean_frames(d.frames::jsonb) AS clean OFFSET 0) AS f
-  ), scrubbed AS (
-    -- messages, templates and URLs are scrubbed per event (they seldom repeat exactly); OFFSET 0
-    -- keeps this a subquery, so each is scrubbed once however often the layer above names it
-    SELECT i.ordinal, i.event_id, i.client_event_id, i.occurred_at, i.error_type, i.severity, i.fingerprint,
-           i.component, i.file_path, i.line_number, i.column_number, i.user_agent, i.user_id, i.request_id, i.session_id,
-           app._capture_clean_text(i.message, v_key_pattern, v_text_detector) AS message,
-           app._capture_clean_text(i.message_template, v_key_pattern, v_text_detector) AS message_template,
-           app._scrub_url(i.url, v_key_pattern) AS url,
-           md.clean AS metadata, s.clean AS stack_trace, f.clean AS frames, a.browser, a.os, a.device_type,
+  ), keyed AS (
+    SELECT i.ordinal, i.event_id, i.client_event_id, i.occurred_at, i.error_type, i.severity, i.message,
+           s.clean AS stack_trace, f.clean AS frames, i.fingerprint, i.message_template, i.component, i.file_path,
+           i.line_number, i.column_number, i.url, i.user_agent, i.user_id, md.clean AS metadata, i.request_id,
+           i.session_id, a.browser, a.os, a.device_type,
            CASE WHEN i.frames IS NOT NULL THEN f.frame_components ELSE coalesce(s.frame_components, '') END AS frame_components
-      FROM unnest(p_items) AS i
+      FROM unnest(v_items) AS i
       JOIN metadata md ON md.metadata = i.metadata::text
       LEFT JOIN stack s ON s.stack_trace = i.stack_trace
       LEFT JOIN agent a ON a.user_agent = i.user_agent
       LEFT JOIN client_frames f ON f.frames = i.frames::text
-    OFFSET 0
-  ), keyed AS (
-    -- trimmed here: with a plain column as argument _capture_trim is inlined
-    SELECT c.ordinal, c.event_id, c.client_event_id, c.occurred_at, c.error_type, c.severity,
-           app._capture_trim(c.message, app.capture_limit('message')) AS message, c.stack_trace, c.frames,
-           c.fingerprint, app._capture_trim(c.message_template, app.capture_limit('message_template')) AS message_template,
-           c.component, c.file_path, c.line_number, c.column_number, app._capture_trim(c.url, app.capture_limit('url')) AS url,
-           c.user_agent, c.user_id, c.metadata, c.request_id,
-           c.session_id, c.browser, c.os, c.device_type, c.frame_components,
-           -- what the hash depends on: with frames only the exception class of the message (jsonb
-           -- equality treats NULLs as equal, and hashes)
-           jsonb_build_array(c.error_type, c.fingerprint, c.frame_components,
-                             CASE WHEN c.frame_components <> ''
-                                  THEN app.grouping_exception(app._capture_trim(c.message, app.capture_limit('message')))
-                                  ELSE app._capture_trim(c.message, app.capture_limit('message')) END,
-                             CASE WHEN c.frame_components = ''
-                                  THEN app._capture_trim(c.message_template, app.capture_limit('message_template')) END)
-             AS grouping_key
-      FROM scrubbed c
+  ), grouped AS (
+    -- what the hash depends on: with frames only the exception class of the message (jsonb
+    -- equality treats NULLs as equal, and hashes)
+    SELECT k.*,
+           jsonb_build_array(k.error_type, k.fingerprint, k.frame_components,
+                             CASE WHEN k.frame_components <> '' THEN app.grouping_exception(k.message) ELSE k.message END,
+                             CASE WHEN k.frame_components = '' THEN k.message_template END) AS grouping_key
+      FROM keyed k
   ), grouping AS (
     SELECT d.grouping_key,
            app.error_hash(d.error_type, d.message, d.frame_components, d.fingerprint, d.message_template) AS error_hash
       FROM (SELECT DISTINCT ON (k.grouping_key) k.grouping_key, k.error_type, k.message, k.frame_components,
                    k.fingerprint, k.message_template
-              FROM keyed k) AS d
+              FROM grouped k) AS d
     OFFSET 0  -- a subquery of its own: one hash per distinct key, not one per event
   )
   SELECT array_agg(ROW(
@@ -170,7 +191,7 @@ BEGIN
            k.stack_trace, k.frames, k.fingerprint, k.message_template, k.component, k.file_path, k.line_number,
            k.column_number, k.url, k.user_agent, k.user_id, k.metadata, k.request_id, k.session_id, g.error_hash,
            k.browser, k.os, k.device_type)::app.capture_item ORDER BY k.ordinal)
-    FROM keyed k
+    FROM grouped k
     JOIN grouping g ON g.grouping_key = k.grouping_key);
 END $$;
 COMMENT ON FUNCTION app.capture_enrich(app.capture_item[]) IS

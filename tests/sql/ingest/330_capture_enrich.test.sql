@@ -1,7 +1,8 @@
 -- app.capture_enrich takes a shortcut for a single event: an event captured alone is stored
--- exactly as the same event captured in a batch.
+-- exactly as the same event captured in a batch; either way every text field is scrubbed before
+-- it is cut to its column.
 BEGIN;
-SELECT plan(3);
+SELECT plan(6);
 
 INSERT INTO app.organizations (id, name) VALUES
   ('00000000-0000-0000-0000-00000000000a', 'batched'), ('00000000-0000-0000-0000-00000000000b', 'one by one');
@@ -24,6 +25,14 @@ INSERT INTO sample VALUES
                    {"filename": "/usr/lib/python3.11/json/decoder.py", "function": "decode"}]}'),
   (5, '{"message": "login failed with Authorization: Bearer abc123secretvalue", "severity": "critical",
         "url": "https://jane:hunter2@shop.test/login?next=/cart", "metadata": {"note": "nothing secret"}}');
+INSERT INTO sample VALUES
+  (7, '{"message": "checkout failed", "component": "/reset?password=hunter7", "file_path": "/srv/app/pay.js token=tok-file-7",
+        "user_id": "4007540091714527", "request_id": "req Bearer req-bearer-7", "session_id": "sessionid=sess-7-secret",
+        "user_agent": "Mozilla/5.0 AIzaB0W-O5PjeJfJTNcrZ6ydIEsgo5nVjzz8Gwb", "fingerprint": ["pay", "card 5111785025517161"],
+        "url": "https://shop.test/pay?note=Bearer+url-bearer-7&c=4007+5400+9171+4527",
+        "metadata": {"card": 6011188049170316, "headers": [["X-Auth-Token", "hdr-7"]]}}');
+INSERT INTO sample SELECT 8, jsonb_build_object('message', 'long fields', 'component', repeat('c', 250) || ' token=x',
+  'request_id', repeat('r', 95) || ' pwd=secret-pwd-8', 'user_agent', repeat('u', 1995) || ' 4007 5400 9171 4527');
 INSERT INTO sample SELECT 6, jsonb_build_object('message', 'huge ' || repeat('m', 9000), 'stack_trace', repeat('s', 70000),
   'url', 'https://x.test/' || repeat('u', 2100),
   'metadata', (SELECT jsonb_object_agg('key' || n, repeat('v', 100)) FROM generate_series(1, 300) AS n));
@@ -39,13 +48,27 @@ LANGUAGE sql AS $$
              e.user_id, e.metadata, e.request_id, e.session_id)::text
     FROM app.error_events e WHERE e.organization_id = p_organization_id
 $$;
-SELECT is((SELECT count(*)::integer FROM app.error_events WHERE organization_id = '00000000-0000-0000-0000-00000000000b'), 6,
+SELECT is((SELECT count(*)::integer FROM app.error_events WHERE organization_id = '00000000-0000-0000-0000-00000000000b'), 8,
           'every event captured alone is stored');
 SELECT set_eq($$SELECT * FROM pg_temp.stored('00000000-0000-0000-0000-00000000000b')$$,
               $$SELECT * FROM pg_temp.stored('00000000-0000-0000-0000-00000000000a')$$,
               'alone or in a batch: the same scrubbed, trimmed, enriched and fingerprinted event');
 SELECT is_empty($$SELECT 1 FROM app.error_events e WHERE e::text ~ '(hunter2|abc123secretvalue|sk_live_abcdefghijklmnop1234)'$$,
                 'and no secret in either');
+SELECT is_empty($$SELECT e.event_id FROM app.error_events e
+                   WHERE e::text ~ '(hunter7|tok-file-7|4007540091714527|req-bearer-7|sess-7-secret|AIzaB0W|5111785025517161|url-bearer-7|4007\+5400|6011188049170316|hdr-7|secret-pwd-8|4007 5400)'
+                   UNION ALL
+                  SELECT s.id FROM app.system_errors s
+                   WHERE s::text ~ '(hunter7|tok-file-7|4007540091714527|req-bearer-7|sess-7-secret|AIzaB0W|5111785025517161|url-bearer-7|4007\+5400|6011188049170316|hdr-7|secret-pwd-8|4007 5400)'$$,
+                'component, file path, user id, request and session ids, user agent, fingerprint, URL (+ for spaces) and metadata numbers and header pairs are scrubbed');
+SELECT results_eq($$SELECT component, user_id, fingerprint::text FROM app.error_events
+                     WHERE organization_id = '00000000-0000-0000-0000-00000000000b' AND message = 'checkout failed'$$,
+                  $$VALUES ('/reset?password=[Filtered]'::varchar, '[Filtered]'::varchar, '{pay,"card [Filtered]"}')$$,
+                  'only the secret is replaced: the rest of each field is kept');
+SELECT results_eq($$SELECT length(component), right(component, 12), length(request_id), length(user_agent), right(user_agent, 12)
+                      FROM app.error_events WHERE organization_id = '00000000-0000-0000-0000-00000000000b' AND message = 'long fields'$$,
+                  $$VALUES (255, '…[truncated]', 100, 2000, '…[truncated]')$$,
+                  'fields are cut to their columns after scrubbing ([Filtered] is longer than the secret it replaces)');
 
 SELECT * FROM finish();
 ROLLBACK;
