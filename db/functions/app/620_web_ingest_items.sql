@@ -34,7 +34,9 @@ $$;
 COMMENT ON FUNCTION app.feedback_event_id(jsonb) IS 'A feedback''s associated_event_id as 32 lower-case hex digits (dashes dropped)';
 
 -- feedback (contexts.feedback) and user_report ({event_id, name, email, comments}) items become
--- user_error_reports from customers, linked to the error group of the event they are about.
+-- user_error_reports from customers, linked to the error group of the event they are about. What
+-- the person wrote, the page and the browser details are scrubbed like an event; the name and
+-- e-mail address they typed to be answered are kept as typed.
 CREATE OR REPLACE FUNCTION app.web_record_feedback(p_items jsonb, p_captured jsonb) RETURNS integer
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -54,21 +56,21 @@ BEGIN
      WHERE i.value ->> 'type' IN ('feedback', 'user_report') AND i.value -> 'payload' <> 'null'
   ), report AS (
     SELECT f.organization_id, f.payload,
-           btrim(app.json_text(f.fields -> 'message')) AS message,
+           app.scrub_text(btrim(app.json_text(f.fields -> 'message'))) AS message,
            coalesce(app.json_text(f.fields -> 'contact_email'), app.json_text(f.payload #> '{user,email}')) AS email,
            coalesce(app.json_text(f.fields -> 'name'), app.json_text(f.payload #> '{user,name}'),
                     app.json_text(f.payload #> '{user,username}')) AS name,
-           coalesce(app.json_text(f.fields -> 'url'), app.json_text(f.payload #> '{request,url}')) AS url,
+           app.scrub_url(coalesce(app.json_text(f.fields -> 'url'), app.json_text(f.payload #> '{request,url}'))) AS url,
            app.web_group_of_event(p_captured, f.organization_id, app.feedback_event_id(f.fields -> 'associated_event_id'))
              AS linked_error_id,
-           jsonb_strip_nulls(jsonb_build_object(
+           app.scrub_jsonb(jsonb_strip_nulls(jsonb_build_object(
              'source', 'sentry ' || f.item_type,
              'feedback_source', f.fields -> 'source',
              'event_id', f.payload -> 'event_id',
              'associated_event_id', f.fields -> 'associated_event_id',
              'user_agent', app.sentry_header(f.payload #> '{request,headers}', 'User-Agent'),
              'browser', f.payload #> '{contexts,browser}', 'os', f.payload #> '{contexts,os}',
-             'release', f.payload -> 'release', 'environment', f.payload -> 'environment')) AS browser_info
+             'release', f.payload -> 'release', 'environment', f.payload -> 'environment'))) AS browser_info
       FROM feedback f
   )
   INSERT INTO app.user_error_reports (report_type, reporter_type, reporter_email, reporter_name, organization_id,
@@ -114,13 +116,14 @@ BEGIN
   SELECT DISTINCT ON (x.project_id, x.sid) x.project_id, x.sid, x.organization_id, x.release, x.environment,
          x.distinct_id, x.started_at, x.updated_at, x.status, x.errors
     FROM (
-      SELECT (i.value ->> 'project_id')::bigint AS project_id, left(app.json_text(p -> 'sid'), 100) AS sid,
+      SELECT (i.value ->> 'project_id')::bigint AS project_id, left(app.scrub_text(app.json_text(p -> 'sid')), 100) AS sid,
              (i.value ->> 'organization_id')::uuid AS organization_id,
-             left(app.json_text(p #> '{attrs,release}'), 250) AS release,
-             left(coalesce(app.json_text(p #> '{attrs,environment}'), 'production'), 64) AS environment,
-             left(app.personal_data_user_id((SELECT pd FROM app.personal_data_policy pd  -- a user id: the policy decides
-                                              WHERE pd.organization_id = (i.value ->> 'organization_id')::uuid),
-                                             app.json_text(p -> 'did')), 200) AS distinct_id,
+             left(app.scrub_text(app.json_text(p #> '{attrs,release}')), 250) AS release,
+             left(app.scrub_text(coalesce(app.json_text(p #> '{attrs,environment}'), 'production')), 64) AS environment,
+             -- a user id: the policy decides, then the scrubbers (as for an event's user_id)
+             left(app.scrub_text(app.personal_data_user_id((SELECT pd FROM app.personal_data_policy pd
+                                                             WHERE pd.organization_id = (i.value ->> 'organization_id')::uuid),
+                                                            app.json_text(p -> 'did'))), 200) AS distinct_id,
              coalesce(app.json_timestamp(p -> 'started'), now()) AS started_at,
              coalesce(app.json_timestamp(p -> 'timestamp'), now()) AS updated_at,
              coalesce(app.json_text(p -> 'status'), 'ok') AS status,
@@ -139,8 +142,8 @@ BEGIN
   INSERT INTO app.client_session_aggregates AS s (organization_id, project_id, release, environment, hour,
                                                   exited, errored, abnormal, crashed)
   SELECT (i.value ->> 'organization_id')::uuid, (i.value ->> 'project_id')::bigint,
-         left(app.json_text(i.value #> '{payload,attrs,release}'), 250),
-         left(coalesce(app.json_text(i.value #> '{payload,attrs,environment}'), 'production'), 64),
+         left(app.scrub_text(app.json_text(i.value #> '{payload,attrs,release}')), 250),
+         left(app.scrub_text(coalesce(app.json_text(i.value #> '{payload,attrs,environment}'), 'production')), 64),
          date_trunc('hour', coalesce(app.json_timestamp(a.value -> 'started'), now())),
          sum(greatest(coalesce(app.json_int(a.value -> 'exited'), 0), 0)),
          sum(greatest(coalesce(app.json_int(a.value -> 'errored'), 0), 0)),
@@ -156,7 +159,8 @@ BEGIN
     SET exited = s.exited + excluded.exited, errored = s.errored + excluded.errored,
         abnormal = s.abnormal + excluded.abnormal, crashed = s.crashed + excluded.crashed;
 END $$;
-COMMENT ON FUNCTION app.web_record_sessions(jsonb) IS 'Sentry session and sessions items into client_sessions / client_session_aggregates (release health)';
+COMMENT ON FUNCTION app.web_record_sessions(jsonb) IS
+  'Sentry session and sessions items into client_sessions / client_session_aggregates (release health), text fields scrubbed';
 
 -- check_in items: the monitor's heartbeat; a later item with the same check_in_id finishes it.
 CREATE OR REPLACE FUNCTION app.web_record_check_ins(p_items jsonb) RETURNS void
@@ -170,14 +174,14 @@ BEGIN
       SELECT (i.value ->> 'project_id')::bigint AS project_id,
              lower(replace(app.json_text(i.value #> '{payload,check_in_id}'), '-', '')) AS check_in_id,
              (i.value ->> 'organization_id')::uuid AS organization_id,
-             left(app.json_text(i.value #> '{payload,monitor_slug}'), 200) AS monitor_slug,
+             left(app.scrub_text(app.json_text(i.value #> '{payload,monitor_slug}')), 200) AS monitor_slug,
              app.json_text(i.value #> '{payload,status}') AS status,
              CASE WHEN jsonb_typeof(i.value #> '{payload,duration}') = 'number'
                   THEN (i.value #>> '{payload,duration}')::double precision END AS duration_seconds,
-             left(app.json_text(i.value #> '{payload,environment}'), 64) AS environment,
-             left(app.json_text(i.value #> '{payload,release}'), 250) AS release,
+             left(app.scrub_text(app.json_text(i.value #> '{payload,environment}')), 64) AS environment,
+             left(app.scrub_text(app.json_text(i.value #> '{payload,release}')), 250) AS release,
              CASE WHEN jsonb_typeof(i.value #> '{payload,monitor_config}') = 'object'
-                  THEN i.value #> '{payload,monitor_config}' END AS monitor_config,
+                  THEN app.scrub_jsonb(i.value #> '{payload,monitor_config}') END AS monitor_config,
              i.n
         FROM jsonb_array_elements(p_items) WITH ORDINALITY AS i (value, n)
        WHERE i.value ->> 'type' = 'check_in'
@@ -189,7 +193,8 @@ BEGIN
     SET status = excluded.status, duration_seconds = coalesce(excluded.duration_seconds, c.duration_seconds),
         monitor_config = coalesce(excluded.monitor_config, c.monitor_config), updated_at = now();
 END $$;
-COMMENT ON FUNCTION app.web_record_check_ins(jsonb) IS 'Sentry check_in items into cron_check_ins (one row per check-in id, latest status)';
+COMMENT ON FUNCTION app.web_record_check_ins(jsonb) IS
+  'Sentry check_in items into cron_check_ins (one row per check-in id, latest status), text fields and monitor_config scrubbed';
 
 -- client_report items: what the SDK itself dropped, by reason and data category.
 CREATE OR REPLACE FUNCTION app.web_record_client_reports(p_items jsonb) RETURNS void
@@ -198,7 +203,8 @@ BEGIN
   INSERT INTO app.client_discards AS d (organization_id, project_id, hour, reason, category, quantity)
   SELECT (i.value ->> 'organization_id')::uuid, (i.value ->> 'project_id')::bigint,
          date_trunc('hour', coalesce(app.json_timestamp(i.value #> '{payload,timestamp}'), now())),
-         left(app.json_text(e.value -> 'reason'), 64), left(app.json_text(e.value -> 'category'), 64),
+         left(app.scrub_text(app.json_text(e.value -> 'reason')), 64),
+         left(app.scrub_text(app.json_text(e.value -> 'category')), 64),
          sum(app.json_int(e.value -> 'quantity'))
     FROM jsonb_array_elements(p_items) i
     CROSS JOIN LATERAL jsonb_array_elements(CASE WHEN jsonb_typeof(i.value #> '{payload,discarded_events}') = 'array'
@@ -217,7 +223,7 @@ LANGUAGE plpgsql AS $$
 BEGIN
   INSERT INTO app.dropped_items AS d (organization_id, project_id, hour, item_type, quantity)
   SELECT (i.value ->> 'organization_id')::uuid, (i.value ->> 'project_id')::bigint, date_trunc('hour', now()),
-         left(i.value ->> 'type', 64), count(*)
+         left(app.scrub_text(i.value ->> 'type'), 64), count(*)
     FROM jsonb_array_elements(p_items) i
    WHERE i.value ->> 'type' NOT IN ('event', 'feedback', 'user_report', 'session', 'sessions', 'check_in', 'client_report')
    GROUP BY 1, 2, 3, 4
