@@ -17,8 +17,9 @@ BEGIN
   BEGIN
     PERFORM '' ~ NEW.pattern, '' ~ ('(?:' || coalesce(NEW.detect, NEW.pattern) || ')'),
             '' ~ CASE WHEN NEW.kind = 'key' THEN '(?:' || NEW.pattern || ')' ELSE '' END;
-    -- (a pattern made an optional group matches the empty text: one array element per group)
-    v_groups := cardinality(regexp_match('', '(' || regexp_replace(NEW.pattern, '^\(\?[a-z]+\)', '') || ')?')) - 1;
+    IF NEW.validator IS NOT NULL THEN  -- (a pattern made an optional group matches the empty text: one element per group)
+      v_groups := cardinality(regexp_match('', '(' || regexp_replace(NEW.pattern, '^\(\?[a-z]+\)', '') || ')?')) - 1;
+    END IF;
   EXCEPTION WHEN invalid_regular_expression THEN
     RAISE EXCEPTION 'invalid scrub rule pattern' USING ERRCODE = 'QV001',
       DETAIL = format('pattern %s, detect %s: %s', NEW.pattern, NEW.detect, SQLERRM),

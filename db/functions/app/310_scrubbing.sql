@@ -109,35 +109,49 @@ COMMENT ON FUNCTION app._scrub_validated(text, text) IS
 -- == The combined patterns, cached for the session ==
 
 -- Every scrub_* call needs regexes built from the enabled rules: all key patterns as one
--- alternation, and two detectors that answer in one case-insensitive pass whether a text could
--- need scrubbing at all. The JSON detector looks for any key rule's word (a key may hold spaces or
+-- alternation, and detectors that answer in one case-insensitive pass whether a text could need
+-- scrubbing at all. The JSON detector looks for any key rule's word (a key may hold spaces or
 -- brackets) or any value rule's detect pattern; the text detector wants a key word followed by a
--- separator (token=, password: …), so a path like /auth/login does not count. Building them costs
--- ~100 µs (a tenth of a single capture), so they are kept in session settings, tagged with the
--- derivation cache generation they were built under (db/functions/app/335_derivation_cache.sql):
--- every rule change bumps it, so each session rebuilds them in its next transaction, and the
--- changing transaction at once. The generation is memoized before the rules are read: results of
--- these patterns are cached under it, so it must not be newer than they are.
+-- separator (token=, password: …), so a path like /auth/login does not count. A detector is a
+-- short list of regexes, each tried once over the text (text ~ ANY (detectors)): the key words,
+-- then the value rules' detect patterns seven at a time. PostgreSQL's regex engine builds its DFA
+-- afresh on every call, at a cost that grows faster than the pattern: the value rules' detect
+-- patterns cost 46 µs in one regex on 250 characters of an event's fields, 28 in regexes of seven
+-- (34 one regex per rule: each call costs its setup); and a text one of them flags is checked
+-- against the rules of that regex only (app._scrub_values). Few regexes either way: a backend
+-- keeps only 32 compiled.
+-- Building them costs ~100 µs (a tenth of a single capture), so they are kept in session
+-- settings (each list joined by chr(31)), tagged with the derivation cache generation they were
+-- built under (db/functions/app/335_derivation_cache.sql): every rule change bumps it, so each
+-- session rebuilds them in its next transaction, and the changing transaction at once. The
+-- generation is memoized before the rules are read: results of these patterns are cached under
+-- it, so it must not be newer than they are.
 CREATE OR REPLACE FUNCTION app._scrub_refresh_patterns() RETURNS void
 LANGUAGE plpgsql STABLE AS $$
 DECLARE
   v_generation integer := app.derivation_cache_generation();
   v_keys text;
   v_key_words text;
-  v_values text;
+  v_values text[];      -- the value rules' detect patterns, seven to a regex
+  v_value_rules text[];  -- the ids of the rules each of those regexes stands for
 BEGIN
-  SELECT string_agg('(?:' || pattern || ')', '|' ORDER BY id) FILTER (WHERE kind = 'key'),
-         string_agg('(?:' || coalesce(detect, pattern) || ')', '|' ORDER BY id) FILTER (WHERE kind = 'key'),
-         string_agg('(?:' || coalesce(detect, pattern) || ')', '|' ORDER BY id) FILTER (WHERE kind = 'value')
-    INTO v_keys, v_key_words, v_values
-    FROM app.scrub_rule WHERE enabled;
+  SELECT string_agg('(?:' || pattern || ')', '|' ORDER BY id), string_agg('(?:' || coalesce(detect, pattern) || ')', '|' ORDER BY id)
+    INTO v_keys, v_key_words
+    FROM app.scrub_rule WHERE enabled AND kind = 'key';
+  SELECT coalesce(array_agg('(?i)' || c.alternatives ORDER BY c.chunk), '{}'), coalesce(array_agg(c.ids ORDER BY c.chunk), '{}')
+    INTO v_values, v_value_rules
+    FROM (SELECT v.chunk, string_agg('(?:' || v.detect || ')', '|' ORDER BY v.id) AS alternatives,
+                 string_agg(v.id::text, ',' ORDER BY v.id) AS ids
+            FROM (SELECT r.id, coalesce(r.detect, r.pattern) AS detect, (row_number() OVER (ORDER BY r.id) - 1) / 7 AS chunk
+                    FROM app.scrub_rule r WHERE r.enabled AND r.kind = 'value') AS v
+           GROUP BY v.chunk) AS c;
   -- session settings (is_local false): rolled back with an aborted transaction like any SET
   PERFORM set_config('pgwarden.scrub_key_pattern', coalesce(v_keys, '(?!x)x'), false),
-          set_config('pgwarden.scrub_json_detector', '(?i)' || concat_ws('|', v_key_words, v_values, '(?!x)x'), false),
+          set_config('pgwarden.scrub_json_detector', array_to_string('(?i)' || v_key_words || v_values, chr(31)), false),
           set_config('pgwarden.scrub_text_detector',
-                     '(?i)' || concat_ws('|', '(?:' || v_key_words || ')(?:' || app._scrub_key_separator() || '|'
-                                              || app._scrub_key_space() || ')', v_values, '(?!x)x'), false),
-          set_config('pgwarden.scrub_value_detector', '(?i)' || coalesce(v_values, '(?!x)x'), false),
+                     array_to_string('(?i)(?:' || v_key_words || ')' || app._scrub_key_tail_detect() || v_values, chr(31)), false),
+          set_config('pgwarden.scrub_value_detector', array_to_string(v_values, chr(31)), false),
+          set_config('pgwarden.scrub_value_rules', array_to_string(v_value_rules, chr(31)), false),
           set_config('pgwarden.scrub_generation', v_generation::text, false);
 END $$;
 COMMENT ON FUNCTION app._scrub_refresh_patterns() IS
@@ -154,6 +168,15 @@ COMMENT ON FUNCTION app._scrub_key_separator() IS
   'Regex from the end of a key word to its separator in key=value, key: value and key%3Dvalue text';
 DROP FUNCTION IF EXISTS app._scrub_key_tail();  -- (the separator alone, before the whitespace form)
 
+-- What the detector asks of the text after a key word: either form above, without their
+-- lookaheads (a superset): each lookahead in the combined detector costs as much as the rest of it.
+CREATE OR REPLACE FUNCTION app._scrub_key_tail_detect() RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+  SELECT '(?:[\w.%\[\]-]*["'']?[ \t]*(?:[:=]|%3[AaDd])|[\w.\[\]-]*[ \t]+[A-Za-z0-9][^\s]*[^A-Za-z\s.,;:!?])'
+$$;
+COMMENT ON FUNCTION app._scrub_key_tail_detect() IS
+  'Regex of what may follow a key word in a text that needs scrubbing: app._scrub_key_separator or app._scrub_key_space, loosely';
+
 -- A key word, whitespace, then a value that looks like a secret (passwd hunter2, token 8f3a…):
 -- one that has a digit or a sign besides trailing punctuation, so "token expired" and "session
 -- (/srv/app/session.js:3:9)" are prose and code, not pairs. Ends before the value (a lookahead).
@@ -162,8 +185,8 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$ SELECT '[\w.\[\]-]*[ \t]+(?=[A-Za-z0-
 COMMENT ON FUNCTION app._scrub_key_space() IS
   'Regex from the end of a key word over whitespace to a value that looks like a secret (key word, space, value text)';
 
--- pgwarden.scrub_key_pattern, or pgwarden.scrub_json_detector, _text_detector, _value_detector.
--- When the session's patterns are of the generation this transaction has memoized, a SQL
+-- pgwarden.scrub_key_pattern, or pgwarden.scrub_json_detector, _text_detector, _value_detector
+-- (lists joined by chr(31): app._scrub_detectors). When the session's patterns are of the generation this transaction has memoized, a SQL
 -- expression (inlined into the caller) answers; otherwise app._scrub_pattern_current checks.
 CREATE OR REPLACE FUNCTION app._scrub_pattern_current(p_name text) RETURNS text
 LANGUAGE plpgsql STABLE AS $$
@@ -186,41 +209,54 @@ LANGUAGE sql STABLE AS $$
 $$;
 COMMENT ON FUNCTION app._scrub_pattern(text) IS 'One of the combined scrub patterns of the current rules (built on first use in a session and after rule changes)';
 
+-- A detector (pgwarden.scrub_json_detector, _text_detector, _value_detector) as its list of
+-- regexes: a text needs scrubbing when it matches any of them (text ~ ANY (detectors)); or
+-- pgwarden.scrub_value_rules, the ids (1,2,…) of the rules of each value detector regex.
+CREATE OR REPLACE FUNCTION app._scrub_detectors(p_name text) RETURNS text[]
+LANGUAGE sql STABLE AS $$
+  SELECT string_to_array(app._scrub_pattern(p_name), chr(31))
+$$;
+COMMENT ON FUNCTION app._scrub_detectors(text) IS 'One of the scrub detectors of the current rules, as its list of regexes';
+
 -- == Text ==
 
--- The slow path, for a text the value detector flagged: each value rule in turn.
+-- The slow path, for a text the value detector flagged: each value rule of each regex of the
+-- value detector that matches, in turn.
 CREATE OR REPLACE FUNCTION app._scrub_values(p_value text) RETURNS text
 LANGUAGE plpgsql STABLE AS $$
 DECLARE
+  v_detectors text[] := app._scrub_detectors('pgwarden.scrub_value_detector');
+  v_rules text[];
   v_result text := p_value;
   v_rule record;
   v_candidate text;
   v_secret text;
   v_again boolean;
 BEGIN
-  IF p_value !~ app._scrub_pattern('pgwarden.scrub_value_detector') THEN
-    RETURN p_value;  -- flagged for a key=value pair only
-  END IF;
-  FOR v_rule IN SELECT pattern, replacement, validator FROM app.scrub_rule
-                 WHERE kind = 'value' AND enabled ORDER BY id LOOP
-    CONTINUE WHEN v_result !~ v_rule.pattern;
-    IF v_rule.validator IS NOT NULL THEN  -- only what passes the check
-      -- (a match can run past its secret into the next one, an IBAN into another's groups:
-      -- then the text is searched again, now with the first one replaced)
-      FOR v_pass IN 1 .. 3 LOOP
-        v_again := false;
-        FOR v_candidate IN SELECT DISTINCT m[1] FROM regexp_matches(v_result, v_rule.pattern, 'g') AS m LOOP
-          v_secret := app._scrub_validated(v_rule.validator, v_candidate);
-          IF v_secret IS NOT NULL THEN
-            v_result := replace(v_result, v_secret, v_rule.replacement);
-            v_again := v_again OR length(v_secret) < length(v_candidate);
-          END IF;
+  FOR v_chunk IN 1 .. coalesce(cardinality(v_detectors), 0) LOOP
+    CONTINUE WHEN NOT v_result ~ v_detectors[v_chunk];  -- (most texts: flagged for a key=value pair only)
+    v_rules := app._scrub_detectors('pgwarden.scrub_value_rules');
+    FOR v_rule IN SELECT pattern, replacement, validator FROM app.scrub_rule
+                   WHERE id = ANY (string_to_array(v_rules[v_chunk], ',')::integer[]) AND enabled ORDER BY id LOOP
+      CONTINUE WHEN v_result !~ v_rule.pattern;
+      IF v_rule.validator IS NOT NULL THEN  -- only what passes the check
+        -- (a match can run past its secret into the next one, an IBAN into another's groups:
+        -- then the text is searched again, now with the first one replaced)
+        FOR v_pass IN 1 .. 3 LOOP
+          v_again := false;
+          FOR v_candidate IN SELECT DISTINCT m[1] FROM regexp_matches(v_result, v_rule.pattern, 'g') AS m LOOP
+            v_secret := app._scrub_validated(v_rule.validator, v_candidate);
+            IF v_secret IS NOT NULL THEN
+              v_result := replace(v_result, v_secret, v_rule.replacement);
+              v_again := v_again OR length(v_secret) < length(v_candidate);
+            END IF;
+          END LOOP;
+          EXIT WHEN NOT v_again;
         END LOOP;
-        EXIT WHEN NOT v_again;
-      END LOOP;
-    ELSE
-      v_result := regexp_replace(v_result, v_rule.pattern, v_rule.replacement, 'g');
-    END IF;
+      ELSE
+        v_result := regexp_replace(v_result, v_rule.pattern, v_rule.replacement, 'g');
+      END IF;
+    END LOOP;
   END LOOP;
   RETURN v_result;
 END $$;
@@ -230,7 +266,7 @@ COMMENT ON FUNCTION app._scrub_values(text) IS 'Apply every enabled value rule t
 -- contains a key rule, then of key-word-space-value pairs whose value looks like a secret. Pairs
 -- are found with regexp_instr and cut out with string functions: one regexp_replace with capture
 -- groups costs ~70 µs on a 1 KB stack trace, this a few.
-CREATE OR REPLACE FUNCTION app._scrub_text(p_value text, p_key_pattern text, p_text_detector text) RETURNS text
+CREATE OR REPLACE FUNCTION app._scrub_text(p_value text, p_key_pattern text, p_text_detector text[]) RETURNS text
 LANGUAGE plpgsql STABLE AS $$
 DECLARE
   v_result text;
@@ -240,8 +276,8 @@ DECLARE
   v_at integer;
   v_secret text;
 BEGIN
-  IF p_value IS NULL OR p_value !~ p_text_detector THEN
-    RETURN p_value;  -- the common case: one regex pass
+  IF p_value IS NULL OR NOT p_value ~ ANY (p_text_detector) THEN
+    RETURN p_value;  -- the common case: one pass of the detector
   END IF;
   v_result := app._scrub_values(p_value);
   LOOP
@@ -267,7 +303,8 @@ BEGIN
   END LOOP;
   RETURN v_result;
 END $$;
-COMMENT ON FUNCTION app._scrub_text(text, text, text) IS 'app.scrub_text with the combined patterns passed in';
+COMMENT ON FUNCTION app._scrub_text(text, text, text[]) IS 'app.scrub_text with the combined patterns passed in';
+DROP FUNCTION IF EXISTS app._scrub_text(text, text, text);  -- (the text detector was one regex)
 
 CREATE OR REPLACE FUNCTION app.scrub_text(p_value text) RETURNS text
 LANGUAGE plpgsql STABLE AS $$
@@ -276,7 +313,7 @@ BEGIN
     RETURN p_value;
   END IF;
   RETURN app._scrub_text(p_value, app._scrub_pattern('pgwarden.scrub_key_pattern'),
-                         app._scrub_pattern('pgwarden.scrub_text_detector'));
+                         app._scrub_detectors('pgwarden.scrub_text_detector'));
 END $$;
 COMMENT ON FUNCTION app.scrub_text(text) IS
 'Free text (message, stack trace) with secrets replaced
@@ -339,11 +376,10 @@ END $$;
 COMMENT ON FUNCTION app._scrub_url_parameters(text, text) IS
   'A URL with the value of each query or fragment parameter whose name matches the key pattern set to [Filtered]';
 
--- The parameters first, then the value rules (app._scrub_values asks the value detector first,
--- so a URL it does not flag costs that one regex). Two encodings hide what the rules look for: a
--- URL-encoded pair inside a parameter (next=%2Freset%3Fpassword%3Dhunter2) gets the free-text
--- pass, and for the value rules a + or %20 standing for a space (Bearer+abc, 4111+1111+1111+1111)
--- is read as one.
+-- The parameters first, then the value rules (app._scrub_values asks the value detector first).
+-- Two encodings hide what the rules look for: a URL-encoded pair inside a parameter
+-- (next=%2Freset%3Fpassword%3Dhunter2) gets the free-text pass, and for the value rules a + or
+-- %20 standing for a space (Bearer+abc, 4111+1111+1111+1111) is read as one.
 CREATE OR REPLACE FUNCTION app._scrub_url(p_url text, p_key_pattern text) RETURNS text
 LANGUAGE plpgsql STABLE AS $$
 DECLARE
@@ -360,7 +396,7 @@ BEGIN
   -- query and fragment (OAuth implicit flow)
   v_result := app._scrub_values(app._scrub_url_parameters(v_result, p_key_pattern));
   IF strpos(v_result, '%3') > 0 THEN  -- %3D, %3A: an encoded separator
-    v_result := app._scrub_text(v_result, p_key_pattern, app._scrub_pattern('pgwarden.scrub_text_detector'));
+    v_result := app._scrub_text(v_result, p_key_pattern, app._scrub_detectors('pgwarden.scrub_text_detector'));
   END IF;
   IF strpos(v_result, '+') > 0 OR strpos(v_result, '%20') > 0 THEN
     v_spaced := replace(replace(v_result, '+', ' '), '%20', ' ');
@@ -394,7 +430,7 @@ where + or %20 stands for a space; URL-encoded pairs (password%3D…) are filter
 -- the detector flags are recursed into; a key holding a secret is scrubbed too) and merged back
 -- over the object. In an array, a [name, value] pair whose name matches a key rule loses its
 -- value, as a member would (Sentry sends headers, cookies and query strings as such pairs).
-CREATE OR REPLACE FUNCTION app._scrub_jsonb(p_value jsonb, p_key_pattern text, p_json_detector text, p_text_detector text)
+CREATE OR REPLACE FUNCTION app._scrub_jsonb(p_value jsonb, p_key_pattern text, p_json_detector text[], p_text_detector text[])
 RETURNS jsonb
 LANGUAGE plpgsql STABLE AS $$
 DECLARE
@@ -405,15 +441,15 @@ BEGIN
   IF jsonb_typeof(p_value) = 'object' THEN
     SELECT array_agg(m.key) FILTER (WHERE m.new_key <> m.key), jsonb_object_agg(m.new_key, m.new_value)
       INTO v_renamed, v_members
-      FROM (SELECT e.key,
-                   CASE WHEN e.key ~ p_text_detector THEN app._scrub_text(e.key, p_key_pattern, p_text_detector)
-                        ELSE e.key END AS new_key,
+      FROM (SELECT e.key, app._scrub_text(e.key, p_key_pattern, p_text_detector) AS new_key,
                    CASE WHEN e.key ~* p_key_pattern AND jsonb_typeof(e.value) <> 'null' THEN '"[Filtered]"'
                         ELSE app._scrub_jsonb(e.value, p_key_pattern, p_json_detector, p_text_detector) END AS new_value
               FROM jsonb_each(p_value) AS e
-             WHERE e.key ~* p_key_pattern OR e.key ~ p_text_detector
-                OR (jsonb_typeof(e.value) IN ('object', 'array') AND e.value::text ~ p_json_detector)
-                OR (jsonb_typeof(e.value) IN ('string', 'number') AND e.value #>> '{}' ~ p_text_detector)) AS m;
+             -- (a member's key and value are read by one pass of the detector, joined by chr(31))
+             WHERE e.key ~* p_key_pattern
+                OR CASE WHEN jsonb_typeof(e.value) IN ('object', 'array')
+                        THEN (e.key || chr(31) || e.value::text) ~ ANY (p_json_detector)
+                        ELSE (e.key || chr(31) || coalesce(e.value #>> '{}', '')) ~ ANY (p_text_detector) END) AS m;
     RETURN (p_value - coalesce(v_renamed, '{}')) || coalesce(v_members, '{}');
   ELSIF jsonb_typeof(p_value) = 'array' THEN
     RETURN coalesce((SELECT jsonb_agg(CASE
@@ -422,13 +458,13 @@ BEGIN
                                              AND jsonb_typeof(value -> 1) <> 'null'
                                           THEN jsonb_build_array(value -> 0, '[Filtered]')
                                         WHEN jsonb_typeof(value) IN ('string', 'number')
-                                             OR (jsonb_typeof(value) IN ('object', 'array') AND value::text ~ p_json_detector)
+                                             OR (jsonb_typeof(value) IN ('object', 'array') AND value::text ~ ANY (p_json_detector))
                                           THEN app._scrub_jsonb(value, p_key_pattern, p_json_detector, p_text_detector)
                                         ELSE value END ORDER BY n)
                        FROM jsonb_array_elements(p_value) WITH ORDINALITY AS e(value, n)), '[]');
   ELSIF jsonb_typeof(p_value) IN ('string', 'number') THEN
     v_text := p_value #>> '{}';
-    IF v_text !~ p_text_detector THEN
+    IF NOT v_text ~ ANY (p_text_detector) THEN
       RETURN p_value;
     END IF;
     v_text := app._scrub_text(v_text, p_key_pattern, p_text_detector);
@@ -437,22 +473,23 @@ BEGIN
   END IF;
   RETURN p_value;
 END $$;
-COMMENT ON FUNCTION app._scrub_jsonb(jsonb, text, text, text) IS 'app.scrub_jsonb with the combined patterns passed in';
+COMMENT ON FUNCTION app._scrub_jsonb(jsonb, text, text[], text[]) IS 'app.scrub_jsonb with the combined patterns passed in';
+DROP FUNCTION IF EXISTS app._scrub_jsonb(jsonb, text, text, text);  -- (the detectors were one regex each)
 
 CREATE OR REPLACE FUNCTION app.scrub_jsonb(p_value jsonb) RETURNS jsonb
 LANGUAGE plpgsql STABLE AS $$
 DECLARE
-  v_json_detector text;
+  v_json_detector text[];
 BEGIN
   IF p_value IS NULL OR jsonb_typeof(p_value) NOT IN ('object', 'array', 'string', 'number') THEN
     RETURN p_value;
   END IF;
-  v_json_detector := app._scrub_pattern('pgwarden.scrub_json_detector');
-  IF p_value::text !~ v_json_detector THEN
-    RETURN p_value;  -- the common case: one regex pass over the text, nothing rebuilt
+  v_json_detector := app._scrub_detectors('pgwarden.scrub_json_detector');
+  IF NOT p_value::text ~ ANY (v_json_detector) THEN
+    RETURN p_value;  -- the common case: one pass of the detector over the text, nothing rebuilt
   END IF;
   RETURN app._scrub_jsonb(p_value, app._scrub_pattern('pgwarden.scrub_key_pattern'), v_json_detector,
-                          app._scrub_pattern('pgwarden.scrub_text_detector'));
+                          app._scrub_detectors('pgwarden.scrub_text_detector'));
 END $$;
 COMMENT ON FUNCTION app.scrub_jsonb(jsonb) IS
 'A JSON value (metadata, frame vars, request data) with secrets replaced, at any depth

@@ -4,65 +4,81 @@
 -- == What is done to each field (both paths of app.capture_enrich use these) ==
 
 -- Free text (message, template): the common clean text costs the detector regex alone.
-CREATE OR REPLACE FUNCTION app._capture_clean_text(p_text text, p_key_pattern text, p_text_detector text) RETURNS text
+CREATE OR REPLACE FUNCTION app._capture_clean_text(p_text text, p_key_pattern text, p_text_detector text[]) RETURNS text
 LANGUAGE sql STABLE AS $$
-  SELECT CASE WHEN p_text ~ p_text_detector THEN app._scrub_text(p_text, p_key_pattern, p_text_detector) ELSE p_text END
+  SELECT CASE WHEN p_text ~ ANY (p_text_detector) THEN app._scrub_text(p_text, p_key_pattern, p_text_detector) ELSE p_text END
 $$;
-COMMENT ON FUNCTION app._capture_clean_text(text, text, text) IS 'app.scrub_text with the patterns passed in and the detector inline';
+COMMENT ON FUNCTION app._capture_clean_text(text, text, text[]) IS 'app.scrub_text with the patterns passed in and the detector inline';
+DROP FUNCTION IF EXISTS app._capture_clean_text(text, text, text);  -- (the detector was one regex)
 
 -- Metadata as text (an object: validated, bounded by app.capture_item_of). What app.scrub_jsonb
 -- would do is nothing unless the detector flags it, and the text is what app._capture_trim_metadata
 -- measures (scrubbing can lengthen it).
 CREATE OR REPLACE FUNCTION app._capture_clean_metadata(
-  p_metadata text, p_key_pattern text, p_json_detector text, p_text_detector text
+  p_metadata text, p_key_pattern text, p_json_detector text[], p_text_detector text[]
 ) RETURNS jsonb
 LANGUAGE sql STABLE AS $$
-  SELECT CASE WHEN p_metadata ~ p_json_detector
+  SELECT CASE WHEN p_metadata ~ ANY (p_json_detector)
               THEN app._capture_trim_metadata(app._scrub_jsonb(p_metadata::jsonb, p_key_pattern, p_json_detector, p_text_detector))
               WHEN octet_length(p_metadata) <= app.capture_limit('metadata') THEN p_metadata::jsonb
               ELSE app._capture_trim_metadata(p_metadata::jsonb) END
 $$;
-COMMENT ON FUNCTION app._capture_clean_metadata(text, text, text, text) IS
+COMMENT ON FUNCTION app._capture_clean_metadata(text, text, text[], text[]) IS
   'Metadata (JSON text of an object) scrubbed and trimmed to its limit (16 KB)';
+DROP FUNCTION IF EXISTS app._capture_clean_metadata(text, text, text, text);  -- (the detectors were one regex each)
 
--- Every text field an event carries itself, scrubbed and then cut to its column: a trim never
+-- Every text field an event carries itself, scrubbed and then cut to its limit: a trim never
 -- halves a secret before it is recognised, and a secret replaced by [Filtered] never makes a
 -- value too long (app.capture_item_of cut each to twice its limit before). Ids are cut plainly (a
 -- marker would make another id). Fingerprint parts are scrubbed like the rest (and so grouped by
--- what is stored). Both paths of app.capture_enrich
--- start here; the fields that repeat across a batch (metadata, stack trace, frames) follow.
-CREATE OR REPLACE FUNCTION app.capture_clean_fields(p_item app.capture_item, p_key_pattern text, p_text_detector text)
+-- what is stored). The detector first reads all the fields at once (joined by chr(31), which ends
+-- a word like the start of a text does): a clean event, the common case, costs one pass over its
+-- fields, not one per field. Both paths of app.capture_enrich start here; the fields that repeat
+-- from event to event follow, scrubbed once per distinct value: metadata, frames, and through the
+-- derivation cache the stack trace and the user agent.
+CREATE OR REPLACE FUNCTION app.capture_clean_fields(p_item app.capture_item, p_key_pattern text, p_text_detector text[])
 RETURNS app.capture_item
 LANGUAGE plpgsql STABLE AS $$
 DECLARE
   v_item app.capture_item := p_item;
   v_text text;
 BEGIN
-  v_text := app._capture_clean_text(v_item.message, p_key_pattern, p_text_detector);
+  IF concat_ws(chr(31), v_item.message, v_item.message_template, v_item.component, v_item.file_path, v_item.user_id,
+               v_item.request_id, v_item.session_id, array_to_string(v_item.fingerprint, chr(31)))
+     ~ ANY (p_text_detector) THEN
+    v_item.message := app._capture_clean_text(v_item.message, p_key_pattern, p_text_detector);
+    v_item.message_template := app._capture_clean_text(v_item.message_template, p_key_pattern, p_text_detector);
+    v_item.component := app._capture_clean_text(v_item.component, p_key_pattern, p_text_detector);
+    v_item.file_path := app._capture_clean_text(v_item.file_path, p_key_pattern, p_text_detector);
+    v_item.user_id := app._capture_clean_text(v_item.user_id, p_key_pattern, p_text_detector);
+    v_item.request_id := app._capture_clean_text(v_item.request_id, p_key_pattern, p_text_detector);
+    v_item.session_id := app._capture_clean_text(v_item.session_id, p_key_pattern, p_text_detector);
+    IF array_to_string(v_item.fingerprint, chr(31)) ~ ANY (p_text_detector) THEN
+      v_item.fingerprint := ARRAY(SELECT app._capture_clean_text(f.part, p_key_pattern, p_text_detector)
+                                    FROM unnest(v_item.fingerprint) WITH ORDINALITY AS f (part, n) ORDER BY f.n);
+    END IF;
+  END IF;
+  v_text := v_item.message;
   v_item.message := app._capture_trim(v_text, app.capture_limit('message'));
-  v_text := app._capture_clean_text(v_item.message_template, p_key_pattern, p_text_detector);
+  v_text := v_item.message_template;
   v_item.message_template := app._capture_trim(v_text, app.capture_limit('message_template'));
   v_text := app._scrub_url(v_item.url, p_key_pattern);
   v_item.url := app._capture_trim(v_text, app.capture_limit('url'));
-  v_text := app._capture_clean_text(v_item.component, p_key_pattern, p_text_detector);
+  v_text := v_item.component;
   v_item.component := app._capture_trim(v_text, app.capture_limit('component'));
-  v_text := app._capture_clean_text(v_item.file_path, p_key_pattern, p_text_detector);
+  v_text := v_item.file_path;
   v_item.file_path := app._capture_trim(v_text, app.capture_limit('file_path'));
-  v_text := app._capture_clean_text(v_item.user_agent, p_key_pattern, p_text_detector);
-  v_item.user_agent := app._capture_trim(v_text, app.capture_limit('user_agent'));
-  v_item.user_id := left(app._capture_clean_text(v_item.user_id, p_key_pattern, p_text_detector), app.capture_limit('user_id'));
-  v_item.request_id := left(app._capture_clean_text(v_item.request_id, p_key_pattern, p_text_detector), app.capture_limit('request_id'));
-  v_item.session_id := left(app._capture_clean_text(v_item.session_id, p_key_pattern, p_text_detector), app.capture_limit('session_id'));
-  IF array_to_string(v_item.fingerprint, E'\n') ~ p_text_detector
-     OR length(array_to_string(v_item.fingerprint, '')) > app.capture_limit('fingerprint') THEN
-    v_item.fingerprint := ARRAY(SELECT left(app._capture_clean_text(f.part, p_key_pattern, p_text_detector),
-                                            app.capture_limit('fingerprint'))
+  v_item.user_id := left(v_item.user_id, app.capture_limit('user_id'));
+  v_item.request_id := left(v_item.request_id, app.capture_limit('request_id'));
+  v_item.session_id := left(v_item.session_id, app.capture_limit('session_id'));
+  IF length(array_to_string(v_item.fingerprint, '')) > app.capture_limit('fingerprint') THEN  -- (some part may be over it)
+    v_item.fingerprint := ARRAY(SELECT left(f.part, app.capture_limit('fingerprint'))
                                   FROM unnest(v_item.fingerprint) WITH ORDINALITY AS f (part, n) ORDER BY f.n);
   END IF;
   RETURN v_item;
 END $$;
-COMMENT ON FUNCTION app.capture_clean_fields(app.capture_item, text, text) IS
-  'An event''s own text fields (message, template, URL, component, file path, user agent, ids, fingerprint) scrubbed, then cut to their columns';
+COMMENT ON FUNCTION app.capture_clean_fields(app.capture_item, text, text[]) IS
+  'An event''s own text fields (message, template, URL, component, file path, ids, fingerprint) scrubbed, then cut to their columns';
 
 -- Client frames (already cut to the newest that fit: app._capture_trim_frames).
 CREATE OR REPLACE FUNCTION app._capture_clean_frames(p_frames jsonb) RETURNS jsonb
@@ -81,14 +97,16 @@ COMMENT ON FUNCTION app._capture_clean_frames(jsonb) IS 'Client frames, scrubbed
 CREATE OR REPLACE FUNCTION app.capture_enrich_one(p_item app.capture_item) RETURNS app.capture_item
 LANGUAGE plpgsql VOLATILE AS $$
 DECLARE
-  v_text_detector text := app._scrub_pattern('pgwarden.scrub_text_detector');
-  v_json_detector text := app._scrub_pattern('pgwarden.scrub_json_detector');
+  v_text_detector text[] := app._scrub_detectors('pgwarden.scrub_text_detector');
+  v_json_detector text[] := app._scrub_detectors('pgwarden.scrub_json_detector');
   v_key_pattern text := app._scrub_pattern('pgwarden.scrub_key_pattern');
   v_item app.capture_item := app.capture_clean_fields(p_item, v_key_pattern, v_text_detector);
   v_stack jsonb := app.derive_cached_one('stack_trace', p_item.stack_trace);
-  v_agent jsonb := app.derive_cached_one('user_agent', v_item.user_agent);  -- (the agent as stored)
+  v_agent jsonb := app.derive_cached_one('user_agent', p_item.user_agent);
   v_text text;
 BEGIN
+  v_text := coalesce(v_agent ->> 'scrubbed', v_item.user_agent);
+  v_item.user_agent := app._capture_trim(v_text, app.capture_limit('user_agent'));
   v_item.metadata := app._capture_clean_metadata(v_item.metadata::text, v_key_pattern, v_json_detector, v_text_detector);
   v_text := coalesce(v_stack ->> 'scrubbed', v_item.stack_trace);
   v_item.stack_trace := app._capture_trim(v_text, app.capture_limit('stack_trace'));
@@ -108,14 +126,14 @@ COMMENT ON FUNCTION app.capture_enrich_one(app.capture_item) IS
 -- An event's own text fields are scrubbed first (app.capture_clean_fields); expensive steps then
 -- run once per distinct input of the batch (a flood repeats the same stack, metadata and user
 -- agent), and stack traces and user agents seen before cost one index probe (app.derive_cached).
--- Nothing unscrubbed reaches a column; the user agent is parsed as it is stored. Grouping keys on what the hash depends on: with
+-- Nothing unscrubbed reaches a column. Grouping keys on what the hash depends on: with
 -- usable frames only the exception class of the message counts, so a flood of one stack with
 -- varying messages is hashed once. PL/pgSQL so the big query is planned once per session.
 CREATE OR REPLACE FUNCTION app.capture_enrich(p_items app.capture_item[]) RETURNS app.capture_item[]
 LANGUAGE plpgsql VOLATILE AS $$
 DECLARE
-  v_text_detector text;
-  v_json_detector text;
+  v_text_detector text[];
+  v_json_detector text[];
   v_key_pattern text;
   v_items app.capture_item[];  -- p_items with their own text fields clean (app.capture_clean_fields)
   v_kinds text[];
@@ -126,8 +144,8 @@ BEGIN
   IF cardinality(p_items) = 1 THEN
     RETURN ARRAY[app.capture_enrich_one(p_items[1])];
   END IF;
-  v_text_detector := app._scrub_pattern('pgwarden.scrub_text_detector');
-  v_json_detector := app._scrub_pattern('pgwarden.scrub_json_detector');
+  v_text_detector := app._scrub_detectors('pgwarden.scrub_text_detector');
+  v_json_detector := app._scrub_detectors('pgwarden.scrub_json_detector');
   v_key_pattern := app._scrub_pattern('pgwarden.scrub_key_pattern');
   v_items := ARRAY(SELECT app.capture_clean_fields(i, v_key_pattern, v_text_detector) FROM unnest(p_items) AS i);
   SELECT array_agg(d.kind ORDER BY d.kind, d.input), array_agg(d.input ORDER BY d.kind, d.input)
@@ -148,7 +166,9 @@ BEGIN
            d.result ->> 'frame_components' AS frame_components
       FROM unnest(v_inputs[1:v_stacks], v_results[1:v_stacks]) AS d (input, result) OFFSET 0
   ), agent AS (
-    SELECT d.input AS user_agent, left(d.result ->> 'browser', 100) AS browser, left(d.result ->> 'os', 100) AS os,
+    SELECT d.input AS user_agent,
+           app._capture_trim(coalesce(d.result ->> 'scrubbed', d.input), app.capture_limit('user_agent')) AS clean,
+           left(d.result ->> 'browser', 100) AS browser, left(d.result ->> 'os', 100) AS os,
            left(d.result ->> 'device_type', 50) AS device_type
       FROM unnest(v_inputs[v_stacks + 1:], v_results[v_stacks + 1:]) AS d (input, result)
   ), metadata AS (
@@ -162,7 +182,7 @@ BEGIN
   ), keyed AS (
     SELECT i.ordinal, i.event_id, i.client_event_id, i.occurred_at, i.error_type, i.severity, i.message,
            s.clean AS stack_trace, f.clean AS frames, i.fingerprint, i.message_template, i.component, i.file_path,
-           i.line_number, i.column_number, i.url, i.user_agent, i.user_id, md.clean AS metadata, i.request_id,
+           i.line_number, i.column_number, i.url, a.clean AS user_agent, i.user_id, md.clean AS metadata, i.request_id,
            i.session_id, a.browser, a.os, a.device_type,
            CASE WHEN i.frames IS NOT NULL THEN f.frame_components ELSE coalesce(s.frame_components, '') END AS frame_components
       FROM unnest(v_items) AS i

@@ -58,17 +58,30 @@ END $$;
 COMMENT ON FUNCTION app._derive_stack_trace(text) IS
   'A stack trace scrubbed (null when unchanged), its frames parsed from the scrubbed text, and their grouping components';
 
+-- A user agent scrubbed (null when unchanged: a secret in it is rare) and parsed as stored.
+CREATE OR REPLACE FUNCTION app._derive_user_agent(p_user_agent text) RETURNS jsonb
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+  v_scrubbed text := app.scrub_text(p_user_agent);
+BEGIN
+  RETURN (SELECT to_jsonb(ua) FROM app.parse_user_agent(v_scrubbed) AS ua)
+         || jsonb_build_object('scrubbed', CASE WHEN v_scrubbed IS DISTINCT FROM p_user_agent THEN v_scrubbed END);
+END $$;
+COMMENT ON FUNCTION app._derive_user_agent(text) IS
+  'A user agent scrubbed (null when unchanged), and its browser, os and device type parsed from the scrubbed text';
+
 -- What the pipeline derives from one raw input, uncached.
 CREATE OR REPLACE FUNCTION app.derive(p_kind text, p_input text) RETURNS jsonb
 LANGUAGE sql STABLE AS $$
   SELECT CASE p_kind
     WHEN 'stack_trace' THEN app._derive_stack_trace(p_input)
-    WHEN 'user_agent' THEN (SELECT to_jsonb(ua) FROM app.parse_user_agent(p_input) AS ua)
+    WHEN 'user_agent' THEN app._derive_user_agent(p_input)
   END
 $$;
 COMMENT ON FUNCTION app.derive(text, text) IS
 'stack_trace: {scrubbed (null when unchanged), frames, frame_components} (app.scrub_text, app.parse_stack_trace,
-app.grouping_frame_components); user_agent: {browser, os, device_type} (app.parse_user_agent)';
+app.grouping_frame_components); user_agent: {scrubbed (null when unchanged), browser, os, device_type}
+(app.scrub_text, app.parse_user_agent)';
 
 -- == Cached ==
 
