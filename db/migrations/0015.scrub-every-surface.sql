@@ -1,4 +1,4 @@
--- 0012: scrubbing rules for every stored surface: IBANs (a validator of their check digits), a
+-- 0015: scrubbing rules for every stored surface: IBANs (a validator of their check digits), a
 -- precise US social security number rule (enabled), dotted card numbers, pwd=, and the vendor
 -- key shapes leaked most often.
 

@@ -2,7 +2,9 @@
 batch captures, raw Sentry envelopes with every item type, the real sentry-sdk, the error
 webhook) are absent from a full data dump, while a harmless control sent in the same field is
 stored. The columns are read from the catalog for every table ingest wrote, so a new column or
-table is either reached by this test or named below with the reason it cannot hold a secret."""
+table is either reached by this test or named below with the reason it cannot hold a secret. It
+runs under the default personal-data policy (e-mail and IP addresses and user ids hashed) and with
+user ids kept, where a user id is stored, scrubbed, as sent."""
 
 from __future__ import annotations
 
@@ -40,6 +42,11 @@ NOT_CLIENT_TEXT = {
 }
 # Contact details a person types into a report so they can be answered: kept as typed.
 KEPT_AS_TYPED = {"user_error_reports.reporter_email", "user_error_reports.reporter_name"}
+# User ids: under the default personal-data policy each is stored as a hash token of the whole id
+# ([user:…], db/functions/app/315_personal_data.sql), so its control is found only when ids are kept.
+USER_ID_COLUMNS = {"error_events.user_id", "client_sessions.distinct_id"}
+# The organization's policy for user ids (e-mail and IP addresses are hashed, the default, in both).
+USER_ID_POLICIES = {"hashed (the default)": "hash", "kept": "keep"}
 
 
 @pytest.fixture(scope="module")
@@ -269,12 +276,14 @@ def send_webhooks(server: WebServer, secret: str, c: Canaries) -> None:
 
 # == The test ==
 
-def test_no_secret_sent_through_any_ingest_path_is_stored_in_any_column(web_server, api):
+@pytest.mark.parametrize("user_ids", USER_ID_POLICIES.values(), ids=USER_ID_POLICIES.keys())
+def test_no_secret_sent_through_any_ingest_path_is_stored_in_any_column(web_server, api, user_ids):
     project = web_server.new_project()
     web_server.query("SELECT app.rate_limit_set(%s, 0)", [project.organization_id])
+    web_server.query("SELECT app.personal_data_policy_set(%s, p_user_id => %s)", [project.organization_id, user_ids])
     [(webhook_secret,)] = web_server.query("SELECT app.webhook_secret_rotate(%s)", [project.id])
     before = table_sizes(web_server)
-    canaries = Canaries(seed=11)
+    canaries = Canaries(seed=11 if user_ids == "hash" else 12)
 
     send_captures(api, project, canaries)
     send_envelopes(web_server, project, canaries)
@@ -293,8 +302,12 @@ def test_no_secret_sent_through_any_ingest_path_is_stored_in_any_column(web_serv
     for control in canaries.controls:
         for column in control.columns:
             table, name = column.split(".")
-            [(found,)] = web_server.query(f"SELECT count(*) FROM app.{table} WHERE {name}::text LIKE %s",
-                                          [f"%{control.marker}%"])
+            if user_ids == "hash" and column in USER_ID_COLUMNS:  # (a token of the whole id instead)
+                [(found,)] = web_server.query(f"SELECT count(*) FROM app.{table} WHERE organization_id = %s "
+                                              f"AND {name} ~ '^\\[user:[0-9a-f]{{12}}\\]$'", [project.organization_id])
+            else:
+                [(found,)] = web_server.query(f"SELECT count(*) FROM app.{table} WHERE {name}::text LIKE %s",
+                                              [f"%{control.marker}%"])
             if not found:
                 missing.append(f"{control.where} -> {column}")
     assert not missing, f"controls not stored where they were sent: {missing}"

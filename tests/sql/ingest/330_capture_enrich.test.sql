@@ -2,7 +2,7 @@
 -- exactly as the same event captured in a batch; either way every text field is scrubbed before
 -- it is cut to its column.
 BEGIN;
-SELECT plan(6);
+SELECT plan(7);
 
 INSERT INTO app.organizations (id, name) VALUES
   ('00000000-0000-0000-0000-00000000000a', 'batched'), ('00000000-0000-0000-0000-00000000000b', 'one by one');
@@ -61,10 +61,16 @@ SELECT is_empty($$SELECT e.event_id FROM app.error_events e
                   SELECT s.id FROM app.system_errors s
                    WHERE s::text ~ '(hunter7|tok-file-7|4007540091714527|req-bearer-7|sess-7-secret|AIzaB0W|5111785025517161|url-bearer-7|4007\+5400|6011188049170316|hdr-7|secret-pwd-8|4007 5400)'$$,
                 'component, file path, user id, request and session ids, user agent, fingerprint, URL (+ for spaces) and metadata numbers and header pairs are scrubbed');
-SELECT results_eq($$SELECT component, user_id, fingerprint::text FROM app.error_events
+SELECT results_eq($$SELECT component, fingerprint::text FROM app.error_events
                      WHERE organization_id = '00000000-0000-0000-0000-00000000000b' AND message = 'checkout failed'$$,
-                  $$VALUES ('/reset?password=[Filtered]'::varchar, '[Filtered]'::varchar, '{pay,"card [Filtered]"}')$$,
+                  $$VALUES ('/reset?password=[Filtered]'::varchar, '{pay,"card [Filtered]"}')$$,
                   'only the secret is replaced: the rest of each field is kept');
+-- (by default a user id is hashed whole: db/functions/app/315_personal_data.sql; kept, it is scrubbed)
+SELECT app.personal_data_policy_set('00000000-0000-0000-0000-00000000000a', p_user_id => 'keep');
+SELECT count(*) FROM app.capture_batch('00000000-0000-0000-0000-00000000000a', NULL,
+                                       jsonb_build_array((SELECT event || '{"message": "kept user id"}' FROM sample WHERE n = 7)));
+SELECT is((SELECT user_id FROM app.error_events WHERE message = 'kept user id'), '[Filtered]'::varchar,
+          'a user id the policy keeps is scrubbed like any other field');
 SELECT results_eq($$SELECT length(component), right(component, 12), length(request_id), length(user_agent), right(user_agent, 12)
                       FROM app.error_events WHERE organization_id = '00000000-0000-0000-0000-00000000000b' AND message = 'long fields'$$,
                   $$VALUES (255, '…[truncated]', 100, 2000, '…[truncated]')$$,
