@@ -65,21 +65,21 @@ DECLARE
   v_text text;
 BEGIN
   v_text := app.personal_data_text(p_policy, p_item.message);
-  v_item.message := app._capture_trim(v_text, 8192);
+  v_item.message := app._capture_trim(v_text, app.capture_limit('message'));
   v_text := app.personal_data_text(p_policy, p_item.message_template);
-  v_item.message_template := app._capture_trim(v_text, 8192);
+  v_item.message_template := app._capture_trim(v_text, app.capture_limit('message_template'));
   v_text := app.personal_data_text(p_policy, p_item.url);
-  v_item.url := app._capture_trim(v_text, 2000);
+  v_item.url := app._capture_trim(v_text, app.capture_limit('url'));
   v_text := app.personal_data_text(p_policy, p_item.component);
-  v_item.component := app._capture_trim(v_text, 255);
+  v_item.component := app._capture_trim(v_text, app.capture_limit('component'));
   v_text := app.personal_data_text(p_policy, p_item.file_path);
-  v_item.file_path := app._capture_trim(v_text, 500);
+  v_item.file_path := app._capture_trim(v_text, app.capture_limit('file_path'));
   v_text := app.personal_data_text(p_policy, p_item.user_agent);
-  v_item.user_agent := app._capture_trim(v_text, 2000);
-  v_item.request_id := left(app.personal_data_text(p_policy, p_item.request_id), 100);
-  v_item.session_id := left(app.personal_data_text(p_policy, p_item.session_id), 100);
+  v_item.user_agent := app._capture_trim(v_text, app.capture_limit('user_agent'));
+  v_item.request_id := left(app.personal_data_text(p_policy, p_item.request_id), app.capture_limit('request_id'));
+  v_item.session_id := left(app.personal_data_text(p_policy, p_item.session_id), app.capture_limit('session_id'));
   IF p_item.fingerprint IS NOT NULL THEN
-    v_item.fingerprint := ARRAY(SELECT left(app.personal_data_text(p_policy, f.part), 255)
+    v_item.fingerprint := ARRAY(SELECT left(app.personal_data_text(p_policy, f.part), app.capture_limit('fingerprint'))
                                   FROM unnest(p_item.fingerprint) WITH ORDINALITY AS f (part, n) ORDER BY f.n);
   END IF;
   v_item.metadata := app.personal_data_jsonb(p_policy, p_item.metadata);
@@ -117,7 +117,7 @@ BEGIN
   v_text := app.personal_data_stack_trace(v_policy, p_item.stack_trace);
   v_item.stack_trace := v_text;
   v_text := app.personal_data_user_id(v_policy, p_item.user_id);
-  v_item.user_id := left(v_text, 255);
+  v_item.user_id := left(v_text, app.capture_limit('user_id'));
   v_item := app.capture_enrich_one(v_item);
   IF v_texts_flagged THEN
     v_item := app.personal_data_apply_texts(v_policy, v_item);
@@ -156,7 +156,8 @@ BEGIN
   v_items := app.capture_enrich(ARRAY(
     SELECT CASE WHEN i.user_id IS NULL AND s.clean IS NOT DISTINCT FROM i.stack_trace THEN i
                 ELSE jsonb_populate_record(i, jsonb_build_object(
-                       'stack_trace', s.clean, 'user_id', left(app.personal_data_user_id(v_policy, i.user_id), 255))) END
+                       'stack_trace', s.clean,
+                       'user_id', left(app.personal_data_user_id(v_policy, i.user_id), app.capture_limit('user_id')))) END
       FROM unnest(p_items) AS i
       LEFT JOIN (SELECT d.stack_trace, app.personal_data_stack_trace(v_policy, d.stack_trace) AS clean
                    FROM (SELECT DISTINCT x.stack_trace FROM unnest(p_items) AS x WHERE x.stack_trace IS NOT NULL) AS d
