@@ -211,6 +211,17 @@ COMMENT ON FUNCTION app.personal_data_text(app.personal_data_policy, text) IS
 'A text (message, stack trace, URL, header value, …) with every e-mail address (also %40-encoded) and IPv4 and
 IPv6 address kept, hashed or dropped by the policy';
 
+-- Whether a whole text is one address: an e-mail address (email) or an IP address (ip); else NULL.
+-- The scrubbers ask too: an address after a key word (auth bob@example.com) is personal data, which
+-- the policy decides on, not a secret (db/functions/app/310_scrubbing_apply.sql).
+CREATE OR REPLACE FUNCTION app.personal_data_kind(p_text text) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $fn$
+  SELECT CASE WHEN p_text ~ ('^(?:' || app._personal_data_email_pattern() || ')$') THEN 'email'
+              WHEN p_text ~ app._personal_data_ipv4() OR p_text ~ ('^(?:' || app._personal_data_ipv6_pattern() || ')$')
+                THEN 'ip' END
+$fn$;
+COMMENT ON FUNCTION app.personal_data_kind(text) IS 'email or ip when a whole text is one e-mail or IP address, else NULL';
+
 -- A user id that is an e-mail or IP address follows that kind's setting; any other follows user_id
 -- (keep still anonymizes addresses inside it). Dropped, it is NULL: no user, rather than one user.
 CREATE OR REPLACE FUNCTION app._personal_data_user_id(p_policy app.personal_data_policy, p_user_id text) RETURNS text
@@ -220,13 +231,9 @@ DECLARE
   v_action app.personal_data_action := p_policy.user_id;
 BEGIN
   IF app._personal_data_suspect(p_user_id) THEN
-    IF p_user_id ~ ('^(?:' || app._personal_data_email_pattern() || ')$') THEN
-      v_kind := 'email';
-      v_action := p_policy.email;
-    ELSIF p_user_id ~ app._personal_data_ipv4() OR p_user_id ~ ('^(?:' || app._personal_data_ipv6_pattern() || ')$') THEN
-      v_kind := 'ip';
-      v_action := p_policy.ip_address;
-    ELSIF v_action = 'keep' THEN
+    v_kind := coalesce(app.personal_data_kind(p_user_id), 'user');
+    v_action := CASE v_kind WHEN 'email' THEN p_policy.email WHEN 'ip' THEN p_policy.ip_address ELSE v_action END;
+    IF v_kind = 'user' AND v_action = 'keep' THEN
       RETURN app._personal_data_text(p_policy, p_user_id);
     END IF;
   END IF;
