@@ -58,3 +58,14 @@ INSERT INTO app.scrub_rule (kind, pattern, replacement, validator, detect, descr
   ('value', '\mSK[0-9a-fA-F]{32}\M', '[Filtered]', NULL, 'sk[0-9a-f]{12}', 'Twilio API keys'),
   ('value', '\mwhsec_[A-Za-z0-9+/=]{24,}', '[Filtered]', NULL, 'whsec_',
    'webhook signing secrets (Stripe, Svix/Azure, pgwarden''s own error-webhook secret)');
+
+-- == Key patterns without capturing groups (db/triggers/310_scrubbing.sql) ==
+
+-- Pairs are found whole (db/functions/app/310_scrubbing_apply.sql): a group in a key pattern would
+-- make the regex engine split every match into its groups. The seeded passw(or)?d, and any other
+-- key pattern, get (?:…) for (…).
+UPDATE app.scrub_rule SET pattern = regexp_replace(pattern, '(?<!\\)\((?![?])', '(?:', 'g')
+ WHERE kind = 'key' AND pattern ~ '(?<!\\)\((?![?])';
+COMMENT ON COLUMN app.scrub_rule.pattern IS
+'PostgreSQL regular expression. key rules: matched case-insensitively anywhere in the key (a substring: no anchors; no
+capturing groups); value rules: matched case-sensitively';

@@ -19,7 +19,8 @@ COMMENT ON TABLE app.scrub_rule IS
 COMMENT ON COLUMN app.scrub_rule.kind IS
 'key: a key name (JSON object key, URL query parameter, key=value in text) whose value is replaced whole by [Filtered]; value: a pattern replaced wherever it occurs in a string';
 COMMENT ON COLUMN app.scrub_rule.pattern IS
-'PostgreSQL regular expression. key rules: matched case-insensitively anywhere in the key (a substring: no anchors); value rules: matched case-sensitively';
+'PostgreSQL regular expression. key rules: matched case-insensitively anywhere in the key (a substring: no anchors; no
+capturing groups); value rules: matched case-sensitively';
 COMMENT ON COLUMN app.scrub_rule.replacement IS
 'value rules: what replaces each match (regexp_replace syntax, \1 = first group); key rules: NULL, the value becomes [Filtered]';
 COMMENT ON COLUMN app.scrub_rule.detect IS
@@ -40,7 +41,7 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON app.scrub_rule TO system_admin;
 -- == Seed: Sentry's defaults (Relay @password/@creditcard/@pemkey/@urlauth, the Python SDK denylist) ==
 
 INSERT INTO app.scrub_rule (kind, pattern, replacement, validator, detect, description) VALUES
-  ('key', 'passw(or)?d', NULL, NULL, 'passw', 'password, passwd, db_password, PASSWORD_HASH'),
+  ('key', 'passw(?:or)?d', NULL, NULL, 'passw', 'password, passwd, db_password, PASSWORD_HASH'),
   ('key', 'passphrase', NULL, NULL, NULL, 'passphrases'),
   ('key', 'secret', NULL, NULL, NULL, 'secret, client_secret, AWS_SECRET_ACCESS_KEY'),
   ('key', 'token', NULL, NULL, NULL, 'token, access_token, csrftoken, x-auth-token'),

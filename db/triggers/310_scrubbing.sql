@@ -8,7 +8,9 @@ DROP FUNCTION IF EXISTS app.tg_scrub_rule__clear_cache();
 
 -- Each pattern must compile on its own and as part of the combined patterns (wrapped in (?:…),
 -- where an embedded option such as (?i) is not allowed: such a rule needs a detect). A validated
--- rule's matches are read whole, so its pattern has no capturing group.
+-- rule's matches are read whole, and so are the pairs a key rule finds (a capturing group would
+-- make the regex engine split every match into its groups, which costs several times the search),
+-- so neither pattern has a capturing group.
 CREATE OR REPLACE FUNCTION app.tg_scrub_rule__check_pattern() RETURNS trigger
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -17,7 +19,7 @@ BEGIN
   BEGIN
     PERFORM '' ~ NEW.pattern, '' ~ ('(?:' || coalesce(NEW.detect, NEW.pattern) || ')'),
             '' ~ CASE WHEN NEW.kind = 'key' THEN '(?:' || NEW.pattern || ')' ELSE '' END;
-    IF NEW.validator IS NOT NULL THEN  -- (a pattern made an optional group matches the empty text: one element per group)
+    IF NEW.validator IS NOT NULL OR NEW.kind = 'key' THEN  -- (a pattern made an optional group matches the empty text: one element per group)
       v_groups := cardinality(regexp_match('', '(' || regexp_replace(NEW.pattern, '^\(\?[a-z]+\)', '') || ')?')) - 1;
     END IF;
   EXCEPTION WHEN invalid_regular_expression THEN
@@ -25,15 +27,15 @@ BEGIN
       DETAIL = format('pattern %s, detect %s: %s', NEW.pattern, NEW.detect, SQLERRM),
       HINT = 'Write PostgreSQL regular expressions (ARE syntax); a pattern with an embedded option like (?i) needs a detect.';
   END;
-  IF NEW.validator IS NOT NULL AND v_groups > 0 THEN
-    RAISE EXCEPTION 'a validated scrub rule pattern has a capturing group' USING ERRCODE = 'QV001',
-      DETAIL = format('pattern %s', NEW.pattern),
-      HINT = 'Write its groups as (?:…): a validator reads each match whole.';
+  IF v_groups > 0 THEN
+    RAISE EXCEPTION 'a % scrub rule pattern has a capturing group', CASE WHEN NEW.kind = 'key' THEN 'key' ELSE 'validated' END
+      USING ERRCODE = 'QV001', DETAIL = format('pattern %s', NEW.pattern),
+      HINT = 'Write its groups as (?:…): a validator reads each match whole, and pairs are found whole.';
   END IF;
   RETURN NEW;
 END $$;
 COMMENT ON FUNCTION app.tg_scrub_rule__check_pattern() IS
-  'Reject a scrub rule whose pattern or detect does not compile (alone and combined), or a validated pattern with capturing groups';
+  'Reject a scrub rule whose pattern or detect does not compile (alone and combined), or a key or validated pattern with capturing groups';
 
 CREATE OR REPLACE TRIGGER _100_check_pattern BEFORE INSERT OR UPDATE OF pattern, detect, validator ON app.scrub_rule
   FOR EACH ROW EXECUTE FUNCTION app.tg_scrub_rule__check_pattern();

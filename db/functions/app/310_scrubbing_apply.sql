@@ -47,46 +47,74 @@ BEGIN
 END $$;
 COMMENT ON FUNCTION app._scrub_values(text) IS 'Apply every enabled value rule to a text (the slow path of app.scrub_text)';
 
+-- What a key=value pair's value is, after its separator: a quoted string, or up to a space or a
+-- delimiter (with an Authorization scheme before it: Bearer abc, Basic abc).
+CREATE OR REPLACE FUNCTION app._scrub_pair_value() RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+  SELECT '(?:"[^"\n]*"|''[^''\n]*''|(?:(?:bearer|basic|token|digest)[ \t]+)?[^\s&,;"''<>]+)'
+$$;
+COMMENT ON FUNCTION app._scrub_pair_value() IS 'Regex of the value of a key=value, key: value or "key": "value" pair';
+
+-- A key=value pair up to its value: to its first separator and the blanks after it (neither a key
+-- word nor what app._scrub_key_separator lets follow it holds a :, = or %3D). Read from a pair
+-- already found, so no key word is needed: a short regex costs a fraction of the pair's own.
+CREATE OR REPLACE FUNCTION app._scrub_pair_prefix() RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$ SELECT '^[^:=%]*(?:%(?!3[AaDd])[^:=%]*)*(?:[:=]|%3[AaDd])[ \t]*' $$;
+COMMENT ON FUNCTION app._scrub_pair_prefix() IS 'Regex (anchored) of a key=value pair up to its value, read from the pair';
+
+-- Every pair of a text replaced at once: p_pair matches a whole pair, value included, and p_prefix
+-- (anchored) the part of a pair before its value. The text between pairs (regexp_split_to_array)
+-- is interleaved with the pairs (regexp_matches), two regex passes in all, and the pieces are
+-- joined once: the work grows with the text, however many pairs it holds (a search from each
+-- pair's offset would read the rest of the text once per pair). Neither pattern has a capturing
+-- group (db/triggers/310_scrubbing.sql): the engine would then split every match into its groups,
+-- which costs several times the search. A pair's value becomes [Filtered] unless it already is;
+-- a spaced pair's (p_spaced: passwd hunter2) only when, without trailing punctuation, it has six
+-- characters or more and is not an e-mail or IP address (personal data, which the organization's
+-- policy decides on: db/functions/app/315_personal_data.sql).
+CREATE OR REPLACE FUNCTION app._scrub_pairs(p_text text, p_pair text, p_prefix text, p_spaced boolean) RETURNS text
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+  v_between text[] := regexp_split_to_array(p_text, p_pair, 'i');
+  v_pairs text[];  -- each pair as it is to be stored
+BEGIN
+  IF cardinality(v_between) = 1 THEN
+    RETURN p_text;
+  END IF;
+  v_pairs := ARRAY(SELECT CASE WHEN NOT p_spaced AND v.value <> '[Filtered]'
+                                 OR p_spaced AND length(v.secret) >= 6 AND app.personal_data_kind(v.secret) IS NULL
+                               THEN v.prefix || '[Filtered]' || substr(v.value, length(v.secret) + 1)
+                               ELSE v.pair END
+                     FROM regexp_matches(p_text, p_pair, 'gi') WITH ORDINALITY AS m (pair, n)
+                    CROSS JOIN LATERAL (SELECT m.pair[1] AS pair, regexp_substr(m.pair[1], p_prefix, 1, 1, 'i') AS prefix) AS x
+                    CROSS JOIN LATERAL (SELECT x.pair, x.prefix, substr(x.pair, length(x.prefix) + 1) AS value) AS w
+                    CROSS JOIN LATERAL (SELECT w.pair, w.prefix, w.value,
+                                               CASE WHEN p_spaced THEN rtrim(w.value, '.,;:!?') ELSE w.value END AS secret) AS v
+                    ORDER BY m.n);
+  -- (unnest of two arrays pairs them up by position: the last piece of text has no pair after it)
+  RETURN (SELECT string_agg(x.between || coalesce(x.pair, ''), '' ORDER BY x.n)
+            FROM unnest(v_between, v_pairs) WITH ORDINALITY AS x (between, pair, n));
+END $$;
+COMMENT ON FUNCTION app._scrub_pairs(text, text, text, boolean) IS
+  'A text with the value of every pair a pattern matches (p_prefix: the part of a pair before its value) set to [Filtered]';
+DROP FUNCTION IF EXISTS app._scrub_pairs(text, text, boolean);  -- (the pattern held the prefix as a group)
+
 -- Value rules, then the value of key=value, key: value and "key": "value" pairs whose key
--- contains a key rule, then of key-word-space-value pairs whose value looks like a secret. Pairs
--- are found with regexp_instr and cut out with string functions: one regexp_replace with capture
--- groups costs ~70 µs on a 1 KB stack trace, this a few.
+-- contains a key rule, then of key-word-space-value pairs whose value looks like a secret (each
+-- kind of pair in one pass: app._scrub_pairs).
 CREATE OR REPLACE FUNCTION app._scrub_text(p_value text, p_key_pattern text, p_text_detector text[]) RETURNS text
 LANGUAGE plpgsql STABLE AS $$
 DECLARE
-  v_result text;
   v_pair text := '(?:' || p_key_pattern || ')' || app._scrub_key_separator() || '[ \t]*';  -- up to the value
-  v_spaced_pair text := '(?:' || p_key_pattern || ')' || app._scrub_key_space();
-  v_from integer := 1;
-  v_at integer;
-  v_secret text;
+  v_spaced text := '(?:' || p_key_pattern || ')' || app._scrub_key_space();  -- up to the value
+  v_result text;
 BEGIN
   IF p_value IS NULL OR NOT p_value ~ ANY (p_text_detector) THEN
     RETURN p_value;  -- the common case: one pass of the detector
   END IF;
-  v_result := app._scrub_values(p_value);
-  LOOP
-    v_at := regexp_instr(v_result, v_pair, v_from, 1, 1, 'i');  -- where the value starts
-    EXIT WHEN v_at = 0;
-    v_secret := regexp_substr(substr(v_result, v_at, 2000),
-      '^(?:"[^"\n]*"|''[^''\n]*''|(?:(?:bearer|basic|token|digest)[ \t]+)?[^\s&,;"''<>]+)', 1, 1, 'i');
-    IF v_secret IS NOT NULL AND v_secret <> '[Filtered]' THEN
-      v_result := left(v_result, v_at - 1) || '[Filtered]' || substr(v_result, v_at + length(v_secret));
-    END IF;
-    v_from := v_at + 1;
-  END LOOP;
-  v_from := 1;
-  LOOP
-    v_at := regexp_instr(v_result, v_spaced_pair, v_from, 1, 1, 'i');
-    EXIT WHEN v_at = 0;
-    -- the value up to a space or delimiter, without trailing punctuation; six characters at least
-    v_secret := rtrim(regexp_substr(substr(v_result, v_at, 2000), '^[A-Za-z0-9][^\s&,;"''<>()]*'), '.,;:!?');
-    IF length(v_secret) >= 6 THEN
-      v_result := left(v_result, v_at - 1) || '[Filtered]' || substr(v_result, v_at + length(v_secret));
-    END IF;
-    v_from := v_at + 1;
-  END LOOP;
-  RETURN v_result;
+  v_result := app._scrub_pairs(app._scrub_values(p_value), v_pair || app._scrub_pair_value(), app._scrub_pair_prefix(), false);
+  -- (a spaced pair's value has no space in it: it starts after the last one)
+  RETURN app._scrub_pairs(v_result, v_spaced || '[A-Za-z0-9][^\s&,;"''<>()]*', '^.*[ \t]', true);
 END $$;
 COMMENT ON FUNCTION app._scrub_text(text, text, text[]) IS 'app.scrub_text with the combined patterns passed in';
 DROP FUNCTION IF EXISTS app._scrub_text(text, text, text);  -- (the text detector was one regex)
