@@ -28,17 +28,19 @@ COMMENT ON FUNCTION app._personal_data_keeps_all(app.personal_data_policy) IS 'W
 
 -- == Stack traces ==
 
--- Only the first 131,072 characters: what capture stores of a stack trace is the first 65,536 of the
--- scrubbed text, app.derive_cached keeps nothing of an input over 32 KB, and frames parsed from the
--- rest group by app.personal_data_grouping_text. So the work on a huge stack trace stays bounded.
+-- Secrets first, then addresses: what a scrub rule finds becomes [Filtered], not a token (in
+-- postgres://app:pw@db.example.com the password is no e-mail address's name). Only a stack trace
+-- the detector flags is scrubbed here (the others are scrubbed through the derivation cache as
+-- sent, and this one again there, finding nothing). Its length is bounded already
+-- (app.capture_item_of: twice its limit).
 CREATE OR REPLACE FUNCTION app.personal_data_stack_trace(p_policy app.personal_data_policy, p_stack_trace text)
 RETURNS text
-LANGUAGE sql IMMUTABLE AS $$
-  SELECT CASE WHEN length(p_stack_trace) <= 131072 THEN app.personal_data_text(p_policy, p_stack_trace)
-              ELSE app.personal_data_text(p_policy, left(p_stack_trace, 131072)) || substr(p_stack_trace, 131073) END
+LANGUAGE sql STABLE AS $$
+  SELECT CASE WHEN app._personal_data_suspect(p_stack_trace)
+              THEN app._personal_data_text(p_policy, app.scrub_text(p_stack_trace)) ELSE p_stack_trace END
 $$;
 COMMENT ON FUNCTION app.personal_data_stack_trace(app.personal_data_policy, text) IS
-  'A stack trace with personal data kept, hashed or dropped in the part capture can store (its first 131,072 characters)';
+  'A stack trace with its secrets scrubbed and personal data kept, hashed or dropped by the policy';
 
 -- == One event ==
 

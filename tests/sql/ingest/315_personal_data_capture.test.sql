@@ -3,7 +3,7 @@
 -- on both capture paths; users affected still counts under hash; session user ids follow the
 -- policy; contact details typed into a report are kept.
 BEGIN;
-SELECT plan(19);
+SELECT plan(21);
 
 INSERT INTO app.organizations (id, name) VALUES
   ('00000000-0000-0000-0000-00000000000a', 'keeps'), ('00000000-0000-0000-0000-00000000000b', 'hashes'),
@@ -118,6 +118,21 @@ SELECT is((SELECT count(*)::int FROM app.error_events WHERE organization_id = '0
              AND message = 'Deep recursion' AND length(stack_trace) = 65536
              AND strpos(stack_trace, '203.0.113.7') = 0 AND strpos(stack_trace, 'bob@example.com') = 0), 1,
           'a 250 KB stack trace is stored cut to 64 KB, without an address');
+
+-- == Secrets are scrubbed, addresses follow the policy: neither is taken for the other ==
+
+SELECT app.capture_batch(o, NULL, jsonb_build_array(jsonb_build_object(
+  'message', 'Login failed: auth bob@example.com, session 203.0.113.7, password=hunter2',
+  'stack_trace', E'Error: connect to postgres://app:s3cretpw@db.example.com/shop failed\n    at connect (/srv/app/db.js:3:9)')))
+  FROM unnest(ARRAY['00000000-0000-0000-0000-00000000000a', '00000000-0000-0000-0000-00000000000b']::uuid[]) AS o;
+SELECT results_eq($$SELECT e.organization_id::text, e.stack_trace ~ 'app:\[Filtered\]@db\.example\.com/shop',
+                           e.message ~ '^Login failed: auth \[email:[0-9a-f]{12}\], session \[ip:[0-9a-f]{12}\], password=\[Filtered\]$'
+                      FROM app.error_events e WHERE e.message LIKE 'Login failed: auth %' ORDER BY 1$$,
+                  $$VALUES ('00000000-0000-0000-0000-00000000000a', true, false), ('00000000-0000-0000-0000-00000000000b', true, true)$$,
+                  'a password in a URL is [Filtered] in a stack trace, not hashed as an e-mail address; an address after a key word is hashed, not [Filtered]');
+SELECT is((SELECT message FROM app.error_events WHERE organization_id = '00000000-0000-0000-0000-00000000000a'
+             AND message LIKE 'Login failed: auth %'),
+          'Login failed: auth bob@example.com, session 203.0.113.7, password=[Filtered]', 'keep: the addresses are kept');
 
 -- == Users affected counts distinct people under hash ==
 
