@@ -55,24 +55,15 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
 $$;
 COMMENT ON FUNCTION app._scrub_pair_value() IS 'Regex of the value of a key=value, key: value or "key": "value" pair';
 
--- A key=value pair up to its value: to its first separator and the blanks after it (neither a key
--- word nor what app._scrub_key_separator lets follow it holds a :, = or %3D). Read from a pair
--- already found, so no key word is needed: a short regex costs a fraction of the pair's own.
-CREATE OR REPLACE FUNCTION app._scrub_pair_prefix() RETURNS text
-LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$ SELECT '^[^:=%]*(?:%(?!3[AaDd])[^:=%]*)*(?:[:=]|%3[AaDd])[ \t]*' $$;
-COMMENT ON FUNCTION app._scrub_pair_prefix() IS 'Regex (anchored) of a key=value pair up to its value, read from the pair';
-
--- Every pair of a text replaced at once: p_pair matches a whole pair, value included, and p_prefix
--- (anchored) the part of a pair before its value. The text between pairs (regexp_split_to_array)
--- is interleaved with the pairs (regexp_matches), two regex passes in all, and the pieces are
--- joined once: the work grows with the text, however many pairs it holds (a search from each
--- pair's offset would read the rest of the text once per pair). Neither pattern has a capturing
--- group (db/triggers/310_scrubbing.sql): the engine would then split every match into its groups,
--- which costs several times the search. A pair's value becomes [Filtered] unless it already is;
--- a spaced pair's (p_spaced: passwd hunter2) only when, without trailing punctuation, it has six
--- characters or more and is not an e-mail or IP address (personal data, which the organization's
--- policy decides on: db/functions/app/315_personal_data.sql).
-CREATE OR REPLACE FUNCTION app._scrub_pairs(p_text text, p_pair text, p_prefix text, p_spaced boolean) RETURNS text
+-- The value of every key word, whitespace, value pair (passwd hunter2; p_pair: the whole pair)
+-- that is a secret: without trailing punctuation, six characters or more and no e-mail or IP
+-- address (that is personal data, which the organization's policy decides on:
+-- db/functions/app/315_personal_data.sql) becomes [Filtered]. The text between pairs
+-- (regexp_split_to_array) is interleaved with the pairs (regexp_matches), two regex passes in all,
+-- and the pieces are joined once: the work grows with the text, however many pairs it holds. The
+-- pattern has no capturing group (db/triggers/310_scrubbing.sql): the engine would split every
+-- match into its groups, which costs several times the search.
+CREATE OR REPLACE FUNCTION app._scrub_spaced_pairs(p_text text, p_pair text) RETURNS text
 LANGUAGE plpgsql STABLE AS $$
 DECLARE
   v_between text[] := regexp_split_to_array(p_text, p_pair, 'i');
@@ -81,40 +72,39 @@ BEGIN
   IF cardinality(v_between) = 1 THEN
     RETURN p_text;
   END IF;
-  v_pairs := ARRAY(SELECT CASE WHEN NOT p_spaced AND v.value <> '[Filtered]'
-                                 OR p_spaced AND length(v.secret) >= 6 AND app.personal_data_kind(v.secret) IS NULL
-                               THEN v.prefix || '[Filtered]' || substr(v.value, length(v.secret) + 1)
+  v_pairs := ARRAY(SELECT CASE WHEN length(v.secret) >= 6 AND app.personal_data_kind(v.secret) IS NULL
+                               THEN left(v.pair, -length(v.value)) || '[Filtered]' || substr(v.value, length(v.secret) + 1)
                                ELSE v.pair END
                      FROM regexp_matches(p_text, p_pair, 'gi') WITH ORDINALITY AS m (pair, n)
-                    CROSS JOIN LATERAL (SELECT m.pair[1] AS pair, regexp_substr(m.pair[1], p_prefix, 1, 1, 'i') AS prefix) AS x
-                    CROSS JOIN LATERAL (SELECT x.pair, x.prefix, substr(x.pair, length(x.prefix) + 1) AS value) AS w
-                    CROSS JOIN LATERAL (SELECT w.pair, w.prefix, w.value,
-                                               CASE WHEN p_spaced THEN rtrim(w.value, '.,;:!?') ELSE w.value END AS secret) AS v
+                    -- (the value has no blank in it: it follows the last one)
+                    CROSS JOIN LATERAL (SELECT m.pair[1] AS pair, regexp_substr(m.pair[1], '[^ \t]*$') AS value) AS w
+                    CROSS JOIN LATERAL (SELECT w.pair, w.value, rtrim(w.value, '.,;:!?') AS secret) AS v
                     ORDER BY m.n);
   -- (unnest of two arrays pairs them up by position: the last piece of text has no pair after it)
   RETURN (SELECT string_agg(x.between || coalesce(x.pair, ''), '' ORDER BY x.n)
             FROM unnest(v_between, v_pairs) WITH ORDINALITY AS x (between, pair, n));
 END $$;
-COMMENT ON FUNCTION app._scrub_pairs(text, text, text, boolean) IS
-  'A text with the value of every pair a pattern matches (p_prefix: the part of a pair before its value) set to [Filtered]';
-DROP FUNCTION IF EXISTS app._scrub_pairs(text, text, boolean);  -- (the pattern held the prefix as a group)
+COMMENT ON FUNCTION app._scrub_spaced_pairs(text, text) IS
+  'A text with the value of every key word, whitespace, value pair that looks like a secret set to [Filtered]';
+DROP FUNCTION IF EXISTS app._scrub_pairs(text, text, text, boolean);  -- (key=value pairs are one regexp_replace)
 
 -- Value rules, then the value of key=value, key: value and "key": "value" pairs whose key
--- contains a key rule, then of key-word-space-value pairs whose value looks like a secret (each
--- kind of pair in one pass: app._scrub_pairs).
+-- contains a key rule, then of key-word-space-value pairs whose value looks like a secret. Each
+-- kind of pair is found in one pass over the text (a search from each pair's offset, as before,
+-- read the rest of the text once per pair: 16 KB of pairs took seconds).
 CREATE OR REPLACE FUNCTION app._scrub_text(p_value text, p_key_pattern text, p_text_detector text[]) RETURNS text
 LANGUAGE plpgsql STABLE AS $$
 DECLARE
-  v_pair text := '(?:' || p_key_pattern || ')' || app._scrub_key_separator() || '[ \t]*';  -- up to the value
-  v_spaced text := '(?:' || p_key_pattern || ')' || app._scrub_key_space();  -- up to the value
   v_result text;
 BEGIN
   IF p_value IS NULL OR NOT p_value ~ ANY (p_text_detector) THEN
     RETURN p_value;  -- the common case: one pass of the detector
   END IF;
-  v_result := app._scrub_pairs(app._scrub_values(p_value), v_pair || app._scrub_pair_value(), app._scrub_pair_prefix(), false);
-  -- (a spaced pair's value has no space in it: it starts after the last one)
-  RETURN app._scrub_pairs(v_result, v_spaced || '[A-Za-z0-9][^\s&,;"''<>()]*', '^.*[ \t]', true);
+  -- (a value already [Filtered] is replaced by itself)
+  v_result := regexp_replace(app._scrub_values(p_value),
+                             '((?:' || p_key_pattern || ')' || app._scrub_key_separator() || '[ \t]*)' || app._scrub_pair_value(),
+                             '\1[Filtered]', 'gi');
+  RETURN app._scrub_spaced_pairs(v_result, '(?:' || p_key_pattern || ')' || app._scrub_key_space() || '[A-Za-z0-9][^\s&,;"''<>()]*');
 END $$;
 COMMENT ON FUNCTION app._scrub_text(text, text, text[]) IS 'app.scrub_text with the combined patterns passed in';
 DROP FUNCTION IF EXISTS app._scrub_text(text, text, text);  -- (the text detector was one regex)
