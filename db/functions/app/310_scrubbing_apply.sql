@@ -5,6 +5,39 @@
 
 -- == Text ==
 
+-- A validated value rule over a text: each match whose secret passes the check (app._scrub_validated)
+-- replaced. The text between matches (regexp_split_to_array) is interleaved with the matches
+-- (regexp_matches) and joined once, so the work grows with the text, not with the text times its
+-- matches (a replace of each secret over the whole text cost 1.3 s on 120 KB of card numbers). A
+-- match can run past its secret into the next one, an IBAN into another's groups: then the text is
+-- searched again, with the first one replaced (three passes at most).
+CREATE OR REPLACE FUNCTION app._scrub_validated_matches(p_text text, p_pattern text, p_validator text, p_replacement text)
+RETURNS text
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+  v_result text := p_text;
+  v_between text[];
+  v_matches text[];
+  v_secrets text[];
+BEGIN
+  FOR v_pass IN 1 .. 3 LOOP
+    v_between := regexp_split_to_array(v_result, p_pattern);
+    EXIT WHEN cardinality(v_between) = 1;
+    -- (a validated pattern has no capturing group: m[1] is the whole match)
+    SELECT array_agg(m.found[1] ORDER BY m.n), array_agg(app._scrub_validated(p_validator, m.found[1]) ORDER BY m.n)
+      INTO v_matches, v_secrets
+      FROM regexp_matches(v_result, p_pattern, 'g') WITH ORDINALITY AS m (found, n);
+    v_result := (SELECT string_agg(x.between || coalesce(CASE WHEN x.secret IS NULL THEN x.match
+                                                              ELSE p_replacement || substr(x.match, length(x.secret) + 1) END, ''),
+                                   '' ORDER BY x.n)
+                   FROM unnest(v_between, v_matches, v_secrets) WITH ORDINALITY AS x (between, match, secret, n));
+    EXIT WHEN NOT EXISTS (SELECT FROM unnest(v_matches, v_secrets) AS y (match, secret) WHERE length(y.secret) < length(y.match));
+  END LOOP;
+  RETURN v_result;
+END $$;
+COMMENT ON FUNCTION app._scrub_validated_matches(text, text, text, text) IS
+  'A text with the secret of every match of a validated value rule that passes its check replaced';
+
 -- The slow path, for a text the value detector flagged: each value rule of each regex of the
 -- value detector that matches, in turn.
 CREATE OR REPLACE FUNCTION app._scrub_values(p_value text) RETURNS text
@@ -14,9 +47,6 @@ DECLARE
   v_rules text[];
   v_result text := p_value;
   v_rule record;
-  v_candidate text;
-  v_secret text;
-  v_again boolean;
 BEGIN
   FOR v_chunk IN 1 .. coalesce(cardinality(v_detectors), 0) LOOP
     CONTINUE WHEN NOT v_result ~ v_detectors[v_chunk];  -- (most texts: flagged for a key=value pair only)
@@ -24,23 +54,9 @@ BEGIN
     FOR v_rule IN SELECT pattern, replacement, validator FROM app.scrub_rule
                    WHERE id = ANY (string_to_array(v_rules[v_chunk], ',')::integer[]) AND enabled ORDER BY id LOOP
       CONTINUE WHEN v_result !~ v_rule.pattern;
-      IF v_rule.validator IS NOT NULL THEN  -- only what passes the check
-        -- (a match can run past its secret into the next one, an IBAN into another's groups:
-        -- then the text is searched again, now with the first one replaced)
-        FOR v_pass IN 1 .. 3 LOOP
-          v_again := false;
-          FOR v_candidate IN SELECT DISTINCT m[1] FROM regexp_matches(v_result, v_rule.pattern, 'g') AS m LOOP
-            v_secret := app._scrub_validated(v_rule.validator, v_candidate);
-            IF v_secret IS NOT NULL THEN
-              v_result := replace(v_result, v_secret, v_rule.replacement);
-              v_again := v_again OR length(v_secret) < length(v_candidate);
-            END IF;
-          END LOOP;
-          EXIT WHEN NOT v_again;
-        END LOOP;
-      ELSE
-        v_result := regexp_replace(v_result, v_rule.pattern, v_rule.replacement, 'g');
-      END IF;
+      v_result := CASE WHEN v_rule.validator IS NOT NULL  -- only what passes the check
+                       THEN app._scrub_validated_matches(v_result, v_rule.pattern, v_rule.validator, v_rule.replacement)
+                       ELSE regexp_replace(v_result, v_rule.pattern, v_rule.replacement, 'g') END;
     END LOOP;
   END LOOP;
   RETURN v_result;

@@ -3,7 +3,7 @@
 -- in prose): none survives scrubbing, in text, JSON or URLs; harmless look-alikes are kept, and
 -- clean text does not even reach the slow path.
 BEGIN;
-SELECT plan(29);
+SELECT plan(30);
 
 -- == IBAN check digits (ISO 13616), like the Luhn check for cards ==
 
@@ -157,6 +157,17 @@ SELECT is((SELECT app.scrub_text(spaced) FROM dense), rtrim(repeat('token [Filte
           '2,300 key word, space, value pairs: every value is [Filtered]');
 SELECT is((SELECT app.scrub_text(mixed) FROM dense), repeat('password=[Filtered]&passwd [Filtered], ', 2300),
           'both kinds interleaved: every value is [Filtered]');
+
+-- thousands of distinct card numbers and IBANs, each checked and replaced where it is
+CREATE TEMP TABLE numbers AS
+  SELECT string_agg(c.card || ' DE' || lpad((98 - (c.bban || '131400')::numeric % 97)::text, 2, '0') || c.bban, ' ' ORDER BY c.n)
+           AS text
+    FROM (SELECT n, lpad((n * 7919)::text, 18, '0') AS bban,
+                 (SELECT b.body || d FROM generate_series(0, 9) AS d WHERE app.luhn_valid(b.body || d)) AS card
+            FROM generate_series(1, 2000) AS n
+           CROSS JOIN LATERAL (SELECT '4' || lpad((n * 104729)::text, 14, '0') AS body) AS b) AS c;
+SELECT is((SELECT app.scrub_text(text) FROM numbers), rtrim(repeat('[Filtered] ', 4000)),
+          '2,000 card numbers and 2,000 IBANs, all different (92 KB): each is [Filtered]');
 
 -- An e-mail or IP address after a key word and a space is personal data, for the organization's
 -- policy to keep, hash or drop (db/functions/app/315_personal_data.sql), not a secret; as the value
