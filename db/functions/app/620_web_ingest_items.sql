@@ -3,6 +3,15 @@
 
 -- (timestamps: app.json_timestamp, db/functions/app/330_capture.sql)
 
+-- A text field of an item as stored: scrubbed, then cut to its column (p_limit characters). The
+-- scrubber reads at most twice that, as capture reads an event's fields (app._capture_bound): a
+-- huge value costs no more than a long one, and a secret across the cut is still seen whole.
+CREATE OR REPLACE FUNCTION app.web_item_text(p_text text, p_limit integer) RETURNS text
+LANGUAGE sql STABLE AS $$
+  SELECT left(app.scrub_text(app._capture_bound(p_text, p_limit)), p_limit)
+$$;
+COMMENT ON FUNCTION app.web_item_text(text, integer) IS 'A text scrubbed and cut to p_limit characters (read to twice that)';
+
 -- The error group of an event stored earlier, by its client event id (app.error_event_ids).
 CREATE OR REPLACE FUNCTION app.error_group_of_event(p_organization_id uuid, p_event_id text) RETURNS uuid
 LANGUAGE sql STABLE AS $$
@@ -60,7 +69,8 @@ BEGIN
            coalesce(app.json_text(f.fields -> 'contact_email'), app.json_text(f.payload #> '{user,email}')) AS email,
            coalesce(app.json_text(f.fields -> 'name'), app.json_text(f.payload #> '{user,name}'),
                     app.json_text(f.payload #> '{user,username}')) AS name,
-           app.scrub_url(coalesce(app.json_text(f.fields -> 'url'), app.json_text(f.payload #> '{request,url}'))) AS url,
+           app.scrub_url(app._capture_bound(coalesce(app.json_text(f.fields -> 'url'), app.json_text(f.payload #> '{request,url}')),
+                                            app.capture_limit('url'))) AS url,
            app.web_group_of_event(p_captured, f.organization_id, app.feedback_event_id(f.fields -> 'associated_event_id'))
              AS linked_error_id,
            app.scrub_jsonb(jsonb_strip_nulls(jsonb_build_object(
@@ -77,7 +87,8 @@ BEGIN
                                       title, description, url, browser_info, linked_error_id)
   SELECT CASE WHEN r.linked_error_id IS NULL THEN 'other' ELSE 'bug' END::app.report_type_enum,
          'customer', left(r.email, 255), left(r.name, 255), r.organization_id,
-         left(split_part(r.message, E'\n', 1), 200), r.message, left(r.url, 2000), r.browser_info, r.linked_error_id
+         left(split_part(r.message, E'\n', 1), 200), r.message, left(r.url, app.capture_limit('url')), r.browser_info,
+         r.linked_error_id
     FROM report r
    WHERE coalesce(r.message, '') <> '';
   GET DIAGNOSTICS v_count = ROW_COUNT;
@@ -116,14 +127,14 @@ BEGIN
   SELECT DISTINCT ON (x.project_id, x.sid) x.project_id, x.sid, x.organization_id, x.release, x.environment,
          x.distinct_id, x.started_at, x.updated_at, x.status, x.errors
     FROM (
-      SELECT (i.value ->> 'project_id')::bigint AS project_id, left(app.scrub_text(app.json_text(p -> 'sid')), 100) AS sid,
+      SELECT (i.value ->> 'project_id')::bigint AS project_id, app.web_item_text(app.json_text(p -> 'sid'), 100) AS sid,
              (i.value ->> 'organization_id')::uuid AS organization_id,
-             left(app.scrub_text(app.json_text(p #> '{attrs,release}')), 250) AS release,
-             left(app.scrub_text(coalesce(app.json_text(p #> '{attrs,environment}'), 'production')), 64) AS environment,
+             app.web_item_text(app.json_text(p #> '{attrs,release}'), 250) AS release,
+             app.web_item_text(coalesce(app.json_text(p #> '{attrs,environment}'), 'production'), 64) AS environment,
              -- a user id: the policy decides, then the scrubbers (as for an event's user_id)
-             left(app.scrub_text(app.personal_data_user_id((SELECT pd FROM app.personal_data_policy pd
-                                                             WHERE pd.organization_id = (i.value ->> 'organization_id')::uuid),
-                                                            app.json_text(p -> 'did'))), 200) AS distinct_id,
+             app.web_item_text(app.personal_data_user_id((SELECT pd FROM app.personal_data_policy pd
+                                                           WHERE pd.organization_id = (i.value ->> 'organization_id')::uuid),
+                                                          app.json_text(p -> 'did')), 200) AS distinct_id,
              coalesce(app.json_timestamp(p -> 'started'), now()) AS started_at,
              coalesce(app.json_timestamp(p -> 'timestamp'), now()) AS updated_at,
              coalesce(app.json_text(p -> 'status'), 'ok') AS status,
@@ -142,8 +153,8 @@ BEGIN
   INSERT INTO app.client_session_aggregates AS s (organization_id, project_id, release, environment, hour,
                                                   exited, errored, abnormal, crashed)
   SELECT (i.value ->> 'organization_id')::uuid, (i.value ->> 'project_id')::bigint,
-         left(app.scrub_text(app.json_text(i.value #> '{payload,attrs,release}')), 250),
-         left(app.scrub_text(coalesce(app.json_text(i.value #> '{payload,attrs,environment}'), 'production')), 64),
+         app.web_item_text(app.json_text(i.value #> '{payload,attrs,release}'), 250),
+         app.web_item_text(coalesce(app.json_text(i.value #> '{payload,attrs,environment}'), 'production'), 64),
          date_trunc('hour', coalesce(app.json_timestamp(a.value -> 'started'), now())),
          sum(greatest(coalesce(app.json_int(a.value -> 'exited'), 0), 0)),
          sum(greatest(coalesce(app.json_int(a.value -> 'errored'), 0), 0)),
@@ -174,12 +185,12 @@ BEGIN
       SELECT (i.value ->> 'project_id')::bigint AS project_id,
              lower(replace(app.json_text(i.value #> '{payload,check_in_id}'), '-', '')) AS check_in_id,
              (i.value ->> 'organization_id')::uuid AS organization_id,
-             left(app.scrub_text(app.json_text(i.value #> '{payload,monitor_slug}')), 200) AS monitor_slug,
+             app.web_item_text(app.json_text(i.value #> '{payload,monitor_slug}'), 200) AS monitor_slug,
              app.json_text(i.value #> '{payload,status}') AS status,
              CASE WHEN jsonb_typeof(i.value #> '{payload,duration}') = 'number'
                   THEN (i.value #>> '{payload,duration}')::double precision END AS duration_seconds,
-             left(app.scrub_text(app.json_text(i.value #> '{payload,environment}')), 64) AS environment,
-             left(app.scrub_text(app.json_text(i.value #> '{payload,release}')), 250) AS release,
+             app.web_item_text(app.json_text(i.value #> '{payload,environment}'), 64) AS environment,
+             app.web_item_text(app.json_text(i.value #> '{payload,release}'), 250) AS release,
              CASE WHEN jsonb_typeof(i.value #> '{payload,monitor_config}') = 'object'
                   THEN app.scrub_jsonb(i.value #> '{payload,monitor_config}') END AS monitor_config,
              i.n
@@ -203,8 +214,8 @@ BEGIN
   INSERT INTO app.client_discards AS d (organization_id, project_id, hour, reason, category, quantity)
   SELECT (i.value ->> 'organization_id')::uuid, (i.value ->> 'project_id')::bigint,
          date_trunc('hour', coalesce(app.json_timestamp(i.value #> '{payload,timestamp}'), now())),
-         left(app.scrub_text(app.json_text(e.value -> 'reason')), 64),
-         left(app.scrub_text(app.json_text(e.value -> 'category')), 64),
+         app.web_item_text(app.json_text(e.value -> 'reason'), 64),
+         app.web_item_text(app.json_text(e.value -> 'category'), 64),
          sum(app.json_int(e.value -> 'quantity'))
     FROM jsonb_array_elements(p_items) i
     CROSS JOIN LATERAL jsonb_array_elements(CASE WHEN jsonb_typeof(i.value #> '{payload,discarded_events}') = 'array'
@@ -223,7 +234,7 @@ LANGUAGE plpgsql AS $$
 BEGIN
   INSERT INTO app.dropped_items AS d (organization_id, project_id, hour, item_type, quantity)
   SELECT (i.value ->> 'organization_id')::uuid, (i.value ->> 'project_id')::bigint, date_trunc('hour', now()),
-         left(app.scrub_text(i.value ->> 'type'), 64), count(*)
+         app.web_item_text(i.value ->> 'type', 64), count(*)
     FROM jsonb_array_elements(p_items) i
    WHERE i.value ->> 'type' NOT IN ('event', 'feedback', 'user_report', 'session', 'sessions', 'check_in', 'client_report')
    GROUP BY 1, 2, 3, 4
