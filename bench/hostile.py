@@ -4,9 +4,11 @@ envelopes through pgwarden web, one after the other), against the same client al
 
 The hostile requests, each sent REPEAT times one after the other: a 5 MB stack trace to
 /rpc/capture_error (plain and chunked), a 1 MB one (under the body limit: stored, cut), a thousand
-numbers that PostgreSQL would print as 131,072 digits each, a 16 KB message of key=value pairs, a
-20 MiB webhook body, a 5,000-item envelope, a 1 MiB Sentry event of 4,000 frames; then eight
-concurrent system-health-checks waiting on a monitor that answers in 10 s.
+numbers that PostgreSQL would print as 131,072 digits each, a 16 KB message of key=value pairs and
+one of key word, value pairs, 128 KB stack traces of key=value pairs and of card numbers (what the
+scrubbers read of a stack trace, all of it to replace), a 20 MiB webhook body, a 5,000-item
+envelope, a 1 MiB Sentry event of 4,000 frames; then eight concurrent system-health-checks waiting
+on a monitor that answers in 10 s.
 
     .venv/bin/python bench/hostile.py [--repeat 3] [--baseline-seconds 5]
 
@@ -43,6 +45,16 @@ SLOW_MONITOR_SECONDS = 10
 
 def stack_trace(size: int) -> str:
     return "TypeError: boom" + FRAME * (size // len(FRAME))
+
+
+def card_numbers(size: int) -> str:
+    """Distinct Visa numbers passing the Luhn check, space-separated, `size` characters in all."""
+    cards = []
+    for serial in range(size // 17 + 1):
+        body = f"4{serial * 7919:014d}"
+        total = sum(int(d) if i % 2 else (2 * int(d)) % 10 + (2 * int(d)) // 10 for i, d in enumerate(reversed(body)))
+        cards.append(body + str(-total % 10))
+    return " ".join(cards)[:size]
 
 
 def envelope(event: dict) -> bytes:
@@ -98,6 +110,9 @@ def hostile_requests(api: str, web: str, project_id: int, key: str, webhook_secr
     one_mb = json.dumps({"message": "TypeError: boom", "stack_trace": stack_trace(MB)}).encode()
     numbers = b'{"message": "n", "metadata": {"n": [' + b",".join([b"1e131071"] * 1000) + b"]}}"
     pairs = json.dumps({"message": "login failed " + "auth=x " * 2300}).encode()
+    spaced_pairs = json.dumps({"message": "login failed " + "token a1b2c3d4 " * 1100}).encode()
+    stack_of_pairs = json.dumps({"message": "TypeError: boom", "stack_trace": "password=x " * 12000}).encode()
+    stack_of_cards = json.dumps({"message": "TypeError: boom", "stack_trace": card_numbers(131072)}).encode()
     webhook = json.dumps({"source": "custom", "error": {"message": "webhook boom",
                                                         "stack": stack_trace(20 * 1024 * 1024 * 97 // 100)}}).encode()
     items = b"{}\n" + b"".join(b'{"type":"session"}\n{"sid":"s%d","status":"ok"}\n' % n for n in range(5000))
@@ -119,6 +134,12 @@ def hostile_requests(api: str, web: str, project_id: int, key: str, webhook_secr
         "1,000 numbers of 131,072 digits": {"url": f"{api}/rpc/capture_error", "headers": rpc,
                                             "content": lambda: numbers},
         "16 KB of key=value pairs": {"url": f"{api}/rpc/capture_error", "headers": rpc, "content": lambda: pairs},
+        "16 KB of key word, value pairs": {"url": f"{api}/rpc/capture_error", "headers": rpc,
+                                           "content": lambda: spaced_pairs},
+        "128 KB stack trace of pairs": {"url": f"{api}/rpc/capture_error", "headers": rpc,
+                                        "content": lambda: stack_of_pairs},
+        "128 KB stack trace of card numbers": {"url": f"{api}/rpc/capture_error", "headers": rpc,
+                                               "content": lambda: stack_of_cards},
         "20 MiB webhook body": {"url": f"{web}/functions/v1/error-webhook", "content": lambda: webhook,
                                 "headers": {"Authorization": f"Bearer {webhook_secret}",
                                             "Content-Type": "application/json"}},
