@@ -87,6 +87,7 @@ def capture_error_body(c: Canaries) -> dict:
                        f"    at main (/home/{c.emails[1]}/app.js:1:1)",
         "url": f"https://shop.test/reset?email={c.emails[2].replace('@', '%40')}&from={c.ips[2]}",
         "user_id": c.user_id,
+        "user_agent": f"Mozilla/5.0 (X11; Linux) ShopApp/2.1 (support {c.emails[0]}; {c.ips[1]}; password=hunter2)",
         "component": f"Account {c.emails[3]}",
         "request_id": c.ips[3],
         "metadata": {"headers": {"X-Forwarded-For": f"{c.ips[4]}, {c.ips[5]}", "X-Real-IP": c.ips[0]},

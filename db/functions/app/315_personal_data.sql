@@ -1,8 +1,9 @@
 -- Personal data (tables in db/schema/315_personal_data.sql): e-mail addresses, IP addresses and
 -- user ids in captured errors are kept, hashed or dropped by the organization's policy before
--- anything is stored. Capture calls app.personal_data_enrich(_one) where it enriched before: the
--- stack trace is anonymized before it is scrubbed, parsed and cached (app.derive_cached keeps
--- only anonymized text), the other fields after grouping, which so never depends on the policy:
+-- anything is stored, and after secrets are scrubbed. Capture calls app.personal_data_enrich(_one)
+-- where it enriched before: the stack trace and the user agent are anonymized before they are parsed
+-- and cached (app.derive_cached keeps only anonymized text), the other fields after scrubbing and
+-- grouping, which so never depends on the policy:
 --   hash  [email:1a2b3c4d5e6f] [ip:…] [user:…]: the first 12 hex digits of
 --         HMAC-SHA256(organization's key, 'email:' || address), the same for the same value in one
 --         organization (so "users affected" still counts) and unrelated across organizations

@@ -26,21 +26,23 @@ LANGUAGE sql IMMUTABLE AS $$
 $$;
 COMMENT ON FUNCTION app._personal_data_keeps_all(app.personal_data_policy) IS 'Whether a policy keeps all three kinds';
 
--- == Stack traces ==
+-- == Stack traces and user agents ==
 
--- Secrets first, then addresses: what a scrub rule finds becomes [Filtered], not a token (in
--- postgres://app:pw@db.example.com the password is no e-mail address's name). Only a stack trace
--- the detector flags is scrubbed here (the others are scrubbed through the derivation cache as
--- sent, and this one again there, finding nothing). Its length is bounded already
--- (app.capture_item_of: twice its limit).
-CREATE OR REPLACE FUNCTION app.personal_data_stack_trace(p_policy app.personal_data_policy, p_stack_trace text)
+-- What the derivation cache derives from (app.derive_cached: a stack trace's frames, a user
+-- agent's browser) and keeps the scrubbed text of: anonymized before, so the cache holds no
+-- address. Secrets first, then addresses: what a scrub rule finds becomes [Filtered], not a token
+-- (in postgres://app:pw@db.example.com the password is no e-mail address's name). Only a text the
+-- detector flags is scrubbed here (the others are scrubbed through the cache as sent, and this one
+-- again there, finding nothing). Its length is bounded already (app.capture_item_of: twice its
+-- limit).
+CREATE OR REPLACE FUNCTION app.personal_data_cache_input(p_policy app.personal_data_policy, p_text text)
 RETURNS text
 LANGUAGE sql STABLE AS $$
-  SELECT CASE WHEN app._personal_data_suspect(p_stack_trace)
-              THEN app._personal_data_text(p_policy, app.scrub_text(p_stack_trace)) ELSE p_stack_trace END
+  SELECT CASE WHEN app._personal_data_suspect(p_text) THEN app._personal_data_text(p_policy, app.scrub_text(p_text)) ELSE p_text END
 $$;
-COMMENT ON FUNCTION app.personal_data_stack_trace(app.personal_data_policy, text) IS
-  'A stack trace with its secrets scrubbed and personal data kept, hashed or dropped by the policy';
+COMMENT ON FUNCTION app.personal_data_cache_input(app.personal_data_policy, text) IS
+  'A stack trace or user agent with its secrets scrubbed and personal data kept, hashed or dropped by the policy';
+DROP FUNCTION IF EXISTS app.personal_data_stack_trace(app.personal_data_policy, text);  -- (the stack trace alone)
 
 -- == One event ==
 
@@ -94,11 +96,10 @@ COMMENT ON FUNCTION app.personal_data_apply_texts(app.personal_data_policy, app.
 
 -- == The enrich step of capture ==
 
--- app.capture_enrich_one under the organization's policy. Before enrichment: the stack trace
--- (so only anonymized text is scrubbed, parsed and cached) and the user id, which enrichment
--- does not read; after it, when the detector flagged them, the other texts (grouping has seen
--- them as sent). The common event, with a user id and nothing else, costs one detector pass,
--- the policy's row and one HMAC.
+-- app.capture_enrich_one under the organization's policy. Before enrichment: the stack trace and
+-- the user agent (so only anonymized text is parsed and cached) and the user id; after it, when
+-- the detector flagged them, the other texts (grouping has seen them as sent). The common event,
+-- with a user id and nothing else, costs one detector pass, the policy's row and one HMAC.
 CREATE OR REPLACE FUNCTION app.personal_data_enrich_one(p_organization_id uuid, p_item app.capture_item)
 RETURNS app.capture_item
 LANGUAGE plpgsql VOLATILE AS $$
@@ -116,8 +117,10 @@ BEGIN
   IF app._personal_data_keeps_all(v_policy) THEN
     RETURN app.capture_enrich_one(p_item);
   END IF;
-  v_text := app.personal_data_stack_trace(v_policy, p_item.stack_trace);
+  v_text := app.personal_data_cache_input(v_policy, p_item.stack_trace);
   v_item.stack_trace := v_text;
+  v_text := app.personal_data_cache_input(v_policy, p_item.user_agent);
+  v_item.user_agent := v_text;
   v_text := app.personal_data_user_id(v_policy, p_item.user_id);
   v_item.user_id := left(v_text, app.capture_limit('user_id'));
   v_item := app.capture_enrich_one(v_item);
@@ -130,7 +133,7 @@ COMMENT ON FUNCTION app.personal_data_enrich_one(uuid, app.capture_item) IS
   'app.capture_enrich_one with the organization''s personal-data policy applied (grouping does not depend on it)';
 
 -- The same for a batch, in three statements: flag and prepare every event (each distinct stack
--- trace anonymized once), enrich, then anonymize the texts of the flagged ones.
+-- trace and user agent anonymized once), enrich, then anonymize the texts of the flagged ones.
 CREATE OR REPLACE FUNCTION app.personal_data_enrich(p_organization_id uuid, p_items app.capture_item[])
 RETURNS app.capture_item[]
 LANGUAGE plpgsql VOLATILE AS $$
@@ -156,14 +159,18 @@ BEGIN
     RETURN app.capture_enrich(p_items);
   END IF;
   v_items := app.capture_enrich(ARRAY(
-    SELECT CASE WHEN i.user_id IS NULL AND s.clean IS NOT DISTINCT FROM i.stack_trace THEN i
+    SELECT CASE WHEN i.user_id IS NULL AND s.clean IS NOT DISTINCT FROM i.stack_trace AND a.clean IS NOT DISTINCT FROM i.user_agent
+                THEN i
                 ELSE jsonb_populate_record(i, jsonb_build_object(
-                       'stack_trace', s.clean,
+                       'stack_trace', s.clean, 'user_agent', a.clean,
                        'user_id', left(app.personal_data_user_id(v_policy, i.user_id), app.capture_limit('user_id')))) END
       FROM unnest(p_items) AS i
-      LEFT JOIN (SELECT d.stack_trace, app.personal_data_stack_trace(v_policy, d.stack_trace) AS clean
+      LEFT JOIN (SELECT d.stack_trace, app.personal_data_cache_input(v_policy, d.stack_trace) AS clean
                    FROM (SELECT DISTINCT x.stack_trace FROM unnest(p_items) AS x WHERE x.stack_trace IS NOT NULL) AS d
                  OFFSET 0) AS s ON s.stack_trace = i.stack_trace
+      LEFT JOIN (SELECT d.user_agent, app.personal_data_cache_input(v_policy, d.user_agent) AS clean
+                   FROM (SELECT DISTINCT x.user_agent FROM unnest(p_items) AS x WHERE x.user_agent IS NOT NULL) AS d
+                 OFFSET 0) AS a ON a.user_agent = i.user_agent
      ORDER BY i.ordinal));
   IF cardinality(v_flagged) = 0 THEN
     RETURN v_items;
