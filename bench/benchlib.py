@@ -5,11 +5,8 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import socket
 import sys
-import tempfile
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -20,7 +17,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
 from workers import migrate, sql  # noqa: E402
-from workers.stack.cluster import Cluster  # noqa: E402
+from workers.stack.cluster import Cluster, throwaway  # noqa: E402
 
 
 def free_port() -> int:
@@ -70,17 +67,10 @@ def throwaway_database(database: str = "bench", *, cron: bool = False,
                        fast: bool = False) -> Iterator[tuple[Cluster, str]]:
     """A private cluster (the durability settings `make run` uses unless fast) holding `database`,
     migrated; pg_cron lives in it when `cron`. Yields (cluster, superuser URL of the database)."""
-    base = Path(tempfile.mkdtemp(prefix="pgwarden-bench-"))
-    base.chmod(0o755)  # the postgres OS user must reach the data dir
-    cluster = Cluster(base / "pg", free_port(), cron_database=database if cron else "no_cron_in_bench", fast=fast)
-    try:
-        cluster.init(uuid.uuid4().hex)
-        cluster.start()
+    with throwaway("pgwarden-bench-", free_port(), cron_database=database if cron else "no_cron_in_bench",
+                   fast=fast) as cluster:
         with psycopg.connect(cluster.url("postgres"), autocommit=True) as conn:
             conn.execute(f'CREATE DATABASE "{database}"')
         url = cluster.url(database)
         migrate.apply(url)
         yield cluster, url
-    finally:
-        cluster.stop()
-        shutil.rmtree(base, ignore_errors=True)

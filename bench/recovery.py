@@ -10,7 +10,6 @@ It starts its own stack (temp data dir, free ports) and stops it afterwards. No 
 from __future__ import annotations
 
 import argparse
-import shutil
 import statistics
 import time
 
@@ -40,8 +39,7 @@ def main() -> None:
             print(f"{name:<10} min {min(seconds):.2f}  median {statistics.median(seconds):.2f}  "
                   f"max {max(seconds):.2f}   ({', '.join(f'{value:.2f}' for value in seconds)})")
     finally:
-        stack.pgwarden("stack", "down")
-        shutil.rmtree(stack.data_dir, ignore_errors=True)
+        stack.remove()
 
 
 if __name__ == "__main__":

@@ -21,7 +21,7 @@ from psycopg import sql as pgsql
 from workers import migrate
 from workers.settings import REPO_ROOT
 from workers.stack import postgrest
-from workers.stack.cluster import Cluster
+from workers.stack.cluster import Cluster, throwaway
 
 TEMPLATE = "pgwarden_template"
 CRON_DATABASE = "pgwarden"  # pg_cron lives here; clones of the template run without it
@@ -42,13 +42,8 @@ def scratch_dir(prefix: str) -> Path:
 
 @pytest.fixture(scope="session")
 def pg_cluster():
-    base = scratch_dir("pgwarden-test-")
-    cluster = Cluster(base / "pg", free_port(), cron_database=CRON_DATABASE, fast=True)
-    cluster.init(uuid.uuid4().hex)
-    cluster.start()
-    yield cluster
-    cluster.stop()
-    shutil.rmtree(base, ignore_errors=True)
+    with throwaway("pgwarden-test-", free_port(), cron_database=CRON_DATABASE, fast=True) as cluster:
+        yield cluster
 
 
 def create_database(cluster: Cluster, name: str, template: str | None = None) -> str:

@@ -23,10 +23,6 @@ class Settings:
     ingest_sync: str | None = None  # PGWARDEN_INGEST_SYNC as given; SQL checks it (app.set_ingest_sync)
 
     @property
-    def pgdata(self) -> Path:
-        return self.data_dir / "pg"
-
-    @property
     def run_dir(self) -> Path:
         """PID files and generated configs."""
         return self.data_dir / "run"

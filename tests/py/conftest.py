@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
 
 from tests.py.stack_support import Instance
@@ -14,5 +12,4 @@ def instance():
     """A stack on its own data dir and ports, not started yet; stopped and removed afterwards."""
     instance = Instance()
     yield instance
-    instance.pgwarden("stack", "down")
-    shutil.rmtree(instance.data_dir, ignore_errors=True)
+    instance.remove()

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import functools
 import os
+import shutil
 import signal
 import subprocess
+import tempfile
 import time
 from pathlib import Path
 
@@ -16,6 +18,7 @@ import psycopg
 
 from tests.conftest import free_port, scratch_dir
 from workers.settings import REPO_ROOT
+from workers.stack import placement
 from workers.stack.supervision import Supervisor
 
 PGWARDEN = str(REPO_ROOT / ".venv" / "bin" / "pgwarden")
@@ -23,13 +26,22 @@ SERVED = ("web", "postgrest", "worker")  # restarted by the supervisor when they
 
 
 class Instance:
-    def __init__(self):
-        self.data_dir = scratch_dir("pgwarden-stack-")
+    def __init__(self, *, private: bool = False):
+        """private: the data dir inside a folder only root may enter (as in root's home or a
+        `mktemp -d` folder), so the cluster must live elsewhere (workers/stack/placement.py)."""
+        self.folder = Path(tempfile.mkdtemp(prefix="pgwarden-private-")) if private else scratch_dir("pgwarden-stack-")
+        self.data_dir = self.folder / ".data" if private else self.folder
         self.env = {**os.environ, "PGWARDEN_DATA_DIR": str(self.data_dir),
                     "PGWARDEN_PG_PORT": str(free_port()), "PGWARDEN_API_PORT": str(free_port()),
                     "PGWARDEN_WEB_PORT": str(free_port())}
         self.env.pop("PGWARDEN_DATABASE_URL", None)
         self.supervisor = Supervisor(self.data_dir, self.data_dir / "run", self.data_dir / "log")
+
+    def remove(self) -> None:
+        """Stop it and remove its files, its cluster's home included when it was placed elsewhere."""
+        self.pgwarden("stack", "down")
+        placement.discard(self.data_dir)
+        shutil.rmtree(self.folder, ignore_errors=True)
 
     def pgwarden(self, *args: str) -> subprocess.CompletedProcess:
         return subprocess.run([PGWARDEN, *args], env=self.env, capture_output=True, text=True, timeout=300)

@@ -3,16 +3,15 @@ and SIGTERM, a database restart under a running worker."""
 
 from __future__ import annotations
 
-import shutil
 import signal
 
 import psycopg
 import pytest
 
-from tests.conftest import free_port, scratch_dir
+from tests.conftest import free_port
 from tests.py.jobs_support import listening_workers, terminate, wait_until, worker_starter
 from workers import migrate
-from workers.stack.cluster import Cluster
+from workers.stack.cluster import throwaway
 
 
 @pytest.fixture
@@ -82,16 +81,11 @@ def test_sigterm_lets_the_running_job_finish_and_gives_back_the_unstarted_ones(d
 @pytest.fixture
 def own_cluster():
     """A throwaway cluster this test may restart (not the session's)."""
-    base = scratch_dir("pgwarden-restart-")
-    cluster = Cluster(base / "pg", free_port(), cron_database="no_cron_here", fast=True)
-    cluster.init("unused")
-    cluster.start()
-    with psycopg.connect(cluster.url("postgres"), autocommit=True) as conn:
-        conn.execute("CREATE DATABASE restart_test")
-    migrate.apply(cluster.url("restart_test"))
-    yield cluster
-    cluster.stop()
-    shutil.rmtree(base, ignore_errors=True)
+    with throwaway("pgwarden-restart-", free_port(), cron_database="no_cron_here", fast=True) as cluster:
+        with psycopg.connect(cluster.url("postgres"), autocommit=True) as conn:
+            conn.execute("CREATE DATABASE restart_test")
+        migrate.apply(cluster.url("restart_test"))
+        yield cluster
 
 
 def test_a_worker_reconnects_after_the_database_restarts_and_goes_on(own_cluster, start_worker):

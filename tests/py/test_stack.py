@@ -3,22 +3,21 @@ two instances side by side, nothing left behind."""
 
 from __future__ import annotations
 
-import shutil
-
 import httpx
 import psycopg
 import pytest
 
 from tests.py.stack_support import Instance, alive
+from workers.stack import placement
 
 
 @pytest.fixture
 def two_instances():
-    instances = [Instance(), Instance()]
+    # one in a private folder: its cluster lives elsewhere, and each must still find its own
+    instances = [Instance(), Instance(private=True)]
     yield instances
     for instance in instances:
-        instance.pgwarden("stack", "down")
-        shutil.rmtree(instance.data_dir, ignore_errors=True)
+        instance.remove()
 
 
 def test_two_instances_run_side_by_side_and_down_leaves_no_process(two_instances):
@@ -35,6 +34,10 @@ def test_two_instances_run_side_by_side_and_down_leaves_no_process(two_instances
         with psycopg.connect(url) as conn:  # over TCP with the generated password
             assert conn.execute("SELECT current_database()").fetchone() == ("pgwarden",)
     assert first.pgwarden("db", "url").stdout != second.pgwarden("db", "url").stdout
+
+    # the cluster in the open data dir stays there; the private one's lives in its own home
+    assert (first.data_dir / "pg").is_dir() and not (first.data_dir / "pg").is_symlink()
+    assert (second.data_dir / "pg").resolve().parent.parent == placement.CLUSTERS_DIR
 
     first_pids, second_pids = set(first.pids()), set(second.pids())
     # each: its supervisor, and under it the postmaster, PostgREST, the worker and the web process

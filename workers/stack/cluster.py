@@ -4,14 +4,18 @@ to run as root). `make run` / `make up` run its postmaster under the stack's sup
 
 from __future__ import annotations
 
+import contextlib
 import os
+import secrets
 import shutil
 import subprocess
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 from workers.settings import DATABASE_NAME, PG_BIN
+from workers.stack import placement
 
 CONFIG_FILE = "pgwarden.conf"
 
@@ -23,12 +27,16 @@ def as_postgres(argv: list[str]) -> list[str]:
     return argv
 
 
+def run_as_server(argv: list[str], **kwargs) -> subprocess.CompletedProcess:
+    """A server tool as the postgres user, from / (it may not enter the folder we were started in)."""
+    return subprocess.run(as_postgres(argv), cwd="/", capture_output=True, text=True, **kwargs)
+
+
 def run_checked(argv: list[str], **kwargs) -> None:
     """Run a server tool; on failure raise with what it printed."""
-    done = subprocess.run(argv, capture_output=True, text=True, **kwargs)
+    done = run_as_server(argv, **kwargs)
     if done.returncode != 0:
-        raise RuntimeError(f"{Path(argv[argv.index('--') + 1] if '--' in argv else argv[0]).name} failed:\n"
-                           f"{done.stdout}{done.stderr}")
+        raise RuntimeError(f"{Path(argv[0]).name} failed:\n{done.stdout}{done.stderr}")
 
 
 def give_to_postgres(path: Path) -> None:
@@ -72,12 +80,13 @@ class Cluster:
                 ]
         if self.fast:
             argv.append("--no-sync")
-        # initdb reads the password from a file the postgres user can open
-        with tempfile.NamedTemporaryFile("w", prefix="pgwarden-pw-") as pwfile:
+        # initdb reads the password from a file the postgres user can open: beside the cluster, where
+        # it can reach (the temp dir may be private)
+        with tempfile.NamedTemporaryFile("w", prefix="pgwarden-pw-", dir=self.pgdata.parent) as pwfile:
             pwfile.write(superuser_password + "\n")
             pwfile.flush()
             give_to_postgres(Path(pwfile.name))
-            run_checked(as_postgres([*argv, f"--pwfile={pwfile.name}"]))
+            run_checked([*argv, f"--pwfile={pwfile.name}"])
         with open(self.pgdata / "postgresql.conf", "a") as conf:
             conf.write(f"\ninclude_if_exists = '{CONFIG_FILE}'\n")
 
@@ -107,9 +116,7 @@ class Cluster:
         give_to_postgres(path)
 
     def running(self) -> bool:
-        status = subprocess.run(as_postgres([str(PG_BIN / "pg_ctl"), "-D", str(self.pgdata), "status"]),
-                                capture_output=True)
-        return status.returncode == 0
+        return run_as_server([str(PG_BIN / "pg_ctl"), "-D", str(self.pgdata), "status"]).returncode == 0
 
     def start(self, timeout: float = 60.0) -> None:
         if self.running():
@@ -118,8 +125,8 @@ class Cluster:
         self.write_config()
         # its own session: a Ctrl-C on the terminal must not reach the postmaster directly;
         # its owner stops it in order
-        run_checked(as_postgres([str(PG_BIN / "pg_ctl"), "-D", str(self.pgdata), "-l", str(self.log_file),
-                                 "-W", "start"]), start_new_session=True)
+        run_checked([str(PG_BIN / "pg_ctl"), "-D", str(self.pgdata), "-l", str(self.log_file), "-W", "start"],
+                    start_new_session=True)
         self.wait_ready(timeout)
 
     def ready(self) -> bool:
@@ -136,4 +143,21 @@ class Cluster:
 
     def stop(self) -> None:
         if self.initialized() and self.running():
-            run_checked(as_postgres([str(PG_BIN / "pg_ctl"), "-D", str(self.pgdata), "-m", "fast", "-w", "stop"]))
+            run_checked([str(PG_BIN / "pg_ctl"), "-D", str(self.pgdata), "-m", "fast", "-w", "stop"])
+
+
+@contextlib.contextmanager
+def throwaway(prefix: str, port: int, **options) -> Iterator[Cluster]:
+    """A started cluster in a new temp dir (relocated by placement when the temp dir is private),
+    stopped and removed afterwards: the test suite's and the benchmarks'."""
+    base = Path(tempfile.mkdtemp(prefix=prefix))
+    base.chmod(0o755)
+    cluster = Cluster(placement.prepare(base), port, **options)
+    try:
+        cluster.init(secrets.token_hex(16))
+        cluster.start()
+        yield cluster
+    finally:
+        cluster.stop()
+        placement.discard(base)
+        shutil.rmtree(base, ignore_errors=True)

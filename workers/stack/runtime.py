@@ -19,7 +19,7 @@ from psycopg import sql as pgsql
 from workers import migrate, secrets, sql
 from workers.db import with_login
 from workers.settings import DATABASE_NAME, Settings
-from workers.stack import postgrest
+from workers.stack import placement, postgrest
 from workers.stack.cluster import Cluster
 from workers.stack.supervision import GIVEN_UP, Program, Supervisor
 
@@ -36,7 +36,8 @@ class Stack:
     def __init__(self, settings: Settings):
         self.settings = settings
         self.secrets = secrets.load_or_create(settings.data_dir)
-        self.cluster = (Cluster(settings.pgdata, settings.pg_port, log_file=settings.log_dir / "postgres.log")
+        self.cluster = (Cluster(placement.locate(settings.data_dir), settings.pg_port,
+                                log_file=settings.log_dir / "postgres.log")
                         if settings.embedded else None)
         self.supervisor_child: subprocess.Popen | None = None  # supervisord, when `make run` started it
 
@@ -94,6 +95,8 @@ class Stack:
 
     def _start_cluster(self, foreground: bool) -> None:
         cluster = self.cluster
+        # where the postgres user can reach it (PlacementError before anything else when it cannot)
+        cluster.pgdata = placement.prepare(self.settings.data_dir)
         cluster.init(self.secrets.postgres_password)
         if not self.supervisor.running() and cluster.running():
             # left behind by a supervisor that was killed, or started by hand: taken over, so that
@@ -132,7 +135,7 @@ class Stack:
         programs = []
         if self.cluster is not None:
             programs.append(Program("postgres", self.cluster.server_argv(), self.cluster.log_file, restart=False,
-                                    user="postgres" if os.geteuid() == 0 else None,
+                                    user="postgres" if os.geteuid() == 0 else None, directory="/",
                                     stop_signal="INT", stop_seconds=60))  # SIGINT: a fast shutdown
         return [*programs,
                 Program("postgrest", [str(postgrest.POSTGREST_BIN), str(self.postgrest_config),

@@ -39,6 +39,7 @@ class Program:
     log_file: Path
     restart: bool = True     # False: an exit is logged and shown, never acted on
     user: str | None = None
+    directory: str | None = None  # started there (supervisord enters it as `user`)
     stop_signal: str = "TERM"
     stop_seconds: int = 15   # then SIGKILL
 
@@ -90,6 +91,8 @@ class Supervisor:
                       "stdout_logfile_backups = 3"]
             if program.user:
                 lines.append(f"user = {program.user}")
+            if program.directory:
+                lines.append(f"directory = {_escaped(program.directory)}")
             lines.append("")
         self.config_file.parent.mkdir(parents=True, exist_ok=True)
         _make_private(self.log_file.parent)
