@@ -3,10 +3,13 @@ VENV := .venv
 PGWARDEN := $(VENV)/bin/pgwarden
 PYTEST := $(VENV)/bin/pytest
 
-.PHONY: install run up down status migrate test test-sql test-py lint bench demo
+.PHONY: install install-test run up down status migrate test test-sql test-py lint bench demo
 
-install:
+install:  ## what the stack runs on: Debian packages, the venv's runtime dependencies, PostgREST
 	@scripts/install.sh
+
+install-test:  ## that, plus the test tools (pytest, ruff, sqlfluff, pgTAP ...)
+	@scripts/install.sh --test
 
 run: install  ## start the whole stack in the foreground; Ctrl-C stops it
 	@$(PGWARDEN) stack run
@@ -23,12 +26,12 @@ status: install
 migrate: install  ## apply pending migrations and re-apply the code layer
 	@$(PGWARDEN) db apply
 
-test: install  ## SQL (pgTAP) and Python tests on a throwaway cluster
+test: install-test  ## SQL (pgTAP) and Python tests on a throwaway cluster
 	@$(PYTEST) -q tests
 
-lint: install
+lint: install-test
 	@$(VENV)/bin/ruff check workers tests bench
 	@$(VENV)/bin/sqlfluff lint --dialect postgres db/schema db/migrations
 
-bench: install
+bench: install-test
 	@for b in bench/*.py; do echo "== $$b"; $(VENV)/bin/python $$b || exit 1; done
