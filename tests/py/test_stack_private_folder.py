@@ -115,6 +115,7 @@ def test_make_up_status_and_down_work_from_a_clone_in_a_private_folder(private_f
         assert pgdata.parent.parent == placement.CLUSTERS_DIR
         assert owner_and_mode(pgdata.parent) == ("postgres", 0o700)
         assert (pgdata / "PG_VERSION").exists()
+        assert f"Cluster         {pgdata}" in up.stdout, "make up says where the cluster went"
         assert (data_dir / "secrets.json").exists() and (data_dir / "log" / "postgres.log").exists(), \
             "secrets and logs stay in the data dir"
         assert httpx.get(f"http://127.0.0.1:{env['PGWARDEN_API_PORT']}/").status_code == 200

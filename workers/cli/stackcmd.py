@@ -9,6 +9,7 @@ import click
 
 from workers import tokens
 from workers.cli.context import stack
+from workers.stack import placement
 from workers.stack.runtime import Stack, say
 from workers.stack.supervision import Program
 
@@ -23,6 +24,8 @@ def _bring_up(*, foreground: bool = False) -> Stack:
     urls = current.urls(current.dsn(project_id, public_key))
     admin_token = tokens.mint(current.secrets.jwt_secret, "system_admin", tokens.parse_ttl("12h"))
     say(f"pgwarden is running (data in {current.settings.data_dir})")
+    if current.cluster is not None and current.cluster.pgdata.parent.parent == placement.CLUSTERS_DIR:
+        say(f"  Cluster         {current.cluster.pgdata}   (the postgres user cannot enter the data dir's folder)")
     say(f"  PostgREST API   {urls.api}   (OpenAPI document at /)")
     say(f"  Web and ingest  {urls.web}")
     say(f"  Sentry DSN      {urls.dsn}   (project {project_id})")
