@@ -35,7 +35,7 @@ CREATE POLICY health_settings_system_admin ON app.health_settings TO system_admi
 GRANT SELECT, UPDATE ON app.health_settings TO system_admin;
 
 INSERT INTO app.health_settings (key, value, description) VALUES
-  ('checks_retention_days', '30', 'health_checks rows older than this are deleted nightly; system_uptime intervals are kept'),
+  ('checks_retention_days', '30', 'health_checks rows older than this are deleted nightly (uptime intervals: uptime_retention_days)'),
   ('summary_cache_seconds', '60', 'get_health_summary and get_status_page serve the cache while it is younger than this'),
   ('partial_outage_weight', '0.3', 'share of partial_outage time counted as downtime (Statuspage and Instatus use 0.3)'),
   ('degraded_weight', '0', 'share of degraded time counted as downtime (Statuspage: 0, degraded counts as up)'),
@@ -46,7 +46,8 @@ INSERT INTO app.health_settings (key, value, description) VALUES
   ('web_url', '"http://127.0.0.1:8000"', 'pgwarden web base URL ({web_url} in targets); the stack sets it at start'),
   ('embed_widget_url', 'null', 'URL of a test page that loads the booking widget ({embed_widget_url}); embeds stay disabled until set'),
   ('database_probe_dsn', 'null', 'DSN the database monitor probes; null = this database over its own socket as pgwarden_worker'),
-  ('run_now_per_minute', '30', 'system-health-check requests answered per minute (all callers together); more get 429');
+  ('run_now_per_minute', '30', 'system-health-check requests answered per minute (all callers together); more get 429'),
+  ('uptime_retention_days', '3650', 'system_uptime intervals that ended longer ago than this are deleted nightly (calculate_uptime reaches back 3650 days)');
 
 -- On-demand health checks (POST /functions/v1/system-health-check, no login) per minute: the cap
 -- app.health_run_now applies. Rows older than an hour are deleted as new minutes begin.

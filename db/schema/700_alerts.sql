@@ -64,7 +64,7 @@ INSERT INTO app.alert_settings (key, value, description) VALUES
   ('pace_seconds', '{"slack": 1, "pagerduty": 0.5, "apprise": 1, "webhook": 0, "email": 0}',
    'minimum spacing of deliveries to one destination address, per channel (Slack allows 1 message/s per webhook)'),
   ('spike_min_count', '10', 'an error_spike rule with baseline_factor fires only from this many events in its window'),
-  ('history_retention_days', '90', 'resolved incidents (with their notifications, deliveries, attempts) are kept this long');
+  ('history_retention_days', '90', 'resolved incidents (with their notifications, deliveries, attempts), and finished notifications of open ones, are kept this long');
 
 -- == Rules: our columns on the spec's error_alerts ==
 

@@ -94,7 +94,55 @@ BEGIN
 
   RETURN jsonb_build_object('deleted_errors', cardinality(v_ids), 'deleted_events', v_events,
                             'dropped_partitions', to_jsonb(v_dropped),
-                            'created_partitions', app.error_events_ensure_partitions());
+                            'created_partitions', app.error_events_ensure_partitions(),
+                            'deleted', app.retention_purge_history(v_setting));
 END $$;
 COMMENT ON FUNCTION app.retention_run() IS
-  'Nightly: delete resolved errors past retention with their events, drop old event partitions, purge old counters';
+  'Nightly: delete resolved errors past retention with their events, drop old event partitions, purge old counters and history';
+
+-- 4. what grows with traffic or time besides errors: SDK sessions and counters, check-ins, repairs,
+--    closed reports, pg_cron's run log. Nightly deletes scan these tables (no index on their age:
+--    it would cost every session update its HOT path).
+CREATE OR REPLACE FUNCTION app.retention_purge_history(p_setting app.retention_setting) RETURNS jsonb
+LANGUAGE plpgsql AS $$
+DECLARE
+  v_deleted jsonb;
+  v_cron_runs bigint := 0;
+BEGIN
+  WITH sessions AS (
+    DELETE FROM app.client_sessions s WHERE s.updated_at < now() - p_setting.client_sessions RETURNING 1
+  ), session_aggregates AS (
+    DELETE FROM app.client_session_aggregates a WHERE a.hour < now() - p_setting.client_session_aggregates RETURNING 1
+  ), discards AS (
+    DELETE FROM app.client_discards d WHERE d.hour < now() - p_setting.client_discards RETURNING 1
+  ), dropped AS (
+    DELETE FROM app.dropped_items d WHERE d.hour < now() - p_setting.dropped_items RETURNING 1
+  ), check_ins AS (
+    DELETE FROM app.cron_check_ins c WHERE c.updated_at < now() - p_setting.cron_check_ins RETURNING 1
+  ), repairs AS (
+    DELETE FROM app.ingest_repairs r WHERE r.hour < now() - p_setting.ingest_repairs RETURNING 1
+  ), reports AS (
+    DELETE FROM app.user_error_reports r
+     WHERE r.status IN ('resolved', 'closed', 'duplicate')
+       AND coalesce(r.resolved_at, r.updated_at) < now() - p_setting.closed_reports
+    RETURNING 1
+  )
+  SELECT jsonb_build_object(
+           'client_sessions', (SELECT count(*) FROM sessions),
+           'client_session_aggregates', (SELECT count(*) FROM session_aggregates),
+           'client_discards', (SELECT count(*) FROM discards),
+           'dropped_items', (SELECT count(*) FROM dropped),
+           'cron_check_ins', (SELECT count(*) FROM check_ins),
+           'ingest_repairs', (SELECT count(*) FROM repairs),
+           'closed_reports', (SELECT count(*) FROM reports))
+    INTO v_deleted;
+  -- only the database pg_cron lives in has its log; dynamic, so the others still compile this
+  IF to_regclass('cron.job_run_details') IS NOT NULL THEN
+    EXECUTE 'DELETE FROM cron.job_run_details WHERE coalesce(end_time, start_time) < $1'
+      USING now() - p_setting.cron_run_details;
+    GET DIAGNOSTICS v_cron_runs = ROW_COUNT;
+  END IF;
+  RETURN v_deleted || jsonb_build_object('cron_run_details', v_cron_runs);
+END $$;
+COMMENT ON FUNCTION app.retention_purge_history(app.retention_setting) IS
+  'Delete SDK sessions and counters, check-ins, repair counts, closed reports and pg_cron run logs past their retention; counts per kind';

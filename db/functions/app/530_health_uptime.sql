@@ -228,11 +228,17 @@ GRANT EXECUTE ON FUNCTION app.health_status_page(timestamptz) TO anon, staff, or
 CREATE OR REPLACE FUNCTION app.health_retention_run(p_now timestamptz DEFAULT now()) RETURNS bigint
 LANGUAGE plpgsql AS $$
 DECLARE
-  v_deleted bigint;
+  v_checks bigint;
+  v_intervals bigint;
 BEGIN
   DELETE FROM app.health_checks
    WHERE checked_at < p_now - make_interval(days => coalesce(app.health_setting_number('checks_retention_days'), 30)::integer);
-  GET DIAGNOSTICS v_deleted = ROW_COUNT;
-  RETURN v_deleted;
+  GET DIAGNOSTICS v_checks = ROW_COUNT;
+  -- an open interval (ended_at NULL) is the current state: it stays however old
+  DELETE FROM app.system_uptime
+   WHERE ended_at < p_now - make_interval(days => coalesce(app.health_setting_number('uptime_retention_days'), 3650)::integer);
+  GET DIAGNOSTICS v_intervals = ROW_COUNT;
+  RETURN v_checks + v_intervals;
 END $$;
-COMMENT ON FUNCTION app.health_retention_run(timestamptz) IS 'Delete health_checks older than checks_retention_days (intervals in system_uptime are kept)';
+COMMENT ON FUNCTION app.health_retention_run(timestamptz) IS
+  'Delete health_checks older than checks_retention_days and ended system_uptime intervals older than uptime_retention_days; returns how many rows';

@@ -18,13 +18,22 @@ COMMENT ON FUNCTION app.alert_tick() IS
 CREATE OR REPLACE FUNCTION app.alert_retention_run() RETURNS integer
 LANGUAGE plpgsql AS $$
 DECLARE
-  v_count integer;
+  v_horizon timestamptz := now() - make_interval(days => coalesce((app.alert_setting('history_retention_days') #>> '{}')::integer, 90));
+  v_incidents integer;
+  v_notifications integer;
 BEGIN
   DELETE FROM app.alert_incidents i
-   WHERE i.status = 'resolved' AND i.notify_at IS NULL
-     AND i.resolved_at < now() - make_interval(days => coalesce((app.alert_setting('history_retention_days') #>> '{}')::integer, 90));
-  GET DIAGNOSTICS v_count = ROW_COUNT;
-  RETURN v_count;
+   WHERE i.status = 'resolved' AND i.notify_at IS NULL AND i.resolved_at < v_horizon;
+  GET DIAGNOSTICS v_incidents = ROW_COUNT;
+  -- an incident that stays open for months repeats its notice every few hours: its old notices go
+  -- (with their deliveries, attempts and in-app copies) once none of their deliveries is pending
+  DELETE FROM app.alert_notifications n
+   USING app.alert_incidents i
+   WHERE i.id = n.incident_id AND i.status = 'firing' AND n.created_at < v_horizon
+     AND NOT EXISTS (SELECT FROM app.alert_deliveries d
+                      WHERE d.notification_id = n.id AND d.status IN ('queued', 'retrying'));
+  GET DIAGNOSTICS v_notifications = ROW_COUNT;
+  RETURN v_incidents + v_notifications;
 END $$;
 COMMENT ON FUNCTION app.alert_retention_run() IS
-  'Delete resolved incidents (with notifications, deliveries and attempts) past alert_settings history_retention_days';
+  'Delete resolved incidents (with notifications, deliveries and attempts), and finished notifications of open ones, past history_retention_days; returns how many incidents and notifications';

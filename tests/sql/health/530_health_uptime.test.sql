@@ -1,7 +1,7 @@
 -- Uptime maths on fixtures with known answers, calculate_uptime over PostgREST's roles, the
 -- one-minute summary cache, the status page and retention. now() is fixed in this transaction.
 BEGIN;
-SELECT plan(25);
+SELECT plan(28);
 
 SELECT app.health_monitor_add('{"service_name": "billing", "check_type": "external", "target": {"url": "http://b"}}')
   AS billing \gset
@@ -108,6 +108,18 @@ INSERT INTO app.health_checks (check_type, service_name, status, checked_at, mon
   VALUES ('external', 'search', 'healthy', now() - interval '31 days', :search),
          ('external', 'search', 'healthy', now() - interval '29 days', :search);
 SELECT is(app.health_retention_run(), 1::bigint, 'checks older than 30 days are deleted, younger ones kept');
+
+SELECT app.health_monitor_add('{"service_name": "archive", "check_type": "external", "target": {"url": "http://a"}}')
+  AS archive \gset
+INSERT INTO app.system_uptime (service_name, status, started_at, ended_at, monitor_id) VALUES
+  ('archive', 'operational', now() - interval '3700 days', now() - interval '3651 days', :archive),
+  ('archive', 'degraded', now() - interval '3651 days', now() - interval '3649 days', :archive),
+  ('archive', 'operational', now() - interval '3649 days', NULL, :archive);
+SELECT is(app.health_retention_run(), 1::bigint, 'uptime intervals that ended over 3,650 days ago are deleted (the default)');
+UPDATE app.health_settings SET value = '3000' WHERE key = 'uptime_retention_days';
+SELECT is(app.health_retention_run(), 1::bigint, 'uptime_retention_days sets how far back intervals are kept');
+SELECT is((SELECT count(*)::int FROM app.system_uptime WHERE monitor_id = :archive AND ended_at IS NULL), 1,
+  'the open interval, the current state, stays however old');
 
 SELECT * FROM finish();
 ROLLBACK;
