@@ -25,6 +25,11 @@ def code_layer_files() -> list[Path]:
     return [path for layer in layers for path in sorted(layer.glob("*.sql"))]
 
 
+def migration_ids() -> list[str]:
+    """This checkout's migrations, as yoyo records them once applied (the file name without .sql)."""
+    return sorted(path.stem for path in MIGRATIONS_DIR.glob("*.sql"))
+
+
 def yoyo_url(database_url: str) -> str:
     scheme, rest = database_url.split("://", 1)
     if scheme not in ("postgresql", "postgres", "postgresql+psycopg"):

@@ -8,6 +8,12 @@ SET_ROLE_PASSWORD = "ALTER ROLE {role} PASSWORD {password}"  # composed with psy
 DATABASE_EXISTS = "SELECT 1 FROM pg_database WHERE datname = %s"
 CREATE_DATABASE = "CREATE DATABASE {name}"  # composed with psycopg.sql
 
+# -- backup and restore (workers/backup.py): databases replaced whole, composed with psycopg.sql
+END_DATABASE_SESSIONS = ("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                         "WHERE datname = %s AND pid <> pg_backend_pid()")
+RENAME_DATABASE = "ALTER DATABASE {name} RENAME TO {new_name}"
+DROP_DATABASE = "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+
 # -- tenancy
 BOOTSTRAP_DEFAULT_PROJECT = "SELECT project_id, public_key FROM app.bootstrap_default_project()"
 CREATE_ORGANIZATION = "SELECT api.create_organization(%s)"

@@ -25,8 +25,10 @@ def test_a_fresh_database_can_ingest_before_cron_first_runs(db):
 
 def test_nightly_retention_trims_pg_crons_own_run_log(cron_database_url):
     # pg_cron logs every run (about 8 a minute here) and never forgets one by itself
-    with psycopg.connect(cron_database_url) as conn:  # one transaction, rolled back: the shared database stays as it was
-        conn.execute("""INSERT INTO cron.job_run_details (jobid, database, username, command, status, start_time, end_time)
+    # one transaction, rolled back: the shared database stays as it was
+    with psycopg.connect(cron_database_url) as conn:
+        conn.execute("""INSERT INTO cron.job_run_details (jobid, database, username, command, status, start_time,
+                                                          end_time)
                         VALUES (0, 'pgwarden', 'postgres', 'SELECT 1', 'succeeded', now() - interval '8 days',
                                 now() - interval '8 days'),
                                (0, 'pgwarden', 'postgres', 'SELECT 2', 'succeeded', now() - interval '6 days',

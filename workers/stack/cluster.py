@@ -131,8 +131,8 @@ class Cluster:
 
     def ready(self) -> bool:
         """Accepting connections (pg_isready)."""
-        return subprocess.run([str(PG_BIN / "pg_isready"), "-q", "-h", str(self.socket_dir),
-                               "-p", str(self.port)]).returncode == 0
+        return subprocess.run([str(PG_BIN / "pg_isready"), "-q", "-h", str(self.socket_dir), "-p", str(self.port),
+                               "-U", "postgres"]).returncode == 0  # (as root it would log "role root does not exist")
 
     def wait_ready(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout

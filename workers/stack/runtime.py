@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit, urlunsplit
 
 import httpx
 import psycopg
@@ -66,12 +66,38 @@ class Stack:
             return with_login(self.settings.external_database_url, "pgwarden_worker", self.secrets.worker_password)
         return self.cluster.url(DATABASE_NAME, user="pgwarden_worker")
 
+    @property
+    def database_name(self) -> str:
+        return DATABASE_NAME if self.cluster is not None else urlsplit(self.database_url).path.lstrip("/")
+
+    def url_of(self, database: str) -> str:
+        """The stack's superuser login to another database of the same server."""
+        if self.cluster is not None:
+            return self.cluster.url(database)
+        return urlunsplit(urlsplit(self.database_url)._replace(path=f"/{database}"))
+
+    @property
+    def server_url(self) -> str:
+        """Its maintenance database, postgres: where the stack's database is created, renamed, dropped."""
+        return self.url_of("postgres")
+
+    def start_database(self, *, foreground: bool = False) -> None:
+        """The embedded cluster running under the supervisor (nothing to do for an external database)."""
+        if self.cluster is not None:
+            self._start_cluster(foreground)
+
+    def restart_database(self) -> None:
+        """A fast restart of the embedded cluster under the supervisor (sessions end, data stays)."""
+        self.supervisor.restart(["postgres"])
+        self._wait_until("postgres", self.cluster.ready,
+                         f"PostgreSQL did not become ready; see {self.cluster.log_file}", timeout=120.0)
+
     def ensure_database(self, *, foreground: bool = False) -> list[str]:
         """Start the embedded cluster under the supervisor if needed, create the database, apply
         both schema layers."""
+        self.start_database(foreground=foreground)
         if self.cluster is not None:
-            self._start_cluster(foreground)
-            with psycopg.connect(self.cluster.url("postgres"), autocommit=True) as conn:
+            with psycopg.connect(self.server_url, autocommit=True) as conn:
                 if not conn.execute(sql.DATABASE_EXISTS, [DATABASE_NAME]).fetchone():
                     conn.execute(pgsql.SQL(sql.CREATE_DATABASE).format(name=pgsql.Identifier(DATABASE_NAME)))
         applied = migrate.apply(self.database_url)

@@ -213,11 +213,17 @@ class Supervisor:
                 started.append(name)
         return started
 
+    def stop(self, names: list[str]) -> list[str]:
+        """Stop the named programs that are running (waiting for them); returns those stopped."""
+        processes = self.processes()
+        stopped = [name for name in names if processes.get(name, {}).get("statename") in ALIVE]
+        for name in stopped:
+            self._rpc().supervisor.stopProcess(name, True)
+        return stopped
 
     def restart(self, names: list[str]) -> None:
         """Stop the named programs (waiting for them), then start them again."""
-        for name in names:
-            self._rpc().supervisor.stopProcess(name, True)
+        self.stop(names)
         self.start(names)
 
 
