@@ -1,4 +1,4 @@
--- 0022: retention for everything that grows with traffic or time: SDK sessions and their hourly
+-- 0016: retention for everything that grows with traffic or time: SDK sessions and their hourly
 -- counts, client reports and dropped items, cron check-ins, ingest repairs, closed user reports,
 -- pg_cron's run log, uptime intervals; and old notifications of incidents that stay open.
 
