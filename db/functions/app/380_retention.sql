@@ -108,6 +108,7 @@ LANGUAGE plpgsql AS $$
 DECLARE
   v_deleted jsonb;
   v_cron_runs bigint := 0;
+  v_cron_log regclass;
 BEGIN
   WITH sessions AS (
     DELETE FROM app.client_sessions s WHERE s.updated_at < now() - p_setting.client_sessions RETURNING 1
@@ -136,9 +137,11 @@ BEGIN
            'ingest_repairs', (SELECT count(*) FROM repairs),
            'closed_reports', (SELECT count(*) FROM reports))
     INTO v_deleted;
-  -- only the database pg_cron lives in has its log; dynamic, so the others still compile this
-  IF to_regclass('cron.job_run_details') IS NOT NULL THEN
-    EXECUTE 'DELETE FROM cron.job_run_details WHERE coalesce(end_time, start_time) < $1'
+  -- only the database pg_cron lives in has its log; the table named through a variable, so this
+  -- compiles (and plpgsql_check passes) where it does not exist
+  v_cron_log := to_regclass('cron.job_run_details');
+  IF v_cron_log IS NOT NULL THEN
+    EXECUTE format('DELETE FROM %s WHERE coalesce(end_time, start_time) < $1', v_cron_log)
       USING now() - p_setting.cron_run_details;
     GET DIAGNOSTICS v_cron_runs = ROW_COUNT;
   END IF;
