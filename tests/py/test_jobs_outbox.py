@@ -28,6 +28,11 @@ def test_one_insert_statement_sends_one_notification_with_the_count_of_due_jobs(
     assert received(listener) == [{"count": 3}]
 
 
+def test_a_job_due_within_the_minute_wakes_idle_workers_so_they_sleep_until_it_is_due(db, listener):
+    db.execute("SELECT app.job_enqueue('test.soon', '{}', NULL, now() + interval '5 seconds')")
+    assert received(listener) == [{"count": 0}]
+
+
 def test_jobs_scheduled_for_later_wake_nobody(db, listener):
     db.execute("SELECT app.job_enqueue('test.later', '{}', NULL, now() + interval '1 hour')")
     assert received(listener) == []

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from tests.py.jobs_support import InProcessWorker, wait_until
+from tests.py.jobs_support import InProcessWorker, idle_claimers, wait_until
 
 FAST = {"poll_seconds": 0.05, "concurrency": 2}
 
@@ -57,7 +57,8 @@ def test_a_permanent_failure_is_dead_after_one_attempt(db, database_url):
 
 
 def test_a_job_scheduled_a_moment_ahead_runs_when_due_not_at_the_next_poll(db, database_url):
-    with InProcessWorker(database_url, ("builtin.echo",), poll_seconds=600, concurrency=1):
+    with InProcessWorker(database_url, ("builtin.echo",), poll_seconds=600, concurrency=1) as runner:
+        wait_until(lambda: runner.listener.listening.is_set() and idle_claimers(db) == 1, what="an idle worker")
         job_id = db.execute("SELECT app.job_enqueue('builtin.echo', '{}', NULL, now() + interval '0.3 seconds')"
                             ).fetchone()[0]
         # the enqueue's NOTIFY wakes the idle worker before the job is due; it must then sleep until
