@@ -139,6 +139,42 @@ CREATE OR REPLACE TRIGGER _900_alerts_clear AFTER UPDATE OF status ON app.user_e
   FOR EACH ROW WHEN (NEW.status IN ('resolved', 'closed', 'duplicate') AND OLD.status IS DISTINCT FROM NEW.status)
   EXECUTE FUNCTION app.tg_alerts__clear_closed();
 
+-- == Notices due later: timers ==
+
+-- An incident whose next notice is scheduled ahead gets an alerts.notify job for that moment.
+CREATE OR REPLACE FUNCTION app.tg_alert_incidents__notice_timer() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+BEGIN
+  PERFORM app.alert_notice_timer(NEW.id, NEW.notify_at);
+  RETURN NULL;
+END $$;
+COMMENT ON FUNCTION app.tg_alert_incidents__notice_timer() IS 'An incident''s next notice is due later: set a timer (an alerts.notify job) for it';
+
+CREATE OR REPLACE TRIGGER _500_notice_timer AFTER INSERT ON app.alert_incidents
+  FOR EACH ROW WHEN (NEW.notify_at > now()) EXECUTE FUNCTION app.tg_alert_incidents__notice_timer();
+CREATE OR REPLACE TRIGGER _500_notice_timer_moved AFTER UPDATE OF notify_at ON app.alert_incidents
+  FOR EACH ROW WHEN (NEW.notify_at > now() AND NEW.notify_at IS DISTINCT FROM OLD.notify_at)
+  EXECUTE FUNCTION app.tg_alert_incidents__notice_timer();
+
+-- A timer went off (its alerts.notify job finished): send the notice if it is still due (a
+-- notice the tick sent meanwhile, or a rescheduled one, makes this a no-op).
+CREATE OR REPLACE FUNCTION app.tg_job_history__alert_notice_due() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+BEGIN
+  IF NEW.payload ->> 'incident_id' ~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' THEN
+    PERFORM app.alert_notify_if_due((NEW.payload ->> 'incident_id')::uuid);
+  END IF;
+  RETURN NULL;
+EXCEPTION WHEN OTHERS THEN
+  -- never costs the worker the completion of the jobs reported with it; the tick sends it later
+  RAISE WARNING 'alert notice for job % failed: % (%)', NEW.id, SQLERRM, SQLSTATE;
+  RETURN NULL;
+END $$;
+COMMENT ON FUNCTION app.tg_job_history__alert_notice_due() IS 'A notice timer (alerts.notify job) went off: send the incident''s notice if still due';
+
+CREATE OR REPLACE TRIGGER _500_alert_notice_due AFTER INSERT ON app.job_history
+  FOR EACH ROW WHEN (NEW.kind = 'alerts.notify') EXECUTE FUNCTION app.tg_job_history__alert_notice_due();
+
 -- == Delivery outcomes: THE TRIGGERS THAT RECORD ATTEMPTS ==
 
 -- A failed attempt that will be retried (app.job_fail, app.job_reap) appends to app.job.failures;

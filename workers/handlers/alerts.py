@@ -1,5 +1,6 @@
 """alerts.deliver: send one alert notification over its channel (workers/alerts/) and report the
-outcome in the shapes the SQL side records (see workers/alerts/__init__.py)."""
+outcome in the shapes the SQL side records (see workers/alerts/__init__.py).
+alerts.notify: a timer; SQL sends the incident's notice that came due when the job completes."""
 
 from __future__ import annotations
 
@@ -23,3 +24,10 @@ def deliver(payload: dict) -> dict:
         raise delivery.retryable(f"timeout: {exc}") from None
     except Exception as exc:  # an error no adapter foresaw: try again, without a traceback full of secrets
         raise delivery.retryable(f"{type(exc).__name__}: {exc}") from None
+
+
+@handler("alerts.notify")
+def notice_due(payload: dict) -> dict:
+    """An incident's next notice (after a group wait or group interval) is due now. The notice is
+    SQL's to write: it sends it when this job completes (db/triggers/700_alerts.sql)."""
+    return {"incident_id": payload.get("incident_id")}

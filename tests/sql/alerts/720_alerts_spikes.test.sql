@@ -1,9 +1,10 @@
 -- error_spike rules, judged each minute by app.alert_tick: a threshold over a window, or N times
 -- the same hour of the previous week with a floor for quiet hours; Alertmanager's group wait
 -- (30 s for spikes: a spike over within it is never notified) and the resolved notice once the
--- spike is over, a group interval after the last notice.
+-- spike is over, a group interval after the last notice; each sent when its timer (an alerts.notify
+-- job) goes off, or by the tick.
 BEGIN;
-SELECT plan(14);
+SELECT plan(16);
 
 INSERT INTO app.organizations (id, name) VALUES
   ('00000000-0000-0000-0000-00000000000a', 'Org A'), ('00000000-0000-0000-0000-00000000000b', 'Org B'),
@@ -21,6 +22,12 @@ LANGUAGE sql AS $$
          notify_at = notify_at - p_by, last_notified_at = last_notified_at - p_by;
   UPDATE app.alert_signals SET started_at = started_at - p_by, last_seen_at = last_seen_at - p_by, resolved_at = resolved_at - p_by;
   UPDATE app.alert_notifications SET created_at = created_at - p_by;
+$$;
+-- the incident's next notice has a timer: an alerts.notify job due exactly then
+CREATE FUNCTION pg_temp.has_timer(p_rule uuid) RETURNS boolean
+LANGUAGE sql AS $$
+  SELECT EXISTS (SELECT FROM app.job j JOIN app.alert_incidents i ON i.id = (j.payload ->> 'incident_id')::uuid
+                  WHERE j.kind = 'alerts.notify' AND i.rule_id = p_rule AND j.run_at = i.notify_at AND j.state = 'queued')
 $$;
 CREATE FUNCTION pg_temp.notices(p_rule uuid) RETURNS TABLE (kind text, event_count bigint)
 LANGUAGE sql AS $$
@@ -49,12 +56,15 @@ SELECT app.alert_tick();
 SELECT is((SELECT title FROM app.alert_incidents WHERE rule_id = :'threshold_rule'), 'Error spike in Org A: 105 events in 5 min',
   '105 fire the spike, one incident per organization');
 SELECT is((SELECT count(*)::int FROM pg_temp.notices(:'threshold_rule')), 0, 'a spike waits group_wait (30 s by default) before its first notice');
+SELECT ok(pg_temp.has_timer(:'threshold_rule'), '... for which it has a timer (an alerts.notify job) coming due when the group wait ends');
 SELECT pg_temp.later(interval '20 seconds');
 SELECT app.alert_tick();
 SELECT is((SELECT count(*)::int FROM pg_temp.notices(:'threshold_rule')), 0, '... not yet after 20 s');
 SELECT pg_temp.later(interval '11 seconds');
-SELECT app.alert_tick();
-SELECT results_eq($$SELECT * FROM pg_temp.notices('$$ || :'threshold_rule' || $$')$$, $$VALUES ('firing', 105::bigint)$$, '... notified once it is over');
+UPDATE app.job SET run_at = now() WHERE kind = 'alerts.notify';  -- (their time has come)
+SELECT app.job_complete(j.id, 'timer-test', '{}') FROM app.job_claim('timer-test', ARRAY['alerts.notify'], 10) j;
+SELECT results_eq($$SELECT * FROM pg_temp.notices('$$ || :'threshold_rule' || $$')$$, $$VALUES ('firing', 105::bigint)$$,
+  '... notified once it is over, when the timer goes off (no tick needed)');
 SELECT app.alert_tick();
 SELECT is((SELECT count(*)::int FROM pg_temp.notices(:'threshold_rule')), 1, 'a spike still on is not notified again at every tick');
 
@@ -64,6 +74,7 @@ DELETE FROM app.error_metrics WHERE organization_id = '00000000-0000-0000-0000-0
 SELECT app.alert_tick();
 SELECT is((SELECT status::text FROM app.alert_incidents WHERE rule_id = :'threshold_rule'), 'resolved', 'a spike that is over resolves');
 SELECT is((SELECT count(*)::int FROM pg_temp.notices(:'threshold_rule')), 1, '... its resolved notice waits for the group interval (5 min)');
+SELECT ok(pg_temp.has_timer(:'threshold_rule'), '... for which it has its timer');
 SELECT pg_temp.later(interval '5 minutes');
 SELECT app.alert_tick();
 SELECT results_eq($$SELECT kind FROM pg_temp.notices('$$ || :'threshold_rule' || $$')$$, $$VALUES ('firing'), ('resolved')$$, '... then goes out');
