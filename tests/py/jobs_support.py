@@ -43,11 +43,11 @@ def as_worker(database_url: str) -> str:
 
 
 class WorkerProcess:
-    """`python -m workers worker ...` as a child process, its output in a temp file."""
+    """`python -m workers worker ...` as a child process (environment: ours plus `env`), its output in a temp file."""
 
-    def __init__(self, database_url: str, *options: str):
+    def __init__(self, database_url: str, *options: str, env: dict[str, str] | None = None):
         self.log_path = Path(tempfile.mkstemp(prefix="pgwarden-worker-", suffix=".log")[1])
-        env = {**os.environ, "PGWARDEN_WORKER_DATABASE_URL": as_worker(database_url)}
+        env = {**os.environ, **(env or {}), "PGWARDEN_WORKER_DATABASE_URL": as_worker(database_url)}
         with open(self.log_path, "wb") as log:
             self.process = subprocess.Popen([sys.executable, "-m", "workers", "worker", *options], cwd=REPO_ROOT,
                                             env=env, stdout=log, stderr=subprocess.STDOUT)

@@ -74,8 +74,9 @@ def message(notification: dict[str, Any]) -> tuple[str, list[dict[str, Any]]]:
 
 def _context(notification: dict[str, Any]) -> str:
     parts = [f"{notification.get('severity') or 'alert'} · {notification.get('alert_type') or 'alert'}"]
-    if notification.get("event_count") is not None:
-        parts.append(f"{notification['event_count']} event(s)")
+    events = notification.get("event_count")
+    if isinstance(events, int) and events > 0:  # (a monitor's outage counts no events)
+        parts.append(f"{events} event{'' if events == 1 else 's'}")
     if notification.get("started_at"):
         parts.append(f"since {notification['started_at']}")
     if notification.get("resolved_at"):

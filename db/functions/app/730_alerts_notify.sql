@@ -61,44 +61,53 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, public AS $$
 $$;
 COMMENT ON FUNCTION app.alert_correlation_text(uuid) IS 'For an incident with errors and a health degradation: which came first, and by how long';
 
--- The notification object of the delivery contract, less rule_id (added per delivery).
+-- "1 event", "37 events", "and 1 more event"
+CREATE OR REPLACE FUNCTION app.alert_plural(p_count bigint) RETURNS text
+LANGUAGE sql IMMUTABLE AS $$ SELECT CASE WHEN p_count = 1 THEN '' ELSE 's' END $$;
+COMMENT ON FUNCTION app.alert_plural(bigint) IS 'The plural ending for a count: empty for 1, else s';
+
+-- The notification object of the delivery contract, less rule_id (added per delivery). Events are
+-- the errors' (a monitor's outage or a report is not counted in events): an incident without
+-- error signals says nothing about events.
 CREATE OR REPLACE FUNCTION app.alert_notification_content(p_incident_id uuid, p_kind app.alert_notification_kind)
 RETURNS jsonb
 LANGUAGE plpgsql STABLE AS $$
 DECLARE
   v_incident app.alert_incidents;
+  v_has_errors boolean;
   v_events bigint;
   v_new bigint;
+  v_counts text;
   v_lines text[] := '{}'::text[];
   v_signals text[];
   v_correlation text;
   v_reason text;
-  v_web_url text := rtrim(coalesce((SELECT s.value #>> '{}' FROM app.health_settings s WHERE s.key = 'web_url'), ''), '/');
 BEGIN
   SELECT * INTO STRICT v_incident FROM app.alert_incidents i WHERE i.id = p_incident_id;
-  SELECT coalesce(sum(app.alert_signal_events(s)), 0)::bigint, array_agg(format('- %s (since %s%s)', s.title,
-           to_char(s.started_at AT TIME ZONE 'UTC', 'HH24:MI'),
-           CASE WHEN s.resolved_at IS NOT NULL THEN ', cleared ' || to_char(s.resolved_at AT TIME ZONE 'UTC', 'HH24:MI') END)
-           ORDER BY s.started_at, s.id),
+  SELECT coalesce(bool_or(app.alert_class(s.alert_type) = 'errors'), false),
+         coalesce(sum(app.alert_signal_events(s)) FILTER (WHERE app.alert_class(s.alert_type) = 'errors'), 0)::bigint,
+         array_agg(format('- %s (since %s%s)', s.title, to_char(s.started_at AT TIME ZONE 'UTC', 'HH24:MI'),
+                          CASE WHEN s.resolved_at IS NOT NULL THEN ', cleared ' || to_char(s.resolved_at AT TIME ZONE 'UTC', 'HH24:MI') END)
+                   ORDER BY s.started_at, s.id),
          (array_agg(s.facts ->> 'reason' ORDER BY s.started_at DESC) FILTER (WHERE s.facts ->> 'reason' IS NOT NULL))[1]
-    INTO v_events, v_signals, v_reason
+    INTO v_has_errors, v_events, v_signals, v_reason
     FROM app.alert_signals s WHERE s.incident_id = p_incident_id;
   v_new := greatest(v_events - v_incident.notified_event_count, 0);
+  v_counts := CASE
+    WHEN NOT v_has_errors THEN ''
+    WHEN p_kind = 'firing' AND v_incident.notifications_sent = 0
+      THEN format('; %s event%s so far', v_events, app.alert_plural(v_events))
+    ELSE format('; %s event%s in all%s', v_events, app.alert_plural(v_events), CASE
+           WHEN v_new > 0 THEN format(', and %s more event%s since the last notification', v_new, app.alert_plural(v_new))
+           WHEN p_kind = 'firing' THEN ', none new since the last notification' ELSE '' END) END;
 
   v_lines := v_lines || CASE
     WHEN p_kind = 'test' THEN 'A test notification from pgwarden: this destination receives this rule''s alerts.'
-    WHEN p_kind = 'resolved' THEN format('Resolved at %s UTC after %s; %s event%s in all%s.',
+    WHEN p_kind = 'resolved' THEN format('Resolved at %s UTC after %s%s.',
                                          to_char(v_incident.resolved_at AT TIME ZONE 'UTC', 'HH24:MI:SS'),
-                                         app.alert_duration_text(v_incident.resolved_at - v_incident.started_at),
-                                         v_events, CASE WHEN v_events = 1 THEN '' ELSE 's' END,
-                                         CASE WHEN v_new > 0 THEN format(', and %s more events since the last notification', v_new) ELSE '' END)
-    WHEN v_incident.notifications_sent = 0 THEN format('Firing since %s UTC; %s event%s so far.',
-                                                       to_char(v_incident.started_at AT TIME ZONE 'UTC', 'HH24:MI:SS'),
-                                                       v_events, CASE WHEN v_events = 1 THEN '' ELSE 's' END)
-    ELSE format('Still firing since %s UTC; %s event%s in all%s.', to_char(v_incident.started_at AT TIME ZONE 'UTC', 'HH24:MI:SS'),
-                v_events, CASE WHEN v_events = 1 THEN '' ELSE 's' END,
-                CASE WHEN v_new > 0 THEN format(', and %s more events since the last notification', v_new)
-                     ELSE ', none new since the last notification' END) END;
+                                         app.alert_duration_text(v_incident.resolved_at - v_incident.started_at), v_counts)
+    ELSE format('%s since %s UTC%s.', CASE WHEN v_incident.notifications_sent = 0 THEN 'Firing' ELSE 'Still firing' END,
+                to_char(v_incident.started_at AT TIME ZONE 'UTC', 'HH24:MI:SS'), v_counts) END;
   v_correlation := app.alert_correlation_text(p_incident_id);
   IF v_correlation IS NOT NULL THEN
     v_lines := v_lines || v_correlation;
@@ -113,24 +122,21 @@ BEGIN
   RETURN jsonb_build_object(
     'kind', p_kind, 'incident_id', v_incident.id, 'organization_id', v_incident.organization_id,
     'alert_type', v_incident.alert_type, 'severity', v_incident.severity,
-    'title', CASE p_kind WHEN 'resolved' THEN 'Resolved: ' ELSE '' END || v_incident.title,
+    -- (the kind is its own field: every channel labels it, "[RESOLVED] ...", so the title does not)
+    'title', v_incident.title,
     'summary', array_to_string(v_lines, E'\n'),
     'dedup_key', 'pgwarden/' || v_incident.id,
     'started_at', app.alert_rfc3339(v_incident.started_at), 'resolved_at', app.alert_rfc3339(v_incident.resolved_at),
     'event_count', v_events, 'new_since_last', v_new,
+    -- facts beyond the keys above (every channel shows severity, start and events from those)
     'fields', (SELECT coalesce(jsonb_agg(jsonb_build_object('name', f.name, 'value', f.value) ORDER BY f.ordinal), '[]')
-                 FROM (VALUES (1, 'Severity', v_incident.severity::text),
-                              (2, 'Service', v_incident.service),
-                              (3, 'Organization', (SELECT o.name::text FROM app.organizations o WHERE o.id = v_incident.organization_id)),
-                              (4, 'Started', app.alert_rfc3339(v_incident.started_at)),
-                              (5, 'Events', CASE WHEN app.alert_class(v_incident.alert_type) = 'errors' THEN v_events::text END),
-                              (6, 'Rule', (SELECT r.name::text FROM app.error_alerts r WHERE r.id = v_incident.rule_id)))
+                 FROM (VALUES (1, 'Service', v_incident.service),
+                              (2, 'Organization', (SELECT o.name::text FROM app.organizations o WHERE o.id = v_incident.organization_id)),
+                              (3, 'Rule', (SELECT r.name::text FROM app.error_alerts r WHERE r.id = v_incident.rule_id)))
                         AS f (ordinal, name, value)
                 WHERE f.value IS NOT NULL),
-    'links', (SELECT coalesce(jsonb_agg(jsonb_build_object('name', 'Error', 'url', v_web_url || '/errors/' || (s.facts ->> 'error_id'))
-                                        ORDER BY s.id), '[]')
-                FROM app.alert_signals s
-               WHERE s.incident_id = p_incident_id AND s.facts ? 'error_id' AND v_web_url <> ''));
+    -- (no links yet: pgwarden web has no page for an error to link to)
+    'links', '[]'::jsonb);
 END $$;
 COMMENT ON FUNCTION app.alert_notification_content(uuid, app.alert_notification_kind) IS
   'The notification of an incident as the delivery contract has it: title, summary ("and N more events", which came first), counts, fields, links';
