@@ -183,3 +183,29 @@ def test_in_app_notifications_are_announced_on_notify(api):
         conn.execute("SELECT app.alert_test(%s)", [rule_id])
         [notice] = list(listener.notifies(timeout=5, stop_after=1))
     assert notice.channel == "alerts:in_app" and f'"organization_id" : "{ORG_A}"' in notice.payload
+
+
+def test_an_org_owner_can_neither_read_nor_change_another_organizations_history(api):
+    base_url, secret, database_url, _ = api
+    with psycopg.connect(database_url) as conn:
+        incident, notification, delivery, in_app = conn.execute(
+            "SELECT i.id, n.id, d.id, a.id FROM app.alert_incidents i JOIN app.alert_notifications n ON n.incident_id = i.id"
+            " JOIN app.alert_deliveries d ON d.notification_id = n.id AND d.channel = 'in_app'"
+            " JOIN app.alert_in_app_notifications a ON a.delivery_id = d.id"
+            " WHERE i.organization_id = %s AND NOT i.is_test LIMIT 1", [ORG_B]).fetchone()
+    owner_a = headers(secret, "org_owner", ORG_A)
+    b_rows = {"alert_incidents": f"id=eq.{incident}", "alert_notifications": f"id=eq.{notification}",
+              "alert_deliveries": f"id=eq.{delivery}", "alert_delivery_attempts": f"delivery_id=eq.{delivery}",
+              "in_app_notifications": f"id=eq.{in_app}"}
+    owner_b = headers(secret, "org_owner", ORG_B)
+    for view, row in b_rows.items():
+        assert httpx.get(base_url + f"/{view}?{row}", headers=owner_b).json(), f"{view}: B sees its own row"
+        assert httpx.get(base_url + f"/{view}?{row}", headers=owner_a).json() == [], f"{view}: A does not"
+        for write in (httpx.patch(base_url + f"/{view}?{row}", headers=owner_a, json={"organization_id": ORG_A}),
+                      httpx.delete(base_url + f"/{view}?{row}", headers=owner_a)):
+            assert (write.status_code, write.json()["code"]) == (405, "QA040"), f"{view}: the history is read-only"
+    marked = httpx.post(base_url + "/rpc/mark_notifications_read", headers=owner_a, json={"ids": [str(in_app)]})
+    assert marked.json() == 0
+    with psycopg.connect(database_url) as conn:
+        assert conn.execute("SELECT read_at FROM app.alert_in_app_notifications WHERE id = %s",
+                            [in_app]).fetchone() == (None,), "B's notification stays unread"
