@@ -141,7 +141,8 @@ CREATE OR REPLACE TRIGGER _900_alerts_clear AFTER UPDATE OF status ON app.user_e
 
 -- == Notices due later: timers ==
 
--- An incident whose next notice is scheduled ahead gets an alerts.notify job for that moment.
+-- An incident whose next notice is scheduled ahead gets an alerts.notify job for that moment
+-- (app.alert_notice_timer: when it is within the hour).
 CREATE OR REPLACE FUNCTION app.tg_alert_incidents__notice_timer() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public AS $$
 BEGIN

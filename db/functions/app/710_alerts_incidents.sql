@@ -100,20 +100,21 @@ END $$;
 COMMENT ON FUNCTION app._alert_incident_changed(uuid) IS
   'Reschedule an incident''s next notification after a change: the next group-interval tick (or the pending group wait)';
 
--- A notice due later (the end of a group wait, the next group-interval tick, a repeat) gets a
+-- A notice due within the hour (the end of a group wait, the next group-interval tick) gets a
 -- timer: an alerts.notify job that comes due at that moment; a worker wakes for it, and its
--- completion sends the notice (db/triggers/700_alerts.sql). Without workers the minute tick
--- sends it all the same, within a minute. One timer per incident and time.
+-- completion sends the notice (db/triggers/700_alerts.sql). One timer per incident and time.
+-- Later ones (a repeat after 4 h) and any a missing worker leaves go out with the minute tick:
+-- a minute late matters little there, and firing incidents do not each keep a job waiting.
 CREATE OR REPLACE FUNCTION app.alert_notice_timer(p_incident_id uuid, p_notify_at timestamptz) RETURNS void
 LANGUAGE plpgsql AS $$
 BEGIN
-  IF p_notify_at > now() THEN
+  IF p_notify_at > now() AND p_notify_at < now() + interval '1 hour' THEN
     PERFORM app.job_enqueue('alerts.notify', jsonb_build_object('incident_id', p_incident_id, 'notify_at', p_notify_at),
                             format('notice:%s:%s', p_incident_id, extract(epoch FROM p_notify_at)), p_notify_at, 0, 3);
   END IF;
 END $$;
 COMMENT ON FUNCTION app.alert_notice_timer(uuid, timestamptz) IS
-  'Enqueue the alerts.notify job that sends an incident''s notice when it comes due (a group wait, a group interval, a repeat)';
+  'Enqueue the alerts.notify job that sends an incident''s notice when it comes due within the hour (a group wait or interval)';
 
 CREATE OR REPLACE FUNCTION app.alert_notify_if_due(p_incident_id uuid) RETURNS void
 LANGUAGE plpgsql AS $$

@@ -24,9 +24,8 @@ from workers.settings import REPO_ROOT
 
 PGWARDEN = str(REPO_ROOT / ".venv" / "bin" / "pgwarden")
 WORKER_KINDS = "alerts.deliver,alerts.notify,health.probe"
-# what is still to do for alerting: a delivery or a notice timer waiting for a worker (a firing
-# incident's repeat, hours ahead, is not)
-PENDING = "SELECT count(*) FROM app.job WHERE kind LIKE 'alerts.%' AND run_at < now() + interval '1 minute'"
+# what is still to do for alerting: a delivery or a notice timer waiting for a worker
+PENDING = "SELECT count(*) FROM app.job WHERE kind LIKE 'alerts.%'"
 
 
 class AlertStack:

@@ -4,7 +4,7 @@
 -- spike is over, a group interval after the last notice; each sent when its timer (an alerts.notify
 -- job) goes off, or by the tick.
 BEGIN;
-SELECT plan(16);
+SELECT plan(17);
 
 INSERT INTO app.organizations (id, name) VALUES
   ('00000000-0000-0000-0000-00000000000a', 'Org A'), ('00000000-0000-0000-0000-00000000000b', 'Org B'),
@@ -65,6 +65,7 @@ UPDATE app.job SET run_at = now() WHERE kind = 'alerts.notify';  -- (their time 
 SELECT app.job_complete(j.id, 'timer-test', '{}') FROM app.job_claim('timer-test', ARRAY['alerts.notify'], 10) j;
 SELECT results_eq($$SELECT * FROM pg_temp.notices('$$ || :'threshold_rule' || $$')$$, $$VALUES ('firing', 105::bigint)$$,
   '... notified once it is over, when the timer goes off (no tick needed)');
+SELECT ok(NOT pg_temp.has_timer(:'threshold_rule'), 'its repeat, 4 h ahead, has no timer (the minute tick sends it)');
 SELECT app.alert_tick();
 SELECT is((SELECT count(*)::int FROM pg_temp.notices(:'threshold_rule')), 1, 'a spike still on is not notified again at every tick');
 
