@@ -197,7 +197,9 @@ CREATE OR REPLACE FUNCTION app._alert_rules_triggered(p_rule_ids uuid[]) RETURNS
 LANGUAGE plpgsql AS $$
 BEGIN
   IF cardinality(p_rule_ids) > 0 THEN
-    PERFORM FROM app.error_alerts r WHERE r.id = ANY (p_rule_ids) ORDER BY r.id FOR UPDATE;
+    -- (NO KEY UPDATE: concurrent firings hold the row in KEY SHARE through the incidents and signals
+    -- they wrote; FOR UPDATE would wait for them, and two such firings deadlock)
+    PERFORM FROM app.error_alerts r WHERE r.id = ANY (p_rule_ids) ORDER BY r.id FOR NO KEY UPDATE;
     UPDATE app.error_alerts r SET trigger_count = coalesce(r.trigger_count, 0) + f.firings, last_triggered_at = now()
       FROM (SELECT u.rule_id, count(*)::integer AS firings FROM unnest(p_rule_ids) AS u (rule_id) GROUP BY u.rule_id) AS f
      WHERE r.id = f.rule_id;

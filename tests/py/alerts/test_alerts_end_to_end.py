@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from alert_servers import ScriptedResponse, SlackStub
@@ -55,6 +56,21 @@ def test_a_slack_rule_added_with_the_cli_sends_one_message_for_a_captured_critic
     assert context["elements"][0]["text"].startswith("critical · critical_error · 1 event · since ")
     history = stack.pgwarden("alerts", "history", "--rule", rule_id)
     assert "delivered" in history.stdout and "#1 delivered 200" in history.stdout
+
+
+def test_every_critical_error_of_a_burst_from_concurrent_clients_is_notified(stack, slack):
+    # (one webhook for all: Slack's pacing of 1 message/s per webhook would spread them over 80 s)
+    stack.db.execute("SELECT app.alert_setting_set('pace_seconds', app.alert_setting('pace_seconds') || '{\"slack\": 0}')")
+    stack.add_rule("--type", "critical_error", "--channel", "slack", "--webhook-url", slack.webhook_url)
+    stack.start_worker()
+
+    with ThreadPoolExecutor(8) as clients:
+        list(clients.map(lambda n: stack.capture(message=f"Burst {n}", fingerprint=[f"burst-{n}"], **CRITICAL),
+                         range(80)))
+    stack.settled()
+
+    assert sorted(message["text"].splitlines()[0] for message in slack.bodies()) == sorted(
+        f"[CRITICAL] Burst {n} (api error in checkout)" for n in range(80))
 
 
 def test_a_storm_of_one_error_stays_one_message(stack, slack):
