@@ -83,6 +83,25 @@ COMMENT ON FUNCTION app._alert_on_error_groups(jsonb, jsonb) IS 'The critical_er
 
 -- == error_spike (each minute) ==
 
+-- When an organization's errors began within a window: its first event received since p_since
+-- (the groups of the first minute with events, then each group's first event: a few index probes).
+-- A spike is dated from there, not from the tick that saw it, so correlation can tell whether the
+-- errors or a health degradation came first.
+CREATE OR REPLACE FUNCTION app.alert_errors_began(p_organization_id uuid, p_since timestamptz) RETURNS timestamptz
+LANGUAGE sql STABLE AS $$
+  SELECT min(f.received_at)
+    FROM app.error_metrics m
+    CROSS JOIN LATERAL (SELECT e.received_at FROM app.error_events e
+                         WHERE e.organization_id = m.organization_id AND e.error_hash = m.error_hash
+                           AND e.received_at >= p_since
+                         ORDER BY e.received_at LIMIT 1) AS f
+   WHERE m.organization_id = p_organization_id
+     AND m.bucket = (SELECT min(b.bucket) FROM app.error_metrics b
+                      WHERE b.organization_id = p_organization_id AND b.bucket >= date_trunc('minute', p_since))
+$$;
+COMMENT ON FUNCTION app.alert_errors_began(uuid, timestamptz) IS
+  'When an organization''s first event since a time was received (NULL: none); dates an error spike';
+
 CREATE OR REPLACE FUNCTION app.alert_evaluate_spikes() RETURNS integer
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -91,6 +110,7 @@ DECLARE
   v_firing uuid[];
   v_fired integer := 0;
   v_opened uuid[] := '{}'::uuid[];
+  v_window_start timestamptz;
 BEGIN
   FOR v_rule IN
     SELECT r.id, r.organization_id, coalesce((r.trigger_conditions ->> 'window_minutes')::integer, 5) AS window_minutes,
@@ -103,12 +123,13 @@ BEGIN
      ORDER BY r.id
   LOOP
     v_firing := '{}';
+    -- the last window_minutes minutes, this one included
+    v_window_start := date_trunc('minute', now()) - make_interval(mins => v_rule.window_minutes - 1);
     FOR v_hit IN
       WITH recent AS (
-        -- the last window_minutes minutes, this one included
         SELECT m.organization_id, sum(m.event_count)::bigint AS events
           FROM app.error_metrics m
-         WHERE m.bucket >= date_trunc('minute', now()) - make_interval(mins => v_rule.window_minutes - 1)
+         WHERE m.bucket >= v_window_start
            AND (v_rule.organization_id IS NULL OR m.organization_id = v_rule.organization_id)
          GROUP BY m.organization_id
       ), judged AS (
@@ -121,7 +142,9 @@ BEGIN
                  * v_rule.window_minutes / 60.0 END AS baseline
           FROM recent c
       )
-      SELECT j.organization_id, j.events, round(j.baseline, 1) AS baseline, o.name
+      SELECT j.organization_id, j.events, round(j.baseline, 1) AS baseline, o.name,
+             NOT EXISTS (SELECT FROM app.alert_signals s WHERE s.rule_id = v_rule.id AND s.resolved_at IS NULL
+                            AND s.dedup_key = 'spike:' || j.organization_id) AS opening
         FROM judged j JOIN app.organizations o ON o.id = j.organization_id
        WHERE (v_rule.threshold IS NULL OR j.events >= v_rule.threshold)
          AND (v_rule.factor IS NULL OR (j.events >= v_rule.min_count AND j.events >= v_rule.factor * j.baseline))
@@ -130,12 +153,14 @@ BEGIN
       v_opened := v_opened || (SELECT CASE WHEN f.opened THEN v_rule.id END
                                  FROM app.alert_fire(v_rule.id, 'spike:' || v_hit.organization_id, jsonb_build_object(
         'organization_id', v_hit.organization_id, 'severity', 'error',
+        -- (a new spike only: dated from its first event in the window)
+        'started_at', CASE WHEN v_hit.opening THEN app.alert_errors_began(v_hit.organization_id, v_window_start) END,
         'title', format('Error spike in %s: %s events in %s min', v_hit.name, v_hit.events, v_rule.window_minutes),
         'facts', jsonb_build_object('events', v_hit.events, 'window_minutes', v_rule.window_minutes,
                                     'threshold', v_rule.threshold, 'baseline', v_hit.baseline, 'baseline_factor', v_rule.factor,
                                     'subject', 'errors in ' || v_hit.name),
         'first_facts', jsonb_build_object(
-          'window_start', date_trunc('minute', now()) - make_interval(mins => v_rule.window_minutes - 1)),
+          'window_start', v_window_start),
         'event_count', v_hit.events)) AS f);
       v_firing := v_firing || v_hit.organization_id;
       v_fired := v_fired + 1;

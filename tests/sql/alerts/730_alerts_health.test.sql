@@ -4,12 +4,14 @@
 -- health degradation of one organization within ten minutes are one incident that says which
 -- came first.
 BEGIN;
-SELECT plan(24);
+SELECT plan(26);
 
 INSERT INTO app.organizations (id, name) VALUES
-  ('00000000-0000-0000-0000-00000000000a', 'Org A'), ('00000000-0000-0000-0000-00000000000c', 'Org C');
-SELECT app.rate_limit_set('00000000-0000-0000-0000-00000000000a', 0);
+  ('00000000-0000-0000-0000-00000000000a', 'Org A'), ('00000000-0000-0000-0000-00000000000c', 'Org C'),
+  ('00000000-0000-0000-0000-00000000000e', 'Org E');
+SELECT app.rate_limit_set('00000000-0000-0000-0000-00000000000a', 0), app.rate_limit_set('00000000-0000-0000-0000-00000000000e', 0);
 INSERT INTO app.projects (organization_id, name) VALUES ('00000000-0000-0000-0000-00000000000a', 'shop') RETURNING id AS shop \gset
+INSERT INTO app.projects (organization_id, name) VALUES ('00000000-0000-0000-0000-00000000000e', 'till') RETURNING id AS till \gset
 
 SELECT app.health_monitor_add('{"service_name": "payments", "display_name": "Payments API", "check_type": "api",
   "target": {"url": "http://payments.test/health"}, "failure_threshold": 1, "success_threshold": 1,
@@ -21,6 +23,9 @@ SELECT app.health_monitor_add('{"service_name": "batch", "display_name": "Batch"
 SELECT app.health_monitor_add('{"service_name": "c-api", "display_name": "C API", "check_type": "api",
   "target": {"url": "http://c.test"}, "failure_threshold": 1, "success_threshold": 1,
   "organization_id": "00000000-0000-0000-0000-00000000000c"}') AS c_api \gset
+SELECT app.health_monitor_add('{"service_name": "e-api", "display_name": "E API", "check_type": "api",
+  "target": {"url": "http://e.test"}, "failure_threshold": 1, "success_threshold": 1,
+  "organization_id": "00000000-0000-0000-0000-00000000000e"}') AS e_api \gset
 
 CREATE FUNCTION pg_temp.observe(p_monitor bigint, p_seconds_ago integer, p_observation text) RETURNS text
 LANGUAGE sql AS $$
@@ -136,6 +141,26 @@ SELECT is((SELECT count(*)::int FROM app.alert_incidents WHERE rule_id = :'c_spi
   'an error spike 3 minutes after its organization''s monitor went down opens no incident of its own ...');
 SELECT is((SELECT string_agg(correlation, ' | ') FROM api.alert_incidents WHERE organization_id = '00000000-0000-0000-0000-00000000000c'),
   'C API went unhealthy 3 min before errors in Org C started.', '... it joins the outage''s, which says what came first');
+
+-- == correlation: errors first, then health, and only then the tick that sees the spike ==
+
+SELECT c.id AS e_spike FROM app.alert_rule_create('{"alert_type": "error_spike", "channel": "in_app",
+  "trigger_conditions": {"threshold": 50}, "organization_id": "00000000-0000-0000-0000-00000000000e"}') c \gset
+SELECT count(*) FROM app.capture_batch('00000000-0000-0000-0000-00000000000e', :till,
+  (SELECT jsonb_agg(jsonb_build_object('message', 'till offline ' || n, 'error_type', 'network', 'component', 'till'))
+     FROM generate_series(1, 60) n));
+-- (received 3 minutes ago; the minute's metrics with them)
+UPDATE app.error_events SET received_at = received_at - interval '3 minutes'
+ WHERE organization_id = '00000000-0000-0000-0000-00000000000e';
+UPDATE app.error_metrics SET bucket = date_trunc('minute', now() - interval '3 minutes')
+ WHERE organization_id = '00000000-0000-0000-0000-00000000000e';
+SELECT pg_temp.observe(:e_api, 70, 'up'), pg_temp.observe(:e_api, 60, 'down');
+SELECT app.alert_tick();
+SELECT is((SELECT count(*)::int FROM app.alert_incidents WHERE organization_id = '00000000-0000-0000-0000-00000000000e'), 1,
+  'errors that began 3 minutes ago, a monitor down for 1, then the tick that sees the spike: one incident');
+SELECT is((SELECT correlation FROM api.alert_incidents WHERE organization_id = '00000000-0000-0000-0000-00000000000e'),
+  'Errors in Org E started 2 min before E API went unhealthy.',
+  '... the spike dated from its first event, not from the tick that saw it, so the errors came first');
 
 -- == a monitor switched off or deleted clears ==
 
