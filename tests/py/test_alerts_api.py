@@ -189,7 +189,8 @@ def test_an_org_owner_can_neither_read_nor_change_another_organizations_history(
     base_url, secret, database_url, _ = api
     with psycopg.connect(database_url) as conn:
         incident, notification, delivery, in_app = conn.execute(
-            "SELECT i.id, n.id, d.id, a.id FROM app.alert_incidents i JOIN app.alert_notifications n ON n.incident_id = i.id"
+            "SELECT i.id, n.id, d.id, a.id FROM app.alert_incidents i"
+            " JOIN app.alert_notifications n ON n.incident_id = i.id"
             " JOIN app.alert_deliveries d ON d.notification_id = n.id AND d.channel = 'in_app'"
             " JOIN app.alert_in_app_notifications a ON a.delivery_id = d.id"
             " WHERE i.organization_id = %s AND NOT i.is_test LIMIT 1", [ORG_B]).fetchone()

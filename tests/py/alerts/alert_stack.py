@@ -16,8 +16,10 @@ from typing import Any
 
 import httpx
 import psycopg
+import pytest
 from psycopg.types.json import Jsonb
 
+from tests.conftest import postgrest_over_clone, scratch_dir
 from tests.py.jobs_support import WorkerProcess, wait_until
 from workers import sql
 from workers.settings import REPO_ROOT
@@ -116,12 +118,12 @@ class AlertStack:
         self.db.close()
 
 
-def alert_stack(cluster, template: str) -> Iterator[AlertStack]:
-    """Body of a fixture: an AlertStack on a fresh clone; workers killed and the clone dropped after."""
-    from tests.conftest import postgrest_over_clone, scratch_dir
-
+@pytest.fixture
+def stack(pg_cluster, template_database) -> Iterator[AlertStack]:
+    """An AlertStack on a fresh clone (load with `pytest_plugins = ["alert_stack"]`); its workers are
+    killed and the clone dropped afterwards."""
     scratch = scratch_dir("pgwarden-alerts-e2e-")
-    with postgrest_over_clone(cluster, template) as (base_url, secret, database_url):
+    with postgrest_over_clone(pg_cluster, template_database) as (base_url, secret, database_url):
         stack = AlertStack(base_url, secret, database_url, str(scratch))
         try:
             yield stack

@@ -10,17 +10,13 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from alert_servers import ScriptedResponse, SlackStub
-from alert_stack import AlertStack, alert_stack
 
 from tests.py.jobs_support import wait_until
 from tests.py.probes.servers import ScriptedHttpServer
 
+pytest_plugins = ["alert_stack"]  # the stack fixture
+
 CRITICAL = {"error_type": "api", "severity": "critical", "component": "checkout"}
-
-
-@pytest.fixture
-def stack(pg_cluster, template_database) -> Iterator[AlertStack]:
-    yield from alert_stack(pg_cluster, template_database)
 
 
 @pytest.fixture
@@ -60,7 +56,8 @@ def test_a_slack_rule_added_with_the_cli_sends_one_message_for_a_captured_critic
 
 def test_every_critical_error_of_a_burst_from_concurrent_clients_is_notified(stack, slack):
     # (one webhook for all: Slack's pacing of 1 message/s per webhook would spread them over 80 s)
-    stack.db.execute("SELECT app.alert_setting_set('pace_seconds', app.alert_setting('pace_seconds') || '{\"slack\": 0}')")
+    stack.db.execute("SELECT app.alert_setting_set('pace_seconds', app.alert_setting('pace_seconds') || %s)",
+                     ['{"slack": 0}'])
     stack.add_rule("--type", "critical_error", "--channel", "slack", "--webhook-url", slack.webhook_url)
     stack.start_worker()
 
@@ -133,7 +130,8 @@ def test_a_monitor_going_down_and_coming_back_gives_one_down_and_one_resolved_me
 
 
 def test_an_error_spike_and_an_outage_of_one_service_are_one_incident_saying_which_came_first(stack, slack, service):
-    for alert_type, conditions in (("error_spike", '{"threshold": 50, "window_minutes": 5}'), ("health_degraded", "{}")):
+    spike = '{"threshold": 50, "window_minutes": 5}'
+    for alert_type, conditions in (("error_spike", spike), ("health_degraded", "{}")):
         stack.add_rule("--type", alert_type, "--conditions", conditions, "--channel", "slack",
                        "--webhook-url", slack.webhook_url, "--group-wait", "0", "--group-interval", "1")
     monitor_id = stack.add_monitor("checkout", service.url + "/health", display_name="Checkout API")
@@ -142,17 +140,18 @@ def test_an_error_spike_and_an_outage_of_one_service_are_one_incident_saying_whi
     wait_until(lambda: stack.monitor_state(monitor_id) == "healthy", 30, "the first checks")
 
     stack.capture_many([{"message": f"Order {n} could not be saved", **CRITICAL} for n in range(60)])
-    assert stack.tick()["spikes_firing"] == 1
-    wait_until(lambda: slack.requests, 30, "the spike's message")
-    service.script("/health", ScriptedResponse(503, "database unavailable"))
-    wait_until(lambda: len(slack.requests) == 2, 30, "the update saying the service went unhealthy")
+    service.script("/health", ScriptedResponse(503, "database unavailable"))  # then the service fails
+    wait_until(lambda: slack.requests, 30, "the outage's message")
+    assert stack.tick()["spikes_firing"] == 1  # the minute's tick sees the spike that began before
+    wait_until(lambda: len(slack.requests) == 2, 30, "the update saying the errors came first")
     stack.db.execute("UPDATE app.health_monitors SET enabled = false")
     stack.settled()
 
     [(_, status, sent)] = stack.incidents()
     assert (status, sent) == ("firing", 2)
     first, update = (message["text"] for message in slack.bodies())
-    assert first.startswith("[ERROR] Error spike in Acme: 60 events in 5 min")
-    assert re.search(r"^Still firing since \S+ UTC; 60 events in all, none new since the last notification\.$",
-                     update, re.MULTILINE), update
-    assert re.search(r"^Errors in Acme started \d+ s before Checkout API went unhealthy\.$", update, re.MULTILINE), update
+    assert first.startswith("[CRITICAL] Checkout API is unhealthy")
+    assert re.search(r"^Still firing since \S+ UTC; 60 events in all, and 60 more events since the last "
+                     r"notification\.$", update, re.MULTILINE), update
+    assert re.search(r"^Errors in Acme started \d+ s before Checkout API went unhealthy\.$", update,
+                     re.MULTILINE), update

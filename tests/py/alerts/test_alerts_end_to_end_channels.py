@@ -10,17 +10,14 @@ from collections.abc import Iterator
 
 import pytest
 from alert_servers import PagerDutyStub, RecordingSmtp, ScriptedResponse, WebhookReceiver, start_smtp
-from alert_stack import AlertStack, alert_stack
+from alert_stack import AlertStack
 from standardwebhooks import Webhook
 
 from tests.py.jobs_support import wait_until
 
+pytest_plugins = ["alert_stack"]  # the stack fixture
+
 CRITICAL = {"error_type": "database", "severity": "critical", "component": "billing"}
-
-
-@pytest.fixture
-def stack(pg_cluster, template_database) -> Iterator[AlertStack]:
-    yield from alert_stack(pg_cluster, template_database)
 
 
 @pytest.fixture
