@@ -73,4 +73,9 @@ def throwaway_database(database: str = "bench", *, cron: bool = False,
             conn.execute(f'CREATE DATABASE "{database}"')
         url = cluster.url(database)
         migrate.apply(url)
+        if cron:
+            # pg_cron 1.4's scheduler, started while the database was still being built, never picks
+            # up the jobs the migrations schedule; started afresh it does (as under `make up`)
+            cluster.stop()
+            cluster.start()
         yield cluster, url
