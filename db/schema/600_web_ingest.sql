@@ -154,13 +154,7 @@ CREATE TABLE app.cron_check_ins (
 COMMENT ON TABLE app.cron_check_ins IS 'Heartbeats of scheduled jobs sent as Sentry check_in items (cron monitors)';
 CREATE INDEX idx_cron_check_ins_monitor ON app.cron_check_ins (project_id, monitor_slug, updated_at DESC);
 
--- == Feedback waiting for its event ==
-
--- Customer feedback names the event it is about; when it commits before that event (two
--- envelopes, ingested concurrently) it is stored unlinked, and app.feedback_link_late looks for
--- its event every minute. This index holds only such reports.
-CREATE INDEX idx_reports_awaiting_event ON app.user_error_reports (created_at)
-  WHERE linked_error_id IS NULL AND browser_info ? 'associated_event_id';
+-- (feedback waiting for its event: idx_reports_awaiting_link, db/schema/800_reports.sql)
 
 -- == Row-level security ==
 

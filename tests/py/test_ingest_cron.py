@@ -11,7 +11,7 @@ def test_partition_upkeep_nightly_retention_and_late_feedback_links_are_schedule
         jobs = dict(conn.execute("SELECT jobname, schedule || ' ' || command FROM cron.job").fetchall())
     assert jobs["ingest-partitions"] == "7 * * * * SELECT app.error_events_ensure_partitions()"
     assert jobs["ingest-retention"] == "17 3 * * * SELECT app.retention_run()"
-    assert jobs["ingest-feedback-late-links"] == "* * * * * SELECT app.feedback_link_late()"
+    assert jobs["ingest-feedback-late-links"] == "* * * * * SELECT app.report_link_late()"
 
 
 def test_a_fresh_database_can_ingest_before_cron_first_runs(db):

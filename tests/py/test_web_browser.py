@@ -68,7 +68,7 @@ def test_browser_sdk_lands_uncaught_errors_rejections_and_feedback(web_server, p
     # the SDK sends the feedback as its own envelope right after the error's; when the two are
     # ingested concurrently the feedback can commit first, unlinked, and pg_cron's minute pass
     # links it: run that pass now rather than wait for the minute
-    web_server.query("SELECT app.feedback_link_late()")
+    web_server.query("SELECT app.report_link_late()")
     reports = web_server.query(
         "SELECT r.reporter_name, r.reporter_email, r.description, e.message "
         "FROM app.user_error_reports r JOIN app.system_errors e ON e.id = r.linked_error_id "

@@ -6,8 +6,13 @@ One row per distinct error (organization + error_hash) with occurrence counts, s
 analysis. Org owners and staff see their organization's errors; system admins see all.$$;
 GRANT SELECT ON api.system_errors TO staff, org_owner, system_admin;
 
+-- every column but the status token's hash (db/functions/api/800_reports.sql has the queue)
 CREATE VIEW api.user_error_reports WITH (security_invoker = true) AS
-  SELECT * FROM app.user_error_reports;
+  SELECT id, report_type, priority, reporter_type, reporter_id, reporter_email, reporter_name, organization_id,
+         title, description, steps_to_reproduce, expected_behavior, actual_behavior, url, browser_info, screenshot_urls,
+         linked_error_id, status, assigned_to, resolved_at, resolution_notes, created_at, updated_at,
+         project_id, event_id, session_id, request_id, link_reason, duplicate_of
+    FROM app.user_error_reports;
 COMMENT ON VIEW api.user_error_reports IS 'Bug reports and feedback submitted by people, per organization';
 GRANT SELECT ON api.user_error_reports TO staff, org_owner, system_admin;
 

@@ -9,13 +9,14 @@
 -- PostgREST/postgrest#1757). Its pre-request hook (app.request_guard, 040_request_guard.sql) runs
 -- this in each request's transaction before the main statement, so a body can be refused by its
 -- declared size before PostgreSQL parses any of it. A capture is at most 1 MiB (Sentry's limit for one event);
--- a batch of up to 1000 at most 20 MiB (the limit of pgwarden web's envelopes).
+-- a batch of up to 1000 at most 20 MiB (the limit of pgwarden web's envelopes); a user's report 64 KB
+-- (its fields' limits add up to less: app.report_limit).
 CREATE OR REPLACE FUNCTION app.request_body_limit(p_path text) RETURNS integer
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-  SELECT CASE WHEN p_path = '/rpc/capture_errors' THEN 20 * 1048576 ELSE 1048576 END
+  SELECT CASE p_path WHEN '/rpc/capture_errors' THEN 20 * 1048576 WHEN '/rpc/submit_report' THEN 65536 ELSE 1048576 END
 $$;
 COMMENT ON FUNCTION app.request_body_limit(text) IS
-  'The largest request body PostgREST passes on for a path, in bytes: 20 MiB for /rpc/capture_errors, else 1 MiB';
+  'The largest request body PostgREST passes on for a path, in bytes: 20 MiB for /rpc/capture_errors, 64 KB for /rpc/submit_report, else 1 MiB';
 GRANT EXECUTE ON FUNCTION app.request_body_limit(text) TO anon, staff, org_owner, system_admin;
 
 -- A body without Content-Length (Transfer-Encoding: chunked) has no size to check before it is

@@ -78,7 +78,10 @@ LANGUAGE sql IMMUTABLE AS $$
            'organization_id', a.value -> 'organization_id', 'project_id', a.value -> 'project_id',
            'event_id', lower(replace(r.value ->> 'event_id', '-', '')),
            'item', i.n, 'type', i.value ->> 'type',
-           'payload', CASE WHEN jsonb_typeof(i.value -> 'payload') = 'object' THEN i.value -> 'payload' END)
+           'payload', CASE WHEN jsonb_typeof(i.value -> 'payload') = 'object' THEN i.value -> 'payload' END,
+           -- an image attachment pgwarden web checked, and where its screenshots are served
+           'screenshot', CASE WHEN jsonb_typeof(i.value -> 'screenshot') = 'object' THEN i.value -> 'screenshot' END,
+           'base_url', r.value -> 'base_url')
            ORDER BY (a.value ->> 'request_ordinal')::integer, i.n), '[]')
     FROM jsonb_array_elements(p_auth) a
     JOIN LATERAL (SELECT p_requests -> ((a.value ->> 'request_ordinal')::integer - 1) AS value) r ON true

@@ -43,17 +43,21 @@ $$;
 COMMENT ON FUNCTION app.feedback_event_id(jsonb) IS 'A feedback''s associated_event_id as 32 lower-case hex digits (dashes dropped)';
 
 -- feedback (contexts.feedback) and user_report ({event_id, name, email, comments}) items become
--- user_error_reports from customers, linked to the error group of the event they are about. What
--- the person wrote, the page and the browser details are scrubbed like an event; the name and
--- e-mail address they typed to be answered are kept as typed.
+-- user_error_reports from customers, linked to the error group of the event they are about (one
+-- stored before its event is linked later: app.report_link_late). What the person wrote, the page
+-- and the browser details are scrubbed like an event (and cleaned again by the reports' trigger,
+-- which applies the organization's personal-data policy: db/triggers/800_reports.sql); the name and
+-- e-mail address they typed to be answered are kept as typed. Image attachments of the same
+-- envelope (pgwarden web checked them and sends {media_type, width, height, base64}) become its
+-- screenshots, at most app.report_limit('screenshot_urls'), served from the request's base_url.
 CREATE OR REPLACE FUNCTION app.web_record_feedback(p_items jsonb, p_captured jsonb) RETURNS integer
 LANGUAGE plpgsql AS $$
 DECLARE
   v_count integer;
 BEGIN
   WITH feedback AS (
-    SELECT (i.value ->> 'organization_id')::uuid AS organization_id, i.value ->> 'type' AS item_type,
-           i.value -> 'payload' AS payload,
+    SELECT (i.value ->> 'organization_id')::uuid AS organization_id, (i.value ->> 'project_id')::bigint AS project_id,
+           (i.value ->> 'request')::integer AS request, i.value ->> 'type' AS item_type, i.value -> 'payload' AS payload,
            CASE WHEN i.value ->> 'type' = 'feedback'
                 THEN CASE WHEN jsonb_typeof(i.value #> '{payload,contexts,feedback}') = 'object'
                           THEN i.value #> '{payload,contexts,feedback}' ELSE '{}' END
@@ -64,7 +68,7 @@ BEGIN
       FROM jsonb_array_elements(p_items) i
      WHERE i.value ->> 'type' IN ('feedback', 'user_report') AND i.value -> 'payload' <> 'null'
   ), report AS (
-    SELECT f.organization_id, f.payload,
+    SELECT gen_random_uuid() AS id, f.organization_id, f.project_id, f.request, f.payload,
            app.scrub_text(btrim(app.json_text(f.fields -> 'message'))) AS message,
            coalesce(app.json_text(f.fields -> 'contact_email'), app.json_text(f.payload #> '{user,email}')) AS email,
            coalesce(app.json_text(f.fields -> 'name'), app.json_text(f.payload #> '{user,name}'),
@@ -73,6 +77,8 @@ BEGIN
                                             app.capture_limit('url'))) AS url,
            app.web_group_of_event(p_captured, f.organization_id, app.feedback_event_id(f.fields -> 'associated_event_id'))
              AS linked_error_id,
+           CASE WHEN app.feedback_event_id(f.fields -> 'associated_event_id') ~ '^[0-9a-f]{32}$'
+                THEN app.feedback_event_id(f.fields -> 'associated_event_id')::uuid END AS event_id,
            app.scrub_jsonb(jsonb_strip_nulls(jsonb_build_object(
              'source', 'sentry ' || f.item_type,
              'feedback_source', f.fields -> 'source',
@@ -82,41 +88,41 @@ BEGIN
              'browser', f.payload #> '{contexts,browser}', 'os', f.payload #> '{contexts,os}',
              'release', f.payload -> 'release', 'environment', f.payload -> 'environment'))) AS browser_info
       FROM feedback f
+     WHERE coalesce(btrim(app.json_text(f.fields -> 'message')), '') <> ''
+  ), screenshot AS (
+    SELECT s.report_id, gen_random_uuid() AS id, s.shot, s.base_url, s.n
+      FROM (SELECT r.id AS report_id, a.value -> 'screenshot' AS shot, a.value ->> 'base_url' AS base_url,
+                   row_number() OVER (PARTITION BY r.id ORDER BY a.ordinality) AS n
+              FROM report r
+              JOIN jsonb_array_elements(p_items) WITH ORDINALITY AS a (value, ordinality)
+                ON (a.value ->> 'request')::integer = r.request AND a.value ->> 'type' = 'attachment'
+               AND jsonb_typeof(a.value -> 'screenshot') = 'object') s
+     WHERE s.n <= app.report_limit('screenshot_urls')
+  ), stored AS (
+    INSERT INTO app.user_error_reports (id, report_type, reporter_type, reporter_email, reporter_name, organization_id,
+                                        title, description, url, browser_info, linked_error_id, project_id, event_id,
+                                        link_reason, screenshot_urls)
+    SELECT r.id, CASE WHEN r.linked_error_id IS NULL THEN 'other' ELSE 'bug' END::app.report_type_enum,
+           'customer', left(r.email, 255), left(r.name, 255), r.organization_id,
+           left(split_part(r.message, E'\n', 1), 200), r.message, left(r.url, app.capture_limit('url')), r.browser_info,
+           r.linked_error_id, r.project_id, r.event_id, CASE WHEN r.linked_error_id IS NOT NULL THEN 'event_id' END,
+           (SELECT array_agg(s.base_url || '/reports/screenshots/' || s.id ORDER BY s.n)
+              FROM screenshot s WHERE s.report_id = r.id)
+      FROM report r
+    RETURNING id
+  ), shots AS (
+    INSERT INTO app.report_screenshots (id, organization_id, project_id, report_id, source, media_type, width, height,
+                                        content)
+    SELECT s.id, r.organization_id, r.project_id, s.report_id, 'sentry_attachment', s.shot ->> 'media_type',
+           (s.shot ->> 'width')::integer, (s.shot ->> 'height')::integer, decode(s.shot ->> 'base64', 'base64')
+      FROM screenshot s JOIN report r ON r.id = s.report_id JOIN stored ON stored.id = s.report_id
+    RETURNING 1
   )
-  INSERT INTO app.user_error_reports (report_type, reporter_type, reporter_email, reporter_name, organization_id,
-                                      title, description, url, browser_info, linked_error_id)
-  SELECT CASE WHEN r.linked_error_id IS NULL THEN 'other' ELSE 'bug' END::app.report_type_enum,
-         'customer', left(r.email, 255), left(r.name, 255), r.organization_id,
-         left(split_part(r.message, E'\n', 1), 200), r.message, left(r.url, app.capture_limit('url')), r.browser_info,
-         r.linked_error_id
-    FROM report r
-   WHERE coalesce(r.message, '') <> '';
-  GET DIAGNOSTICS v_count = ROW_COUNT;
+  SELECT count(*) INTO v_count FROM stored;
   RETURN v_count;
 END $$;
-COMMENT ON FUNCTION app.web_record_feedback(jsonb, jsonb) IS 'Sentry feedback and user_report items as customer user_error_reports linked to their event''s group';
-
--- Feedback can commit before the event it is about: the SDK sends them as two envelopes, which
--- may be ingested concurrently, so neither transaction sees the other. Such a report is stored
--- unlinked ('other'); this pass (pg_cron, every minute) links it, as a bug report, once its event
--- is stored. After a day the event is not coming: the report stays as it is.
-CREATE OR REPLACE FUNCTION app.feedback_link_late() RETURNS integer
-LANGUAGE plpgsql AS $$
-DECLARE
-  v_count integer;
-BEGIN
-  UPDATE app.user_error_reports r SET linked_error_id = w.group_id, report_type = 'bug'
-    FROM (SELECT u.id, app.error_group_of_event(u.organization_id, app.feedback_event_id(u.browser_info -> 'associated_event_id'))
-                         AS group_id
-            FROM app.user_error_reports u
-           WHERE u.linked_error_id IS NULL AND u.browser_info ? 'associated_event_id'
-             AND u.created_at > now() - interval '1 day') AS w
-   WHERE r.id = w.id AND w.group_id IS NOT NULL AND r.linked_error_id IS NULL;
-  GET DIAGNOSTICS v_count = ROW_COUNT;
-  RETURN v_count;
-END $$;
-COMMENT ON FUNCTION app.feedback_link_late() IS
-  'Link customer feedback stored before its event (within a day) to the event''s group; returns how many';
+COMMENT ON FUNCTION app.web_record_feedback(jsonb, jsonb) IS
+  'Sentry feedback and user_report items as customer user_error_reports linked to their event''s group, with their screenshot attachments';
 
 -- session items (one session's update) and sessions items (pre-aggregated counts) → release health.
 CREATE OR REPLACE FUNCTION app.web_record_sessions(p_items jsonb) RETURNS void

@@ -1,5 +1,5 @@
 -- Customer feedback that commits before the event it names is linked once that event is stored
--- (app.feedback_link_late, every minute), within a day.
+-- (app.report_link_late, every minute), within a day.
 BEGIN;
 SELECT plan(9);
 
@@ -26,14 +26,14 @@ UPDATE app.user_error_reports SET created_at = now() - interval '2 days' WHERE d
 SELECT is((pg_temp.report('The pay button does nothing')).linked_error_id, NULL,
           'feedback stored before its event is not linked');
 SELECT is((pg_temp.report('The pay button does nothing')).report_type::text, 'other', 'and is not yet a bug report');
-SELECT is(app.feedback_link_late(), 0, 'while the event has not arrived there is nothing to link');
+SELECT is(app.report_link_late(), 0, 'while the event has not arrived there is nothing to link');
 
 -- then the events
 SELECT app.capture_batch('00000000-0000-0000-0000-00000000000a', NULL, '[
   {"error_type": "javascript", "message": "Error: Checkout button broke", "event_id": "7c2a9f1bd0e84f3b8a6e5d4c3b2a1f00"},
   {"error_type": "javascript", "message": "Error: Old news", "event_id": "0123456789abcdef0123456789abcdef"}]');
 
-SELECT is(app.feedback_link_late(), 1, 'once the event is stored, the pass links its feedback');
+SELECT is(app.report_link_late(), 1, 'once the event is stored, the pass links its feedback');
 SELECT is((pg_temp.report('The pay button does nothing')).linked_error_id,
           (SELECT id FROM app.system_errors WHERE message = 'Error: Checkout button broke'),
           'to the group the event was counted in');
@@ -41,7 +41,7 @@ SELECT is((pg_temp.report('The pay button does nothing')).report_type::text, 'bu
           'as a bug report, like feedback that arrives after its event');
 SELECT is((pg_temp.report('Nothing happens at all')).linked_error_id, NULL, 'feedback whose event never came stays unlinked');
 SELECT is((pg_temp.report('It broke yesterday')).linked_error_id, NULL, 'after a day feedback is left as it is');
-SELECT is(app.feedback_link_late(), 0, 'a linked report is not touched again');
+SELECT is(app.report_link_late(), 0, 'a linked report is not touched again');
 
 SELECT * FROM finish();
 ROLLBACK;

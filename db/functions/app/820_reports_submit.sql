@@ -1,0 +1,99 @@
+-- Storing a submitted report: checked (app.report_input), counted against the widget's limits,
+-- linked to its error, stored (scrubbed by its insert trigger, which also raises new_user_report
+-- alerts: db/triggers/700_alerts.sql), its screenshots claimed, and a status token handed out.
+
+-- The screenshot ids a report's screenshot_urls name (URLs pgwarden web answered an upload with).
+CREATE OR REPLACE FUNCTION app.report_screenshot_ids(p_urls text[]) RETURNS uuid[]
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+  SELECT coalesce(array_agg(DISTINCT (regexp_match(u, '/reports/screenshots/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$'))[1]::uuid)
+                    FILTER (WHERE u ~ '/reports/screenshots/[0-9a-f-]{36}$'), '{}')
+    FROM unnest(p_urls) u
+$$;
+COMMENT ON FUNCTION app.report_screenshot_ids(text[]) IS 'The ids of pgwarden screenshots among a report''s screenshot URLs';
+
+-- A status token: handed to the reporter once; only its SHA-256 is kept.
+CREATE OR REPLACE FUNCTION app.report_status_token_hash(p_token text) RETURNS bytea
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+  SELECT sha256(convert_to(p_token, 'UTF8'))
+$$;
+COMMENT ON FUNCTION app.report_status_token_hash(text) IS 'The stored form of a report''s status token (SHA-256)';
+
+-- The caller comes from app.report_caller; p_client is the client address (app.report_client_address).
+-- Returns {result: {id, status, status_token, linked, created_at}} or {error: {code, message,
+-- details, hint[, retry_after]}}.
+CREATE OR REPLACE FUNCTION app.report_submit(
+  p_organization_id uuid, p_project_id bigint, p_reporter_type app.reporter_type_enum, p_reporter_id uuid,
+  p_body jsonb, p_client text)
+RETURNS jsonb
+LANGUAGE plpgsql AS $$
+DECLARE
+  v_input record;
+  v_report app.user_error_reports;
+  v_limited jsonb;
+  v_link record;
+  v_token text := encode(gen_random_bytes(24), 'hex');
+BEGIN
+  v_input := app.report_input(p_body);
+  IF v_input.problem IS NOT NULL THEN
+    RETURN jsonb_build_object('error', v_input.problem);
+  END IF;
+  -- widget submissions (customers) are counted; people with a token are not
+  IF p_reporter_type = 'customer' AND p_project_id IS NOT NULL THEN
+    v_limited := app.report_rate_take(p_project_id, 'report', p_client);
+    IF v_limited IS NOT NULL THEN
+      RETURN jsonb_build_object('error', v_limited);
+    END IF;
+  END IF;
+  IF v_input.honeypot THEN  -- answered like a report, stored nowhere
+    RETURN jsonb_build_object('result', jsonb_build_object('id', gen_random_uuid(), 'status', 'open', 'status_token', v_token,
+                                                           'linked', false, 'created_at', now()));
+  END IF;
+
+  v_report := v_input.report;
+  v_link := app.report_link_find(p_organization_id, v_report.event_id, v_report.session_id, v_report.request_id,
+                                 app.scrub_url(v_report.url), now());
+  INSERT INTO app.user_error_reports (
+    report_type, priority, reporter_type, reporter_id, reporter_email, reporter_name, organization_id,
+    title, description, steps_to_reproduce, expected_behavior, actual_behavior, url, browser_info, screenshot_urls,
+    linked_error_id, project_id, event_id, session_id, request_id, link_reason, status_token_hash)
+  SELECT v_report.report_type, v_report.priority, p_reporter_type, p_reporter_id,
+         coalesce(v_report.reporter_email, u.email), coalesce(v_report.reporter_name, u.name), p_organization_id,
+         v_report.title, v_report.description, v_report.steps_to_reproduce, v_report.expected_behavior,
+         v_report.actual_behavior, v_report.url, v_report.browser_info, v_report.screenshot_urls,
+         v_link.error_id, p_project_id, v_report.event_id, v_report.session_id, v_report.request_id, v_link.reason,
+         app.report_status_token_hash(v_token)
+    FROM (SELECT) AS one
+    LEFT JOIN app.users u ON u.id = p_reporter_id
+  RETURNING * INTO v_report;
+
+  -- the screenshots it names, uploaded for the same organization and not claimed yet
+  UPDATE app.report_screenshots s SET report_id = v_report.id
+   WHERE s.id = ANY (app.report_screenshot_ids(v_report.screenshot_urls)) AND s.report_id IS NULL
+     AND s.organization_id IS NOT DISTINCT FROM v_report.organization_id;
+
+  RETURN jsonb_build_object('result', jsonb_build_object(
+    'id', v_report.id, 'status', v_report.status, 'status_token', v_token,
+    'linked', v_report.linked_error_id IS NOT NULL, 'created_at', v_report.created_at));
+END $$;
+COMMENT ON FUNCTION app.report_submit(uuid, bigint, app.reporter_type_enum, uuid, jsonb, text) IS
+  'Check, count, link and store one report; {result: {id, status, status_token, linked, created_at}} or {error}';
+
+-- What a reporter may see of their own report, by its status token.
+CREATE OR REPLACE FUNCTION app.report_status_of(p_token text) RETURNS jsonb
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, app, public AS $$
+DECLARE
+  v_status jsonb;
+BEGIN
+  SELECT jsonb_build_object('id', r.id, 'title', r.title, 'status', r.status, 'created_at', r.created_at,
+                            'updated_at', r.updated_at, 'resolved_at', r.resolved_at)
+    INTO v_status
+    FROM app.user_error_reports r
+   WHERE r.status_token_hash = app.report_status_token_hash(btrim(p_token)) AND p_token ~ '^\s*[0-9a-f]{48}\s*$';
+  IF v_status IS NULL THEN
+    RAISE EXCEPTION 'report not found' USING ERRCODE = 'QN801', DETAIL = 'Field: token.',
+      HINT = 'Use the status_token the submission answered with.';
+  END IF;
+  RETURN v_status;
+END $$;
+COMMENT ON FUNCTION app.report_status_of(text) IS 'A report''s status as its reporter sees it (by status token): id, title, status, times';
+GRANT EXECUTE ON FUNCTION app.report_status_of(text) TO anon, staff, org_owner, system_admin;
