@@ -113,13 +113,20 @@ COMMENT ON FUNCTION app.report_caller(text, text, text, uuid, uuid) IS
 
 -- == What the body holds ==
 
+CREATE OR REPLACE FUNCTION app._report_not_a(p_field text, p_kind text) RETURNS jsonb
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+  SELECT app._capture_problem('QV801', p_field, format('%s is not a %s', p_field, p_kind),
+                              format('Send %s as a JSON %s.', p_field, p_kind))
+$$;
+COMMENT ON FUNCTION app._report_not_a(text, text) IS 'The QV801 problem of a report field of the wrong JSON type';
+
 -- One text field: trimmed, NULL when absent or blank, a problem when not a string or too long.
 CREATE OR REPLACE FUNCTION app._report_text(p_body jsonb, p_field text, p_required boolean,
                                             OUT value text, OUT problem jsonb)
 LANGUAGE plpgsql IMMUTABLE AS $$
 BEGIN
   IF NOT app._capture_is(p_body -> p_field, 'string') THEN
-    problem := app._capture_not_a(p_field, 'string');
+    problem := app._report_not_a(p_field, 'string');
     RETURN;
   END IF;
   value := app._capture_text(p_body -> p_field);
@@ -177,7 +184,7 @@ BEGIN
   FOREACH v_field IN ARRAY ARRAY['report_type', 'priority'] LOOP
     v_value := p_body -> v_field;
     IF NOT app._capture_is(v_value, 'string') THEN
-      problem := app._capture_not_a(v_field, 'string');
+      problem := app._report_not_a(v_field, 'string');
       RETURN;
     END IF;
     IF app._capture_text(v_value) IS NOT NULL
@@ -194,7 +201,7 @@ BEGIN
 
   v_value := p_body -> 'browser_info';
   IF NOT app._capture_is(v_value, 'object') THEN
-    problem := app._capture_not_a('browser_info', 'object');
+    problem := app._report_not_a('browser_info', 'object');
     RETURN;
   ELSIF octet_length(v_value::text) > app.report_limit('browser_info') THEN
     problem := app._capture_problem('QV801', 'browser_info', 'browser_info is too large',
@@ -205,7 +212,7 @@ BEGIN
 
   v_value := p_body -> 'screenshot_urls';
   IF NOT app._capture_is(v_value, 'array') THEN
-    problem := app._capture_not_a('screenshot_urls', 'array');
+    problem := app._report_not_a('screenshot_urls', 'array');
     RETURN;
   ELSIF jsonb_array_length(coalesce(nullif(v_value, 'null'), '[]')) > app.report_limit('screenshot_urls') THEN
     problem := app._capture_problem('QV801', 'screenshot_urls', 'too many screenshots',
