@@ -90,3 +90,14 @@ ALERT_NOTIFICATION_DELIVERIES = ("SELECT id, channel, recipient, status::text, r
 ALERT_HISTORY = ("SELECT id, created_at, rule_id, kind::text, title, channel, recipient, status::text, attempts,"
                  " last_status_code, last_error, next_retry_at, attempt_log"
                  " FROM app.alert_delivery_history(%s::uuid, %s, %s)")
+
+# -- user error reports (db/functions/app/8x0_reports_*.sql)
+REPORT_SCREENSHOT_STORE = "SELECT app.report_screenshot_store(%s, %s, %s, %s, %s, %s::uuid, %s::uuid, %s, %s, %s, %s)"
+REPORT_SCREENSHOT_FETCH = "SELECT media_type, content FROM app.report_screenshot_fetch(%s::uuid, %s, %s::uuid)"
+REPORT_LIST = ("SELECT id, organization_id, status::text, priority::text, report_type::text, reporter_type::text,"
+               " assigned_to, linked_error_id, created_at, title FROM app.report_list(%s, %s::uuid, %s)")
+REPORT_DETAIL = "SELECT app.report_detail(%s::uuid)"
+REPORT_ASSIGN = "SELECT app.report_assign(%s::uuid, %s)"
+REPORT_SET_STATUS = "SELECT app.report_status_change(%s::uuid, %s, %s)"
+REPORT_MARK_DUPLICATE = "SELECT app.report_mark_duplicate(%s::uuid, %s::uuid, %s)"
+WIDGET_KEY_SET = "SELECT app.widget_key_set(%s, %s::text[], %s)"

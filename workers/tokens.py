@@ -33,3 +33,8 @@ def mint(secret: str, role: str, ttl: timedelta, org_id: str | None = None, user
     if user_id:
         claims["sub"] = str(uuid.UUID(user_id))
     return jwt.encode(claims, secret, algorithm="HS256")
+
+
+def verify(secret: str, token: str) -> dict:
+    """The claims of a token this stack signed (HS256, not expired); jwt.InvalidTokenError otherwise."""
+    return jwt.decode(token, secret, algorithms=["HS256"], options={"require": ["exp"]})

@@ -32,13 +32,15 @@ def web_database_url() -> str:
 @click.option("--database-url", envvar="PGWARDEN_WEB_DATABASE_URL", help="Connect with this URL instead.")
 @click.option("--access-log/--no-access-log", default=False, show_default=True)
 def web(port: int | None, host: str, database_url: str | None, access_log: bool) -> None:
-    """Serve Sentry-SDK ingest, the error webhook and /health (Ctrl-C stops)."""
+    """Serve Sentry-SDK ingest, the error webhook, report screenshots and widgets, /health (Ctrl-C stops)."""
     import uvicorn
 
     from workers.web.app import create_app
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    app = create_app(database_url or web_database_url())
+    # the secret PostgREST verifies tokens with (PGWARDEN_JWT_SECRET when the stack's data dir is not at hand)
+    app = create_app(database_url or web_database_url(),
+                     jwt_secret=os.environ.get("PGWARDEN_JWT_SECRET") or stack().secrets.jwt_secret)
     uvicorn.run(app, host=host, port=port or stack().settings.web_port,
                 log_level="info" if access_log else "warning",
                 access_log=access_log, lifespan="on", server_header=False,

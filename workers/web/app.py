@@ -39,7 +39,10 @@ def mounted_routes() -> list[BaseRoute]:
     return routes
 
 
-def create_app(database_url: str, *, pool_size: int = 4, batch_window: float = 0.002) -> Starlette:
+def create_app(database_url: str, *, pool_size: int = 4, batch_window: float = 0.002,
+               jwt_secret: str | None = None) -> Starlette:
+    """`jwt_secret` verifies the bearer tokens of people (the ones PostgREST takes); without it
+    routes that need one refuse every token."""
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         # open without waiting: a database that is down at start gives 503s, not a dead process
@@ -47,6 +50,7 @@ def create_app(database_url: str, *, pool_size: int = 4, batch_window: float = 0
                                                 kwargs={"autocommit": True}, name="pgwarden-web")
         await pool.open(wait=False)
         app.state.db = pool
+        app.state.jwt_secret = jwt_secret
         app.state.batcher = Batcher(pool, window=batch_window, max_concurrent_calls=max(1, pool_size - 1))
         await app.state.batcher.start()
         try:

@@ -4,6 +4,7 @@ prefix), CORS as Relay does it. Python reads the wire format; app.web_ingest dec
 
 from __future__ import annotations
 
+import base64
 import logging
 from typing import Any
 
@@ -24,6 +25,7 @@ from workers.web.errors import (
     retry_after_seconds,
 )
 from workers.web.json_bounds import bound_json
+from workers.web.screenshots import check_screenshot_async
 from workers.web.timestamps import parse_timestamp
 
 log = logging.getLogger("pgwarden.web")
@@ -38,6 +40,8 @@ EVENT_CATEGORIES = ["error", "default"]
 
 # Item types whose JSON payload the database reads; everything else is counted and dropped.
 JSON_ITEM_TYPES = {"event", "feedback", "user_report", "session", "sessions", "check_in", "client_report"}
+# Item types that become user error reports; their envelope's image attachments become screenshots.
+FEEDBACK_TYPES = {"feedback", "user_report"}
 
 # Relay's CORS answer (relay-server middlewares/cors.rs)
 CORS_HEADERS = {
@@ -60,6 +64,9 @@ async def envelope_endpoint(request: Request) -> Response:
         envelope = parse_envelope(body)
         key = extract_public_key(request.headers, request.query_params, envelope.headers)
         items = [prepare_item(item) for item in envelope.items]
+        if any(item.type in FEEDBACK_TYPES for item in envelope.items):
+            items = [await feedback_attachment(item) if item.type == "attachment" else prepared
+                     for item, prepared in zip(envelope.items, items, strict=True)]
         return ingest_request(request, key, envelope_event_id(envelope), items), len(body)
 
     return await answer(request, parse)
@@ -136,8 +143,21 @@ async def read_body(request: Request, limit: int = MAX_BODY) -> bytes:
 
 
 def ingest_request(request: Request, key: str, event_id: str | None, items: list[dict]) -> dict[str, Any]:
+    # base_url: where the screenshots of a feedback are served (app.web_record_feedback)
     return {"project_id": request.path_params["project_id"], "public_key": key, "event_id": event_id,
-            "items": items}
+            "items": items, "base_url": str(request.base_url).rstrip("/")}
+
+
+async def feedback_attachment(item: Item) -> dict[str, Any]:
+    """An attachment next to a feedback item (the SDK's screenshot): the checked image, for the
+    database to store as the report's screenshot; anything that is no acceptable image is counted
+    and dropped like other attachments."""
+    try:
+        shot = await check_screenshot_async(item.payload)
+    except WireError:
+        return {"type": item.type}
+    return {"type": item.type, "screenshot": {"media_type": shot.media_type, "width": shot.width, "height": shot.height,
+                                              "base64": base64.b64encode(shot.content).decode("ascii")}}
 
 
 def envelope_event_id(envelope: Envelope) -> str | None:

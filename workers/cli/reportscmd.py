@@ -1,0 +1,99 @@
+"""`pgwarden reports` and `pgwarden project widget-key`: the user error reports queue from the command
+line. The SQL functions decide (filters, allowed status changes, duplicates, origins); this module
+formats their answers. It connects as the stack's superuser, so changes carry no user."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from workers import sql
+from workers.cli.admin import project_group
+from workers.cli.context import stack
+from workers.db import connect
+from workers.stack.runtime import say
+
+
+@click.group("reports")
+def reports_group() -> None:
+    """User error reports: list, show, assign, status, duplicate."""
+
+
+@reports_group.command("list")
+@click.option("--status", help="Only this status (open, in_progress, pending_info, resolved, closed, duplicate).")
+@click.option("--org", "org_id", help="Only this organization id.")
+@click.option("--limit", default=50, show_default=True, help="At most this many rows.")
+def reports_list(status: str | None, org_id: str | None, limit: int) -> None:
+    """List reports, newest first."""
+    with connect(stack().database_url) as conn:
+        rows = conn.execute(sql.REPORT_LIST, [status, org_id, limit]).fetchall()
+    for (report_id, organization_id, status_, priority, report_type, reporter_type, assigned_to, linked_error_id,
+         created_at, title) in rows:
+        linked = "linked" if linked_error_id else "-"
+        say(f"{report_id}  {status_:<12} {priority:<8} {report_type:<15} {reporter_type:<12} {linked:<6} "
+            f"{created_at:%Y-%m-%d %H:%M:%S}  {organization_id}  {assigned_to or '-'}  {title[:80]}")
+    if not rows:
+        say("no reports")
+
+
+@reports_group.command("show")
+@click.argument("report_id")
+def reports_show(report_id: str) -> None:
+    """Show one report: its fields, linked error, screenshots, duplicates and history."""
+    with connect(stack().database_url) as conn:
+        detail = conn.execute(sql.REPORT_DETAIL, [report_id]).fetchone()[0]
+    say(json.dumps(detail, indent=2, ensure_ascii=False))
+
+
+@reports_group.command("assign")
+@click.argument("report_id")
+@click.argument("user")
+def reports_assign(report_id: str, user: str) -> None:
+    """Assign a report to USER (a user id or e-mail of its organization); '-' unassigns it."""
+    with connect(stack().database_url) as conn:
+        changed = conn.execute(sql.REPORT_ASSIGN, [report_id, None if user == "-" else user]).fetchone()[0]
+    say(f"{changed['id']}  assigned to {changed['assigned_to'] or 'nobody'}")
+
+
+@reports_group.command("status")
+@click.argument("report_id")
+@click.argument("status")
+@click.option("--notes", help="Resolution notes (kept on the report and in its history).")
+def reports_status(report_id: str, status: str, notes: str | None) -> None:
+    """Move a report to STATUS (open, in_progress, pending_info, resolved, closed)."""
+    with connect(stack().database_url) as conn:
+        changed = conn.execute(sql.REPORT_SET_STATUS, [report_id, status, notes]).fetchone()[0]
+    say(f"{changed['id']}  {changed['previous_status']} -> {changed['status']}")
+
+
+@reports_group.command("duplicate")
+@click.argument("report_id")
+@click.argument("of_id")
+@click.option("--notes", help="Why (kept in the history).")
+def reports_duplicate(report_id: str, of_id: str, notes: str | None) -> None:
+    """Mark REPORT_ID as a duplicate of OF_ID."""
+    with connect(stack().database_url) as conn:
+        changed = conn.execute(sql.REPORT_MARK_DUPLICATE, [report_id, of_id, notes]).fetchone()[0]
+    say(f"{changed['id']}  duplicate of {changed['duplicate_of']}")
+
+
+@project_group.command("widget-key")
+@click.argument("project_id", type=int)
+@click.option("--origin", "origins", multiple=True,
+              help="A page origin allowed to use the key, e.g. https://shop.example.com (repeat; replaces the list).")
+@click.option("--rotate", is_flag=True, help="Replace the key with a new one.")
+def widget_key(project_id: int, origins: tuple[str, ...], rotate: bool) -> None:
+    """Print a project's report widget key (created on first use) and set its allowed origins."""
+    current = stack()
+    with connect(current.database_url) as conn:
+        key = conn.execute(sql.WIDGET_KEY_SET, [project_id, list(origins) or None, rotate]).fetchone()[0]
+    say(f"widget_key       {key['widget_key']}")
+    say(f"allowed_origins  {' '.join(key['allowed_origins']) or '(none: no page may use it yet)'}")
+    urls = current.urls(dsn="")
+    say(f'embed            <script src="{urls.web}widget/report.js" data-widget-key="{key["widget_key"]}" '
+        f'data-api="{urls.api.rstrip("/")}" async></script>')
+
+
+# `project widget-key` joins the existing `project` group (workers/cli/admin.py) by the decorator above
+COMMANDS = (reports_group,)
