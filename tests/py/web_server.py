@@ -38,7 +38,9 @@ class WebServer:
         self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.log_file = log_dir / f"web-{self.port}.log"
-        env = {**os.environ, "PYTHONPATH": str(REPO_ROOT), "PGWARDEN_DATA_DIR": str(log_dir / "data")}
+        self.jwt_secret = uuid.uuid4().hex * 2  # verifies people's tokens (report screenshots)
+        env = {**os.environ, "PYTHONPATH": str(REPO_ROOT), "PGWARDEN_DATA_DIR": str(log_dir / "data"),
+               "PGWARDEN_JWT_SECRET": self.jwt_secret}
         env.pop("PGWARDEN_DATABASE_URL", None)
         with open(self.log_file, "wb") as log:
             self.process = subprocess.Popen(

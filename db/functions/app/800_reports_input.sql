@@ -42,6 +42,7 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
 $$;
 COMMENT ON FUNCTION app.origin_normal(text) IS
   'An http(s) origin as scheme://host[:port], lower-cased, default port dropped; NULL when it is not one';
+GRANT EXECUTE ON FUNCTION app.origin_normal(text) TO org_owner, system_admin;  -- (app.widget_key_set runs as them)
 
 -- The address a widget submission is counted under. PostgREST tells SQL nothing about the socket
 -- it reads, only the request's headers, so the trust assumption is: exactly one proxy in front of
