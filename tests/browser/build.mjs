@@ -1,4 +1,4 @@
-// node build.mjs <outdir>: bundles page/entry.js with esbuild and copies page/index.html next to it.
+// node build.mjs <outdir>: bundles page/entry.js with esbuild and copies the pages (page/*.html) next to it.
 import { build } from "esbuild";
 import { copyFileSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -10,4 +10,4 @@ await build({
   entryPoints: [join(here, "page", "entry.js")], bundle: true, format: "iife", target: "es2020",
   outfile: join(outdir, "sentry.bundle.js"), logLevel: "warning",
 });
-copyFileSync(join(here, "page", "index.html"), join(outdir, "index.html"));
+for (const page of ["index.html", "report.html"]) copyFileSync(join(here, "page", page), join(outdir, page));

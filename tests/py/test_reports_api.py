@@ -27,7 +27,8 @@ def api(pg_cluster, template_database):
     """A PostgREST of its own (rate-limit counters are state); yields (base_url, secret, database_url, widget key)."""
     with postgrest_over_clone(pg_cluster, template_database) as (base_url, secret, database_url):
         with psycopg.connect(database_url, autocommit=True) as conn:
-            conn.execute("INSERT INTO app.organizations (id, name) VALUES (%s, 'Shop A'), (%s, 'Shop B')", [ORG_A, ORG_B])
+            conn.execute("INSERT INTO app.organizations (id, name) VALUES (%s, 'Shop A'), (%s, 'Shop B')",
+                         [ORG_A, ORG_B])
             conn.execute("INSERT INTO app.users (id, organization_id, email, role) VALUES "
                          "(%s, %s, 'owner@a.test', 'org_owner'), (%s, %s, 'dev@a.test', 'staff'), "
                          "(%s, %s, 'owner@b.test', 'org_owner')", [OWNER_A, ORG_A, STAFF_A, ORG_A, OWNER_B, ORG_B])
@@ -43,12 +44,14 @@ def api(pg_cluster, template_database):
 
 
 def bearer(secret: str, role: str, org_id: str | None = None, user_id: str | None = None) -> dict:
-    return {"Authorization": "Bearer " + tokens.mint(secret, role, timedelta(minutes=5), org_id=org_id, user_id=user_id)}
+    token = tokens.mint(secret, role, timedelta(minutes=5), org_id=org_id, user_id=user_id)
+    return {"Authorization": "Bearer " + token}
 
 
 def customer(key: str, address: str | None = None, origin: str = SHOP) -> dict:
     """What the widget sends from a page of `origin` (a proxy in front adds the client's address)."""
-    return {"X-Pgwarden-Widget-Key": key, "Origin": origin, "X-Forwarded-For": address or f"198.51.100.{uuid.uuid4().int % 250}"}
+    return {"X-Pgwarden-Widget-Key": key, "Origin": origin,
+            "X-Forwarded-For": address or f"198.51.100.{uuid.uuid4().int % 250}"}
 
 
 REPORT = {"title": "Checkout spins forever", "description": "After pressing Pay nothing happens",
@@ -65,8 +68,8 @@ def test_a_customer_reports_through_the_widget_key_and_reads_the_status_with_the
     assert status.status_code == 200 and status.json()["title"] == REPORT["title"]
     assert status.json()["status"] == "open"
     with psycopg.connect(database_url) as conn:
-        stored = conn.execute("SELECT reporter_type::text, organization_id::text, priority::text FROM app.user_error_reports"
-                              " WHERE id = %s", [submitted["id"]]).fetchone()
+        stored = conn.execute("SELECT reporter_type::text, organization_id::text, priority::text"
+                              " FROM app.user_error_reports WHERE id = %s", [submitted["id"]]).fetchone()
     assert stored == ("customer", ORG_A, "high")
     unknown = httpx.get(base_url + "/rpc/report_status", params={"token": "0" * 48})
     assert unknown.status_code == 404 and unknown.json()["code"] == "QN801"
@@ -122,7 +125,8 @@ def test_one_address_is_limited_to_ten_reports_per_window_and_the_key_has_a_ceil
     assert answers == [200] * 10 + [429]
     limited = httpx.post(base_url + "/rpc/submit_report", headers=customer(key, address), json=REPORT)
     assert limited.json()["code"] == "QR801" and int(limited.headers["retry-after"]) >= 1
-    assert httpx.post(base_url + "/rpc/submit_report", headers=customer(key, "203.0.113.78"), json=REPORT).status_code == 200
+    other = httpx.post(base_url + "/rpc/submit_report", headers=customer(key, "203.0.113.78"), json=REPORT)
+    assert other.status_code == 200
     with psycopg.connect(database_url, autocommit=True) as conn:
         (taken,) = conn.execute("SELECT taken FROM app.report_rate_usage WHERE client = '*' "
                                 "ORDER BY window_start DESC LIMIT 1").fetchone()

@@ -1,5 +1,6 @@
 """The real @sentry/browser (npm) in headless Chromium (Debian's), on a page served from another
-origin: an uncaught TypeError, an unhandled rejection and captureFeedback land in pgwarden."""
+origin: an uncaught TypeError, an unhandled rejection and captureFeedback land in pgwarden; and
+pgwarden's report widget files a report with a screenshot, linked to the page's error."""
 
 from __future__ import annotations
 
@@ -11,11 +12,13 @@ import threading
 from collections.abc import Iterator
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import pytest
+from PIL import Image
 from web_server import scratch_dir
 
+from tests.conftest import running_postgrest
 from workers.settings import REPO_ROOT
 
 pytest_plugins = ["web_server"]
@@ -77,3 +80,39 @@ def test_browser_sdk_lands_uncaught_errors_rejections_and_feedback(web_server, p
     # the page load's session arrived too
     assert web_server.query("SELECT release FROM app.client_sessions WHERE project_id = %s",
                             [project.id]) == [("shop-frontend@2.3.0",)]
+
+
+def test_a_customer_reports_a_problem_with_a_screenshot_through_the_widget_linked_to_the_pages_error(
+        web_server, page_server, tmp_path):
+    """The issue's done-when: on a page of another origin, an error raised through @sentry/browser, then
+    a report filed with the keyboard through /widget/report.js with a screenshot; the report lands
+    linked to that error, its screenshot stored, its organization's admins alerted."""
+    project = web_server.new_project("shop-widget")
+    [(key,)] = web_server.query("SELECT app.widget_key_set(%s, %s) ->> 'widget_key'", [project.id, [page_server]])
+    web_server.query("INSERT INTO app.error_alerts (alert_type, channel, organization_id, trigger_conditions) "
+                     "VALUES ('new_user_report', 'in_app', %s, '{}') RETURNING id", [project.organization_id])
+    screenshot = tmp_path / "what-i-saw.png"
+    Image.new("RGB", (320, 200), (200, 30, 30)).save(screenshot)
+    with running_postgrest(web_server.database_url) as (api_url, _):
+        query = urlencode({"dsn": project.dsn, "web": web_server.base_url, "api": api_url, "key": key})
+        run = subprocess.run(["node", str(BROWSER_DIR / "run-widget.mjs"), f"{page_server}/report.html?{query}",
+                              str(screenshot)], capture_output=True, text=True, timeout=120, cwd=BROWSER_DIR)
+    assert run.returncode == 0, run.stdout + run.stderr
+    seen = json.loads(run.stdout.strip().splitlines()[-1])
+    assert seen["pageErrors"] == [] and seen["unlabelled"] == [], seen
+    assert (seen["button"], seen["afterOpen"], seen["submitFocus"]) == ("Report a problem", "pgw-title", "Send report")
+    assert seen["status"].startswith("Thank you"), seen
+
+    [(report_id, title, priority, email, link_reason, message, urls)] = web_server.query(
+        "SELECT r.id, r.title, r.priority::text, r.reporter_email, r.link_reason, e.message, r.screenshot_urls "
+        "FROM app.user_error_reports r JOIN app.system_errors e ON e.id = r.linked_error_id "
+        "WHERE r.organization_id = %s", [project.organization_id])
+    assert (title, priority, email) == ("Coupon makes the total negative", "high", "jane@example.com")
+    assert (link_reason, message) == ("event_id", "Error: Coupon total is negative")
+    assert str(report_id) == seen["report"]["id"]
+    [(width, height, screenshot_url)] = web_server.query(
+        "SELECT width, height, %s || '/reports/screenshots/' || id FROM app.report_screenshots WHERE report_id = %s",
+        [web_server.base_url, report_id])
+    assert (width, height) == (320, 200) and urls == [screenshot_url]
+    assert web_server.query("SELECT count(*) FROM app.alert_incidents i JOIN app.error_alerts r ON r.id = i.rule_id "
+                            "WHERE r.organization_id = %s", [project.organization_id]) == [(1,)]

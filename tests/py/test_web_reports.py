@@ -82,7 +82,8 @@ def test_screenshots_need_a_widget_key_used_from_an_allowed_page(web_server, sho
     forged = upload(web_server, key, content=png(), headers={"Authorization": "Bearer not.a.token"})
     assert forged.status_code == 401 and forged.json()["code"] == "QA690"
     preflight = httpx.options(web_server.base_url + "/reports/screenshot", headers={
-        "Origin": PAGE, "Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "x-pgwarden-widget-key"})
+        "Origin": PAGE, "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "x-pgwarden-widget-key"})
     assert preflight.status_code == 204
     assert "x-pgwarden-widget-key" in preflight.headers["access-control-allow-headers"]
 
