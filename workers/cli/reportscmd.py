@@ -5,6 +5,7 @@ formats their answers. It connects as the stack's superuser, so changes carry no
 from __future__ import annotations
 
 import json
+import uuid
 
 import click
 
@@ -22,9 +23,9 @@ def reports_group() -> None:
 
 @reports_group.command("list")
 @click.option("--status", help="Only this status (open, in_progress, pending_info, resolved, closed, duplicate).")
-@click.option("--org", "org_id", help="Only this organization id.")
+@click.option("--org", "org_id", type=click.UUID, help="Only this organization id.")
 @click.option("--limit", default=50, show_default=True, help="At most this many rows.")
-def reports_list(status: str | None, org_id: str | None, limit: int) -> None:
+def reports_list(status: str | None, org_id: uuid.UUID | None, limit: int) -> None:
     """List reports, newest first."""
     with connect(stack().database_url) as conn:
         rows = conn.execute(sql.REPORT_LIST, [status, org_id, limit]).fetchall()
@@ -38,8 +39,8 @@ def reports_list(status: str | None, org_id: str | None, limit: int) -> None:
 
 
 @reports_group.command("show")
-@click.argument("report_id")
-def reports_show(report_id: str) -> None:
+@click.argument("report_id", type=click.UUID)
+def reports_show(report_id: uuid.UUID) -> None:
     """Show one report: its fields, linked error, screenshots, duplicates and history."""
     with connect(stack().database_url) as conn:
         detail = conn.execute(sql.REPORT_DETAIL, [report_id]).fetchone()[0]
@@ -47,9 +48,9 @@ def reports_show(report_id: str) -> None:
 
 
 @reports_group.command("assign")
-@click.argument("report_id")
+@click.argument("report_id", type=click.UUID)
 @click.argument("user")
-def reports_assign(report_id: str, user: str) -> None:
+def reports_assign(report_id: uuid.UUID, user: str) -> None:
     """Assign a report to USER (a user id or e-mail of its organization); '-' unassigns it."""
     with connect(stack().database_url) as conn:
         changed = conn.execute(sql.REPORT_ASSIGN, [report_id, None if user == "-" else user]).fetchone()[0]
@@ -57,10 +58,10 @@ def reports_assign(report_id: str, user: str) -> None:
 
 
 @reports_group.command("status")
-@click.argument("report_id")
+@click.argument("report_id", type=click.UUID)
 @click.argument("status")
 @click.option("--notes", help="Resolution notes (kept on the report and in its history).")
-def reports_status(report_id: str, status: str, notes: str | None) -> None:
+def reports_status(report_id: uuid.UUID, status: str, notes: str | None) -> None:
     """Move a report to STATUS (open, in_progress, pending_info, resolved, closed)."""
     with connect(stack().database_url) as conn:
         changed = conn.execute(sql.REPORT_SET_STATUS, [report_id, status, notes]).fetchone()[0]
@@ -68,10 +69,10 @@ def reports_status(report_id: str, status: str, notes: str | None) -> None:
 
 
 @reports_group.command("duplicate")
-@click.argument("report_id")
-@click.argument("of_id")
+@click.argument("report_id", type=click.UUID)
+@click.argument("of_id", type=click.UUID)
 @click.option("--notes", help="Why (kept in the history).")
-def reports_duplicate(report_id: str, of_id: str, notes: str | None) -> None:
+def reports_duplicate(report_id: uuid.UUID, of_id: uuid.UUID, notes: str | None) -> None:
     """Mark REPORT_ID as a duplicate of OF_ID."""
     with connect(stack().database_url) as conn:
         changed = conn.execute(sql.REPORT_MARK_DUPLICATE, [report_id, of_id, notes]).fetchone()[0]
