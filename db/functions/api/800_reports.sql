@@ -47,8 +47,8 @@ organization comes from the key or token, never from the body. Answers {id, stat
 linked, created_at}: keep status_token to read the report's status (GET /rpc/report_status?token=…).
 400 names the invalid field (limits: title 500 characters, description and steps 10,000, expected and
 actual behaviour 5,000); 429 with Retry-After beyond 10 reports per 10 minutes from one address (100
-through one widget key); the body may hold at most 64 KB (413). Free text is scrubbed of secrets
-before it is stored.$$;
+through one widget key); the body may hold at most 64 KB (413). Free text is scrubbed of secrets,
+and its e-mail and IP addresses follow the organization's personal-data policy, before it is stored.$$;
 GRANT EXECUTE ON FUNCTION api.submit_report(json) TO anon, staff, org_owner, system_admin;
 
 CREATE FUNCTION api.report_status(token text) RETURNS jsonb
@@ -139,9 +139,10 @@ COMMENT ON FUNCTION api.update_report_status(uuid, text, text) IS $$Change a rep
 
 open, in_progress and pending_info move freely among themselves and to resolved or closed; a
 resolved, closed or duplicate report is reopened with open, and a resolved one may be closed. (A
-duplicate is marked with mark_report_duplicate.) Notes become the report's resolution_notes and go
-into its history; resolved_at is set when it leaves the queue. Org owners for their organization,
-system admins for any. 404 for a report you cannot see, 409 for a move that is not allowed.$$;
+duplicate is marked with mark_report_duplicate.) Notes (at most 10,000 characters) become the
+report's resolution_notes and go into its history; resolved_at is set when it leaves the queue. Org
+owners for their organization, system admins for any. 404 for a report you cannot see, 409 for a
+move that is not allowed.$$;
 GRANT EXECUTE ON FUNCTION api.update_report_status(uuid, text, text) TO org_owner, system_admin;
 
 CREATE FUNCTION api.assign_report(report_id uuid, user_id uuid DEFAULT NULL) RETURNS jsonb

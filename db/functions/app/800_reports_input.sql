@@ -22,10 +22,12 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
     WHEN 'screenshot_urls' THEN 5
     WHEN 'session_id' THEN 100
     WHEN 'request_id' THEN 100
+    WHEN 'resolution_notes' THEN 10000  -- written while working the queue
   END
 $$;
 COMMENT ON FUNCTION app.report_limit(text) IS
   'The limit of a report field: characters of text, bytes of browser_info JSON, items of screenshot_urls';
+GRANT EXECUTE ON FUNCTION app.report_limit(text) TO org_owner, system_admin;  -- (notes are checked as them)
 
 -- == Who is asking ==
 

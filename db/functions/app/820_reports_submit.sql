@@ -1,6 +1,40 @@
 -- Storing a submitted report: checked (app.report_input), counted against the widget's limits,
--- linked to its error, stored (scrubbed by its insert trigger, which also raises new_user_report
--- alerts: db/triggers/700_alerts.sql), its screenshots claimed, and a status token handed out.
+-- linked to its error, stored (cleaned by its insert trigger, db/triggers/800_reports.sql, which
+-- also raises new_user_report alerts: db/triggers/700_alerts.sql), its screenshots claimed, and a
+-- status token handed out.
+
+-- == What is stored of a report ==
+
+-- The personal-data policy a report follows: its organization's (db/functions/app/315_personal_data*.sql).
+-- A platform report (a system admin's, no organization) has none: it is scrubbed only.
+CREATE OR REPLACE FUNCTION app.report_policy(p_organization_id uuid) RETURNS app.personal_data_policy
+LANGUAGE sql VOLATILE AS $$
+  SELECT CASE WHEN p_organization_id IS NOT NULL THEN app.personal_data_policy_of(p_organization_id) END
+$$;
+COMMENT ON FUNCTION app.report_policy(uuid) IS 'The personal-data policy of a report''s organization (NULL for a platform report)';
+
+-- A report's text as stored, as capture stores an event's: secrets scrubbed first (app.scrub_url
+-- for a URL, else app.scrub_text), then e-mail and IP addresses kept, hashed or dropped by the
+-- policy (app.personal_data_text); cut to p_limit characters (NULL: no limit) when a token or
+-- [Filtered] made it longer than its column. Applying it twice changes nothing.
+CREATE OR REPLACE FUNCTION app.report_stored_text(p_policy app.personal_data_policy, p_text text,
+                                                  p_limit integer DEFAULT NULL, p_is_url boolean DEFAULT false)
+RETURNS text
+LANGUAGE sql STABLE AS $$
+  SELECT app._capture_trim(CASE WHEN p_policy.organization_id IS NULL THEN s.text
+                                ELSE app.personal_data_text(p_policy, s.text) END, p_limit)
+    FROM (SELECT CASE WHEN p_is_url THEN app.scrub_url(p_text) ELSE app.scrub_text(p_text) END AS text) AS s
+$$;
+COMMENT ON FUNCTION app.report_stored_text(app.personal_data_policy, text, integer, boolean) IS
+  'A report''s text or URL scrubbed, then its personal data kept, hashed or dropped by the policy, cut to p_limit';
+
+CREATE OR REPLACE FUNCTION app.report_stored_json(p_policy app.personal_data_policy, p_value jsonb) RETURNS jsonb
+LANGUAGE sql STABLE AS $$
+  SELECT CASE WHEN p_policy.organization_id IS NULL THEN s.value ELSE app.personal_data_jsonb(p_policy, s.value) END
+    FROM (SELECT app.scrub_jsonb(p_value) AS value) AS s
+$$;
+COMMENT ON FUNCTION app.report_stored_json(app.personal_data_policy, jsonb) IS
+  'A report''s browser_info scrubbed, then its personal data kept, hashed or dropped by the policy';
 
 -- The screenshot ids a report's screenshot_urls name (URLs pgwarden web answered an upload with).
 CREATE OR REPLACE FUNCTION app.report_screenshot_ids(p_urls text[]) RETURNS uuid[]
@@ -32,6 +66,7 @@ DECLARE
   v_limited jsonb;
   v_link record;
   v_token text := encode(gen_random_bytes(24), 'hex');
+  v_policy app.personal_data_policy;
 BEGIN
   v_input := app.report_input(p_body);
   IF v_input.problem IS NOT NULL THEN
@@ -50,8 +85,12 @@ BEGIN
   END IF;
 
   v_report := v_input.report;
-  v_link := app.report_link_find(p_organization_id, v_report.event_id, v_report.session_id, v_report.request_id,
-                                 app.scrub_url(v_report.url), now());
+  -- the report's context as it will be stored, as its error's was: what the rules compare
+  v_policy := app.report_policy(p_organization_id);
+  v_link := app.report_link_find(p_organization_id, v_report.event_id,
+                                 app.report_stored_text(v_policy, v_report.session_id, app.report_limit('session_id')),
+                                 app.report_stored_text(v_policy, v_report.request_id, app.report_limit('request_id')),
+                                 app.report_stored_text(v_policy, v_report.url, app.report_limit('url'), true), now());
   INSERT INTO app.user_error_reports (
     report_type, priority, reporter_type, reporter_id, reporter_email, reporter_name, organization_id,
     title, description, steps_to_reproduce, expected_behavior, actual_behavior, url, browser_info, screenshot_urls,

@@ -33,6 +33,18 @@ LANGUAGE sql AS $$
 $$;
 COMMENT ON FUNCTION app._report_history_add(app.user_error_reports, text, text, text, text) IS 'Record one change of a report';
 
+-- Notes given with a change, trimmed (NULL when blank); QV801 over their limit.
+CREATE OR REPLACE FUNCTION app._report_notes(p_notes text) RETURNS text
+LANGUAGE plpgsql IMMUTABLE AS $$
+BEGIN
+  IF length(p_notes) > app.report_limit('resolution_notes') THEN
+    RAISE EXCEPTION 'notes are too long' USING ERRCODE = 'QV801', DETAIL = 'Field: notes.',
+      HINT = format('Use at most %s characters.', app.report_limit('resolution_notes'));
+  END IF;
+  RETURN nullif(btrim(p_notes), '');
+END $$;
+COMMENT ON FUNCTION app._report_notes(text) IS 'Notes of a report change, trimmed, NULL when blank; QV801 when too long';
+
 -- The one place a status is entered: resolved_at is when the report left the queue (resolved,
 -- closed or duplicate), cleared on reopening; notes, when given, become its resolution_notes.
 CREATE OR REPLACE FUNCTION app._report_move(p_report app.user_error_reports, p_to app.report_status_enum,
@@ -53,7 +65,9 @@ BEGIN
          resolution_notes = coalesce(nullif(btrim(p_notes), ''), r.resolution_notes)
    WHERE r.id = p_report.id
   RETURNING * INTO v_report;
-  PERFORM app._report_history_add(v_report, 'status', coalesce(p_report.status, 'open')::text, p_to::text, p_notes);
+  -- the note as stored on the report: cleaned by its trigger like all of a report's text
+  PERFORM app._report_history_add(v_report, 'status', coalesce(p_report.status, 'open')::text, p_to::text,
+                                  CASE WHEN nullif(btrim(p_notes), '') IS NOT NULL THEN v_report.resolution_notes END);
   IF p_report.duplicate_of IS DISTINCT FROM p_duplicate_of THEN
     PERFORM app._report_history_add(v_report, 'duplicate_of', p_report.duplicate_of::text, p_duplicate_of::text, NULL);
   END IF;
@@ -80,11 +94,13 @@ DECLARE
     app._enum_value(p_status, enum_range(NULL::app.report_status_enum)::text[], 'status')::app.report_status_enum;
   v_report app.user_error_reports;
   v_from app.report_status_enum;
+  v_notes text;
 BEGIN
   IF v_to IS NULL THEN
     RAISE EXCEPTION 'status is missing' USING ERRCODE = 'QV002', DETAIL = 'Field: status.',
       HINT = 'Give the new status, e.g. in_progress or resolved.';
   END IF;
+  v_notes := app._report_notes(p_notes);
   v_report := app._report_for_update(p_report_id);
   v_from := coalesce(v_report.status, 'open');
   IF v_to = 'duplicate' THEN
@@ -92,9 +108,9 @@ BEGIN
       HINT = 'Mark it with pgwarden reports duplicate ID OF_ID (api.mark_report_duplicate).';
   END IF;
   IF v_from <> v_to THEN
-    v_report := app._report_move(v_report, v_to, NULL, p_notes);
-  ELSIF nullif(btrim(p_notes), '') IS NOT NULL THEN  -- the same status with new notes
-    UPDATE app.user_error_reports r SET resolution_notes = btrim(p_notes) WHERE r.id = p_report_id RETURNING * INTO v_report;
+    v_report := app._report_move(v_report, v_to, NULL, v_notes);
+  ELSIF v_notes IS NOT NULL THEN  -- the same status with new notes
+    UPDATE app.user_error_reports r SET resolution_notes = v_notes WHERE r.id = p_report_id RETURNING * INTO v_report;
   END IF;
   RETURN app._report_answer(v_report, v_from);
 END $$;
@@ -154,7 +170,7 @@ BEGIN
       DETAIL = format('Report %s is a duplicate of %s.', v_report.id, v_report.duplicate_of),
       HINT = 'Reopen it first (status open).';
   END IF;
-  v_report := app._report_move(v_report, 'duplicate', v_original.id, p_notes);
+  v_report := app._report_move(v_report, 'duplicate', v_original.id, app._report_notes(p_notes));
   -- its own duplicates now point at the original too
   UPDATE app.user_error_reports r SET duplicate_of = v_original.id WHERE r.duplicate_of = v_report.id;
   RETURN app._report_answer(v_report, v_from);
@@ -214,7 +230,7 @@ END $$;
 COMMENT ON FUNCTION app.report_detail(uuid) IS
   'One report with its linked error, screenshots (without their bytes), duplicates and history';
 
-GRANT EXECUTE ON FUNCTION app._report_for_update(uuid), app._report_actor(),
+GRANT EXECUTE ON FUNCTION app._report_for_update(uuid), app._report_actor(), app._report_notes(text),
   app._report_history_add(app.user_error_reports, text, text, text, text),
   app._report_move(app.user_error_reports, app.report_status_enum, uuid, text),
   app._report_answer(app.user_error_reports, app.report_status_enum),
