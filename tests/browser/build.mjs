@@ -10,4 +10,4 @@ await build({
   entryPoints: [join(here, "page", "entry.js")], bundle: true, format: "iife", target: "es2020",
   outfile: join(outdir, "sentry.bundle.js"), logLevel: "warning",
 });
-for (const page of ["index.html", "report.html"]) copyFileSync(join(here, "page", page), join(outdir, page));
+for (const page of ["index.html", "report.html", "capture.html"]) copyFileSync(join(here, "page", page), join(outdir, page));

@@ -1,6 +1,7 @@
 // node run-widget.mjs <page url> <screenshot file>: in headless Chromium (Debian's), once the page
-// says "ready" (its error sent through @sentry/browser), files a report with the keyboard alone
-// through pgwarden's widget, attaching the screenshot; prints what the page showed, as JSON.
+// says "ready" (its errors sent through @sentry/browser or pgwarden's capture.js), files a report
+// with the keyboard alone through pgwarden's widget, attaching the screenshot; prints what the page
+// showed, as JSON.
 import { chromium } from "playwright-core";
 
 const [pageUrl, screenshotFile] = process.argv.slice(2);
@@ -45,7 +46,8 @@ try {
     button, afterOpen, unlabelled, submitFocus, pageErrors,
     status: await page.evaluate(() => document.querySelector(".pgw-status").textContent),
     report: await page.evaluate(() => window.pgwardenReport.last),
-    lastEventId: await page.evaluate(() => window.Sentry.lastEventId()),
+    lastEventId: await page.evaluate(() => (window.Sentry || window.pgwarden).lastEventId()),
+    captureStatuses: await page.evaluate(() => window.captureStatuses || null),
   }));
 } finally {
   await browser.close();

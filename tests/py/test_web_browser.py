@@ -1,6 +1,7 @@
 """The real @sentry/browser (npm) in headless Chromium (Debian's), on a page served from another
 origin: an uncaught TypeError, an unhandled rejection and captureFeedback land in pgwarden; and
-pgwarden's report widget files a report with a screenshot, linked to the page's error."""
+pgwarden's report widget files a report with a screenshot, linked to the page's error, on a page with
+the Sentry SDK and on one with pgwarden's capture.js instead."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ import pytest
 from PIL import Image
 from web_server import scratch_dir
 
-from tests.conftest import running_postgrest
+from tests.conftest import free_port, running_postgrest
 from workers.settings import REPO_ROOT
 
 pytest_plugins = ["web_server"]
@@ -116,3 +117,43 @@ def test_a_customer_reports_a_problem_with_a_screenshot_through_the_widget_linke
     assert (width, height) == (320, 200) and urls == [screenshot_url]
     assert web_server.query("SELECT count(*) FROM app.alert_incidents i JOIN app.error_alerts r ON r.id = i.rule_id "
                             "WHERE r.organization_id = %s", [project.organization_id]) == [(1,)]
+
+
+def test_a_page_without_sentry_reports_its_errors_through_capture_js_and_a_report_links_to_the_last(
+        web_server, page_server, tmp_path):
+    """capture.js (the spec's global handler) on a page of another origin: an uncaught error (twice),
+    an unhandled rejection, a fetch answered 501 and one that reaches nobody, then a burst; each error
+    is sent once, at most 10 a minute, and the widget's report links to the last one sent."""
+    project = web_server.new_project("shop-capture")
+    [(key,)] = web_server.query("SELECT app.widget_key_set(%s, %s) ->> 'widget_key'", [project.id, [page_server]])
+    screenshot = tmp_path / "cart.png"
+    Image.new("RGB", (64, 48), (30, 30, 200)).save(screenshot)
+    dead_port = free_port()  # nothing listens there
+    with running_postgrest(web_server.database_url) as (api_url, _):
+        query = urlencode({"web": web_server.base_url, "api": api_url, "key": project.public_key, "widget_key": key,
+                           "dead_port": dead_port})
+        run = subprocess.run(["node", str(BROWSER_DIR / "run-widget.mjs"), f"{page_server}/capture.html?{query}",
+                              str(screenshot)], capture_output=True, text=True, timeout=120, cwd=BROWSER_DIR)
+    assert run.returncode == 0, run.stdout + run.stderr
+    seen = json.loads(run.stdout.strip().splitlines()[-1])
+    assert seen["captureStatuses"] == [200] * 10, seen
+    assert seen["status"].startswith("Thank you"), seen
+
+    by_message = {message: error_type for error_type, message in web_server.query(
+        "SELECT error_type::text, message FROM app.error_events WHERE organization_id = %s", [project.organization_id])}
+    [network] = [message for message, error_type in by_message.items() if error_type == "network"]
+    assert network.startswith(f"GET http://127.0.0.1:{dead_port}/stock failed: ")
+    assert {message: error_type for message, error_type in by_message.items() if error_type != "network"} == {
+        "Error: Cart total is NaN": "javascript", "Error: Coupon promise rejected": "javascript",
+        f"POST {page_server}/api/cart 501": "api", **{f"Error: Burst {i}": "javascript" for i in range(6)},
+    }, "each error once, the first 10 of the minute"
+
+    [(event_id, link_reason, event_message, same_group, same_session)] = web_server.query(
+        "SELECT replace(r.event_id::text, '-', ''), r.link_reason, v.message, v.error_hash = e.error_hash, "
+        "       (SELECT count(*) FROM app.error_events s WHERE s.session_id = r.session_id) "
+        "FROM app.user_error_reports r JOIN app.system_errors e ON e.id = r.linked_error_id "
+        "JOIN app.error_events v ON v.organization_id = r.organization_id AND v.event_id = r.event_id "
+        "WHERE r.organization_id = %s", [project.organization_id])
+    assert (event_id, link_reason) == (seen["lastEventId"], "event_id")
+    assert (event_message, same_group) == ("Error: Burst 5", True), "linked to the group of the last error sent"
+    assert same_session == 10, "the report carries the session of the page's errors"

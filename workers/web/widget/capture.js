@@ -66,6 +66,7 @@
   if (nativeFetch) {
     window.fetch = function (input, init) {
       var url = typeof input === "string" ? input : (input && input.url) || String(input);
+      try { url = new URL(url, location.href).href; } catch (e) { /* left as given */ }
       var method = (init && init.method) || (input && input.method) || "GET";
       var own = url.indexOf(api) === 0;  // never report pgwarden's own calls
       return nativeFetch(input, init).then(function (response) {
