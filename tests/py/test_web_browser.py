@@ -1,7 +1,7 @@
 """The real @sentry/browser (npm) in headless Chromium (Debian's), on a page served from another
 origin: an uncaught TypeError, an unhandled rejection and captureFeedback land in pgwarden; and
 pgwarden's report widget files a report with a screenshot, linked to the page's error, on a page with
-the Sentry SDK and on one with pgwarden's capture.js instead."""
+the Sentry SDK and on one with pgwarden's capture.js instead, and explains refusals (400, 429)."""
 
 from __future__ import annotations
 
@@ -157,3 +157,29 @@ def test_a_page_without_sentry_reports_its_errors_through_capture_js_and_a_repor
     assert (event_id, link_reason) == (seen["lastEventId"], "event_id")
     assert (event_message, same_group) == ("Error: Burst 5", True), "linked to the group of the last error sent"
     assert same_session == 10, "the report carries the session of the page's errors"
+
+
+def test_the_widget_explains_a_refused_field_and_the_rate_limit_to_the_person(web_server, page_server):
+    project = web_server.new_project("shop-refusals")
+    [(key,)] = web_server.query("SELECT app.widget_key_set(%s, %s) ->> 'widget_key'", [project.id, [page_server]])
+    [(per_client,)] = web_server.query("SELECT per_client FROM app.report_rate_limit WHERE kind = 'report'")
+    web_server.query("UPDATE app.report_rate_limit SET per_client = 1 WHERE kind = 'report' RETURNING kind")
+    try:
+        with running_postgrest(web_server.database_url) as (api_url, _):
+            query = urlencode({"dsn": project.dsn, "web": web_server.base_url, "api": api_url, "key": key})
+            run = subprocess.run(["node", str(BROWSER_DIR / "run-widget-refusals.mjs"),
+                                  f"{page_server}/report.html?{query}"],
+                                 capture_output=True, text=True, timeout=120, cwd=BROWSER_DIR)
+    finally:
+        web_server.query("UPDATE app.report_rate_limit SET per_client = %s WHERE kind = 'report' RETURNING kind",
+                         [per_client])  # the module's server is shared: leave it as found
+    assert run.returncode == 0, run.stdout + run.stderr
+    seen = json.loads(run.stdout.strip().splitlines()[-1])
+
+    refused, corrected, limited = seen["refused"], seen["corrected"], seen["limited"]
+    assert refused["text"].startswith("Please check reporter email"), refused
+    assert (refused["role"], refused["focus"]) == ("alert", "pgw-reporter_email"), "read out, and focus on the field"
+    assert refused["invalid"] == ["reporter_email"], refused
+    assert corrected["text"].startswith("Thank you") and corrected["invalid"] == [], corrected
+    assert limited["text"].startswith("Too many reports were sent from here") and limited["role"] == "alert", limited
+    assert web_server.query("SELECT count(*) FROM app.user_error_reports WHERE project_id = %s", [project.id]) == [(1,)]
