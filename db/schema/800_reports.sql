@@ -47,6 +47,10 @@ CREATE UNIQUE INDEX idx_reports_status_token ON app.user_error_reports (status_t
 CREATE INDEX idx_reports_duplicate_of ON app.user_error_reports (duplicate_of) WHERE duplicate_of IS NOT NULL;
 -- the minute pass (app.report_link_late) looks at recent reports not linked yet
 CREATE INDEX idx_reports_awaiting_link ON app.user_error_reports (created_at) WHERE linked_error_id IS NULL;
+-- the queue, newest first: an organization's (org owners and staff, by row-level security) and all
+-- (system admins, the command line); a status filter walks them too (bench/reports.py)
+CREATE INDEX idx_reports_org_created ON app.user_error_reports (organization_id, created_at DESC);
+CREATE INDEX idx_reports_created ON app.user_error_reports (created_at DESC);
 
 -- Org owners work their organization's reports (only the workflow columns); system admins may
 -- already write every row. Staff read them.

@@ -77,8 +77,11 @@ COMMENT ON FUNCTION app.report_link_find(uuid, uuid, text, text, text, timestamp
   'The error group a report is about and why (event_id, request_id, session_id, url), from the report''s context at time p_at';
 
 -- The minute pass (pg_cron): reports not linked yet, while their windows are open, linked to the
--- error that has arrived since. Feedback from Sentry that was stored unlinked (as "other")
--- becomes a bug report once linked, as feedback that arrives after its event is.
+-- error that has arrived since. Past the session, request and URL windows (w.after) no later event
+-- can fall in them, so an older report only waits for the event it names: one index probe, where
+-- the full search walks the organization's active groups (bench/reports.py measures the pass).
+-- Feedback from Sentry that was stored unlinked (as "other") becomes a bug report once linked, as
+-- feedback that arrives after its event is.
 CREATE OR REPLACE FUNCTION app.report_link_late() RETURNS integer
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -89,13 +92,16 @@ BEGIN
      SET linked_error_id = f.error_id, link_reason = f.reason,
          report_type = CASE WHEN r.report_type = 'other' AND r.browser_info ->> 'source' LIKE 'sentry %' THEN 'bug'
                             ELSE r.report_type END
-    FROM (SELECT u.id, (app.report_link_find(u.organization_id, u.event_id, u.session_id, u.request_id, u.url, u.created_at)).*
+    FROM (SELECT u.id, l.error_id, l.reason  -- (a LATERAL call: (f(…)).* would run it once per column)
             FROM app.user_error_reports u
+           CROSS JOIN LATERAL (SELECT u.created_at > now() - w.after AS open) AS c
+           CROSS JOIN LATERAL app.report_link_find(u.organization_id, u.event_id, CASE WHEN c.open THEN u.session_id END,
+                                                   CASE WHEN c.open THEN u.request_id END, CASE WHEN c.open THEN u.url END,
+                                                   u.created_at) AS l
            WHERE u.linked_error_id IS NULL AND u.organization_id IS NOT NULL
              AND u.created_at > now() - greatest(w.event_wait, w.after)
              AND ((u.event_id IS NOT NULL AND u.created_at > now() - w.event_wait)
-                  OR ((u.session_id IS NOT NULL OR u.request_id IS NOT NULL OR u.url IS NOT NULL)
-                      AND u.created_at > now() - w.after))) AS f
+                  OR ((u.session_id IS NOT NULL OR u.request_id IS NOT NULL OR u.url IS NOT NULL) AND c.open))) AS f
    WHERE r.id = f.id AND f.error_id IS NOT NULL AND r.linked_error_id IS NULL;
   GET DIAGNOSTICS v_count = ROW_COUNT;
   RETURN v_count;

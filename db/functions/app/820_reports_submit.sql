@@ -20,19 +20,33 @@ COMMENT ON FUNCTION app.report_policy(uuid) IS 'The personal-data policy of a re
 CREATE OR REPLACE FUNCTION app.report_stored_text(p_policy app.personal_data_policy, p_text text,
                                                   p_limit integer DEFAULT NULL, p_is_url boolean DEFAULT false)
 RETURNS text
-LANGUAGE sql STABLE AS $$
-  SELECT app._capture_trim(CASE WHEN p_policy.organization_id IS NULL THEN s.text
-                                ELSE app.personal_data_text(p_policy, s.text) END, p_limit)
-    FROM (SELECT CASE WHEN p_is_url THEN app.scrub_url(p_text) ELSE app.scrub_text(p_text) END AS text) AS s
-$$;
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+  v_text text;
+BEGIN
+  IF p_text IS NULL OR p_text = '' THEN
+    RETURN p_text;
+  END IF;
+  v_text := CASE WHEN p_is_url THEN app.scrub_url(p_text) ELSE app.scrub_text(p_text) END;
+  IF p_policy.organization_id IS NOT NULL THEN
+    v_text := app.personal_data_text(p_policy, v_text);
+  END IF;
+  RETURN app._capture_trim(v_text, p_limit);
+END $$;
 COMMENT ON FUNCTION app.report_stored_text(app.personal_data_policy, text, integer, boolean) IS
   'A report''s text or URL scrubbed, then its personal data kept, hashed or dropped by the policy, cut to p_limit';
 
 CREATE OR REPLACE FUNCTION app.report_stored_json(p_policy app.personal_data_policy, p_value jsonb) RETURNS jsonb
-LANGUAGE sql STABLE AS $$
-  SELECT CASE WHEN p_policy.organization_id IS NULL THEN s.value ELSE app.personal_data_jsonb(p_policy, s.value) END
-    FROM (SELECT app.scrub_jsonb(p_value) AS value) AS s
-$$;
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+  v_value jsonb;
+BEGIN
+  IF p_value IS NULL THEN
+    RETURN NULL;
+  END IF;
+  v_value := app.scrub_jsonb(p_value);
+  RETURN CASE WHEN p_policy.organization_id IS NULL THEN v_value ELSE app.personal_data_jsonb(p_policy, v_value) END;
+END $$;
 COMMENT ON FUNCTION app.report_stored_json(app.personal_data_policy, jsonb) IS
   'A report''s browser_info scrubbed, then its personal data kept, hashed or dropped by the policy';
 

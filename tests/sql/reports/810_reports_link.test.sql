@@ -42,17 +42,30 @@ SELECT app.report_submit('00000000-0000-0000-0000-00000000000a', NULL, 'staff', 
   '{"title": "Pay fails", "description": "nothing happens", "event_id": "0123456789abcdef0123456789abcdef"}', 'unknown');
 SELECT app.report_submit('00000000-0000-0000-0000-00000000000a', NULL, 'staff', NULL,
   '{"title": "Search is slow", "description": "ages", "session_id": "sess-77"}', 'unknown');
+SELECT app.report_submit('00000000-0000-0000-0000-00000000000a', NULL, 'staff', NULL,
+  '{"title": "Refund missing", "description": "since this morning", "event_id": "fedcba9876543210fedcba9876543210",
+    "session_id": "sess-88"}', 'unknown');
+UPDATE app.user_error_reports SET created_at = now() - interval '3 hours' WHERE title = 'Refund missing';
 SELECT is((SELECT linked_error_id FROM app.user_error_reports WHERE title = 'Pay fails'), NULL,
           'a report whose error has not arrived is stored unlinked');
 SELECT app.capture_batch('00000000-0000-0000-0000-00000000000a', NULL, '[
   {"error_type": "javascript", "message": "Error: Pay broke", "event_id": "0123456789abcdef0123456789abcdef"},
-  {"error_type": "api", "message": "GET /api/search 504", "session_id": "sess-77"}]');
-SELECT is(app.report_link_late(), 2, 'the minute pass links both once their errors are stored');
+  {"error_type": "api", "message": "GET /api/search 504", "session_id": "sess-77"},
+  {"error_type": "api", "message": "POST /api/refunds 500", "event_id": "fedcba9876543210fedcba9876543210"}]');
+SELECT is(app.report_link_late(), 3, 'the minute pass links all three once their errors are stored');
 SELECT results_eq($$SELECT r.title::text, e.message, r.link_reason FROM app.user_error_reports r
                      JOIN app.system_errors e ON e.id = r.linked_error_id ORDER BY r.title$$,
-  $$VALUES ('Pay fails', 'Error: Pay broke', 'event_id'), ('Search is slow', 'GET /api/search 504', 'session_id')$$,
-  'each to its error, with the rule that found it');
-SELECT is(app.report_link_late(), 0, 'a linked report is not touched again');
+  $$VALUES ('Pay fails', 'Error: Pay broke', 'event_id'), ('Refund missing', 'POST /api/refunds 500', 'event_id'),
+           ('Search is slow', 'GET /api/search 504', 'session_id')$$,
+  'each to its error, with the rule that found it (a report hours old, by the event it names)');
+SELECT app.report_submit('00000000-0000-0000-0000-00000000000a', NULL, 'staff', NULL,
+  '{"title": "Old page", "description": "was slow", "url": "https://shop.test/late"}', 'unknown');
+UPDATE app.user_error_reports SET created_at = now() - interval '11 minutes' WHERE title = 'Old page';
+SELECT app.capture_batch('00000000-0000-0000-0000-00000000000a', NULL, '[
+  {"error_type": "api", "message": "GET /late 500", "url": "https://shop.test/late"}]');
+UPDATE app.error_events SET received_at = now() - interval '11 minutes' WHERE message = 'GET /late 500';
+SELECT is(app.report_link_late(), 0,
+          'a linked report is not touched again, nor one past its URL window (even with an error of its page then)');
 
 SELECT * FROM finish();
 ROLLBACK;
