@@ -53,11 +53,11 @@ from ingest_sql import (  # noqa: E402
 from workers.stack import postgrest  # noqa: E402
 
 
-def start_postgrest(database_url: str, run_dir: Path) -> tuple[subprocess.Popen, int]:
+def start_postgrest(database_url: str, run_dir: Path, jwt_secret: str | None = None) -> tuple[subprocess.Popen, int]:
     port = free_port()
     config = postgrest.write_config(run_dir / "postgrest.conf",
                                     db_uri=postgrest.authenticator_uri(database_url, "unused-on-socket"),
-                                    jwt_secret=uuid.uuid4().hex * 2, port=port)
+                                    jwt_secret=jwt_secret or uuid.uuid4().hex * 2, port=port)
     log = open(run_dir / "postgrest.log", "wb")
     process = subprocess.Popen([str(postgrest.POSTGREST_BIN), str(config), *postgrest.rts_options()], stdout=log,
                                stderr=subprocess.STDOUT)
