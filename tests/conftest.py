@@ -4,6 +4,7 @@ migration path, and a fresh clone of it per test (about 70 ms)."""
 from __future__ import annotations
 
 import contextlib
+import os
 import shutil
 import socket
 import subprocess
@@ -153,3 +154,18 @@ def api_server(pg_cluster, template_database):
 @pytest.fixture(scope="session")
 def repo_root() -> Path:
     return REPO_ROOT
+
+
+@pytest.fixture
+def pgwarden(database_url) -> Iterator:
+    """The `pgwarden` command line as a user runs it, on the test's database and a data dir of its
+    own: pgwarden("reports", "list") returns the CompletedProcess (exit code, stdout, stderr)."""
+    data_dir = scratch_dir("pgwarden-cli-")
+    env = {**os.environ, "PGWARDEN_DATABASE_URL": database_url, "PGWARDEN_DATA_DIR": str(data_dir)}
+
+    def run(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([str(REPO_ROOT / ".venv" / "bin" / "pgwarden"), *args], env=env, capture_output=True,
+                              text=True, timeout=60)
+
+    yield run
+    shutil.rmtree(data_dir, ignore_errors=True)

@@ -3,6 +3,15 @@
 -- organization's reports (RLS), so another organization's report reads as not found; staff read
 -- but do not work the queue (no UPDATE); the command line runs as the superuser.
 
+-- What a report the caller cannot see (or that does not exist) answers: p_field names the argument.
+CREATE OR REPLACE FUNCTION app._report_not_found(p_report_id uuid, p_field text) RETURNS void
+LANGUAGE plpgsql IMMUTABLE AS $$
+BEGIN
+  RAISE EXCEPTION 'report % not found', p_report_id USING ERRCODE = 'QN801',
+    DETAIL = format('Field: %s.', p_field), HINT = 'Use the id of a report of your organization.';
+END $$;
+COMMENT ON FUNCTION app._report_not_found(uuid, text) IS 'Raise QN801 for a report the caller cannot see';
+
 -- The report to change, locked; QN801 when the caller cannot see it.
 CREATE OR REPLACE FUNCTION app._report_for_update(p_report_id uuid) RETURNS app.user_error_reports
 LANGUAGE plpgsql AS $$
@@ -11,8 +20,7 @@ DECLARE
 BEGIN
   SELECT * INTO v_report FROM app.user_error_reports r WHERE r.id = p_report_id FOR UPDATE;
   IF NOT FOUND THEN
-    RAISE EXCEPTION 'report % not found', p_report_id USING ERRCODE = 'QN801',
-      DETAIL = 'Field: report_id.', HINT = 'Use the id of a report of your organization.';
+    PERFORM app._report_not_found(p_report_id, 'report_id');
   END IF;
   RETURN v_report;
 END $$;
@@ -155,8 +163,7 @@ DECLARE
 BEGIN
   SELECT * INTO v_original FROM app.user_error_reports r WHERE r.id = p_original_id;
   IF NOT FOUND THEN
-    RAISE EXCEPTION 'report % not found', p_original_id USING ERRCODE = 'QN801',
-      DETAIL = 'Field: duplicate_of.', HINT = 'Use the id of a report of your organization.';
+    PERFORM app._report_not_found(p_original_id, 'duplicate_of');
   END IF;
   IF v_original.status = 'duplicate' AND v_original.duplicate_of IS NOT NULL THEN
     SELECT * INTO v_original FROM app.user_error_reports r WHERE r.id = v_original.duplicate_of;
@@ -207,8 +214,7 @@ DECLARE
 BEGIN
   SELECT * INTO v_report FROM app.user_error_reports r WHERE r.id = p_report_id;
   IF NOT FOUND THEN
-    RAISE EXCEPTION 'report % not found', p_report_id USING ERRCODE = 'QN801',
-      DETAIL = 'Field: report_id.', HINT = 'Use the id of a report of your organization.';
+    PERFORM app._report_not_found(p_report_id, 'report_id');
   END IF;
   RETURN (to_jsonb(v_report) - 'status_token_hash') || jsonb_build_object(
     'linked_error', (SELECT jsonb_build_object('id', s.id, 'message', s.message, 'error_type', s.error_type,
@@ -230,6 +236,7 @@ END $$;
 COMMENT ON FUNCTION app.report_detail(uuid) IS
   'One report with its linked error, screenshots (without their bytes), duplicates and history';
 
+GRANT EXECUTE ON FUNCTION app._report_not_found(uuid, text) TO staff, org_owner, system_admin;
 GRANT EXECUTE ON FUNCTION app._report_for_update(uuid), app._report_actor(), app._report_notes(text),
   app._report_history_add(app.user_error_reports, text, text, text, text),
   app._report_move(app.user_error_reports, app.report_status_enum, uuid, text),
