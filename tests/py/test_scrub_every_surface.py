@@ -30,6 +30,7 @@ NOT_CLIENT_TEXT = {
     "error_events.device_type": "user agent rule", "system_errors.browser": "user agent rule",
     "system_errors.os": "user agent rule", "system_errors.device_type": "user agent rule",
     "cron_check_ins.check_in_id": "hex digits only", "cron_check_ins.status": "one of a fixed set",
+    "user_error_reports.link_reason": "one of a fixed set",
     "client_sessions.status": "one of a fixed set", "derivation_cache.kind": "one of a fixed set",
     # what the capture trigger enqueues: a job kind, ids and the transition
     "job.kind": "job", "job.payload": "job", "job.idempotency_key": "job", "job.locked_by": "job",
@@ -39,6 +40,8 @@ NOT_CLIENT_TEXT = {
     "user_error_reports.steps_to_reproduce": "not ingest", "user_error_reports.expected_behavior": "not ingest",
     "user_error_reports.actual_behavior": "not ingest", "user_error_reports.screenshot_urls": "not ingest",
     "user_error_reports.resolution_notes": "not ingest",
+    # the report widget's and tokens' (POST /rpc/submit_report), not Sentry feedback's
+    "user_error_reports.session_id": "not ingest", "user_error_reports.request_id": "not ingest",
 }
 # Contact details a person types into a report so they can be answered: kept as typed.
 KEPT_AS_TYPED = {"user_error_reports.reporter_email", "user_error_reports.reporter_name"}
