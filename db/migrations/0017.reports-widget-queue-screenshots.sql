@@ -1,4 +1,4 @@
--- 0021: user error reports: the widget's keys and limits, screenshots, auto-links, the queue's
+-- 0017: user error reports: the widget's keys and limits, screenshots, auto-links, the queue's
 -- workflow and history. The feedback-only index is replaced by one for every report awaiting a link.
 
 DROP INDEX app.idx_reports_awaiting_event;
