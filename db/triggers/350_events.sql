@@ -129,8 +129,10 @@ BEGIN
       INTO v_woke FROM bumped b WHERE b.first_in_minute;
   END IF;
 
-  -- 3. new and regressed groups (rare): finish the regression, keep the audit trail, enqueue
-  --    the jobs the policy asks for (ignored groups are never new or regressed: no jobs)
+  -- 3. new and regressed groups (rare): finish the regression, keep the audit trail, write the
+  --    related-errors documents of new groups, enqueue the jobs the policy asks for (ignored
+  --    groups are never new or regressed: no jobs); ai.analyze jobs carry what the AI feature
+  --    decides (provider, budget, prompt): db/functions/app/465_ai_runs.sql
   IF v_outcomes @? '$[*] ? (@.is_new == true || @.is_regression == true)' THEN
     UPDATE app.system_errors s SET resolved_at = NULL, resolved_by = NULL
       FROM jsonb_to_recordset(v_outcomes) AS o (id uuid, is_regression boolean)
@@ -150,7 +152,10 @@ BEGIN
                                                  occurrence_count integer, is_new boolean, is_regression boolean)
       CROSS JOIN LATERAL (SELECT CASE WHEN o.is_new THEN 'new' WHEN o.is_regression THEN 'regression' END AS transition) t
        JOIN app.capture_job_policy p ON p.transition = t.transition AND p.enabled AND o.severity >= p.min_severity
+                                    AND p.job_kind <> 'ai.analyze'
       ORDER BY o.organization_id, o.error_hash, p.job_kind;
+    PERFORM app.error_similarity_add(v_outcomes);
+    PERFORM app.ai_on_error_groups(v_outcomes);
 
     PERFORM app._errors_live_notify(v_outcomes, v_woke);
   ELSIF jsonb_array_length(v_woke) > 0 THEN
