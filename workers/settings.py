@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -21,6 +22,7 @@ class Settings:
     web_port: int
     external_database_url: str | None
     ingest_sync: str | None = None  # PGWARDEN_INGEST_SYNC as given; SQL checks it (app.set_ingest_sync)
+    ai: dict = field(default_factory=dict)  # app.ai_configure's argument (ai_configuration)
 
     @property
     def run_dir(self) -> Path:
@@ -45,4 +47,16 @@ def load() -> Settings:
         web_port=int(env.get("PGWARDEN_WEB_PORT", "8000")),
         external_database_url=env.get("PGWARDEN_DATABASE_URL") or None,
         ingest_sync=env.get("PGWARDEN_INGEST_SYNC"),
+        ai=ai_configuration(env),
     )
+
+
+def ai_configuration(env: Mapping[str, str]) -> dict:
+    """PGWARDEN_AI_PROVIDER (SQL checks it), whether the workers hold a key for each provider (the
+    SDKs' own variables) and PGWARDEN_ANTHROPIC_MODEL / PGWARDEN_OPENAI_MODEL (unset: keep the model)."""
+    return {"default_provider": env.get("PGWARDEN_AI_PROVIDER") or None,
+            "providers": {
+                "anthropic": {"configured": bool(env.get("ANTHROPIC_API_KEY") or env.get("ANTHROPIC_AUTH_TOKEN")),
+                              "model": env.get("PGWARDEN_ANTHROPIC_MODEL") or None},
+                "openai": {"configured": bool(env.get("OPENAI_API_KEY")),
+                           "model": env.get("PGWARDEN_OPENAI_MODEL") or None}}}

@@ -101,3 +101,12 @@ REPORT_ASSIGN = "SELECT app.report_assign(%s::uuid, %s)"
 REPORT_SET_STATUS = "SELECT app.report_status_change(%s::uuid, %s, %s)"
 REPORT_MARK_DUPLICATE = "SELECT app.report_mark_duplicate(%s::uuid, %s::uuid, %s)"
 WIDGET_KEY_SET = "SELECT app.widget_key_set(%s, %s::text[], %s)"
+
+# -- AI analysis (db/functions/app/4[56]x_ai_*.sql; the worker's ai.analyze jobs are built there too)
+AI_CONFIGURE = "SELECT app.ai_configure(%s::jsonb)"  # PGWARDEN_AI_PROVIDER, keys set, PGWARDEN_*_MODEL
+AI_REQUEST = "SELECT app.ai_request(%s::uuid, %s, %s)"  # error id, provider (NULL: default), fresh
+AI_RUN_ANSWER = "SELECT app.ai_run_answer(%s::uuid)"
+AI_LISTEN = 'LISTEN "ai:analysis"'
+AI_REQUEST_WAIT_SECONDS = "SELECT request_wait_seconds FROM app.ai_setting"
+# pgwarden web answers as the token's role, with its claims, for the rest of the transaction (as PostgREST does)
+AI_ACT_AS = "SELECT set_config('request.jwt.claims', %s, true), set_config('role', %s, true)"

@@ -32,7 +32,7 @@ def web_database_url() -> str:
 @click.option("--database-url", envvar="PGWARDEN_WEB_DATABASE_URL", help="Connect with this URL instead.")
 @click.option("--access-log/--no-access-log", default=False, show_default=True)
 def web(port: int | None, host: str, database_url: str | None, access_log: bool) -> None:
-    """Serve Sentry-SDK ingest, the error webhook, report screenshots and widgets, /health (Ctrl-C stops)."""
+    """Serve Sentry-SDK ingest, the error webhook, report screenshots and widgets, AI analysis, /health."""
     import uvicorn
 
     from workers.web.app import create_app

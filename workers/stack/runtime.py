@@ -3,6 +3,7 @@ migrations, and the long-running processes `make run` / `make up` start."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -106,6 +107,7 @@ class Stack:
             urls = self.urls(dsn="")  # the seeded health monitors probe {api_url} and {web_url}
             conn.execute(sql.HEALTH_CONFIGURE_STACK, [urls.api, urls.web])
             (ingest_sync_changed,) = conn.execute(sql.SET_INGEST_SYNC, [self.settings.ingest_sync]).fetchone()
+            conn.execute(sql.AI_CONFIGURE, [json.dumps(self.settings.ai)])  # the workers run with this environment
         if ingest_sync_changed:
             self._restart_capturing_processes()
         return applied

@@ -1,6 +1,7 @@
 """The `pgwarden web` ASGI application: every `ROUTES` list of the workers/web/routes_*.py modules,
-a database pool at `app.state.db`, the ingest micro-batcher at `app.state.batcher`, and the health
-endpoints' own small pool and shared LISTEN connection at `app.state.health` (routes_health)."""
+a database pool at `app.state.db`, the ingest micro-batcher at `app.state.batcher`, the health
+endpoints' own small pool and shared LISTEN connection at `app.state.health` (routes_health), and
+the AI analysis endpoint's, with the JWT secret it verifies tokens with, at `app.state.ai` (routes_ai)."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ import workers.web
 from workers import sql
 from workers.web.batcher import Batcher
 from workers.web.errors import UNEXPECTED, WireError, error_json, log_failure, wire_error_json
+from workers.web.routes_ai import ai_resources
 from workers.web.routes_health import health_resources
 
 log = logging.getLogger("pgwarden.web")
@@ -54,7 +56,8 @@ def create_app(database_url: str, *, pool_size: int = 4, batch_window: float = 0
         app.state.batcher = Batcher(pool, window=batch_window, max_concurrent_calls=max(1, pool_size - 1))
         await app.state.batcher.start()
         try:
-            async with health_resources(database_url) as app.state.health:
+            async with health_resources(database_url) as app.state.health, \
+                    ai_resources(database_url, jwt_secret) as app.state.ai:
                 yield
         finally:
             await app.state.batcher.stop()
