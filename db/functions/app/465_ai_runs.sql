@@ -375,7 +375,7 @@ BEGIN
   RETURN jsonb_build_object(
     'id', v_run.id, 'errorId', v_run.error_id, 'status', v_run.status, 'provider', v_run.provider, 'model', v_run.model,
     'reason', v_run.reason, 'fallbackId', v_fallback.id,
-    'done', v_run.status = 'succeeded' OR v_fallback.status = 'succeeded',
+    'done', v_run.status = 'succeeded' OR coalesce(v_fallback.status = 'succeeded', false),
     'analysis', CASE WHEN v_run.status = 'succeeded' THEN v_run.analysis ELSE v_fallback.analysis END);
 END $$;
 COMMENT ON FUNCTION app.ai_run_answer(uuid) IS
