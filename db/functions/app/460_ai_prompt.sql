@@ -1,8 +1,9 @@
 -- What is sent to an AI provider: the spec's prompt template (app.ai_prompt) filled from the
 -- stored, scrubbed group, each text through the scrubbing rules again (they may have grown since
 -- capture) and then through app.personal_data_strip with the values that identify the people
--- concerned, whatever the organization's personal-data policy kept. Nothing else leaves: no
--- metadata, no user id, no organization name. The answer must match app.ai_response_schema.
+-- concerned, whatever the organization's personal-data policy kept; URLs without their query values.
+-- Nothing else leaves: no metadata, no user id, no organization name. The answer must match
+-- app.ai_response_schema.
 
 -- == The answer ==
 
@@ -51,6 +52,14 @@ COMMENT ON FUNCTION app.ai_known_values(uuid) IS
 
 -- == The prompt ==
 
+-- A URL as a prompt shows it: its query values and fragment left out (names of parameters say what
+-- a page was asked for; their values are a person's input more often than a clue).
+CREATE OR REPLACE FUNCTION app.ai_prompt_url(p_url text) RETURNS text
+LANGUAGE sql IMMUTABLE AS $$
+  SELECT regexp_replace(regexp_replace(p_url, '#.*$', ''), '([?&;][^=&#;]*)=[^&#;]*', '\1=…', 'g')
+$$;
+COMMENT ON FUNCTION app.ai_prompt_url(text) IS 'A URL as a prompt shows it: no fragment, each query value replaced by …';
+
 CREATE OR REPLACE FUNCTION app.ai_prompt(p_error_id uuid) RETURNS jsonb
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
 DECLARE
@@ -70,7 +79,9 @@ BEGIN
   SELECT * INTO v_prompt FROM app.ai_prompt p WHERE p.version = v_setting.prompt_version;
   SELECT coalesce(jsonb_agg(jsonb_build_object(
            'id', r.id, 'line', format('- %s: %s %s', r.id, s.error_type,
-                                      app.personal_data_strip(app.scrub_text(left(app.normalize_message(s.message), 300)), v_known)))
+                                      -- that group's people too: its message may name them
+                                      app.personal_data_strip(app.scrub_text(left(app.normalize_message(s.message), 300)),
+                                                              v_known || app.ai_known_values(r.id))))
            ORDER BY r.score DESC, r.id), '[]')
     INTO v_similar
     FROM app.related_errors(p_error_id, v_setting.related_limit, 0.3) AS r
@@ -87,8 +98,9 @@ BEGIN
       'component', coalesce(app.personal_data_strip(app.scrub_text(v_group.component), v_known), '(unknown)'),
       'file_path', coalesce(app.personal_data_strip(app.scrub_text(v_group.file_path), v_known), '(unknown)'),
       'line_number', coalesce(v_group.line_number::text, '?'),
-      'url', coalesce(app.personal_data_strip(app.scrub_url(v_group.url), v_known), '(none)'),
-      'browser', coalesce(app.personal_data_strip(concat_ws(' on ', v_group.browser, v_group.os), v_known), '(unknown)'),
+      'url', coalesce(app.personal_data_strip(app.ai_prompt_url(app.scrub_url(v_group.url)), v_known), '(none)'),
+      'browser', coalesce(app.personal_data_strip(nullif(concat_ws(' on ', v_group.browser, v_group.os), ''), v_known),
+                          '(unknown)'),
       'user_role', coalesce((SELECT u.role::text FROM app.users u WHERE u.id = v_group.user_id), '(unknown)'),
       -- a tenant's name can be a person's (a salon named after its owner) and says nothing about the bug
       'org_name', '[organization]',
