@@ -90,11 +90,13 @@ def web_answers(web_server: WebServer) -> list[tuple[str, httpx.Response]]:
         (secret,) = conn.execute("SELECT app.webhook_secret_rotate(%s)", [project.id]).fetchone()
         (widget_key,) = conn.execute("SELECT app.widget_key_set(%s) ->> 'widget_key'", [project.id]).fetchone()
     sentry_auth = {"X-Sentry-Auth": f"Sentry sentry_key={project.public_key}, sentry_version=7"}
+    admin = {"Authorization": "Bearer " + tokens.mint(web_server.jwt_secret, "system_admin", timedelta(minutes=30))}
     targets = [(f"/api/{project.id}/envelope/", sentry_auth), (f"/api/{project.id}/store/", sentry_auth),
                (f"/sentry/api/{project.id}/store", sentry_auth),  # a DSN path prefix, no trailing slash
                ("/functions/v1/error-webhook", {"Authorization": f"Bearer {secret}"}),
                ("/functions/v1/system-health-check", {}), ("/functions/v1/heartbeat/some-token", {}),
-               ("/reports/screenshot", {"X-Pgwarden-Widget-Key": widget_key})]
+               ("/reports/screenshot", {"X-Pgwarden-Widget-Key": widget_key}),
+               ("/functions/v1/ai-error-analysis", admin)]
     routes = [route for route in mounted_routes() if "POST" in (route.methods or ())]
     reached = {route.endpoint for route in routes for path, _ in targets if route.path_regex.match(path)}
     assert reached == {route.endpoint for route in routes}, "a POST route of pgwarden web is not in the corpus"
