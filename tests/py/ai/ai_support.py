@@ -39,7 +39,8 @@ def new_tenant(db: psycopg.Connection, name: str = "shop") -> Tenant:
 
 def capture(db: psycopg.Connection, tenant: Tenant, *events: dict[str, Any]) -> list[str]:
     """Capture events as ingest does (app.capture_batch); the ids of their groups, in order."""
-    rows = db.execute(sql.CAPTURE_BATCH, [tenant.organization_id, tenant.project_id, json.dumps(list(events))]).fetchall()
+    rows = db.execute(sql.CAPTURE_BATCH,
+                      [tenant.organization_id, tenant.project_id, json.dumps(list(events))]).fetchall()
     assert all(error is None for _, _, error in rows), rows
     return [result["id"] for _, result, _ in rows]
 

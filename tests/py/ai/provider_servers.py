@@ -45,8 +45,9 @@ class ProviderStub(ScriptedHttpServer):
     def then(self, *answers: ScriptedResponse | str | dict) -> None:
         """Answer the next requests with these, in order: a response as is, a text (or a dict as JSON
         text) as the model's answer."""
-        self._scripted.extend(answer if isinstance(answer, ScriptedResponse) else
-                              self.text(answer if isinstance(answer, str) else json.dumps(answer)) for answer in answers)
+        self._scripted.extend(answer if isinstance(answer, ScriptedResponse)
+                              else self.text(answer if isinstance(answer, str) else json.dumps(answer))
+                              for answer in answers)
 
     def _answer(self, request: RecordedRequest) -> ScriptedResponse:
         if not self.authorized(request):

@@ -33,7 +33,8 @@ def test_the_heuristic_picks_the_expected_fix_class_for_most_of_a_labelled_set(a
               if analysis["fixClass"] != labelled.expected]
     accuracy = 1 - len(misses) / len(analysed)
     with capsys.disabled():
-        print(f"\nheuristic fix class: {len(analysed) - len(misses)} of {len(analysed)} right ({accuracy:.0%}); misses:")
+        right = len(analysed) - len(misses)
+        print(f"\nheuristic fix class: {right} of {len(analysed)} right ({accuracy:.0%}); misses:")
         for labelled, got in misses:
             print(f"  {labelled.platform:<10} {labelled.message[:70]:<70}  expected {labelled.expected}, got {got}")
     assert accuracy >= ACCURACY_FLOOR

@@ -152,7 +152,7 @@ def test_an_answer_breaking_the_schema_twice_fails_with_its_reason_and_the_heuri
     use_provider(db, "openai")
     (error_id,) = capture(db, tenant, javascript_error())
     openai.then(json.dumps({**VALID_ANSWER, "severity": 9}),
-                "```json\n" + json.dumps({key: value for key, value in VALID_ANSWER.items() if key != "prevention"}) + "\n```")
+                "```json\n" + json.dumps({k: v for k, v in VALID_ANSWER.items() if k != "prevention"}) + "\n```")
     with worker(database_url):
         asked = request(db, error_id, "openai")
         done = finished(db, asked["id"])
