@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import textwrap
 import time
+import uuid
 from typing import Any
 
 import click
@@ -69,16 +70,16 @@ def describe(answer: dict[str, Any]) -> str:
 
 
 @click.command("analyze")
-@click.argument("error_id")
+@click.argument("error_id", type=click.UUID)
 @click.option("--provider", type=click.Choice(["anthropic", "openai", "heuristic"]),
               help="Who analyses it (default: PGWARDEN_AI_PROVIDER, else a configured provider, else heuristic).")
 @click.option("--fresh", is_flag=True, help="Ask again even when a cached analysis would do.")
 @click.option("--wait", is_flag=True, help="Wait for a provider's answer (up to --timeout seconds).")
 @click.option("--timeout", default=120.0, show_default=True, help="How long --wait waits.")
-def analyze(error_id: str, provider: str | None, fresh: bool, wait: bool, timeout: float) -> None:
+def analyze(error_id: uuid.UUID, provider: str | None, fresh: bool, wait: bool, timeout: float) -> None:
     """Analyse an error group (root cause, impact, fix, prevention, severity, related errors) and print it."""
     with connect(stack().database_url) as conn:
-        answer = conn.execute(sql.AI_REQUEST, [error_id, provider, fresh]).fetchone()[0]
+        answer = conn.execute(sql.AI_REQUEST, [str(error_id), provider, fresh]).fetchone()[0]
         if wait and not answer["done"]:
             answer = wait_until_done(conn, answer, timeout)
     say(describe(answer))
