@@ -1,10 +1,11 @@
 """ai.analyze: one analysis by an AI provider; SQL chose the provider, built the prompt (scrubbed, no
 personal data) and records the result (db/functions/app/465_ai_runs.sql).
 
-Payload (app.ai_start): {analysis_id, error_id, organization_id, error_hash, transition, provider, model,
-prompt_version, system, prompt, candidates, response_schema, max_output_tokens, timeout_seconds}; for
-the heuristic provider no more than its first six: its analysis is SQL's, the job just moves it out
-of the capture transaction, so the handler hands it straight back.
+Payload (app._ai_call): {analysis_id, error_id, organization_id, error_hash, transition, provider, model,
+prompt_version, system, prompt, candidates, response_schema, max_output_tokens, timeout_seconds}. A
+payload without a prompt (a capture's run: app._ai_queue) is handed straight back: SQL then computes
+the heuristic's analysis, or takes the provider's budget and builds its prompt (the job only moves
+that work out of the capture's transaction).
 Result: {analysis_id, status: "ok", analysis, model, usage, latency_ms} with the validated answer, or
 {analysis_id, status: "invalid", reason, output, …} when the answer broke the schema twice (the second
 call is told what was wrong). Provider failures raise Retryable (429 with Retry-After, 5xx, timeouts)
@@ -57,7 +58,7 @@ def analyze(payload: dict) -> dict:
         return {}  # queued before analyses had runs: SQL starts its analysis when it records this
     provider = payload.get("provider")
     result: dict[str, Any] = {"analysis_id": payload["analysis_id"], "provider": provider}
-    if provider == "heuristic":
+    if provider == "heuristic" or "prompt" not in payload:
         return result
     complete = providers().get(str(provider))
     if complete is None:

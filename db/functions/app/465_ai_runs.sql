@@ -1,14 +1,16 @@
 -- The analysis policy (DESIGN.md section 8). An analysis run is started for a new or regressed
--- group (app.capture_job_policy, from the capture trigger) or on request. Which provider, whether a
--- cached answer serves, whether the hourly budget allows a call, and what is sent: decided here.
--- A provider run queues an ai.analyze job carrying a self-contained payload (workers/handlers/ai.py
--- calls the provider and returns its answer); the job's row in app.job_history records the result
--- (db/triggers/450_ai.sql). A provider that is not configured, over budget, down after its retries
--- or answering invalid JSON twice fails its run with the reason, and a heuristic run stands in
--- (fallback_of), visible in the stored analysis. The heuristic itself is SQL
--- (db/functions/app/455_ai_heuristic.sql): computed at once for a request, through a job for a
--- capture (the capture transaction pays for an insert and a job, not a similarity search).
--- Every finished run NOTIFYs ai:analysis {id, error_id, status}.
+-- group (app.capture_job_policy, from the capture trigger) or on request (470_ai_requests.sql).
+-- Which provider, whether a cached answer serves, whether the hourly budget allows a call, and what
+-- is sent: decided here. A provider's call is an ai.analyze job carrying a self-contained payload
+-- (workers/handlers/ai.py calls the provider and returns its answer); the job's row in
+-- app.job_history records the result (db/triggers/450_ai.sql). A provider that is not configured,
+-- over budget, down after its retries or answering invalid JSON twice fails its run with the
+-- reason, and a heuristic run stands in (fallback_of), visible in the stored analysis. The
+-- heuristic itself is SQL (db/functions/app/455_ai_heuristic.sql).
+-- A capture pays for a run row and a job per new or regressed group, set-based, and nothing else:
+-- the worker hands that job straight back, and only then is the heuristic computed, or the
+-- provider's budget taken and its prompt built (then a second job makes the call). A request
+-- decides at once. Every finished run NOTIFYs ai:analysis {id, error_id, status}.
 
 -- == Providers and budgets ==
 
@@ -102,42 +104,45 @@ BEGIN
 END $$;
 COMMENT ON FUNCTION app._ai_succeed(uuid, jsonb) IS 'Finish a run with its analysis (plus provider, model, prompt version, id, time) and store it on the group';
 
--- What every ai.analyze job carries; a provider's adds the prompt and its limits (app.ai_start).
-CREATE OR REPLACE FUNCTION app._ai_job_payload(p_run app.ai_analysis_run) RETURNS jsonb
+-- What every ai.analyze job carries; the job that calls a provider adds the prompt and its limits
+-- (app._ai_call).
+CREATE OR REPLACE FUNCTION app._ai_job_payload(p_run_id uuid, p_error_id uuid, p_organization_id uuid, p_error_hash text,
+                                               p_trigger text, p_provider text) RETURNS jsonb
 LANGUAGE sql IMMUTABLE AS $$
-  SELECT jsonb_build_object('analysis_id', p_run.id, 'error_id', p_run.error_id, 'organization_id', p_run.organization_id,
-                            'error_hash', p_run.error_hash, 'transition', p_run.trigger, 'provider', p_run.provider)
+  SELECT jsonb_build_object('analysis_id', p_run_id, 'error_id', p_error_id, 'organization_id', p_organization_id,
+                            'error_hash', p_error_hash, 'transition', p_trigger, 'provider', p_provider)
 $$;
-COMMENT ON FUNCTION app._ai_job_payload(app.ai_analysis_run) IS
+COMMENT ON FUNCTION app._ai_job_payload(uuid, uuid, uuid, text, text, text) IS
   'The part of an ai.analyze payload every job has: run, error, organization, error_hash, transition (the trigger), provider';
 
--- A heuristic run, computed now or through a job (p_queue: from a capture); p_fallback_of names the
--- failed run it stands in for, whose provider and reason the analysis then shows.
+-- The release of a group's newest event: a provider's answer is cached per release.
+CREATE OR REPLACE FUNCTION app._ai_release(p_organization_id uuid, p_error_hash text) RETURNS text
+LANGUAGE sql STABLE AS $$
+  SELECT e.metadata ->> 'release' FROM app.error_events e
+   WHERE e.organization_id = p_organization_id AND e.error_hash = p_error_hash
+   ORDER BY e.received_at DESC LIMIT 1
+$$;
+COMMENT ON FUNCTION app._ai_release(uuid, text) IS 'The release of an error group''s newest event (NULL when it names none)';
+
+-- A heuristic run, computed now; p_fallback_of names the failed run it stands in for, whose
+-- provider and reason the analysis then shows.
 CREATE OR REPLACE FUNCTION app._ai_heuristic_run(p_group app.system_errors, p_trigger text, p_requested_by uuid,
-                                                 p_release text, p_fallback_of uuid, p_queue boolean)
+                                                 p_release text, p_fallback_of uuid)
 RETURNS app.ai_analysis_run
 LANGUAGE plpgsql VOLATILE AS $$
 DECLARE
-  v_config app.ai_provider;
   v_run app.ai_analysis_run;
 BEGIN
-  SELECT * INTO v_config FROM app.ai_provider p WHERE p.provider = 'heuristic';
   INSERT INTO app.ai_analysis_run (organization_id, error_id, error_hash, trigger, provider, model, requested_by, release,
                                    fallback_of)
-  VALUES (p_group.organization_id, p_group.id, p_group.error_hash, p_trigger, 'heuristic', v_config.model, p_requested_by,
-          p_release, p_fallback_of)
+  SELECT p_group.organization_id, p_group.id, p_group.error_hash, p_trigger, 'heuristic', p.model, p_requested_by,
+         p_release, p_fallback_of
+    FROM app.ai_provider p WHERE p.provider = 'heuristic'
   RETURNING * INTO v_run;
-  IF p_queue THEN
-    UPDATE app.ai_analysis_run r
-       SET job_id = app.job_enqueue('ai.analyze', app._ai_job_payload(v_run), 'ai:' || v_run.id, NULL, 0, v_config.max_attempts)
-     WHERE r.id = v_run.id
-    RETURNING * INTO v_run;
-    RETURN v_run;
-  END IF;
   RETURN app._ai_heuristic_finish(v_run.id);
 END $$;
-COMMENT ON FUNCTION app._ai_heuristic_run(app.system_errors, text, uuid, text, uuid, boolean) IS
-  'Start a heuristic run: computed now, or queued as an ai.analyze job (from a capture)';
+COMMENT ON FUNCTION app._ai_heuristic_run(app.system_errors, text, uuid, text, uuid) IS
+  'A heuristic run of a group, computed now (a request, or the fallback of a failed run)';
 
 CREATE OR REPLACE FUNCTION app._ai_heuristic_finish(p_run_id uuid) RETURNS app.ai_analysis_run
 LANGUAGE plpgsql VOLATILE AS $$
@@ -157,7 +162,7 @@ END $$;
 COMMENT ON FUNCTION app._ai_heuristic_finish(uuid) IS 'Compute a heuristic run''s analysis (naming the provider it stands in for) and finish it';
 
 -- A provider run that cannot answer: failed with its reason, and a heuristic run in its place.
-CREATE OR REPLACE FUNCTION app._ai_fail(p_run_id uuid, p_reason text, p_queue boolean) RETURNS app.ai_analysis_run
+CREATE OR REPLACE FUNCTION app._ai_fail(p_run_id uuid, p_reason text) RETURNS app.ai_analysis_run
 LANGUAGE plpgsql VOLATILE AS $$
 DECLARE
   v_run app.ai_analysis_run;
@@ -167,27 +172,84 @@ BEGIN
    WHERE r.id = p_run_id
   RETURNING * INTO v_run;
   SELECT * INTO v_group FROM app.system_errors s WHERE s.id = v_run.error_id;
-  PERFORM app._ai_heuristic_run(v_group, 'fallback', v_run.requested_by, v_run.release, v_run.id, p_queue);
+  PERFORM app._ai_heuristic_run(v_group, 'fallback', v_run.requested_by, v_run.release, v_run.id);
   PERFORM app._ai_notify(v_run);
   RETURN v_run;
 END $$;
-COMMENT ON FUNCTION app._ai_fail(uuid, text, boolean) IS 'Fail a provider run with its reason and start the heuristic run that stands in for it';
+COMMENT ON FUNCTION app._ai_fail(uuid, text) IS 'Fail a provider run with its reason and compute the heuristic run that stands in for it';
+
+-- A pending provider run goes to its provider: unless it has no key or its hourly budget is spent
+-- (then it fails at once, with the heuristic in its place), a job carrying the prompt calls it.
+CREATE OR REPLACE FUNCTION app._ai_call(p_run app.ai_analysis_run) RETURNS app.ai_analysis_run
+LANGUAGE plpgsql VOLATILE AS $$
+DECLARE
+  v_config app.ai_provider;
+  v_reason text;
+  v_prompt jsonb;
+  v_run app.ai_analysis_run;
+BEGIN
+  SELECT * INTO v_config FROM app.ai_provider p WHERE p.provider = p_run.provider;
+  v_reason := CASE WHEN NOT v_config.configured
+                   THEN format('%s is not configured: the workers have no API key for it', p_run.provider)
+                   ELSE app.ai_budget_take(p_run.provider) END;
+  IF v_reason IS NOT NULL THEN
+    RETURN app._ai_fail(p_run.id, v_reason);
+  END IF;
+  v_prompt := app.ai_prompt(p_run.error_id);
+  UPDATE app.ai_analysis_run r
+     SET prompt_version = (v_prompt ->> 'prompt_version')::integer,
+         job_id = app.job_enqueue('ai.analyze',
+                    app._ai_job_payload(r.id, r.error_id, r.organization_id, r.error_hash, r.trigger, r.provider)
+                    || jsonb_build_object(
+                      'model', v_config.model, 'prompt_version', v_prompt -> 'prompt_version', 'system', v_prompt -> 'system',
+                      'prompt', v_prompt -> 'prompt', 'candidates', v_prompt -> 'candidates',
+                      'response_schema', app.ai_response_schema(), 'max_output_tokens', v_config.max_output_tokens,
+                      'timeout_seconds', v_config.timeout_seconds),
+                    'ai:' || r.id || ':call', NULL, 0, v_config.max_attempts)
+   WHERE r.id = p_run.id
+  RETURNING * INTO v_run;
+  RETURN v_run;
+END $$;
+COMMENT ON FUNCTION app._ai_call(app.ai_analysis_run) IS
+  'Send a pending provider run to its provider (a job with the prompt), or fail it with a heuristic fallback when it has no key or no budget left';
 
 -- == Starting runs ==
 
-CREATE OR REPLACE FUNCTION app.ai_start(p_error_id uuid, p_trigger text, p_provider text DEFAULT NULL,
-                                        p_requested_by uuid DEFAULT NULL, p_fresh boolean DEFAULT false)
+-- From a capture: for each {id, transition}, a pending run of the default provider and a job that
+-- brings it back to SQL outside the capture's transaction (app.ai_record_job). A new group has no
+-- answer to reuse and a regressed one must not reuse one: no cache here.
+CREATE OR REPLACE FUNCTION app._ai_queue(p_groups jsonb) RETURNS void
+LANGUAGE plpgsql VOLATILE AS $$
+DECLARE
+  v_config app.ai_provider;
+BEGIN
+  SELECT * INTO v_config FROM app.ai_provider p WHERE p.provider = app.ai_default_provider();
+  INSERT INTO app.ai_analysis_run (id, organization_id, error_id, error_hash, trigger, provider, model, release, job_id)
+  SELECT g.run_id, s.organization_id, s.id, s.error_hash, g.transition, v_config.provider, v_config.model,
+         app._ai_release(s.organization_id, s.error_hash),
+         app.job_enqueue('ai.analyze', app._ai_job_payload(g.run_id, s.id, s.organization_id, s.error_hash, g.transition,
+                                                           v_config.provider),
+                         'ai:' || g.run_id, NULL, 0, v_config.max_attempts)
+    FROM (SELECT gen_random_uuid() AS run_id, x.id, x.transition  -- (a volatile select list: one id per group)
+            FROM jsonb_to_recordset(p_groups) AS x (id uuid, transition text)) AS g
+    JOIN app.system_errors s ON s.id = g.id
+   ORDER BY s.id;
+END $$;
+COMMENT ON FUNCTION app._ai_queue(jsonb) IS
+  'Queue an analysis by the default provider for each {id, transition} (new or regression) of a capture: a run and its job';
+
+-- A request: the heuristic at once; a provider's pending run, or its cached answer, or a new run
+-- sent to it (app._ai_call).
+CREATE OR REPLACE FUNCTION app.ai_start(p_error_id uuid, p_provider text DEFAULT NULL, p_requested_by uuid DEFAULT NULL,
+                                        p_fresh boolean DEFAULT false)
 RETURNS app.ai_analysis_run
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
 DECLARE
   v_provider text := lower(btrim(coalesce(nullif(btrim(p_provider), ''), app.ai_default_provider())));
-  v_queue boolean := p_trigger IN ('new', 'regression');  -- from a capture: nothing slow in its transaction
   v_config app.ai_provider;
   v_group app.system_errors;
   v_release text;
   v_run app.ai_analysis_run;
-  v_reason text;
-  v_prompt jsonb;
 BEGIN
   SELECT * INTO v_config FROM app.ai_provider p WHERE p.provider = v_provider;
   IF NOT FOUND THEN
@@ -199,65 +261,43 @@ BEGIN
     RAISE EXCEPTION 'error % not found', p_error_id USING ERRCODE = 'QN001',
       DETAIL = 'Field: error_id.', HINT = 'Use the id of an error of your organization.';
   END IF;
-  v_release := (SELECT e.metadata ->> 'release' FROM app.error_events e
-                 WHERE e.organization_id = v_group.organization_id AND e.error_hash = v_group.error_hash
-                 ORDER BY e.received_at DESC LIMIT 1);
+  v_release := app._ai_release(v_group.organization_id, v_group.error_hash);
 
   IF v_provider = 'heuristic' THEN  -- free and always fresh: no cache
-    RETURN app._ai_heuristic_run(v_group, p_trigger, p_requested_by, v_release, NULL, v_queue);
+    RETURN app._ai_heuristic_run(v_group, 'request', p_requested_by, v_release, NULL);
   END IF;
-
-  IF p_trigger = 'request' THEN
-    -- one run at a time per group and provider
+  -- one run at a time per group and provider
+  SELECT * INTO v_run FROM app.ai_analysis_run r
+   WHERE r.error_id = p_error_id AND r.provider = v_provider AND r.status = 'pending'
+   ORDER BY r.created_at DESC LIMIT 1;
+  IF FOUND THEN
+    RETURN v_run;
+  END IF;
+  -- the cache: this error (organization, error_hash) answered by this provider for the same release
+  -- since its last regression
+  IF NOT coalesce(p_fresh, false) THEN
     SELECT * INTO v_run FROM app.ai_analysis_run r
-     WHERE r.error_id = p_error_id AND r.provider = v_provider AND r.status = 'pending'
+     WHERE r.organization_id = v_group.organization_id AND r.error_hash = v_group.error_hash
+       AND r.provider = v_provider AND r.status = 'succeeded' AND r.release IS NOT DISTINCT FROM v_release
+       AND r.created_at >= coalesce((SELECT max(h.changed_at) FROM app.error_status_history h
+                                      WHERE h.error_id = p_error_id AND h.to_status = 'recurring'), '-infinity')
      ORDER BY r.created_at DESC LIMIT 1;
     IF FOUND THEN
+      PERFORM app._ai_store(v_run);
       RETURN v_run;
-    END IF;
-    -- the cache: this error (organization, error_hash) answered by this provider for the same release
-    -- since its last regression
-    IF NOT coalesce(p_fresh, false) THEN
-      SELECT * INTO v_run FROM app.ai_analysis_run r
-       WHERE r.organization_id = v_group.organization_id AND r.error_hash = v_group.error_hash
-         AND r.provider = v_provider AND r.status = 'succeeded' AND r.release IS NOT DISTINCT FROM v_release
-         AND r.created_at >= coalesce((SELECT max(h.changed_at) FROM app.error_status_history h
-                                        WHERE h.error_id = p_error_id AND h.to_status = 'recurring'), '-infinity')
-       ORDER BY r.created_at DESC LIMIT 1;
-      IF FOUND THEN
-        PERFORM app._ai_store(v_run);
-        RETURN v_run;
-      END IF;
     END IF;
   END IF;
 
   INSERT INTO app.ai_analysis_run (organization_id, error_id, error_hash, trigger, provider, model, requested_by, release)
-  VALUES (v_group.organization_id, v_group.id, v_group.error_hash, p_trigger, v_provider, v_config.model, p_requested_by,
+  VALUES (v_group.organization_id, v_group.id, v_group.error_hash, 'request', v_provider, v_config.model, p_requested_by,
           v_release)
   RETURNING * INTO v_run;
-  v_reason := CASE WHEN NOT v_config.configured
-                   THEN format('%s is not configured: the workers have no API key for it', v_provider)
-                   ELSE app.ai_budget_take(v_provider) END;
-  IF v_reason IS NOT NULL THEN
-    RETURN app._ai_fail(v_run.id, v_reason, v_queue);
-  END IF;
-  v_prompt := app.ai_prompt(p_error_id);
-  UPDATE app.ai_analysis_run r
-     SET prompt_version = (v_prompt ->> 'prompt_version')::integer,
-         job_id = app.job_enqueue('ai.analyze', app._ai_job_payload(v_run) || jsonb_build_object(
-                    'model', v_config.model, 'prompt_version', v_prompt -> 'prompt_version', 'system', v_prompt -> 'system',
-                    'prompt', v_prompt -> 'prompt', 'candidates', v_prompt -> 'candidates',
-                    'response_schema', app.ai_response_schema(), 'max_output_tokens', v_config.max_output_tokens,
-                    'timeout_seconds', v_config.timeout_seconds),
-                  'ai:' || v_run.id, NULL, 0, v_config.max_attempts)
-   WHERE r.id = v_run.id
-  RETURNING * INTO v_run;
-  RETURN v_run;
+  RETURN app._ai_call(v_run);
 END $$;
-COMMENT ON FUNCTION app.ai_start(uuid, text, text, uuid, boolean) IS
-'Start an analysis run of an error group by a provider (NULL: the default); p_trigger new, regression or request.
-A request reuses a pending run, or a cached answer of the same provider for the same error, release and regression
-unless p_fresh. Unconfigured or over-budget providers fail at once with a heuristic run in their place.';
+COMMENT ON FUNCTION app.ai_start(uuid, text, uuid, boolean) IS
+'Start an analysis of an error group on request by a provider (NULL: the default). Reuses a pending run, or a cached
+answer of the same provider for the same error, release and regression unless p_fresh. Unconfigured or over-budget
+providers fail at once with a heuristic run in their place.';
 
 -- From the capture trigger: new and regressed groups the policy (app.capture_job_policy) asks for.
 CREATE OR REPLACE FUNCTION app.ai_on_error_groups(p_outcomes jsonb) RETURNS void
@@ -278,23 +318,19 @@ BEGIN
   END IF;
 END $$;
 COMMENT ON FUNCTION app.ai_on_error_groups(jsonb) IS
-  'Start the analyses app.capture_job_policy asks for among a capture''s outcomes (new and regressed groups); never fails the capture';
+  'Queue the analyses app.capture_job_policy asks for among a capture''s outcomes (new and regressed groups); never fails the capture';
 GRANT EXECUTE ON FUNCTION app.ai_on_error_groups(jsonb) TO anon, staff, org_owner, system_admin, pgwarden_web;
 
 -- (its own function: the exception block costs a subtransaction, paid only when there is work)
 CREATE OR REPLACE FUNCTION app._ai_on_error_groups(p_groups jsonb) RETURNS void
 LANGUAGE plpgsql VOLATILE AS $$
-DECLARE
-  v_group record;
 BEGIN
-  FOR v_group IN SELECT g.id, g.transition FROM jsonb_to_recordset(p_groups) AS g (id uuid, transition text) LOOP
-    PERFORM app.ai_start(v_group.id, v_group.transition);
-  END LOOP;
+  PERFORM app._ai_queue(p_groups);
 EXCEPTION WHEN OTHERS THEN
   -- analysis must never cost a capture (the code, not the message: it may quote the data)
   RAISE WARNING 'AI analysis could not be queued (SQLSTATE %)', SQLSTATE;
 END $$;
-COMMENT ON FUNCTION app._ai_on_error_groups(jsonb) IS 'Start an analysis for each {id, transition}; a failure is a warning';
+COMMENT ON FUNCTION app._ai_on_error_groups(jsonb) IS 'Queue an analysis for each {id, transition}; a failure is a warning';
 
 -- == Recording a job's outcome (trigger on app.job_history) ==
 
@@ -306,11 +342,10 @@ DECLARE
   v_answer jsonb;
 BEGIN
   IF NOT p_job.payload ? 'analysis_id' THEN
-    -- queued before analyses had runs ({error_id, transition, …}): start its analysis now
-    IF EXISTS (SELECT FROM app.system_errors s WHERE s.id = (p_job.payload ->> 'error_id')::uuid) THEN
-      PERFORM app.ai_start((p_job.payload ->> 'error_id')::uuid,
-                           CASE WHEN p_job.payload ->> 'transition' = 'regression' THEN 'regression' ELSE 'new' END);
-    END IF;
+    -- queued before analyses had runs ({error_id, transition, …}): queue its analysis now
+    PERFORM app._ai_queue(jsonb_build_array(jsonb_build_object(
+      'id', s.id, 'transition', CASE WHEN p_job.payload ->> 'transition' = 'regression' THEN 'regression' ELSE 'new' END)))
+       FROM app.system_errors s WHERE s.id = (p_job.payload ->> 'error_id')::uuid;
     RETURN;
   END IF;
   SELECT * INTO v_run FROM app.ai_analysis_run r WHERE r.id = (p_job.payload ->> 'analysis_id')::uuid FOR UPDATE;
@@ -319,6 +354,14 @@ BEGIN
   END IF;
   IF v_run.provider = 'heuristic' THEN  -- the handler only handed it back: SQL does the work
     PERFORM app._ai_heuristic_finish(v_run.id);
+    RETURN;
+  END IF;
+  IF NOT p_job.payload ? 'prompt' THEN  -- a capture's run, handed back: now its budget, prompt and call
+    IF p_job.state = 'succeeded' THEN
+      PERFORM app._ai_call(v_run);
+    ELSE
+      PERFORM app._ai_fail(v_run.id, coalesce(p_job.last_error, 'the job died'));
+    END IF;
     RETURN;
   END IF;
 
@@ -349,97 +392,10 @@ BEGIN
   ELSE
     PERFORM app._ai_fail(v_run.id, CASE WHEN p_job.state = 'succeeded'
                                         THEN 'invalid output: ' || coalesce(p_job.result ->> 'reason', 'no reason given')
-                                        ELSE coalesce(p_job.last_error, 'the job died') END, false);
+                                        ELSE coalesce(p_job.last_error, 'the job died') END);
   END IF;
 END $$;
 COMMENT ON FUNCTION app.ai_record_job(app.job_history) IS
-'Record a finished ai.analyze job: heuristic runs are computed; a provider''s valid answer is stored (relatedErrors
-kept to the offered candidates, tokens counted); an invalid answer or a dead job fails the run with a heuristic fallback';
-
--- == Asking (callers' rights: row-level security decides which errors they may analyse) ==
-
-CREATE OR REPLACE FUNCTION app.ai_run_answer(p_run_id uuid) RETURNS jsonb
-LANGUAGE plpgsql STABLE AS $$
-DECLARE
-  v_run app.ai_analysis_run;
-  v_fallback app.ai_analysis_run;
-BEGIN
-  SELECT * INTO v_run FROM app.ai_analysis_run r WHERE r.id = p_run_id;
-  IF NOT FOUND THEN
-    RAISE EXCEPTION 'analysis % not found', p_run_id USING ERRCODE = 'QN450',
-      DETAIL = 'Field: id.', HINT = 'Use the id an analysis request answered with.';
-  END IF;
-  IF v_run.status = 'failed' THEN
-    SELECT * INTO v_fallback FROM app.ai_analysis_run r WHERE r.fallback_of = v_run.id ORDER BY r.created_at DESC LIMIT 1;
-  END IF;
-  RETURN jsonb_build_object(
-    'id', v_run.id, 'errorId', v_run.error_id, 'status', v_run.status, 'provider', v_run.provider, 'model', v_run.model,
-    'reason', v_run.reason, 'fallbackId', v_fallback.id,
-    'done', v_run.status = 'succeeded' OR coalesce(v_fallback.status = 'succeeded', false),
-    'analysis', CASE WHEN v_run.status = 'succeeded' THEN v_run.analysis ELSE v_fallback.analysis END);
-END $$;
-COMMENT ON FUNCTION app.ai_run_answer(uuid) IS
-  'Where an analysis run stands: {id, errorId, status, provider, model, reason, fallbackId, done, analysis}; analysis is the fallback''s for a failed run';
-
-CREATE OR REPLACE FUNCTION app.ai_request(p_error_id uuid, p_provider text DEFAULT NULL, p_fresh boolean DEFAULT false)
-RETURNS jsonb
-LANGUAGE plpgsql VOLATILE AS $$
-DECLARE
-  v_run app.ai_analysis_run;
-BEGIN
-  IF p_error_id IS NULL OR NOT EXISTS (SELECT FROM app.system_errors s WHERE s.id = p_error_id) THEN
-    RAISE EXCEPTION 'error % not found', p_error_id USING ERRCODE = 'QN001',
-      DETAIL = 'Field: error_id.', HINT = 'Use the id of an error of your organization.';
-  END IF;
-  v_run := app.ai_start(p_error_id, 'request', p_provider, app.current_user_id(), p_fresh);
-  RETURN app.ai_run_answer(v_run.id) || jsonb_build_object('reused', v_run.created_at < now());
-END $$;
-COMMENT ON FUNCTION app.ai_request(uuid, text, boolean) IS
-  'Analyse an error the caller may see (QN001 otherwise) with a provider (NULL: the default); answers as app.ai_run_answer, reused: a pending or cached run';
-
--- == Retention (pg_cron) ==
-
-CREATE OR REPLACE FUNCTION app.ai_purge() RETURNS integer
-LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
-DECLARE
-  v_deleted integer;
-BEGIN
-  DELETE FROM app.ai_analysis_run r
-   WHERE r.created_at < now() - (SELECT s.run_retention FROM app.ai_setting s) AND r.status <> 'pending';
-  GET DIAGNOSTICS v_deleted = ROW_COUNT;
-  DELETE FROM app.ai_provider_usage u WHERE u.hour < now() - interval '30 days';
-  RETURN v_deleted;
-END $$;
-COMMENT ON FUNCTION app.ai_purge() IS 'Delete analysis runs past ai_setting.run_retention and budget counters older than 30 days';
-
-GRANT EXECUTE ON FUNCTION app.ai_request(uuid, text, boolean), app.ai_run_answer(uuid),
-  app.ai_start(uuid, text, text, uuid, boolean), app.related_errors(uuid, integer, real)
-  TO staff, org_owner, system_admin;
-
--- == Configuration from the environment (the stack at start: workers/stack/runtime.py) ==
-
--- {"default_provider": "anthropic" | "openai" | "heuristic" | null,
---  "providers": {"anthropic": {"configured": bool, "model": text | null}, "openai": {...}}};
--- a model left null keeps the one in app.ai_provider.
-CREATE OR REPLACE FUNCTION app.ai_configure(p_settings jsonb) RETURNS jsonb
-LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
-DECLARE
-  v_default text := lower(nullif(btrim(p_settings ->> 'default_provider'), ''));
-BEGIN
-  IF v_default IS NOT NULL AND NOT EXISTS (SELECT FROM app.ai_provider p WHERE p.provider = v_default) THEN
-    RAISE EXCEPTION 'unknown AI provider %', v_default USING ERRCODE = 'QV450',
-      DETAIL = 'Setting: PGWARDEN_AI_PROVIDER.', HINT = 'Use anthropic, openai or heuristic, or leave it unset.';
-  END IF;
-  UPDATE app.ai_setting SET default_provider = v_default;
-  UPDATE app.ai_provider p
-     SET configured = coalesce((c.value ->> 'configured')::boolean, false),
-         model = coalesce(nullif(btrim(c.value ->> 'model'), ''), p.model)
-    FROM jsonb_each(coalesce(p_settings -> 'providers', '{}')) AS c (provider, value)
-   WHERE p.provider = c.provider AND p.provider <> 'heuristic';
-  RETURN (SELECT jsonb_build_object('default_provider', app.ai_default_provider(),
-                                    'providers', jsonb_object_agg(p.provider, jsonb_build_object('configured', p.configured,
-                                                                                                  'model', p.model)))
-            FROM app.ai_provider p);
-END $$;
-COMMENT ON FUNCTION app.ai_configure(jsonb) IS
-  'Apply PGWARDEN_AI_PROVIDER, the providers'' keys being set and PGWARDEN_*_MODEL; returns the effective default and providers';
+'Record a finished ai.analyze job: heuristic runs are computed; a capture''s provider run is sent to its provider
+(app._ai_call); a provider''s valid answer is stored (relatedErrors kept to the offered candidates, tokens counted);
+an invalid answer or a dead job fails the run with a heuristic fallback';

@@ -5,7 +5,7 @@
 -- an invalid answer and a dead job each fail the run with its reason and a heuristic run stands in;
 -- a provider's answer keeps only the related errors it was offered; old runs are purged.
 BEGIN;
-SELECT plan(43);
+SELECT plan(48);
 
 INSERT INTO app.organizations (id, name) VALUES
   ('00000000-0000-0000-0000-0000000000a1', 'shop'), ('00000000-0000-0000-0000-0000000000b1', 'other');
@@ -63,6 +63,13 @@ SELECT is((SELECT r.status::text FROM app.ai_analysis_run r WHERE r.error_id = :
 SELECT pg_temp.capture('00000000-0000-0000-0000-0000000000a1', 'critical', 'total', 'renderCart');
 SELECT is((SELECT count(*)::int FROM app.ai_analysis_run r WHERE r.error_id = :'cart'), 1,
   'another event of the group queues nothing');
+CREATE TEMP TABLE batch AS SELECT (b.result ->> 'id')::uuid AS error_id
+  FROM app.capture_batch('00000000-0000-0000-0000-0000000000a1', NULL,
+         '[{"message": "Export failed", "severity": "error"}, {"message": "Import failed", "severity": "error"},
+           {"message": "Sync failed", "severity": "critical"}, {"message": "Export failed", "severity": "error"}]') AS b;
+SELECT is((SELECT count(DISTINCT r.id)::int || ' runs, ' || count(DISTINCT r.job_id) || ' jobs'
+             FROM batch b JOIN app.ai_analysis_run r ON r.error_id = b.error_id),
+          '3 runs, 3 jobs', 'a capture of several new groups queues one run and one job for each');
 SELECT pg_temp.capture('00000000-0000-0000-0000-0000000000a1', 'warning', 'items', 'renderList') AS warned \gset
 SELECT is_empty(format('SELECT * FROM pg_temp.runs(%L)', :'warned'), 'a new group below the policy''s severity (error) is not analysed');
 SELECT app.error_status_change(:'cart', 'resolved');
@@ -168,6 +175,24 @@ SELECT is(app.ai_request(:'similar', 'anthropic', true) ->> 'reason', 'over budg
   '... and so does a spent token budget');
 UPDATE app.ai_provider SET tokens_per_hour = 0 WHERE provider = 'heuristic';
 SELECT is(app.ai_request(:'similar', 'heuristic') ->> 'status', 'succeeded', 'the heuristic has no budget to spend');
+
+-- == A provider as the default: a capture builds no prompt and takes no budget ==
+UPDATE app.ai_provider SET tokens_per_hour = NULL WHERE provider = 'anthropic';
+UPDATE app.ai_setting SET default_provider = 'anthropic';
+SELECT u.calls AS calls_before FROM app.ai_provider_usage u WHERE u.provider = 'anthropic' \gset
+SELECT pg_temp.capture('00000000-0000-0000-0000-0000000000a1', 'critical', 'stock', 'showStock') AS stock \gset
+SELECT is((SELECT (r.provider, r.status, r.prompt_version IS NULL, j.payload ? 'prompt')::text
+             FROM app.ai_analysis_run r JOIN app.job j ON j.id = r.job_id WHERE r.error_id = :'stock'),
+          '(anthropic,pending,t,f)', 'a new group is queued for the default provider without a prompt');
+SELECT is((SELECT u.calls FROM app.ai_provider_usage u WHERE u.provider = 'anthropic'), :calls_before,
+  '... and without taking from its budget: the capture''s transaction does neither');
+SELECT pg_temp.work();
+SELECT is((SELECT (r.prompt_version, j.payload ->> 'prompt' LIKE '%ERROR DETAILS:%', j.idempotency_key = 'ai:' || r.id || ':call')::text
+             FROM app.ai_analysis_run r JOIN app.job j ON j.id = r.job_id WHERE r.error_id = :'stock'),
+          '(1,t,t)', 'the worker hands it back: then its prompt is built and its call queued');
+SELECT is((SELECT u.calls FROM app.ai_provider_usage u WHERE u.provider = 'anthropic'), :calls_before + 1,
+  '... taking one call from the budget');
+UPDATE app.ai_setting SET default_provider = 'heuristic';
 
 -- == Refusals ==
 SELECT throws_ok($$SELECT app.ai_request('00000000-0000-0000-0000-00000000dead', 'heuristic')$$, 'QN001', NULL,
