@@ -35,7 +35,11 @@ NOT_CLIENT_TEXT = {
     # what the capture trigger enqueues: a job kind, ids and the transition
     "job.kind": "job", "job.payload": "job", "job.idempotency_key": "job", "job.locked_by": "job",
     "job.last_error": "job", "job.failures": "job", "job_key.kind": "job", "job_key.idempotency_key": "job",
+    # a new group's analysis run, queued by capture: a hash, fixed sets, the provider's settings
+    "ai_analysis_run.error_hash": "hash", "ai_analysis_run.trigger": "one of a fixed set",
+    "ai_analysis_run.provider": "one of a fixed set", "ai_analysis_run.model": "AI provider setting",
     # written by people and jobs after ingest, never by it
+    "ai_analysis_run.analysis": "not ingest", "ai_analysis_run.reason": "not ingest",
     "system_errors.ai_analysis": "not ingest", "system_errors.ai_suggestion": "not ingest",
     "user_error_reports.steps_to_reproduce": "not ingest", "user_error_reports.expected_behavior": "not ingest",
     "user_error_reports.actual_behavior": "not ingest", "user_error_reports.screenshot_urls": "not ingest",
@@ -98,7 +102,9 @@ def send_captures(api: str, project: Project, c: Canaries) -> None:
             "error_type": "javascript",
             "message": f"{ctl('message')} failed: {s.pair()} {s.card()} {s.iban(True)}",
             "stack_trace": (f"TypeError: {ctl('stack_trace')} {s.pair('token', ': ')}\n"
-                            f"    at {s.control('derivation_cache.result')} (https://shop.test/app.js:1:2)\n"
+                            # (a new group's related-errors document names its frames)
+                            f"    at {s.control('derivation_cache.result', 'error_similarity.document')} "
+                            f"(https://shop.test/app.js:1:2)\n"
                             f"    {s.pem()}"),
             "component": f"/reset/{ctl('component')}?{s.pair()}",
             "file_path": f"/srv/{ctl('file_path')}.js {s.vendor_key('google')}",
@@ -130,7 +136,8 @@ def send_envelopes(server: WebServer, project: Project, c: Canaries) -> None:
     ctl = s.control
     event_id = uuid.uuid4().hex
     event = {
-        "event_id": event_id, "platform": "python", "level": "error", "release": "shop@1.0",
+        "event_id": event_id, "platform": "python", "level": "error",
+        "release": f"shop@{ctl('ai_analysis_run.release')}",  # (a new group's analysis run records its release)
         "transaction": f"/reset/{ctl('error_events.component')}?{s.pair()}",
         "exception": {"values": [
             {"type": "KeyError", "value": f"{ctl('error_events.stack_trace')} {s.ssn()}"},
@@ -324,7 +331,8 @@ def test_no_secret_sent_through_any_ingest_path_is_stored_in_any_column(web_serv
             assert web_server.query(f"SELECT count(*) FROM app.{table} WHERE {name} IS NOT NULL") == [(0,)], column
     assert web_server.query("SELECT count(*) FROM app.job WHERE NOT payload ?& ARRAY['error_id', 'transition'] "
                             "OR EXISTS (SELECT FROM jsonb_object_keys(payload) k WHERE k NOT IN "
-                            "('error_id', 'organization_id', 'error_hash', 'transition', 'severity'))") == [(0,)]
+                            "('error_id', 'organization_id', 'error_hash', 'transition', 'severity', 'analysis_id',"
+                            " 'provider'))") == [(0,)]
 
     # and no secret anywhere in the database
     assert len(canaries.secrets) > 150
