@@ -1,10 +1,12 @@
 """No personal data and no secret reaches an AI provider. An organization whose personal-data policy is
 keep sends, through the real PostgREST's /rpc/capture_error, errors carrying e-mail and IP addresses,
-phone numbers, names and user names in user fields, user ids, a home directory, and the secrets of
-the scrubbing tests (card numbers, bearer tokens, JWTs, AWS, Stripe, GitHub and Slack keys, a PEM
-key, a password in a URL, key=value secrets). The personal data is stored (keep), yet after Claude
-and GPT analysed the errors (automatically and on request, through the official SDKs, against local
-servers) none of it, nor any secret, is in any request body they received."""
+phone numbers, names and user names in user fields, user ids, a home directory, a search term in a
+URL, and every kind of secret of the scrubbing tests' corpus (tests/py/scrub_support.py: card
+numbers, IBANs, social security numbers, bearer tokens, key=value and spaced pairs, PEM keys, the
+keys of eleven vendors, passwords in URLs) in every field a prompt shows and in its metadata. The
+personal data is stored (keep), yet after Claude and GPT analysed the errors (automatically and on
+request, through the official SDKs, against local servers) none of it, nor any secret, is in any
+request body they received."""
 
 from __future__ import annotations
 
@@ -20,6 +22,7 @@ import psycopg
 import pytest
 from ai_support import finished, request, use_provider, worker
 from provider_servers import AnthropicStub, OpenAIStub
+from scrub_support import Canaries
 
 from tests.conftest import postgrest_over_clone
 from tests.py.jobs_support import wait_until
@@ -33,20 +36,17 @@ def api(pg_cluster, template_database):
         yield server
 
 
-def luhn_card(rng: random.Random) -> str:
-    body = "4" + "".join(rng.choice(string.digits) for _ in range(14))
-    total = sum(int(d) if i % 2 else (2 * int(d) if int(d) < 5 else 2 * int(d) - 9)
-                for i, d in enumerate(reversed(body)))
-    return body + str((10 - total % 10) % 10)
+VENDOR_KEYS = ("google", "openai", "anthropic", "gitlab", "npm", "twilio", "whsec", "sendgrid", "slack", "aws", "jwt")
 
 
 @dataclass
 class Corpus:
-    """Unique canaries of one run: personal data (kept by the policy) and secrets (scrubbed at capture)."""
+    """Unique canaries of one run: personal data (kept by the policy) and the scrubbing tests' secrets
+    (scrub_support.Canaries: every shape they send, scrubbed at capture)."""
 
     rng: random.Random = field(default_factory=lambda: random.Random(uuid.uuid4().int))
     personal: dict[str, str] = field(default_factory=dict)
-    secrets: dict[str, str] = field(default_factory=dict)
+    secrets: Canaries = field(default_factory=lambda: Canaries(seed=uuid.uuid4().int))
 
     def token(self, length: int, alphabet: str = string.ascii_letters + string.digits) -> str:
         return "".join(self.rng.choice(alphabet) for _ in range(length))
@@ -68,44 +68,44 @@ class Corpus:
             "user name": f"canary_{tag}", "first name": f"Firstcanary{tag}", "last name": f"Lastcanary{tag}",
             "user id": f"cust-{self.digits(7)}", "search term": f"{self.digits(2)} Canary{tag} Lane",
         })
-        self.secrets.update({
-            "card": luhn_card(self.rng), "bearer": self.token(32), "second bearer": self.token(28),
-            "password": self.token(14), "jwt signature": self.token(43),
-            "aws key": "AKIA" + self.token(16, string.ascii_uppercase + string.digits),
-            "stripe": "sk_live_" + self.token(24), "github": "ghp_" + self.token(36),
-            "slack": "xoxb-" + self.digits(12) + "-" + self.token(16), "pem": self.token(64),
-            "url password": self.token(12), "api key": self.token(20), "token parameter": self.token(18),
-        })
 
     def events(self) -> list[dict]:
-        p, s = self.personal, self.secrets
+        """The group analysed (personal data and every kind of secret in each field a prompt shows, and in
+        its metadata) and a similar group of another person."""
+        p = self.personal
+        m, t, u, c, f = (self.secrets.at(where) for where in ("message", "stack trace", "url", "component", "file"))
+        x = self.secrets.at("metadata")
         other = p["other person's name"]
-        jwt = f"eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ{self.token(10)}.{s['jwt signature']}"
         return [{
             "error_type": "javascript", "severity": "critical",
             "message": (f"TypeError: Cannot read properties of undefined (reading 'total') for {p['name']} "
                         f"<{p['email']}> from {p['ip']}, call {p['phone +1']} or {p['phone (area)']}; paid with "
-                        f"{s['card']}; Authorization: Bearer {s['bearer']}; password={s['password']}"),
-            "stack_trace": ("TypeError: Cannot read properties of undefined (reading 'total')\n"
+                        f"{m.card()} / {m.card('-')} / {m.card('.')} / {m.card_digits()} / {m.iban(True)} / "
+                        f"{m.iban()}; ssn {m.ssn()} or {m.ssn(' ')}; Authorization: {m.bearer()}; {m.pair()}; "
+                        f"{m.pair('pwd', ' = ')}; "
+                        f"{m.spaced_secret()}; keys {' '.join(m.vendor_key(kind) for kind in VENDOR_KEYS)}"),
+            "stack_trace": ("TypeError: Cannot read properties of undefined (reading 'total') "
+                            f"{t.pair('token', ': ')}\n"
                             "    at renderCart (https://shop.test/static/cart.js:10:5)\n"
                             f"    at loadUser (/home/{p['user name']}/shop/user.js:4:2)\n"
-                            f"    at main (http://{p['ip of a frame']}:3000/main.js:1:1)"),
+                            f"    at main (http://{p['ip of a frame']}:3000/main.js:1:1)\n"
+                            f"    {t.pem()}\n    {t.vendor_key('aws')} {t.iban(True)} {t.card()}"),
             "url": (f"https://shop.test/users/{p['user id']}/account?email={p['email'].replace('@', '%40')}"
-                    f"&token={s['token parameter']}&q={p['search term'].replace(' ', '+')}&next=/cart"
-                    f"#{p['search term']}"),
-            "component": f"Account {p['email in a component']}",
+                    f"&note=Bearer+{u.secret()}&c={u.card('+')}&{u.pair('api_key')}"
+                    f"&q={p['search term'].replace(' ', '+')}&next=/cart#{p['search term']}"),
+            "component": f"Account {p['email in a component']} {c.pair()} {c.vendor_key('google')}",
+            "file_path": f"/srv/shop/cart.js {f.vendor_key('openai')} {f.ssn()}",
             "user_id": p["user id"],
             "metadata": {
                 "user": {"id": p["user id"], "email": p["email of the user"], "name": p["name"],
                          "username": p["user name"], "ip_address": p["ipv6"], "phone": p["phone +44"]},
                 "customer": {"first_name": p["first name"], "last_name": p["last name"], "mobile": p["phone national"]},
-                "headers": {"X-Forwarded-For": p["forwarded ip"], "Authorization": f"Bearer {s['second bearer']}"},
-                "tags": {"aws": s["aws key"]},
-                "breadcrumbs": [{"message": f"signed in as {p['user name']} with {jwt}"}],
-                "extra": {"key": f"-----BEGIN RSA PRIVATE KEY-----\nMIIE{s['pem']}\n-----END RSA PRIVATE KEY-----",
-                          "database": f"postgres://shop:{s['url password']}@db-1:5432/shop",
-                          "stripe": s["stripe"], "github": s["github"], "slack": s["slack"],
-                          "config": f"api_key: {s['api key']}"}},
+                "headers": {"X-Forwarded-For": p["forwarded ip"], "Authorization": x.bearer()},
+                "tags": {kind: x.vendor_key(kind) for kind in VENDOR_KEYS},
+                "breadcrumbs": [{"message": f"signed in as {p['user name']} with {x.vendor_key('jwt')}"}],
+                "extra": {"key": x.pem(), "database": f"postgres://shop:{x.secret()}@db-1:5432/shop",
+                          "password": x.secret(), "card": int(x.card_digits()), "iban": x.iban(True), "ssn": x.ssn(),
+                          "config": x.pair("api_key", ": ")}},
         }, {
             # a similar error of someone else: offered to the model among the similar errors
             "error_type": "javascript", "severity": "error",
@@ -116,11 +116,12 @@ class Corpus:
         }]
 
     def leaked(self, text: str) -> list[str]:
-        """The canaries in a text, in any case, as written or percent-encoded (as in a URL)."""
-        canaries = {**self.personal, **self.secrets}
-        text = text.lower()
-        return sorted(label for label, value in canaries.items()
-                      if any(form.lower() in text for form in (value, quote(value, safe=""), quote_plus(value))))
+        """The canaries in a text: personal data in any case, as written or percent-encoded (as in a URL),
+        and the secrets as the scrubbing tests look for them."""
+        lowered = text.lower()
+        return sorted([label for label, value in self.personal.items()
+                       if any(form.lower() in lowered for form in (value, quote(value, safe=""), quote_plus(value)))]
+                      + self.secrets.leaked(text))
 
 
 def test_no_personal_data_or_secret_reaches_a_provider_even_when_the_organization_keeps_it(api, monkeypatch):
@@ -150,8 +151,7 @@ def test_no_personal_data_or_secret_reaches_a_provider_even_when_the_organizatio
                             [error_id]).fetchone()
         assert set(corpus.leaked(" ".join(stored))) >= set(corpus.personal) - {"other person's name"}, \
             "under keep the personal data is stored (so it is the prompt's own pass that removes it)"
-        assert [label for label in corpus.leaked(" ".join(stored)) if label in corpus.secrets] == [], \
-            "secrets are scrubbed at capture"
+        assert corpus.secrets.leaked(" ".join(stored)) == [], "secrets are scrubbed at capture"
 
         with worker(database_url):
             automatic = wait_until(lambda: db.execute("SELECT array_agg(id::text) FROM app.ai_analysis_run"
@@ -168,5 +168,6 @@ def test_no_personal_data_or_secret_reaches_a_provider_even_when_the_organizatio
     assert any("[user]" in prompt and "[email]" in prompt and "[phone]" in prompt and "[ip]" in prompt
                for prompt in prompts), "the markers show what was removed"
     assert any(similar_id in prompt for prompt in prompts), "the similar error was offered, without its person"
+    assert len(corpus.secrets.secrets) > 70 and len(corpus.personal) == 18, "the whole corpus was sent"
     assert corpus.leaked("\n".join(bodies)) == []
     assert corpus.leaked(json.dumps(prompts, ensure_ascii=False)) == []
