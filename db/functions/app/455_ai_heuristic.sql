@@ -7,6 +7,22 @@
 
 -- == Shared by prompts and rules ==
 
+-- The group an analysis is about, as the caller sees it (under row-level security for API roles).
+CREATE OR REPLACE FUNCTION app.ai_error_group(p_error_id uuid) RETURNS app.system_errors
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+  v_group app.system_errors;
+BEGIN
+  SELECT * INTO v_group FROM app.system_errors s WHERE s.id = p_error_id;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'error % not found', p_error_id USING ERRCODE = 'QN001',
+      DETAIL = 'Field: error_id.', HINT = 'Use the id of an error group of your organization.';
+  END IF;
+  RETURN v_group;
+END $$;
+COMMENT ON FUNCTION app.ai_error_group(uuid) IS 'An error group by id; QN001 when there is none the caller may see';
+GRANT EXECUTE ON FUNCTION app.ai_error_group(uuid) TO staff, org_owner, system_admin;
+
 -- {name} placeholders filled from p_values in one pass (text inserted is not scanned again;
 -- a placeholder p_values lacks stays as written).
 CREATE OR REPLACE FUNCTION app.ai_fill_template(p_template text, p_values jsonb) RETURNS text
@@ -132,18 +148,13 @@ COMMENT ON FUNCTION app.ai_error_location(text, text, integer) IS 'Where an erro
 CREATE OR REPLACE FUNCTION app.ai_heuristic_analysis(p_error_id uuid) RETURNS jsonb
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
 DECLARE
-  v_group app.system_errors;
+  v_group app.system_errors := app.ai_error_group(p_error_id);
   v_rule app.ai_heuristic_rule;
   v_language text;
   v_stats jsonb;
   v_values jsonb;
   v_setting app.ai_setting;
 BEGIN
-  SELECT * INTO v_group FROM app.system_errors s WHERE s.id = p_error_id;
-  IF NOT FOUND THEN
-    RAISE EXCEPTION 'error % not found', p_error_id USING ERRCODE = 'QN001',
-      DETAIL = 'Field: error_id.', HINT = 'Use the id of an existing error group.';
-  END IF;
   SELECT * INTO v_setting FROM app.ai_setting;
   SELECT * INTO v_rule FROM app.ai_heuristic_rule r
    WHERE r.enabled AND (r.error_types IS NULL OR v_group.error_type = ANY (r.error_types))

@@ -63,18 +63,13 @@ COMMENT ON FUNCTION app.ai_prompt_url(text) IS 'A URL as a prompt shows it: no f
 CREATE OR REPLACE FUNCTION app.ai_prompt(p_error_id uuid) RETURNS jsonb
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
 DECLARE
-  v_group app.system_errors;
+  v_group app.system_errors := app.ai_error_group(p_error_id);
   v_setting app.ai_setting;
   v_prompt app.ai_prompt;
   v_known text[] := app.ai_known_values(p_error_id);
   v_stats jsonb := app.ai_group_stats(p_error_id);
   v_similar jsonb;
 BEGIN
-  SELECT * INTO v_group FROM app.system_errors s WHERE s.id = p_error_id;
-  IF NOT FOUND THEN
-    RAISE EXCEPTION 'error % not found', p_error_id USING ERRCODE = 'QN001',
-      DETAIL = 'Field: error_id.', HINT = 'Use the id of an existing error group.';
-  END IF;
   SELECT * INTO v_setting FROM app.ai_setting;
   SELECT * INTO v_prompt FROM app.ai_prompt p WHERE p.version = v_setting.prompt_version;
   SELECT coalesce(jsonb_agg(jsonb_build_object(

@@ -256,11 +256,7 @@ BEGIN
     RAISE EXCEPTION 'unknown AI provider %', p_provider USING ERRCODE = 'QV450',
       DETAIL = 'Field: provider.', HINT = 'Use anthropic, openai or heuristic, or leave it out for the default.';
   END IF;
-  SELECT * INTO v_group FROM app.system_errors s WHERE s.id = p_error_id;
-  IF NOT FOUND THEN
-    RAISE EXCEPTION 'error % not found', p_error_id USING ERRCODE = 'QN001',
-      DETAIL = 'Field: error_id.', HINT = 'Use the id of an error of your organization.';
-  END IF;
+  v_group := app.ai_error_group(p_error_id);
   v_release := app._ai_release(v_group.organization_id, v_group.error_hash);
 
   IF v_provider = 'heuristic' THEN  -- free and always fresh: no cache

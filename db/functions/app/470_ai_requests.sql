@@ -32,10 +32,7 @@ LANGUAGE plpgsql VOLATILE AS $$
 DECLARE
   v_run app.ai_analysis_run;
 BEGIN
-  IF p_error_id IS NULL OR NOT EXISTS (SELECT FROM app.system_errors s WHERE s.id = p_error_id) THEN
-    RAISE EXCEPTION 'error % not found', p_error_id USING ERRCODE = 'QN001',
-      DETAIL = 'Field: error_id.', HINT = 'Use the id of an error of your organization.';
-  END IF;
+  PERFORM app.ai_error_group(p_error_id);  -- as the caller: row-level security decides
   v_run := app.ai_start(p_error_id, p_provider, app.current_user_id(), p_fresh);
   RETURN app.ai_run_answer(v_run.id) || jsonb_build_object('reused', v_run.created_at < now());
 END $$;
