@@ -1,4 +1,4 @@
--- 0020: AI analysis. Providers with hourly budgets, prompt templates, every analysis run, the
+-- 0018: AI analysis. Providers with hourly budgets, prompt templates, every analysis run, the
 -- heuristic provider's rules and severity matrix, the related-errors similarity index (btree_gist for
 -- its organization column), and pgwarden web answering as the caller's JWT role.
 
