@@ -1,6 +1,8 @@
 -- Who is asking. PostgREST puts the verified JWT claims into request.jwt.claims for the
 -- transaction; RLS policies read them through these helpers. They live in the stateful layer
--- because policies depend on them.
+-- because policies depend on them. A policy calls them as a scalar subquery,
+-- `organization_id = (SELECT app.current_org_id())`: an initplan computed once per statement and
+-- usable as an index condition, where a bare call re-parses the claims for every row checked.
 
 -- A reset custom setting reads back as '' rather than NULL, hence the nullif.
 CREATE FUNCTION app.jwt_claim(p_name text) RETURNS text

@@ -42,19 +42,19 @@ CREATE INDEX idx_projects_org ON app.projects (organization_id);
 ALTER TABLE app.organizations ENABLE ROW LEVEL SECURITY;
 CREATE POLICY organizations_system_admin ON app.organizations TO system_admin USING (true) WITH CHECK (true);
 CREATE POLICY organizations_own ON app.organizations FOR SELECT TO org_owner, staff
-  USING (id = app.current_org_id());
+  USING (id = (SELECT app.current_org_id()));
 
 ALTER TABLE app.users ENABLE ROW LEVEL SECURITY;
 CREATE POLICY users_system_admin ON app.users TO system_admin USING (true) WITH CHECK (true);
 CREATE POLICY users_own_org ON app.users FOR SELECT TO org_owner, staff
-  USING (organization_id = app.current_org_id());
+  USING (organization_id = (SELECT app.current_org_id()));
 
 ALTER TABLE app.projects ENABLE ROW LEVEL SECURITY;
 CREATE POLICY projects_system_admin ON app.projects TO system_admin USING (true) WITH CHECK (true);
 CREATE POLICY projects_own_org ON app.projects FOR SELECT TO org_owner, staff
-  USING (organization_id = app.current_org_id());
+  USING (organization_id = (SELECT app.current_org_id()));
 CREATE POLICY projects_owner_creates ON app.projects FOR INSERT TO org_owner
-  WITH CHECK (organization_id = app.current_org_id());
+  WITH CHECK (organization_id = (SELECT app.current_org_id()));
 
 GRANT SELECT ON app.organizations, app.users, app.projects TO staff, org_owner, system_admin;
 GRANT INSERT, UPDATE, DELETE ON app.organizations, app.users, app.projects TO system_admin;

@@ -56,5 +56,5 @@ CREATE INDEX idx_errors_created ON app.system_errors (created_at DESC);
 ALTER TABLE app.system_errors ENABLE ROW LEVEL SECURITY;
 CREATE POLICY system_errors_system_admin ON app.system_errors TO system_admin USING (true) WITH CHECK (true);
 CREATE POLICY system_errors_own_org ON app.system_errors FOR SELECT TO org_owner, staff
-  USING (organization_id = app.current_org_id());
+  USING (organization_id = (SELECT app.current_org_id()));
 GRANT SELECT ON app.system_errors TO staff, org_owner, system_admin;

@@ -44,5 +44,5 @@ ALTER TABLE app.user_error_reports ENABLE ROW LEVEL SECURITY;
 CREATE POLICY user_error_reports_system_admin ON app.user_error_reports TO system_admin
   USING (true) WITH CHECK (true);
 CREATE POLICY user_error_reports_own_org ON app.user_error_reports FOR SELECT TO org_owner, staff
-  USING (organization_id = app.current_org_id());
+  USING (organization_id = (SELECT app.current_org_id()));
 GRANT SELECT ON app.user_error_reports TO staff, org_owner, system_admin;

@@ -29,5 +29,5 @@ CREATE INDEX idx_alerts_org ON app.error_alerts (organization_id);
 ALTER TABLE app.error_alerts ENABLE ROW LEVEL SECURITY;
 CREATE POLICY error_alerts_system_admin ON app.error_alerts TO system_admin USING (true) WITH CHECK (true);
 CREATE POLICY error_alerts_own_org ON app.error_alerts FOR SELECT TO org_owner, staff
-  USING (organization_id = app.current_org_id());
+  USING (organization_id = (SELECT app.current_org_id()));
 GRANT SELECT ON app.error_alerts TO staff, org_owner, system_admin;

@@ -46,12 +46,12 @@ ALTER TABLE app.organization_rate_limits ENABLE ROW LEVEL SECURITY;
 CREATE POLICY organization_rate_limits_system_admin ON app.organization_rate_limits TO system_admin
   USING (true) WITH CHECK (true);
 CREATE POLICY organization_rate_limits_own_org ON app.organization_rate_limits FOR SELECT TO org_owner, staff
-  USING (organization_id = app.current_org_id());
+  USING (organization_id = (SELECT app.current_org_id()));
 
 ALTER TABLE app.rate_limit_usage ENABLE ROW LEVEL SECURITY;
 CREATE POLICY rate_limit_usage_system_admin ON app.rate_limit_usage FOR SELECT TO system_admin USING (true);
 CREATE POLICY rate_limit_usage_own_org ON app.rate_limit_usage FOR SELECT TO org_owner, staff
-  USING (organization_id = app.current_org_id());
+  USING (organization_id = (SELECT app.current_org_id()));
 
 GRANT SELECT, UPDATE ON app.rate_limit_setting TO system_admin;
 GRANT SELECT ON app.rate_limit_setting TO staff, org_owner;

@@ -51,7 +51,7 @@ ALTER TABLE app.error_events_default ENABLE ROW LEVEL SECURITY;
 ALTER TABLE app.error_events ENABLE ROW LEVEL SECURITY;
 CREATE POLICY error_events_system_admin ON app.error_events FOR SELECT TO system_admin USING (true);
 CREATE POLICY error_events_own_org ON app.error_events FOR SELECT TO org_owner, staff
-  USING (organization_id = app.current_org_id());
+  USING (organization_id = (SELECT app.current_org_id()));
 GRANT SELECT ON app.error_events TO staff, org_owner, system_admin;
 
 -- == Per-minute counts ==
@@ -70,7 +70,7 @@ CREATE INDEX idx_error_metrics_bucket ON app.error_metrics (bucket);
 ALTER TABLE app.error_metrics ENABLE ROW LEVEL SECURITY;
 CREATE POLICY error_metrics_system_admin ON app.error_metrics FOR SELECT TO system_admin USING (true);
 CREATE POLICY error_metrics_own_org ON app.error_metrics FOR SELECT TO org_owner, staff
-  USING (organization_id = app.current_org_id());
+  USING (organization_id = (SELECT app.current_org_id()));
 GRANT SELECT ON app.error_metrics TO staff, org_owner, system_admin;
 
 -- == Analysis policy ==

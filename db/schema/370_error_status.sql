@@ -44,13 +44,13 @@ CREATE INDEX idx_error_status_history_error ON app.error_status_history (error_i
 ALTER TABLE app.error_status_history ENABLE ROW LEVEL SECURITY;
 CREATE POLICY error_status_history_system_admin ON app.error_status_history TO system_admin USING (true) WITH CHECK (true);
 CREATE POLICY error_status_history_own_org ON app.error_status_history FOR SELECT TO org_owner, staff
-  USING (organization_id = app.current_org_id());
+  USING (organization_id = (SELECT app.current_org_id()));
 CREATE POLICY error_status_history_own_org_insert ON app.error_status_history FOR INSERT TO org_owner, staff
-  WITH CHECK (organization_id = app.current_org_id());
+  WITH CHECK (organization_id = (SELECT app.current_org_id()));
 GRANT SELECT, INSERT ON app.error_status_history TO staff, org_owner, system_admin;
 
 -- Org owners and staff change the status of their own organization's errors (RLS), and only
 -- the workflow columns (column grants); system admins may already write every row.
 CREATE POLICY system_errors_own_org_update ON app.system_errors FOR UPDATE TO org_owner, staff
-  USING (organization_id = app.current_org_id()) WITH CHECK (organization_id = app.current_org_id());
+  USING (organization_id = (SELECT app.current_org_id())) WITH CHECK (organization_id = (SELECT app.current_org_id()));
 GRANT UPDATE (status, resolved_at, resolved_by, updated_at) ON app.system_errors TO staff, org_owner, system_admin;

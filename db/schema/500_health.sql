@@ -196,7 +196,7 @@ CREATE UNIQUE INDEX system_uptime_one_open_key ON app.system_uptime (monitor_id)
 ALTER TABLE app.health_monitors ENABLE ROW LEVEL SECURITY;
 CREATE POLICY health_monitors_system_admin ON app.health_monitors TO system_admin USING (true) WITH CHECK (true);
 CREATE POLICY health_monitors_own_org ON app.health_monitors FOR SELECT TO org_owner, staff
-  USING (organization_id = app.current_org_id());
+  USING (organization_id = (SELECT app.current_org_id()));
 
 ALTER TABLE app.health_monitor_state ENABLE ROW LEVEL SECURITY;
 CREATE POLICY health_monitor_state_system_admin ON app.health_monitor_state TO system_admin USING (true);
@@ -212,14 +212,14 @@ CREATE POLICY health_maintenance_windows_own_org ON app.health_maintenance_windo
 ALTER TABLE app.health_summary_cache ENABLE ROW LEVEL SECURITY;
 CREATE POLICY health_summary_cache_system_admin ON app.health_summary_cache TO system_admin USING (true);
 CREATE POLICY health_summary_cache_own_org ON app.health_summary_cache FOR SELECT TO org_owner, staff
-  USING (organization_id = app.current_org_id());
+  USING (organization_id = (SELECT app.current_org_id()));
 
 ALTER TABLE app.health_status_page_cache ENABLE ROW LEVEL SECURITY;
 
 CREATE POLICY health_checks_own_org ON app.health_checks FOR SELECT TO org_owner, staff
-  USING (organization_id = app.current_org_id());
+  USING (organization_id = (SELECT app.current_org_id()));
 CREATE POLICY system_uptime_own_org ON app.system_uptime FOR SELECT TO org_owner, staff
-  USING (organization_id = app.current_org_id());
+  USING (organization_id = (SELECT app.current_org_id()));
 
 GRANT SELECT ON app.health_monitors, app.health_monitor_state, app.health_maintenance_windows,
   app.health_summary_cache, app.health_checks, app.system_uptime TO staff, org_owner, system_admin;

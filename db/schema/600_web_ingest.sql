@@ -161,28 +161,28 @@ CREATE INDEX idx_cron_check_ins_monitor ON app.cron_check_ins (project_id, monit
 ALTER TABLE app.client_discards ENABLE ROW LEVEL SECURITY;
 CREATE POLICY client_discards_system_admin ON app.client_discards TO system_admin USING (true) WITH CHECK (true);
 CREATE POLICY client_discards_own_org ON app.client_discards FOR SELECT TO org_owner, staff
-  USING (organization_id = app.current_org_id());
+  USING (organization_id = (SELECT app.current_org_id()));
 
 ALTER TABLE app.dropped_items ENABLE ROW LEVEL SECURITY;
 CREATE POLICY dropped_items_system_admin ON app.dropped_items TO system_admin USING (true) WITH CHECK (true);
 CREATE POLICY dropped_items_own_org ON app.dropped_items FOR SELECT TO org_owner, staff
-  USING (organization_id = app.current_org_id());
+  USING (organization_id = (SELECT app.current_org_id()));
 
 ALTER TABLE app.client_sessions ENABLE ROW LEVEL SECURITY;
 CREATE POLICY client_sessions_system_admin ON app.client_sessions TO system_admin USING (true) WITH CHECK (true);
 CREATE POLICY client_sessions_own_org ON app.client_sessions FOR SELECT TO org_owner, staff
-  USING (organization_id = app.current_org_id());
+  USING (organization_id = (SELECT app.current_org_id()));
 
 ALTER TABLE app.client_session_aggregates ENABLE ROW LEVEL SECURITY;
 CREATE POLICY client_session_aggregates_system_admin ON app.client_session_aggregates TO system_admin
   USING (true) WITH CHECK (true);
 CREATE POLICY client_session_aggregates_own_org ON app.client_session_aggregates FOR SELECT TO org_owner, staff
-  USING (organization_id = app.current_org_id());
+  USING (organization_id = (SELECT app.current_org_id()));
 
 ALTER TABLE app.cron_check_ins ENABLE ROW LEVEL SECURITY;
 CREATE POLICY cron_check_ins_system_admin ON app.cron_check_ins TO system_admin USING (true) WITH CHECK (true);
 CREATE POLICY cron_check_ins_own_org ON app.cron_check_ins FOR SELECT TO org_owner, staff
-  USING (organization_id = app.current_org_id());
+  USING (organization_id = (SELECT app.current_org_id()));
 
 GRANT SELECT ON app.client_discards, app.dropped_items, app.client_sessions, app.client_session_aggregates,
   app.cron_check_ins TO staff, org_owner, system_admin;

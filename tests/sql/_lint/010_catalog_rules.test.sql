@@ -1,6 +1,6 @@
 -- Catalog-wide rules every feature must keep (conventions R1, R6, R8).
 BEGIN;
-SELECT plan(6);
+SELECT plan(7);
 
 SELECT is_empty($$
   SELECT p.oid::regprocedure::text FROM pg_proc p
@@ -29,6 +29,13 @@ SELECT is_empty($$
    JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = 'organization_id'
    WHERE c.relnamespace = 'app'::regnamespace AND c.relkind IN ('r', 'p') AND NOT c.relrowsecurity$$,
   'every app table holding tenant data (organization_id) has row-level security on');
+
+SELECT is_empty($$
+  SELECT p.tablename || '.' || p.policyname FROM pg_policies p
+   WHERE p.schemaname = 'app'
+     AND (p.qual ~ '(?<!SELECT )app\.(current_org_id|current_user_id|jwt_claim)\('
+          OR p.with_check ~ '(?<!SELECT )app\.(current_org_id|current_user_id|jwt_claim)\(')$$,
+  'policies read the request''s identity through a scalar subquery (an initplan, once per statement), never per row');
 
 SELECT is_empty($$
   SELECT p.oid::regprocedure::text || ': ' || r.message
