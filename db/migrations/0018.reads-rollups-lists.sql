@@ -71,3 +71,97 @@ ALTER POLICY client_session_aggregates_own_org ON app.client_session_aggregates
   USING (organization_id = (SELECT app.current_org_id()));
 ALTER POLICY cron_check_ins_own_org ON app.cron_check_ins
   USING (organization_id = (SELECT app.current_org_id()));
+
+-- == Rollups: hourly and daily counts, users per group, and their watermark ==
+
+-- ---- as in db/schema/360_stats_rollups.sql
+-- == Watermark ==
+
+CREATE TABLE app.error_rollup (
+  id           boolean PRIMARY KEY DEFAULT true CONSTRAINT error_rollup_id_check CHECK (id),
+  folded_until timestamptz NOT NULL DEFAULT '-infinity',
+  folded_at    timestamptz
+);
+COMMENT ON TABLE app.error_rollup IS 'The one row of rollup state: how far the minute counts and events are folded';
+COMMENT ON COLUMN app.error_rollup.folded_until IS
+  'Every minute before this (and no later one) is in the hourly, daily and users rollups; minute rows before it never change';
+COMMENT ON COLUMN app.error_rollup.folded_at IS 'When the last fold ran';
+INSERT INTO app.error_rollup DEFAULT VALUES;
+
+ALTER TABLE app.error_rollup ENABLE ROW LEVEL SECURITY;
+CREATE POLICY error_rollup_read ON app.error_rollup FOR SELECT TO staff, org_owner, system_admin USING (true);
+GRANT SELECT ON app.error_rollup TO staff, org_owner, system_admin;
+
+-- == Hourly and daily counts ==
+
+-- Buckets are UTC hours and days (date_bin from 2000-01-01 00:00 UTC, as the stats series). The
+-- bucket holding the watermark is partial: it counts the minutes before the watermark only.
+CREATE TABLE app.error_metrics_hourly (
+  organization_id uuid NOT NULL,
+  bucket          timestamptz NOT NULL,
+  error_hash      varchar(64) NOT NULL,
+  event_count     bigint NOT NULL,
+  CONSTRAINT error_metrics_hourly_pkey PRIMARY KEY (organization_id, bucket, error_hash)
+) WITH (fillfactor = 70);  -- the current hour's rows are bumped by every fold
+COMMENT ON TABLE app.error_metrics_hourly IS 'Accepted events per organization, UTC hour and error group (minutes folded so far)';
+CREATE INDEX idx_error_metrics_hourly_bucket ON app.error_metrics_hourly (bucket);
+
+CREATE TABLE app.error_metrics_daily (
+  organization_id uuid NOT NULL,
+  bucket          timestamptz NOT NULL,
+  error_hash      varchar(64) NOT NULL,
+  event_count     bigint NOT NULL,
+  CONSTRAINT error_metrics_daily_pkey PRIMARY KEY (organization_id, bucket, error_hash)
+) WITH (fillfactor = 50);  -- today's rows are bumped by every fold
+COMMENT ON TABLE app.error_metrics_daily IS 'Accepted events per organization, UTC day and error group (minutes folded so far)';
+CREATE INDEX idx_error_metrics_daily_bucket ON app.error_metrics_daily (bucket);
+
+ALTER TABLE app.error_metrics_hourly ENABLE ROW LEVEL SECURITY;
+CREATE POLICY error_metrics_hourly_system_admin ON app.error_metrics_hourly FOR SELECT TO system_admin USING (true);
+CREATE POLICY error_metrics_hourly_own_org ON app.error_metrics_hourly FOR SELECT TO org_owner, staff
+  USING (organization_id = (SELECT app.current_org_id()));
+GRANT SELECT ON app.error_metrics_hourly TO staff, org_owner, system_admin;
+
+ALTER TABLE app.error_metrics_daily ENABLE ROW LEVEL SECURITY;
+CREATE POLICY error_metrics_daily_system_admin ON app.error_metrics_daily FOR SELECT TO system_admin USING (true);
+CREATE POLICY error_metrics_daily_own_org ON app.error_metrics_daily FOR SELECT TO org_owner, staff
+  USING (organization_id = (SELECT app.current_org_id()));
+GRANT SELECT ON app.error_metrics_daily TO staff, org_owner, system_admin;
+
+-- == Users affected ==
+
+CREATE TABLE app.error_group_users (
+  organization_id uuid NOT NULL,
+  error_hash      varchar(64) NOT NULL,
+  user_id         varchar(255) NOT NULL,
+  CONSTRAINT error_group_users_pkey PRIMARY KEY (organization_id, error_hash, user_id)
+);
+COMMENT ON TABLE app.error_group_users IS 'Each user id seen in a group''s events (folded so far)';
+
+-- one row per group with at least one user; the "most users" list walks its index
+CREATE TABLE app.error_group_user_counts (
+  organization_id uuid NOT NULL,
+  error_hash      varchar(64) NOT NULL,
+  error_id        uuid NOT NULL,
+  users_affected  integer NOT NULL,
+  CONSTRAINT error_group_user_counts_pkey PRIMARY KEY (organization_id, error_hash)
+);
+COMMENT ON TABLE app.error_group_user_counts IS 'Distinct users per error group (the rows of app.error_group_users, counted)';
+COMMENT ON COLUMN app.error_group_user_counts.error_id IS 'The group (system_errors.id): the tie-breaker of the list order';
+CREATE INDEX idx_error_group_user_counts_rank ON app.error_group_user_counts (organization_id, users_affected DESC, error_id DESC);
+
+ALTER TABLE app.error_group_users ENABLE ROW LEVEL SECURITY;
+CREATE POLICY error_group_users_system_admin ON app.error_group_users FOR SELECT TO system_admin USING (true);
+CREATE POLICY error_group_users_own_org ON app.error_group_users FOR SELECT TO org_owner, staff
+  USING (organization_id = (SELECT app.current_org_id()));
+GRANT SELECT ON app.error_group_users TO staff, org_owner, system_admin;
+
+ALTER TABLE app.error_group_user_counts ENABLE ROW LEVEL SECURITY;
+CREATE POLICY error_group_user_counts_system_admin ON app.error_group_user_counts FOR SELECT TO system_admin USING (true);
+CREATE POLICY error_group_user_counts_own_org ON app.error_group_user_counts FOR SELECT TO org_owner, staff
+  USING (organization_id = (SELECT app.current_org_id()));
+GRANT SELECT ON app.error_group_user_counts TO staff, org_owner, system_admin;
+
+-- ---- as in db/schema/380_retention.sql
+COMMENT ON COLUMN app.retention_setting.metrics IS
+  'Counts (per-minute error_metrics and their hourly and daily rollups) of UTC days entirely older than this are deleted';

@@ -36,7 +36,8 @@ CREATE TABLE app.retention_setting (
 COMMENT ON TABLE app.retention_setting IS 'The one row of retention policy (app.retention_run)';
 COMMENT ON COLUMN app.retention_setting.resolved_errors IS 'Resolved error groups older than this (by resolved_at) are deleted with their events';
 COMMENT ON COLUMN app.retention_setting.events IS 'Event partitions (days) entirely older than this are dropped; client event ids expire too';
-COMMENT ON COLUMN app.retention_setting.metrics IS 'Per-minute error_metrics rows older than this are deleted';
+COMMENT ON COLUMN app.retention_setting.metrics IS
+  'Counts (per-minute error_metrics and their hourly and daily rollups) of UTC days entirely older than this are deleted';
 COMMENT ON COLUMN app.retention_setting.rate_limit_usage IS 'Accepted/refused counters older than this are deleted';
 COMMENT ON COLUMN app.retention_setting.partitions_ahead IS 'Daily event partitions kept ready ahead of today';
 COMMENT ON COLUMN app.retention_setting.client_sessions IS 'SDK sessions (release health) not updated for this long are deleted';

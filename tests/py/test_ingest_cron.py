@@ -1,17 +1,18 @@
-"""pg_cron keeps event partitions ahead, runs retention nightly and links late feedback each minute (in the
-database that has pg_cron)."""
+"""pg_cron keeps event partitions ahead, runs retention nightly, links late feedback and folds the statistics
+rollups each minute (in the database that has pg_cron)."""
 
 from __future__ import annotations
 
 import psycopg
 
 
-def test_partition_upkeep_nightly_retention_and_late_feedback_links_are_scheduled(cron_database_url):
+def test_partition_upkeep_nightly_retention_late_feedback_links_and_rollups_are_scheduled(cron_database_url):
     with psycopg.connect(cron_database_url, autocommit=True) as conn:
         jobs = dict(conn.execute("SELECT jobname, schedule || ' ' || command FROM cron.job").fetchall())
     assert jobs["ingest-partitions"] == "7 * * * * SELECT app.error_events_ensure_partitions()"
     assert jobs["ingest-retention"] == "17 3 * * * SELECT app.retention_run()"
     assert jobs["ingest-feedback-late-links"] == "* * * * * SELECT app.report_link_late()"
+    assert jobs["stats-rollup"] == "* * * * * SELECT app.error_rollup_fold()"
 
 
 def test_a_fresh_database_can_ingest_before_cron_first_runs(db):

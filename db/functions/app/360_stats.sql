@@ -1,5 +1,9 @@
--- Error statistics from the per-minute metrics (no scan of the events). Invoker rights: an org
--- owner's or staff's call only ever sums their organization's rows (RLS).
+-- Error statistics from the counts: the per-minute metrics and their hourly and daily rollups
+-- (db/functions/app/360_stats_rollups.sql), never the events. A range is read from the coarsest
+-- rollup that covers each part of it and the minute rows not yet folded, so the work grows with
+-- the groups active in the range, not with its minutes, and the answer is the sum of the minute
+-- rows, exactly and up to the current minute. Invoker rights: an org owner's or staff's call only
+-- ever sums their organization's rows (RLS).
 
 -- Bucket width of the series: minutes up to 3 hours, hours up to 3 days, days beyond.
 CREATE OR REPLACE FUNCTION app._stats_bucket(p_time_range interval) RETURNS interval
@@ -10,9 +14,19 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
 $$;
 COMMENT ON FUNCTION app._stats_bucket(interval) IS 'Series bucket width for a stats time range';
 
+-- Series buckets and rollup buckets are aligned on UTC (hours and days from 2000-01-01 00:00 UTC).
+CREATE OR REPLACE FUNCTION app.stats_bucket_start(p_width interval, p_at timestamptz) RETURNS timestamptz
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+  SELECT date_bin(p_width, p_at, timestamptz '2000-01-01 00:00:00+00')
+$$;
+COMMENT ON FUNCTION app.stats_bucket_start(interval, timestamptz) IS
+  'Start of the UTC-aligned bucket of a width (a minute, an hour, a day) holding a time';
+
 CREATE OR REPLACE FUNCTION app.error_stats(p_time_range interval DEFAULT '24 hours', p_organization_id uuid DEFAULT NULL)
 RETURNS jsonb
-LANGUAGE plpgsql STABLE AS $$
+LANGUAGE plpgsql STABLE
+-- planned for this call's organization (a generic plan would have to serve every organization)
+SET plan_cache_mode = force_custom_plan AS $$
 DECLARE
   v_since timestamptz := now() - p_time_range;
   v_step interval := app._stats_bucket(p_time_range);
@@ -22,51 +36,70 @@ BEGIN
     RAISE EXCEPTION 'time range out of bounds' USING ERRCODE = 'QV001', DETAIL = 'Field: p_time_range.',
       HINT = 'Use a positive interval of at most 366 days, e.g. 24 hours.';
   END IF;
-  WITH minute AS (
-    SELECT m.organization_id, m.bucket, m.error_hash, m.event_count FROM app.error_metrics m
-     WHERE m.bucket >= date_trunc('minute', v_since)
-       AND (p_organization_id IS NULL OR m.organization_id = p_organization_id)
-  ), active AS (
-    SELECT s.id, s.message, s.error_type, s.severity, s.status, s.occurrence_count, s.first_seen_at, s.last_seen_at,
-           g.events
-      FROM (SELECT mi.organization_id, mi.error_hash, sum(mi.event_count)::bigint AS events
-              FROM minute mi GROUP BY mi.organization_id, mi.error_hash) AS g
-      JOIN app.system_errors s ON s.organization_id = g.organization_id AND s.error_hash = g.error_hash
+  WITH segment AS (  -- the series' bucket is the coarsest rollup a range may be read from
+    SELECT g.* FROM app._stats_segments(date_trunc('minute', v_since), (SELECT r.folded_until FROM app.error_rollup r),
+                                        CASE v_step WHEN interval '1 minute' THEN 0 WHEN interval '1 hour' THEN 1 ELSE 2 END) AS g
+  ), counted AS (  -- signed counts per group and bucket, each segment from the table holding it
+    SELECT m.organization_id, m.error_hash, m.bucket, g.sign * m.event_count AS events
+      FROM segment g JOIN app.error_metrics m ON m.bucket >= g.from_at AND m.bucket < g.to_at
+     WHERE g.level = 0 AND (p_organization_id IS NULL OR m.organization_id = p_organization_id)
+    UNION ALL
+    SELECT h.organization_id, h.error_hash, h.bucket, g.sign * h.event_count
+      FROM segment g JOIN app.error_metrics_hourly h ON h.bucket >= g.from_at AND h.bucket < g.to_at
+     WHERE g.level = 1 AND (p_organization_id IS NULL OR h.organization_id = p_organization_id)
+    UNION ALL
+    SELECT d.organization_id, d.error_hash, d.bucket, g.sign * d.event_count
+      FROM segment g JOIN app.error_metrics_daily d ON d.bucket >= g.from_at AND d.bucket < g.to_at
+     WHERE g.level = 2 AND (p_organization_id IS NULL OR d.organization_id = p_organization_id)
+  ), active AS (  -- groups with events in the range
+    SELECT s.id, s.error_type, s.severity, s.status, s.first_seen_at, c.events
+      FROM (SELECT c.organization_id, c.error_hash, sum(c.events)::bigint AS events FROM counted c
+             GROUP BY c.organization_id, c.error_hash HAVING sum(c.events) > 0) AS c
+      JOIN app.system_errors s ON s.organization_id = c.organization_id AND s.error_hash = c.error_hash
+  ), totals AS (
+    SELECT coalesce(sum(a.events), 0) AS total_events, count(*) AS total_errors,
+           count(*) FILTER (WHERE a.first_seen_at >= v_since) AS new_errors,
+           count(*) FILTER (WHERE a.first_seen_at < v_since) AS recurring_errors,
+           count(*) FILTER (WHERE a.status = 'recurring') AS regressed_errors
+      FROM active a
+  ), breakdown AS (  -- one pass for the three breakdowns; by_grouping 3: type, 5: severity, 6: status
+    SELECT a.error_type, a.severity, a.status, sum(a.events) AS events, count(*) AS errors,
+           GROUPING(a.error_type, a.severity, a.status) AS by_grouping
+      FROM active a GROUP BY GROUPING SETS ((a.error_type), (a.severity), (a.status))
+  ), top AS (
+    SELECT a.id, a.events FROM active a ORDER BY a.events DESC, a.id LIMIT 10
   )
   SELECT jsonb_build_object(
     'organization_id', p_organization_id,
     'time_range', p_time_range::text,
     'since', v_since,
     'bucket', v_step::text,
-    'total_events', (SELECT coalesce(sum(a.events), 0) FROM active a),
-    'total_errors', (SELECT count(*) FROM active a),
-    'new_errors', (SELECT count(*) FROM active a WHERE a.first_seen_at >= v_since),
-    'recurring_errors', (SELECT count(*) FROM active a WHERE a.first_seen_at < v_since),
-    'regressed_errors', (SELECT count(*) FROM active a WHERE a.status = 'recurring'),
-    'by_type', (SELECT coalesce(jsonb_object_agg(t.error_type, t.events), '{}')
-                  FROM (SELECT a.error_type, sum(a.events) AS events FROM active a GROUP BY a.error_type) AS t),
-    'by_severity', (SELECT coalesce(jsonb_object_agg(t.severity, t.events), '{}')
-                      FROM (SELECT a.severity, sum(a.events) AS events FROM active a GROUP BY a.severity) AS t),
-    'by_status', (SELECT coalesce(jsonb_object_agg(t.status, t.errors), '{}')
-                    FROM (SELECT a.status, count(*) AS errors FROM active a GROUP BY a.status) AS t),
+    'total_events', t.total_events,
+    'total_errors', t.total_errors,
+    'new_errors', t.new_errors,
+    'recurring_errors', t.recurring_errors,
+    'regressed_errors', t.regressed_errors,
+    'by_type', (SELECT coalesce(jsonb_object_agg(b.error_type, b.events), '{}') FROM breakdown b WHERE b.by_grouping = 3),
+    'by_severity', (SELECT coalesce(jsonb_object_agg(b.severity, b.events), '{}') FROM breakdown b WHERE b.by_grouping = 5),
+    'by_status', (SELECT coalesce(jsonb_object_agg(b.status, b.errors), '{}') FROM breakdown b WHERE b.by_grouping = 6),
     'top_errors', (SELECT coalesce(jsonb_agg(jsonb_build_object(
-                            'id', t.id, 'message', left(t.message, 200), 'error_type', t.error_type,
-                            'severity', t.severity, 'status', t.status, 'events', t.events,
-                            'occurrence_count', t.occurrence_count, 'last_seen_at', t.last_seen_at)
-                          ORDER BY t.events DESC, t.id), '[]')
-                     FROM (SELECT * FROM active a ORDER BY a.events DESC, a.id LIMIT 10) AS t),
+                            'id', s.id, 'message', left(s.message, 200), 'error_type', s.error_type,
+                            'severity', s.severity, 'status', s.status, 'events', p.events,
+                            'occurrence_count', s.occurrence_count, 'last_seen_at', s.last_seen_at)
+                          ORDER BY p.events DESC, p.id), '[]')
+                     FROM top p JOIN app.system_errors s ON s.id = p.id),
     'series', (SELECT jsonb_agg(jsonb_build_object('bucket', b.bucket, 'events', coalesce(e.events, 0)) ORDER BY b.bucket)
-                 FROM generate_series(date_bin(v_step, v_since, timestamptz '2000-01-01 00:00:00+00'), now(), v_step)
-                      AS b (bucket)
-                 LEFT JOIN (SELECT date_bin(v_step, mi.bucket, timestamptz '2000-01-01 00:00:00+00') AS bucket,
-                                   sum(mi.event_count) AS events
-                              FROM minute mi GROUP BY 1) AS e ON e.bucket = b.bucket),
+                 FROM generate_series(app.stats_bucket_start(v_step, v_since), now(), v_step) AS b (bucket)
+                 LEFT JOIN (SELECT app.stats_bucket_start(v_step, c.bucket) AS bucket, sum(c.events) AS events
+                              FROM counted c GROUP BY 1) AS e ON e.bucket = b.bucket),
     'refused_events', (SELECT coalesce(sum(u.refused), 0) FROM app.rate_limit_usage u
                         WHERE u.minute >= date_trunc('minute', v_since)
                           AND (p_organization_id IS NULL OR u.organization_id = p_organization_id)))
-    INTO v_stats;
+    INTO v_stats
+    FROM totals t;
   RETURN v_stats;
 END $$;
 COMMENT ON FUNCTION app.error_stats(interval, uuid) IS
   'Error statistics over a time range for one organization (or all visible): totals, breakdowns, top errors, series, refused';
-GRANT EXECUTE ON FUNCTION app._stats_bucket(interval), app.error_stats(interval, uuid) TO staff, org_owner, system_admin;
+GRANT EXECUTE ON FUNCTION app._stats_bucket(interval), app.stats_bucket_start(interval, timestamptz),
+  app.error_stats(interval, uuid) TO staff, org_owner, system_admin;

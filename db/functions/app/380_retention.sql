@@ -54,8 +54,13 @@ DECLARE
   v_partition record;
   v_dropped text[] := ARRAY[]::text[];
   v_horizon date;
+  v_counts_horizon timestamptz;
 BEGIN
   SELECT * INTO v_setting FROM app.retention_setting;
+  -- counts are pruned by whole UTC days, the same day in minutes, hours and days, so every
+  -- rollup row left is still the sum of its minute rows; and not while a fold adds to them
+  v_counts_horizon := app.stats_bucket_start('1 day', now() - v_setting.metrics);
+  PERFORM FROM app.error_rollup r FOR UPDATE;
 
   -- 1. resolved groups past retention, locked like ingest locks them (key order), so an event
   --    arriving meanwhile waits and then starts a fresh group
@@ -71,6 +76,13 @@ BEGIN
    WHERE x.organization_id = d.organization_id AND x.error_hash = d.error_hash;
   DELETE FROM app.error_metrics m USING unnest(v_orgs, v_hashes) AS d (organization_id, error_hash)
    WHERE m.organization_id = d.organization_id AND m.error_hash = d.error_hash;
+  DELETE FROM app.error_metrics_hourly h USING unnest(v_orgs, v_hashes) AS d (organization_id, error_hash)
+   WHERE h.organization_id = d.organization_id AND h.error_hash = d.error_hash;
+  DELETE FROM app.error_metrics_daily y USING unnest(v_orgs, v_hashes) AS d (organization_id, error_hash)
+   WHERE y.organization_id = d.organization_id AND y.error_hash = d.error_hash;
+  DELETE FROM app.error_group_users u USING unnest(v_orgs, v_hashes) AS d (organization_id, error_hash)
+   WHERE u.organization_id = d.organization_id AND u.error_hash = d.error_hash;
+  DELETE FROM app.error_group_user_counts c WHERE c.error_id = ANY (v_ids);
   UPDATE app.user_error_reports r SET linked_error_id = NULL WHERE r.linked_error_id = ANY (v_ids);
   DELETE FROM app.system_errors s WHERE s.id = ANY (v_ids);
 
@@ -89,7 +101,9 @@ BEGIN
 
   -- 3. counters and idempotency keys past retention
   DELETE FROM app.error_event_ids x WHERE x.received_at < now() - v_setting.events;
-  DELETE FROM app.error_metrics m WHERE m.bucket < now() - v_setting.metrics;
+  DELETE FROM app.error_metrics m WHERE m.bucket < v_counts_horizon;
+  DELETE FROM app.error_metrics_hourly h WHERE h.bucket < v_counts_horizon;
+  DELETE FROM app.error_metrics_daily y WHERE y.bucket < v_counts_horizon;
   DELETE FROM app.rate_limit_usage u WHERE u.minute < now() - v_setting.rate_limit_usage;
 
   RETURN jsonb_build_object('deleted_errors', cardinality(v_ids), 'deleted_events', v_events,
@@ -98,7 +112,7 @@ BEGIN
                             'deleted', app.retention_purge_history(v_setting));
 END $$;
 COMMENT ON FUNCTION app.retention_run() IS
-  'Nightly: delete resolved errors past retention with their events, drop old event partitions, purge old counters and history';
+  'Nightly: delete resolved errors past retention with their events and counts, drop old event partitions, purge old counters and history';
 
 -- 4. what grows with traffic or time besides errors: SDK sessions and counters, check-ins, repairs,
 --    closed reports, pg_cron's run log. Nightly deletes scan these tables (no index on their age:

@@ -7,3 +7,5 @@ SELECT app.cron_ensure('ingest-retention', '17 3 * * *', 'SELECT app.retention_r
 SELECT app.cron_ensure('ingest-derivation-cache-prune', '*/10 * * * *', 'SELECT app.derivation_cache_prune()');
 -- reports (feedback among them) that arrived before their error (db/functions/app/810_reports_link.sql)
 SELECT app.cron_ensure('ingest-feedback-late-links', '* * * * *', 'SELECT app.report_link_late()');
+-- statistics rollups: the final minutes into hours, days and users per group (db/functions/app/360_stats_rollups.sql)
+SELECT app.cron_ensure('stats-rollup', '* * * * *', 'SELECT app.error_rollup_fold()');
