@@ -165,3 +165,56 @@ GRANT SELECT ON app.error_group_user_counts TO staff, org_owner, system_admin;
 -- ---- as in db/schema/380_retention.sql
 COMMENT ON COLUMN app.retention_setting.metrics IS
   'Counts (per-minute error_metrics and their hourly and daily rollups) of UTC days entirely older than this are deleted';
+
+-- == Lists: bands of the volatile sort columns, indexes led by organization_id ==
+
+-- ---- as in db/schema/365_error_lists.sql (see there why bands)
+-- == Bands ==
+
+CREATE FUNCTION app.last_seen_band(p_last_seen_at timestamptz) RETURNS timestamptz
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+  SELECT date_bin('10 seconds', p_last_seen_at, timestamptz '2000-01-01 00:00:00+00')
+$$;
+COMMENT ON FUNCTION app.last_seen_band(timestamptz) IS 'The 10-second band of a last-seen time (list order: band, then time)';
+
+-- exact below 16, then the top four bits of the count
+CREATE FUNCTION app.occurrence_band(p_count integer) RETURNS integer
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+  SELECT CASE WHEN p_count < 16 THEN p_count
+              ELSE (p_count >> (floor(ln(p_count::float8) / ln(2::float8))::integer - 3))
+                   << (floor(ln(p_count::float8) / ln(2::float8))::integer - 3) END
+$$;
+COMMENT ON FUNCTION app.occurrence_band(integer) IS 'The band of an occurrence count: its top four bits (list order: band, then count)';
+
+GRANT EXECUTE ON FUNCTION app.last_seen_band(timestamptz), app.occurrence_band(integer) TO staff, org_owner, system_admin;
+
+ALTER TABLE app.system_errors
+  ADD COLUMN last_seen_band timestamptz GENERATED ALWAYS AS (app.last_seen_band(last_seen_at)) STORED,
+  ADD COLUMN occurrence_band integer GENERATED ALWAYS AS (app.occurrence_band(occurrence_count)) STORED;
+COMMENT ON COLUMN app.system_errors.last_seen_band IS
+  'last_seen_at in 10-second bands, for the list indexes: order by last_seen_band, last_seen_at, id';
+COMMENT ON COLUMN app.system_errors.occurrence_band IS
+  'occurrence_count to four significant bits, for the list indexes: order by occurrence_band, occurrence_count, id';
+
+-- == List indexes ==
+
+CREATE INDEX idx_errors_org_last_seen ON app.system_errors (organization_id, last_seen_band DESC);
+CREATE INDEX idx_errors_org_occurrences ON app.system_errors (organization_id, occurrence_band DESC);
+CREATE INDEX idx_errors_org_status ON app.system_errors (organization_id, status, last_seen_band DESC);
+CREATE INDEX idx_errors_org_severity ON app.system_errors (organization_id, severity, last_seen_band DESC);
+CREATE INDEX idx_errors_org_type ON app.system_errors (organization_id, error_type, last_seen_band DESC);
+
+-- == Enum filters under row-level security ==
+
+-- A filter such as status = 'new' may be an index condition under RLS only if its operator is
+-- leakproof (else it must wait until the policy has filtered the rows). PostgreSQL does not mark
+-- enum equality leakproof, though it compares two OIDs and cannot fail. Only a superuser may
+-- mark it; elsewhere the filters still work, checked row by row after the organization index.
+DO $$
+BEGIN
+  IF (SELECT r.rolsuper FROM pg_roles r WHERE r.rolname = current_user) THEN
+    ALTER FUNCTION pg_catalog.enum_eq(anyenum, anyenum) LEAKPROOF;
+  ELSE
+    RAISE NOTICE 'enum_eq left as it is: only a superuser may mark it leakproof';
+  END IF;
+END $$;

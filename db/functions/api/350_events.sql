@@ -1,19 +1,23 @@
 -- Listing and filtering errors. PostgREST filters do the rest: ?status=eq.new&severity=eq.critical
 -- &error_type=eq.api&organization_id=eq.<id>&last_seen_at=gte.<time>&message=ilike.*timeout*
--- (the trigram index serves ilike), or /rpc/search_errors for similarity ranking.
+-- (the trigram index serves ilike), or /rpc/search_errors for similarity ranking. Pages in a
+-- fixed order, fast at any size: /rpc/list_errors (db/functions/api/365_error_lists.sql).
 
 CREATE VIEW api.error_groups WITH (security_invoker = true) AS
   SELECT s.id, s.organization_id, s.error_hash, s.error_type, s.severity, s.status, s.message, s.component,
          s.file_path, s.url, s.occurrence_count, s.first_seen_at, s.last_seen_at, s.resolved_at, s.resolved_by,
          s.ai_suggestion, s.ai_analyzed_at,
-         (SELECT count(DISTINCT e.user_id) FROM app.error_events e
-           WHERE e.organization_id = s.organization_id AND e.error_hash = s.error_hash) AS users_affected
+         app.error_group_users_affected(s.organization_id, s.error_hash) AS users_affected,
+         s.last_seen_band, s.occurrence_band
     FROM app.system_errors s;
 COMMENT ON VIEW api.error_groups IS $$Error groups for listing and filtering
 
-One row per distinct error with its counts and status; users_affected counts distinct user_id values
-of its stored events. Filter with status, severity, error_type, organization_id, last_seen_at and
-message=ilike.*text*. Org owners and staff see their organization's errors; system admins see all.$$;
+One row per distinct error with its counts and status; users_affected counts the distinct user_id
+values of its events. Filter with status, severity, error_type, organization_id, last_seen_at and
+message=ilike.*text*. Org owners and staff see their organization's errors; system admins see all.
+For pages at any size use /rpc/list_errors, or order by the indexed bands first:
+order=last_seen_band.desc,last_seen_at.desc,id.desc (newest) or
+order=occurrence_band.desc,occurrence_count.desc,id.desc (most events).$$;
 GRANT SELECT ON api.error_groups TO staff, org_owner, system_admin;
 
 CREATE VIEW api.error_events WITH (security_invoker = true) AS

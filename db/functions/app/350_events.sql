@@ -30,7 +30,7 @@ BEGIN
      AND (p_organization_id IS NULL OR s.organization_id = p_organization_id)
      AND (p_since IS NULL OR s.last_seen_at >= p_since)
      AND (p_search IS NULL OR s.message ILIKE '%' || p_search || '%')
-   ORDER BY s.last_seen_at DESC, s.id
+   ORDER BY s.last_seen_band DESC, s.last_seen_at DESC, s.id  -- the band first: the index's order
    LIMIT greatest(coalesce(p_limit, 50), 1);
 END $$;
 COMMENT ON FUNCTION app.error_list(text, text, uuid, timestamptz, text, integer) IS
@@ -47,8 +47,7 @@ BEGIN
       DETAIL = 'Field: error_id.', HINT = 'List errors with pgwarden errors list.';
   END IF;
   RETURN to_jsonb(v_group) || jsonb_build_object(
-    'users_affected', (SELECT count(DISTINCT e.user_id) FROM app.error_events e
-                        WHERE e.organization_id = v_group.organization_id AND e.error_hash = v_group.error_hash),
+    'users_affected', app.error_group_users_affected(v_group.organization_id, v_group.error_hash),
     'events_last_24h', (SELECT coalesce(sum(m.event_count), 0) FROM app.error_metrics m
                          WHERE m.organization_id = v_group.organization_id AND m.error_hash = v_group.error_hash
                            AND m.bucket >= now() - interval '24 hours'),

@@ -177,17 +177,21 @@ SELECT is_empty($$SELECT * FROM pg_temp.mismatches(NULL)$$,
 
 -- == Users per group ==
 
-INSERT INTO app.error_events (received_at, organization_id, error_hash, error_type, message, user_id)
-SELECT now() - interval '2 hours', '00000000-0000-0000-0000-00000000000a', repeat('u', 64), 'api', 'users', u
+INSERT INTO app.error_events (organization_id, error_hash, error_type, message, user_id)
+SELECT '00000000-0000-0000-0000-00000000000a', repeat('u', 64), 'api', 'users', u
   FROM unnest(ARRAY['ann', 'bob', 'ann', 'cy']) AS u;
 SELECT is((SELECT users_affected FROM api.error_groups WHERE error_hash = repeat('u', 64)), 3::bigint,
-  'users affected before their minutes are folded');
+  'users affected, not folded yet: counted from the events since the watermark');
+-- events of two hours ago: a backfill below the watermark, so the rollups are rebuilt
+INSERT INTO app.error_events (received_at, organization_id, error_hash, error_type, message, user_id)
+SELECT now() - interval '2 hours', '00000000-0000-0000-0000-00000000000a', repeat('v', 64), 'api', 'users', u
+  FROM unnest(ARRAY['ann', 'bob', 'ann', 'cy']) AS u;
 SELECT app.error_rollup_rebuild();
-SELECT is((SELECT users_affected FROM app.error_group_user_counts WHERE error_hash = repeat('u', 64)), 3,
+SELECT is((SELECT users_affected FROM app.error_group_user_counts WHERE error_hash = repeat('v', 64)), 3,
   'the fold counts each user of a group once');
 INSERT INTO app.error_events (organization_id, error_hash, error_type, message, user_id)
-SELECT '00000000-0000-0000-0000-00000000000a', repeat('u', 64), 'api', 'users', u FROM unnest(ARRAY['bob', 'dee']) AS u;
-SELECT is((SELECT users_affected FROM api.error_groups WHERE error_hash = repeat('u', 64)), 4::bigint,
+SELECT '00000000-0000-0000-0000-00000000000a', repeat('v', 64), 'api', 'users', u FROM unnest(ARRAY['bob', 'dee']) AS u;
+SELECT is((SELECT users_affected FROM api.error_groups WHERE error_hash = repeat('v', 64)), 4::bigint,
   'folded users plus the new ones since the watermark: exact and current');
 
 SELECT * FROM finish();

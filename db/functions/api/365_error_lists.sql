@@ -1,0 +1,57 @@
+CREATE FUNCTION api.list_errors(
+  sort text DEFAULT 'last_seen', status text DEFAULT NULL, severity text DEFAULT NULL, error_type text DEFAULT NULL,
+  organization_id uuid DEFAULT NULL, after_id uuid DEFAULT NULL, after_last_seen_at timestamptz DEFAULT NULL,
+  after_occurrence_count integer DEFAULT NULL, after_users_affected integer DEFAULT NULL, max_results integer DEFAULT 50)
+RETURNS SETOF api.error_groups
+LANGUAGE plpgsql STABLE
+-- planned for the filters given: the unused ones drop out and the right index is chosen
+SET plan_cache_mode = force_custom_plan AS $$
+DECLARE
+  v_sort text := app._enum_value(list_errors.sort, ARRAY['last_seen', 'events', 'users'], 'sort');
+  v_status app.error_status_enum :=
+    app._enum_value(list_errors.status, enum_range(NULL::app.error_status_enum)::text[], 'status')::app.error_status_enum;
+  v_severity app.severity_enum :=
+    app._enum_value(list_errors.severity, enum_range(NULL::app.severity_enum)::text[], 'severity')::app.severity_enum;
+  v_error_type app.error_type_enum :=
+    app._enum_value(list_errors.error_type, enum_range(NULL::app.error_type_enum)::text[], 'error_type')::app.error_type_enum;
+  v_limit integer := least(greatest(coalesce(list_errors.max_results, 50), 1), 500);
+  v_cursor_field text := CASE coalesce(v_sort, 'last_seen') WHEN 'last_seen' THEN 'after_last_seen_at'
+                                                          WHEN 'events' THEN 'after_occurrence_count'
+                                                          ELSE 'after_users_affected' END;
+BEGIN
+  IF after_id IS NOT NULL AND (CASE v_cursor_field WHEN 'after_last_seen_at' THEN after_last_seen_at IS NULL
+                                                   WHEN 'after_occurrence_count' THEN after_occurrence_count IS NULL
+                                                   ELSE after_users_affected IS NULL END) THEN
+    RAISE EXCEPTION '% is missing', v_cursor_field USING ERRCODE = 'QV002', DETAIL = format('Field: %s.', v_cursor_field),
+      HINT = format('Send the last row''s id as after_id and its %s as %s.', substr(v_cursor_field, 7), v_cursor_field);
+  END IF;
+  IF coalesce(v_sort, 'last_seen') = 'last_seen' THEN
+    RETURN QUERY
+    SELECT g.* FROM app.error_list_newest(list_errors.organization_id, v_status, v_severity, v_error_type,
+                                          after_last_seen_at, after_id, v_limit) AS l
+      JOIN api.error_groups g ON g.id = l.id
+     ORDER BY l.last_seen_band DESC, l.last_seen_at DESC, l.id DESC;
+  ELSIF v_sort = 'events' THEN
+    RETURN QUERY
+    SELECT g.* FROM app.error_list_most_events(list_errors.organization_id, v_status, v_severity, v_error_type,
+                                               after_occurrence_count, after_id, v_limit) AS l
+      JOIN api.error_groups g ON g.id = l.id
+     ORDER BY l.occurrence_band DESC, l.occurrence_count DESC, l.id DESC;
+  ELSE
+    RETURN QUERY
+    SELECT g.* FROM app.error_list_most_users(list_errors.organization_id, v_status, v_severity, v_error_type,
+                                              after_users_affected, after_id, v_limit) AS l
+      JOIN api.error_groups g ON g.id = l.id
+     ORDER BY g.users_affected DESC, g.id DESC;
+  END IF;
+END $$;
+COMMENT ON FUNCTION api.list_errors(text, text, text, text, uuid, uuid, timestamptz, integer, integer, integer) IS $$List error groups a page at a time, fast at any size
+
+sort: last_seen (newest first, the default), events (most occurrences first) or users (most distinct
+users first; groups without users are not listed). Filters: status, severity, error_type and, for
+system admins, organization_id (org owners and staff only ever see their organization). Keyset
+pagination: for the next page send the last row's id as after_id together with its sort value,
+after_last_seen_at (sort last_seen), after_occurrence_count (events) or after_users_affected (users);
+pages never skip or repeat a row that did not change in between. max_results: 1 to 500 (50).$$;
+GRANT EXECUTE ON FUNCTION api.list_errors(text, text, text, text, uuid, uuid, timestamptz, integer, integer, integer)
+  TO staff, org_owner, system_admin;

@@ -1,0 +1,114 @@
+-- Lists of error groups in the orders the API and the dashboard offer, each read from an index
+-- led by organization_id (db/schema/365_error_lists.sql), with keyset pagination: a page starts
+-- after the sort value and id of the previous page's last row. SQL functions the planner inlines
+-- into the calling query (so EXPLAIN shows the real plan). Invoker rights: RLS limits org owners
+-- and staff to their organization.
+
+-- == Users affected ==
+
+-- Distinct user ids among a group's events: those folded so far (app.error_group_users) plus the
+-- new ones among its events since the watermark, so the count is exact and current without
+-- reading the group's history.
+CREATE OR REPLACE FUNCTION app.error_group_users_affected(p_organization_id uuid, p_error_hash text) RETURNS bigint
+LANGUAGE sql STABLE AS $$
+  SELECT coalesce((SELECT c.users_affected FROM app.error_group_user_counts c
+                    WHERE c.organization_id = p_organization_id AND c.error_hash = p_error_hash), 0)
+       + (SELECT count(DISTINCT e.user_id) FROM app.error_events e
+           WHERE e.organization_id = p_organization_id AND e.error_hash = p_error_hash
+             AND e.received_at >= (SELECT r.folded_until FROM app.error_rollup r) AND e.user_id IS NOT NULL
+             AND NOT EXISTS (SELECT FROM app.error_group_users u
+                              WHERE u.organization_id = e.organization_id AND u.error_hash = e.error_hash
+                                AND u.user_id = e.user_id))
+$$;
+COMMENT ON FUNCTION app.error_group_users_affected(uuid, text) IS
+  'Distinct user ids seen in an error group''s events (folded ones plus new ones since the watermark)';
+
+-- == Newest first ==
+
+-- Order (last_seen_at, id) descending, read as (last_seen_band, last_seen_at, id): the same order.
+CREATE OR REPLACE FUNCTION app.error_list_newest(
+  p_organization_id uuid, p_status app.error_status_enum, p_severity app.severity_enum, p_error_type app.error_type_enum,
+  p_after_last_seen_at timestamptz, p_after_id uuid, p_limit integer)
+RETURNS SETOF app.system_errors
+LANGUAGE sql STABLE AS $$
+  SELECT s.* FROM app.system_errors s
+   WHERE (p_organization_id IS NULL OR s.organization_id = p_organization_id)
+     AND (p_status IS NULL OR s.status = p_status)
+     AND (p_severity IS NULL OR s.severity = p_severity)
+     AND (p_error_type IS NULL OR s.error_type = p_error_type)
+     AND (p_after_id IS NULL OR (s.last_seen_band, s.last_seen_at, s.id)
+                                < (app.last_seen_band(p_after_last_seen_at), p_after_last_seen_at, p_after_id))
+   ORDER BY s.last_seen_band DESC, s.last_seen_at DESC, s.id DESC
+   LIMIT p_limit
+$$;
+COMMENT ON FUNCTION app.error_list_newest(uuid, app.error_status_enum, app.severity_enum, app.error_type_enum, timestamptz, uuid, integer) IS
+  'Error groups, most recently seen first, after a (last_seen_at, id) cursor';
+
+-- == Most events first ==
+
+CREATE OR REPLACE FUNCTION app.error_list_most_events(
+  p_organization_id uuid, p_status app.error_status_enum, p_severity app.severity_enum, p_error_type app.error_type_enum,
+  p_after_occurrence_count integer, p_after_id uuid, p_limit integer)
+RETURNS SETOF app.system_errors
+LANGUAGE sql STABLE AS $$
+  SELECT s.* FROM app.system_errors s
+   WHERE (p_organization_id IS NULL OR s.organization_id = p_organization_id)
+     AND (p_status IS NULL OR s.status = p_status)
+     AND (p_severity IS NULL OR s.severity = p_severity)
+     AND (p_error_type IS NULL OR s.error_type = p_error_type)
+     AND (p_after_id IS NULL OR (s.occurrence_band, s.occurrence_count, s.id)
+                                < (app.occurrence_band(p_after_occurrence_count), p_after_occurrence_count, p_after_id))
+   ORDER BY s.occurrence_band DESC, s.occurrence_count DESC, s.id DESC
+   LIMIT p_limit
+$$;
+COMMENT ON FUNCTION app.error_list_most_events(uuid, app.error_status_enum, app.severity_enum, app.error_type_enum, integer, uuid, integer) IS
+  'Error groups, most occurrences first, after an (occurrence_count, id) cursor';
+
+-- == Most users first ==
+
+-- Ordered by the exact count (app.error_group_users_affected). The folded count never exceeds it
+-- and equals it for a group without events since the watermark, so the first rows by folded
+-- count (index) among those groups, together with the groups that have newer events, hold the
+-- page. Groups without any user id are not listed.
+CREATE OR REPLACE FUNCTION app.error_list_most_users(
+  p_organization_id uuid, p_status app.error_status_enum, p_severity app.severity_enum, p_error_type app.error_type_enum,
+  p_after_users_affected bigint, p_after_id uuid, p_limit integer)
+RETURNS SETOF app.system_errors
+LANGUAGE sql STABLE AS $$
+  WITH recent AS (
+    SELECT DISTINCT m.organization_id, m.error_hash FROM app.error_metrics m
+     WHERE m.bucket >= (SELECT r.folded_until FROM app.error_rollup r)
+       AND (p_organization_id IS NULL OR m.organization_id = p_organization_id)
+  ), candidate AS (
+    (SELECT c.error_id FROM app.error_group_user_counts c
+      WHERE (p_organization_id IS NULL OR c.organization_id = p_organization_id)
+        AND (p_after_id IS NULL OR (c.users_affected, c.error_id) < (p_after_users_affected, p_after_id))
+        AND NOT EXISTS (SELECT FROM recent r WHERE r.organization_id = c.organization_id AND r.error_hash = c.error_hash)
+        AND EXISTS (SELECT FROM app.system_errors s
+                     WHERE s.id = c.error_id AND (p_status IS NULL OR s.status = p_status)
+                       AND (p_severity IS NULL OR s.severity = p_severity)
+                       AND (p_error_type IS NULL OR s.error_type = p_error_type))
+      ORDER BY c.users_affected DESC, c.error_id DESC
+      LIMIT p_limit)
+    UNION
+    SELECT s.id FROM recent r JOIN app.system_errors s ON s.organization_id = r.organization_id AND s.error_hash = r.error_hash
+  )
+  SELECT s.* FROM candidate k
+    JOIN app.system_errors s ON s.id = k.error_id
+   CROSS JOIN LATERAL (SELECT app.error_group_users_affected(s.organization_id, s.error_hash) AS users) AS u
+   WHERE u.users > 0
+     AND (p_status IS NULL OR s.status = p_status)
+     AND (p_severity IS NULL OR s.severity = p_severity)
+     AND (p_error_type IS NULL OR s.error_type = p_error_type)
+     AND (p_after_id IS NULL OR (u.users, s.id) < (p_after_users_affected, p_after_id))
+   ORDER BY u.users DESC, s.id DESC
+   LIMIT p_limit
+$$;
+COMMENT ON FUNCTION app.error_list_most_users(uuid, app.error_status_enum, app.severity_enum, app.error_type_enum, bigint, uuid, integer) IS
+  'Error groups with users, most distinct users first, after a (users_affected, id) cursor';
+
+GRANT EXECUTE ON FUNCTION app.error_group_users_affected(uuid, text),
+  app.error_list_newest(uuid, app.error_status_enum, app.severity_enum, app.error_type_enum, timestamptz, uuid, integer),
+  app.error_list_most_events(uuid, app.error_status_enum, app.severity_enum, app.error_type_enum, integer, uuid, integer),
+  app.error_list_most_users(uuid, app.error_status_enum, app.severity_enum, app.error_type_enum, bigint, uuid, integer)
+  TO staff, org_owner, system_admin;

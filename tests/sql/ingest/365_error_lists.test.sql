@@ -1,0 +1,210 @@
+-- Lists of error groups: every order and filter is read from an index led by organization_id,
+-- the policy's organization is an initplan (no per-row call), pages never skip nor repeat, and an
+-- event of a known group still updates its row without touching an index (HOT).
+BEGIN;
+SELECT plan(30);
+
+INSERT INTO app.organizations (id, name) VALUES
+  ('00000000-0000-0000-0000-00000000000a', 'Org A'), ('00000000-0000-0000-0000-00000000000b', 'Org B'),
+  ('00000000-0000-0000-0000-00000000000c', 'Org C'), ('00000000-0000-0000-0000-00000000000d', 'Org D');
+
+-- == Bands order like the values they band ==
+
+SELECT is_empty($$SELECT n FROM generate_series(1, 300000) AS n WHERE app.occurrence_band(n + 1) < app.occurrence_band(n)
+                  UNION ALL SELECT n FROM generate_series(2147480000, 2147483646) AS n
+                             WHERE app.occurrence_band(n + 1) < app.occurrence_band(n)$$,
+  'the occurrence band never decreases as the count grows');
+SELECT is_empty($$SELECT n FROM generate_series(1, 300000) AS n
+                   WHERE app.occurrence_band(n) > n OR app.occurrence_band(n) <= n * 7 / 8 AND n >= 16
+                      OR n < 16 AND app.occurrence_band(n) <> n$$,
+  'it is the count to four significant bits (exact below 16)');
+SELECT is(app.last_seen_band('2024-05-01 10:17:59.9+00'), '2024-05-01 10:17:50+00'::timestamptz,
+  'the last-seen band is the 10 seconds holding the time');
+
+-- == An event of a known group touches no index ==
+
+INSERT INTO app.system_errors (error_hash, error_type, message, organization_id, occurrence_count, last_seen_at)
+VALUES (repeat('h', 64), 'api', 'warm', '00000000-0000-0000-0000-00000000000a', 100, now());
+CREATE TEMP TABLE before_event AS
+SELECT n_tup_upd, n_tup_hot_upd FROM pg_stat_xact_user_tables WHERE relid = 'app.system_errors'::regclass;
+INSERT INTO app.error_events (organization_id, error_hash, error_type, message)
+VALUES ('00000000-0000-0000-0000-00000000000a', repeat('h', 64), 'api', 'warm');
+SELECT results_eq($$SELECT s.n_tup_upd - b.n_tup_upd, s.n_tup_hot_upd - b.n_tup_hot_upd
+                      FROM pg_stat_xact_user_tables s, before_event b WHERE s.relid = 'app.system_errors'::regclass$$,
+  $$VALUES (1::bigint, 1::bigint)$$,
+  'counting an event into a known group is a HOT update while its bands stay (no index is written)');
+DELETE FROM app.system_errors WHERE error_hash = repeat('h', 64);
+
+-- == 5,000 groups in A (ties in last seen and in counts), 15,000 in B, C and D ==
+
+INSERT INTO app.system_errors (error_hash, error_type, severity, status, message, organization_id, occurrence_count,
+                               first_seen_at, last_seen_at)
+SELECT lpad(g::text, 64, '0'), (ARRAY['api', 'database', 'javascript', 'auth'])[1 + g % 4]::app.error_type_enum,
+       CASE WHEN g % 7 = 0 THEN 'critical' ELSE 'error' END::app.severity_enum,
+       (ARRAY['investigating', 'resolved', 'new', 'new', 'new'])[1 + g % 5]::app.error_status_enum, 'group ' || g,
+       CASE WHEN g <= 5000 THEN '00000000-0000-0000-0000-00000000000a'
+            ELSE '00000000-0000-0000-0000-00000000000' || (ARRAY['b', 'c', 'd'])[1 + g % 3] END::uuid,
+       1 + g * 7919 % 5000, now() - interval '2 days', now() - interval '3 seconds' * (g % 700)
+  FROM generate_series(1, 20000) AS g;
+ANALYZE app.system_errors;
+
+CREATE FUNCTION pg_temp.plan(p_query text) RETURNS jsonb
+LANGUAGE plpgsql AS $$
+DECLARE
+  v_plan jsonb;
+BEGIN
+  EXECUTE 'EXPLAIN (FORMAT JSON) ' || p_query INTO v_plan;
+  RETURN v_plan;
+END $$;
+-- read from the named index, no table read whole (but the one-row watermark), no per-row call
+-- for the organization
+CREATE FUNCTION pg_temp.served_by(p_query text, p_index text) RETURNS boolean
+LANGUAGE sql AS $$
+  SELECT p @? format('$.** ? (@."Index Name" == "%s")', p_index)::jsonpath
+         AND NOT p @? '$.** ? (@."Node Type" == "Seq Scan" && @."Relation Name" != "error_rollup")'
+         AND position('current_setting' IN p::text) = 0 AND position('jwt_claim' IN p::text) = 0
+    FROM pg_temp.plan(p_query) AS p
+$$;
+GRANT EXECUTE ON FUNCTION pg_temp.plan(text), pg_temp.served_by(text, text) TO org_owner, system_admin;
+
+SET LOCAL ROLE org_owner;
+SET LOCAL request.jwt.claims = '{"role": "org_owner", "org_id": "00000000-0000-0000-0000-00000000000a"}';
+
+-- == Each list, as an org owner: its index, the organization once ==
+
+SELECT ok(pg_temp.served_by($$SELECT * FROM app.error_list_newest(NULL, NULL, NULL, NULL, NULL, NULL, 50)$$,
+                            'idx_errors_org_last_seen'), 'newest: idx_errors_org_last_seen');
+SELECT ok(pg_temp.served_by($$SELECT * FROM app.error_list_newest(NULL, NULL, NULL, NULL, now() - interval '1 minute',
+                                                                  '00000000-0000-0000-0000-0000000000ff', 50)$$,
+                            'idx_errors_org_last_seen'), 'newest, a later page: the same index, from the cursor on');
+SELECT ok(pg_temp.served_by($$SELECT * FROM app.error_list_newest(NULL, 'investigating', NULL, NULL, NULL, NULL, 50)$$,
+                            'idx_errors_org_status'), 'by status: idx_errors_org_status');
+SELECT ok(pg_temp.served_by($$SELECT * FROM app.error_list_newest(NULL, NULL, 'critical', NULL, NULL, NULL, 50)$$,
+                            'idx_errors_org_severity'), 'by severity: idx_errors_org_severity');
+SELECT ok(pg_temp.served_by($$SELECT * FROM app.error_list_newest(NULL, NULL, NULL, 'auth', NULL, NULL, 50)$$,
+                            'idx_errors_org_type'), 'by type: idx_errors_org_type');
+SELECT ok(pg_temp.served_by($$SELECT * FROM app.error_list_most_events(NULL, NULL, NULL, NULL, NULL, NULL, 50)$$,
+                            'idx_errors_org_occurrences'), 'most events: idx_errors_org_occurrences');
+SELECT ok(pg_temp.served_by($$SELECT * FROM app.error_list_most_events(NULL, 'new', 'critical', NULL, NULL, NULL, 50)$$,
+                            'idx_errors_org_occurrences'), 'most events, new and critical: idx_errors_org_occurrences');
+
+-- the spec's and the listing views through PostgREST filters (enum filters are index conditions)
+SELECT ok(pg_temp.served_by($$SELECT * FROM api.system_errors ORDER BY last_seen_band DESC, last_seen_at DESC, id DESC LIMIT 50$$,
+                            'idx_errors_org_last_seen'), '/system_errors newest: idx_errors_org_last_seen');
+SELECT ok(pg_temp.served_by($$SELECT * FROM api.error_groups WHERE status = 'investigating'
+                              ORDER BY last_seen_band DESC, last_seen_at DESC, id DESC LIMIT 50$$,
+                            'idx_errors_org_status'), '/error_groups?status=eq.investigating: idx_errors_org_status');
+SELECT ok(pg_temp.served_by($$SELECT * FROM api.error_groups WHERE status = 'new' AND severity = 'critical'
+                              ORDER BY occurrence_band DESC, occurrence_count DESC, id DESC LIMIT 50$$,
+                            'idx_errors_org_occurrences'), '/error_groups new and critical by events: idx_errors_org_occurrences');
+SELECT ok(pg_temp.served_by($$SELECT * FROM api.error_groups WHERE id = '00000000-0000-0000-0000-0000000000ff'$$,
+                            'system_errors_pkey'), 'one group by id: its primary key');
+RESET ROLE;
+
+SET LOCAL ROLE system_admin;
+SET LOCAL request.jwt.claims = '{"role": "system_admin"}';
+SELECT ok(pg_temp.served_by($$SELECT * FROM app.error_list_newest('00000000-0000-0000-0000-00000000000b', NULL, NULL, NULL,
+                                                                  NULL, NULL, 50)$$,
+                            'idx_errors_org_last_seen'), 'a system admin''s list of one organization: the same index');
+RESET ROLE;
+
+-- == Pages never skip nor repeat ==
+
+CREATE FUNCTION pg_temp.all_pages(p_sort text, p_status text, p_page integer) RETURNS uuid[]
+LANGUAGE plpgsql AS $$
+DECLARE
+  v_ids uuid[] := '{}';
+  v_last api.error_groups;
+  v_rows integer;
+BEGIN
+  LOOP
+    v_rows := 0;
+    FOR v_last IN SELECT * FROM api.list_errors(sort => p_sort, status => p_status, max_results => p_page,
+                                                 after_id => v_last.id, after_last_seen_at => v_last.last_seen_at,
+                                                 after_occurrence_count => v_last.occurrence_count,
+                                                 after_users_affected => v_last.users_affected::integer) LOOP
+      v_ids := v_ids || v_last.id;
+      v_rows := v_rows + 1;
+    END LOOP;
+    EXIT WHEN v_rows < p_page;
+  END LOOP;
+  RETURN v_ids;
+END $$;
+GRANT EXECUTE ON FUNCTION pg_temp.all_pages(text, text, integer) TO org_owner;
+
+SET LOCAL ROLE org_owner;
+SET LOCAL request.jwt.claims = '{"role": "org_owner", "org_id": "00000000-0000-0000-0000-00000000000a"}';
+SELECT is(pg_temp.all_pages('last_seen', NULL, 97),
+          (SELECT array_agg(id ORDER BY last_seen_at DESC, id DESC) FROM app.system_errors),
+  'newest first, page by page: every group of the organization once, by (last_seen_at, id)');
+SELECT is(pg_temp.all_pages('events', NULL, 101),
+          (SELECT array_agg(id ORDER BY occurrence_count DESC, id DESC) FROM app.system_errors),
+  'most events first, page by page: by (occurrence_count, id)');
+SELECT is(pg_temp.all_pages('last_seen', 'investigating', 7),
+          (SELECT array_agg(id ORDER BY last_seen_at DESC, id DESC) FROM app.system_errors WHERE status = 'investigating'),
+  'a filtered list pages the same way');
+SELECT is((SELECT count(*)::int FROM api.list_errors()), 50, 'a page holds 50 groups unless asked otherwise');
+SELECT is((SELECT count(*)::int FROM api.list_errors(organization_id => '00000000-0000-0000-0000-00000000000b')), 0,
+  'an org owner naming another organization sees nothing of it');
+SELECT throws_ok($$SELECT * FROM api.list_errors(sort => 'oldest')$$, 'QV001', NULL, 'an unknown sort is invalid');
+SELECT throws_ok($$SELECT * FROM api.list_errors(status => 'open')$$, 'QV001', NULL, 'so is an unknown status');
+SELECT throws_ok($$SELECT * FROM api.list_errors(after_id => '00000000-0000-0000-0000-0000000000ff')$$, 'QV002', NULL,
+  'a cursor without the sort value of its row is incomplete');
+RESET ROLE;
+
+-- == Most users: folded counts plus the users since the watermark ==
+
+-- 60 groups get users an hour ago (folded), some of them more users now (not folded yet)
+INSERT INTO app.error_events (received_at, organization_id, error_hash, error_type, message, user_id)
+SELECT now() - interval '1 hour', '00000000-0000-0000-0000-00000000000a', lpad(g::text, 64, '0'), 'api', 'm', 'user ' || u
+  FROM generate_series(1, 60) AS g, generate_series(1, 1 + g % 9) AS u;
+SELECT app.error_rollup_rebuild();
+INSERT INTO app.error_events (organization_id, error_hash, error_type, message, user_id)
+SELECT '00000000-0000-0000-0000-00000000000a', lpad(g::text, 64, '0'), 'api', 'm', 'user ' || u
+  FROM generate_series(1, 60, 4) AS g, generate_series(1, g % 13) AS u;
+INSERT INTO app.error_events (organization_id, error_hash, error_type, message, user_id)
+VALUES ('00000000-0000-0000-0000-00000000000a', lpad('61', 64, '0'), 'api', 'm', 'only now');
+CREATE TEMP TABLE users_truth AS
+SELECT s.id, count(DISTINCT e.user_id) AS users, s.status
+  FROM app.system_errors s JOIN app.error_events e ON e.organization_id = s.organization_id AND e.error_hash = s.error_hash
+ WHERE e.user_id IS NOT NULL GROUP BY s.id, s.status;
+GRANT SELECT ON users_truth TO org_owner;
+
+SET LOCAL ROLE org_owner;
+SET LOCAL request.jwt.claims = '{"role": "org_owner", "org_id": "00000000-0000-0000-0000-00000000000a"}';
+SELECT is_empty($$SELECT g.id FROM api.error_groups g JOIN users_truth t ON t.id = g.id WHERE g.users_affected <> t.users$$,
+  'users affected are exact: folded users plus new ones');
+SELECT is(pg_temp.all_pages('users', NULL, 5), (SELECT array_agg(id ORDER BY users DESC, id DESC) FROM users_truth),
+  'most users first, page by page: by (users_affected, id), newer users included');
+SELECT is(pg_temp.all_pages('users', 'new', 4),
+          (SELECT array_agg(id ORDER BY users DESC, id DESC) FROM users_truth WHERE status = 'new'),
+  '... and filtered');
+RESET ROLE;
+
+-- an index for most users as soon as groups with users are many
+SAVEPOINT many_users;
+INSERT INTO app.error_group_user_counts (organization_id, error_hash, error_id, users_affected)
+SELECT s.organization_id, s.error_hash, s.id, 1 + s.occurrence_count % 50 FROM app.system_errors s
+ON CONFLICT DO NOTHING;
+UPDATE app.error_rollup SET folded_until = now() + interval '1 minute';  -- nothing recent to add
+ANALYZE app.error_group_user_counts;
+SET LOCAL ROLE org_owner;
+SET LOCAL request.jwt.claims = '{"role": "org_owner", "org_id": "00000000-0000-0000-0000-00000000000a"}';
+SELECT ok(pg_temp.served_by($$SELECT * FROM app.error_list_most_users(NULL, NULL, NULL, NULL, NULL, NULL, 50)$$,
+                            'idx_error_group_user_counts_rank'), 'most users: idx_error_group_user_counts_rank');
+RESET ROLE;
+ROLLBACK TO SAVEPOINT many_users;
+
+-- == Statistics, as an org owner: no per-row call for the organization either ==
+
+SET LOCAL ROLE org_owner;
+SET LOCAL request.jwt.claims = '{"role": "org_owner", "org_id": "00000000-0000-0000-0000-00000000000a"}';
+SELECT ok(position('current_setting' IN pg_temp.plan($$SELECT * FROM app.error_metrics_hourly WHERE bucket >= now() - interval '1 day'$$)::text) = 0
+          AND position('current_setting' IN pg_temp.plan($$SELECT * FROM app.error_metrics WHERE bucket >= now() - interval '1 hour'$$)::text) = 0,
+  'the counts the statistics read are filtered by an initplan');
+SELECT ok(pg_temp.served_by($$SELECT * FROM app.error_metrics_daily WHERE bucket >= now() - interval '7 days'$$,
+                            'error_metrics_daily_pkey'), 'days of one organization: its primary key');
+RESET ROLE;
+
+SELECT * FROM finish();
+ROLLBACK;
