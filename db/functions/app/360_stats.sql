@@ -25,8 +25,11 @@ COMMENT ON FUNCTION app.stats_bucket_start(interval, timestamptz) IS
 CREATE OR REPLACE FUNCTION app.error_stats(p_time_range interval DEFAULT '24 hours', p_organization_id uuid DEFAULT NULL)
 RETURNS jsonb
 LANGUAGE plpgsql STABLE
--- planned for this call's organization (a generic plan would have to serve every organization)
-SET plan_cache_mode = force_custom_plan AS $$
+-- Planned for this call's organization (a generic plan would have to serve every organization).
+-- Hash joins: the planner cannot know how many groups a range holds (it guesses a few hundred)
+-- and would look up 100,000 of them one by one, or sort them; the rollups are read by LATERAL
+-- index scans per segment, which need no choice. Memory for 100,000 groups without spilling.
+SET plan_cache_mode = force_custom_plan SET enable_nestloop = off SET enable_mergejoin = off SET work_mem = '64MB' AS $$
 DECLARE
   v_since timestamptz := now() - p_time_range;
   v_step interval := app._stats_bucket(p_time_range);
@@ -39,30 +42,40 @@ BEGIN
   WITH segment AS (  -- the series' bucket is the coarsest rollup a range may be read from
     SELECT g.* FROM app._stats_segments(date_trunc('minute', v_since), (SELECT r.folded_until FROM app.error_rollup r),
                                         CASE v_step WHEN interval '1 minute' THEN 0 WHEN interval '1 hour' THEN 1 ELSE 2 END) AS g
-  ), counted AS (  -- signed counts per group and bucket, each segment from the table holding it
-    SELECT m.organization_id, m.error_hash, m.bucket, g.sign * m.event_count AS events
-      FROM segment g JOIN app.error_metrics m ON m.bucket >= g.from_at AND m.bucket < g.to_at
-     WHERE g.level = 0 AND (p_organization_id IS NULL OR m.organization_id = p_organization_id)
-    UNION ALL
-    SELECT h.organization_id, h.error_hash, h.bucket, g.sign * h.event_count
-      FROM segment g JOIN app.error_metrics_hourly h ON h.bucket >= g.from_at AND h.bucket < g.to_at
-     WHERE g.level = 1 AND (p_organization_id IS NULL OR h.organization_id = p_organization_id)
-    UNION ALL
-    SELECT d.organization_id, d.error_hash, d.bucket, g.sign * d.event_count
-      FROM segment g JOIN app.error_metrics_daily d ON d.bucket >= g.from_at AND d.bucket < g.to_at
-     WHERE g.level = 2 AND (p_organization_id IS NULL OR d.organization_id = p_organization_id)
-  ), active AS (  -- groups with events in the range
-    SELECT s.id, s.error_type, s.severity, s.status, s.first_seen_at, c.events
-      FROM (SELECT c.organization_id, c.error_hash, sum(c.events)::bigint AS events FROM counted c
-             GROUP BY c.organization_id, c.error_hash HAVING sum(c.events) > 0) AS c
-      JOIN app.system_errors s ON s.organization_id = c.organization_id AND s.error_hash = c.error_hash
+  ), per AS (  -- one pass over the counts: events per group (by_grouping 0) and per series bucket (3)
+    SELECT c.organization_id, c.error_hash, app.stats_bucket_start(v_step, c.bucket) AS bucket, sum(c.events) AS events,
+           GROUPING(c.organization_id, c.error_hash) AS by_grouping
+      FROM (  -- signed counts per group and bucket, each segment from the table holding it
+        -- float8: summed by value, exact up to 2^53
+        SELECT m.organization_id, m.error_hash, m.bucket, (g.sign * m.event_count)::float8 AS events
+          FROM segment g CROSS JOIN LATERAL (
+                 SELECT * FROM app.error_metrics m WHERE m.bucket >= g.from_at AND m.bucket < g.to_at
+                    AND (p_organization_id IS NULL OR m.organization_id = p_organization_id)) AS m
+         WHERE g.level = 0
+        UNION ALL
+        SELECT h.organization_id, h.error_hash, h.bucket, (g.sign * h.event_count)::float8
+          FROM segment g CROSS JOIN LATERAL (
+                 SELECT * FROM app.error_metrics_hourly h WHERE h.bucket >= g.from_at AND h.bucket < g.to_at
+                    AND (p_organization_id IS NULL OR h.organization_id = p_organization_id)) AS h
+         WHERE g.level = 1
+        UNION ALL
+        SELECT d.organization_id, d.error_hash, d.bucket, (g.sign * d.event_count)::float8
+          FROM segment g CROSS JOIN LATERAL (
+                 SELECT * FROM app.error_metrics_daily d WHERE d.bucket >= g.from_at AND d.bucket < g.to_at
+                    AND (p_organization_id IS NULL OR d.organization_id = p_organization_id)) AS d
+         WHERE g.level = 2) AS c
+     GROUP BY GROUPING SETS ((c.organization_id, c.error_hash), (app.stats_bucket_start(v_step, c.bucket)))
+  ), active AS (  -- groups with events in the range (their attributes from an index-only scan)
+    SELECT s.id, s.error_type, s.severity, s.status, s.first_seen_at, p.events::bigint AS events
+      FROM per p JOIN app.system_errors s ON s.organization_id = p.organization_id AND s.error_hash = p.error_hash
+     WHERE p.by_grouping = 0 AND p.events > 0
   ), totals AS (
-    SELECT coalesce(sum(a.events), 0) AS total_events, count(*) AS total_errors,
+    SELECT coalesce(sum(a.events), 0) AS events, count(*) AS errors,
            count(*) FILTER (WHERE a.first_seen_at >= v_since) AS new_errors,
            count(*) FILTER (WHERE a.first_seen_at < v_since) AS recurring_errors,
            count(*) FILTER (WHERE a.status = 'recurring') AS regressed_errors
       FROM active a
-  ), breakdown AS (  -- one pass for the three breakdowns; by_grouping 3: type, 5: severity, 6: status
+  ), breakdown AS (  -- one hashed pass; by_grouping 3: by type, 5: by severity, 6: by status
     SELECT a.error_type, a.severity, a.status, sum(a.events) AS events, count(*) AS errors,
            GROUPING(a.error_type, a.severity, a.status) AS by_grouping
       FROM active a GROUP BY GROUPING SETS ((a.error_type), (a.severity), (a.status))
@@ -74,24 +87,24 @@ BEGIN
     'time_range', p_time_range::text,
     'since', v_since,
     'bucket', v_step::text,
-    'total_events', t.total_events,
-    'total_errors', t.total_errors,
+    'total_events', t.events,
+    'total_errors', t.errors,
     'new_errors', t.new_errors,
     'recurring_errors', t.recurring_errors,
     'regressed_errors', t.regressed_errors,
     'by_type', (SELECT coalesce(jsonb_object_agg(b.error_type, b.events), '{}') FROM breakdown b WHERE b.by_grouping = 3),
     'by_severity', (SELECT coalesce(jsonb_object_agg(b.severity, b.events), '{}') FROM breakdown b WHERE b.by_grouping = 5),
     'by_status', (SELECT coalesce(jsonb_object_agg(b.status, b.errors), '{}') FROM breakdown b WHERE b.by_grouping = 6),
-    'top_errors', (SELECT coalesce(jsonb_agg(jsonb_build_object(
-                            'id', s.id, 'message', left(s.message, 200), 'error_type', s.error_type,
-                            'severity', s.severity, 'status', s.status, 'events', p.events,
-                            'occurrence_count', s.occurrence_count, 'last_seen_at', s.last_seen_at)
-                          ORDER BY p.events DESC, p.id), '[]')
-                     FROM top p JOIN app.system_errors s ON s.id = p.id),
-    'series', (SELECT jsonb_agg(jsonb_build_object('bucket', b.bucket, 'events', coalesce(e.events, 0)) ORDER BY b.bucket)
+    'top_errors', (SELECT coalesce(jsonb_agg((SELECT jsonb_build_object(
+                                         'id', s.id, 'message', left(s.message, 200), 'error_type', s.error_type,
+                                         'severity', s.severity, 'status', s.status, 'events', p.events,
+                                         'occurrence_count', s.occurrence_count, 'last_seen_at', s.last_seen_at)
+                                       FROM app.system_errors s WHERE s.id = p.id)
+                                      ORDER BY p.events DESC, p.id), '[]')
+                     FROM top p),
+    'series', (SELECT jsonb_agg(jsonb_build_object('bucket', b.bucket, 'events', coalesce(e.events::bigint, 0)) ORDER BY b.bucket)
                  FROM generate_series(app.stats_bucket_start(v_step, v_since), now(), v_step) AS b (bucket)
-                 LEFT JOIN (SELECT app.stats_bucket_start(v_step, c.bucket) AS bucket, sum(c.events) AS events
-                              FROM counted c GROUP BY 1) AS e ON e.bucket = b.bucket),
+                 LEFT JOIN per e ON e.by_grouping = 3 AND e.bucket = b.bucket),
     'refused_events', (SELECT coalesce(sum(u.refused), 0) FROM app.rate_limit_usage u
                         WHERE u.minute >= date_trunc('minute', v_since)
                           AND (p_organization_id IS NULL OR u.organization_id = p_organization_id)))

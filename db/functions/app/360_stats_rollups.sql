@@ -44,11 +44,13 @@ BEGIN
     INSERT INTO app.error_metrics_hourly AS h (organization_id, bucket, error_hash, event_count)
     SELECT mi.organization_id, app.stats_bucket_start('1 hour', mi.bucket), mi.error_hash, sum(mi.event_count)
       FROM minute mi GROUP BY 1, 2, 3
+     ORDER BY 2, 1, 3  -- new rows in time order: a range of buckets stays on few pages
     ON CONFLICT (organization_id, bucket, error_hash) DO UPDATE SET event_count = h.event_count + excluded.event_count
   ), daily AS (
     INSERT INTO app.error_metrics_daily AS d (organization_id, bucket, error_hash, event_count)
     SELECT mi.organization_id, app.stats_bucket_start('1 day', mi.bucket), mi.error_hash, sum(mi.event_count)
       FROM minute mi GROUP BY 1, 2, 3
+     ORDER BY 2, 1, 3  -- new rows in time order: a range of buckets stays on few pages
     ON CONFLICT (organization_id, bucket, error_hash) DO UPDATE SET event_count = d.event_count + excluded.event_count
   )
   SELECT count(*) INTO v_minute_rows FROM minute;
