@@ -179,14 +179,16 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
 $$;
 COMMENT ON FUNCTION app.last_seen_band(timestamptz) IS 'The 10-second band of a last-seen time (list order: band, then time)';
 
--- exact below 16, then the top four bits of the count
+-- 0 below 64 (a young group's every event would change a finer band), then the top three bits
+-- of the count: a band changes about four times as the count doubles
 CREATE FUNCTION app.occurrence_band(p_count integer) RETURNS integer
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-  SELECT CASE WHEN p_count < 16 THEN p_count
-              ELSE (p_count >> (floor(ln(p_count::float8) / ln(2::float8))::integer - 3))
-                   << (floor(ln(p_count::float8) / ln(2::float8))::integer - 3) END
+  SELECT CASE WHEN p_count < 64 THEN 0
+              ELSE (p_count >> (floor(ln(p_count::float8) / ln(2::float8))::integer - 2))
+                   << (floor(ln(p_count::float8) / ln(2::float8))::integer - 2) END
 $$;
-COMMENT ON FUNCTION app.occurrence_band(integer) IS 'The band of an occurrence count: its top four bits (list order: band, then count)';
+COMMENT ON FUNCTION app.occurrence_band(integer) IS
+  'The band of an occurrence count: 0 below 64, else its top three bits (list order: band, then count)';
 
 GRANT EXECUTE ON FUNCTION app.last_seen_band(timestamptz), app.occurrence_band(integer) TO staff, org_owner, system_admin;
 
@@ -196,7 +198,7 @@ ALTER TABLE app.system_errors
 COMMENT ON COLUMN app.system_errors.last_seen_band IS
   'last_seen_at in 10-second bands, for the list indexes: order by last_seen_band, last_seen_at, id';
 COMMENT ON COLUMN app.system_errors.occurrence_band IS
-  'occurrence_count to four significant bits, for the list indexes: order by occurrence_band, occurrence_count, id';
+  'occurrence_count in bands (0 below 64, then three significant bits), for the list indexes: order by occurrence_band, occurrence_count, id';
 
 -- == List indexes ==
 

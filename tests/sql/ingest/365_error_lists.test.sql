@@ -15,9 +15,9 @@ SELECT is_empty($$SELECT n FROM generate_series(1, 300000) AS n WHERE app.occurr
                              WHERE app.occurrence_band(n + 1) < app.occurrence_band(n)$$,
   'the occurrence band never decreases as the count grows');
 SELECT is_empty($$SELECT n FROM generate_series(1, 300000) AS n
-                   WHERE app.occurrence_band(n) > n OR app.occurrence_band(n) <= n * 7 / 8 AND n >= 16
-                      OR n < 16 AND app.occurrence_band(n) <> n$$,
-  'it is the count to four significant bits (exact below 16)');
+                   WHERE app.occurrence_band(n) > n OR app.occurrence_band(n) <= n * 3 / 4 AND n >= 64
+                      OR n < 64 AND app.occurrence_band(n) <> 0$$,
+  'it is 0 below 64, then the count to three significant bits');
 SELECT is(app.last_seen_band('2024-05-01 10:17:59.9+00'), '2024-05-01 10:17:50+00'::timestamptz,
   'the last-seen band is the 10 seconds holding the time');
 
