@@ -25,7 +25,9 @@ GRANT SELECT ON app.error_rollup TO staff, org_owner, system_admin;
 -- == Hourly and daily counts ==
 
 -- Buckets are UTC hours and days (date_bin from 2000-01-01 00:00 UTC, as the stats series). The
--- bucket holding the watermark is partial: it counts the minutes before the watermark only.
+-- bucket holding the watermark is partial: it counts the minutes before the watermark only. Only
+-- the primary key: the statistics read one organization's range from it alone (index-only);
+-- all organizations at once and the nightly retention read it whole.
 CREATE TABLE app.error_metrics_hourly (
   organization_id uuid NOT NULL,
   bucket          timestamptz NOT NULL,
@@ -35,7 +37,6 @@ CREATE TABLE app.error_metrics_hourly (
   CONSTRAINT error_metrics_hourly_pkey PRIMARY KEY (organization_id, bucket, error_hash) INCLUDE (event_count)
 ) WITH (fillfactor = 70);  -- the current hour's rows are bumped by every fold
 COMMENT ON TABLE app.error_metrics_hourly IS 'Accepted events per organization, UTC hour and error group (minutes folded so far)';
-CREATE INDEX idx_error_metrics_hourly_bucket ON app.error_metrics_hourly (bucket);
 
 CREATE TABLE app.error_metrics_daily (
   organization_id uuid NOT NULL,
@@ -46,7 +47,6 @@ CREATE TABLE app.error_metrics_daily (
   CONSTRAINT error_metrics_daily_pkey PRIMARY KEY (organization_id, bucket, error_hash) INCLUDE (event_count)
 ) WITH (fillfactor = 50);  -- today's rows are bumped by every fold
 COMMENT ON TABLE app.error_metrics_daily IS 'Accepted events per organization, UTC day and error group (minutes folded so far)';
-CREATE INDEX idx_error_metrics_daily_bucket ON app.error_metrics_daily (bucket);
 
 ALTER TABLE app.error_metrics_hourly ENABLE ROW LEVEL SECURITY;
 CREATE POLICY error_metrics_hourly_system_admin ON app.error_metrics_hourly FOR SELECT TO system_admin USING (true);

@@ -26,20 +26,25 @@ COMMENT ON FUNCTION app.error_group_users_affected(uuid, text) IS
 -- == Newest first ==
 
 -- Order (last_seen_at, id) descending, read as (last_seen_band, last_seen_at, id): the same order.
+-- The page is chosen on the sort columns alone, then its rows are read whole: a band crowded by
+-- a burst of new groups is sorted narrow, in memory.
 CREATE OR REPLACE FUNCTION app.error_list_newest(
   p_organization_id uuid, p_status app.error_status_enum, p_severity app.severity_enum, p_error_type app.error_type_enum,
   p_after_last_seen_at timestamptz, p_after_id uuid, p_limit integer)
 RETURNS SETOF app.system_errors
 LANGUAGE sql STABLE AS $$
-  SELECT s.* FROM app.system_errors s
-   WHERE (p_organization_id IS NULL OR s.organization_id = p_organization_id)
-     AND (p_status IS NULL OR s.status = p_status)
-     AND (p_severity IS NULL OR s.severity = p_severity)
-     AND (p_error_type IS NULL OR s.error_type = p_error_type)
-     AND (p_after_id IS NULL OR (s.last_seen_band, s.last_seen_at, s.id)
-                                < (app.last_seen_band(p_after_last_seen_at), p_after_last_seen_at, p_after_id))
-   ORDER BY s.last_seen_band DESC, s.last_seen_at DESC, s.id DESC
-   LIMIT p_limit
+  SELECT s.* FROM (
+    SELECT k.id, k.last_seen_band, k.last_seen_at FROM app.system_errors k
+     WHERE (p_organization_id IS NULL OR k.organization_id = p_organization_id)
+       AND (p_status IS NULL OR k.status = p_status)
+       AND (p_severity IS NULL OR k.severity = p_severity)
+       AND (p_error_type IS NULL OR k.error_type = p_error_type)
+       AND (p_after_id IS NULL OR (k.last_seen_band, k.last_seen_at, k.id)
+                                  < (app.last_seen_band(p_after_last_seen_at), p_after_last_seen_at, p_after_id))
+     ORDER BY k.last_seen_band DESC, k.last_seen_at DESC, k.id DESC
+     LIMIT p_limit) AS page
+    JOIN app.system_errors s ON s.id = page.id
+   ORDER BY page.last_seen_band DESC, page.last_seen_at DESC, page.id DESC
 $$;
 COMMENT ON FUNCTION app.error_list_newest(uuid, app.error_status_enum, app.severity_enum, app.error_type_enum, timestamptz, uuid, integer) IS
   'Error groups, most recently seen first, after a (last_seen_at, id) cursor';
@@ -51,15 +56,18 @@ CREATE OR REPLACE FUNCTION app.error_list_most_events(
   p_after_occurrence_count integer, p_after_id uuid, p_limit integer)
 RETURNS SETOF app.system_errors
 LANGUAGE sql STABLE AS $$
-  SELECT s.* FROM app.system_errors s
-   WHERE (p_organization_id IS NULL OR s.organization_id = p_organization_id)
-     AND (p_status IS NULL OR s.status = p_status)
-     AND (p_severity IS NULL OR s.severity = p_severity)
-     AND (p_error_type IS NULL OR s.error_type = p_error_type)
-     AND (p_after_id IS NULL OR (s.occurrence_band, s.occurrence_count, s.id)
-                                < (app.occurrence_band(p_after_occurrence_count), p_after_occurrence_count, p_after_id))
-   ORDER BY s.occurrence_band DESC, s.occurrence_count DESC, s.id DESC
-   LIMIT p_limit
+  SELECT s.* FROM (
+    SELECT k.id, k.occurrence_band, k.occurrence_count FROM app.system_errors k
+     WHERE (p_organization_id IS NULL OR k.organization_id = p_organization_id)
+       AND (p_status IS NULL OR k.status = p_status)
+       AND (p_severity IS NULL OR k.severity = p_severity)
+       AND (p_error_type IS NULL OR k.error_type = p_error_type)
+       AND (p_after_id IS NULL OR (k.occurrence_band, k.occurrence_count, k.id)
+                                  < (app.occurrence_band(p_after_occurrence_count), p_after_occurrence_count, p_after_id))
+     ORDER BY k.occurrence_band DESC, k.occurrence_count DESC, k.id DESC
+     LIMIT p_limit) AS page
+    JOIN app.system_errors s ON s.id = page.id
+   ORDER BY page.occurrence_band DESC, page.occurrence_count DESC, page.id DESC
 $$;
 COMMENT ON FUNCTION app.error_list_most_events(uuid, app.error_status_enum, app.severity_enum, app.error_type_enum, integer, uuid, integer) IS
   'Error groups, most occurrences first, after an (occurrence_count, id) cursor';
