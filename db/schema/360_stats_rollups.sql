@@ -60,6 +60,20 @@ CREATE POLICY error_metrics_daily_own_org ON app.error_metrics_daily FOR SELECT 
   USING (organization_id = (SELECT app.current_org_id()));
 GRANT SELECT ON app.error_metrics_daily TO staff, org_owner, system_admin;
 
+-- == All counts in one shape ==
+
+-- The per-minute counts and their rollups as one relation with a level (0 minutes, 1 hours,
+-- 2 days): the statistics read each piece of a range from its level (app._stats_segments).
+CREATE VIEW app.error_counts WITH (security_invoker = true) AS
+  SELECT 0 AS level, m.organization_id, m.bucket, m.error_hash, m.event_count::bigint AS event_count
+    FROM app.error_metrics m
+  UNION ALL
+  SELECT 1, h.organization_id, h.bucket, h.error_hash, h.event_count FROM app.error_metrics_hourly h
+  UNION ALL
+  SELECT 2, d.organization_id, d.bucket, d.error_hash, d.event_count FROM app.error_metrics_daily d;
+COMMENT ON VIEW app.error_counts IS 'Accepted events per organization, bucket and error group: minutes (level 0), hours (1), days (2)';
+GRANT SELECT ON app.error_counts TO staff, org_owner, system_admin;
+
 -- == Users affected ==
 
 CREATE TABLE app.error_group_users (

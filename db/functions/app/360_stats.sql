@@ -45,25 +45,13 @@ BEGIN
   ), per AS (  -- one pass over the counts: events per group (by_grouping 0) and per series bucket (3)
     SELECT c.organization_id, c.error_hash, app.stats_bucket_start(v_step, c.bucket) AS bucket, sum(c.events) AS events,
            GROUPING(c.organization_id, c.error_hash) AS by_grouping
-      FROM (  -- signed counts per group and bucket, each segment from the table holding it
+      FROM (  -- signed counts per group and bucket, each segment from the level holding it
         -- float8: summed by value, exact up to 2^53
-        SELECT m.organization_id, m.error_hash, m.bucket, (g.sign * m.event_count)::float8 AS events
+        SELECT c.organization_id, c.error_hash, c.bucket, (g.sign * c.event_count)::float8 AS events
           FROM segment g CROSS JOIN LATERAL (
-                 SELECT * FROM app.error_metrics m WHERE m.bucket >= g.from_at AND m.bucket < g.to_at
-                    AND (p_organization_id IS NULL OR m.organization_id = p_organization_id)) AS m
-         WHERE g.level = 0
-        UNION ALL
-        SELECT h.organization_id, h.error_hash, h.bucket, (g.sign * h.event_count)::float8
-          FROM segment g CROSS JOIN LATERAL (
-                 SELECT * FROM app.error_metrics_hourly h WHERE h.bucket >= g.from_at AND h.bucket < g.to_at
-                    AND (p_organization_id IS NULL OR h.organization_id = p_organization_id)) AS h
-         WHERE g.level = 1
-        UNION ALL
-        SELECT d.organization_id, d.error_hash, d.bucket, (g.sign * d.event_count)::float8
-          FROM segment g CROSS JOIN LATERAL (
-                 SELECT * FROM app.error_metrics_daily d WHERE d.bucket >= g.from_at AND d.bucket < g.to_at
-                    AND (p_organization_id IS NULL OR d.organization_id = p_organization_id)) AS d
-         WHERE g.level = 2) AS c
+                 SELECT * FROM app.error_counts c
+                  WHERE c.level = g.level AND c.bucket >= g.from_at AND c.bucket < g.to_at
+                    AND (p_organization_id IS NULL OR c.organization_id = p_organization_id)) AS c) AS c
      GROUP BY GROUPING SETS ((c.organization_id, c.error_hash), (app.stats_bucket_start(v_step, c.bucket)))
   ), active AS (  -- groups with events in the range (their attributes from an index-only scan)
     SELECT s.id, s.error_type, s.severity, s.status, s.first_seen_at, p.events::bigint AS events

@@ -23,6 +23,21 @@ $$;
 COMMENT ON FUNCTION app.error_group_users_affected(uuid, text) IS
   'Distinct user ids seen in an error group''s events (folded ones plus new ones since the watermark)';
 
+-- == The filters every list offers ==
+
+-- NULL: any. Inlined into the list's query, so the filters are index conditions.
+CREATE OR REPLACE FUNCTION app._error_list_match(
+  p_group app.system_errors, p_organization_id uuid, p_status app.error_status_enum, p_severity app.severity_enum,
+  p_error_type app.error_type_enum) RETURNS boolean
+LANGUAGE sql IMMUTABLE AS $$
+  SELECT (p_organization_id IS NULL OR (p_group).organization_id = p_organization_id)
+     AND (p_status IS NULL OR (p_group).status = p_status)
+     AND (p_severity IS NULL OR (p_group).severity = p_severity)
+     AND (p_error_type IS NULL OR (p_group).error_type = p_error_type)
+$$;
+COMMENT ON FUNCTION app._error_list_match(app.system_errors, uuid, app.error_status_enum, app.severity_enum, app.error_type_enum) IS
+  'Whether an error group passes a list''s filters (organization, status, severity, type; NULL: any)';
+
 -- == Newest first ==
 
 -- Order (last_seen_at, id) descending, read as (last_seen_band, last_seen_at, id): the same order.
@@ -35,10 +50,7 @@ RETURNS SETOF app.system_errors
 LANGUAGE sql STABLE AS $$
   SELECT s.* FROM (
     SELECT k.id, k.last_seen_band, k.last_seen_at FROM app.system_errors k
-     WHERE (p_organization_id IS NULL OR k.organization_id = p_organization_id)
-       AND (p_status IS NULL OR k.status = p_status)
-       AND (p_severity IS NULL OR k.severity = p_severity)
-       AND (p_error_type IS NULL OR k.error_type = p_error_type)
+     WHERE app._error_list_match(k, p_organization_id, p_status, p_severity, p_error_type)
        AND (p_after_id IS NULL OR (k.last_seen_band, k.last_seen_at, k.id)
                                   < (app.last_seen_band(p_after_last_seen_at), p_after_last_seen_at, p_after_id))
      ORDER BY k.last_seen_band DESC, k.last_seen_at DESC, k.id DESC
@@ -58,10 +70,7 @@ RETURNS SETOF app.system_errors
 LANGUAGE sql STABLE AS $$
   SELECT s.* FROM (
     SELECT k.id, k.occurrence_band, k.occurrence_count FROM app.system_errors k
-     WHERE (p_organization_id IS NULL OR k.organization_id = p_organization_id)
-       AND (p_status IS NULL OR k.status = p_status)
-       AND (p_severity IS NULL OR k.severity = p_severity)
-       AND (p_error_type IS NULL OR k.error_type = p_error_type)
+     WHERE app._error_list_match(k, p_organization_id, p_status, p_severity, p_error_type)
        AND (p_after_id IS NULL OR (k.occurrence_band, k.occurrence_count, k.id)
                                   < (app.occurrence_band(p_after_occurrence_count), p_after_occurrence_count, p_after_id))
      ORDER BY k.occurrence_band DESC, k.occurrence_count DESC, k.id DESC
@@ -93,9 +102,7 @@ LANGUAGE sql STABLE AS $$
         AND (p_after_id IS NULL OR (c.users_affected, c.error_id) < (p_after_users_affected, p_after_id))
         AND NOT EXISTS (SELECT FROM recent r WHERE r.organization_id = c.organization_id AND r.error_hash = c.error_hash)
         AND EXISTS (SELECT FROM app.system_errors s
-                     WHERE s.id = c.error_id AND (p_status IS NULL OR s.status = p_status)
-                       AND (p_severity IS NULL OR s.severity = p_severity)
-                       AND (p_error_type IS NULL OR s.error_type = p_error_type))
+                     WHERE s.id = c.error_id AND app._error_list_match(s, NULL, p_status, p_severity, p_error_type))
       ORDER BY c.users_affected DESC, c.error_id DESC
       LIMIT p_limit)
     UNION
@@ -104,10 +111,7 @@ LANGUAGE sql STABLE AS $$
   SELECT s.* FROM candidate k
     JOIN app.system_errors s ON s.id = k.error_id
    CROSS JOIN LATERAL (SELECT app.error_group_users_affected(s.organization_id, s.error_hash) AS users) AS u
-   WHERE u.users > 0
-     AND (p_status IS NULL OR s.status = p_status)
-     AND (p_severity IS NULL OR s.severity = p_severity)
-     AND (p_error_type IS NULL OR s.error_type = p_error_type)
+   WHERE u.users > 0 AND app._error_list_match(s, NULL, p_status, p_severity, p_error_type)
      AND (p_after_id IS NULL OR (u.users, s.id) < (p_after_users_affected, p_after_id))
    ORDER BY u.users DESC, s.id DESC
    LIMIT p_limit
@@ -116,6 +120,7 @@ COMMENT ON FUNCTION app.error_list_most_users(uuid, app.error_status_enum, app.s
   'Error groups with users, most distinct users first, after a (users_affected, id) cursor';
 
 GRANT EXECUTE ON FUNCTION app.error_group_users_affected(uuid, text),
+  app._error_list_match(app.system_errors, uuid, app.error_status_enum, app.severity_enum, app.error_type_enum),
   app.error_list_newest(uuid, app.error_status_enum, app.severity_enum, app.error_type_enum, timestamptz, uuid, integer),
   app.error_list_most_events(uuid, app.error_status_enum, app.severity_enum, app.error_type_enum, integer, uuid, integer),
   app.error_list_most_users(uuid, app.error_status_enum, app.severity_enum, app.error_type_enum, bigint, uuid, integer)
