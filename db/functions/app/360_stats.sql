@@ -51,7 +51,8 @@ BEGIN
           FROM segment g CROSS JOIN LATERAL (
                  SELECT * FROM app.error_counts c
                   WHERE c.level = g.level AND c.bucket >= g.from_at AND c.bucket < g.to_at
-                    AND (p_organization_id IS NULL OR c.organization_id = p_organization_id)) AS c) AS c
+                    AND (p_organization_id IS NULL OR c.organization_id = p_organization_id)
+                 OFFSET 0) AS c) AS c  -- kept apart: an index scan per segment, never a join with whole tables
      GROUP BY GROUPING SETS ((c.organization_id, c.error_hash), (app.stats_bucket_start(v_step, c.bucket)))
   ), active AS (  -- groups with events in the range (their attributes from an index-only scan)
     SELECT s.id, s.error_type, s.severity, s.status, s.first_seen_at, p.events::bigint AS events
