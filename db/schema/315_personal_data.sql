@@ -44,9 +44,9 @@ ALTER TABLE app.personal_data_policy ENABLE ROW LEVEL SECURITY;
 CREATE POLICY personal_data_policy_system_admin ON app.personal_data_policy TO system_admin
   USING (true) WITH CHECK (true);
 CREATE POLICY personal_data_policy_own_org ON app.personal_data_policy FOR SELECT TO org_owner, staff
-  USING (organization_id = app.current_org_id());
+  USING (organization_id = (SELECT app.current_org_id()));
 CREATE POLICY personal_data_policy_owner_changes ON app.personal_data_policy FOR UPDATE TO org_owner
-  USING (organization_id = app.current_org_id()) WITH CHECK (organization_id = app.current_org_id());
+  USING (organization_id = (SELECT app.current_org_id())) WITH CHECK (organization_id = (SELECT app.current_org_id()));
 
 -- the key is in no grant: column privileges keep it from every API role
 GRANT SELECT (organization_id, email, ip_address, user_id, updated_at, updated_by) ON app.personal_data_policy

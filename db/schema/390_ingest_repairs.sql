@@ -21,5 +21,5 @@ COMMENT ON COLUMN app.ingest_repairs.repair IS
 ALTER TABLE app.ingest_repairs ENABLE ROW LEVEL SECURITY;
 CREATE POLICY ingest_repairs_system_admin ON app.ingest_repairs TO system_admin USING (true) WITH CHECK (true);
 CREATE POLICY ingest_repairs_own_org ON app.ingest_repairs FOR SELECT TO org_owner, staff
-  USING (organization_id = app.current_org_id());
+  USING (organization_id = (SELECT app.current_org_id()));
 GRANT SELECT ON app.ingest_repairs TO staff, org_owner, system_admin;

@@ -99,11 +99,11 @@ CREATE INDEX idx_error_alerts_type_active ON app.error_alerts (alert_type, organ
 -- Org owners write their organization's rules; platform rules (organization_id NULL) stay with
 -- system admins (their policy already allows everything). Secrets are never selectable.
 CREATE POLICY error_alerts_owner_insert ON app.error_alerts FOR INSERT TO org_owner
-  WITH CHECK (organization_id = app.current_org_id());
+  WITH CHECK (organization_id = (SELECT app.current_org_id()));
 CREATE POLICY error_alerts_owner_update ON app.error_alerts FOR UPDATE TO org_owner
-  USING (organization_id = app.current_org_id()) WITH CHECK (organization_id = app.current_org_id());
+  USING (organization_id = (SELECT app.current_org_id())) WITH CHECK (organization_id = (SELECT app.current_org_id()));
 CREATE POLICY error_alerts_owner_delete ON app.error_alerts FOR DELETE TO org_owner
-  USING (organization_id = app.current_org_id());
+  USING (organization_id = (SELECT app.current_org_id()));
 REVOKE SELECT ON app.error_alerts FROM staff, org_owner, system_admin;
 GRANT SELECT (id, alert_type, channel, trigger_conditions, recipients, webhook_url, is_active, last_triggered_at,
               trigger_count, created_by, created_at, organization_id, name, webhook_format, group_wait_seconds,
@@ -194,7 +194,7 @@ CREATE INDEX idx_alert_destinations_org ON app.alert_destinations (organization_
 ALTER TABLE app.alert_destinations ENABLE ROW LEVEL SECURITY;
 CREATE POLICY alert_destinations_system_admin ON app.alert_destinations FOR SELECT TO system_admin USING (true);
 CREATE POLICY alert_destinations_own_org ON app.alert_destinations FOR SELECT TO org_owner, staff
-  USING (organization_id = app.current_org_id());
+  USING (organization_id = (SELECT app.current_org_id()));
 GRANT SELECT (id, rule_id, organization_id, channel, label, broken_at, broken_reason, created_at)
   ON app.alert_destinations TO staff, org_owner, system_admin;
 
@@ -353,23 +353,23 @@ CREATE INDEX idx_alert_in_app_notifications_user ON app.alert_in_app_notificatio
 ALTER TABLE app.alert_incidents ENABLE ROW LEVEL SECURITY;
 CREATE POLICY alert_incidents_system_admin ON app.alert_incidents FOR SELECT TO system_admin USING (true);
 CREATE POLICY alert_incidents_own_org ON app.alert_incidents FOR SELECT TO org_owner, staff
-  USING (organization_id = app.current_org_id());
+  USING (organization_id = (SELECT app.current_org_id()));
 ALTER TABLE app.alert_signals ENABLE ROW LEVEL SECURITY;
 CREATE POLICY alert_signals_system_admin ON app.alert_signals FOR SELECT TO system_admin USING (true);
 CREATE POLICY alert_signals_own_org ON app.alert_signals FOR SELECT TO org_owner, staff
-  USING (organization_id = app.current_org_id());
+  USING (organization_id = (SELECT app.current_org_id()));
 ALTER TABLE app.alert_notifications ENABLE ROW LEVEL SECURITY;
 CREATE POLICY alert_notifications_system_admin ON app.alert_notifications FOR SELECT TO system_admin USING (true);
 CREATE POLICY alert_notifications_own_org ON app.alert_notifications FOR SELECT TO org_owner, staff
-  USING (organization_id = app.current_org_id());
+  USING (organization_id = (SELECT app.current_org_id()));
 ALTER TABLE app.alert_deliveries ENABLE ROW LEVEL SECURITY;
 CREATE POLICY alert_deliveries_system_admin ON app.alert_deliveries FOR SELECT TO system_admin USING (true);
 CREATE POLICY alert_deliveries_own_org ON app.alert_deliveries FOR SELECT TO org_owner, staff
-  USING (organization_id = app.current_org_id());
+  USING (organization_id = (SELECT app.current_org_id()));
 ALTER TABLE app.alert_delivery_attempts ENABLE ROW LEVEL SECURITY;
 CREATE POLICY alert_delivery_attempts_system_admin ON app.alert_delivery_attempts FOR SELECT TO system_admin USING (true);
 CREATE POLICY alert_delivery_attempts_own_org ON app.alert_delivery_attempts FOR SELECT TO org_owner, staff
-  USING (organization_id = app.current_org_id());
+  USING (organization_id = (SELECT app.current_org_id()));
 GRANT SELECT ON app.alert_incidents, app.alert_signals, app.alert_notifications, app.alert_deliveries,
   app.alert_delivery_attempts TO staff, org_owner, system_admin;
 
@@ -377,10 +377,10 @@ GRANT SELECT ON app.alert_incidents, app.alert_signals, app.alert_notifications,
 ALTER TABLE app.alert_in_app_notifications ENABLE ROW LEVEL SECURITY;
 CREATE POLICY alert_in_app_notifications_recipient ON app.alert_in_app_notifications
   TO staff, org_owner, system_admin
-  USING (user_id = app.current_user_id()
+  USING (user_id = (SELECT app.current_user_id())
          OR (recipient_role = current_user
-             AND (current_user = 'system_admin' OR organization_id = app.current_org_id())))
-  WITH CHECK (user_id = app.current_user_id()
+             AND (current_user = 'system_admin' OR organization_id = (SELECT app.current_org_id()))))
+  WITH CHECK (user_id = (SELECT app.current_user_id())
               OR (recipient_role = current_user
-                  AND (current_user = 'system_admin' OR organization_id = app.current_org_id())));
+                  AND (current_user = 'system_admin' OR organization_id = (SELECT app.current_org_id()))));
 GRANT SELECT, UPDATE (read_at) ON app.alert_in_app_notifications TO staff, org_owner, system_admin;

@@ -1,4 +1,4 @@
--- 0018: reads at scale. Row-level security that costs nothing, rollups of the per-minute
+-- 0017: reads at scale. Row-level security that costs nothing, rollups of the per-minute
 -- counts, and indexes for every list (issue: statistics and lists in milliseconds at 100,000
 -- groups).
 
@@ -71,6 +71,43 @@ ALTER POLICY client_session_aggregates_own_org ON app.client_session_aggregates
   USING (organization_id = (SELECT app.current_org_id()));
 ALTER POLICY cron_check_ins_own_org ON app.cron_check_ins
   USING (organization_id = (SELECT app.current_org_id()));
+
+-- ---- as in db/schema/315_personal_data.sql
+ALTER POLICY personal_data_policy_own_org ON app.personal_data_policy
+  USING (organization_id = (SELECT app.current_org_id()));
+ALTER POLICY personal_data_policy_owner_changes ON app.personal_data_policy
+  USING (organization_id = (SELECT app.current_org_id())) WITH CHECK (organization_id = (SELECT app.current_org_id()));
+
+-- ---- as in db/schema/390_ingest_repairs.sql
+ALTER POLICY ingest_repairs_own_org ON app.ingest_repairs
+  USING (organization_id = (SELECT app.current_org_id()));
+
+-- ---- as in db/schema/700_alerts.sql
+ALTER POLICY error_alerts_owner_insert ON app.error_alerts
+  WITH CHECK (organization_id = (SELECT app.current_org_id()));
+ALTER POLICY error_alerts_owner_update ON app.error_alerts
+  USING (organization_id = (SELECT app.current_org_id())) WITH CHECK (organization_id = (SELECT app.current_org_id()));
+ALTER POLICY error_alerts_owner_delete ON app.error_alerts
+  USING (organization_id = (SELECT app.current_org_id()));
+ALTER POLICY alert_destinations_own_org ON app.alert_destinations
+  USING (organization_id = (SELECT app.current_org_id()));
+ALTER POLICY alert_incidents_own_org ON app.alert_incidents
+  USING (organization_id = (SELECT app.current_org_id()));
+ALTER POLICY alert_signals_own_org ON app.alert_signals
+  USING (organization_id = (SELECT app.current_org_id()));
+ALTER POLICY alert_notifications_own_org ON app.alert_notifications
+  USING (organization_id = (SELECT app.current_org_id()));
+ALTER POLICY alert_deliveries_own_org ON app.alert_deliveries
+  USING (organization_id = (SELECT app.current_org_id()));
+ALTER POLICY alert_delivery_attempts_own_org ON app.alert_delivery_attempts
+  USING (organization_id = (SELECT app.current_org_id()));
+ALTER POLICY alert_in_app_notifications_recipient ON app.alert_in_app_notifications
+  USING (user_id = (SELECT app.current_user_id())
+         OR (recipient_role = current_user
+             AND (current_user = 'system_admin' OR organization_id = (SELECT app.current_org_id()))))
+  WITH CHECK (user_id = (SELECT app.current_user_id())
+              OR (recipient_role = current_user
+                  AND (current_user = 'system_admin' OR organization_id = (SELECT app.current_org_id()))));
 
 -- == Rollups: hourly and daily counts, users per group, and their watermark ==
 
