@@ -44,6 +44,8 @@ BEGIN
       JOIN api.error_groups g ON g.id = l.id
      ORDER BY g.users_affected DESC, g.id DESC;
   END IF;
+EXCEPTION WHEN query_canceled THEN  -- the role's statement_timeout: 429, not PostgREST's 500
+  PERFORM app.raise_statement_timeout();
 END $$;
 COMMENT ON FUNCTION api.list_errors(text, text, text, text, uuid, uuid, timestamptz, integer, integer, integer) IS $$List error groups a page at a time, fast at any size
 
