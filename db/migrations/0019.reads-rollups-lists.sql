@@ -1,4 +1,4 @@
--- 0017: reads at scale. Row-level security that costs nothing, rollups of the per-minute
+-- 0019: reads at scale. Row-level security that costs nothing, rollups of the per-minute
 -- counts, and indexes for every list (issue: statistics and lists in milliseconds at 100,000
 -- groups).
 
