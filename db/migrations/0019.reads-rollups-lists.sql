@@ -285,3 +285,21 @@ END $$;
 DROP INDEX app.system_errors_organization_id_error_hash_key;
 CREATE UNIQUE INDEX system_errors_organization_id_error_hash_key ON app.system_errors (organization_id, error_hash)
   INCLUDE (id, error_type, severity, status, first_seen_at);
+
+-- ---- as in db/schema/800_reports.sql and 450_ai.sql (user reports and AI analysis landed first)
+ALTER POLICY user_error_reports_owner_update ON app.user_error_reports
+  USING (organization_id = (SELECT app.current_org_id())) WITH CHECK (organization_id = (SELECT app.current_org_id()));
+ALTER POLICY user_error_report_history_own_org ON app.user_error_report_history
+  USING (organization_id = (SELECT app.current_org_id()));
+ALTER POLICY user_error_report_history_owner_insert ON app.user_error_report_history
+  WITH CHECK (organization_id = (SELECT app.current_org_id()));
+ALTER POLICY project_widget_keys_own_org ON app.project_widget_keys
+  USING (organization_id = (SELECT app.current_org_id()));
+ALTER POLICY project_widget_keys_owner_insert ON app.project_widget_keys
+  WITH CHECK (organization_id = (SELECT app.current_org_id()));
+ALTER POLICY project_widget_keys_owner_update ON app.project_widget_keys
+  USING (organization_id = (SELECT app.current_org_id())) WITH CHECK (organization_id = (SELECT app.current_org_id()));
+ALTER POLICY report_screenshots_own_org ON app.report_screenshots
+  USING (organization_id = (SELECT app.current_org_id()));
+ALTER POLICY ai_analysis_run_own_org ON app.ai_analysis_run
+  USING (organization_id = (SELECT app.current_org_id()));

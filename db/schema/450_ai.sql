@@ -199,7 +199,7 @@ GRANT SELECT, INSERT ON app.ai_prompt TO system_admin;
 ALTER TABLE app.ai_analysis_run ENABLE ROW LEVEL SECURITY;
 CREATE POLICY ai_analysis_run_system_admin ON app.ai_analysis_run FOR SELECT TO system_admin USING (true);
 CREATE POLICY ai_analysis_run_own_org ON app.ai_analysis_run FOR SELECT TO org_owner, staff
-  USING (organization_id = app.current_org_id());
+  USING (organization_id = (SELECT app.current_org_id()));
 GRANT SELECT ON app.ai_analysis_run TO staff, org_owner, system_admin;
 
 -- read through app.related_errors only (trigram operators are not leakproof, so under RLS they

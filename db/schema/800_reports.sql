@@ -55,7 +55,7 @@ CREATE INDEX idx_reports_created ON app.user_error_reports (created_at DESC);
 -- Org owners work their organization's reports (only the workflow columns); system admins may
 -- already write every row. Staff read them.
 CREATE POLICY user_error_reports_owner_update ON app.user_error_reports FOR UPDATE TO org_owner
-  USING (organization_id = app.current_org_id()) WITH CHECK (organization_id = app.current_org_id());
+  USING (organization_id = (SELECT app.current_org_id())) WITH CHECK (organization_id = (SELECT app.current_org_id()));
 GRANT UPDATE (status, assigned_to, resolved_at, resolution_notes, duplicate_of, updated_at)
   ON app.user_error_reports TO org_owner, system_admin;
 
@@ -107,9 +107,9 @@ ALTER TABLE app.user_error_report_history ENABLE ROW LEVEL SECURITY;
 CREATE POLICY user_error_report_history_system_admin ON app.user_error_report_history TO system_admin
   USING (true) WITH CHECK (true);
 CREATE POLICY user_error_report_history_own_org ON app.user_error_report_history FOR SELECT TO org_owner, staff
-  USING (organization_id = app.current_org_id());
+  USING (organization_id = (SELECT app.current_org_id()));
 CREATE POLICY user_error_report_history_owner_insert ON app.user_error_report_history FOR INSERT TO org_owner
-  WITH CHECK (organization_id = app.current_org_id());
+  WITH CHECK (organization_id = (SELECT app.current_org_id()));
 GRANT SELECT ON app.user_error_report_history TO staff, org_owner, system_admin;
 GRANT INSERT ON app.user_error_report_history TO org_owner, system_admin;
 
@@ -134,11 +134,11 @@ COMMENT ON COLUMN app.project_widget_keys.allowed_origins IS
 ALTER TABLE app.project_widget_keys ENABLE ROW LEVEL SECURITY;
 CREATE POLICY project_widget_keys_system_admin ON app.project_widget_keys TO system_admin USING (true) WITH CHECK (true);
 CREATE POLICY project_widget_keys_own_org ON app.project_widget_keys FOR SELECT TO org_owner, staff
-  USING (organization_id = app.current_org_id());
+  USING (organization_id = (SELECT app.current_org_id()));
 CREATE POLICY project_widget_keys_owner_insert ON app.project_widget_keys FOR INSERT TO org_owner
-  WITH CHECK (organization_id = app.current_org_id());
+  WITH CHECK (organization_id = (SELECT app.current_org_id()));
 CREATE POLICY project_widget_keys_owner_update ON app.project_widget_keys FOR UPDATE TO org_owner
-  USING (organization_id = app.current_org_id()) WITH CHECK (organization_id = app.current_org_id());
+  USING (organization_id = (SELECT app.current_org_id())) WITH CHECK (organization_id = (SELECT app.current_org_id()));
 GRANT SELECT ON app.project_widget_keys TO staff, org_owner, system_admin;
 GRANT INSERT, UPDATE ON app.project_widget_keys TO org_owner, system_admin;
 
@@ -169,7 +169,7 @@ CREATE INDEX idx_report_screenshots_unclaimed ON app.report_screenshots (created
 ALTER TABLE app.report_screenshots ENABLE ROW LEVEL SECURITY;
 CREATE POLICY report_screenshots_system_admin ON app.report_screenshots TO system_admin USING (true) WITH CHECK (true);
 CREATE POLICY report_screenshots_own_org ON app.report_screenshots FOR SELECT TO org_owner, staff
-  USING (organization_id = app.current_org_id());
+  USING (organization_id = (SELECT app.current_org_id()));
 GRANT SELECT ON app.report_screenshots TO staff, org_owner, system_admin;
 
 -- == Abuse limits of the widget ==
