@@ -7,6 +7,7 @@ RELOAD_POSTGREST_CONFIG = "NOTIFY pgrst, 'reload config'"  # its in-database set
 SET_ROLE_PASSWORD = "ALTER ROLE {role} PASSWORD {password}"  # composed with psycopg.sql
 DATABASE_EXISTS = "SELECT 1 FROM pg_database WHERE datname = %s"
 CREATE_DATABASE = "CREATE DATABASE {name}"  # composed with psycopg.sql
+CRON_INSTALLED = "SELECT EXISTS (SELECT FROM pg_extension WHERE extname = 'pg_cron')"
 
 # -- backup and restore (workers/backup.py): databases replaced whole, composed with psycopg.sql
 END_DATABASE_SESSIONS = ("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "

@@ -3,6 +3,8 @@ two instances side by side, nothing left behind."""
 
 from __future__ import annotations
 
+import time
+
 import httpx
 import psycopg
 import pytest
@@ -85,3 +87,19 @@ def test_token_refuses_an_org_role_without_organization_and_a_zero_ttl(two_insta
     instance = two_instances[0]
     assert instance.pgwarden("token", "--role", "staff").returncode == 2
     assert instance.pgwarden("token", "--role", "system_admin", "--ttl", "0h").returncode == 2
+
+
+def test_a_fresh_stack_runs_its_scheduled_jobs(two_instances):
+    # pg_cron's scheduler starts with the cluster, before the migrations create its extension and
+    # schedule the jobs (health probes, the alert tick, job reaping); the first start must still run them
+    instance = two_instances[1]
+    started = instance.pgwarden("stack", "up")
+    assert started.returncode == 0, started.stdout + started.stderr
+    deadline = time.monotonic() + 100  # every-minute jobs: the next minute boundary, and some slack
+    with psycopg.connect(instance.database_url, autocommit=True) as conn:
+        while True:
+            (runs,) = conn.execute("SELECT count(*) FROM cron.job_run_details WHERE status = 'succeeded'").fetchone()
+            if runs > 0 or time.monotonic() > deadline:
+                break
+            time.sleep(1)
+    assert runs > 0, "no scheduled job ran within 100 s of a fresh `make up`"

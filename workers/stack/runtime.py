@@ -101,7 +101,13 @@ class Stack:
             with psycopg.connect(self.server_url, autocommit=True) as conn:
                 if not conn.execute(sql.DATABASE_EXISTS, [DATABASE_NAME]).fetchone():
                     conn.execute(pgsql.SQL(sql.CREATE_DATABASE).format(name=pgsql.Identifier(DATABASE_NAME)))
+        cron_was_installed = self._cron_installed()
         applied = migrate.apply(self.database_url)
+        if self.cluster is not None and not cron_was_installed and self._cron_installed():
+            # pg_cron 1.4's scheduler, started before the database and its extension existed, never
+            # picks up the jobs the migrations schedule; started afresh it does
+            say("pg_cron installed: restarting PostgreSQL so that its scheduler runs the jobs")
+            self.restart_database()
         self._set_login_passwords()
         with psycopg.connect(self.database_url, autocommit=True) as conn:
             urls = self.urls(dsn="")  # the seeded health monitors probe {api_url} and {web_url}
@@ -111,6 +117,10 @@ class Stack:
         if ingest_sync_changed:
             self._restart_capturing_processes()
         return applied
+
+    def _cron_installed(self) -> bool:
+        with psycopg.connect(self.database_url, autocommit=True) as conn:
+            return conn.execute(sql.CRON_INSTALLED).fetchone()[0]
 
     def _restart_capturing_processes(self) -> None:
         """Sessions keep the durability setting they opened with: the processes that capture
