@@ -29,6 +29,9 @@ migrate: install  ## apply pending migrations and re-apply the code layer
 test: install-test  ## SQL (pgTAP) and Python tests on a throwaway cluster
 	@$(PYTEST) -q tests
 
+demo: install  ## demo organizations, errors, monitors, reports, alerts and a backfilled week in the running stack
+	@$(PGWARDEN) demo
+
 lint: install-test
 	@$(VENV)/bin/ruff check workers tests bench
 	@$(VENV)/bin/sqlfluff lint --dialect postgres db/schema db/migrations

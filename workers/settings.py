@@ -23,6 +23,7 @@ class Settings:
     external_database_url: str | None
     ingest_sync: str | None = None  # PGWARDEN_INGEST_SYNC as given; SQL checks it (app.set_ingest_sync)
     ai: dict = field(default_factory=dict)  # app.ai_configure's argument (ai_configuration)
+    demo_port: int = 8010  # `make demo`'s local services (workers/demo/services.py)
 
     @property
     def run_dir(self) -> Path:
@@ -48,6 +49,7 @@ def load() -> Settings:
         external_database_url=env.get("PGWARDEN_DATABASE_URL") or None,
         ingest_sync=env.get("PGWARDEN_INGEST_SYNC"),
         ai=ai_configuration(env),
+        demo_port=int(env.get("PGWARDEN_DEMO_PORT", "8010")),
     )
 
 

@@ -111,3 +111,11 @@ AI_LISTEN = 'LISTEN "ai:analysis"'
 AI_REQUEST_WAIT_SECONDS = "SELECT request_wait_seconds FROM app.ai_setting"
 # pgwarden web answers as the token's role, with its claims, for the rest of the transaction (as PostgREST does)
 AI_ACT_AS = "SELECT set_config('request.jwt.claims', %s, true), set_config('role', %s, true)"
+
+# -- demo (`make demo`: db/functions/app/990_demo.sql, workers/demo)
+DATABASE_NOW = "SELECT now()"
+DEMO_SETUP = "SELECT app.demo_setup(%s::jsonb)"
+DEMO_BACKFILL = "SELECT app.demo_backfill(%s::uuid, %s, %s::text[])"
+DEMO_EVENTS_STORED = ("SELECT count(*) FROM app.error_events"
+                      " WHERE organization_id = ANY(%s::uuid[]) AND received_at >= %s")
+DEMO_COUNTS = "SELECT * FROM app.demo_summary(%s::uuid[])"

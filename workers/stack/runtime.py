@@ -168,7 +168,8 @@ class Stack:
 
     def programs(self) -> list[Program]:
         """What the supervisor runs, in start order: PostgreSQL (embedded cluster only; never
-        restarted by it), PostgREST, the worker and the web process (restarted when they die)."""
+        restarted by it), PostgREST, the worker, the web process and the demo services (restarted
+        when they die)."""
         log = self.settings.log_dir
         programs = []
         if self.cluster is not None:
@@ -181,7 +182,15 @@ class Stack:
                 Program("worker", [sys.executable, "-m", "workers", "worker"], log / "worker.log"),
                 # Sentry ingest and /functions/v1/*; logs in as pgwarden_web (see workers/cli/webcmd.py)
                 Program("web", [sys.executable, "-m", "workers", "web", "--port", str(self.settings.web_port)],
-                        log / "web.log")]
+                        log / "web.log"),
+                # `make demo`'s local services: started by `pgwarden demo`, and by `make up` once a demo ran
+                Program("demo", [sys.executable, "-m", "workers.demo.services", "--port", str(self.settings.demo_port)],
+                        log / "demo.log")]
+
+    @property
+    def demo_marker(self) -> Path:
+        """Written by `pgwarden demo`: the demo's monitors probe its services, so `make up` starts them too."""
+        return self.settings.run_dir / "demo-services"
 
     @property
     def postgrest_config(self) -> Path:
@@ -211,7 +220,8 @@ class Stack:
             db_uri=postgrest.authenticator_uri(self.database_url, self.secrets.authenticator_password),
             jwt_secret=self.secrets.jwt_secret, port=self.settings.api_port)
         self._ensure_supervisor(foreground)
-        started = self.supervisor.start(["postgrest", "worker", "web"])
+        demo = ["demo"] if self.demo_marker.exists() else []
+        started = self.supervisor.start(["postgrest", "worker", "web", *demo])
         urls = self.urls(dsn="")
         self._wait_until("postgrest", lambda: _answers(urls.api, lambda response: response.status_code == 200),
                          f"PostgREST did not answer at {urls.api}")

@@ -19,6 +19,38 @@ $$;
 COMMENT ON FUNCTION app.error_rollup_horizon() IS
   'The minute from which counts may still change: no transaction of this database started before it';
 
+-- Adds the minute rows of [p_from, p_to) (of one organization, or all) to the hourly and daily
+-- rollups: the fold's counting step, and a backfill's below the watermark (app.demo_backfill).
+-- The caller holds the app.error_rollup row lock. Returns the minute rows read.
+CREATE OR REPLACE FUNCTION app.error_rollup_add_minutes(p_from timestamptz, p_to timestamptz,
+                                                        p_organization_id uuid DEFAULT NULL) RETURNS bigint
+LANGUAGE plpgsql AS $$
+DECLARE
+  v_minute_rows bigint;
+BEGIN
+  WITH minute AS MATERIALIZED (
+    SELECT m.organization_id, m.bucket, m.error_hash, m.event_count FROM app.error_metrics m
+     WHERE m.bucket >= p_from AND m.bucket < p_to
+       AND (p_organization_id IS NULL OR m.organization_id = p_organization_id)
+  ), hourly AS (
+    INSERT INTO app.error_metrics_hourly AS h (organization_id, bucket, error_hash, event_count)
+    SELECT mi.organization_id, app.stats_bucket_start('1 hour', mi.bucket), mi.error_hash, sum(mi.event_count)
+      FROM minute mi GROUP BY 1, 2, 3
+     ORDER BY 2, 1, 3  -- new rows in time order: a range of buckets stays on few pages
+    ON CONFLICT (organization_id, bucket, error_hash) DO UPDATE SET event_count = h.event_count + excluded.event_count
+  ), daily AS (
+    INSERT INTO app.error_metrics_daily AS d (organization_id, bucket, error_hash, event_count)
+    SELECT mi.organization_id, app.stats_bucket_start('1 day', mi.bucket), mi.error_hash, sum(mi.event_count)
+      FROM minute mi GROUP BY 1, 2, 3
+     ORDER BY 2, 1, 3  -- new rows in time order: a range of buckets stays on few pages
+    ON CONFLICT (organization_id, bucket, error_hash) DO UPDATE SET event_count = d.event_count + excluded.event_count
+  )
+  SELECT count(*) INTO v_minute_rows FROM minute;
+  RETURN v_minute_rows;
+END $$;
+COMMENT ON FUNCTION app.error_rollup_add_minutes(timestamptz, timestamptz, uuid) IS
+  'Add the minute rows of a range (one organization or all) to the hourly and daily rollups; the caller holds the rollup lock';
+
 -- Minute rows and events before the watermark must not change afterwards: ingest never writes
 -- them (see the horizon); a hand-made backfill into the past is followed by app.error_rollup_rebuild().
 -- Runs under read committed, so each statement reads with a snapshot taken after the horizon.
@@ -37,23 +69,7 @@ BEGIN
     RETURN jsonb_build_object('folded_from', v_from, 'folded_until', v_from, 'minute_rows', 0, 'new_users', 0);
   END IF;
 
-  WITH minute AS MATERIALIZED (
-    SELECT m.organization_id, m.bucket, m.error_hash, m.event_count FROM app.error_metrics m
-     WHERE m.bucket >= v_from AND m.bucket < v_to
-  ), hourly AS (
-    INSERT INTO app.error_metrics_hourly AS h (organization_id, bucket, error_hash, event_count)
-    SELECT mi.organization_id, app.stats_bucket_start('1 hour', mi.bucket), mi.error_hash, sum(mi.event_count)
-      FROM minute mi GROUP BY 1, 2, 3
-     ORDER BY 2, 1, 3  -- new rows in time order: a range of buckets stays on few pages
-    ON CONFLICT (organization_id, bucket, error_hash) DO UPDATE SET event_count = h.event_count + excluded.event_count
-  ), daily AS (
-    INSERT INTO app.error_metrics_daily AS d (organization_id, bucket, error_hash, event_count)
-    SELECT mi.organization_id, app.stats_bucket_start('1 day', mi.bucket), mi.error_hash, sum(mi.event_count)
-      FROM minute mi GROUP BY 1, 2, 3
-     ORDER BY 2, 1, 3  -- new rows in time order: a range of buckets stays on few pages
-    ON CONFLICT (organization_id, bucket, error_hash) DO UPDATE SET event_count = d.event_count + excluded.event_count
-  )
-  SELECT count(*) INTO v_minute_rows FROM minute;
+  v_minute_rows := app.error_rollup_add_minutes(v_from, v_to);
 
   -- the users of the groups counted in these minutes, from their events of these minutes
   WITH active AS (
