@@ -220,9 +220,10 @@ LANGUAGE sql STABLE AS $$
          (SELECT count(*) FROM app.error_alerts r WHERE r.organization_id = o.id),
          (SELECT count(*) FROM app.user_error_reports u WHERE u.organization_id = o.id),
          (SELECT b.from_at FROM app.demo_backfills b WHERE b.organization_id = o.id),
-         (SELECT count(DISTINCT c.bucket) FROM app.error_counts c WHERE c.organization_id = o.id AND c.level = 2)
+         (SELECT count(DISTINCT app.stats_bucket_start('1 day', c.bucket)) FROM app.error_counts c
+           WHERE c.organization_id = o.id)
     FROM unnest(p_organization_ids) WITH ORDINALITY AS o (id, n)
    ORDER BY o.n
 $$;
 COMMENT ON FUNCTION app.demo_summary(uuid[]) IS
-  'Per demo organization: error groups, monitors, alert rules, reports, where its backfill starts and the UTC days its daily rollup covers';
+  'Per demo organization: error groups, monitors, alert rules, reports, where its backfill starts and the UTC days with counts (minutes or rollups)';
