@@ -83,8 +83,9 @@ def send_captures(stop: threading.Event, api: str, key: str, rate: float, tally:
         while not stop.is_set():
             event_id = uuid.uuid4()
             critical = number % 40 == 39  # a new group each time: the webhook rule fires for it
+            message = f"soak critical {letters(number)}" if critical else f"soak capture {letters(number % 50)}"
             body = {"event_id": str(event_id), "error_type": "api", "severity": "critical" if critical else "error",
-                    "message": f"soak critical {letters(number)}" if critical else f"soak capture {letters(number % 50)}"}
+                    "message": message}
             try:
                 status = client.post(f"{api}rpc/capture_error", json=body).status_code
             except httpx.HTTPError as exc:
