@@ -36,7 +36,7 @@ DECLARE
   v_org_id uuid;
   v_id text;
   v_projects jsonb;
-  v_organizations jsonb := '[]';
+  v_organizations jsonb := '[]'::jsonb;
   v_created integer := 0;
 BEGIN
   IF jsonb_typeof(p_catalogue -> 'organizations') IS DISTINCT FROM 'array' THEN
@@ -52,7 +52,7 @@ BEGIN
       v_created := v_created + 1;
     END IF;
 
-    v_projects := '[]';
+    v_projects := '[]'::jsonb;
     FOR v_item IN SELECT * FROM jsonb_array_elements(coalesce(v_org -> 'projects', '[]')) LOOP
       v_id := app._demo_found('project', v_item ->> 'key');
       IF v_id IS NULL THEN
@@ -123,8 +123,8 @@ DECLARE
   v_end timestamptz;
   v_status app.uptime_status_enum;
   v_intervals integer := 0;
-  v_checks integer := 0;
-  v_rows integer;
+  v_checks bigint := 0;
+  v_rows bigint;
 BEGIN
   IF p_days IS NULL OR p_days NOT BETWEEN 1 AND 30 THEN
     RAISE EXCEPTION 'a demo backfill covers 1 to 30 days, not %', p_days USING ERRCODE = 'QV901',
@@ -171,7 +171,7 @@ BEGIN
       FROM app.health_monitors m WHERE m.organization_id = p_organization_id ORDER BY m.id
   LOOP
     v_at := v_from;
-    v_status := 'operational';
+    v_status := 'operational'::app.uptime_status_enum;
     WHILE v_at < v_monitor.until_at LOOP
       v_end := least(v_monitor.until_at, v_at + CASE
         WHEN v_status <> 'operational' THEN make_interval(mins => 3 + (random() * 25)::integer)
@@ -197,7 +197,7 @@ BEGIN
       v_checks := v_checks + v_rows;
       v_status := CASE WHEN v_status <> 'operational' THEN 'operational'
                        WHEN random() < 0.5 THEN 'degraded'
-                       WHEN v_monitor.flaps THEN 'major_outage' ELSE 'partial_outage' END;
+                       WHEN v_monitor.flaps THEN 'major_outage' ELSE 'partial_outage' END::app.uptime_status_enum;
       v_at := v_end;
     END LOOP;
   END LOOP;
