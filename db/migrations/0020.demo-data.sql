@@ -1,4 +1,4 @@
--- 0027: `make demo` (issue 19, item 4): demo objects and backfills; same as db/schema/990_demo.sql
+-- 0020: `make demo` (issue 19, item 4): demo objects and backfills; same as db/schema/990_demo.sql
 
 -- Demo data (`make demo`, workers/demo): the objects the demo created, keyed by its catalogue, so
 -- a second run finds them instead of creating them again; and the past week it wrote for each
