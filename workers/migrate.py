@@ -1,8 +1,8 @@
 """Schema deployment in two layers (conventions R4):
 
 1. the stateful layer: numbered yoyo migrations in db/migrations (immutable once merged);
-2. the code layer: db/functions/app, db/triggers, db/functions/api, re-applied in full in one
-   transaction, then PostgREST is told to reload its schema cache.
+2. the code layer: db/functions/app, db/triggers, db/functions/api and db/functions/reporting,
+   re-applied in full in one transaction, then PostgREST is told to reload its schema cache.
 """
 
 from __future__ import annotations
@@ -20,8 +20,9 @@ SCHEMA_DIR = DB_DIR / "schema"
 
 
 def code_layer_files() -> list[Path]:
-    """In dependency order: app functions, then triggers, then the api schema (rebuilt)."""
-    layers = [DB_DIR / "functions" / "app", DB_DIR / "triggers", DB_DIR / "functions" / "api"]
+    """In dependency order: app functions, then triggers, then the api and reporting schemas (rebuilt)."""
+    layers = [DB_DIR / "functions" / "app", DB_DIR / "triggers", DB_DIR / "functions" / "api",
+              DB_DIR / "functions" / "reporting"]
     return [path for layer in layers for path in sorted(layer.glob("*.sql"))]
 
 

@@ -38,7 +38,7 @@ COMMENT ON COLUMN app.retention_setting.resolved_errors IS 'Resolved error group
 COMMENT ON COLUMN app.retention_setting.events IS 'Event partitions (days) entirely older than this are dropped; client event ids expire too';
 COMMENT ON COLUMN app.retention_setting.metrics IS
   'Counts (per-minute error_metrics and their hourly and daily rollups) of UTC days entirely older than this are deleted';
-COMMENT ON COLUMN app.retention_setting.rate_limit_usage IS 'Accepted/refused counters older than this are deleted';
+COMMENT ON COLUMN app.retention_setting.rate_limit_usage IS 'Accepted/refused counters (rate_limit_usage, ingest_refusals) older than this are deleted';
 COMMENT ON COLUMN app.retention_setting.partitions_ahead IS 'Daily event partitions kept ready ahead of today';
 COMMENT ON COLUMN app.retention_setting.client_sessions IS 'SDK sessions (release health) not updated for this long are deleted';
 COMMENT ON COLUMN app.retention_setting.client_session_aggregates IS 'Hourly session counts (sessions items) older than this are deleted';

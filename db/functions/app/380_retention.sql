@@ -105,6 +105,7 @@ BEGIN
   DELETE FROM app.error_metrics_hourly h WHERE h.bucket < v_counts_horizon;
   DELETE FROM app.error_metrics_daily y WHERE y.bucket < v_counts_horizon;
   DELETE FROM app.rate_limit_usage u WHERE u.minute < now() - v_setting.rate_limit_usage;
+  DELETE FROM app.ingest_refusals r WHERE r.minute < now() - v_setting.rate_limit_usage;
 
   RETURN jsonb_build_object('deleted_errors', cardinality(v_ids), 'deleted_events', v_events,
                             'dropped_partitions', to_jsonb(v_dropped),

@@ -141,6 +141,9 @@ BEGIN
   PERFORM app.web_record_check_ins(v_items);
   PERFORM app.web_record_client_reports(v_items);
   PERFORM app.web_record_dropped_items(v_items);
+  IF jsonb_path_exists(p_requests, '$[*].refused') THEN  -- refused before parsing (db/functions/app/810_metrics.sql)
+    PERFORM app.ingest_refusals_record(p_requests, v_auth);
+  END IF;
   IF jsonb_path_exists(p_requests, '$[*].repairs') THEN
     PERFORM app.ingest_repairs_record((
       SELECT jsonb_agg(jsonb_build_object('organization_id', a.value -> 'organization_id', 'source', 'sentry',
