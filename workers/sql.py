@@ -119,3 +119,15 @@ DEMO_BACKFILL = "SELECT app.demo_backfill(%s::uuid, %s, %s::text[])"
 DEMO_EVENTS_STORED = ("SELECT count(*) FROM app.error_events"
                       " WHERE organization_id = ANY(%s::uuid[]) AND received_at >= %s")
 DEMO_COUNTS = "SELECT * FROM app.demo_summary(%s::uuid[])"
+
+# -- metrics (GET /metrics on pgwarden web; db/functions/app/810_metrics.sql): one call per scrape
+METRICS_SNAPSHOT = "SELECT family, type, help, sample, labels, value FROM app.metrics_snapshot()"
+
+# -- the streaming read replica (workers/stack/replica.py): the catalogue of the primary and the standby
+REPLICATION_SLOT_DROP_INACTIVE = ("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots"
+                                  " WHERE slot_name = %s AND NOT active")
+REPLICATION_STATE = ("SELECT state, extract(epoch FROM replay_lag)::float8,"
+                     " pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn)::bigint"
+                     " FROM pg_stat_replication WHERE application_name = %s")
+REPLICA_REPLAY = ("SELECT pg_is_in_recovery(), pg_last_wal_replay_lsn()::text,"
+                  " extract(epoch FROM now() - pg_last_xact_replay_timestamp())::float8")

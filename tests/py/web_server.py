@@ -33,7 +33,8 @@ class Project:
 
 
 class WebServer:
-    def __init__(self, database_url: str, web_database_url: str, log_dir: Path, extra_args: tuple[str, ...] = ()):
+    def __init__(self, database_url: str, web_database_url: str, log_dir: Path, extra_args: tuple[str, ...] = (),
+                 extra_env: dict[str, str] | None = None):
         self.database_url = database_url  # superuser: the tests' own view of the database
         self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
@@ -42,6 +43,7 @@ class WebServer:
         env = {**os.environ, "PYTHONPATH": str(REPO_ROOT), "PGWARDEN_DATA_DIR": str(log_dir / "data"),
                "PGWARDEN_JWT_SECRET": self.jwt_secret}
         env.pop("PGWARDEN_DATABASE_URL", None)
+        env.update(extra_env or {})
         with open(self.log_file, "wb") as log:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "workers", "web", "--port", str(self.port), "--database-url", web_database_url,

@@ -92,12 +92,26 @@ async def answer(request: Request, parse) -> Response:
     try:
         parsed, size = await parse()
         outcome = await request.app.state.batcher.submit(parsed, size=size)
+    except PayloadTooLarge as exc:
+        await count_refusal(request, "too_large")
+        return error_response(exc.status, exc.code, exc.detail)
     except WireError as exc:
         return error_response(exc.status, exc.code, exc.detail)
     except DatabaseUnavailable:
         return error_response(503, DATABASE_UNAVAILABLE, "database unavailable", hint="Try again shortly.",
                               headers={"Retry-After": str(RETRY_AFTER_DATABASE_DOWN)})
     return outcome_response(outcome)
+
+
+async def count_refusal(request: Request, reason: str) -> None:
+    """Have the database count a request refused before parsing for its organization, when the
+    request names its key outside the body (the database checks it is the project's). Best effort:
+    the refusal is answered either way."""
+    try:
+        key = extract_public_key(request.headers, request.query_params, None)
+        await request.app.state.batcher.submit({**ingest_request(request, key, None, []), "refused": reason})
+    except (WireError, DatabaseUnavailable):
+        pass
 
 
 def outcome_response(outcome: dict[str, Any]) -> Response:
