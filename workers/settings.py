@@ -24,6 +24,7 @@ class Settings:
     ingest_sync: str | None = None  # PGWARDEN_INGEST_SYNC as given; SQL checks it (app.set_ingest_sync)
     ai: dict = field(default_factory=dict)  # app.ai_configure's argument (ai_configuration)
     demo_port: int = 8010  # `make demo`'s local services (workers/demo/services.py)
+    replica_port: int = 0           # the streaming replica's (pgwarden db replica); default pg_port + 1
 
     @property
     def run_dir(self) -> Path:
@@ -50,6 +51,7 @@ def load() -> Settings:
         ingest_sync=env.get("PGWARDEN_INGEST_SYNC"),
         ai=ai_configuration(env),
         demo_port=int(env.get("PGWARDEN_DEMO_PORT", "8010")),
+        replica_port=int(env.get("PGWARDEN_REPLICA_PORT") or int(env.get("PGWARDEN_PG_PORT", "54329")) + 1),
     )
 
 

@@ -10,7 +10,9 @@ import click
 
 from workers import backup, migrate
 from workers.cli.context import stack
+from workers.db import with_login
 from workers.settings import PG_BIN
+from workers.stack import replica
 from workers.stack.runtime import say
 
 
@@ -20,9 +22,17 @@ def db_group() -> None:
 
 
 @db_group.command("url")
-def url() -> None:
+@click.option("--reader", is_flag=True,
+              help="pgwarden_reader's URL instead: the reporting schema, read-only (Grafana's login).")
+def url(reader: bool) -> None:
     """Print the database URL (superuser on the embedded cluster)."""
-    say(stack().public_database_url)
+    current = stack()
+    if not reader:
+        say(current.public_database_url)
+    elif current.cluster is None:
+        say(with_login(current.database_url, "pgwarden_reader", current.secrets.reader_password))
+    else:
+        say(replica.reader_url(current, current.settings.pg_port))
 
 
 @db_group.command("psql")
@@ -67,6 +77,63 @@ def restore_command(path: Path) -> None:
     applied = backup.restore(current, path)
     say(f"restored {path} into the database {current.database_name}"
         + (f"; migrations applied on top: {', '.join(applied)}" if applied else ""))
+
+
+@db_group.group("replica")
+def replica_group() -> None:
+    """A streaming read replica on this machine (a hot standby) that serves the reporting reads.
+
+    Its port is PGWARDEN_REPLICA_PORT (default: the database's port + 1). Writes always go to the
+    primary; a replica answers reads a moment behind it (docs/scaling.md: the lag budget)."""
+
+
+@replica_group.command("create")
+def replica_create() -> None:
+    """Copy the running database with pg_basebackup -R into a new standby, and start it."""
+    current = stack()
+    made = replica.create(current)
+    say(f"replica streaming from the primary, data in {made.pgdata}, port {made.port}")
+    say(f"  reader URL  {replica.reader_url(current, made.port)}")
+
+
+@replica_group.command("start")
+def replica_start() -> None:
+    """Start the replica; it catches up from where it stopped."""
+    started = replica.start(stack())
+    say(f"replica running on port {started.port}")
+
+
+@replica_group.command("stop")
+def replica_stop() -> None:
+    """Stop the replica (a fast shutdown); the primary keeps WAL for it, up to 2 GB."""
+    say("replica stopped" if replica.stop(stack()) else "replica was not running")
+
+
+@replica_group.command("status")
+def replica_status() -> None:
+    """Whether the replica runs and streams, and how far behind the primary it is."""
+    state = replica.state(stack())
+    say(f"running         {'yes' if state.running else 'no'}")
+    say(f"streaming       {state.streaming or 'no'}")
+    say(f"bytes behind    {'-' if state.bytes_behind is None else state.bytes_behind}")
+    say(f"replay lag      {'-' if state.replay_lag_seconds is None else f'{state.replay_lag_seconds:.3f} s'}"
+        "   (the primary's measure; empty while no writes)")
+    say(f"last replayed   {'-' if state.replayed_age_seconds is None else f'{state.replayed_age_seconds:.1f} s'}"
+        " ago   (the commit time of the newest transaction it shows)")
+
+
+@replica_group.command("drop")
+def replica_drop() -> None:
+    """Stop the replica and delete it (its directory and the primary's replication slot)."""
+    replica.drop(stack())
+    say("replica dropped")
+
+
+@replica_group.command("url")
+def replica_url() -> None:
+    """Print pgwarden_reader's URL on the replica (the reporting schema, read-only)."""
+    current = stack()
+    say(replica.reader_url(current, current.settings.replica_port))
 
 
 COMMANDS = (db_group,)

@@ -31,20 +31,34 @@ def web_database_url() -> str:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--database-url", envvar="PGWARDEN_WEB_DATABASE_URL", help="Connect with this URL instead.")
 @click.option("--access-log/--no-access-log", default=False, show_default=True)
-def web(port: int | None, host: str, database_url: str | None, access_log: bool) -> None:
-    """Serve Sentry-SDK ingest, the error webhook, report screenshots and widgets, AI analysis, /health."""
+@click.option("--workers", "processes", type=click.IntRange(1, 64), default=1, show_default=True,
+              envvar="PGWARDEN_WEB_WORKERS",
+              help="Processes sharing the port (uvicorn workers; $PGWARDEN_WEB_WORKERS). They keep no state.")
+def web(port: int | None, host: str, database_url: str | None, access_log: bool, processes: int) -> None:
+    """Serve Sentry-SDK ingest, the error webhook, report screenshots and widgets, AI analysis, /metrics."""
     import uvicorn
 
-    from workers.web.app import create_app
-
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    # the secret PostgREST verifies tokens with (PGWARDEN_JWT_SECRET when the stack's data dir is not at hand)
-    app = create_app(database_url or web_database_url(),
-                     jwt_secret=os.environ.get("PGWARDEN_JWT_SECRET") or stack().secrets.jwt_secret)
-    uvicorn.run(app, host=host, port=port or stack().settings.web_port,
+    # every process (uvicorn's workers are new interpreters) builds the app from the environment:
+    # the database, and the secret PostgREST verifies tokens with (PGWARDEN_JWT_SECRET when given)
+    os.environ[APP_DATABASE_URL] = database_url or web_database_url()
+    os.environ[APP_JWT_SECRET] = os.environ.get(APP_JWT_SECRET) or stack().secrets.jwt_secret
+    uvicorn.run(f"{app_from_environment.__module__}:{app_from_environment.__name__}", factory=True,
+                workers=processes, host=host, port=port or stack().settings.web_port,
                 log_level="info" if access_log else "warning",
                 access_log=access_log, lifespan="on", server_header=False,
                 timeout_graceful_shutdown=int(os.environ.get("PGWARDEN_WEB_GRACE_SECONDS", "5")))
+
+
+APP_DATABASE_URL = "PGWARDEN_WEB_DATABASE_URL"
+APP_JWT_SECRET = "PGWARDEN_JWT_SECRET"
+
+
+def app_from_environment():
+    """The ASGI app of one web process, over the database named in $PGWARDEN_WEB_DATABASE_URL."""
+    from workers.web.app import create_app
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    return create_app(os.environ[APP_DATABASE_URL], jwt_secret=os.environ[APP_JWT_SECRET])
 
 
 @click.command("webhook-secret")

@@ -46,12 +46,13 @@ def give_to_postgres(path: Path) -> None:
 
 class Cluster:
     def __init__(self, pgdata: Path, port: int, *, cron_database: str = DATABASE_NAME, fast: bool = False,
-                 log_file: Path | None = None):
+                 log_file: Path | None = None, standby_name: str | None = None):
         self.pgdata = pgdata
         self.port = port
         self.cron_database = cron_database
         self.fast = fast  # tests: no fsync, no synchronous commit
         self.log_file = log_file or pgdata / "server.log"
+        self.standby_name = standby_name  # a hot standby streaming from a primary (workers/stack/replica.py)
 
     @property
     def socket_dir(self) -> Path:
@@ -108,7 +109,19 @@ class Cluster:
             # a refused request leaves its SQLSTATE and message in server.log, never its data: no
             # STATEMENT line, and no DETAIL / CONTEXT lines (they quote the JSON a request carried)
             "log_min_error_statement = panic", "log_error_verbosity = terse",
+            # a replica that stops keeps its replication slot, which keeps WAL for it: bounded, so a
+            # forgotten replica cannot fill the disk (it then needs `pgwarden db replica create` again)
+            "max_slot_wal_keep_size = '2GB'",
         ]
+        if self.standby_name is not None:
+            lines += [
+                f"cluster_name = '{self.standby_name}'",  # how the primary names it (pg_stat_replication)
+                "hot_standby = on",
+                # a long read that conflicts with replay is cancelled after this, so the replica
+                # never falls further behind than this on account of a reader (the lag budget)
+                "max_standby_streaming_delay = '30s'",
+                "hot_standby_feedback = off",  # readers never hold back the primary's vacuum
+            ]
         if self.fast:
             lines += ["fsync = off", "synchronous_commit = off", "full_page_writes = off"]
         path = self.pgdata / CONFIG_FILE

@@ -20,7 +20,7 @@ from psycopg import sql as pgsql
 from workers import migrate, secrets, sql
 from workers.db import with_login
 from workers.settings import DATABASE_NAME, Settings
-from workers.stack import placement, postgrest
+from workers.stack import placement, postgrest, replica
 from workers.stack.cluster import Cluster
 from workers.stack.supervision import GIVEN_UP, Program, Supervisor
 
@@ -149,7 +149,8 @@ class Stack:
 
     def _set_login_passwords(self) -> None:
         logins = {"authenticator": self.secrets.authenticator_password,
-                  "pgwarden_worker": self.secrets.worker_password}
+                  "pgwarden_worker": self.secrets.worker_password,
+                  "pgwarden_reader": self.secrets.reader_password}
         with psycopg.connect(self.database_url, autocommit=True) as conn:
             for role, password in logins.items():
                 conn.execute(pgsql.SQL(sql.SET_ROLE_PASSWORD).format(
@@ -248,6 +249,8 @@ class Stack:
         stopped = sorted(self.supervisor.shutdown(), key=order.index)
         if self.supervisor.stop_orphans():
             stopped.append("processes left by a killed supervisor")
+        if self.cluster is not None and replica.stop(self):
+            stopped.append("replica")
         if self.cluster is not None and self.cluster.initialized() and self.cluster.running():
             self.cluster.stop()
             stopped.append("postgres")
