@@ -4,14 +4,12 @@ own parser, moving with real captures and refusals; who may scrape it."""
 from __future__ import annotations
 
 import json
-import shutil
 
 import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.conftest import scratch_dir
-from tests.py.web_server import WebServer, web_role_url
+from tests.py.web_server import WebServer, serving
 
 pytest_plugins = ["web_server"]
 
@@ -82,15 +80,8 @@ def test_without_a_token_only_this_machine_may_scrape(web_server):
 
 @pytest.fixture(scope="module")
 def web_with_token(web_database):
-    log_dir = scratch_dir("pgwarden-web-metrics-")
-    server = WebServer(web_database, web_role_url(web_database), log_dir,
-                       extra_env={"PGWARDEN_METRICS_TOKEN": TOKEN})
-    try:
-        server.wait_until_listening()
+    with serving(web_database, extra_env={"PGWARDEN_METRICS_TOKEN": TOKEN}) as server:
         yield server
-    finally:
-        server.stop()
-        shutil.rmtree(log_dir, ignore_errors=True)
 
 
 def test_with_a_token_every_scrape_must_bring_it(web_with_token):

@@ -6,6 +6,7 @@ PYTEST_DONT_REWRITE
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
@@ -104,16 +105,23 @@ def web_database(pg_cluster, template_database) -> Iterator[str]:
     drop_database(pg_cluster, name)
 
 
-@pytest.fixture(scope="module")
-def web_server(web_database) -> Iterator[WebServer]:
+@contextlib.contextmanager
+def serving(database_url: str, **options) -> Iterator[WebServer]:
+    """A listening `pgwarden web` over database_url (as its own role), stopped and cleaned up after."""
     log_dir = scratch_dir("pgwarden-web-")
-    server = WebServer(web_database, web_role_url(web_database), log_dir)
+    server = WebServer(database_url, web_role_url(database_url), log_dir, **options)
     try:
         server.wait_until_listening()
         yield server
     finally:
         server.stop()
         shutil.rmtree(log_dir, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def web_server(web_database) -> Iterator[WebServer]:
+    with serving(web_database) as server:
+        yield server
 
 
 def run_python(script: str, timeout: float = 60.0) -> subprocess.CompletedProcess:
