@@ -1,4 +1,4 @@
--- 0025: history for the tools people already use (the pgwarden_reader login of the reporting schema),
+-- 0021: history for the tools people already use (the pgwarden_reader login of the reporting schema),
 -- Prometheus counters folded so they never decrease, and refusals counted before parsing.
 
 -- ---- as in db/schema/800_reporting.sql
