@@ -61,7 +61,7 @@ CREATE INDEX idx_ingest_refusals_minute ON app.ingest_refusals (minute);
 ALTER TABLE app.ingest_refusals ENABLE ROW LEVEL SECURITY;
 CREATE POLICY ingest_refusals_system_admin ON app.ingest_refusals FOR SELECT TO system_admin USING (true);
 CREATE POLICY ingest_refusals_own_org ON app.ingest_refusals FOR SELECT TO org_owner, staff
-  USING (organization_id = app.current_org_id());
+  USING (organization_id = (SELECT app.current_org_id()));
 GRANT SELECT ON app.ingest_refusals TO staff, org_owner, system_admin;
 
 -- A scrape counts the delivery attempts made since the last fold: by time, not by delivery.

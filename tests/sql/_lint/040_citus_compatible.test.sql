@@ -26,21 +26,27 @@ INSERT INTO citus_placement VALUES
   ('cron_check_ins', 'distributed'), ('error_alerts', 'distributed'), ('alert_destinations', 'distributed'),
   ('alert_incidents', 'distributed'), ('alert_signals', 'distributed'), ('alert_notifications', 'distributed'),
   ('alert_deliveries', 'distributed'), ('alert_delivery_attempts', 'distributed'),
-  ('alert_in_app_notifications', 'distributed'),
+  ('alert_in_app_notifications', 'distributed'), ('error_metrics_hourly', 'distributed'),
+  ('error_metrics_daily', 'distributed'), ('error_group_users', 'distributed'), ('error_group_user_counts', 'distributed'),
+  ('error_similarity', 'distributed'), ('ai_analysis_run', 'distributed'), ('report_screenshots', 'distributed'),
+  ('user_error_report_history', 'distributed'), ('demo_backfills', 'distributed'),
   -- small or global, read on every node; tenants, users and keys are resolved before the organization is known
   ('organizations', 'reference'), ('users', 'reference'), ('projects', 'reference'), ('project_webhook_secrets', 'reference'),
   ('error_code', 'reference'), ('alert_condition_keys', 'reference'), ('alert_settings', 'reference'),
   ('capture_job_policy', 'reference'), ('error_status_transition', 'reference'), ('job_setting', 'reference'),
   ('rate_limit_setting', 'reference'), ('retention_setting', 'reference'), ('scrub_rule', 'reference'),
   ('sentry_error_type_rules', 'reference'), ('user_agent_rule', 'reference'), ('derivation_cache_state', 'reference'),
-  ('health_settings', 'reference'),
+  ('health_settings', 'reference'), ('project_widget_keys', 'reference'), ('report_status_transition', 'reference'),
+  ('report_rate_limit', 'reference'), ('ai_setting', 'reference'), ('ai_provider', 'reference'), ('ai_prompt', 'reference'),
+  ('ai_severity_matrix', 'reference'), ('ai_reach_band', 'reference'), ('ai_heuristic_rule', 'reference'),
   -- on the coordinator: the job queue (claimed with SKIP LOCKED), caches shared by all organizations,
   -- the metrics fold, and health probing (probes per minute, not events per second)
   ('job', 'local'), ('job_history', 'local'), ('job_key', 'local'), ('derivation_cache', 'local'),
   ('metric_totals', 'local'), ('metric_fold_state', 'local'), ('health_monitors', 'local'),
   ('health_monitor_state', 'local'), ('health_maintenance_windows', 'local'), ('health_run_usage', 'local'),
   ('health_summary_cache', 'local'), ('health_status_page_cache', 'local'), ('health_checks', 'local'),
-  ('system_uptime', 'local');
+  ('system_uptime', 'local'), ('error_rollup', 'local'), ('report_rate_usage', 'local'),
+  ('ai_provider_usage', 'local'), ('demo_objects', 'local');
 
 -- What must change before distributing, by rule: the object and the change.
 CREATE TEMP TABLE citus_exception (rule text, table_name text, object text, change text NOT NULL,
@@ -49,7 +55,12 @@ INSERT INTO citus_exception
 SELECT 'key', t, t || '_pkey', 'primary key (id) becomes (organization_id, id); ids stay unique on their own'
   FROM unnest(ARRAY['system_errors', 'user_error_reports', 'error_status_history', 'error_alerts', 'alert_destinations',
                     'alert_incidents', 'alert_signals', 'alert_notifications', 'alert_deliveries',
-                    'alert_in_app_notifications']) t
+                    'alert_in_app_notifications', 'ai_analysis_run', 'report_screenshots', 'user_error_report_history']) t
+UNION ALL
+SELECT 'key', 'error_similarity', 'error_similarity_pkey', 'primary key (error_id) becomes (organization_id, error_id)'
+UNION ALL
+SELECT 'key', 'user_error_reports', 'idx_reports_status_token',
+       'unique (status_token) becomes (organization_id, status_token); the status link carries the organization'
 UNION ALL
 SELECT 'key', 'alert_delivery_attempts', 'alert_delivery_attempts_pkey',
        'primary key (delivery_id, attempt) becomes (organization_id, delivery_id, attempt)'
@@ -69,7 +80,8 @@ SELECT 'not_null', t, 'organization_id', 'platform-wide rows (platform rules, mo
                     'alert_deliveries', 'alert_delivery_attempts', 'alert_in_app_notifications']) t
 UNION ALL
 SELECT 'not_null', t, 'organization_id', 'the spec leaves the column nullable, every write sets it: NOT NULL'
-  FROM unnest(ARRAY['system_errors', 'user_error_reports', 'error_status_history']) t
+  FROM unnest(ARRAY['system_errors', 'user_error_reports', 'error_status_history', 'report_screenshots',
+                    'user_error_report_history']) t
 UNION ALL
 SELECT 'foreign_key', t, c, 'refers by id alone: becomes (organization_id, id) once both keys include organization_id'
   FROM (VALUES ('alert_deliveries', 'alert_deliveries_destination_id_fkey'),
@@ -85,7 +97,13 @@ SELECT 'foreign_key', t, c, 'refers by id alone: becomes (organization_id, id) o
                ('alert_signals', 'alert_signals_incident_id_fkey'),
                ('alert_signals', 'alert_signals_rule_id_fkey'),
                ('error_status_history', 'error_status_history_error_id_fkey'),
-               ('user_error_reports', 'user_error_reports_linked_error_id_fkey')) AS f (t, c);
+               ('user_error_reports', 'user_error_reports_linked_error_id_fkey'),
+               ('user_error_reports', 'user_error_reports_duplicate_of_fkey'),
+               ('user_error_report_history', 'user_error_report_history_report_id_fkey'),
+               ('report_screenshots', 'report_screenshots_report_id_fkey'),
+               ('error_similarity', 'error_similarity_error_id_fkey'),
+               ('ai_analysis_run', 'ai_analysis_run_error_id_fkey'),
+               ('ai_analysis_run', 'ai_analysis_run_fallback_of_fkey')) AS f (t, c);
 
 CREATE TEMP VIEW app_table AS
   SELECT c.oid, c.relname::text AS table_name, p.placement,
