@@ -47,7 +47,9 @@ CREATE TYPE app.capture_item AS (
   error_hash       text,
   browser          text,
   os               text,
-  device_type      text
+  device_type      text,
+  exceptions       jsonb,                      -- the exception chain (app.capture_item_of); NULL without one
+  grouping_hash    text                        -- its own hash when error_hash is another group's (a merge)
 );
 COMMENT ON TYPE app.capture_item IS 'One event inside app.capture_batch: validated, then scrubbed, fingerprinted and enriched';
 

@@ -33,13 +33,19 @@ CREATE TABLE app.error_events (
   user_id          varchar(255),
   metadata         jsonb NOT NULL DEFAULT '{}',
   request_id       varchar(100),
-  session_id       varchar(100)
+  session_id       varchar(100),
+  exceptions       jsonb,
+  grouping_hash    varchar(64)
 ) PARTITION BY RANGE (received_at);
 COMMENT ON TABLE app.error_events IS 'Each accepted occurrence of an error group, scrubbed; one partition per UTC day';
 COMMENT ON COLUMN app.error_events.received_at IS 'Server time of capture: the partition key and the metrics minute';
 COMMENT ON COLUMN app.error_events.occurred_at IS 'Client timestamp when given (never later than received_at)';
 COMMENT ON COLUMN app.error_events.frames IS 'Structured stack frames the client sent (oldest first), scrubbed';
 COMMENT ON COLUMN app.error_events.fingerprint IS 'Client fingerprint when given (its default placeholder stands for our grouping)';
+COMMENT ON COLUMN app.error_events.exceptions IS
+  'The exception chain, oldest cause first: causes {type, value, module, frames}, then the raised one {type, module}';
+COMMENT ON COLUMN app.error_events.grouping_hash IS
+  'The event''s own grouping hash when it joined another group (a merge, a grouping upgrade); NULL when it is error_hash';
 COMMENT ON COLUMN app.error_events.user_id IS 'The client''s user identity as sent (counts affected users)';
 CREATE INDEX idx_error_events_group ON app.error_events (organization_id, error_hash, received_at);
 

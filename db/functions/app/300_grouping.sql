@@ -71,6 +71,74 @@ letter (SHA-1, MD5, trace ids) -> <hex>; ISO 8601 dates/datetimes, RFC 1123 date
 <int>x<int>; decimals -> <float>; integers (with sign) -> <int>. As in Sentry a dotted version
 1.2.3 becomes <float>.<int>, and a number glued to letters (user_42, abc123) stays.';
 
+-- == The browsers' wordings ==
+
+-- Chrome (V8), Safari (JavaScriptCore) and Firefox (SpiderMonkey) word the same failure each their
+-- own way; grouping reads them in one wording (V8's) before parameterizing. Only the message after
+-- an optional "Uncaught " and exception class counts, and the rules run only when a strpos finds
+-- one of their distinctive words: a message none can match costs a few strpos calls.
+CREATE OR REPLACE FUNCTION app.grouping_engine_wording(p_message text) RETURNS text
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $fn$
+DECLARE
+  v_parts text[];
+BEGIN
+  IF p_message IS NULL OR length(p_message) > 1000
+     OR (strpos(p_message, 'etch') = 0 AND strpos(p_message, 'ailed') = 0 AND strpos(p_message, 'etwork') = 0
+         AND strpos(p_message, 'nternet') = 0 AND strpos(p_message, 'not an object') = 0
+         AND strpos(p_message, 'access property') = 0 AND strpos(p_message, 'Cannot read propert') = 0
+         AND strpos(p_message, 'find variable') = 0 AND strpos(p_message, 'JSON') = 0
+         AND strpos(p_message, 'function. (In ') = 0) THEN
+    RETURN p_message;
+  END IF;
+  -- [1] "Uncaught TypeError: " or "", [2] the rest
+  v_parts := regexp_match(p_message, '^((?:Uncaught )?(?:[A-Za-z_$][A-Za-z0-9_$]*: )?)(.*)$');
+  v_parts[2] := CASE
+    -- a fetch that never got an answer: Chromium (optionally naming the host), Firefox, Safari, React Native
+    WHEN v_parts[2] ~ '^(?:Failed to fetch(?: \([^)]*\))?|NetworkError when attempting to fetch resource\.?|Load failed|The network connection was lost\.?|The Internet connection appears to be offline\.?|Network request failed)$'
+      THEN 'Failed to fetch'
+    -- reading a property of undefined or null
+    WHEN strpos(v_parts[2], 'Cannot read property ''') = 1
+      THEN regexp_replace(v_parts[2], $re$^Cannot read property '([^']*)' of (undefined|null)$$re$,
+                          $re$Cannot read properties of \2 (reading '\1')$re$)
+    WHEN strpos(v_parts[2], ' is not an object (evaluating ''') > 0
+      THEN regexp_replace(v_parts[2], $re$^(undefined|null) is not an object \(evaluating '(?:[^']*[.[])?([A-Za-z0-9_$]*)[]"']*'\)$$re$,
+                          $re$Cannot read properties of \1 (reading '\2')$re$)
+    WHEN strpos(v_parts[2], 'can''t access property "') = 1
+      THEN regexp_replace(v_parts[2], $re$^can't access property "([^"]*)", .* is (undefined|null)$$re$,
+                          $re$Cannot read properties of \2 (reading '\1')$re$)
+    -- calling what is not a function: Safari adds the call it evaluated
+    WHEN strpos(v_parts[2], ' is not a function. (In ''') > 0
+      THEN regexp_replace(v_parts[2], $re$^(.*) is not a function\. \(In '.*\)$$re$, '\1 is not a function')
+    -- an undeclared variable
+    WHEN strpos(v_parts[2], 'Can''t find variable: ') = 1
+      THEN substr(v_parts[2], 22) || ' is not defined'
+    -- JSON.parse of a truncated text, and of a text that is no JSON at all
+    WHEN v_parts[2] ~ '^(?:Unexpected end of JSON input|JSON Parse error: Unexpected EOF|JSON\.parse: unexpected end of data)'
+      THEN 'Unexpected end of JSON input'
+    WHEN v_parts[2] ~ '^(?:Unexpected token .* (?:is not valid JSON|in JSON at position [0-9]+)|"[^"]*" is not valid JSON|Unexpected non-whitespace character after JSON|JSON Parse error: |JSON\.parse: )'
+      THEN 'Unexpected token in JSON'
+    ELSE v_parts[2] END;
+  RETURN v_parts[1] || v_parts[2];
+END
+$fn$;
+COMMENT ON FUNCTION app.grouping_engine_wording(text) IS
+'A browser''s message in V8''s wording, for grouping: Failed to fetch for Firefox''s NetworkError when attempting
+to fetch resource., Safari''s Load failed (and The network connection was lost, The Internet connection appears
+to be offline, React Native''s Network request failed); Cannot read properties of undefined (reading ''x'') for
+Safari''s undefined is not an object (evaluating ''t.x''), Firefox''s can''t access property "x", t is undefined
+and old Chrome''s Cannot read property ''x'' of undefined (null alike); x is not defined for Safari''s Can''t find
+variable: x; Safari''s x is not a function. (In ''x()'', …) without its parenthesis; the engines'' JSON.parse
+failures as Unexpected end of JSON input or Unexpected token in JSON. An "Uncaught " and exception class in front
+stay; messages over 1000 characters are left as they are.';
+
+-- What a message contributes to grouping: the browsers' wordings made one, then parameterized.
+CREATE OR REPLACE FUNCTION app.grouping_message(p_message text) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $fn$
+  SELECT app.normalize_message(app.grouping_engine_wording(p_message))
+$fn$;
+COMMENT ON FUNCTION app.grouping_message(text) IS
+  'A message as grouping reads it: app.normalize_message(app.grouping_engine_wording(message))';
+
 -- == Stack traces ==
 
 -- Library and runtime code is not "in app": Sentry groups by the application's own frames.

@@ -1,58 +1,97 @@
--- Fingerprints (reference/sentry.md §3): the grouping components of an event and their hash.
--- Split in two so the pipeline can cache the expensive half: the frame components depend on
--- the frames alone (app.grouping_frame_components, cached per stack trace by app.capture_enrich),
--- the rest is cheap (type, exception class or normalized message, client fingerprint).
--- app.grouping_components and app.error_fingerprint compose the two halves.
+-- Fingerprints (reference/sentry.md §3), grouping rules version 2 (version 1, which made the groups
+-- before it, is frozen in 305_grouping_legacy.sql): the grouping components of an event and their
+-- hash. Split so the pipeline can cache the expensive half: the frame components depend on the
+-- frames alone (app.grouping_frame_components, cached per stack trace by app.capture_enrich); the
+-- rest is cheap (type, exception class or grouping message, exception chain, client fingerprint).
+-- app.grouping_components and app.error_fingerprint compose the parts.
 
--- A client frame's in_app when it says so (a boolean), else decided by its path.
-CREATE OR REPLACE FUNCTION app._frame_in_app(p_frame jsonb) RETURNS boolean
-LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $fn$
-  SELECT coalesce(CASE WHEN jsonb_typeof(p_frame -> 'in_app') = 'boolean' THEN (p_frame ->> 'in_app')::boolean END,
-                  app.stack_frame_in_app(coalesce(nullif(p_frame ->> 'abs_path', ''), p_frame ->> 'filename')))
+-- The old signatures (version 2 takes the exception chain too)
+DROP FUNCTION IF EXISTS app._frame_in_app(jsonb);
+DROP FUNCTION IF EXISTS app._grouping_function(text);
+DROP FUNCTION IF EXISTS app.grouping_components(app.error_type_enum, text, jsonb, text);
+DROP FUNCTION IF EXISTS app.grouping_components_of(app.error_type_enum, text, text, text);
+DROP FUNCTION IF EXISTS app.error_hash(app.error_type_enum, text, text, text[], text);
+DROP FUNCTION IF EXISTS app.error_fingerprint(app.error_type_enum, text, jsonb, text[], text);
+
+-- == Frames ==
+
+-- A frame's function as grouping reads it. JavaScript (Sentry's javascript fuzzing): the engines
+-- agree only on the part after the last dot (HTMLButtonElement.onPay, Object.onPay and onPay), a
+-- V8 alias [as x] is dropped, and Firefox's closures (setup/<) and anonymous markers are no name.
+-- Elsewhere: without async/new/Object. and anonymous markers, as version 1 read it.
+CREATE OR REPLACE FUNCTION app._grouping_function(p_function text, p_javascript boolean) RETURNS text
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $fn$
+DECLARE
+  v text := btrim(p_function);
+BEGIN
+  IF v IS NULL OR v = '' THEN
+    RETURN NULL;
+  END IF;
+  IF strpos(v, ' [as ') > 0 THEN
+    v := left(v, strpos(v, ' [as ') - 1);
+  END IF;
+  IF p_javascript THEN
+    IF right(v, 2) = '/<' THEN
+      RETURN NULL;
+    END IF;
+    IF left(v, 6) = 'async ' OR left(v, 4) = 'new ' THEN
+      v := regexp_replace(v, '^(?:async |new )+', '');
+    END IF;
+    IF strpos(v, '.') > 0 THEN
+      v := regexp_replace(v, '^.*\.', '');
+    END IF;
+    RETURN CASE WHEN v IN ('', '?', '<anonymous>', 'Anonymous function', '<anonymous function>', 'eval') THEN NULL ELSE v END;
+  END IF;
+  RETURN nullif(CASE WHEN strpos(v, '*') > 0 OR left(v, 6) = 'async ' OR left(v, 4) = 'new '
+                          OR left(v, 7) = 'Object.' OR v IN ('?', '<anonymous>', 'Anonymous function')
+                     THEN regexp_replace(v, '^.*\*|^(?:async |new )+|^Object\.|^(?:\?|<anonymous>|Anonymous function)$', '', 'g')
+                     ELSE v END, '');
+END
 $fn$;
-COMMENT ON FUNCTION app._frame_in_app(jsonb) IS 'A frame''s in_app: the client''s boolean, else app.stack_frame_in_app(abs_path or filename)';
+COMMENT ON FUNCTION app._grouping_function(text, boolean) IS
+'A frame''s function for grouping. JavaScript: the part after the last dot, without [as alias], async and new;
+NULL for ?, <anonymous>, Anonymous function, eval and Firefox closures (…/<). Else without async/new/Object.
+and anonymous markers';
 
-CREATE OR REPLACE FUNCTION app._grouping_function(p_function text) RETURNS text
-LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $fn$
-  SELECT nullif(CASE WHEN strpos(p_function, '*') > 0 OR left(p_function, 6) = 'async ' OR left(p_function, 4) = 'new '
-                          OR left(p_function, 7) = 'Object.' OR p_function IN ('?', '<anonymous>', 'Anonymous function')
-                     THEN regexp_replace(p_function, '^.*\*|^(?:async |new )+|^Object\.|^(?:\?|<anonymous>|Anonymous function)$', '', 'g')
-                     ELSE p_function END, '')
-$fn$;
-COMMENT ON FUNCTION app._grouping_function(text) IS 'A frame''s function name for grouping, without async/new/Object. and anonymous markers';
-
--- What a frame contributes (Sentry newstyle): its module, else its file without scheme, host,
--- query and fragment, and for JavaScript without the build's content hash (app.3f9a1c.js =
--- app.js); and its function without async/new/Object. decorations. Never line or column numbers.
--- Two loops of simple assignments (in-app flags, then the chosen frames): ~40% cheaper than the
--- same work as set-based queries, whose start-up dominates for a few frames. Components are
--- collected in an array and joined once: text grown by concatenation is copied at every frame.
-CREATE OR REPLACE FUNCTION app.grouping_frame_components(p_frames jsonb) RETURNS text
+-- What the frames of one stack contribute (Sentry newstyle): per frame its module, else its file
+-- without scheme, host, query and fragment, and for JavaScript without the build's content hash
+-- (app.3f9a1c.js = app.js); and its function (app._grouping_function). Never line or column
+-- numbers. Built-in and eval frames ([native code], <anonymous>, native, eval code, eval) are left
+-- out: Safari and Chrome list them, Firefox does not. In app: the client's boolean; a frame without
+-- one is not in app when others of the stack have one (an SDK decided, as Sentry reads it), else
+-- app.stack_frame_in_app of its path. The in-app frames contribute, or when none is in app and
+-- p_app_only is false, all (Sentry's system variant). One loop of simple assignments collecting
+-- both variants (a set-based query costs more to start than this takes for a few frames); the
+-- components are joined once (text grown by concatenation is copied at every frame).
+CREATE OR REPLACE FUNCTION app.grouping_frames(p_frames jsonb, p_app_only boolean) RETURNS text
 LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $fn$
 DECLARE
   v_frames jsonb := CASE jsonb_typeof(p_frames) WHEN 'array' THEN p_frames WHEN 'object' THEN p_frames -> 'frames' END;
-  v_frame jsonb;
-  v_in_app boolean[] := '{}'::boolean[];
-  v_any_in_app boolean := false;
   v_count integer;
+  v_sdk_decides boolean;  -- some frame carries an in_app boolean
+  v_frame jsonb;
+  v_path text;
   v_file text;
-  v_function text;
   v_location text;
-  v_components text[] := '{}'::text[];
+  v_function text;
+  v_javascript boolean;
+  v_in_app boolean;
+  v_component text;
+  v_app text[] := '{}'::text[];
+  v_all text[] := '{}'::text[];
 BEGIN
   v_count := CASE WHEN jsonb_typeof(v_frames) = 'array' THEN jsonb_array_length(v_frames) ELSE 0 END;
+  v_sdk_decides := v_count > 0 AND v_frames @? '$[*].in_app ? (@.type() == "boolean")';
   FOR i IN 0 .. v_count - 1 LOOP
-    v_frame := v_frames -> i;
-    v_in_app[i] := jsonb_typeof(v_frame) = 'object' AND app._frame_in_app(v_frame);
-    v_any_in_app := v_any_in_app OR v_in_app[i];
-  END LOOP;
-  FOR i IN 0 .. v_count - 1 LOOP
-    CONTINUE WHEN v_any_in_app AND NOT v_in_app[i];
     v_frame := v_frames -> i;
     CONTINUE WHEN jsonb_typeof(v_frame) <> 'object';
+    v_path := coalesce(nullif(v_frame ->> 'abs_path', ''), v_frame ->> 'filename');
+    CONTINUE WHEN v_path IN ('[native code]', 'native code', 'eval code', '<anonymous>', 'native')
+               OR v_frame ->> 'function' = 'eval';
+    v_file := coalesce(nullif(v_frame ->> 'filename', ''), v_frame ->> 'abs_path');
+    v_javascript := strpos(v_path, '://') > 0 OR right(v_file, 3) IN ('.js', '.ts') OR right(v_file, 4) IN ('.mjs', '.cjs', '.jsx', '.tsx');
     v_location := nullif(v_frame ->> 'module', '');
     IF v_location IS NULL THEN
-      v_file := coalesce(nullif(v_frame ->> 'filename', ''), v_frame ->> 'abs_path');
       IF strpos(v_file, '://') > 0 OR strpos(v_file, '?') > 0 OR strpos(v_file, '#') > 0 THEN
         v_file := regexp_replace(v_file, '^[A-Za-z][A-Za-z0-9+.-]*://[^/?#]*|[?#].*$', '', 'g');
       END IF;
@@ -61,19 +100,36 @@ BEGIN
       END IF;
       v_location := nullif(v_file, '');
     END IF;
-    v_function := app._grouping_function(btrim(v_frame ->> 'function'));
+    v_function := app._grouping_function(v_frame ->> 'function', v_javascript);
     CONTINUE WHEN v_location IS NULL AND v_function IS NULL;
-    v_components := v_components || jsonb_build_array('frame', v_location, v_function)::text;  -- JSON text, cast once
+    v_component := jsonb_build_array('frame', v_location, v_function)::text;  -- JSON text, cast once
+    v_in_app := CASE jsonb_typeof(v_frame -> 'in_app') WHEN 'boolean' THEN (v_frame ->> 'in_app')::boolean
+                                                       ELSE NOT v_sdk_decides AND app.stack_frame_in_app(v_path) END;
+    IF v_in_app THEN
+      v_app := v_app || v_component;
+    END IF;
+    IF NOT p_app_only THEN
+      v_all := v_all || v_component;
+    END IF;
   END LOOP;
   -- an address in a file name reads the same whatever the personal-data policy made of it
-  RETURN app.personal_data_grouping_text(array_to_string(v_components, ', '));
+  RETURN app.personal_data_grouping_text(array_to_string(CASE WHEN cardinality(v_app) > 0 OR p_app_only THEN v_app ELSE v_all END, ', '));
 END
 $fn$;
+COMMENT ON FUNCTION app.grouping_frames(jsonb, boolean) IS
+'The frames part of the grouping of one stack as JSON text: ["frame", module or file, function], … joined by ", ",
+oldest first; the in-app frames, or all when none is in app and p_app_only is false; '''' when no frame is usable.
+Built-in and eval frames never count. E-mail and IP addresses, and their personal-data tokens, read <email> and <ip>.';
+
+-- One stack, the way a single exception groups (what the derivation cache keeps per stack trace).
+CREATE OR REPLACE FUNCTION app.grouping_frame_components(p_frames jsonb) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $fn$
+  SELECT app.grouping_frames(p_frames, false)
+$fn$;
 COMMENT ON FUNCTION app.grouping_frame_components(jsonb) IS
-'The frame part of the default grouping as JSON text: ["frame", module or file, function], … joined by
-", ", oldest first; the in-app frames, or all when none is in app (Sentry''s system variant); '''' when
-no frame is usable. In app: the client''s boolean, else app.stack_frame_in_app(abs_path or filename).
-E-mail and IP addresses, and their personal-data tokens, read <email> and <ip>.';
+  'app.grouping_frames of one stack: its in-app frames, else all (Sentry''s app and system variants)';
+
+-- == Exceptions ==
 
 -- The exception class a message starts with (TypeError: …, Uncaught ReferenceError: …), or NULL.
 CREATE OR REPLACE FUNCTION app.grouping_exception(p_message text) RETURNS text
@@ -84,48 +140,120 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $fn$
 $fn$;
 COMMENT ON FUNCTION app.grouping_exception(text) IS 'The exception class a message starts with (without Uncaught), or NULL';
 
--- The default grouping from the frame part (app.grouping_frame_components) and the message.
-CREATE OR REPLACE FUNCTION app.grouping_components_of(
-  p_error_type app.error_type_enum, p_message text, p_frame_components text, p_message_template text DEFAULT NULL
-) RETURNS jsonb
+-- The raised exception's class: the type the client named in its chain (none when synthetic: a
+-- message the SDK wrapped), else the class the message starts with.
+CREATE OR REPLACE FUNCTION app.grouping_exception_type(p_exceptions jsonb, p_message text) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $fn$
+  SELECT CASE WHEN jsonb_typeof(p_exceptions -> -1) = 'object'
+              THEN CASE WHEN p_exceptions -> -1 -> 'synthetic' = 'true'::jsonb THEN NULL ELSE nullif(p_exceptions -> -1 ->> 'type', '') END
+              ELSE app.grouping_exception(p_message) END
+$fn$;
+COMMENT ON FUNCTION app.grouping_exception_type(jsonb, text) IS
+  'The raised exception''s class for grouping: its type in the chain (NULL when synthetic), else the message''s class';
+
+-- A chain (the raised exception caused by others: Python's raise … from, JavaScript's cause), as
+-- Sentry groups it: every exception in order, oldest cause first, each its type and its frames,
+-- or its grouping message when no frame of it contributes. The frames are the chain's in-app
+-- ones when any exception has one, else all (one variant for the whole chain). p_frames are the
+-- raised exception's frames; its message falls back to the template, as a single one does.
+-- NULL for no chain (fewer than two exceptions).
+CREATE OR REPLACE FUNCTION app.grouping_chain(p_exceptions jsonb, p_frames jsonb, p_message text, p_message_template text)
+RETURNS text
 LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $fn$
 DECLARE
-  v_exception text;
+  v_count integer := CASE WHEN jsonb_typeof(p_exceptions) = 'array' THEN jsonb_array_length(p_exceptions) ELSE 0 END;
+  v_frames text[] := '{}'::text[];
+  v_any_app boolean := false;
+  v_parts text[] := '{}'::text[];
+  v_exception jsonb;
+  v_type text;
 BEGIN
+  IF v_count < 2 THEN
+    RETURN NULL;
+  END IF;
+  FOR i IN 0 .. v_count - 1 LOOP  -- the in-app frames of each exception
+    v_frames[i] := app.grouping_frames(CASE WHEN i = v_count - 1 THEN p_frames ELSE p_exceptions -> i -> 'frames' END, true);
+    v_any_app := v_any_app OR v_frames[i] <> '';
+  END LOOP;
+  FOR i IN 0 .. v_count - 1 LOOP
+    v_exception := p_exceptions -> i;
+    IF NOT v_any_app THEN
+      v_frames[i] := app.grouping_frames(CASE WHEN i = v_count - 1 THEN p_frames ELSE v_exception -> 'frames' END, false);
+    END IF;
+    IF i = v_count - 1 THEN  -- the raised one: as a single exception
+      v_type := app.grouping_exception_type(p_exceptions, p_message);
+      v_parts := v_parts || CASE WHEN v_frames[i] = '' THEN jsonb_build_array('message', app.grouping_message(
+                                                               coalesce(nullif(p_message_template, ''), p_message)))::text
+                                 WHEN v_type IS NULL THEN v_frames[i]
+                                 ELSE jsonb_build_array('exception', v_type)::text || ', ' || v_frames[i] END;
+    ELSE
+      v_type := CASE WHEN v_exception -> 'synthetic' = 'true'::jsonb THEN NULL ELSE nullif(v_exception ->> 'type', '') END;
+      v_parts := v_parts || jsonb_build_array('cause', v_type)::text
+                         || CASE WHEN v_frames[i] <> '' THEN v_frames[i]
+                                 ELSE jsonb_build_array('value', app.grouping_message(v_exception ->> 'value'))::text END;
+    END IF;
+  END LOOP;
+  RETURN array_to_string(v_parts, ', ');
+END
+$fn$;
+COMMENT ON FUNCTION app.grouping_chain(jsonb, jsonb, text, text) IS
+'The grouping of an exception chain (two or more exceptions, oldest cause first) as JSON text: per cause
+["cause", type] and its frames or ["value", grouping message]; then the raised exception: ["exception", type] and
+its frames, or ["message", grouping message]. Frames: the in-app ones when any exception has one, else all.
+NULL for fewer than two exceptions.';
+
+-- == Components and hash ==
+
+-- The default grouping from the frame part (app.grouping_frame_components), the message, the
+-- raised exception's class and the chain (app.grouping_chain, NULL without one).
+CREATE OR REPLACE FUNCTION app.grouping_components_of(
+  p_error_type app.error_type_enum, p_message text, p_frame_components text, p_message_template text DEFAULT NULL,
+  p_exception_type text DEFAULT NULL, p_chain text DEFAULT NULL
+) RETURNS jsonb
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $fn$
+BEGIN
+  IF p_chain IS NOT NULL THEN
+    RETURN ('[' || jsonb_build_array('type', p_error_type)::text || ', ' || p_chain || ']')::jsonb;
+  END IF;
   IF p_frame_components <> '' THEN
-    v_exception := app.grouping_exception(p_message);
     RETURN ('[' || jsonb_build_array('type', p_error_type)::text
-            || CASE WHEN v_exception IS NULL THEN '' ELSE ', ' || jsonb_build_array('exception', v_exception)::text END
+            || CASE WHEN p_exception_type IS NULL THEN '' ELSE ', ' || jsonb_build_array('exception', p_exception_type)::text END
             || ', ' || p_frame_components || ']')::jsonb;
   END IF;
   RETURN jsonb_build_array(jsonb_build_array('type', p_error_type),
-                           jsonb_build_array('message', app.normalize_message(coalesce(nullif(p_message_template, ''), p_message))));
+                           jsonb_build_array('message', app.grouping_message(coalesce(nullif(p_message_template, ''), p_message))));
 END
 $fn$;
-COMMENT ON FUNCTION app.grouping_components_of(app.error_type_enum, text, text, text) IS
-'app.grouping_components with the frames already reduced by app.grouping_frame_components';
+COMMENT ON FUNCTION app.grouping_components_of(app.error_type_enum, text, text, text, text, text) IS
+'app.grouping_components with the frames already reduced (app.grouping_frame_components), the raised exception''s
+class (app.grouping_exception_type) and the chain (app.grouping_chain)';
 
 CREATE OR REPLACE FUNCTION app.grouping_components(
-  p_error_type app.error_type_enum, p_message text, p_frames jsonb DEFAULT NULL, p_message_template text DEFAULT NULL
+  p_error_type app.error_type_enum, p_message text, p_frames jsonb DEFAULT NULL, p_message_template text DEFAULT NULL,
+  p_exceptions jsonb DEFAULT NULL
 ) RETURNS jsonb
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $fn$
-  SELECT app.grouping_components_of(p_error_type, p_message, app.grouping_frame_components(p_frames), p_message_template)
+  SELECT app.grouping_components_of(p_error_type, p_message, app.grouping_frame_components(p_frames), p_message_template,
+                                    app.grouping_exception_type(p_exceptions, p_message),
+                                    app.grouping_chain(p_exceptions, p_frames, p_message, p_message_template))
 $fn$;
-COMMENT ON FUNCTION app.grouping_components(app.error_type_enum, text, jsonb, text) IS
+COMMENT ON FUNCTION app.grouping_components(app.error_type_enum, text, jsonb, text, jsonb) IS
 'Why an event groups where it does: the default grouping components, in hash order
 
-With at least one usable frame: ["type", error_type], ["exception", class] when the message starts
-with one (TypeError: …), then ["frame", module or file, function] for each in-app frame, oldest
-first; when no frame is in app, all frames (Sentry''s system variant). A frame''s in_app is the
-client''s boolean, else app.stack_frame_in_app(abs_path or filename). The message does not
-contribute then (same stack, different value = same group). Without frames: ["type", error_type],
-["message", app.normalize_message(template, else message)].';
+["type", error_type] first. One exception with at least one usable frame: ["exception", class] (its type in the
+chain, else the class its message starts with: TypeError: …), then ["frame", module or file, function] for each
+in-app frame, oldest first, or all frames when none is in app (app.grouping_frames); the message does not
+contribute (same stack, different value = same group). Without frames: ["message", app.grouping_message(template,
+else message)]. A chain of exceptions (p_exceptions, oldest first, the raised one last): every exception in order
+(app.grouping_chain).';
 
--- error_fingerprint with the frames already reduced (what app.capture_enrich calls).
-CREATE OR REPLACE FUNCTION app.error_hash(
+-- What an event's hash is computed from: the client fingerprint (each entry ["fingerprint", entry],
+-- {{ default }} the default components) or, without one, the default components.
+CREATE OR REPLACE FUNCTION app.error_hash_components(
   p_error_type app.error_type_enum, p_message text, p_frame_components text,
-  p_fingerprint text[] DEFAULT NULL, p_message_template text DEFAULT NULL
-) RETURNS text
+  p_fingerprint text[] DEFAULT NULL, p_message_template text DEFAULT NULL,
+  p_exception_type text DEFAULT NULL, p_chain text DEFAULT NULL
+) RETURNS jsonb
 LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $fn$
 DECLARE
   v_default jsonb;
@@ -135,29 +263,55 @@ BEGIN
   FOREACH v_entry IN ARRAY coalesce(p_fingerprint, '{}') LOOP
     CONTINUE WHEN v_entry IS NULL;
     IF v_entry ~ '^\s*\{\{\s*default\s*\}\}\s*$' THEN
-      v_default := coalesce(v_default, app.grouping_components_of(p_error_type, p_message, p_frame_components, p_message_template));
+      v_default := coalesce(v_default, app.grouping_components_of(p_error_type, p_message, p_frame_components,
+                                                                  p_message_template, p_exception_type, p_chain));
       v_components := v_components || v_default;
     ELSE
       v_components := v_components || jsonb_build_array(jsonb_build_array('fingerprint', v_entry));
     END IF;
   END LOOP;
   IF v_components = '[]' THEN
-    v_components := app.grouping_components_of(p_error_type, p_message, p_frame_components, p_message_template);
+    RETURN app.grouping_components_of(p_error_type, p_message, p_frame_components, p_message_template,
+                                      p_exception_type, p_chain);
   END IF;
-  RETURN encode(sha256(convert_to(v_components::text, 'UTF8')), 'hex');
+  RETURN v_components;
 END
 $fn$;
-COMMENT ON FUNCTION app.error_hash(app.error_type_enum, text, text, text[], text) IS
-'app.error_fingerprint with the frames given as app.grouping_frame_components';
+COMMENT ON FUNCTION app.error_hash_components(app.error_type_enum, text, text, text[], text, text, text) IS
+'The components app.error_hash hashes: a client fingerprint''s entries as ["fingerprint", entry] with {{ default }}
+replaced by the default components (app.grouping_components_of), else the default components';
+
+-- The hash of components: SHA-256 hex of their JSON text (which keeps every boundary unambiguous).
+CREATE OR REPLACE FUNCTION app.components_hash(p_components jsonb) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $fn$
+  SELECT encode(sha256(convert_to(p_components::text, 'UTF8')), 'hex')
+$fn$;
+COMMENT ON FUNCTION app.components_hash(jsonb) IS 'SHA-256 hex of grouping components'' JSON text: an error_hash';
+
+-- error_fingerprint with the frames already reduced (what app.capture_enrich calls).
+CREATE OR REPLACE FUNCTION app.error_hash(
+  p_error_type app.error_type_enum, p_message text, p_frame_components text,
+  p_fingerprint text[] DEFAULT NULL, p_message_template text DEFAULT NULL,
+  p_exception_type text DEFAULT NULL, p_chain text DEFAULT NULL
+) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $fn$
+  SELECT app.components_hash(app.error_hash_components(p_error_type, p_message, p_frame_components, p_fingerprint,
+                                                       p_message_template, p_exception_type, p_chain))
+$fn$;
+COMMENT ON FUNCTION app.error_hash(app.error_type_enum, text, text, text[], text, text, text) IS
+'app.error_fingerprint with the frames given as app.grouping_frame_components, the class as
+app.grouping_exception_type and the chain as app.grouping_chain';
 
 CREATE OR REPLACE FUNCTION app.error_fingerprint(
   p_error_type app.error_type_enum, p_message text, p_frames jsonb DEFAULT NULL,
-  p_fingerprint text[] DEFAULT NULL, p_message_template text DEFAULT NULL
+  p_fingerprint text[] DEFAULT NULL, p_message_template text DEFAULT NULL, p_exceptions jsonb DEFAULT NULL
 ) RETURNS text
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $fn$
-  SELECT app.error_hash(p_error_type, p_message, app.grouping_frame_components(p_frames), p_fingerprint, p_message_template)
+  SELECT app.error_hash(p_error_type, p_message, app.grouping_frame_components(p_frames), p_fingerprint, p_message_template,
+                        app.grouping_exception_type(p_exceptions, p_message),
+                        app.grouping_chain(p_exceptions, p_frames, p_message, p_message_template))
 $fn$;
-COMMENT ON FUNCTION app.error_fingerprint(app.error_type_enum, text, jsonb, text[], text) IS
+COMMENT ON FUNCTION app.error_fingerprint(app.error_type_enum, text, jsonb, text[], text, jsonb) IS
 'error_hash: SHA-256 hex of the grouping components (app.grouping_components)
 
 A client fingerprint wins: each entry becomes ["fingerprint", entry], and an entry {{ default }}

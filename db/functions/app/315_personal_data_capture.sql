@@ -46,7 +46,7 @@ DROP FUNCTION IF EXISTS app.personal_data_stack_trace(app.personal_data_policy, 
 
 -- == One event ==
 
--- The texts of an event but the stack trace, and its metadata and frames as JSON text: one text
+-- The texts of an event but the stack trace, and its metadata, frames and chain as JSON text: one text
 -- for one detector pass (app._personal_data_suspect_json).
 -- (STABLE as concat_ws is: a SQL function declared more immutable than its body is not inlined, and
 -- called, it costs a plan per transaction)
@@ -54,13 +54,13 @@ CREATE OR REPLACE FUNCTION app._personal_data_texts(p_item app.capture_item) RET
 LANGUAGE sql STABLE AS $$
   SELECT concat_ws(E'\n', p_item.message, p_item.message_template, p_item.url, p_item.component, p_item.file_path,
                    p_item.user_agent, p_item.request_id, p_item.session_id, array_to_string(p_item.fingerprint, E'\n'),
-                   p_item.metadata::text, p_item.frames::text)
+                   p_item.metadata::text, p_item.frames::text, p_item.exceptions::text)
 $$;
 COMMENT ON FUNCTION app._personal_data_texts(app.capture_item) IS
-  'An event''s text fields but the stack trace, and its metadata and frames as JSON, joined by line breaks';
+  'An event''s text fields but the stack trace, and its metadata, frames and exception chain as JSON, joined by line breaks';
 
 -- The fields the pipeline only passes on, after grouping: every text but the stack trace, metadata
--- and frames; each trimmed to its column again (a token can be longer than what it replaces).
+-- frames and exception chain; each trimmed to its column again (a token can be longer than what it replaces).
 CREATE OR REPLACE FUNCTION app.personal_data_apply_texts(p_policy app.personal_data_policy, p_item app.capture_item)
 RETURNS app.capture_item
 LANGUAGE plpgsql IMMUTABLE AS $$
@@ -88,10 +88,11 @@ BEGIN
   END IF;
   v_item.metadata := app.personal_data_jsonb(p_policy, p_item.metadata);
   v_item.frames := app.personal_data_jsonb(p_policy, p_item.frames);
+  v_item.exceptions := app.personal_data_jsonb(p_policy, p_item.exceptions);
   RETURN v_item;
 END $$;
 COMMENT ON FUNCTION app.personal_data_apply_texts(app.personal_data_policy, app.capture_item) IS
-'A captured event''s texts but the stack trace (app.personal_data_text) and its metadata and frames at any depth
+'A captured event''s texts but the stack trace (app.personal_data_text) and its metadata, frames and exception chain at any depth
 (app.personal_data_jsonb) with personal data kept, hashed or dropped by the policy';
 
 -- == The enrich step of capture ==

@@ -130,6 +130,47 @@ END $$;
 COMMENT ON FUNCTION app._capture_trim_frames(jsonb) IS
   'Client frames cut to the newest 100 that fit in 64 KB of JSON; NULL when not even the newest fits';
 
+-- An exception chain (a validated list of objects, oldest cause first, the raised exception last),
+-- bounded: its newest 10 exceptions; each cause as {type, value, module, frames} (texts cut to 255
+-- characters, the value to 1024, frames to the keys grouping reads and app._capture_trim_frames'
+-- bounds), the raised one as {type, module, synthetic} (its value is the message, its frames are
+-- frames); then the oldest causes go while the chain is over frames_bytes of JSON. STRICT.
+CREATE OR REPLACE FUNCTION app._capture_trim_exceptions(p_exceptions jsonb) RETURNS jsonb
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $$
+DECLARE
+  v_count integer := jsonb_array_length(p_exceptions);
+  v_chain jsonb;
+BEGIN
+  SELECT jsonb_agg(jsonb_strip_nulls(CASE
+           WHEN e.n = v_count THEN jsonb_build_object(
+             'type', left(app.json_text(e.x -> 'type'), 255), 'module', left(app.json_text(e.x -> 'module'), 255),
+             'synthetic', CASE WHEN e.x -> 'synthetic' = 'true'::jsonb THEN true END)
+           ELSE jsonb_build_object(
+             'type', left(app.json_text(e.x -> 'type'), 255), 'value', left(app.json_text(e.x -> 'value'), 1024),
+             'module', left(app.json_text(e.x -> 'module'), 255),
+             'frames', (SELECT app._capture_trim_frames(jsonb_agg(jsonb_strip_nulls(jsonb_build_object(
+                                 'filename', left(app.json_text(f.value -> 'filename'), 500),
+                                 'abs_path', left(app.json_text(f.value -> 'abs_path'), 500),
+                                 'module', left(app.json_text(f.value -> 'module'), 255),
+                                 'function', left(app.json_text(f.value -> 'function'), 255),
+                                 'lineno', app.json_int(f.value -> 'lineno'), 'colno', app.json_int(f.value -> 'colno'),
+                                 'in_app', CASE WHEN jsonb_typeof(f.value -> 'in_app') = 'boolean' THEN f.value -> 'in_app' END))
+                                 ORDER BY f.n))
+                          FROM jsonb_array_elements(CASE WHEN jsonb_typeof(e.x -> 'frames') = 'array' THEN e.x -> 'frames' ELSE '[]' END)
+                               WITH ORDINALITY AS f (value, n)
+                         WHERE jsonb_typeof(f.value) = 'object'))
+           END) ORDER BY e.n)
+    INTO v_chain
+    FROM jsonb_array_elements(p_exceptions) WITH ORDINALITY AS e (x, n)
+   WHERE e.n > v_count - 10 AND jsonb_typeof(e.x) = 'object';
+  WHILE octet_length(v_chain::text) > app.capture_limit('frames_bytes') AND jsonb_array_length(v_chain) > 1 LOOP
+    v_chain := v_chain - 0;
+  END LOOP;
+  RETURN v_chain;
+END $$;
+COMMENT ON FUNCTION app._capture_trim_exceptions(jsonb) IS
+  'An exception chain cut to its newest 10 exceptions, the keys grouping reads, and 64 KB of JSON';
+
 -- A timestamp as clients send it: Unix seconds (a number or numeric string) or an RFC 3339
 -- date-time (seconds and offset minutes optional; no offset = UTC, as Sentry reads it). NULL when
 -- it is neither or names no real moment (month 13, 30 February): decided by patterns, not by a
@@ -220,6 +261,11 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
       OR (jsonb_typeof(p_item -> 'frames') = 'array' AND jsonb_path_exists(p_item -> 'frames', '$[*] ? (@.type() != "object")')) THEN
       app._capture_problem('QV001', 'frames', 'frames is not a list of frame objects',
         'Send frames as objects {filename, module, function, lineno, colno, in_app}, oldest first.')
+    WHEN NOT app._capture_is(p_item -> 'exceptions', 'array')
+      OR (jsonb_typeof(p_item -> 'exceptions') = 'array'
+          AND jsonb_path_exists(p_item -> 'exceptions', '$[*] ? (@.type() != "object")')) THEN
+      app._capture_problem('QV001', 'exceptions', 'exceptions is not a list of exception objects',
+        'Send the chain as objects {type, value, module, frames}, oldest cause first, the raised exception last.')
     WHEN NOT app._capture_is(p_item -> 'event_id', 'string')
       OR app._capture_text(p_item -> 'event_id') !~* '^([0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$' THEN
       app._capture_problem('QV001', 'event_id', 'event_id is not a UUID', 'Send 32 hex digits or a UUID.')
@@ -241,7 +287,7 @@ COMMENT ON FUNCTION app._capture_problem_of(jsonb) IS 'app.capture_validate, as 
 
 -- Plainly valid: the common event, recognised by one JSON path test (a single expression, cheap to
 -- prepare and to run) and the two label lists. What it does not vouch for (a value to trim or
--- lower-case, line numbers, fingerprints, frames, event ids, timestamps) goes to
+-- lower-case, line numbers, fingerprints, frames, exceptions, event ids, timestamps) goes to
 -- app.capture_validate, so it only ever says yes where app.capture_validate finds no problem
 -- (tests/sql/ingest/330_capture_validation.test.sql).
 CREATE OR REPLACE FUNCTION app._capture_plainly_valid(p_item jsonb) RETURNS boolean
@@ -265,6 +311,7 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
       && (!exists($.column_number) || $.column_number.type() == "null")
       && (!exists($.fingerprint) || $.fingerprint.type() == "null")
       && (!exists($.frames) || $.frames.type() == "null")
+      && (!exists($.exceptions) || $.exceptions.type() == "null")
       && (!exists($.event_id) || $.event_id.type() == "null")
       && (!exists($.timestamp) || $.timestamp.type() == "null")')
      AND coalesce(p_item ->> 'error_type', 'unknown') = ANY (app.error_type_labels())
@@ -295,7 +342,7 @@ RETURNS app.capture_item
 LANGUAGE sql VOLATILE AS $$
   SELECT CASE WHEN p_problem IS NOT NULL
     THEN ROW(p_ordinal, p_problem, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
-             NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL)::app.capture_item
+             NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL)::app.capture_item
     ELSE ROW(
       p_ordinal, NULL,
       coalesce(app._capture_text(p_item -> 'event_id')::uuid, gen_random_uuid()),
@@ -321,7 +368,10 @@ LANGUAGE sql VOLATILE AS $$
            ELSE coalesce(nullif(p_item -> 'metadata', 'null'), '{}') END,
       app._capture_bound(app._capture_text(p_item -> 'request_id'), app.capture_limit('request_id')),
       app._capture_bound(app._capture_text(p_item -> 'session_id'), app.capture_limit('session_id')),
-      NULL, NULL, NULL, NULL)::app.capture_item
+      NULL, NULL, NULL, NULL,
+      CASE WHEN jsonb_typeof(p_item -> 'exceptions') = 'array' AND jsonb_array_length(p_item -> 'exceptions') > 0
+           THEN app._capture_trim_exceptions(p_item -> 'exceptions') END,
+      NULL)::app.capture_item
     END
 $$;
 COMMENT ON FUNCTION app.capture_item_of(jsonb, integer, jsonb) IS

@@ -90,6 +90,7 @@ DECLARE
   v_fresh_ids uuid[];             -- client event ids seen for the first time
   v_repeated integer[];           -- ordinals of accepted events not stored: their event id was (few)
   v_outcomes jsonb;               -- {error_hash: what the statement trigger did to the group}
+  v_grouping record;              -- what grouping needs besides hashing (app.grouping_needs)
 BEGIN
   IF p_organization_id IS NULL OR NOT EXISTS (SELECT FROM app.organizations o WHERE o.id = p_organization_id) THEN
     RAISE EXCEPTION 'organization % not found', p_organization_id USING ERRCODE = 'QN001',
@@ -122,8 +123,15 @@ BEGIN
   END IF;
 
   IF v_accepted > 0 THEN
-    v_ready := app.personal_data_enrich(p_organization_id, ARRAY(SELECT i FROM unnest(v_items) AS i
-                                         WHERE i.error IS NULL AND i.ordinal <= v_last_accepted));
+    v_ready := ARRAY(SELECT i FROM unnest(v_items) AS i WHERE i.error IS NULL AND i.ordinal <= v_last_accepted);
+    v_grouping := app.grouping_needs(p_organization_id, p_project_id);
+    IF v_grouping.fingerprint_rules THEN
+      v_ready := app.fingerprint_rules_apply(p_project_id, v_ready);
+    END IF;
+    v_ready := app.personal_data_enrich(p_organization_id, v_ready);
+    IF v_grouping.resolve THEN  -- merged hashes, a grouping upgrade in transition
+      v_ready := app.grouping_resolve(p_organization_id, v_ready);
+    END IF;
 
     -- a client event id already stored (or repeated in this batch) is not stored again
     v_repeated := '{}';
@@ -149,11 +157,11 @@ BEGIN
       INSERT INTO app.error_events (organization_id, error_hash, event_id, project_id, occurred_at, error_type, severity,
                                     message, message_template, stack_trace, frames, fingerprint, component, file_path,
                                     line_number, column_number, url, user_agent, browser, os, device_type, user_id,
-                                    metadata, request_id, session_id)
+                                    metadata, request_id, session_id, exceptions, grouping_hash)
       SELECT p_organization_id, r.error_hash, r.event_id, p_project_id, r.occurred_at, r.error_type, r.severity,
              r.message, r.message_template, r.stack_trace, r.frames, r.fingerprint, r.component, r.file_path,
              r.line_number, r.column_number, r.url, r.user_agent, r.browser, r.os, r.device_type, r.user_id,
-             r.metadata, r.request_id, r.session_id
+             r.metadata, r.request_id, r.session_id, r.exceptions, r.grouping_hash
         FROM unnest(v_ready) AS r WHERE NOT r.ordinal = ANY (v_repeated);
     END IF;
     -- what the statement trigger did to each group (db/triggers/350_events.sql), by error_hash:
@@ -208,6 +216,7 @@ LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, app, pu
 SET plan_cache_mode = force_generic_plan AS $$
 DECLARE
   v_take record;
+  v_grouping record;
   v_item app.capture_item;
   v_outcome jsonb;
   v_setting text;
@@ -227,16 +236,24 @@ BEGIN
     RETURN;
   END IF;
   v_setting := set_config('synchronous_commit', app.ingest_sync(), true);  -- as in app.capture_batch (PERFORM would run a query)
-  v_item := app.personal_data_enrich_one(p_organization_id, app.capture_item_of(p_event, 1, NULL));
+  v_item := app.capture_item_of(p_event, 1, NULL);
+  v_grouping := app.grouping_needs(p_organization_id, p_project_id);
+  IF v_grouping.fingerprint_rules THEN
+    v_item := (app.fingerprint_rules_apply(p_project_id, ARRAY[v_item]))[1];
+  END IF;
+  v_item := app.personal_data_enrich_one(p_organization_id, v_item);
+  IF v_grouping.resolve THEN
+    v_item := (app.grouping_resolve(p_organization_id, ARRAY[v_item]))[1];
+  END IF;
   INSERT INTO app.error_events (organization_id, error_hash, event_id, project_id, occurred_at, error_type, severity,
                                 message, message_template, stack_trace, frames, fingerprint, component, file_path,
                                 line_number, column_number, url, user_agent, browser, os, device_type, user_id,
-                                metadata, request_id, session_id)
+                                metadata, request_id, session_id, exceptions, grouping_hash)
   VALUES (p_organization_id, v_item.error_hash, v_item.event_id, p_project_id, v_item.occurred_at, v_item.error_type,
           v_item.severity, v_item.message, v_item.message_template, v_item.stack_trace, v_item.frames,
           v_item.fingerprint, v_item.component, v_item.file_path, v_item.line_number, v_item.column_number,
           v_item.url, v_item.user_agent, v_item.browser, v_item.os, v_item.device_type, v_item.user_id,
-          v_item.metadata, v_item.request_id, v_item.session_id);
+          v_item.metadata, v_item.request_id, v_item.session_id, v_item.exceptions, v_item.grouping_hash);
   -- (the outcome in a variable first: with a plain argument _capture_stored is inlined)
   v_outcome := current_setting('pgwarden.capture_outcomes')::jsonb -> 0;
   result := app._capture_stored(v_outcome, v_item.event_id);

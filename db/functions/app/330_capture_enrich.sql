@@ -111,13 +111,18 @@ BEGIN
   v_text := coalesce(v_stack ->> 'scrubbed', v_item.stack_trace);
   v_item.stack_trace := app._capture_trim(v_text, app.capture_limit('stack_trace'));
   v_item.frames := app._capture_clean_frames(v_item.frames);
+  v_item.exceptions := app._capture_clean_frames(v_item.exceptions);
   v_item.browser := left(v_agent ->> 'browser', 100);
   v_item.os := left(v_agent ->> 'os', 100);
   v_item.device_type := left(v_agent ->> 'device_type', 50);
   v_text := CASE WHEN v_item.frames IS NOT NULL THEN app.grouping_frame_components(v_item.frames)
                  ELSE coalesce(v_stack ->> 'frame_components', '') END;
-  v_item.error_hash := app.error_hash(v_item.error_type, v_item.message, v_text, v_item.fingerprint,
-                                      v_item.message_template);
+  v_item.error_hash := app.error_hash(
+    v_item.error_type, v_item.message, v_text, v_item.fingerprint, v_item.message_template,
+    app.grouping_exception_type(v_item.exceptions, v_item.message),
+    CASE WHEN jsonb_array_length(v_item.exceptions) > 1
+         THEN app.grouping_chain(v_item.exceptions, coalesce(v_item.frames, v_stack -> 'frames'), v_item.message,
+                                 v_item.message_template) END);
   RETURN v_item;
 END $$;
 COMMENT ON FUNCTION app.capture_enrich_one(app.capture_item) IS
@@ -163,7 +168,8 @@ BEGIN
     -- unnest of each kind's slice (not a filter on all kinds, whose low row estimate makes a nested loop)
     SELECT d.input AS stack_trace,
            app._capture_trim(coalesce(d.result ->> 'scrubbed', d.input), app.capture_limit('stack_trace')) AS clean,
-           d.result ->> 'frame_components' AS frame_components
+           d.result ->> 'frame_components' AS frame_components,
+           d.result -> 'frames' AS parsed_frames
       FROM unnest(v_inputs[1:v_stacks], v_results[1:v_stacks]) AS d (input, result) OFFSET 0
   ), agent AS (
     SELECT d.input AS user_agent,
@@ -179,30 +185,43 @@ BEGIN
     SELECT d.frames, f.clean, app.grouping_frame_components(f.clean) AS frame_components
       FROM (SELECT DISTINCT i.frames::text AS frames FROM unnest(v_items) AS i WHERE i.frames IS NOT NULL) AS d
      CROSS JOIN LATERAL (SELECT app._capture_clean_frames(d.frames::jsonb) AS clean OFFSET 0) AS f
+  ), chains AS (  -- (a flood of one chained error repeats its chain)
+    SELECT d.exceptions, app._capture_clean_frames(d.exceptions::jsonb) AS clean
+      FROM (SELECT DISTINCT i.exceptions::text AS exceptions FROM unnest(v_items) AS i WHERE i.exceptions IS NOT NULL) AS d
+    OFFSET 0
   ), keyed AS (
     SELECT i.ordinal, i.event_id, i.client_event_id, i.occurred_at, i.error_type, i.severity, i.message,
            s.clean AS stack_trace, f.clean AS frames, i.fingerprint, i.message_template, i.component, i.file_path,
            i.line_number, i.column_number, i.url, a.clean AS user_agent, i.user_id, md.clean AS metadata, i.request_id,
-           i.session_id, a.browser, a.os, a.device_type,
-           CASE WHEN i.frames IS NOT NULL THEN f.frame_components ELSE coalesce(s.frame_components, '') END AS frame_components
+           i.session_id, a.browser, a.os, a.device_type, c.clean AS exceptions,
+           CASE WHEN i.frames IS NOT NULL THEN f.frame_components ELSE coalesce(s.frame_components, '') END AS frame_components,
+           coalesce(f.clean, s.parsed_frames) AS grouping_frames
       FROM unnest(v_items) AS i
       JOIN metadata md ON md.metadata = i.metadata::text
       LEFT JOIN stack s ON s.stack_trace = i.stack_trace
       LEFT JOIN agent a ON a.user_agent = i.user_agent
       LEFT JOIN client_frames f ON f.frames = i.frames::text
+      LEFT JOIN chains c ON c.exceptions = i.exceptions::text
   ), grouped AS (
-    -- what the hash depends on: with frames only the exception class of the message (jsonb
-    -- equality treats NULLs as equal, and hashes)
+    -- what the hash depends on: with frames only the exception class of the message, and the
+    -- chain (jsonb equality treats NULLs as equal, and hashes)
     SELECT k.*,
            jsonb_build_array(k.error_type, k.fingerprint, k.frame_components,
-                             CASE WHEN k.frame_components <> '' THEN app.grouping_exception(k.message) ELSE k.message END,
-                             CASE WHEN k.frame_components = '' THEN k.message_template END) AS grouping_key
+                             CASE WHEN k.frame_components <> '' AND k.exceptions IS NULL THEN app.grouping_exception(k.message)
+                                  WHEN k.frame_components <> '' AND jsonb_array_length(k.exceptions) = 1 THEN NULL
+                                  ELSE k.message END,
+                             CASE WHEN k.frame_components = '' THEN k.message_template END, k.exceptions,
+                             CASE WHEN jsonb_array_length(k.exceptions) > 1 THEN k.grouping_frames END) AS grouping_key
       FROM keyed k
   ), grouping AS (
     SELECT d.grouping_key,
-           app.error_hash(d.error_type, d.message, d.frame_components, d.fingerprint, d.message_template) AS error_hash
+           app.error_hash(d.error_type, d.message, d.frame_components, d.fingerprint, d.message_template,
+                          app.grouping_exception_type(d.exceptions, d.message),
+                          CASE WHEN jsonb_array_length(d.exceptions) > 1
+                               THEN app.grouping_chain(d.exceptions, d.grouping_frames, d.message, d.message_template) END)
+             AS error_hash
       FROM (SELECT DISTINCT ON (k.grouping_key) k.grouping_key, k.error_type, k.message, k.frame_components,
-                   k.fingerprint, k.message_template
+                   k.fingerprint, k.message_template, k.exceptions, k.grouping_frames
               FROM grouped k) AS d
     OFFSET 0  -- a subquery of its own: one hash per distinct key, not one per event
   )
@@ -210,7 +229,7 @@ BEGIN
            k.ordinal, NULL, k.event_id, k.client_event_id, k.occurred_at, k.error_type, k.severity, k.message,
            k.stack_trace, k.frames, k.fingerprint, k.message_template, k.component, k.file_path, k.line_number,
            k.column_number, k.url, k.user_agent, k.user_id, k.metadata, k.request_id, k.session_id, g.error_hash,
-           k.browser, k.os, k.device_type)::app.capture_item ORDER BY k.ordinal)
+           k.browser, k.os, k.device_type, k.exceptions, NULL)::app.capture_item ORDER BY k.ordinal)
     FROM grouped k
     JOIN grouping g ON g.grouping_key = k.grouping_key);
 END $$;

@@ -83,6 +83,8 @@ BEGIN
   DELETE FROM app.error_group_users u USING unnest(v_orgs, v_hashes) AS d (organization_id, error_hash)
    WHERE u.organization_id = d.organization_id AND u.error_hash = d.error_hash;
   DELETE FROM app.error_group_user_counts c WHERE c.error_id = ANY (v_ids);
+  DELETE FROM app.error_group_hashes h USING unnest(v_orgs, v_hashes) AS d (organization_id, error_hash)
+   WHERE h.organization_id = d.organization_id AND h.error_hash = d.error_hash;  -- (merged hashes start afresh too)
   UPDATE app.user_error_reports r SET linked_error_id = NULL WHERE r.linked_error_id = ANY (v_ids);
   DELETE FROM app.system_errors s WHERE s.id = ANY (v_ids);
 

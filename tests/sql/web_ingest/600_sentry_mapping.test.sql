@@ -32,7 +32,8 @@ SELECT is(app.sentry_event_to_capture('{"logentry":{"message":"Could not connect
             ->> 'message_template', 'Could not connect to %s', 'a logging template is passed for grouping');
 SELECT is(app.sentry_event_to_capture('{"message":"hi","exception":{"values":[{"mechanism":{"synthetic":true},"stacktrace":{"frames":[{"function":"f"}]}}]}}')
             - 'metadata' - 'stack_trace' - 'error_type' - 'severity',
-          '{"message":"hi"}', 'a synthetic exception (captureMessage with a stack) keeps the message and adds no frames');
+          '{"message":"hi","exceptions":[{"synthetic":true}]}',
+          'a synthetic exception (captureMessage with a stack) keeps the message and adds no frames (its type does not group)');
 
 SELECT is(app.sentry_event_to_capture($$
   {"event_id":"AAAAAAAA-AAAA-AAAA-AAAA-AAAAAAAAAAAA","exception":{"values":[{"type":"ValueError","value":"bad",
@@ -41,7 +42,7 @@ SELECT is(app.sentry_event_to_capture($$
    "request":{"url":"https://x.test/a","headers":[["user-agent","UA/1"]]},"tags":{"component":"billing"}}$$)
    - 'metadata' - 'stack_trace' - 'frames' - 'error_type' - 'severity',
   '{"event_id":"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa","message":"ValueError: bad","file_path":"app.py","line_number":3,
-    "component":"billing","url":"https://x.test/a","user_agent":"UA/1"}',
+    "component":"billing","url":"https://x.test/a","user_agent":"UA/1","exceptions":[{"type":"ValueError"}]}',
   'the newest in-app frame locates the error; headers as pairs; a dashed event id is normalised; a bad lineno is dropped');
 
 SELECT is(app.sentry_event_to_capture('{"event_id":"not hex"}', 'B0B0B0B0B0B0B0B0B0B0B0B0B0B0B0B0') ->> 'event_id',
