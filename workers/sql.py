@@ -73,6 +73,13 @@ ERRORS_LIST = ("SELECT id, organization_id, status, severity, error_type, occurr
 ERROR_DETAIL = "SELECT app.error_detail(%s::uuid)"
 ERROR_SET_STATUS = "SELECT app.error_status_change(%s::uuid, %s, %s)"
 ERROR_STATS = "SELECT app.error_stats(%s::interval, %s::uuid)"
+ERROR_GROUPING_EXPLAIN = "SELECT app.error_grouping_explain(%s::uuid)"
+ERROR_GROUPS_MERGE = "SELECT app.error_groups_merge(%s::uuid, %s::uuid[], %s)"
+ERROR_GROUP_UNMERGE = "SELECT app.error_group_unmerge(%s::uuid, %s)"
+FINGERPRINT_RULE_ADD = "SELECT app.fingerprint_rule_add(%s, %s)"
+FINGERPRINT_RULE_DELETE = "SELECT app.fingerprint_rule_delete(%s)"
+FINGERPRINT_RULE_LIST = ("SELECT id, position, rule FROM app.fingerprint_rules WHERE project_id = %s"
+                         " ORDER BY position")
 ORG_RATE_LIMIT_SET = "SELECT app.rate_limit_set(%s::uuid, %s)"
 ORG_PERSONAL_DATA_SET = "SELECT app.personal_data_policy_set(%s::uuid, %s, %s, %s)"  # org id, email, ip, user id
 

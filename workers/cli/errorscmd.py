@@ -22,7 +22,7 @@ STATUS_COMMANDS = {"resolve": "resolved", "ignore": "ignored", "reopen": "new"}
 
 @click.group("errors")
 def errors_group() -> None:
-    """Error groups: list, show, resolve, ignore, reopen."""
+    """Error groups: list, show, resolve, ignore, reopen; why, merge, unmerge, rules."""
 
 
 @errors_group.command("list")

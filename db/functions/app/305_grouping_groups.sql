@@ -238,7 +238,7 @@ BEGIN
       'hashed_by_previous_rules', CASE WHEN v_hash <> coalesce(v_event.grouping_hash, v_event.error_hash)
         THEN app.error_hash_v1(v_event.error_type, v_message, app.grouping_frame_components_v1(v_frames), v_fingerprint, v_template)
              = coalesce(v_event.grouping_hash, v_event.error_hash) END,
-      'variant', CASE WHEN v_fingerprint IS NOT NULL AND NOT EXISTS (SELECT FROM unnest(v_fingerprint) AS f (part)
+      'variant', CASE WHEN cardinality(v_fingerprint) > 0 AND NOT EXISTS (SELECT FROM unnest(v_fingerprint) AS f (part)
                                                                       WHERE f.part ~ '^\s*\{\{\s*default\s*\}\}\s*$')
                            THEN 'fingerprint'
                       WHEN v_chain IS NOT NULL THEN 'exception chain'

@@ -120,11 +120,11 @@ BEGIN
       v_n := v_n + 2;
       CONTINUE;
     END IF;
-    -- a token: up to the next blank (or comma on the right), quoted parts kept whole
+    -- a token: a matcher up to the next blank, a value up to the next comma; quoted parts kept whole
     v_token := '';
     WHILE v_n <= v_length LOOP
       v_char := substr(v_text, v_n, 1);
-      EXIT WHEN v_char IN (' ', E'\t') OR (v_right AND v_char = ',') OR (NOT v_right AND substr(v_text, v_n, 2) = '->');
+      EXIT WHEN (v_right AND v_char = ',') OR (NOT v_right AND (v_char IN (' ', E'\t') OR substr(v_text, v_n, 2) = '->'));
       IF v_char = '"' THEN
         v_n := v_n + 1;
         LOOP
@@ -146,6 +146,7 @@ BEGIN
       v_n := v_n + 1;
     END LOOP;
     IF v_right THEN
+      v_token := btrim(v_token, E' \t');
       IF app.fingerprint_variable(v_token) = '' THEN
         PERFORM app._fingerprint_rule_invalid(p_rule, format('unknown variable %s', v_token),
           'Use {{ default }}, {{ error.type }}, {{ error.value }}, {{ message }}, {{ stack.function }}, {{ stack.module }}, {{ level }}, {{ logger }} or {{ transaction }}.');
