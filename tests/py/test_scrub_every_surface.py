@@ -24,7 +24,7 @@ pytest_plugins = ["web_server"]
 # Text columns of tables ingest writes that hold no text a client chose, and why; checked below.
 NOT_CLIENT_TEXT = {
     "error_events.error_hash": "hash", "system_errors.error_hash": "hash", "error_event_ids.error_hash": "hash",
-    "error_metrics.error_hash": "hash",
+    "error_metrics.error_hash": "hash", "error_events.grouping_hash": "hash",
     # names and version numbers of app.user_agent_rule, parsed from the user agent as stored
     "error_events.browser": "user agent rule", "error_events.os": "user agent rule",
     "error_events.device_type": "user agent rule", "system_errors.browser": "user agent rule",
@@ -140,7 +140,9 @@ def send_envelopes(server: WebServer, project: Project, c: Canaries) -> None:
         "release": f"shop@{ctl('ai_analysis_run.release')}",  # (a new group's analysis run records its release)
         "transaction": f"/reset/{ctl('error_events.component')}?{s.pair()}",
         "exception": {"values": [
-            {"type": "KeyError", "value": f"{ctl('error_events.stack_trace')} {s.ssn()}"},
+            {"type": "KeyError", "value": f"{ctl('error_events.stack_trace', 'error_events.exceptions')} {s.ssn()}",
+             "stacktrace": {"frames": [{"filename": f"/srv/lookup.py {s.pair('secret')}", "function": "find",
+                                        "lineno": 7, "in_app": True, "vars": {"token": s.secret()}}]}},
             {"type": "ValueError", "value": f"{ctl('error_events.message')} {s.bearer()}",
              "stacktrace": {"frames": [{"filename": f"/srv/{ctl('error_events.file_path')}.py {s.pair('secret')}",
                                         "function": "charge", "lineno": 3, "in_app": True,
