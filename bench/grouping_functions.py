@@ -60,6 +60,27 @@ MESSAGES = [
     "Invalid input",
 ]
 
+BROWSER_MESSAGES = [
+    "TypeError: Load failed",
+    "TypeError: undefined is not an object (evaluating 't.coupon')",
+    "TypeError: can't access property \"coupon\", t is undefined",
+]
+
+# A Sentry chain as capture holds it (app.capture_item_of): the cause with its frames, the raised one by type
+PYTHON_CHAIN = {
+    "frames": [{"filename": "shop/sync.py", "module": "shop.sync", "function": f, "lineno": n, "in_app": True}
+               for f, n in (("run", 12), ("sync_orders", 27))],
+    "exceptions": [
+        {"type": "JSONDecodeError", "value": "Expecting value: line 1 column 1 (char 0)", "module": "json.decoder",
+         "frames": [{"filename": "shop/sync.py", "module": "shop.sync", "function": "sync_orders", "lineno": 25,
+                     "in_app": True},
+                    {"filename": "shop/sync.py", "module": "shop.sync", "function": "fetch_orders", "lineno": 9,
+                     "in_app": True},
+                    {"filename": "json/decoder.py", "abs_path": "/usr/lib/python3.11/json/decoder.py",
+                     "module": "json.decoder", "function": "raw_decode", "lineno": 355}]},
+        {"type": "SyncError", "module": "shop.errors"}],
+}
+
 CLEAN_METADATA = {
     "component": "CheckoutForm", "route": "/checkout/payment", "release": "shop-frontend@2.3.0",
     "environment": "production", "locale": "en-US", "timezone": "Europe/Berlin",
@@ -106,6 +127,10 @@ CASES: list[tuple[str, str, list[str]]] = [
      [None]),  # filled with the parsed V8 frames below
     ("error_fingerprint + parse_stack_trace (V8)",
      "app.error_fingerprint('javascript', 'TypeError: x', app.parse_stack_trace(x))", [V8_TRACE]),
+    ("grouping_message (6 messages + 3 browser wordings)", "app.grouping_message(x)", MESSAGES + BROWSER_MESSAGES),
+    ("error_fingerprint, a chain of 2 (Python raise from)",
+     "app.error_fingerprint('runtime', 'SyncError: order sync failed', x::jsonb -> 'frames', NULL, NULL,"
+     " x::jsonb -> 'exceptions')", [json.dumps(PYTHON_CHAIN)]),
     ("scrub_jsonb, clean metadata", "app.scrub_jsonb(x::jsonb)", [json.dumps(CLEAN_METADATA)]),
     ("scrub_jsonb, metadata with 4 secrets", "app.scrub_jsonb(x::jsonb)", [json.dumps(SECRET_METADATA)]),
     ("scrub_text, message", "app.scrub_text(x)", MESSAGES),

@@ -8,6 +8,7 @@
 -- The old signatures (version 2 takes the exception chain too)
 DROP FUNCTION IF EXISTS app._frame_in_app(jsonb);
 DROP FUNCTION IF EXISTS app._grouping_function(text);
+DROP FUNCTION IF EXISTS app._grouping_function(text, boolean);
 DROP FUNCTION IF EXISTS app.grouping_components(app.error_type_enum, text, jsonb, text);
 DROP FUNCTION IF EXISTS app.grouping_components_of(app.error_type_enum, text, text, text);
 DROP FUNCTION IF EXISTS app.error_hash(app.error_type_enum, text, text, text[], text);
@@ -15,81 +16,76 @@ DROP FUNCTION IF EXISTS app.error_fingerprint(app.error_type_enum, text, jsonb, 
 
 -- == Frames ==
 
--- A frame's function as grouping reads it. JavaScript (Sentry's javascript fuzzing): the engines
--- agree only on the part after the last dot (HTMLButtonElement.onPay, Object.onPay and onPay), a
--- V8 alias [as x] is dropped, and Firefox's closures (setup/<) and anonymous markers are no name.
--- Elsewhere: without async/new/Object. and anonymous markers, as version 1 read it.
-CREATE OR REPLACE FUNCTION app._grouping_function(p_function text, p_javascript boolean) RETURNS text
-LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $fn$
-DECLARE
-  v text := btrim(p_function);
-BEGIN
-  IF v IS NULL OR v = '' THEN
-    RETURN NULL;
-  END IF;
-  IF strpos(v, ' [as ') > 0 THEN
-    v := left(v, strpos(v, ' [as ') - 1);
-  END IF;
-  IF p_javascript THEN
-    IF right(v, 2) = '/<' THEN
-      RETURN NULL;
-    END IF;
-    IF left(v, 6) = 'async ' OR left(v, 4) = 'new ' THEN
-      v := regexp_replace(v, '^(?:async |new )+', '');
-    END IF;
-    IF strpos(v, '.') > 0 THEN
-      v := regexp_replace(v, '^.*\.', '');
-    END IF;
-    RETURN CASE WHEN v IN ('', '?', '<anonymous>', 'Anonymous function', '<anonymous function>', 'eval') THEN NULL ELSE v END;
-  END IF;
-  RETURN nullif(CASE WHEN strpos(v, '*') > 0 OR left(v, 6) = 'async ' OR left(v, 4) = 'new '
-                          OR left(v, 7) = 'Object.' OR v IN ('?', '<anonymous>', 'Anonymous function')
-                     THEN regexp_replace(v, '^.*\*|^(?:async |new )+|^Object\.|^(?:\?|<anonymous>|Anonymous function)$', '', 'g')
-                     ELSE v END, '');
-END
-$fn$;
-COMMENT ON FUNCTION app._grouping_function(text, boolean) IS
-'A frame''s function for grouping. JavaScript: the part after the last dot, without [as alias], async and new;
-NULL for ?, <anonymous>, Anonymous function, eval and Firefox closures (…/<). Else without async/new/Object.
-and anonymous markers';
-
--- What the frames of one stack contribute (Sentry newstyle): per frame its module, else its file
+-- What the frames of one stack contribute (Sentry newstyle). Per frame: its module, else its file
 -- without scheme, host, query and fragment, and for JavaScript without the build's content hash
--- (app.3f9a1c.js = app.js); and its function (app._grouping_function). Never line or column
+-- (app.3f9a1c.js = app.js); and its function. JavaScript functions (Sentry's javascript fuzzing):
+-- the engines agree only on the part after the last dot (HTMLButtonElement.onPay, Object.onPay,
+-- onPay), a V8 alias [as x] is dropped, Firefox's closures (setup/<) and anonymous markers are no
+-- name; other functions lose async/new/Object. and anonymous markers. Never line or column
 -- numbers. Built-in and eval frames ([native code], <anonymous>, native, eval code, eval) are left
--- out: Safari and Chrome list them, Firefox does not. In app: the client's boolean; a frame without
--- one is not in app when others of the stack have one (an SDK decided, as Sentry reads it), else
--- app.stack_frame_in_app of its path. The in-app frames contribute, or when none is in app and
--- p_app_only is false, all (Sentry's system variant). One loop of simple assignments collecting
--- both variants (a set-based query costs more to start than this takes for a few frames); the
--- components are joined once (text grown by concatenation is copied at every frame).
+-- out: Safari and Chrome list them, Firefox does not. In app: the client's boolean; when any frame
+-- of the stack has one (an SDK decided), a frame without one is not in app (as Sentry reads it),
+-- else app.stack_frame_in_app of its path decides. The in-app frames contribute, or when none is in
+-- app and p_app_only is false, all (Sentry's system variant). Loops of string functions (a regex or
+-- a function call per frame would double their cost): which frames count first, then only theirs
+-- are read; the components are joined once.
 CREATE OR REPLACE FUNCTION app.grouping_frames(p_frames jsonb, p_app_only boolean) RETURNS text
 LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $fn$
 DECLARE
   v_frames jsonb := CASE jsonb_typeof(p_frames) WHEN 'array' THEN p_frames WHEN 'object' THEN p_frames -> 'frames' END;
   v_count integer;
-  v_sdk_decides boolean;  -- some frame carries an in_app boolean
   v_frame jsonb;
   v_path text;
   v_file text;
   v_location text;
   v_function text;
-  v_javascript boolean;
+  v_flags boolean[] := '{}'::boolean[];   -- the client's in_app per frame; NULL: none, or a frame that never counts
+  v_guesses boolean[] := '{}'::boolean[]; -- app.stack_frame_in_app of a frame without a flag
+  v_sdk_decides boolean := false;         -- some frame carries an in_app boolean
+  v_any_app boolean := false;
   v_in_app boolean;
-  v_component text;
-  v_app text[] := '{}'::text[];
-  v_all text[] := '{}'::text[];
+  v_components text[] := '{}'::text[];
 BEGIN
   v_count := CASE WHEN jsonb_typeof(v_frames) = 'array' THEN jsonb_array_length(v_frames) ELSE 0 END;
-  v_sdk_decides := v_count > 0 AND v_frames @? '$[*].in_app ? (@.type() == "boolean")';
-  FOR i IN 0 .. v_count - 1 LOOP
+  FOR i IN 0 .. v_count - 1 LOOP  -- which frames are in app (cheap: no text is built)
     v_frame := v_frames -> i;
     CONTINUE WHEN jsonb_typeof(v_frame) <> 'object';
+    v_flags[i] := CASE WHEN jsonb_typeof(v_frame -> 'in_app') = 'boolean' THEN (v_frame ->> 'in_app')::boolean END;
+    v_sdk_decides := v_sdk_decides OR v_flags[i] IS NOT NULL;
     v_path := coalesce(nullif(v_frame ->> 'abs_path', ''), v_frame ->> 'filename');
-    CONTINUE WHEN v_path IN ('[native code]', 'native code', 'eval code', '<anonymous>', 'native')
-               OR v_frame ->> 'function' = 'eval';
+    v_guesses[i] := CASE WHEN v_path IN ('[native code]', 'native code', 'eval code', '<anonymous>', 'native')
+                               OR v_frame ->> 'function' = 'eval' THEN NULL
+                          WHEN v_flags[i] IS NULL THEN app.stack_frame_in_app(v_path) ELSE false END;
+    v_flags[i] := CASE WHEN v_guesses[i] IS NULL THEN NULL ELSE v_flags[i] END;
+  END LOOP;
+  FOR i IN 0 .. v_count - 1 LOOP
+    v_any_app := v_any_app OR coalesce(v_flags[i], NOT v_sdk_decides AND v_guesses[i], false);
+  END LOOP;
+  FOR i IN 0 .. v_count - 1 LOOP  -- the components of the frames that count
+    CONTINUE WHEN v_guesses[i] IS NULL;  -- not an object, or a built-in or eval frame
+    v_in_app := coalesce(v_flags[i], NOT v_sdk_decides AND v_guesses[i]);
+    CONTINUE WHEN (v_any_app OR p_app_only) AND NOT v_in_app;
+    v_frame := v_frames -> i;
+    v_path := coalesce(nullif(v_frame ->> 'abs_path', ''), v_frame ->> 'filename');
     v_file := coalesce(nullif(v_frame ->> 'filename', ''), v_frame ->> 'abs_path');
-    v_javascript := strpos(v_path, '://') > 0 OR right(v_file, 3) IN ('.js', '.ts') OR right(v_file, 4) IN ('.mjs', '.cjs', '.jsx', '.tsx');
+    v_function := btrim(v_frame ->> 'function');
+    IF strpos(v_function, ' [as ') > 0 THEN
+      v_function := left(v_function, strpos(v_function, ' [as ') - 1);
+    END IF;
+    IF strpos(v_path, '://') > 0 OR right(v_file, 3) IN ('.js', '.ts') OR right(v_file, 4) IN ('.mjs', '.cjs', '.jsx', '.tsx') THEN
+      IF left(v_function, 6) = 'async ' OR left(v_function, 4) = 'new ' THEN
+        v_function := regexp_replace(v_function, '^(?:async |new )+', '');
+      END IF;
+      v_function := CASE WHEN right(v_function, 2) = '/<' THEN NULL
+                         WHEN strpos(v_function, '.') > 0 THEN right(v_function, strpos(reverse(v_function), '.') - 1)
+                         ELSE v_function END;
+      v_function := CASE WHEN v_function IN ('', '?', '<anonymous>', 'Anonymous function', '<anonymous function>', 'eval')
+                         THEN NULL ELSE v_function END;
+    ELSIF strpos(v_function, '*') > 0 OR left(v_function, 6) = 'async ' OR left(v_function, 4) = 'new '
+          OR left(v_function, 7) = 'Object.' OR v_function IN ('?', '<anonymous>', 'Anonymous function') THEN
+      v_function := regexp_replace(v_function, '^.*\*|^(?:async |new )+|^Object\.|^(?:\?|<anonymous>|Anonymous function)$', '', 'g');
+    END IF;
+    v_function := nullif(v_function, '');
     v_location := nullif(v_frame ->> 'module', '');
     IF v_location IS NULL THEN
       IF strpos(v_file, '://') > 0 OR strpos(v_file, '?') > 0 OR strpos(v_file, '#') > 0 THEN
@@ -100,26 +96,18 @@ BEGIN
       END IF;
       v_location := nullif(v_file, '');
     END IF;
-    v_function := app._grouping_function(v_frame ->> 'function', v_javascript);
     CONTINUE WHEN v_location IS NULL AND v_function IS NULL;
-    v_component := jsonb_build_array('frame', v_location, v_function)::text;  -- JSON text, cast once
-    v_in_app := CASE jsonb_typeof(v_frame -> 'in_app') WHEN 'boolean' THEN (v_frame ->> 'in_app')::boolean
-                                                       ELSE NOT v_sdk_decides AND app.stack_frame_in_app(v_path) END;
-    IF v_in_app THEN
-      v_app := v_app || v_component;
-    END IF;
-    IF NOT p_app_only THEN
-      v_all := v_all || v_component;
-    END IF;
+    v_components := v_components || jsonb_build_array('frame', v_location, v_function)::text;  -- JSON text, cast once
   END LOOP;
   -- an address in a file name reads the same whatever the personal-data policy made of it
-  RETURN app.personal_data_grouping_text(array_to_string(CASE WHEN cardinality(v_app) > 0 OR p_app_only THEN v_app ELSE v_all END, ', '));
+  RETURN app.personal_data_grouping_text(array_to_string(v_components, ', '));
 END
 $fn$;
 COMMENT ON FUNCTION app.grouping_frames(jsonb, boolean) IS
 'The frames part of the grouping of one stack as JSON text: ["frame", module or file, function], … joined by ", ",
 oldest first; the in-app frames, or all when none is in app and p_app_only is false; '''' when no frame is usable.
-Built-in and eval frames never count. E-mail and IP addresses, and their personal-data tokens, read <email> and <ip>.';
+Built-in and eval frames never count; JavaScript functions count by the part after their last dot. E-mail and IP
+addresses, and their personal-data tokens, read <email> and <ip>.';
 
 -- One stack, the way a single exception groups (what the derivation cache keeps per stack trace).
 CREATE OR REPLACE FUNCTION app.grouping_frame_components(p_frames jsonb) RETURNS text
