@@ -13,6 +13,9 @@ DROP FUNCTION IF EXISTS app.grouping_components(app.error_type_enum, text, jsonb
 DROP FUNCTION IF EXISTS app.grouping_components_of(app.error_type_enum, text, text, text);
 DROP FUNCTION IF EXISTS app.error_hash(app.error_type_enum, text, text, text[], text);
 DROP FUNCTION IF EXISTS app.error_fingerprint(app.error_type_enum, text, jsonb, text[], text);
+DROP FUNCTION IF EXISTS app.grouping_components_of(app.error_type_enum, text, text, text, text, text);
+DROP FUNCTION IF EXISTS app.error_hash_components(app.error_type_enum, text, text, text[], text, text, text);
+DROP FUNCTION IF EXISTS app.error_hash(app.error_type_enum, text, text, text[], text, text, text);
 
 -- == Frames ==
 
@@ -193,28 +196,32 @@ NULL for fewer than two exceptions.';
 -- == Components and hash ==
 
 -- The default grouping from the frame part (app.grouping_frame_components), the message, the
--- raised exception's class and the chain (app.grouping_chain, NULL without one).
+-- exception chain as sent (its raised exception's class counts with frames) and the chain's
+-- grouping (app.grouping_chain, NULL without one).
 CREATE OR REPLACE FUNCTION app.grouping_components_of(
   p_error_type app.error_type_enum, p_message text, p_frame_components text, p_message_template text DEFAULT NULL,
-  p_exception_type text DEFAULT NULL, p_chain text DEFAULT NULL
+  p_exceptions jsonb DEFAULT NULL, p_chain text DEFAULT NULL
 ) RETURNS jsonb
 LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $fn$
+DECLARE
+  v_exception text;
 BEGIN
   IF p_chain IS NOT NULL THEN
     RETURN ('[' || jsonb_build_array('type', p_error_type)::text || ', ' || p_chain || ']')::jsonb;
   END IF;
   IF p_frame_components <> '' THEN
+    v_exception := app.grouping_exception_type(p_exceptions, p_message);
     RETURN ('[' || jsonb_build_array('type', p_error_type)::text
-            || CASE WHEN p_exception_type IS NULL THEN '' ELSE ', ' || jsonb_build_array('exception', p_exception_type)::text END
+            || CASE WHEN v_exception IS NULL THEN '' ELSE ', ' || jsonb_build_array('exception', v_exception)::text END
             || ', ' || p_frame_components || ']')::jsonb;
   END IF;
   RETURN jsonb_build_array(jsonb_build_array('type', p_error_type),
                            jsonb_build_array('message', app.grouping_message(coalesce(nullif(p_message_template, ''), p_message))));
 END
 $fn$;
-COMMENT ON FUNCTION app.grouping_components_of(app.error_type_enum, text, text, text, text, text) IS
-'app.grouping_components with the frames already reduced (app.grouping_frame_components), the raised exception''s
-class (app.grouping_exception_type) and the chain (app.grouping_chain)';
+COMMENT ON FUNCTION app.grouping_components_of(app.error_type_enum, text, text, text, jsonb, text) IS
+'app.grouping_components with the frames already reduced (app.grouping_frame_components) and the chain''s grouping
+(app.grouping_chain)';
 
 CREATE OR REPLACE FUNCTION app.grouping_components(
   p_error_type app.error_type_enum, p_message text, p_frames jsonb DEFAULT NULL, p_message_template text DEFAULT NULL,
@@ -222,8 +229,9 @@ CREATE OR REPLACE FUNCTION app.grouping_components(
 ) RETURNS jsonb
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $fn$
   SELECT app.grouping_components_of(p_error_type, p_message, app.grouping_frame_components(p_frames), p_message_template,
-                                    app.grouping_exception_type(p_exceptions, p_message),
-                                    app.grouping_chain(p_exceptions, p_frames, p_message, p_message_template))
+                                    p_exceptions,
+                                    CASE WHEN jsonb_array_length(p_exceptions) > 1
+                                         THEN app.grouping_chain(p_exceptions, p_frames, p_message, p_message_template) END)
 $fn$;
 COMMENT ON FUNCTION app.grouping_components(app.error_type_enum, text, jsonb, text, jsonb) IS
 'Why an event groups where it does: the default grouping components, in hash order
@@ -240,7 +248,7 @@ else message)]. A chain of exceptions (p_exceptions, oldest first, the raised on
 CREATE OR REPLACE FUNCTION app.error_hash_components(
   p_error_type app.error_type_enum, p_message text, p_frame_components text,
   p_fingerprint text[] DEFAULT NULL, p_message_template text DEFAULT NULL,
-  p_exception_type text DEFAULT NULL, p_chain text DEFAULT NULL
+  p_exceptions jsonb DEFAULT NULL, p_chain text DEFAULT NULL
 ) RETURNS jsonb
 LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $fn$
 DECLARE
@@ -252,7 +260,7 @@ BEGIN
     CONTINUE WHEN v_entry IS NULL;
     IF v_entry ~ '^\s*\{\{\s*default\s*\}\}\s*$' THEN
       v_default := coalesce(v_default, app.grouping_components_of(p_error_type, p_message, p_frame_components,
-                                                                  p_message_template, p_exception_type, p_chain));
+                                                                  p_message_template, p_exceptions, p_chain));
       v_components := v_components || v_default;
     ELSE
       v_components := v_components || jsonb_build_array(jsonb_build_array('fingerprint', v_entry));
@@ -260,12 +268,12 @@ BEGIN
   END LOOP;
   IF v_components = '[]' THEN
     RETURN app.grouping_components_of(p_error_type, p_message, p_frame_components, p_message_template,
-                                      p_exception_type, p_chain);
+                                      p_exceptions, p_chain);
   END IF;
   RETURN v_components;
 END
 $fn$;
-COMMENT ON FUNCTION app.error_hash_components(app.error_type_enum, text, text, text[], text, text, text) IS
+COMMENT ON FUNCTION app.error_hash_components(app.error_type_enum, text, text, text[], text, jsonb, text) IS
 'The components app.error_hash hashes: a client fingerprint''s entries as ["fingerprint", entry] with {{ default }}
 replaced by the default components (app.grouping_components_of), else the default components';
 
@@ -280,15 +288,15 @@ COMMENT ON FUNCTION app.components_hash(jsonb) IS 'SHA-256 hex of grouping compo
 CREATE OR REPLACE FUNCTION app.error_hash(
   p_error_type app.error_type_enum, p_message text, p_frame_components text,
   p_fingerprint text[] DEFAULT NULL, p_message_template text DEFAULT NULL,
-  p_exception_type text DEFAULT NULL, p_chain text DEFAULT NULL
+  p_exceptions jsonb DEFAULT NULL, p_chain text DEFAULT NULL
 ) RETURNS text
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $fn$
   SELECT app.components_hash(app.error_hash_components(p_error_type, p_message, p_frame_components, p_fingerprint,
-                                                       p_message_template, p_exception_type, p_chain))
+                                                       p_message_template, p_exceptions, p_chain))
 $fn$;
-COMMENT ON FUNCTION app.error_hash(app.error_type_enum, text, text, text[], text, text, text) IS
-'app.error_fingerprint with the frames given as app.grouping_frame_components, the class as
-app.grouping_exception_type and the chain as app.grouping_chain';
+COMMENT ON FUNCTION app.error_hash(app.error_type_enum, text, text, text[], text, jsonb, text) IS
+'app.error_fingerprint with the frames given as app.grouping_frame_components and the chain''s grouping as
+app.grouping_chain';
 
 CREATE OR REPLACE FUNCTION app.error_fingerprint(
   p_error_type app.error_type_enum, p_message text, p_frames jsonb DEFAULT NULL,
@@ -296,8 +304,9 @@ CREATE OR REPLACE FUNCTION app.error_fingerprint(
 ) RETURNS text
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $fn$
   SELECT app.error_hash(p_error_type, p_message, app.grouping_frame_components(p_frames), p_fingerprint, p_message_template,
-                        app.grouping_exception_type(p_exceptions, p_message),
-                        app.grouping_chain(p_exceptions, p_frames, p_message, p_message_template))
+                        p_exceptions,
+                        CASE WHEN jsonb_array_length(p_exceptions) > 1
+                             THEN app.grouping_chain(p_exceptions, p_frames, p_message, p_message_template) END)
 $fn$;
 COMMENT ON FUNCTION app.error_fingerprint(app.error_type_enum, text, jsonb, text[], text, jsonb) IS
 'error_hash: SHA-256 hex of the grouping components (app.grouping_components)

@@ -198,7 +198,6 @@ DECLARE
   v_message text;
   v_template text;
   v_fingerprint text[];
-  v_exception_type text;
   v_chain text;
   v_frame_components text;
   v_components jsonb;
@@ -217,11 +216,10 @@ BEGIN
     v_template := app.personal_data_grouping_text(v_event.message_template);
     v_fingerprint := ARRAY(SELECT app.personal_data_grouping_text(f.part)
                              FROM unnest(v_event.fingerprint) WITH ORDINALITY AS f (part, n) ORDER BY f.n);
-    v_exception_type := app.grouping_exception_type(v_event.exceptions, v_message);
     v_chain := app.grouping_chain(v_event.exceptions, v_frames, v_message, v_template);
     v_frame_components := app.grouping_frame_components(v_frames);
     v_components := app.error_hash_components(v_event.error_type, v_message, v_frame_components, v_fingerprint, v_template,
-                                              v_exception_type, v_chain);
+                                              v_event.exceptions, v_chain);
     v_hash := app.components_hash(v_components);
   END IF;
   RETURN jsonb_build_object(

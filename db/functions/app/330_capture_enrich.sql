@@ -118,8 +118,7 @@ BEGIN
   v_text := CASE WHEN v_item.frames IS NOT NULL THEN app.grouping_frame_components(v_item.frames)
                  ELSE coalesce(v_stack ->> 'frame_components', '') END;
   v_item.error_hash := app.error_hash(
-    v_item.error_type, v_item.message, v_text, v_item.fingerprint, v_item.message_template,
-    app.grouping_exception_type(v_item.exceptions, v_item.message),
+    v_item.error_type, v_item.message, v_text, v_item.fingerprint, v_item.message_template, v_item.exceptions,
     CASE WHEN jsonb_array_length(v_item.exceptions) > 1
          THEN app.grouping_chain(v_item.exceptions, coalesce(v_item.frames, v_stack -> 'frames'), v_item.message,
                                  v_item.message_template) END);
@@ -215,8 +214,7 @@ BEGIN
       FROM keyed k
   ), grouping AS (
     SELECT d.grouping_key,
-           app.error_hash(d.error_type, d.message, d.frame_components, d.fingerprint, d.message_template,
-                          app.grouping_exception_type(d.exceptions, d.message),
+           app.error_hash(d.error_type, d.message, d.frame_components, d.fingerprint, d.message_template, d.exceptions,
                           CASE WHEN jsonb_array_length(d.exceptions) > 1
                                THEN app.grouping_chain(d.exceptions, d.grouping_frames, d.message, d.message_template) END)
              AS error_hash
