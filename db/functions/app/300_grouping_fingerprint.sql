@@ -42,32 +42,26 @@ DECLARE
   v_file text;
   v_location text;
   v_function text;
-  v_flags boolean[] := '{}'::boolean[];   -- the client's in_app per frame; NULL: none, or a frame that never counts
-  v_guesses boolean[] := '{}'::boolean[]; -- app.stack_frame_in_app of a frame without a flag
-  v_sdk_decides boolean := false;         -- some frame carries an in_app boolean
-  v_any_app boolean := false;
-  v_in_app boolean;
+  v_states text[] := '{}'::text[];  -- per frame: T/F the client's in_app, t/f app.stack_frame_in_app; NULL never counts
+  v_app_state text;                  -- the state of the frames that are in app: T when an SDK decided, else t
+  v_any_app boolean;
   v_components text[] := '{}'::text[];
 BEGIN
   v_count := CASE WHEN jsonb_typeof(v_frames) = 'array' THEN jsonb_array_length(v_frames) ELSE 0 END;
   FOR i IN 0 .. v_count - 1 LOOP  -- which frames are in app (cheap: no text is built)
     v_frame := v_frames -> i;
     CONTINUE WHEN jsonb_typeof(v_frame) <> 'object';
-    v_flags[i] := CASE WHEN jsonb_typeof(v_frame -> 'in_app') = 'boolean' THEN (v_frame ->> 'in_app')::boolean END;
-    v_sdk_decides := v_sdk_decides OR v_flags[i] IS NOT NULL;
     v_path := coalesce(nullif(v_frame ->> 'abs_path', ''), v_frame ->> 'filename');
-    v_guesses[i] := CASE WHEN v_path IN ('[native code]', 'native code', 'eval code', '<anonymous>', 'native')
-                               OR v_frame ->> 'function' = 'eval' THEN NULL
-                          WHEN v_flags[i] IS NULL THEN app.stack_frame_in_app(v_path) ELSE false END;
-    v_flags[i] := CASE WHEN v_guesses[i] IS NULL THEN NULL ELSE v_flags[i] END;
+    v_states[i] := CASE WHEN v_path IN ('[native code]', 'native code', 'eval code', '<anonymous>', 'native')
+                             OR v_frame ->> 'function' = 'eval' THEN NULL
+                        WHEN jsonb_typeof(v_frame -> 'in_app') = 'boolean'
+                          THEN CASE WHEN (v_frame ->> 'in_app')::boolean THEN 'T' ELSE 'F' END
+                        WHEN app.stack_frame_in_app(v_path) THEN 't' ELSE 'f' END;
   END LOOP;
-  FOR i IN 0 .. v_count - 1 LOOP
-    v_any_app := v_any_app OR coalesce(v_flags[i], NOT v_sdk_decides AND v_guesses[i], false);
-  END LOOP;
+  v_app_state := CASE WHEN 'T' = ANY (v_states) OR 'F' = ANY (v_states) THEN 'T' ELSE 't' END;
+  v_any_app := v_app_state = ANY (v_states);
   FOR i IN 0 .. v_count - 1 LOOP  -- the components of the frames that count
-    CONTINUE WHEN v_guesses[i] IS NULL;  -- not an object, or a built-in or eval frame
-    v_in_app := coalesce(v_flags[i], NOT v_sdk_decides AND v_guesses[i]);
-    CONTINUE WHEN (v_any_app OR p_app_only) AND NOT v_in_app;
+    CONTINUE WHEN v_states[i] IS NULL OR ((v_any_app OR p_app_only) AND v_states[i] <> v_app_state);
     v_frame := v_frames -> i;
     v_path := coalesce(nullif(v_frame ->> 'abs_path', ''), v_frame ->> 'filename');
     v_file := coalesce(nullif(v_frame ->> 'filename', ''), v_frame ->> 'abs_path');

@@ -18,14 +18,17 @@ $$;
 COMMENT ON FUNCTION app.grouping_version() IS 'The current grouping rules version (system_errors.grouping_version of new groups)';
 
 -- What a capture has to do besides hashing, in one statement: apply the project's fingerprint
--- rules (before hashing), resolve hashes (after).
+-- rules (before hashing), resolve hashes (after). PL/pgSQL, so its plan is kept for the session (a
+-- SQL function returning a record is planned at every call).
 CREATE OR REPLACE FUNCTION app.grouping_needs(p_organization_id uuid, p_project_id bigint,
                                               OUT fingerprint_rules boolean, OUT resolve boolean)
-LANGUAGE sql STABLE AS $$
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
   SELECT p_project_id IS NOT NULL AND EXISTS (SELECT FROM app.fingerprint_rules r WHERE r.project_id = p_project_id),
          EXISTS (SELECT FROM app.error_group_hashes h WHERE h.organization_id = p_organization_id)
-         OR app.grouping_transition_version() IS NOT NULL
-$$;
+         OR EXISTS (SELECT FROM app.grouping_config c WHERE c.transition_until > now())
+    INTO fingerprint_rules, resolve;
+END $$;
 COMMENT ON FUNCTION app.grouping_needs(uuid, bigint) IS
   'Whether a capture for this organization and project applies fingerprint rules, and resolves hashes to other groups';
 

@@ -130,39 +130,41 @@ END $$;
 COMMENT ON FUNCTION app._capture_trim_frames(jsonb) IS
   'Client frames cut to the newest 100 that fit in 64 KB of JSON; NULL when not even the newest fits';
 
--- An exception chain (a validated list of objects, oldest cause first, the raised exception last),
--- bounded: its newest 10 exceptions; each cause as {type, value, module, frames} (texts cut to 255
--- characters, the value to 1024, frames to the keys grouping reads and app._capture_trim_frames'
--- bounds), the raised one as {type, module, synthetic} (its value is the message, its frames are
--- frames); then the oldest causes go while the chain is over frames_bytes of JSON. STRICT.
+-- An exception chain (a validated list of objects, oldest cause first, the raised exception last;
+-- Sentry's exception values, or the same as stored), bounded: its newest 10 exceptions; each cause as
+-- {type, value, module, synthetic, frames} (texts cut to 255 characters, the value to 1024; frames,
+-- from stacktrace.frames or frames, without variables and source lines, to app._capture_trim_frames'
+-- bounds),
+-- the raised one as {type, module, synthetic} (its value is the message, its frames are frames;
+-- synthetic from mechanism.synthetic too); then the oldest causes go while the chain is over
+-- frames_bytes of JSON. STRICT.
 CREATE OR REPLACE FUNCTION app._capture_trim_exceptions(p_exceptions jsonb) RETURNS jsonb
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $$
 DECLARE
   v_count integer := jsonb_array_length(p_exceptions);
+  v_raised jsonb := p_exceptions -> -1;
   v_chain jsonb;
 BEGIN
-  SELECT jsonb_agg(jsonb_strip_nulls(CASE
-           WHEN e.n = v_count THEN jsonb_build_object(
-             'type', left(app.json_text(e.x -> 'type'), 255), 'module', left(app.json_text(e.x -> 'module'), 255),
-             'synthetic', CASE WHEN e.x -> 'synthetic' = 'true'::jsonb THEN true END)
-           ELSE jsonb_build_object(
-             'type', left(app.json_text(e.x -> 'type'), 255), 'value', left(app.json_text(e.x -> 'value'), 1024),
-             'module', left(app.json_text(e.x -> 'module'), 255),
-             'frames', (SELECT app._capture_trim_frames(jsonb_agg(jsonb_strip_nulls(jsonb_build_object(
-                                 'filename', left(app.json_text(f.value -> 'filename'), 500),
-                                 'abs_path', left(app.json_text(f.value -> 'abs_path'), 500),
-                                 'module', left(app.json_text(f.value -> 'module'), 255),
-                                 'function', left(app.json_text(f.value -> 'function'), 255),
-                                 'lineno', app.json_int(f.value -> 'lineno'), 'colno', app.json_int(f.value -> 'colno'),
-                                 'in_app', CASE WHEN jsonb_typeof(f.value -> 'in_app') = 'boolean' THEN f.value -> 'in_app' END))
-                                 ORDER BY f.n))
-                          FROM jsonb_array_elements(CASE WHEN jsonb_typeof(e.x -> 'frames') = 'array' THEN e.x -> 'frames' ELSE '[]' END)
-                               WITH ORDINALITY AS f (value, n)
-                         WHERE jsonb_typeof(f.value) = 'object'))
-           END) ORDER BY e.n)
+  v_raised := CASE WHEN jsonb_typeof(v_raised) = 'object' THEN jsonb_build_array(jsonb_strip_nulls(jsonb_build_object(
+                'type', left(app.json_text(v_raised -> 'type'), 255), 'module', left(app.json_text(v_raised -> 'module'), 255),
+                'synthetic', CASE WHEN v_raised -> 'synthetic' = 'true'::jsonb OR v_raised #> '{mechanism,synthetic}' = 'true'::jsonb
+                                  THEN true END))) END;
+  IF v_count = 1 OR v_raised IS NULL THEN  -- the raised exception alone (most events): no query
+    RETURN v_raised;
+  END IF;
+  SELECT jsonb_agg(jsonb_strip_nulls(jsonb_build_object(
+           'type', left(app.json_text(e.x -> 'type'), 255), 'value', left(app.json_text(e.x -> 'value'), 1024),
+           'module', left(app.json_text(e.x -> 'module'), 255),
+           'synthetic', CASE WHEN e.x -> 'synthetic' = 'true'::jsonb OR e.x #> '{mechanism,synthetic}' = 'true'::jsonb THEN true END,
+           'frames', (SELECT app._capture_trim_frames(jsonb_agg(f.value - '{vars,pre_context,post_context,context_line,data}'::text[]
+                                                                ORDER BY f.n))
+                        FROM jsonb_array_elements(coalesce(e.x #> '{stacktrace,frames}', e.x -> 'frames')) WITH ORDINALITY AS f (value, n)
+                       WHERE jsonb_typeof(f.value) = 'object'))) ORDER BY e.n) || v_raised
     INTO v_chain
     FROM jsonb_array_elements(p_exceptions) WITH ORDINALITY AS e (x, n)
-   WHERE e.n > v_count - 10 AND jsonb_typeof(e.x) = 'object';
+   WHERE e.n > v_count - 10 AND e.n < v_count AND jsonb_typeof(e.x) = 'object'
+     AND jsonb_typeof(coalesce(e.x #> '{stacktrace,frames}', e.x -> 'frames', '[]')) = 'array';
+  v_chain := coalesce(v_chain, v_raised);
   WHILE octet_length(v_chain::text) > app.capture_limit('frames_bytes') AND jsonb_array_length(v_chain) > 1 LOOP
     v_chain := v_chain - 0;
   END LOOP;
@@ -369,8 +371,15 @@ LANGUAGE sql VOLATILE AS $$
       app._capture_bound(app._capture_text(p_item -> 'request_id'), app.capture_limit('request_id')),
       app._capture_bound(app._capture_text(p_item -> 'session_id'), app.capture_limit('session_id')),
       NULL, NULL, NULL, NULL,
-      CASE WHEN jsonb_typeof(p_item -> 'exceptions') = 'array' AND jsonb_array_length(p_item -> 'exceptions') > 0
-           THEN app._capture_trim_exceptions(p_item -> 'exceptions') END,
+      CASE WHEN jsonb_typeof(p_item -> 'exceptions') <> 'array' OR jsonb_array_length(p_item -> 'exceptions') = 0 THEN NULL
+           -- the raised exception alone (most events), as app._capture_trim_exceptions keeps it, without a call
+           WHEN jsonb_array_length(p_item -> 'exceptions') = 1 AND p_item #> '{exceptions,0,mechanism}' IS NULL
+                AND coalesce(octet_length(p_item #>> '{exceptions,0,type}'), 0) <= 255
+                AND coalesce(octet_length(p_item #>> '{exceptions,0,module}'), 0) <= 255
+             THEN jsonb_build_array(jsonb_strip_nulls(jsonb_build_object(
+                    'type', app._capture_text(p_item #> '{exceptions,0,type}'), 'module', app._capture_text(p_item #> '{exceptions,0,module}'),
+                    'synthetic', CASE WHEN p_item #> '{exceptions,0,synthetic}' = 'true'::jsonb THEN true END)))
+           ELSE app._capture_trim_exceptions(p_item -> 'exceptions') END,
       NULL)::app.capture_item
     END
 $$;

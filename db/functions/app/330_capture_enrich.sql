@@ -111,7 +111,9 @@ BEGIN
   v_text := coalesce(v_stack ->> 'scrubbed', v_item.stack_trace);
   v_item.stack_trace := app._capture_trim(v_text, app.capture_limit('stack_trace'));
   v_item.frames := app._capture_clean_frames(v_item.frames);
-  v_item.exceptions := app._capture_clean_frames(v_item.exceptions);
+  IF v_item.exceptions IS NOT NULL THEN
+    v_item.exceptions := app._capture_clean_frames(v_item.exceptions);
+  END IF;
   v_item.browser := left(v_agent ->> 'browser', 100);
   v_item.os := left(v_agent ->> 'os', 100);
   v_item.device_type := left(v_agent ->> 'device_type', 50);

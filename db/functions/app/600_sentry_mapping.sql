@@ -8,7 +8,8 @@
 --   severity       level: fatal→critical, error, warning (warn), info (log), debug; Python numeric 10–50
 --   error_type     app.sentry_error_type_rules, first match (see db/schema/600_web_ingest.sql)
 --   frames         the main exception's frames, oldest→newest as Sentry sends them (none when synthetic)
---   exceptions     the chain, oldest cause first: causes {type, value, module, frames}, the main {type, module}
+--   exceptions     the chain, oldest cause first: causes {type, value, module, synthetic, frames (without
+--                  variables and source lines)}, the raised one {type, module, synthetic}
 --   stack_trace    every exception of the chain, main first, frames newest first
 --   file_path/line_number/column_number  the newest in-app frame (else the newest frame)
 --   url, user_agent  request.url, request.headers User-Agent
@@ -148,7 +149,26 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
     'user_id', coalesce(app.json_text(s.e #> '{user,id}'), app.json_text(s.e #> '{user,username}'),
                         app.json_text(s.e #> '{user,email}'), app.json_text(s.e #> '{user,ip_address}')),
     'fingerprint', CASE WHEN jsonb_typeof(s.e -> 'fingerprint') = 'array' THEN s.e -> 'fingerprint' END,
-    'exceptions', chain.exceptions,
+    -- the chain, oldest cause first (app.capture_item_of keeps what grouping reads of it): the
+    -- causes without their frames' variables and source lines; the raised exception by its type
+    -- (its value is the message, its frames are frames)
+    'exceptions', CASE WHEN s.x IS NULL THEN NULL
+                       WHEN jsonb_array_length(s.chain) = 1 THEN jsonb_build_array(jsonb_strip_nulls(jsonb_build_object(
+                         'type', s.x -> 'type', 'module', s.x -> 'module', 'synthetic', CASE WHEN s.synthetic THEN true END)))
+                       ELSE (SELECT jsonb_agg(jsonb_strip_nulls(CASE
+                                 WHEN c.n = jsonb_array_length(s.chain)
+                                   THEN jsonb_build_object('type', c.value -> 'type', 'module', c.value -> 'module',
+                                                           'synthetic', CASE WHEN s.synthetic THEN true END)
+                                 ELSE jsonb_build_object('type', c.value -> 'type', 'value', c.value -> 'value', 'module', c.value -> 'module',
+                                   'synthetic', CASE WHEN c.value #> '{mechanism,synthetic}' = 'true'::jsonb THEN true END,
+                                   'frames', (SELECT jsonb_agg(f.value - '{vars,pre_context,post_context,context_line,data}'::text[] ORDER BY f.n)
+                                                FROM jsonb_array_elements(CASE WHEN jsonb_typeof(c.value #> '{stacktrace,frames}') = 'array'
+                                                                               THEN c.value #> '{stacktrace,frames}' ELSE '[]' END)
+                                                     WITH ORDINALITY AS f (value, n)
+                                               WHERE jsonb_typeof(f.value) = 'object'))
+                                 END) ORDER BY c.n)
+                               FROM jsonb_array_elements(s.chain) WITH ORDINALITY AS c (value, n)
+                              WHERE jsonb_typeof(c.value) = 'object') END,
     'metadata', jsonb_strip_nulls(jsonb_build_object(
       'source', 'sentry',
       'platform', app.json_text(s.e -> 'platform'),
@@ -208,17 +228,6 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
                ORDER BY f.n), '[]'::jsonb) AS frames
         FROM jsonb_array_elements(s.raw_frames) WITH ORDINALITY AS f (value, n)
        WHERE jsonb_typeof(f.value) = 'object') frames ON true
-    -- the chain, oldest cause first: the causes with their frames, the raised one by its type (its
-    -- value is the message, its frames are frames)
-    LEFT JOIN LATERAL (
-      SELECT jsonb_agg(jsonb_strip_nulls(CASE
-               WHEN c.n = jsonb_array_length(s.chain)
-                 THEN jsonb_build_object('type', c.value -> 'type', 'module', c.value -> 'module',
-                                         'synthetic', CASE WHEN s.synthetic THEN true END)
-               ELSE jsonb_build_object('type', c.value -> 'type', 'value', c.value -> 'value', 'module', c.value -> 'module',
-                                       'frames', c.value #> '{stacktrace,frames}') END) ORDER BY c.n) AS exceptions
-        FROM jsonb_array_elements(s.chain) WITH ORDINALITY AS c (value, n)
-       WHERE jsonb_typeof(c.value) = 'object' AND s.x IS NOT NULL) chain ON true
     -- the newest in-app frame locates the error; without in-app frames, the newest frame
     LEFT JOIN LATERAL (
       SELECT f.value AS frame
