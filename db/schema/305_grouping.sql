@@ -77,10 +77,10 @@ CREATE TABLE app.fingerprint_rules (
 );
 COMMENT ON TABLE app.fingerprint_rules IS
   'Per-project fingerprint rules: the first whose matchers all hold sets an event''s fingerprint at capture';
-COMMENT ON COLUMN app.fingerprint_rules.rule IS 'The rule as written, e.g. error.type:ConnectionError -> {{ default }}, db';
+COMMENT ON COLUMN app.fingerprint_rules.rule IS 'The rule as written, e.g. error.type:ConnectionError -> database-down';
 COMMENT ON COLUMN app.fingerprint_rules.matchers IS
   '[{field, glob, regex, negated}]: the parsed matchers (app.fingerprint_rule_parse); regex is the glob, anchored';
-COMMENT ON COLUMN app.fingerprint_rules.fingerprint IS 'The fingerprint values; {{ default }} and {{ variables }} are expanded at capture';
+COMMENT ON COLUMN app.fingerprint_rules.fingerprint IS 'The fingerprint values; the default placeholder and variables (in double braces) are expanded at capture';
 
 ALTER TABLE app.fingerprint_rules ENABLE ROW LEVEL SECURITY;
 CREATE POLICY fingerprint_rules_system_admin ON app.fingerprint_rules TO system_admin USING (true) WITH CHECK (true);
