@@ -79,3 +79,15 @@ def throwaway_database(database: str = "bench", *, cron: bool = False,
             cluster.stop()
             cluster.start()
         yield cluster, url
+
+
+@contextmanager
+def bench_database() -> Iterator[str]:
+    """PGWARDEN_BENCH_DATABASE_URL when set (a database built by the migrations), else a throwaway
+    cluster's (fast: the durability settings do not matter to what these benches measure)."""
+    url = os.environ.get("PGWARDEN_BENCH_DATABASE_URL")
+    if url:
+        yield url
+        return
+    with throwaway_database(fast=True) as (_, url):
+        yield url

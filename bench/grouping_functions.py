@@ -14,17 +14,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import time
-from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchlib import cpu_seconds, throwaway_database  # noqa: E402
+from benchlib import bench_database, cpu_seconds  # noqa: E402
 
 V8_TRACE = """TypeError: Cannot read properties of undefined (reading 'coupon')
     at onPay (https://shop.example.com/assets/app.3f9a1c.js:24:68)
@@ -153,15 +151,6 @@ EVENTS = [json.dumps([message, trace, metadata, url, agent]) for message, trace,
     ["https://shop.example.com/checkout?step=2"] * 7 + ["https://x.example.com/cb?access_token=abc"],
     USER_AGENTS, strict=True)]
 
-
-@contextmanager
-def bench_database():
-    url = os.environ.get("PGWARDEN_BENCH_DATABASE_URL")
-    if url:
-        yield url
-        return
-    with throwaway_database(fast=True) as (_, url):
-        yield url
 
 
 

@@ -18,11 +18,9 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
-import os
 import sys
 import uuid
 from collections import Counter, defaultdict
-from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
@@ -30,22 +28,13 @@ from psycopg.types.json import Jsonb
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchlib import throwaway_database  # noqa: E402
+from benchlib import bench_database  # noqa: E402
 
 from workers import sql  # noqa: E402
 
 CORPUS = Path(__file__).resolve().parent / "grouping_corpus" / "events.jsonl.gz"
 BATCH = 100
 
-
-@contextmanager
-def bench_database():
-    url = os.environ.get("PGWARDEN_BENCH_DATABASE_URL")
-    if url:
-        yield url
-        return
-    with throwaway_database(fast=True) as (_, url):
-        yield url
 
 
 def capture(conn: psycopg.Connection, items: list[dict]) -> list[str]:
