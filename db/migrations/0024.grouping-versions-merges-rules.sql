@@ -72,7 +72,7 @@ CREATE INDEX idx_error_group_hashes_group ON app.error_group_hashes (organizatio
 ALTER TABLE app.error_group_hashes ENABLE ROW LEVEL SECURITY;
 CREATE POLICY error_group_hashes_system_admin ON app.error_group_hashes TO system_admin USING (true) WITH CHECK (true);
 CREATE POLICY error_group_hashes_own_org ON app.error_group_hashes FOR SELECT TO org_owner, staff
-  USING (organization_id = app.current_org_id());
+  USING (organization_id = (SELECT app.current_org_id()));
 GRANT SELECT ON app.error_group_hashes TO staff, org_owner, system_admin;
 
 -- == Fingerprint rules (Sentry's syntax, a subset) ==
@@ -102,7 +102,7 @@ COMMENT ON COLUMN app.fingerprint_rules.fingerprint IS 'The fingerprint values; 
 ALTER TABLE app.fingerprint_rules ENABLE ROW LEVEL SECURITY;
 CREATE POLICY fingerprint_rules_system_admin ON app.fingerprint_rules TO system_admin USING (true) WITH CHECK (true);
 CREATE POLICY fingerprint_rules_own_org ON app.fingerprint_rules TO org_owner, staff
-  USING (organization_id = app.current_org_id()) WITH CHECK (organization_id = app.current_org_id());
+  USING (organization_id = (SELECT app.current_org_id())) WITH CHECK (organization_id = (SELECT app.current_org_id()));
 GRANT SELECT, INSERT, UPDATE, DELETE ON app.fingerprint_rules TO staff, org_owner, system_admin;
 
 -- Groups exist: events that version 2 hashes differently still find them for 90 days (afterwards

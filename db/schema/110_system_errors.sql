@@ -42,14 +42,9 @@ CREATE TABLE app.system_errors (
   ai_analyzed_at TIMESTAMPTZ,
 
   created_at TIMESTAMPTZ DEFAULT NOW(),
-  updated_at TIMESTAMPTZ DEFAULT NOW(),
-
-  -- Grouping (db/schema/305_grouping.sql)
-  grouping_version SMALLINT NOT NULL DEFAULT 2  -- the grouping rules version that made the group
+  updated_at TIMESTAMPTZ DEFAULT NOW()
 );
 COMMENT ON TABLE app.system_errors IS 'Error groups: one row per (organization, error_hash) with occurrence counts';
-COMMENT ON COLUMN app.system_errors.grouping_version IS
-  'The grouping rules version its error_hash was computed with (app.grouping_config); newer rules keep matching it';
 
 CREATE INDEX idx_errors_hash ON app.system_errors (error_hash);
 CREATE INDEX idx_errors_type ON app.system_errors (error_type);

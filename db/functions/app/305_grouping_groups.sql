@@ -22,9 +22,25 @@ BEGIN
 END $$;
 COMMENT ON FUNCTION app._error_group_not_found(uuid) IS 'Raise QN001 for an error group the caller cannot see or change';
 
+-- A group's count of distinct users (app.error_group_user_counts) from its rows of
+-- app.error_group_users, as the rollup fold keeps it: no row without users.
+CREATE OR REPLACE FUNCTION app._error_group_users_recount(p_organization_id uuid, p_error_hash text, p_error_id uuid)
+RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+  DELETE FROM app.error_group_user_counts c WHERE c.organization_id = p_organization_id AND c.error_hash = p_error_hash;
+  INSERT INTO app.error_group_user_counts (organization_id, error_hash, error_id, users_affected)
+  SELECT p_organization_id, p_error_hash, p_error_id, count(*)::integer
+    FROM app.error_group_users u WHERE u.organization_id = p_organization_id AND u.error_hash = p_error_hash
+  HAVING count(*) > 0;
+END $$;
+COMMENT ON FUNCTION app._error_group_users_recount(uuid, text, uuid) IS
+  'Recount a group''s distinct users (error_group_user_counts) from its error_group_users rows';
+
 -- == Merge ==
 
--- The sources' events, client event ids, per-minute counts and merged hashes move to the target;
+-- The sources' events, client event ids, per-minute, hourly and daily counts, users and merged
+-- hashes move to the target;
 -- their hashes point at it from now on (error_group_hashes), so their next events join it; their
 -- customer reports link to it; the sources are deleted and the target's history notes the merge.
 -- Groups are locked in (organization, hash) order, as captures lock them.
@@ -42,6 +58,7 @@ BEGIN
     RAISE EXCEPTION 'nothing to merge' USING ERRCODE = 'QVG02', DETAIL = 'Field: source_ids.',
       HINT = 'Name one or more error groups other than the target.';
   END IF;
+  PERFORM FROM app.error_rollup r FOR UPDATE;  -- no fold meanwhile: it would count the sources' minutes under their hashes
   v_groups := ARRAY(SELECT s FROM app.system_errors s WHERE s.id = p_target_id OR s.id = ANY (v_sources)
                      ORDER BY s.organization_id, s.error_hash FOR UPDATE);
   SELECT * INTO v_target FROM unnest(v_groups) AS g WHERE g.id = p_target_id;
@@ -70,6 +87,25 @@ BEGIN
    GROUP BY m.bucket ORDER BY m.bucket
   ON CONFLICT (organization_id, bucket, error_hash) DO UPDATE SET event_count = m.event_count + excluded.event_count;
   DELETE FROM app.error_metrics m WHERE m.organization_id = v_target.organization_id AND m.error_hash = ANY (v_hashes);
+  INSERT INTO app.error_metrics_hourly AS m (organization_id, bucket, error_hash, event_count)
+  SELECT v_target.organization_id, m.bucket, v_target.error_hash, sum(m.event_count)
+    FROM app.error_metrics_hourly m WHERE m.organization_id = v_target.organization_id AND m.error_hash = ANY (v_hashes)
+   GROUP BY m.bucket ORDER BY m.bucket
+  ON CONFLICT (organization_id, bucket, error_hash) DO UPDATE SET event_count = m.event_count + excluded.event_count;
+  DELETE FROM app.error_metrics_hourly m WHERE m.organization_id = v_target.organization_id AND m.error_hash = ANY (v_hashes);
+  INSERT INTO app.error_metrics_daily AS m (organization_id, bucket, error_hash, event_count)
+  SELECT v_target.organization_id, m.bucket, v_target.error_hash, sum(m.event_count)
+    FROM app.error_metrics_daily m WHERE m.organization_id = v_target.organization_id AND m.error_hash = ANY (v_hashes)
+   GROUP BY m.bucket ORDER BY m.bucket
+  ON CONFLICT (organization_id, bucket, error_hash) DO UPDATE SET event_count = m.event_count + excluded.event_count;
+  DELETE FROM app.error_metrics_daily m WHERE m.organization_id = v_target.organization_id AND m.error_hash = ANY (v_hashes);
+  INSERT INTO app.error_group_users (organization_id, error_hash, user_id)
+  SELECT DISTINCT v_target.organization_id, v_target.error_hash, u.user_id
+    FROM app.error_group_users u WHERE u.organization_id = v_target.organization_id AND u.error_hash = ANY (v_hashes)
+  ON CONFLICT DO NOTHING;
+  DELETE FROM app.error_group_users u WHERE u.organization_id = v_target.organization_id AND u.error_hash = ANY (v_hashes);
+  DELETE FROM app.error_group_user_counts c WHERE c.organization_id = v_target.organization_id AND c.error_hash = ANY (v_hashes);
+  PERFORM app._error_group_users_recount(v_target.organization_id, v_target.error_hash, p_target_id);
   UPDATE app.error_group_hashes h SET error_hash = v_target.error_hash
    WHERE h.organization_id = v_target.organization_id AND h.error_hash = ANY (v_hashes);
   INSERT INTO app.error_group_hashes (organization_id, hash, error_hash, reason, grouping_version)
@@ -98,12 +134,49 @@ COMMENT ON FUNCTION app.error_groups_merge(uuid, uuid[], text) IS
 target among them, QSG01 across organizations, QN001 for a group the caller cannot change';
 GRANT EXECUTE ON FUNCTION app.error_groups_merge(uuid, uuid[], text) TO staff, org_owner, system_admin;
 
+-- Events moved from one hash to another take their counts along: per minute, and per hour and
+-- day for those the rollup fold has counted (before its watermark).
+CREATE OR REPLACE FUNCTION app._error_counts_move(p_organization_id uuid, p_from text, p_to text, p_received timestamptz[])
+RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+  v_folded_until timestamptz := (SELECT r.folded_until FROM app.error_rollup r);
+  v_level record;
+BEGIN
+  FOR v_level IN SELECT * FROM (VALUES ('error_metrics', NULL), ('error_metrics_hourly', '1 hour'),
+                                       ('error_metrics_daily', '1 day')) AS l (relation, width) LOOP
+    EXECUTE format($sql$
+      WITH buckets AS (
+        SELECT CASE WHEN $4 IS NULL THEN date_trunc('minute', r.received_at)
+                    ELSE app.stats_bucket_start($4::interval, date_trunc('minute', r.received_at)) END AS bucket,
+               count(*) AS events
+          FROM unnest($3) AS r (received_at)
+         WHERE $4 IS NULL OR r.received_at < $5
+         GROUP BY 1
+      ), taken AS (
+        UPDATE app.%1$I m SET event_count = greatest(m.event_count - b.events, 0)
+          FROM buckets b WHERE m.organization_id = $1 AND m.error_hash = $2 AND m.bucket = b.bucket
+        RETURNING m.bucket)
+      INSERT INTO app.%1$I AS m (organization_id, bucket, error_hash, event_count)
+      SELECT $1, b.bucket, $6, b.events FROM buckets b ORDER BY b.bucket
+      ON CONFLICT (organization_id, bucket, error_hash) DO UPDATE SET event_count = m.event_count + excluded.event_count$sql$,
+      v_level.relation)
+    USING p_organization_id, p_from, p_received, v_level.width, v_folded_until, p_to;
+    EXECUTE format('DELETE FROM app.%I m WHERE m.organization_id = $1 AND m.error_hash = $2 AND m.event_count = 0',
+                   v_level.relation)
+    USING p_organization_id, p_from;
+  END LOOP;
+END $$;
+COMMENT ON FUNCTION app._error_counts_move(uuid, text, text, timestamptz[]) IS
+  'Move the per-minute, hourly and daily counts of the events received at these times from one error hash to another';
+
 -- == Unmerge ==
 
 -- A hash that points at a group (a merged group's, or a newer rules' hash) stops pointing there:
 -- its next events form a group of their own, and the events of the group that came with that
--- hash (error_events.grouping_hash) move into it now, with their per-minute counts. Counts of
--- events no longer kept (retention) stay with the group.
+-- hash (error_events.grouping_hash) move into it now, with their counts (minutes, hours, days) and
+-- the users the rollup fold saw in them. Counts of events no longer kept (retention) stay with the
+-- group, as do its users (a user may have come with other events too).
 CREATE OR REPLACE FUNCTION app.error_group_unmerge(p_error_id uuid, p_hash text) RETURNS jsonb
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, app, public AS $$
 DECLARE
@@ -112,8 +185,10 @@ DECLARE
   v_moved bigint;
   v_event_ids uuid[];
   v_received timestamptz[];
+  v_users text[];
   v_new app.system_errors;
 BEGIN
+  PERFORM FROM app.error_rollup r FOR UPDATE;  -- no fold meanwhile (as in app.error_groups_merge)
   SELECT * INTO v_group FROM app.system_errors s WHERE s.id = p_error_id FOR UPDATE;
   IF NOT FOUND OR NOT app._error_groups_writable(v_group.organization_id) THEN
     PERFORM app._error_group_not_found(p_error_id);
@@ -129,9 +204,10 @@ BEGIN
   WITH moved AS (
     UPDATE app.error_events e SET error_hash = v_alias.hash, grouping_hash = NULL
      WHERE e.organization_id = v_group.organization_id AND e.error_hash = v_group.error_hash AND e.grouping_hash = v_alias.hash
-    RETURNING e.event_id, e.received_at)
-  SELECT count(*), coalesce(array_agg(m.event_id), '{}'), coalesce(array_agg(m.received_at), '{}')
-    INTO v_moved, v_event_ids, v_received FROM moved m;
+    RETURNING e.event_id, e.received_at, e.user_id)
+  SELECT count(*), coalesce(array_agg(m.event_id), '{}'), coalesce(array_agg(m.received_at ORDER BY m.event_id), '{}'),
+         coalesce(array_agg(m.user_id ORDER BY m.event_id), '{}')
+    INTO v_moved, v_event_ids, v_received, v_users FROM moved m;
 
   IF v_moved > 0 THEN
     INSERT INTO app.system_errors AS s (
@@ -153,20 +229,13 @@ BEGIN
     RETURNING * INTO v_new;
     UPDATE app.error_event_ids x SET error_hash = v_alias.hash
      WHERE x.organization_id = v_group.organization_id AND x.event_id = ANY (v_event_ids);
-    -- per-minute counts: taken from the group, given to the new one
-    WITH minutes AS (
-      SELECT date_trunc('minute', r.received_at) AS bucket, count(*)::integer AS events
-        FROM unnest(v_received) AS r (received_at) GROUP BY 1
-    ), taken AS (
-      UPDATE app.error_metrics m SET event_count = greatest(m.event_count - n.events, 0)
-        FROM minutes n
-       WHERE m.organization_id = v_group.organization_id AND m.error_hash = v_group.error_hash AND m.bucket = n.bucket
-      RETURNING m.bucket)
-    INSERT INTO app.error_metrics AS m (organization_id, bucket, error_hash, event_count)
-    SELECT v_group.organization_id, n.bucket, v_alias.hash, n.events FROM minutes n ORDER BY n.bucket
-    ON CONFLICT (organization_id, bucket, error_hash) DO UPDATE SET event_count = m.event_count + excluded.event_count;
-    DELETE FROM app.error_metrics m
-     WHERE m.organization_id = v_group.organization_id AND m.error_hash = v_group.error_hash AND m.event_count = 0;
+    PERFORM app._error_counts_move(v_group.organization_id, v_group.error_hash, v_alias.hash, v_received);
+    INSERT INTO app.error_group_users (organization_id, error_hash, user_id)  -- the users the fold has seen of them
+    SELECT DISTINCT v_group.organization_id, v_alias.hash, u.user_id
+      FROM unnest(v_received, v_users) AS u (received_at, user_id)
+     WHERE u.user_id IS NOT NULL AND u.received_at < (SELECT r.folded_until FROM app.error_rollup r)
+    ON CONFLICT DO NOTHING;
+    PERFORM app._error_group_users_recount(v_group.organization_id, v_alias.hash, v_new.id);
     UPDATE app.system_errors s SET occurrence_count = greatest(s.occurrence_count - v_moved, 0), updated_at = now()
      WHERE s.id = p_error_id;
   END IF;

@@ -1,7 +1,7 @@
 -- When grouping is wrong: merge groups, unmerge a hash, see why; and a grouping upgrade keeps
 -- existing groups (a version 1 group takes the events its version 2 hash finds no group for).
 BEGIN;
-SELECT plan(28);
+SELECT plan(30);
 
 INSERT INTO app.organizations (id, name) VALUES
   ('00000000-0000-0000-0000-00000000000a', 'Shop'), ('00000000-0000-0000-0000-00000000000b', 'Other');
@@ -31,6 +31,17 @@ SELECT throws_ok(format('SELECT app.error_groups_merge(%L, ARRAY[%L]::uuid[])', 
 SELECT throws_ok(format('SELECT app.error_groups_merge(%L, ARRAY[%L]::uuid[])', timeout ->> 'id', gen_random_uuid()), 'QN001', NULL,
   'a source that does not exist is not found') FROM g;
 
+-- what the rollup fold would have made of the source's earlier events: an hour, a day, two users
+INSERT INTO app.error_metrics_hourly (organization_id, bucket, error_hash, event_count)
+SELECT '00000000-0000-0000-0000-00000000000a', '2026-01-01 10:00+00', h.error_hash, h.n
+  FROM g, LATERAL (VALUES (g.timeout ->> 'error_hash', 5), (g.bad_gateway ->> 'error_hash', 7)) AS h (error_hash, n);
+INSERT INTO app.error_metrics_daily (organization_id, bucket, error_hash, event_count)
+SELECT '00000000-0000-0000-0000-00000000000a', '2026-01-01 00:00+00', bad_gateway ->> 'error_hash', 7 FROM g;
+INSERT INTO app.error_group_users (organization_id, error_hash, user_id)
+SELECT '00000000-0000-0000-0000-00000000000a', u.error_hash, u.user_id
+  FROM g, LATERAL (VALUES (g.timeout ->> 'error_hash', 'u-1'), (g.bad_gateway ->> 'error_hash', 'u-1'),
+                          (g.bad_gateway ->> 'error_hash', 'u-2')) AS u (error_hash, user_id);
+
 CREATE TEMP TABLE merged AS SELECT app.error_groups_merge((timeout ->> 'id')::uuid, ARRAY[bad_gateway ->> 'id']::uuid[], 'one outage') AS result FROM g;
 SELECT is((SELECT (result ->> 'occurrence_count')::int FROM merged), 4, 'the target counts the merged group''s occurrences');
 SELECT is((SELECT (result ->> 'events_moved')::int FROM merged), 3, 'and holds its events');
@@ -42,6 +53,11 @@ SELECT is((SELECT count(*)::int FROM app.error_events e, g WHERE e.grouping_hash
 SELECT is((SELECT sum(m.event_count)::int FROM app.error_metrics m, g
             WHERE m.organization_id = '00000000-0000-0000-0000-00000000000a' AND m.error_hash = g.timeout ->> 'error_hash'), 4,
   'the per-minute counts moved with them');
+SELECT is((SELECT array_agg(h.event_count ORDER BY h.bucket) FROM app.error_metrics_hourly h, g WHERE h.error_hash = g.timeout ->> 'error_hash')
+          || (SELECT array_agg(d.event_count) FROM app.error_metrics_daily d, g WHERE d.error_hash = g.timeout ->> 'error_hash'),
+  ARRAY[12, 7]::bigint[], 'so did the hourly and daily counts');
+SELECT is((SELECT users_affected FROM app.error_group_user_counts c, g WHERE c.error_hash = g.timeout ->> 'error_hash'), 2,
+  'and the users, each counted once');
 SELECT is((SELECT count(*)::int FROM app.system_errors s, g WHERE s.id = (g.bad_gateway ->> 'id')::uuid), 0, 'the merged group is gone');
 SELECT is((SELECT note FROM app.error_status_history h, g WHERE h.error_id = (g.timeout ->> 'id')::uuid),
   format('merged %s: one outage', (SELECT bad_gateway ->> 'id' FROM g)), 'the target''s history notes the merge');
