@@ -55,8 +55,10 @@ COMMENT ON FUNCTION api.capture_error(json) IS $$Capture one error
 Post the spec's fields (error_type, severity, message, stack_trace, component, file_path, line_number,
 column_number, url, user_agent, user_id, metadata, request_id, session_id) plus optional event_id (32 hex
 or UUID; a repeated id is stored once), timestamp (RFC 3339 or Unix seconds), fingerprint (list of
-strings, "{{ default }}" = the default grouping), frames (stack frames, oldest first) and
-message_template (a logging template groups better than its formatted text). Anonymous callers send a
+strings, "{{ default }}" = the default grouping), frames (stack frames, oldest first), exceptions (a chain
+of exceptions as Sentry sends them, oldest cause first, the raised one last: {type, value, module,
+stacktrace: {frames}}; every exception then counts in grouping) and message_template (a logging template
+groups better than its formatted text). A project's fingerprint rules apply. Anonymous callers send a
 project key in the X-Pgwarden-Key header, as do system admins; staff and org owners capture for the
 organization of their token. Returns the group: id, error_hash, occurrence_count, status, is_new,
 is_regression, event_id. 400 for invalid fields (the field is named in details), 401/403 for a
@@ -65,8 +67,8 @@ the event says so in metadata._repaired (a lone UTF-16 surrogate escape is refus
 parser: 400 PGRST102). Over the organization's per-minute limit the answer is 429 with Retry-After
 and the error object {code: QR001, message, details, hint, retry_after} as body (the refusal is counted).
 Fields over their size limit are cut, not refused (message 8192 characters, stack_trace 65,536,
-metadata 16 KB, the newest 100 frames); the body may hold at most 1 MiB (413), and numbers beyond a
-double's range are refused (400).$$;
+metadata 16 KB, the newest 100 frames, the newest 10 exceptions); the body may hold at most 1 MiB (413), and
+numbers beyond a double's range are refused (400).$$;
 GRANT EXECUTE ON FUNCTION api.capture_error(json) TO anon, staff, org_owner, system_admin;
 
 CREATE FUNCTION api.capture_errors(json) RETURNS jsonb

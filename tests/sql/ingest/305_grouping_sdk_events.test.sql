@@ -2,7 +2,7 @@
 -- @sentry/browser; bench/grouping_corpus has the real ones): chained exceptions, one message from
 -- several code paths, one browser error across Chrome, Safari and Firefox, network failure wordings.
 BEGIN;
-SELECT plan(21);
+SELECT plan(23);
 
 INSERT INTO app.organizations (id, name) VALUES ('00000000-0000-0000-0000-00000000000a', 'Shop');
 SELECT app.rate_limit_set('00000000-0000-0000-0000-00000000000a', 0);
@@ -186,6 +186,23 @@ SELECT results_eq($$SELECT app.grouping_engine_wording(m) FROM (VALUES
            ('TypeError: t.track is not a function'), ('ReferenceError: gtag is not defined'), ('SyntaxError: Unexpected token in JSON'),
            ('SyntaxError: Unexpected end of JSON input'), ('SyntaxError: Unexpected token in JSON'), ('Payment failed: card declined')$$,
   'each engine wording reads as V8''s; an exception class in front stays; other messages are left alone');
+
+-- == The spec's capture API takes a chain too ==
+
+CREATE FUNCTION pg_temp.spec_capture(p_cause text) RETURNS jsonb
+LANGUAGE sql AS $$
+  SELECT coalesce(c.result, c.error) FROM app.capture_batch('00000000-0000-0000-0000-00000000000a', NULL, jsonb_build_array(
+    jsonb_build_object('error_type', 'api', 'message', 'SyncError: sync failed',
+      'frames', '[{"filename": "/srv/app/sync.py", "function": "sync", "in_app": true}]'::jsonb,
+      'exceptions', jsonb_build_array(jsonb_build_object('type', p_cause, 'value', 'boom', 'stacktrace',
+                                                         '{"frames": [{"filename": "/srv/app/db.py", "function": "query", "in_app": true}]}'::jsonb),
+                                      jsonb_build_object('type', 'SyncError'))))) c
+$$;
+SELECT isnt(pg_temp.spec_capture('ConnectionError') ->> 'id', pg_temp.spec_capture('KeyError') ->> 'id',
+  'capture_error with exceptions: the same raised error from two causes is two groups');
+SELECT is((SELECT c.error ->> 'code' FROM app.capture_batch('00000000-0000-0000-0000-00000000000a', NULL,
+             '[{"message": "x", "exceptions": ["not an object"]}]') c), 'QV001',
+  'exceptions that are not objects are refused (QV001)');
 
 -- == Every group records the rules that made it ==
 
