@@ -1,4 +1,4 @@
--- 0024: grouping that follows Sentry on chained exceptions, browser wordings and JavaScript frames
+-- 0022: grouping that follows Sentry on chained exceptions, browser wordings and JavaScript frames
 -- (grouping rules version 2), with a version per group and a transition that keeps existing
 -- groups matching their new events; hashes merged into another group; per-project fingerprint rules.
 
