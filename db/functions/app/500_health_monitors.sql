@@ -128,8 +128,11 @@ COMMENT ON FUNCTION app.health_default_probe(app.health_check_type_enum) IS 'The
 -- p_spec keys: service_name, check_type (required); probe, display_name, endpoint, target, expected,
 -- interval_seconds, timeout_seconds, failure_threshold, success_threshold, outage_status, enabled,
 -- is_public, organization_id.
+-- Monitor writes run as their owner (SECURITY DEFINER): a monitor's state, checks and uptime
+-- intervals are bookkeeping no person writes directly. Only system admins (api.*_health_monitor*)
+-- and the operator's CLI call them: a target may name the workers' secrets and internal addresses.
 CREATE OR REPLACE FUNCTION app.health_monitor_add(p_spec jsonb) RETURNS bigint
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public AS $$
 DECLARE
   v_row app.health_monitors;
   v_unknown text;
@@ -182,7 +185,7 @@ COMMENT ON FUNCTION app.health_monitor_add(jsonb) IS 'Create a monitor from a JS
 -- Disabling ends the monitor's open uptime interval (it is no longer observed); enabling
 -- schedules it afresh from the next slot.
 CREATE OR REPLACE FUNCTION app.health_monitor_set_enabled(p_monitor_id bigint, p_enabled boolean) RETURNS void
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public AS $$
 DECLARE
   v_was boolean;
 BEGIN
@@ -206,11 +209,73 @@ BEGIN
 END $$;
 COMMENT ON FUNCTION app.health_monitor_set_enabled(bigint, boolean) IS 'Enable or disable a monitor; disabling closes its open uptime interval';
 
+-- p_changes: any of display_name, endpoint, target, expected, interval_seconds, timeout_seconds,
+-- failure_threshold, success_threshold, outage_status, is_public (what a monitor is stays: its
+-- service name, check type, probe and organization; enabled has its own function).
+CREATE OR REPLACE FUNCTION app.health_monitor_update(p_monitor_id bigint, p_changes jsonb) RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+DECLARE
+  v_old app.health_monitors;
+  v_new app.health_monitors;
+  v_unknown text;
+  v_constraint text;
+BEGIN
+  SELECT string_agg(k, ', ') INTO v_unknown FROM jsonb_object_keys(coalesce(p_changes, '{}')) k
+   WHERE k NOT IN ('display_name', 'endpoint', 'target', 'expected', 'interval_seconds', 'timeout_seconds',
+                   'failure_threshold', 'success_threshold', 'outage_status', 'is_public');
+  IF v_unknown IS NOT NULL THEN
+    PERFORM app._health_invalid('monitor field cannot be changed', format('Unknown or fixed keys: %s.', v_unknown));
+  END IF;
+  SELECT * INTO v_old FROM app.health_monitors m WHERE m.id = p_monitor_id FOR UPDATE;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'health monitor % not found', p_monitor_id USING ERRCODE = 'QN501',
+      DETAIL = 'No monitor has this id.', HINT = 'List monitors with pgwarden health list.';
+  END IF;
+  BEGIN
+    v_new := jsonb_populate_record(v_old, p_changes);
+  EXCEPTION WHEN data_exception THEN
+    PERFORM app._health_invalid('invalid monitor field', SQLERRM);
+  END;
+  PERFORM app.health_validate_monitor(v_new.probe, coalesce(v_new.target, '{}'), coalesce(v_new.expected, '{}'));
+  BEGIN
+    UPDATE app.health_monitors m
+       SET display_name = coalesce(nullif(btrim(v_new.display_name), ''), m.service_name), endpoint = v_new.endpoint,
+           target = coalesce(v_new.target, '{}'), expected = coalesce(v_new.expected, '{}'),
+           interval_seconds = v_new.interval_seconds, timeout_seconds = v_new.timeout_seconds,
+           failure_threshold = v_new.failure_threshold, success_threshold = v_new.success_threshold,
+           outage_status = v_new.outage_status, is_public = v_new.is_public
+     WHERE m.id = p_monitor_id;
+  EXCEPTION WHEN check_violation OR not_null_violation THEN
+    GET STACKED DIAGNOSTICS v_constraint = CONSTRAINT_NAME;
+    PERFORM app._health_invalid('invalid monitor field', format('Violates %s.', coalesce(v_constraint, 'a NOT NULL column')));
+  END;
+  IF v_new.interval_seconds IS DISTINCT FROM v_old.interval_seconds THEN
+    -- the next probe is planned afresh on the new interval
+    UPDATE app.health_monitor_state s SET next_slot_at = NULL WHERE s.monitor_id = p_monitor_id;
+  END IF;
+END $$;
+COMMENT ON FUNCTION app.health_monitor_update(bigint, jsonb) IS 'Change a monitor''s settings (validated like a new one; QV501, QN501)';
+
+-- Its checks, uptime intervals and maintenance windows go with it.
+CREATE OR REPLACE FUNCTION app.health_monitor_delete(p_monitor_id bigint) RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+BEGIN
+  DELETE FROM app.health_monitors m WHERE m.id = p_monitor_id;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'health monitor % not found', p_monitor_id USING ERRCODE = 'QN501',
+      DETAIL = 'No monitor has this id.', HINT = 'List monitors with pgwarden health list.';
+  END IF;
+END $$;
+COMMENT ON FUNCTION app.health_monitor_delete(bigint) IS 'Delete a monitor with its history (QN501 when none)';
+
+GRANT EXECUTE ON FUNCTION app.health_monitor_add(jsonb), app.health_monitor_update(bigint, jsonb),
+  app.health_monitor_set_enabled(bigint, boolean), app.health_monitor_delete(bigint) TO system_admin;
+
 CREATE OR REPLACE FUNCTION app.health_maintenance_add(
   p_monitor_id bigint, p_from timestamptz, p_until timestamptz, p_reason text DEFAULT NULL,
   p_created_by uuid DEFAULT NULL
 ) RETURNS bigint
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public AS $$
 DECLARE
   v_id bigint;
 BEGIN
@@ -230,6 +295,7 @@ BEGIN
 END $$;
 COMMENT ON FUNCTION app.health_maintenance_add(bigint, timestamptz, timestamptz, text, uuid)
   IS 'Plan maintenance for a monitor: probes keep running, the window is excluded from uptime';
+GRANT EXECUTE ON FUNCTION app.health_maintenance_add(bigint, timestamptz, timestamptz, text, uuid) TO system_admin;
 
 -- == Listing (pgwarden health list) ==
 

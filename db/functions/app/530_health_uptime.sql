@@ -81,6 +81,26 @@ $$;
 COMMENT ON FUNCTION app.health_visible_monitor_id(text) IS 'The monitor of a service name as the caller sees it (own organization first, then platform-wide)';
 GRANT EXECUTE ON FUNCTION app.health_visible_monitor_id(text) TO staff, org_owner, system_admin;
 
+-- Daily bars (UTC days, oldest first, today so far last): each day's uptime and seconds per status,
+-- for the status page and a monitor's page.
+CREATE OR REPLACE FUNCTION app.health_daily_bars(p_monitor_id bigint, p_days integer, p_now timestamptz DEFAULT now())
+RETURNS jsonb
+LANGUAGE sql STABLE AS $$
+  SELECT jsonb_agg(jsonb_build_object(
+           'date', (d.day_start AT TIME ZONE 'UTC')::date, 'uptime_percentage', b.uptime_percentage,
+           'observed_seconds', b.observed_seconds, 'degraded_seconds', b.degraded_seconds,
+           'partial_outage_seconds', b.partial_outage_seconds, 'major_outage_seconds', b.major_outage_seconds,
+           'maintenance_seconds', b.maintenance_seconds) ORDER BY d.day_start)
+    FROM (SELECT g AT TIME ZONE 'UTC' AS day_start
+            FROM generate_series(date_trunc('day', p_now AT TIME ZONE 'UTC') - make_interval(days => p_days - 1),
+                                 date_trunc('day', p_now AT TIME ZONE 'UTC'), interval '1 day') g) AS d
+   CROSS JOIN LATERAL app.health_uptime_breakdown(p_monitor_id, d.day_start,
+                                                  least(d.day_start + interval '1 day', p_now)) AS b
+$$;
+COMMENT ON FUNCTION app.health_daily_bars(bigint, integer, timestamptz) IS
+  'A monitor''s last p_days UTC days: uptime and seconds per status each (oldest first)';
+GRANT EXECUTE ON FUNCTION app.health_daily_bars(bigint, integer, timestamptz) TO staff, org_owner, system_admin;
+
 -- == Summary (the spec's get_health_summary, cached one minute) ==
 
 CREATE OR REPLACE FUNCTION app.health_summary_entry(p_monitor_id bigint, p_now timestamptz DEFAULT now()) RETURNS jsonb
@@ -92,11 +112,15 @@ LANGUAGE sql STABLE AS $$
     'last_status', s.last_status, 'last_checked_at', s.last_checked_at, 'response_time_ms', s.last_response_time_ms,
     'in_maintenance', EXISTS (SELECT FROM app.health_maintenance_windows w WHERE w.monitor_id = m.id AND w.during @> p_now),
     'uptime_24h', (SELECT b.uptime_percentage FROM app.health_uptime_breakdown(m.id, p_now - interval '24 hours', p_now) b),
-    'uptime_30d', (SELECT b.uptime_percentage FROM app.health_uptime_breakdown(m.id, p_now - interval '30 days', p_now) b))
+    'uptime_30d', (SELECT b.uptime_percentage FROM app.health_uptime_breakdown(m.id, p_now - interval '30 days', p_now) b),
+    'last_error', (SELECT jsonb_build_object('message', c.error_message, 'status', c.status, 'checked_at', c.checked_at)
+                     FROM app.health_checks c
+                    WHERE c.monitor_id = m.id AND c.status <> 'healthy' AND c.checked_at <= p_now
+                    ORDER BY c.checked_at DESC LIMIT 1))
   FROM app.health_monitors m JOIN app.health_monitor_state s ON s.monitor_id = m.id
   WHERE m.id = p_monitor_id
 $$;
-COMMENT ON FUNCTION app.health_summary_entry(bigint, timestamptz) IS 'One service of the health summary: state, latest check, uptime 24 h and 30 d';
+COMMENT ON FUNCTION app.health_summary_entry(bigint, timestamptz) IS 'One service of the health summary: state, latest check, uptime 24 h and 30 d, latest failed check';
 GRANT EXECUTE ON FUNCTION app.health_summary_entry(bigint, timestamptz) TO staff, org_owner, system_admin;
 
 -- Cached entries younger than summary_cache_seconds are served as they are; the others are
@@ -133,20 +157,8 @@ LANGUAGE sql STABLE AS $$
       FROM app.health_monitors m JOIN app.health_monitor_state s ON s.monitor_id = m.id
      WHERE m.organization_id IS NULL AND m.is_public AND m.enabled
   ),
-  days AS (
-    SELECT d AT TIME ZONE 'UTC' AS day_start
-      FROM generate_series(date_trunc('day', p_now AT TIME ZONE 'UTC') - interval '89 days',
-                           date_trunc('day', p_now AT TIME ZONE 'UTC'), interval '1 day') d
-  ),
   bars AS (
-    SELECT c.id, jsonb_agg(jsonb_build_object(
-             'date', (d.day_start AT TIME ZONE 'UTC')::date, 'uptime_percentage', b.uptime_percentage,
-             'observed_seconds', b.observed_seconds, 'degraded_seconds', b.degraded_seconds,
-             'partial_outage_seconds', b.partial_outage_seconds, 'major_outage_seconds', b.major_outage_seconds,
-             'maintenance_seconds', b.maintenance_seconds) ORDER BY d.day_start) AS days
-      FROM components c CROSS JOIN days d
-     CROSS JOIN LATERAL app.health_uptime_breakdown(c.id, d.day_start, least(d.day_start + interval '1 day', p_now)) b
-     GROUP BY c.id
+    SELECT c.id, app.health_daily_bars(c.id, 90, p_now) AS days FROM components c
   ),
   windows AS (
     SELECT c.id, w90.uptime_percentage AS uptime_90d, w30.downtime_seconds AS downtime_30d, w30.observed_seconds AS observed_30d

@@ -1,0 +1,185 @@
+-- What the web app reads and writes beyond the other features' views and functions: people,
+-- errors awaiting acknowledgement, an error's page, a monitor's page and its writes, and the public
+-- status page's history. The web app calls these as the signed-in person (RLS decides), and so
+-- may anyone with a token through PostgREST; the CLI calls the same functions.
+
+-- == People ==
+
+CREATE FUNCTION api.create_user(email text, role text, organization_id uuid DEFAULT NULL, password_hash text DEFAULT NULL,
+                                name text DEFAULT NULL) RETURNS uuid
+LANGUAGE plpgsql AS $$
+DECLARE
+  v_state text; v_message text; v_detail text; v_hint text;
+BEGIN
+  RETURN app.user_create(create_user.email, create_user.role, create_user.organization_id, create_user.password_hash,
+                         create_user.name);
+EXCEPTION WHEN SQLSTATE 'QN000' THEN
+  GET STACKED DIAGNOSTICS v_state = RETURNED_SQLSTATE, v_message = MESSAGE_TEXT,
+    v_detail = PG_EXCEPTION_DETAIL, v_hint = PG_EXCEPTION_HINT;
+  PERFORM app.raise_http(v_state, v_message, v_detail, v_hint);
+  RETURN NULL;
+END $$;
+COMMENT ON FUNCTION api.create_user(text, text, uuid, text, text) IS $$Create a person who may sign in to the web app (system admins)
+
+role: system_admin (no organization), org_owner or staff (in organization_id). password_hash is an
+argon2id PHC string (pgwarden user create makes one); without it the user cannot sign in yet.
+Returns the user's id; 409 for an e-mail address already taken.$$;
+GRANT EXECUTE ON FUNCTION api.create_user(text, text, uuid, text, text) TO system_admin;
+GRANT EXECUTE ON FUNCTION app.user_create(text, text, uuid, text, text) TO system_admin;
+
+-- == Errors awaiting acknowledgement ==
+
+-- Unacknowledged: new or recurring (nobody has moved it on since). Since when: its latest change
+-- into that status, else its first event.
+CREATE VIEW api.unacknowledged_errors WITH (security_invoker = true) AS
+  SELECT s.id, s.organization_id, s.message, s.error_type, s.severity, s.status, s.occurrence_count, s.first_seen_at,
+         s.last_seen_at, a.unacknowledged_since, t.response_target, now() - a.unacknowledged_since AS unacknowledged_for,
+         now() - a.unacknowledged_since > t.response_target AS overdue
+    FROM app.system_errors s
+    LEFT JOIN app.severity_response_targets t ON t.severity = s.severity
+   CROSS JOIN LATERAL (SELECT coalesce((SELECT max(h.changed_at) FROM app.error_status_history h
+                                         WHERE h.error_id = s.id AND h.to_status = s.status),
+                                       s.first_seen_at) AS unacknowledged_since) AS a
+   WHERE s.status IN ('new', 'recurring');
+COMMENT ON VIEW api.unacknowledged_errors IS $$New and regressed errors nobody has acknowledged yet, against the response targets
+
+unacknowledged_since is when the error became new or recurring; response_target comes from the
+spec's severity levels (critical 15 minutes, error 1 hour, warning 4 hours, info 24 hours; debug
+none) and overdue says whether it has been waiting longer than that.$$;
+GRANT SELECT ON api.unacknowledged_errors TO staff, org_owner, system_admin;
+
+-- == An error's page ==
+
+CREATE FUNCTION api.get_error_detail(error_id uuid) RETURNS jsonb
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+  v_state text; v_message text; v_detail text; v_hint text;
+BEGIN
+  RETURN app.error_detail_page(get_error_detail.error_id);
+EXCEPTION WHEN SQLSTATE 'QN000' THEN
+  GET STACKED DIAGNOSTICS v_state = RETURNED_SQLSTATE, v_message = MESSAGE_TEXT,
+    v_detail = PG_EXCEPTION_DETAIL, v_hint = PG_EXCEPTION_HINT;
+  PERFORM app.raise_http(v_state, v_message, v_detail, v_hint);
+  RETURN NULL;
+END $$;
+COMMENT ON FUNCTION api.get_error_detail(uuid) IS $$One error group with everything its page shows
+
+The group's columns plus users_affected, events_last_24h, status_history, frames (the latest
+event's stack, oldest first, each with in_app), series (events per hour over 7 days), breakdowns
+(top 5 browsers, operating systems, devices, URLs, releases and environments among the latest
+2000 events) and events (the latest 10, with their scrubbed metadata). 404 for an error you
+cannot see.$$;
+GRANT EXECUTE ON FUNCTION api.get_error_detail(uuid) TO staff, org_owner, system_admin;
+
+-- == A monitor's page and its writes ==
+
+CREATE FUNCTION api.get_health_monitor(monitor_id bigint) RETURNS jsonb
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+  v_state text; v_message text; v_detail text; v_hint text;
+BEGIN
+  RETURN app.health_monitor_page(get_health_monitor.monitor_id);
+EXCEPTION WHEN SQLSTATE 'QN000' THEN
+  GET STACKED DIAGNOSTICS v_state = RETURNED_SQLSTATE, v_message = MESSAGE_TEXT,
+    v_detail = PG_EXCEPTION_DETAIL, v_hint = PG_EXCEPTION_HINT;
+  PERFORM app.raise_http(v_state, v_message, v_detail, v_hint);
+  RETURN NULL;
+END $$;
+COMMENT ON FUNCTION api.get_health_monitor(bigint) IS $$One health monitor with everything its page shows
+
+{monitor (its settings; the target only for system admins), summary (as in get_health_summary),
+uptime {24h, 7d, 30d, 90d}, checks (the last 24 hours: checked_at, status, response_time_ms),
+days (90 UTC days: uptime and seconds per status), incidents (the latest 20 intervals not
+operational), maintenance (windows of the last 90 days and planned)}. 404 for a monitor you cannot see.$$;
+GRANT EXECUTE ON FUNCTION api.get_health_monitor(bigint) TO staff, org_owner, system_admin;
+
+CREATE FUNCTION api.create_health_monitor(spec jsonb) RETURNS bigint
+LANGUAGE sql AS $$ SELECT app.health_monitor_add(create_health_monitor.spec) $$;
+COMMENT ON FUNCTION api.create_health_monitor(jsonb) IS $$Create a health monitor (system admins)
+
+spec: service_name and check_type (api, webhook, database, stripe, embed, email, sms, external)
+are required; probe, display_name, endpoint, target (e.g. {"url": ...}), expected (status_codes,
+body_contains, json_path + json_equals, max_response_time_ms, min_tls_days, max_age_seconds),
+interval_seconds, timeout_seconds, failure_threshold, success_threshold, outage_status, enabled,
+is_public and organization_id are optional. Returns its id; 400 for invalid settings, 409 for a
+service name taken.$$;
+GRANT EXECUTE ON FUNCTION api.create_health_monitor(jsonb) TO system_admin;
+
+CREATE FUNCTION api.update_health_monitor(monitor_id bigint, changes jsonb) RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+  v_state text; v_message text; v_detail text; v_hint text;
+BEGIN
+  PERFORM app.health_monitor_update(update_health_monitor.monitor_id, update_health_monitor.changes);
+EXCEPTION WHEN SQLSTATE 'QN000' THEN
+  GET STACKED DIAGNOSTICS v_state = RETURNED_SQLSTATE, v_message = MESSAGE_TEXT,
+    v_detail = PG_EXCEPTION_DETAIL, v_hint = PG_EXCEPTION_HINT;
+  PERFORM app.raise_http(v_state, v_message, v_detail, v_hint);
+END $$;
+COMMENT ON FUNCTION api.update_health_monitor(bigint, jsonb) IS $$Change a health monitor's settings (system admins)
+
+changes: any of display_name, endpoint, target, expected, interval_seconds, timeout_seconds,
+failure_threshold, success_threshold, outage_status, is_public. Validated as a new monitor is.$$;
+GRANT EXECUTE ON FUNCTION api.update_health_monitor(bigint, jsonb) TO system_admin;
+
+CREATE FUNCTION api.set_health_monitor_enabled(monitor_id bigint, enabled boolean) RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+  v_state text; v_message text; v_detail text; v_hint text;
+BEGIN
+  PERFORM app.health_monitor_set_enabled(set_health_monitor_enabled.monitor_id, set_health_monitor_enabled.enabled);
+EXCEPTION WHEN SQLSTATE 'QN000' THEN
+  GET STACKED DIAGNOSTICS v_state = RETURNED_SQLSTATE, v_message = MESSAGE_TEXT,
+    v_detail = PG_EXCEPTION_DETAIL, v_hint = PG_EXCEPTION_HINT;
+  PERFORM app.raise_http(v_state, v_message, v_detail, v_hint);
+END $$;
+COMMENT ON FUNCTION api.set_health_monitor_enabled(bigint, boolean) IS $$Pause (false) or resume (true) a health monitor (system admins)
+
+A paused monitor is not probed and its time counts as unknown, neither up nor down.$$;
+GRANT EXECUTE ON FUNCTION api.set_health_monitor_enabled(bigint, boolean) TO system_admin;
+
+CREATE FUNCTION api.delete_health_monitor(monitor_id bigint) RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+  v_state text; v_message text; v_detail text; v_hint text;
+BEGIN
+  PERFORM app.health_monitor_delete(delete_health_monitor.monitor_id);
+EXCEPTION WHEN SQLSTATE 'QN000' THEN
+  GET STACKED DIAGNOSTICS v_state = RETURNED_SQLSTATE, v_message = MESSAGE_TEXT,
+    v_detail = PG_EXCEPTION_DETAIL, v_hint = PG_EXCEPTION_HINT;
+  PERFORM app.raise_http(v_state, v_message, v_detail, v_hint);
+END $$;
+COMMENT ON FUNCTION api.delete_health_monitor(bigint) IS $$Delete a health monitor with its checks, uptime and maintenance (system admins)$$;
+GRANT EXECUTE ON FUNCTION api.delete_health_monitor(bigint) TO system_admin;
+
+CREATE FUNCTION api.add_maintenance_window(monitor_id bigint, starts_at timestamptz, ends_at timestamptz,
+                                           reason text DEFAULT NULL) RETURNS bigint
+LANGUAGE plpgsql AS $$
+DECLARE
+  v_state text; v_message text; v_detail text; v_hint text;
+BEGIN
+  RETURN app.health_maintenance_add(add_maintenance_window.monitor_id, add_maintenance_window.starts_at,
+                                    add_maintenance_window.ends_at, nullif(btrim(add_maintenance_window.reason), ''),
+                                    app.current_user_id());
+EXCEPTION WHEN SQLSTATE 'QN000' THEN
+  GET STACKED DIAGNOSTICS v_state = RETURNED_SQLSTATE, v_message = MESSAGE_TEXT,
+    v_detail = PG_EXCEPTION_DETAIL, v_hint = PG_EXCEPTION_HINT;
+  PERFORM app.raise_http(v_state, v_message, v_detail, v_hint);
+  RETURN NULL;
+END $$;
+COMMENT ON FUNCTION api.add_maintenance_window(bigint, timestamptz, timestamptz, text) IS $$Plan maintenance for a monitor (system admins)
+
+Probes keep running; the window counts neither as up nor as down. Public monitors show it, and
+its reason, on the status page. Returns the window's id.$$;
+GRANT EXECUTE ON FUNCTION api.add_maintenance_window(bigint, timestamptz, timestamptz, text) TO system_admin;
+
+-- == The public status page's history ==
+
+CREATE FUNCTION api.get_status_history() RETURNS jsonb
+LANGUAGE sql STABLE AS $$ SELECT app.health_status_history(now()) $$;
+COMMENT ON FUNCTION api.get_status_history() IS $$Maintenance and incident history of the public status page (no login needed)
+
+{generated_at, maintenance: [{service, name, starts_at, ends_at, reason, active}] in progress or
+planned, incidents: [{service, name, status, started_at, ended_at, duration_seconds}] of the last
+90 days, newest first}, for the components get_status_page shows.$$;
+GRANT EXECUTE ON FUNCTION api.get_status_history() TO anon, staff, org_owner, system_admin;
