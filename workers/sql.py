@@ -138,3 +138,80 @@ REPLICATION_STATE = ("SELECT state, extract(epoch FROM replay_lag)::float8,"
                      " FROM pg_stat_replication WHERE application_name = %s")
 REPLICA_REPLAY = ("SELECT pg_is_in_recovery(), pg_last_wal_replay_lsn()::text,"
                   " extract(epoch FROM now() - pg_last_xact_replay_timestamp())::float8")
+
+# -- web app (workers/web/ui): sign-in plumbing, then every page's reads and writes through api
+WEB_LOGIN_BEGIN = "SELECT app.web_login_begin(%s, %s::inet)"
+WEB_LOGIN_FINISH = "SELECT app.web_login_finish(%s, %s::inet, %s, %s)"
+WEB_SESSION_END = "SELECT app.web_session_end(%s)"
+# the person behind a session, and their JWT claims and role for the rest of the transaction,
+# exactly as PostgREST sets them (role switch last: the session function runs as pgwarden_web)
+WEB_SESSION_BEGIN = ("SELECT s.person, set_config('request.jwt.claims', s.person ->> 'claims', true),"
+                     " set_config('role', s.person -> 'claims' ->> 'role', true)"
+                     " FROM app.web_session_resume(%s, %s) AS s (person) WHERE s.person IS NOT NULL")
+WEB_ANONYMOUS_BEGIN = "SELECT set_config('role', 'anon', true)"
+WEB_LIVE_LISTEN = 'LISTEN "errors:live"'
+USER_CREATE = "SELECT api.create_user(%s, %s, %s::uuid, %s, %s)"
+USER_SET_PASSWORD = "SELECT app.user_set_password(%s, %s)"
+USER_BOOTSTRAP_ADMIN = "SELECT app.user_bootstrap_admin(%s, %s)"
+
+UI_ERROR_STATS = "SELECT api.get_error_stats(%s::interval)"
+UI_UNACKNOWLEDGED = ("SELECT id, message, error_type::text, severity::text, status::text, occurrence_count,"
+                     " last_seen_at, unacknowledged_since, response_target, unacknowledged_for, overdue"
+                     " FROM api.unacknowledged_errors ORDER BY last_seen_at DESC, id DESC LIMIT %s")
+UI_LATEST_ERRORS = ("SELECT id, message, error_type::text, severity::text, status::text, occurrence_count, last_seen_at"
+                    " FROM api.error_groups WHERE id = ANY(%s::uuid[]) OR %s::uuid[] IS NULL"
+                    " ORDER BY last_seen_at DESC, id DESC LIMIT %s")
+UI_HEALTH_SUMMARY = "SELECT api.get_health_summary()"
+UI_OPEN_INCIDENTS = ("SELECT service_name, status::text, started_at FROM api.system_uptime"
+                     " WHERE ended_at IS NULL AND status <> 'operational' ORDER BY started_at")
+UI_OPEN_REPORTS = "SELECT count(*) FROM api.user_error_reports WHERE status = 'open'"
+UI_ERROR_DETAIL = "SELECT api.get_error_detail(%s::uuid)"
+UI_ERROR_SET_STATUS = "SELECT api.update_error_status(%s::uuid, %s, %s)"
+UI_SIMILAR_ERRORS = ("SELECT id, message, status::text, occurrence_count FROM api.search_errors(%s, %s)"
+                     " WHERE id <> %s::uuid")
+UI_ORGANIZATIONS = "SELECT id, name, created_at FROM api.organizations ORDER BY name, id"
+UI_PROJECTS = "SELECT id, organization_id, name, public_key, created_at FROM api.projects ORDER BY organization_id, id"
+UI_USERS = "SELECT id, organization_id, email, name, role::text, created_at FROM api.users ORDER BY email"
+UI_RATE_LIMITS = "SELECT organization_id, per_minute, is_override FROM api.organization_rate_limits"
+UI_CREATE_ORGANIZATION = "SELECT api.create_organization(%s)"
+UI_CREATE_PROJECT = "SELECT id FROM api.create_project(%s::uuid, %s)"
+UI_SET_RATE_LIMIT = "SELECT api.set_rate_limit(%s::uuid, %s)"
+UI_HEALTH_MONITOR = "SELECT api.get_health_monitor(%s)"
+UI_CREATE_MONITOR = "SELECT api.create_health_monitor(%s::jsonb)"
+UI_UPDATE_MONITOR = "SELECT api.update_health_monitor(%s, %s::jsonb)"
+UI_SET_MONITOR_ENABLED = "SELECT api.set_health_monitor_enabled(%s, %s)"
+UI_DELETE_MONITOR = "SELECT api.delete_health_monitor(%s)"
+UI_ADD_MAINTENANCE = "SELECT api.add_maintenance_window(%s, %s::timestamptz, %s::timestamptz, %s)"
+UI_STATUS_PAGE = "SELECT api.get_status_page(), api.get_status_history()"
+
+# The errors list, one statement per sort order (keyset pagination on the sort column and id).
+# Unused filters are NULL; the pool prepares nothing, so each page gets a plan for its filters.
+_ERROR_PAGE = (
+    "SELECT g.id, g.organization_id, g.error_hash, g.message, g.error_type::text AS error_type,"
+    " g.severity::text AS severity, g.status::text AS status, g.occurrence_count, g.users_affected,"
+    " g.first_seen_at, g.last_seen_at"
+    " FROM api.error_groups g"
+    " WHERE (%(statuses)s::text[] IS NULL OR g.status = ANY(%(statuses)s::app.error_status_enum[]))"
+    " AND (%(severity)s::text IS NULL OR g.severity = %(severity)s::app.severity_enum)"
+    " AND (%(error_type)s::text IS NULL OR g.error_type = %(error_type)s::app.error_type_enum)"
+    " AND (%(organization_id)s::uuid IS NULL OR g.organization_id = %(organization_id)s::uuid)"
+    " AND (%(q)s::text IS NULL OR g.message ILIKE '%%' || %(q)s::text || '%%')"
+    " AND (%(project_id)s::bigint IS NULL OR EXISTS (SELECT FROM api.error_events e"
+    " WHERE e.organization_id = g.organization_id AND e.error_hash = g.error_hash"
+    " AND e.project_id = %(project_id)s::bigint))"
+    " AND (%(after_id)s::uuid IS NULL OR (g.{column}, g.id) < (%(after_value)s::{type}, %(after_id)s::uuid))"
+    " ORDER BY g.{column} DESC, g.id DESC LIMIT %(limit)s")
+UI_ERROR_PAGES = {
+    "last_seen": _ERROR_PAGE.format(column="last_seen_at", type="timestamptz"),
+    "first_seen": _ERROR_PAGE.format(column="first_seen_at", type="timestamptz"),
+    "events": _ERROR_PAGE.format(column="occurrence_count", type="integer"),
+    "users": _ERROR_PAGE.format(column="users_affected", type="bigint"),
+}
+# events per hour of the last 24 h for a page of groups (the list's sparklines)
+UI_ERROR_SPARKLINES = (
+    "SELECT m.organization_id, m.error_hash, 23 - floor(extract(epoch FROM now() - m.bucket) / 3600)::integer AS hour,"
+    " sum(m.event_count)::integer AS events"
+    " FROM api.error_metrics m"
+    " WHERE m.bucket > now() - interval '24 hours'"
+    " AND (m.organization_id, m.error_hash) IN (SELECT * FROM unnest(%s::uuid[], %s::text[]))"
+    " GROUP BY 1, 2, 3")

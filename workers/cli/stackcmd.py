@@ -10,6 +10,7 @@ import click
 from workers import tokens
 from workers.cli.context import stack
 from workers.stack import placement
+from workers.stack.first_admin import ensure_first_admin
 from workers.stack.runtime import Stack, say
 from workers.stack.supervision import Program
 
@@ -20,6 +21,7 @@ def _bring_up(*, foreground: bool = False) -> Stack:
     if applied:
         say(f"applied migrations: {', '.join(applied)}")
     current.start_processes(foreground=foreground)
+    first_admin = ensure_first_admin(current.database_url)
     project_id, public_key = current.default_project()
     urls = current.urls(current.dsn(project_id, public_key))
     admin_token = tokens.mint(current.secrets.jwt_secret, "system_admin", tokens.parse_ttl("12h"))
@@ -27,12 +29,15 @@ def _bring_up(*, foreground: bool = False) -> Stack:
     if current.cluster is not None and current.cluster.pgdata.parent.parent == placement.CLUSTERS_DIR:
         say(f"  Cluster         {current.cluster.pgdata}   (the postgres user cannot enter the data dir's folder)")
     say(f"  PostgREST API   {urls.api}   (OpenAPI document at /)")
-    say(f"  Web and ingest  {urls.web}")
+    say(f"  Web app         {urls.web}   (status page: {urls.web}status)")
     say(f"  Sentry DSN      {urls.dsn}   (project {project_id})")
     say(f"  Database        {urls.database}")
     say(f"  Admin token     {admin_token}")
     say("                  (system_admin, valid 12h; `pgwarden token --role system_admin` makes another)")
     say(f"  Supervisor log  {current.supervisor.log_file}   (a crashed process is restarted; `pgwarden status`)")
+    if first_admin:
+        say(f"  Web sign-in     {first_admin[0]}  password {first_admin[1]}")
+        say("                  (shown only now; `pgwarden user passwd EMAIL` sets a new one)")
     return current
 
 

@@ -1,4 +1,4 @@
-"""`pgwarden web`: the HTTP process (Sentry-SDK ingest, /functions/v1/*, /health)."""
+"""`pgwarden web`: the HTTP process (the web app and status page, Sentry-SDK ingest, /functions/v1/*, /health)."""
 
 from __future__ import annotations
 
@@ -35,11 +35,13 @@ def web_database_url() -> str:
               envvar="PGWARDEN_WEB_WORKERS",
               help="Processes sharing the port (uvicorn workers; $PGWARDEN_WEB_WORKERS). They keep no state.")
 def web(port: int | None, host: str, database_url: str | None, access_log: bool, processes: int) -> None:
-    """Serve Sentry-SDK ingest, the error webhook, report screenshots and widgets, AI analysis, /metrics."""
+    """Serve the web app and status page, Sentry-SDK ingest, the error webhook, report screenshots and
+    widgets, AI analysis, /metrics."""
     import uvicorn
 
     # every process (uvicorn's workers are new interpreters) builds the app from the environment:
-    # the database, and the secret PostgREST verifies tokens with (PGWARDEN_JWT_SECRET when given)
+    # the database, and the secret PostgREST verifies tokens with (PGWARDEN_JWT_SECRET when given;
+    # the web app signs its cookies with it too, so sessions survive restarts)
     os.environ[APP_DATABASE_URL] = database_url or web_database_url()
     os.environ[APP_JWT_SECRET] = os.environ.get(APP_JWT_SECRET) or stack().secrets.jwt_secret
     uvicorn.run(f"{app_from_environment.__module__}:{app_from_environment.__name__}", factory=True,

@@ -1,7 +1,9 @@
 """The `pgwarden web` ASGI application: every `ROUTES` list of the workers/web/routes_*.py modules,
 a database pool at `app.state.db`, the ingest micro-batcher at `app.state.batcher`, the health
-endpoints' own small pool and shared LISTEN connection at `app.state.health` (routes_health), and
-the AI analysis endpoint's, with the JWT secret it verifies tokens with, at `app.state.ai` (routes_ai)."""
+endpoints' own small pool and shared LISTEN connection at `app.state.health` (routes_health),
+the AI analysis endpoint's, with the JWT secret it verifies tokens with, at `app.state.ai` (routes_ai),
+and the web app's own pool, live feed and cookie signer (keyed by that secret) at `app.state.ui`
+(workers/web/ui)."""
 
 from __future__ import annotations
 
@@ -26,6 +28,7 @@ from workers.web.batcher import Batcher
 from workers.web.errors import UNEXPECTED, WireError, error_json, log_failure, wire_error_json
 from workers.web.routes_ai import ai_resources
 from workers.web.routes_health import health_resources
+from workers.web.ui.state import ui_resources
 
 log = logging.getLogger("pgwarden.web")
 
@@ -57,7 +60,8 @@ def create_app(database_url: str, *, pool_size: int = 4, batch_window: float = 0
         await app.state.batcher.start()
         try:
             async with health_resources(database_url) as app.state.health, \
-                    ai_resources(database_url, jwt_secret) as app.state.ai:
+                    ai_resources(database_url, jwt_secret) as app.state.ai, \
+                    ui_resources(database_url, jwt_secret) as app.state.ui:
                 yield
         finally:
             await app.state.batcher.stop()

@@ -1,0 +1,62 @@
+"""`pgwarden user`: people who sign in to the web app. Passwords are hashed here (argon2id); what
+makes a valid user, and who may sign in, is SQL's (db/functions/app/800_web_sign_in.sql)."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from workers import sql
+from workers.cli.context import stack
+from workers.db import connect
+from workers.stack.runtime import say
+from workers.web.ui.security import generate_password, hash_password
+
+ROLES = ("system_admin", "org_owner", "staff")
+MIN_PASSWORD_LENGTH = 10
+
+
+def _password(from_stdin: bool) -> tuple[str, bool]:
+    """(the password, whether it was generated here and so must be shown)."""
+    if not from_stdin:
+        return generate_password(), True
+    password = sys.stdin.readline().rstrip("\r\n")
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise click.UsageError(f"the password on stdin has fewer than {MIN_PASSWORD_LENGTH} characters")
+    return password, False
+
+
+@click.group("user")
+def user_group() -> None:
+    """People who sign in to the web app."""
+
+
+@user_group.command("create")
+@click.argument("email")
+@click.option("--role", required=True, type=click.Choice(ROLES))
+@click.option("--org", "org_id", help="Organization id (org_owner and staff).")
+@click.option("--name", help="Display name.")
+@click.option("--password-stdin", is_flag=True, help="Read the password from the first line of stdin.")
+def user_create(email: str, role: str, org_id: str | None, name: str | None, password_stdin: bool) -> None:
+    """Create a user; prints a generated password (shown once) unless --password-stdin."""
+    password, generated = _password(password_stdin)
+    with connect(stack().database_url) as conn:
+        user_id = conn.execute(sql.USER_CREATE, [email, role, org_id, hash_password(password), name]).fetchone()[0]
+    say(f"user      {user_id}")
+    if generated:
+        say(f"password  {password}")
+
+
+@user_group.command("passwd")
+@click.argument("email")
+@click.option("--password-stdin", is_flag=True, help="Read the password from the first line of stdin.")
+def user_passwd(email: str, password_stdin: bool) -> None:
+    """Set a new password (ends the user's sessions); prints a generated one unless --password-stdin."""
+    password, generated = _password(password_stdin)
+    with connect(stack().database_url) as conn:
+        conn.execute(sql.USER_SET_PASSWORD, [email, hash_password(password)])
+    say(f"password  {password}" if generated else "password set")
+
+
+COMMANDS = (user_group,)

@@ -1,0 +1,43 @@
+"""The web app's routes (workers/web/ui): pages for signed-in people, the live feed, the public
+status page and the front-end files, which are served from the package (no CDN)."""
+
+from pathlib import Path
+
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from workers.web.ui import (
+    pages_errors,
+    pages_health,
+    pages_overview,
+    pages_placeholders,
+    pages_settings,
+    pages_sign_in,
+    pages_status,
+)
+
+STATIC_DIR = Path(__file__).parent / "ui" / "static"
+
+ROUTES = [
+    Route("/", pages_overview.overview, methods=["GET"]),
+    Route("/live/errors", pages_overview.live_errors, methods=["GET"]),
+    Route("/login", pages_sign_in.login_form, methods=["GET"]),
+    Route("/login", pages_sign_in.login, methods=["POST"]),
+    Route("/logout", pages_sign_in.logout, methods=["POST"]),
+    Route("/errors", pages_errors.error_list, methods=["GET"]),
+    Route("/errors/bulk", pages_errors.bulk_status, methods=["POST"]),
+    Route("/errors/{error_id}", pages_errors.error_detail, methods=["GET"]),
+    Route("/errors/{error_id}/status", pages_errors.error_set_status, methods=["POST"]),
+    Route("/monitors", pages_health.health_grid, methods=["GET"]),
+    Route("/monitors/new", pages_health.monitor_new, methods=["GET", "POST"]),
+    Route("/monitors/{monitor_id}", pages_health.monitor_page, methods=["GET"]),
+    Route("/monitors/{monitor_id}/edit", pages_health.monitor_edit, methods=["GET", "POST"]),
+    Route("/monitors/{monitor_id}/{action}", pages_health.monitor_action, methods=["POST"]),
+    Route("/alerts", pages_placeholders.not_available_yet, methods=["GET"]),
+    Route("/reports", pages_placeholders.not_available_yet, methods=["GET"]),
+    Route("/settings", pages_settings.settings, methods=["GET"]),
+    Route("/settings/{action}", pages_settings.settings_action, methods=["POST"]),
+    Route("/status", pages_status.status_page, methods=["GET"]),
+    Route("/status.json", pages_status.status_json, methods=["GET"]),
+    Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
+]

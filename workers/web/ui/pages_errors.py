@@ -1,0 +1,143 @@
+"""Errors (the spec's ErrorList and ErrorDetailPanel): the list with filters, sorts and keyset
+pages in the query string and bulk resolve/ignore, and one error's page with its status actions."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import uuid
+from typing import Any
+from urllib.parse import urlencode
+
+import psycopg
+from starlette.requests import Request
+from starlette.responses import Response
+
+from workers import sql
+from workers.web.ui.pages import Refused, checked_form, page, refusal, render, see_other, signed_in
+
+PAGE_SIZE = 50
+SORTS = {"last_seen": ("Last seen", "last_seen_at"), "first_seen": ("First seen", "first_seen_at"),
+         "events": ("Events", "occurrence_count"), "users": ("Users", "users_affected")}
+# Status tabs are links; "open" is every status still being worked on.
+OPEN_STATUSES = ["new", "investigating", "identified", "fixing", "recurring"]
+TABS = {"open": "Open", "new": "New", "recurring": "Regressed", "resolved": "Resolved", "ignored": "Ignored",
+        "all": "All"}
+FILTERS = ("status", "severity", "type", "project", "org", "q", "sort")
+BULK_ACTIONS = {"resolve": "resolved", "ignore": "ignored", "reopen": "new"}
+
+
+def _cursor(row: dict[str, Any], column: str) -> str:
+    raw = json.dumps([str(row[column]), str(row["id"])]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _after(cursor: str | None) -> tuple[str | None, str | None]:
+    if not cursor:
+        return None, None
+    try:
+        value, error_id = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        return str(value), str(uuid.UUID(error_id))
+    except (ValueError, TypeError, binascii.Error):
+        raise Refused(400, "That page link is broken.", "Start again from the first page.") from None
+
+
+def _filters(request: Request) -> dict[str, str]:
+    return {name: request.query_params[name].strip() for name in FILTERS if request.query_params.get(name, "").strip()}
+
+
+@page
+async def error_list(request: Request) -> Response:
+    filters = _filters(request)
+    sort = filters.get("sort", "last_seen")
+    if sort not in SORTS:
+        raise Refused(400, f"Unknown sort {sort!r}.", f"Sort by one of: {', '.join(SORTS)}.")
+    tab = filters.get("status", "open")
+    statuses = OPEN_STATUSES if tab == "open" else None if tab == "all" else [tab]
+    after_value, after_id = _after(request.query_params.get("after"))
+    params = {"statuses": statuses, "severity": filters.get("severity"), "error_type": filters.get("type"),
+              "organization_id": filters.get("org"), "q": filters.get("q"), "project_id": filters.get("project"),
+              "after_value": after_value, "after_id": after_id, "limit": PAGE_SIZE + 1}
+    async with signed_in(request) as person:
+        rows = await person.rows(sql.UI_ERROR_PAGES[sort], params)
+        more = len(rows) > PAGE_SIZE
+        rows = rows[:PAGE_SIZE]
+        sparks = await _sparklines(person, rows)
+        for row in rows:
+            row["spark"] = sparks.get((str(row["organization_id"]), row["error_hash"]), [0] * 24)
+        next_url = None
+        if more:
+            next_url = "/errors?" + urlencode({**filters, "after": _cursor(rows[-1], SORTS[sort][1])})
+        context = {"rows": rows, "filters": filters, "tab": tab, "tabs": TABS, "sort": sort, "sorts": SORTS,
+                   "next_url": next_url, "first_url": "/errors?" + urlencode(filters) if after_id else None,
+                   "projects": await person.rows(sql.UI_PROJECTS),
+                   "organizations": await person.rows(sql.UI_ORGANIZATIONS) if person.is_admin else [],
+                   "done": request.query_params.get("done"), "failed": request.query_params.getlist("failed"),
+                   "here": str(request.url.path) + ("?" + request.url.query if request.url.query else "")}
+        return render(request, "errors.html", context, person=person)
+
+
+async def _sparklines(person, rows: list[dict[str, Any]]) -> dict[tuple[str, str], list[int]]:
+    if not rows:
+        return {}
+    found = await person.rows(sql.UI_ERROR_SPARKLINES, [[row["organization_id"] for row in rows],
+                                                        [row["error_hash"] for row in rows]])
+    sparks: dict[tuple[str, str], list[int]] = {}
+    for point in found:
+        hours = sparks.setdefault((str(point["organization_id"]), point["error_hash"]), [0] * 24)
+        if 0 <= point["hour"] < 24:
+            hours[point["hour"]] += point["events"]
+    return sparks
+
+
+@page
+async def bulk_status(request: Request) -> Response:
+    """Resolve, ignore or reopen the checked errors, each on its own (one refusal keeps the rest)."""
+    async with signed_in(request) as person:
+        form = await checked_form(request, person)
+        status = BULK_ACTIONS.get(str(form.get("action")))
+        if status is None:
+            raise Refused(400, "Choose resolve, ignore or reopen.")
+        failed = []
+        for error_id in form.getlist("ids"):
+            try:
+                async with person.conn.transaction():  # a savepoint per error
+                    await person.conn.execute(sql.UI_ERROR_SET_STATUS, [str(uuid.UUID(str(error_id))), status, None])
+            except (ValueError, psycopg.Error) as exc:
+                if isinstance(exc, psycopg.Error) and refusal(exc) is None:
+                    raise
+                failed.append(str(error_id))
+    back = str(form.get("back") or "/errors")
+    back = back if back.startswith("/errors") else "/errors"
+    changed = len(form.getlist("ids")) - len(failed)
+    query = urlencode([("done", f"{status}:{changed}"), *[("failed", error_id) for error_id in failed]])
+    return see_other(back + ("&" if "?" in back else "?") + query)
+
+
+@page
+async def error_detail(request: Request) -> Response:
+    try:
+        error_id = str(uuid.UUID(request.path_params["error_id"]))
+    except ValueError:
+        raise Refused(404, "No such error.") from None
+    async with signed_in(request) as person:
+        detail = await person.value(sql.UI_ERROR_DETAIL, [error_id])
+        similar = await person.rows(sql.UI_SIMILAR_ERRORS, [detail["message"][:200], 6, error_id])
+        return render(request, "error_detail.html", {"e": detail, "similar": similar[:5],
+                                                     "done": request.query_params.get("done")}, person=person)
+
+
+@page
+async def error_set_status(request: Request) -> Response:
+    error_id = request.path_params["error_id"]
+    async with signed_in(request) as person:
+        form = await checked_form(request, person)
+        try:
+            uuid.UUID(error_id)
+        except ValueError:
+            raise Refused(404, "No such error.") from None
+        status = str(form.get("status") or "")
+        note = str(form.get("note") or "").strip()[:2000] or None
+        await person.conn.execute(sql.UI_ERROR_SET_STATUS, [error_id, status, note])
+    return see_other(f"/errors/{error_id}?done={status}")

@@ -1,0 +1,69 @@
+"""The Overview (the spec's ErrorDashboard): the error trend, errors awaiting acknowledgement
+against the response targets, the live feed, the health grid and open incidents."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from typing import Any
+
+from sse_starlette import EventSourceResponse
+from starlette.requests import Request
+from starlette.responses import Response
+
+from workers import sql
+from workers.web.ui.pages import SignInRequired, page, render, signed_in, ui
+from workers.web.ui.render import TEMPLATES
+
+RANGES = {"24h": "24 hours", "7d": "7 days", "30d": "30 days"}
+LIVE_ITEMS = 10
+LISTENER_WAIT_SECONDS = 5.0
+
+
+@page
+async def overview(request: Request) -> Response:
+    chosen = request.query_params.get("range", "24h")
+    time_range = RANGES.get(chosen, RANGES["24h"])
+    async with signed_in(request) as person:
+        stats = await person.value(sql.UI_ERROR_STATS, [time_range])
+        context: dict[str, Any] = {
+            "range": chosen if chosen in RANGES else "24h", "ranges": RANGES, "stats": stats,
+            "unacknowledged": await person.rows(sql.UI_UNACKNOWLEDGED, [LIVE_ITEMS]),
+            "latest": await person.rows(sql.UI_LATEST_ERRORS, [None, None, LIVE_ITEMS]),
+            "health": await person.value(sql.UI_HEALTH_SUMMARY),
+            "incidents": await person.rows(sql.UI_OPEN_INCIDENTS),
+            "open_reports": await person.value(sql.UI_OPEN_REPORTS),
+        }
+        return render(request, "overview.html", context, person=person)
+
+
+async def live_errors(request: Request) -> Response:
+    """Server-Sent Events: each group the errors:live NOTIFY names and this person may see, as the
+    HTML of one live-feed item (event "error"). Ends when the session does."""
+    try:
+        async with signed_in(request, touch=False):
+            pass
+    except SignInRequired:
+        return Response("sign in first", status_code=401)
+    state = ui(request)
+    item = TEMPLATES.env.get_template("_live_item.html")
+
+    async def stream() -> AsyncIterator[dict[str, str]]:
+        with state.live.subscription() as queue:
+            try:
+                await asyncio.wait_for(state.live.listening.wait(), LISTENER_WAIT_SECONDS)
+            except TimeoutError:
+                pass  # the feed reconnects by itself; events follow once it does
+            yield {"event": "ready", "data": '<span class="live-on">Live</span>'}
+            while True:
+                ids = await queue.get()
+                try:
+                    async with signed_in(request, touch=False) as person:
+                        rows = await person.rows(sql.UI_LATEST_ERRORS, [ids, ids, len(ids)])
+                except SignInRequired:
+                    yield {"event": "ready", "data": '<span class="live-off">Signed out</span>'}
+                    return
+                for row in reversed(rows):  # each is prepended: the newest ends on top
+                    yield {"event": "error", "data": item.render(row=row)}
+
+    return EventSourceResponse(stream(), ping=15, headers={"Cache-Control": "no-store"})
