@@ -109,6 +109,9 @@ def seed(server: WebServer) -> World:
                     " SELECT id, tstzrange(now() + interval '2 days', now() + interval '2 days 1 hour'),"
                     " 'Database upgrade' FROM app.health_monitors"
                     " WHERE service_name = 'database' AND organization_id IS NULL")
+    execute(server, "UPDATE app.health_monitor_state s SET status = 'healthy', last_status = 'healthy',"
+                    " last_checked_at = now(), last_response_time_ms = 42 FROM app.health_monitors m"
+                    " WHERE m.id = s.monitor_id AND m.enabled AND m.organization_id IS NULL")
     return World(admin, owner_a, owner_b, project_a, project_b, error_a, error_b, monitor_a)
 
 
