@@ -39,9 +39,12 @@ JOB_STATS = ("SELECT kind, ready, scheduled, running, succeeded_last_hour, dead,
 HEALTH_MONITOR_LIST = ("SELECT id, organization_id, service_name, display_name, check_type::text, probe::text,"
                        " endpoint, interval_seconds, timeout_seconds, enabled, status::text, last_status::text,"
                        " last_checked_at, last_response_time_ms, heartbeat_token FROM app.health_monitor_list()")
-HEALTH_MONITOR_ADD = "SELECT app.health_monitor_add(%s::jsonb)"
+# monitor writes go through the api functions the web app calls too (db/functions/api/800_web.sql)
+HEALTH_MONITOR_ADD = "SELECT api.create_health_monitor(%s::jsonb)"
 HEALTH_MONITOR_TOKEN = "SELECT heartbeat_token FROM app.health_monitor_list() WHERE id = %s"
-HEALTH_MONITOR_SET_ENABLED = "SELECT app.health_monitor_set_enabled(app.health_monitor_id(%s, %s::uuid), %s)"
+HEALTH_MONITOR_SET_ENABLED = "SELECT api.set_health_monitor_enabled(app.health_monitor_id(%s, %s::uuid), %s)"
+HEALTH_MONITOR_UPDATE = "SELECT api.update_health_monitor(app.health_monitor_id(%s, %s::uuid), %s::jsonb)"
+HEALTH_MONITOR_DELETE = "SELECT api.delete_health_monitor(app.health_monitor_id(%s, %s::uuid))"
 HEALTH_RUN_NOW = "SELECT app.health_run_now(%s::text[], %s)"
 HEALTH_RUN_RESULTS = "SELECT app.health_run_results(%s, %s::text[], %s::timestamptz)"
 HEALTH_PROBE_RESULT = "SELECT app.health_on_probe_result(%s::jsonb)::text"

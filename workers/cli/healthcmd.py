@@ -40,7 +40,7 @@ def _json_option(text: str | None, name: str) -> dict[str, Any]:
 
 @click.group("health")
 def health_group() -> None:
-    """Health monitors: list, add, enable/disable, run now, summary."""
+    """Health monitors: list, add, edit, enable/disable, delete, run now, summary."""
 
 
 @health_group.command("list")
@@ -122,6 +122,29 @@ def health_enable(service: str, org_id: str | None) -> None:
 def health_disable(service: str, org_id: str | None) -> None:
     """Stop monitoring SERVICE (its uptime interval closes; no data is not downtime)."""
     _set_enabled(service, org_id, False)
+
+
+@health_group.command("edit")
+@click.argument("service")
+@ORG_OPTION
+@click.option("--set", "changes_json", required=True,
+              help='Changes as JSON, e.g. \'{"interval_seconds": 60, "target": {"url": "https://x/health"}}\'.')
+def health_edit(service: str, org_id: str | None, changes_json: str) -> None:
+    """Change SERVICE's settings (validated as a new monitor's are)."""
+    with connect(stack().database_url) as conn:
+        conn.execute(sql.HEALTH_MONITOR_UPDATE, [service, org_id, Jsonb(_json_option(changes_json, "--set"))])
+    say(f"{service} changed")
+
+
+@health_group.command("delete")
+@click.argument("service")
+@ORG_OPTION
+@click.confirmation_option(prompt="Delete the monitor with its checks, uptime and maintenance?")
+def health_delete(service: str, org_id: str | None) -> None:
+    """Delete SERVICE's monitor with its history."""
+    with connect(stack().database_url) as conn:
+        conn.execute(sql.HEALTH_MONITOR_DELETE, [service, org_id])
+    say(f"{service} deleted")
 
 
 @health_group.command("run")

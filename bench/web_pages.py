@@ -1,0 +1,172 @@
+"""The web app's pages at scale: time per page (p50/p95 of sequential requests, measured at the
+client over loopback, so it is the server's time plus ~1 ms of HTTP), the HTML size of the errors
+list, and the time from a capture to its SSE event reaching an open Overview.
+
+Data: one organization with 100,000 error groups (first/last seen spread over 30 days), a day of
+per-minute metrics (300 active groups each minute: 432,000 rows), 2,000 events of one group, and
+the seeded monitors with a day of checks. Goals (issue 14): each page p95 < 100 ms, the list
+< 50 ms, list HTML < 150 KB, a new error in the Overview within 1 s.
+
+    .venv/bin/python bench/web_pages.py [--groups 100000] [--requests 30]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+
+import httpx
+import psycopg
+from benchlib import REPO_ROOT, free_port, throwaway_database
+
+from workers.web.ui.security import hash_password
+
+PASSWORD = "bench password 1"
+_CSRF_MARK = 'name="csrf" value="'
+
+
+def seed(url: str, groups: int) -> dict[str, str]:
+    with psycopg.connect(url, autocommit=True) as conn:
+        org = conn.execute("INSERT INTO app.organizations (name) VALUES ('bench') RETURNING id").fetchone()[0]
+        project, key = conn.execute("INSERT INTO app.projects (organization_id, name) VALUES (%s, 'bench')"
+                                    " RETURNING id, public_key", [org]).fetchone()
+        conn.execute("SELECT app.rate_limit_set(%s, 0)", [org])
+        conn.execute(
+            "INSERT INTO app.system_errors (error_hash, error_type, severity, status, message, organization_id,"
+            " occurrence_count, first_seen_at, last_seen_at)"
+            " SELECT encode(sha256(n::text::bytea), 'hex'),"
+            " (enum_range(NULL::app.error_type_enum))[1 + n %% 12], (enum_range(NULL::app.severity_enum))[1 + n %% 5],"
+            " (enum_range(NULL::app.error_status_enum))[1 + n %% 7],"
+            " 'TypeError: cannot read property ' || n || ' of undefined at checkout step ' || n %% 97, %s,"
+            " 1 + (n * 7919) %% 5000, now() - interval '30 days' + (n %% 43200) * interval '1 minute',"
+            " now() - (n %% 43200) * interval '1 minute'"
+            " FROM generate_series(1, %s) n", [org, groups])
+        conn.execute(
+            "INSERT INTO app.error_metrics (organization_id, bucket, error_hash, event_count)"
+            " SELECT %s, date_trunc('minute', now()) - m * interval '1 minute',"
+            " encode(sha256((1 + (m * 31 + g) %% %s)::text::bytea), 'hex'), 1 + g %% 5"
+            " FROM generate_series(0, 1439) m, generate_series(1, 300) g ON CONFLICT DO NOTHING", [org, groups])
+        hot = conn.execute("SELECT id, error_hash FROM app.system_errors"
+                           " WHERE error_hash = encode(sha256('1'::bytea), 'hex')").fetchone()
+        conn.execute(
+            "INSERT INTO app.error_events (organization_id, error_hash, project_id, error_type, message, browser, os,"
+            " url, metadata, received_at)"
+            " SELECT %s, %s, %s, 'runtime', 'TypeError: cannot read property 1',"
+            " (ARRAY['Chrome', 'Firefox', 'Safari'])[1 + n %% 3],"
+            " 'Linux', 'https://shop.example/p/' || n %% 20, jsonb_build_object('release', 'shop@' || n %% 4),"
+            " now() - n * interval '30 seconds' FROM generate_series(1, 2000) n", [org, hot[1], project])
+        conn.execute(
+            "INSERT INTO app.health_checks (check_type, service_name, status, response_time_ms, checked_at, monitor_id)"
+            " SELECT m.check_type, m.service_name, 'healthy', 30 + n %% 40, now() - n * interval '1 minute', m.id"
+            " FROM app.health_monitors m, generate_series(1, 1440) n WHERE m.enabled", [])
+        for email, role, organization in (("admin@bench.example", "system_admin", None),
+                                          ("owner@bench.example", "org_owner", org)):
+            conn.execute("SELECT app.user_create(%s, %s, %s, %s)", [email, role, organization, hash_password(PASSWORD)])
+        conn.execute("ANALYZE")
+    return {"org": str(org), "project": str(project), "key": key, "hot": str(hot[0])}
+
+
+def sign_in(client: httpx.Client, email: str) -> None:
+    page = client.get("/login").text
+    csrf = page.split(_CSRF_MARK, 1)[1].split('"', 1)[0]
+    answer = client.post("/login", data={"csrf": csrf, "email": email, "password": PASSWORD})
+    assert answer.status_code == 303, answer.text[:300]
+
+
+def timed(client: httpx.Client, path: str, requests: int) -> tuple[float, float, int] | None:
+    """p50 and p95 in ms and the HTML size; None when a request took longer than the client waits."""
+    try:
+        started = time.perf_counter()
+        client.get(path)  # warm
+        if time.perf_counter() - started > 2:
+            requests = 3  # a slow page: a few samples say enough
+    except httpx.TimeoutException:
+        return None
+    times, size = [], 0
+    for _ in range(requests):
+        started = time.perf_counter()
+        answer = client.get(path)
+        times.append((time.perf_counter() - started) * 1000)
+        assert answer.status_code == 200, (path, answer.status_code, answer.text[:300])
+        size = len(answer.content)
+    times.sort()
+    return statistics.median(times), times[max(0, int(len(times) * 0.95) - 1)], size
+
+
+def live_latency(base_url: str, cookies: httpx.Cookies, project: str, key: str, samples: int) -> list[float]:
+    latencies = []
+    with httpx.Client(base_url=base_url, cookies=cookies, timeout=30) as client, \
+            client.stream("GET", "/live/errors") as stream:
+        lines = stream.iter_lines()
+        for line in lines:
+            if line.startswith("event: ready"):
+                break
+        for _ in range(samples):
+            message = f"bench live {uuid.uuid4().hex}"
+            started = time.perf_counter()
+            httpx.post(f"{base_url}/api/{project}/store/", content=json.dumps({"message": message}).encode(),
+                       headers={"X-Sentry-Auth": f"Sentry sentry_key={key}, sentry_version=7"}, timeout=30)
+            for line in lines:
+                if message in line:
+                    latencies.append((time.perf_counter() - started) * 1000)
+                    break
+    return latencies
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--groups", type=int, default=100_000)
+    parser.add_argument("--requests", type=int, default=30)
+    args = parser.parse_args()
+    with throwaway_database("bench_web", fast=True) as (cluster, url):
+        started = time.perf_counter()
+        ids = seed(url, args.groups)
+        print(f"seeded {args.groups:,} error groups, a day of minute metrics in {time.perf_counter() - started:.0f} s")
+        port = free_port()
+        data_dir = tempfile.mkdtemp(prefix="pgwarden-bench-web-")
+        web = subprocess.Popen([sys.executable, "-m", "workers", "web", "--port", str(port), "--database-url",
+                                cluster.url("bench_web", user="pgwarden_web")], cwd=REPO_ROOT,
+                               env={**os.environ, "PGWARDEN_DATA_DIR": data_dir, "PYTHONPATH": str(REPO_ROOT)},
+                               stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+        base_url = f"http://127.0.0.1:{port}"
+        try:
+            for _ in range(300):
+                try:
+                    httpx.get(base_url + "/health", timeout=2)
+                    break
+                except httpx.HTTPError:
+                    time.sleep(0.1)
+            print(f"{'page':<44} {'p50 ms':>8} {'p95 ms':>8} {'HTML KB':>8}")
+            for who in ("admin@bench.example", "owner@bench.example"):
+                with httpx.Client(base_url=base_url, timeout=60) as client:
+                    sign_in(client, who)
+                    print(f"-- as {who.split('@')[0]}")
+                    for path in ("/", "/?range=30d", "/errors", "/errors?status=all", "/errors?status=all&sort=events",
+                                 "/errors?status=all&sort=first_seen", "/errors?status=all&severity=critical",
+                                 "/errors?status=all&q=step+42", f"/errors?status=all&project={ids['project']}",
+                                 "/errors?status=all&sort=users", f"/errors/{ids['hot']}", "/monitors", "/monitors/1",
+                                 "/settings", "/status"):
+                        measured = timed(client, path, args.requests)
+                        if measured is None:
+                            print(f"{path[:44]:<44} {'> 60 s (client gave up)':>26}")
+                            continue
+                        p50, p95, size = measured
+                        print(f"{path[:44]:<44} {p50:>8.1f} {p95:>8.1f} {size / 1024:>8.1f}")
+                    if who.startswith("admin"):
+                        latencies = sorted(live_latency(base_url, client.cookies, ids["project"], ids["key"], 20))
+                        print(f"capture -> SSE event in an open Overview: p50 {statistics.median(latencies):.1f} ms, "
+                              f"max {latencies[-1]:.1f} ms ({len(latencies)} captures)")
+        finally:
+            web.terminate()
+            web.wait(15)
+
+
+if __name__ == "__main__":
+    main()
