@@ -161,17 +161,16 @@ UI_ERROR_STATS = "SELECT api.get_error_stats(%s::interval)"
 UI_UNACKNOWLEDGED = ("SELECT id, message, error_type::text, severity::text, status::text, occurrence_count,"
                      " last_seen_at, unacknowledged_since, response_target, unacknowledged_for, overdue"
                      " FROM api.unacknowledged_errors ORDER BY last_seen_at DESC, id DESC LIMIT %s")
-UI_LATEST_ERRORS = ("SELECT id, message, error_type::text, severity::text, status::text, occurrence_count, last_seen_at"
-                    " FROM api.error_groups WHERE id = ANY(%s::uuid[]) OR %s::uuid[] IS NULL"
-                    " ORDER BY last_seen_at DESC, id DESC LIMIT %s")
+_LIVE_ITEM = ("SELECT id, message, error_type::text, severity::text, status::text, occurrence_count, last_seen_at"
+              " FROM api.error_groups")
+UI_LATEST_ERRORS = _LIVE_ITEM + " ORDER BY last_seen_at DESC, id DESC LIMIT %s"
+UI_LIVE_ERRORS = _LIVE_ITEM + " WHERE id = ANY(%s::uuid[]) ORDER BY last_seen_at, id"  # the ids a NOTIFY named
 UI_HEALTH_SUMMARY = "SELECT api.get_health_summary()"
 UI_OPEN_INCIDENTS = ("SELECT service_name, status::text, started_at FROM api.system_uptime"
                      " WHERE ended_at IS NULL AND status <> 'operational' ORDER BY started_at")
 UI_OPEN_REPORTS = "SELECT count(*) FROM api.user_error_reports WHERE status = 'open'"
 UI_ERROR_DETAIL = "SELECT api.get_error_detail(%s::uuid)"
 UI_ERROR_SET_STATUS = "SELECT api.update_error_status(%s::uuid, %s, %s)"
-UI_SIMILAR_ERRORS = ("SELECT id, message, status::text, occurrence_count FROM api.search_errors(%s, %s)"
-                     " WHERE id <> %s::uuid")
 UI_ORGANIZATIONS = "SELECT id, name, created_at FROM api.organizations ORDER BY name, id"
 UI_PROJECTS = "SELECT id, organization_id, name, public_key, created_at FROM api.projects ORDER BY organization_id, id"
 UI_USERS = "SELECT id, organization_id, email, name, role::text, created_at FROM api.users ORDER BY email"

@@ -123,8 +123,7 @@ async def error_detail(request: Request) -> Response:
         raise Refused(404, "No such error.") from None
     async with signed_in(request) as person:
         detail = await person.value(sql.UI_ERROR_DETAIL, [error_id])
-        similar = await person.rows(sql.UI_SIMILAR_ERRORS, [detail["message"][:200], 6, error_id])
-        return render(request, "error_detail.html", {"e": detail, "similar": similar[:5],
+        return render(request, "error_detail.html", {"e": detail,
                                                      "done": request.query_params.get("done")}, person=person)
 
 

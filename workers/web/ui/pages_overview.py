@@ -29,7 +29,7 @@ async def overview(request: Request) -> Response:
         context: dict[str, Any] = {
             "range": chosen if chosen in RANGES else "24h", "ranges": RANGES, "stats": stats,
             "unacknowledged": await person.rows(sql.UI_UNACKNOWLEDGED, [LIVE_ITEMS]),
-            "latest": await person.rows(sql.UI_LATEST_ERRORS, [None, None, LIVE_ITEMS]),
+            "latest": await person.rows(sql.UI_LATEST_ERRORS, [LIVE_ITEMS]),
             "health": await person.value(sql.UI_HEALTH_SUMMARY),
             "incidents": await person.rows(sql.UI_OPEN_INCIDENTS),
             "open_reports": await person.value(sql.UI_OPEN_REPORTS),
@@ -59,11 +59,11 @@ async def live_errors(request: Request) -> Response:
                 ids = await queue.get()
                 try:
                     async with signed_in(request, touch=False) as person:
-                        rows = await person.rows(sql.UI_LATEST_ERRORS, [ids, ids, len(ids)])
+                        rows = await person.rows(sql.UI_LIVE_ERRORS, [ids])
                 except SignInRequired:
                     yield {"event": "ready", "data": '<span class="live-off">Signed out</span>'}
                     return
-                for row in reversed(rows):  # each is prepended: the newest ends on top
+                for row in rows:  # oldest first: each is prepended, so the newest ends on top
                     yield {"event": "error", "data": item.render(row=row)}
 
     return EventSourceResponse(stream(), ping=15, headers={"Cache-Control": "no-store"})
