@@ -62,6 +62,8 @@ def test_up_twice_is_idempotent_and_keeps_the_same_dsn(two_instances):
     assert first.returncode == again.returncode == 0, again.stderr
     dsn = [line for line in first.stdout.splitlines() if "Sentry DSN" in line]
     assert dsn == [line for line in again.stdout.splitlines() if "Sentry DSN" in line]
+    # the web app's first system admin and its password are printed by the first start only
+    assert "Web sign-in     admin@pgwarden.localhost  password " in first.stdout and "Web sign-in" not in again.stdout
 
 
 def test_cli_creates_organization_and_project_and_prints_a_working_dsn(two_instances):
