@@ -146,12 +146,15 @@ REPLICA_REPLAY = ("SELECT pg_is_in_recovery(), pg_last_wal_replay_lsn()::text,"
 WEB_LOGIN_BEGIN = "SELECT app.web_login_begin(%s, %s::inet)"
 WEB_LOGIN_FINISH = "SELECT app.web_login_finish(%s, %s::inet, %s, %s)"
 WEB_SESSION_END = "SELECT app.web_session_end(%s)"
-# the person behind a session, and their JWT claims and role for the rest of the transaction,
-# exactly as PostgREST sets them (role switch last: the session function runs as pgwarden_web)
+# the person behind a session, and their JWT claims, role and its statement_timeout for the rest
+# of the transaction, exactly as PostgREST sets them (role switch last: the session function runs
+# as pgwarden_web)
 WEB_SESSION_BEGIN = ("SELECT s.person, set_config('request.jwt.claims', s.person ->> 'claims', true),"
+                     " set_config('statement_timeout', s.person ->> 'statement_timeout', true),"
                      " set_config('role', s.person -> 'claims' ->> 'role', true)"
                      " FROM app.web_session_resume(%s, %s) AS s (person) WHERE s.person IS NOT NULL")
-WEB_ANONYMOUS_BEGIN = "SELECT set_config('role', 'anon', true)"
+WEB_ANONYMOUS_BEGIN = ("SELECT set_config('statement_timeout', app.role_statement_timeout('anon'), true),"
+                       " set_config('role', 'anon', true)")
 WEB_LIVE_LISTEN = 'LISTEN "errors:live"'
 USER_CREATE = "SELECT api.create_user(%s, %s, %s::uuid, %s, %s)"
 USER_SET_PASSWORD = "SELECT app.user_set_password(%s, %s)"

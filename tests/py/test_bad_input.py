@@ -14,11 +14,13 @@ from datetime import timedelta
 import httpx
 import psycopg
 import pytest
+from web_app_support import PASSWORD, csrf_of, signed_in_client
 from web_server import WebServer
 
 from tests.conftest import postgrest_over_clone
 from workers import tokens
 from workers.web.app import mounted_routes
+from workers.web.ui.security import hash_password
 
 pytest_plugins = ["web_server"]
 
@@ -97,11 +99,27 @@ def web_answers(web_server: WebServer) -> list[tuple[str, httpx.Response]]:
                ("/functions/v1/system-health-check", {}), ("/functions/v1/heartbeat/some-token", {}),
                ("/reports/screenshot", {"X-Pgwarden-Widget-Key": widget_key}),
                ("/functions/v1/ai-error-analysis", admin)]
-    routes = [route for route in mounted_routes() if "POST" in (route.methods or ())]
+    # the web app's forms, as a signed-in system admin whose CSRF token comes in a header, so every
+    # body reaches the form parser and the page's own checks (ids of nothing: nothing is changed)
+    person = web_app_admin(web_server)
+    unknown = str(uuid.uuid4())
+    targets += [("/login", {}), ("/errors/bulk", person), (f"/errors/{unknown}/status", person),
+                ("/monitors/new", person), ("/monitors/0/edit", person), ("/monitors/0/pause", person),
+                ("/settings/organization", person), ("/logout", person)]
+    routes = [route for route in mounted_routes() if "POST" in (getattr(route, "methods", None) or ())]
     reached = {route.endpoint for route in routes for path, _ in targets if route.path_regex.match(path)}
     assert reached == {route.endpoint for route in routes}, "a POST route of pgwarden web is not in the corpus"
     return [(f"{path} {label}", post(web_server.base_url + path, body, content_type, headers))
             for path, headers in targets for label, body, content_type in corpus()]
+
+
+def web_app_admin(web_server: WebServer) -> dict[str, str]:
+    """The headers of a signed-in system admin of the web app: session cookie and CSRF token."""
+    email = f"corpus-{uuid.uuid4().hex[:8]}@example.com"
+    web_server.query("SELECT app.user_create(%s, 'system_admin', NULL, %s)", [email, hash_password(PASSWORD)])
+    with signed_in_client(web_server, email) as client:
+        return {"Cookie": f"pgwarden_session={client.cookies['pgwarden_session']}",
+                "X-CSRF-Token": csrf_of(client.get("/").text)}
 
 
 def test_every_web_route_answers_bad_input_with_a_success_or_a_refusal_in_the_error_shape(web_server, web_answers):

@@ -20,6 +20,8 @@ from web_server import Project, WebServer
 from workers.web.ui.security import hash_password
 
 PASSWORD = "correct horse battery"
+# What a browser asks for: pages, so refusals come as pages too (other clients get the error shape as JSON)
+BROWSER = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
 CHROME = "Mozilla/5.0 (X11; Linux x86_64) Chrome/126.0 Safari/537.36"
 _CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 
@@ -124,7 +126,7 @@ def csrf_of(html: str) -> str:
 @contextlib.contextmanager
 def signed_in_client(server: WebServer, email: str, password: str = PASSWORD) -> Iterator[httpx.Client]:
     """An HTTP client holding a session cookie, signed in through the sign-in form."""
-    with httpx.Client(base_url=server.base_url, timeout=30) as client:
+    with httpx.Client(base_url=server.base_url, timeout=30, headers=BROWSER) as client:
         answer = client.post("/login", data={"csrf": csrf_of(client.get("/login").text), "email": email,
                                              "password": password, "next": "/"})
         assert answer.status_code == 303, answer.text[:500]

@@ -28,6 +28,7 @@ from workers.web.batcher import Batcher
 from workers.web.errors import UNEXPECTED, WireError, error_json, log_failure, wire_error_json
 from workers.web.routes_ai import ai_resources
 from workers.web.routes_health import health_resources
+from workers.web.ui.pages import no_such_page
 from workers.web.ui.state import ui_resources
 
 log = logging.getLogger("pgwarden.web")
@@ -68,7 +69,7 @@ def create_app(database_url: str, *, pool_size: int = 4, batch_window: float = 0
             await pool.close()
 
     return Starlette(routes=mounted_routes(), lifespan=lifespan, middleware=[Middleware(RefuseSafely)],
-                     exception_handlers={WireError: wire_error})
+                     exception_handlers={WireError: wire_error, 404: no_such_page})
 
 
 async def health(request: Request) -> Response:

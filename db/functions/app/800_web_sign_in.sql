@@ -214,10 +214,27 @@ BEGIN
   END IF;
   RETURN jsonb_build_object(
     'claims', jsonb_strip_nulls(jsonb_build_object('role', v_user.role, 'org_id', v_user.organization_id, 'sub', v_user.id)),
-    'email', v_user.email, 'name', v_user.name);
+    'email', v_user.email, 'name', v_user.name, 'statement_timeout', app.role_statement_timeout(v_user.role::text));
 END $$;
 COMMENT ON FUNCTION app.web_session_resume(text, boolean) IS
-  'The signed-in person of a valid session: PostgREST-shaped claims, e-mail and name; NULL when not valid';
+  'The signed-in person of a valid session: PostgREST-shaped claims, e-mail, name and their role''s statement_timeout; NULL when not valid';
+
+-- The statement_timeout a role is given (db/schema/010_roles_schemas.sql): PostgREST 12 applies
+-- the impersonated role's to each request's transaction, and pgwarden web does the same for a
+-- page (SET ROLE alone would keep its own login's). The current one when the role has none.
+CREATE OR REPLACE FUNCTION app.role_statement_timeout(p_role text) RETURNS text
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog AS $$
+  SELECT coalesce((SELECT substr(c.setting, length('statement_timeout=') + 1)
+                     FROM pg_db_role_setting s
+                     JOIN pg_roles r ON r.oid = s.setrole
+                    CROSS JOIN unnest(s.setconfig) AS c (setting)
+                    WHERE r.rolname = p_role AND c.setting LIKE 'statement_timeout=%'
+                      AND s.setdatabase IN (0, (SELECT d.oid FROM pg_database d WHERE d.datname = current_database()))
+                    ORDER BY s.setdatabase DESC LIMIT 1),
+                  current_setting('statement_timeout'))
+$$;
+COMMENT ON FUNCTION app.role_statement_timeout(text) IS
+  'The statement_timeout a role is set to (its setting in this database, else everywhere), else the current one';
 
 CREATE OR REPLACE FUNCTION app.web_session_end(p_token text) RETURNS void
 LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog AS $$
@@ -246,5 +263,5 @@ END $$;
 COMMENT ON FUNCTION app.web_sign_in_prune(timestamptz) IS 'Delete sign-in attempts older than a day and sessions over a day past their end';
 
 GRANT EXECUTE ON FUNCTION app.web_login_begin(text, inet), app.web_login_finish(text, inet, boolean, text),
-  app.web_session_resume(text, boolean), app.web_session_end(text) TO pgwarden_web;
+  app.web_session_resume(text, boolean), app.web_session_end(text), app.role_statement_timeout(text) TO pgwarden_web;
 GRANT EXECUTE ON FUNCTION app.user_email_key(text) TO staff, org_owner, system_admin;

@@ -1,7 +1,7 @@
 -- Signing in: who may, throttling per account and per IP, sessions' idle and absolute timeouts,
 -- sign-out, a new password ending sessions, and no password hash readable by any role.
 BEGIN;
-SELECT plan(33);
+SELECT plan(35);
 
 INSERT INTO app.organizations (id, name) VALUES ('00000000-0000-0000-0000-00000000000a', 'Org A');
 SELECT lives_ok($$SELECT app.user_create(' Owner@A.test ', 'org_owner', '00000000-0000-0000-0000-00000000000a',
@@ -34,6 +34,9 @@ SELECT is((SELECT app.web_session_resume(token) -> 'claims' FROM session_token),
   jsonb_build_object('role', 'org_owner', 'org_id', '00000000-0000-0000-0000-00000000000a',
                      'sub', (SELECT id FROM app.users WHERE email = 'owner@a.test')),
   'a session resumes with the claims PostgREST would take from a JWT');
+SELECT is((SELECT app.web_session_resume(token) ->> 'statement_timeout' FROM session_token), '15s',
+  'a session carries its role''s statement_timeout, which pgwarden web sets as PostgREST does (org owners 15 s)');
+SELECT is(app.role_statement_timeout('system_admin'), '30s', 'a system admin''s pages may take 30 s');
 SELECT is(app.web_session_resume('0000'), NULL, 'an unknown token is no session');
 
 -- timeouts

@@ -1,6 +1,7 @@
 """What every page shares: the person behind the request (a transaction running as their role,
-with PostgREST's JWT claims, so RLS decides), the anonymous transaction of the status page, CSRF
-checks, rendering, and turning refusals SQL raised into HTTP answers."""
+with PostgREST's JWT claims and the role's statement_timeout, so RLS decides), the anonymous
+transaction of the status page, bounded forms and CSRF checks, rendering, and answering refusals
+(workers/web/ui/refusals.py) as pages for browsers and in the error shape for other clients."""
 
 from __future__ import annotations
 
@@ -16,34 +17,37 @@ import psycopg
 import psycopg_pool
 from psycopg.rows import dict_row
 from starlette.datastructures import FormData
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from workers import sql
-from workers.db import unwrap
+from workers.web.ui.refusals import (
+    LENGTH_REQUIRED,
+    MALFORMED,
+    TITLES,
+    TOO_LARGE,
+    Refused,
+    database_unavailable,
+    form_not_ours,
+    not_found,
+    refusal,
+    refusal_json,
+    sign_in_required,
+    wants_html,
+)
 from workers.web.ui.render import TEMPLATES
 from workers.web.ui.security import CSRF_FIELD, CSRF_HEADER, SESSION_COOKIE
 from workers.web.ui.state import UiState
 
 log = logging.getLogger("pgwarden.web")
 
-# R7: Python maps refusals by SQLSTATE class; 22 (a value of the wrong shape in a query string) and
-# 42501 (a role without the right) come from PostgreSQL itself.
-_STATUS_BY_CLASS = {"QV": 400, "QN": 404, "QS": 409, "QR": 429, "QA": 403, "22": 400, "23": 409}
-_TITLES = {400: "That request was not understood", 403: "Not allowed", 404: "Not found", 409: "Not possible now",
-           429: "Too many requests", 503: "Database unavailable"}
+# A page's form is a few fields: more is not a form of ours (the body is read whole to parse it).
+FORM_LIMIT_BYTES = 64 * 1024
 
 
 class SignInRequired(Exception):
     """No valid session: sign in (again)."""
-
-
-class Refused(Exception):
-    """A page answers with an HTTP error status and a sentence."""
-
-    def __init__(self, status: int, message: str, detail: str | None = None):
-        super().__init__(message)
-        self.status, self.message, self.detail = status, message, detail
 
 
 def ui(request: Request) -> UiState:
@@ -83,16 +87,29 @@ class Person:
         found = await cursor.fetchone()
         return found[0] if found else None
 
+    async def attempt(self, statement: str, params: Any = None, *,
+                      whole_row: bool = False) -> tuple[Any, Refused | None]:
+        """A write in a savepoint: (its value, or its row, None), or (None, SQL's refusal) to show on the form."""
+        try:
+            async with self.conn.transaction():
+                return await (self.row if whole_row else self.value)(statement, params), None
+        except psycopg.Error as exc:
+            refused = refusal(exc)
+            if refused is None:
+                raise
+            return None, refused
+
 
 @contextlib.asynccontextmanager
-async def signed_in(request: Request, *, touch: bool = True) -> AsyncIterator[Person]:
-    """A transaction as the person whose session cookie came with the request."""
+async def signed_in(request: Request, *, for_page: bool = True) -> AsyncIterator[Person]:
+    """A transaction as the person whose session cookie came with the request. For a page, the
+    use keeps the session from idling out; the live feed's reads do not."""
     state = ui(request)
     token = state.signer.session_token(request.cookies.get(SESSION_COOKIE))
     if token is None:
         raise SignInRequired
     async with state.pool.connection() as conn, conn.transaction():
-        found = await (await conn.execute(sql.WEB_SESSION_BEGIN, [token, touch])).fetchone()
+        found = await (await conn.execute(sql.WEB_SESSION_BEGIN, [token, for_page])).fetchone()
         if found is None:
             raise SignInRequired
         person = found[0]
@@ -108,7 +125,28 @@ async def anonymous(request: Request) -> AsyncIterator[psycopg.AsyncConnection]:
         yield conn
 
 
-def csrf_ok(request: Request, person: Person, form: FormData | None) -> bool:
+async def read_form(request: Request) -> FormData:
+    """The POSTed form, within FORM_LIMIT_BYTES and holding only text without NUL characters
+    (PostgreSQL text cannot hold one; no field of ours needs one)."""
+    length = request.headers.get("content-length")
+    if length is None:
+        raise Refused(411, LENGTH_REQUIRED, "length required", "The form came without Content-Length.",
+                      "Send the form with a Content-Length header.")
+    if not length.isdigit() or int(length) > FORM_LIMIT_BYTES:
+        raise Refused(413, TOO_LARGE, "form too large", f"At most {FORM_LIMIT_BYTES} bytes.",
+                      "Send only the fields of the page's form.")
+    try:
+        form = await request.form()
+    except HTTPException as exc:  # Starlette's answer to a multipart body it cannot parse
+        raise Refused(400, MALFORMED, "form could not be read", exc.detail,
+                      "Send the page's form as application/x-www-form-urlencoded.") from None
+    if any(not isinstance(value, str) or "\x00" in value for value in form.values()):
+        raise Refused(400, MALFORMED, "form field could not be read", "A field is a file or holds a NUL character.",
+                      "Send text fields only.")
+    return form
+
+
+def csrf_ok(request: Request, form: FormData | None) -> bool:
     token = (form.get(CSRF_FIELD) if form is not None else None) or request.headers.get(CSRF_HEADER)
     state = ui(request)
     return state.signer.csrf_matches(state.signer.session_token(request.cookies.get(SESSION_COOKIE)), token)
@@ -116,9 +154,9 @@ def csrf_ok(request: Request, person: Person, form: FormData | None) -> bool:
 
 async def checked_form(request: Request, person: Person) -> FormData:
     """The POSTed form, once its CSRF token proves it came from one of our pages."""
-    form = await request.form()
-    if not csrf_ok(request, person, form):
-        raise Refused(403, "This form has expired or did not come from pgwarden.", "Reload the page and try again.")
+    form = await read_form(request)
+    if not csrf_ok(request, form):
+        raise form_not_ours()
     return form
 
 
@@ -133,43 +171,50 @@ def see_other(url: str) -> RedirectResponse:
     return RedirectResponse(url, status_code=303)
 
 
-def refusal(exc: psycopg.Error) -> Refused | None:
-    """A refusal SQL raised, as the HTTP answer its code is registered with; None for a fault."""
-    failure = unwrap(exc)
-    status = _STATUS_BY_CLASS.get(failure.code[:2]) or (403 if failure.code == "42501" else None)
-    if status is None:
-        return None
-    message = failure.message if failure.code.startswith("Q") else _TITLES.get(status, "Refused")
-    return Refused(status, message, " ".join(part for part in (failure.detail, failure.hint) if part) or None)
-
-
-def _refusal_page(request: Request, refused: Refused, title: str | None = None) -> Response:
-    context = {"status": refused.status, "message": refused.message, "detail": refused.detail,
-               "title": title or _TITLES.get(refused.status, "Refused")}
-    return render(request, "error.html", context, status=refused.status)
+async def refused_answer(request: Request, refused: Refused,
+                         form_page: Callable[[], Awaitable[Response]] | None = None) -> Response:
+    """A refusal for the client: to a browser the page of the form that was sent, with the refusal
+    on it (form_page), else an error page; to others the error shape as JSON."""
+    if not wants_html(request):
+        return refusal_json(refused)
+    response = await form_page() if form_page is not None else render(
+        request, "error.html", {"refused": refused, "title": TITLES.get(refused.status, "Refused")},
+        status=refused.status)
+    response.status_code = refused.status
+    response.headers.update(refused.headers)
+    return response
 
 
 def page(handler: Callable[[Request], Awaitable[Response]]) -> Callable[[Request], Awaitable[Response]]:
-    """A route whose refusals become pages: no session → sign in, SQL refusals → their status."""
+    """A route whose refusals are answered in the error shape: no session → sign in (a browser's
+    GET is sent to the sign-in form), SQL's refusals → their status, no database → 503."""
 
     @functools.wraps(handler)
     async def endpoint(request: Request) -> Response:
         try:
             return await handler(request)
         except SignInRequired:
-            if request.method == "GET" and "hx-request" not in request.headers:
+            if request.method == "GET" and wants_html(request) and "hx-request" not in request.headers:
                 here = request.url.path + ("?" + request.url.query if request.url.query else "")
                 return see_other(f"/login?next={quote(here)}")
-            return _refusal_page(request, Refused(401, "Your session has ended. Sign in again."), "Signed out")
+            return await refused_answer(request, sign_in_required())
         except Refused as refused:
-            return _refusal_page(request, refused)
-        except (psycopg.OperationalError, psycopg_pool.PoolTimeout) as exc:
-            log.warning("page %s: database unavailable: %s", request.url.path, exc)
-            return _refusal_page(request, Refused(503, "The database does not answer. Try again shortly."))
+            return await refused_answer(request, refused)
+        except psycopg_pool.PoolTimeout:
+            return await refused_answer(request, database_unavailable())
         except psycopg.Error as exc:
             refused = refusal(exc)
-            if refused is None:
-                raise
-            return _refusal_page(request, refused)
+            if refused is not None:
+                return await refused_answer(request, refused)
+            if isinstance(exc, psycopg.OperationalError):
+                log.warning("page %s: database unavailable (%s)", getattr(request.scope.get("route"), "path", "?"),
+                            exc.sqlstate or type(exc).__name__)
+                return await refused_answer(request, database_unavailable())
+            raise
 
     return endpoint
+
+
+async def no_such_page(request: Request, exc: Exception) -> Response:
+    """Starlette's 404 (no route, no static file) in the error shape."""
+    return await refused_answer(request, not_found("page"))

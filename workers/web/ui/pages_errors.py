@@ -15,7 +15,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from workers import sql
-from workers.web.ui.pages import Refused, checked_form, page, refusal, render, see_other, signed_in
+from workers.web.ui.pages import checked_form, page, render, see_other, signed_in
+from workers.web.ui.refusals import invalid, not_found, refusal
 
 PAGE_SIZE = 50
 SORTS = {"last_seen": ("Last seen", "last_seen_at"), "first_seen": ("First seen", "first_seen_at"),
@@ -40,7 +41,7 @@ def _after(cursor: str | None) -> tuple[str | None, str | None]:
         value, error_id = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
         return str(value), str(uuid.UUID(error_id))
     except (ValueError, TypeError, binascii.Error):
-        raise Refused(400, "That page link is broken.", "Start again from the first page.") from None
+        raise invalid("That page link is broken.", "Field: after.", "Start again from the first page.") from None
 
 
 def _filters(request: Request) -> dict[str, str]:
@@ -52,7 +53,7 @@ async def error_list(request: Request) -> Response:
     filters = _filters(request)
     sort = filters.get("sort", "last_seen")
     if sort not in SORTS:
-        raise Refused(400, f"Unknown sort {sort!r}.", f"Sort by one of: {', '.join(SORTS)}.")
+        raise invalid(f"Unknown sort {sort!r}.", "Field: sort.", f"Sort by one of: {', '.join(SORTS)}.")
     tab = filters.get("status", "open")
     statuses = OPEN_STATUSES if tab == "open" else None if tab == "all" else [tab]
     after_value, after_id = _after(request.query_params.get("after"))
@@ -98,7 +99,7 @@ async def bulk_status(request: Request) -> Response:
         form = await checked_form(request, person)
         status = BULK_ACTIONS.get(str(form.get("action")))
         if status is None:
-            raise Refused(400, "Choose resolve, ignore or reopen.")
+            raise invalid("Choose resolve, ignore or reopen.", "Field: action.")
         failed = []
         for error_id in form.getlist("ids"):
             try:
@@ -120,7 +121,7 @@ async def error_detail(request: Request) -> Response:
     try:
         error_id = str(uuid.UUID(request.path_params["error_id"]))
     except ValueError:
-        raise Refused(404, "No such error.") from None
+        raise not_found("error") from None
     async with signed_in(request) as person:
         detail = await person.value(sql.UI_ERROR_DETAIL, [error_id])
         return render(request, "error_detail.html", {"e": detail,
@@ -135,7 +136,7 @@ async def error_set_status(request: Request) -> Response:
         try:
             uuid.UUID(error_id)
         except ValueError:
-            raise Refused(404, "No such error.") from None
+            raise not_found("error") from None
         status = str(form.get("status") or "")
         note = str(form.get("note") or "").strip()[:2000] or None
         await person.conn.execute(sql.UI_ERROR_SET_STATUS, [error_id, status, note])

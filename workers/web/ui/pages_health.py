@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
-import psycopg
 from psycopg.types.json import Jsonb
 from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import Response
 
 from workers import sql
-from workers.web.ui.pages import Person, Refused, checked_form, page, refusal, render, see_other, signed_in
+from workers.web.ui.pages import Person, checked_form, page, refused_answer, render, see_other, signed_in
+from workers.web.ui.refusals import Refused, invalid, not_found
 
 CHECK_TYPES = ("api", "webhook", "database", "stripe", "embed", "email", "sms", "external")
 
@@ -21,7 +21,7 @@ def _monitor_id(request: Request) -> int:
     try:
         return int(request.path_params["monitor_id"])
     except ValueError:
-        raise Refused(404, "No such monitor.") from None
+        raise not_found("monitor") from None
 
 
 @page
@@ -62,23 +62,14 @@ def _settings(form: FormData, target: dict[str, Any]) -> dict[str, Any]:
     return fields
 
 
-async def _form_page(request: Request, person: Person, monitor: dict[str, Any] | None, error: str | None = None,
-                     status: int = 200) -> Response:
-    organizations = await person.rows(sql.UI_ORGANIZATIONS) if monitor is None else []
-    return render(request, "monitor_form.html", {"m": monitor, "error": error, "check_types": CHECK_TYPES,
-                                                 "organizations": organizations}, status=status, person=person)
+async def _form_page(request: Request, person: Person, monitor: dict[str, Any] | None,
+                     refused: Refused | None = None) -> Response:
+    async def form_page() -> Response:
+        organizations = await person.rows(sql.UI_ORGANIZATIONS) if monitor is None else []
+        return render(request, "monitor_form.html", {"m": monitor, "refused": refused, "check_types": CHECK_TYPES,
+                                                     "organizations": organizations}, person=person)
 
-
-async def _attempt(person: Person, statement: str, params: list[Any]) -> tuple[Any, str | None]:
-    """Run a write in a savepoint: (its value, None), or (None, the refusal in words) to show on the form."""
-    try:
-        async with person.conn.transaction():
-            return await person.value(statement, params), None
-    except psycopg.Error as exc:
-        refused = refusal(exc)
-        if refused is None:
-            raise
-        return None, " ".join(part for part in (refused.message, refused.detail) if part)
+    return await refused_answer(request, refused, form_page) if refused else await form_page()
 
 
 @page
@@ -92,9 +83,9 @@ async def monitor_new(request: Request) -> Response:
                 "enabled": form.get("paused") != "on"}
         if form.get("organization_id"):
             spec["organization_id"] = str(form.get("organization_id"))
-        created, error = await _attempt(person, sql.UI_CREATE_MONITOR, [Jsonb(spec)])
-        if error:
-            return await _form_page(request, person, None, error, status=400)
+        created, refused = await person.attempt(sql.UI_CREATE_MONITOR, [Jsonb(spec)])
+        if refused:
+            return await _form_page(request, person, None, refused)
     return see_other(f"/monitors/{created}?done=created")
 
 
@@ -107,9 +98,9 @@ async def monitor_edit(request: Request) -> Response:
             return await _form_page(request, person, current)
         form = await checked_form(request, person)
         changes = _settings(form, current["monitor"].get("target") or {})
-        _, error = await _attempt(person, sql.UI_UPDATE_MONITOR, [monitor_id, Jsonb(changes)])
-        if error:
-            return await _form_page(request, person, current, error, status=400)
+        _, refused = await person.attempt(sql.UI_UPDATE_MONITOR, [monitor_id, Jsonb(changes)])
+        if refused:
+            return await _form_page(request, person, current, refused)
     return see_other(f"/monitors/{monitor_id}?done=saved")
 
 
@@ -126,12 +117,12 @@ async def monitor_action(request: Request) -> Response:
         elif action == "maintenance":
             starts, ends = str(form.get("starts_at") or ""), str(form.get("ends_at") or "")
             if not starts or not ends:
-                raise Refused(400, "A maintenance window needs a start and an end.")
+                raise invalid("A maintenance window needs a start and an end.", "Fields: starts_at, ends_at.")
             # datetime-local fields carry no zone: the page says they are UTC
             await person.conn.execute(sql.UI_ADD_MAINTENANCE, [monitor_id, starts + "Z", ends + "Z",
                                                                str(form.get("reason") or "")[:500]])
         else:
-            raise Refused(404, "No such action.")
+            raise not_found("action")
     if action == "delete":
         return see_other("/monitors?done=deleted")
     return see_other(f"/monitors/{monitor_id}?done={action}")

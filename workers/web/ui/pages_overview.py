@@ -13,6 +13,7 @@ from starlette.responses import Response
 
 from workers import sql
 from workers.web.ui.pages import SignInRequired, page, render, signed_in, ui
+from workers.web.ui.refusals import refusal_json, sign_in_required
 from workers.web.ui.render import TEMPLATES
 
 RANGES = {"24h": "24 hours", "7d": "7 days", "30d": "30 days"}
@@ -41,10 +42,10 @@ async def live_errors(request: Request) -> Response:
     """Server-Sent Events: each group the errors:live NOTIFY names and this person may see, as the
     HTML of one live-feed item (event "error"). Ends when the session does."""
     try:
-        async with signed_in(request, touch=False):
+        async with signed_in(request, for_page=False):
             pass
     except SignInRequired:
-        return Response("sign in first", status_code=401)
+        return refusal_json(sign_in_required())
     state = ui(request)
     item = TEMPLATES.env.get_template("_live_item.html")
 
@@ -58,7 +59,7 @@ async def live_errors(request: Request) -> Response:
             while True:
                 ids = await queue.get()
                 try:
-                    async with signed_in(request, touch=False) as person:
+                    async with signed_in(request, for_page=False) as person:
                         rows = await person.rows(sql.UI_LIVE_ERRORS, [ids])
                 except SignInRequired:
                     yield {"event": "ready", "data": '<span class="live-off">Signed out</span>'}
