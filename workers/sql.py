@@ -189,6 +189,46 @@ UI_DELETE_MONITOR = "SELECT api.delete_health_monitor(%s)"
 UI_ADD_MAINTENANCE = "SELECT api.add_maintenance_window(%s, %s::timestamptz, %s::timestamptz, %s)"
 UI_STATUS_PAGE = "SELECT api.get_status_page(), api.get_status_history()"
 
+# Alerts (the spec's AlertConfigPanel): rules through api.error_alerts (its INSTEAD OF trigger calls
+# the rule functions; a cut webhook_url read back is no change), tests, incidents, deliveries with
+# failures first, and the person's in-app notifications.
+_ALERT_RULE = ("SELECT id, organization_id, name, alert_type::text AS alert_type, channel::text AS channel,"
+               " webhook_format, trigger_conditions, recipients, webhook_url, is_active, send_resolved,"
+               " group_wait_seconds, group_interval_seconds, repeat_interval_seconds, muted_until,"
+               " muted_until > now() AS muted, trigger_count, last_triggered_at, destinations, open_signals"
+               " FROM api.error_alerts")
+UI_ALERT_RULES = _ALERT_RULE + " ORDER BY organization_id NULLS FIRST, name, id"
+UI_ALERT_RULE = _ALERT_RULE + " WHERE id = %s::uuid"
+UI_ALERT_CONDITION_KEYS = ("SELECT alert_type::text AS alert_type, key, value_type, allowed_values, min_value,"
+                           " max_value, description FROM api.alert_condition_keys ORDER BY alert_type, key")
+UI_ALERT_RULE_CREATE = ("INSERT INTO api.error_alerts SELECT * FROM jsonb_populate_record(NULL::api.error_alerts, %s)"
+                        " RETURNING id, signing_secret")
+# the given fields of the rule (jsonb_populate_record keeps the others as they are)
+UI_ALERT_RULE_UPDATE = (
+    "UPDATE api.error_alerts v SET (name, alert_type, channel, webhook_format, trigger_conditions, recipients,"
+    " webhook_url, pagerduty_routing_key, is_active, send_resolved, group_wait_seconds, group_interval_seconds,"
+    " repeat_interval_seconds) = (SELECT c.name, c.alert_type, c.channel, c.webhook_format, c.trigger_conditions,"
+    " c.recipients, c.webhook_url, c.pagerduty_routing_key, c.is_active, c.send_resolved, c.group_wait_seconds,"
+    " c.group_interval_seconds, c.repeat_interval_seconds FROM jsonb_populate_record(v, %s) c)"
+    " WHERE v.id = %s::uuid RETURNING v.id, v.signing_secret")
+UI_ALERT_RULE_MUTE = ("UPDATE api.error_alerts v SET muted_until = now() + %s::interval WHERE v.id = %s::uuid"
+                      " RETURNING v.id")  # a NULL interval unmutes
+UI_ALERT_RULE_DELETE = "DELETE FROM api.error_alerts v WHERE v.id = %s::uuid RETURNING v.id"
+UI_ALERT_TEST = "SELECT api.test_alert(%s::uuid)"
+UI_ALERT_ROTATE_SECRET = "SELECT api.rotate_alert_secret(%s::uuid)"
+UI_ALERT_INCIDENTS = ("SELECT id, organization_id, rule_id, alert_type::text AS alert_type, status::text AS status,"
+                      " severity::text AS severity, title, service, is_test, started_at, resolved_at,"
+                      " notifications_sent, last_notified_at, correlation FROM api.alert_incidents"
+                      " ORDER BY resolved_at IS NULL DESC, started_at DESC, id LIMIT %s")
+UI_ALERT_DELIVERIES = ("SELECT id, rule_id, kind::text AS kind, title, channel, recipient, status::text AS status,"
+                       " attempts, last_status_code, last_error, run_at, next_retry_at, delivered_at, created_at"
+                       " FROM api.alert_deliveries"
+                       " ORDER BY status IN ('failed', 'suppressed', 'retrying') DESC, created_at DESC, id LIMIT %s")
+UI_NOTIFICATIONS = ("SELECT id, kind::text AS kind, severity::text AS severity, title, body, link, created_at, is_read"
+                    " FROM api.in_app_notifications ORDER BY is_read, created_at DESC, id LIMIT %s")
+UI_UNREAD_NOTIFICATIONS = "SELECT count(*) FROM api.in_app_notifications WHERE NOT is_read"
+UI_MARK_NOTIFICATIONS_READ = "SELECT api.mark_notifications_read(%s::uuid[])"
+
 # The errors list, one statement per sort order (keyset pagination on the sort column and id).
 # Unused filters are NULL; the pool prepares nothing, so each page gets a plan for its filters.
 _ERROR_PAGE = (

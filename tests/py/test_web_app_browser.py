@@ -95,7 +95,9 @@ def test_every_page_renders_real_data_with_no_serious_accessibility_violations(b
     check_page(page, "monitor", f"/monitors/{world.monitor_a}", "Last 90 days", "connection refused", "major outage")
     check_page(page, "monitor-new", "/monitors/new", "Add a monitor")
     check_page(page, "settings", "/settings", world.project_a.public_key, world.owner_b)
-    check_page(page, "alerts", "/alerts", "Not available yet")
+    check_page(page, "alerts", "/alerts", "Checkout critical", "B secret failure alert",
+               "Test notification from pgwarden: Checkout critical")
+    check_page(page, "alert-new", "/alerts/new", "Trigger conditions each kind takes", "baseline_factor")
     check_page(page, "reports", "/reports", "Not available yet")
     check_page(page, "status", "/status", "API Endpoints", "Database upgrade", "How uptime is measured")
 
@@ -142,13 +144,35 @@ def test_an_org_owner_sees_only_their_organization_on_every_page(as_person, worl
     expect(page.locator("#live-feed")).to_contain_text(theirs, timeout=WAIT_MS)
     assert others not in page.locator("#live-feed").inner_text()
     for path in ("/", "/errors?status=all", "/monitors", "/settings", f"/errors/{world.error_a}",
-                 f"/monitors/{world.monitor_a}"):
+                 f"/monitors/{world.monitor_a}", "/alerts"):
         assert page.goto(path).status == 200
         text = page.locator("main").inner_text()
         assert "secret failure" not in text and "never sees this" not in text and world.owner_b not in text, path
         assert world.project_b.public_key not in page.content(), path
     assert page.goto(f"/errors/{world.error_b}").status == 404
     expect(page.locator("main h1")).to_have_text("Not found")
+
+
+def test_an_org_owner_configures_an_alert_sends_a_test_and_sees_it_delivered(as_person, world, web_server):
+    name = f"Checkout regressions {uuid.uuid4().hex[:6]}"
+    page = as_person(world.owner_a)
+    page.goto("/alerts/new")
+    page.fill("#name", name)
+    page.select_option("#alert_type", "critical_error")
+    page.select_option("#destination", "in_app")
+    page.fill("#trigger_conditions", '{"new_only": true}')
+    page.click("main button.primary")
+    expect(page.locator("main [role=status]")).to_have_text("Rule created.")
+    page.locator("tr", has_text=name).locator("button", has_text="Send test").click()
+    expect(page.locator("main [role=status]")).to_have_text("Test notification sent: see Deliveries.")
+    deliveries = page.locator("section[aria-labelledby=deliveries]")
+    expect(deliveries).to_contain_text(f"Test notification from pgwarden: {name}")
+    expect(deliveries.locator("tr", has_text=name).locator(".badge")).to_have_text("delivered")
+    expect(page.locator("header nav .badge.new")).to_be_visible()  # the unread count
+    page.click("text=Mark all read")
+    expect(page.locator("header nav .badge.new")).to_have_count(0)
+    page.screenshot(path=str(SCREENSHOTS / "alerts-after-test.png"), full_page=True)
+    assert serious_violations(page) == []
 
 
 def test_a_tampered_form_is_refused_and_an_expired_session_leads_to_sign_in(as_person, world, web_server):

@@ -36,6 +36,8 @@ class World:
     error_a: str   # an error group of organization A
     error_b: str   # an error group of organization B
     monitor_a: int  # organization A's monitor
+    rule_a: str    # organization A's in-app alert rule (a test notification delivered)
+    rule_b: str    # organization B's alert rule
 
 
 def capture(server: WebServer, project: Project, message: str, **fields) -> httpx.Response:
@@ -114,7 +116,16 @@ def seed(server: WebServer) -> World:
     execute(server, "UPDATE app.health_monitor_state s SET status = 'healthy', last_status = 'healthy',"
                     " last_checked_at = now(), last_response_time_ms = 42 FROM app.health_monitors m"
                     " WHERE m.id = s.monitor_id AND m.enabled AND m.organization_id IS NULL")
-    return World(admin, owner_a, owner_b, project_a, project_b, error_a, error_b, monitor_a)
+    [(rule_a,)] = server.query("SELECT id::text FROM app.alert_rule_create(jsonb_build_object('name',"
+                               " 'Checkout critical', 'alert_type', 'critical_error', 'channel', 'in_app',"
+                               " 'organization_id', %s::uuid))",
+                               [project_a.organization_id])
+    server.query("SELECT app.alert_test(%s)", [rule_a])
+    [(rule_b,)] = server.query("SELECT id::text FROM app.alert_rule_create(jsonb_build_object('name', 'B secret failure"
+                               " alert', 'alert_type', 'error_spike', 'channel', 'in_app', 'organization_id', %s::uuid,"
+                               " 'trigger_conditions', '{\"threshold\": 100}'::jsonb))",
+                               [project_b.organization_id])
+    return World(admin, owner_a, owner_b, project_a, project_b, error_a, error_b, monitor_a, rule_a, rule_b)
 
 
 def csrf_of(html: str) -> str:

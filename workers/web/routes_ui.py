@@ -7,6 +7,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from workers.web.ui import (
+    pages_alerts,
     pages_errors,
     pages_health,
     pages_overview,
@@ -33,7 +34,11 @@ ROUTES = [
     Route("/monitors/{monitor_id}", pages_health.monitor_page, methods=["GET"]),
     Route("/monitors/{monitor_id}/edit", pages_health.monitor_edit, methods=["GET", "POST"]),
     Route("/monitors/{monitor_id}/{action}", pages_health.monitor_action, methods=["POST"]),
-    Route("/alerts", pages_placeholders.not_available_yet, methods=["GET"]),
+    Route("/alerts", pages_alerts.alerts, methods=["GET"]),
+    Route("/alerts/new", pages_alerts.rule_new, methods=["GET", "POST"]),
+    Route("/alerts/notifications/read", pages_alerts.notifications_read, methods=["POST"]),
+    Route("/alerts/{rule_id}/edit", pages_alerts.rule_edit, methods=["GET", "POST"]),
+    Route("/alerts/{rule_id}/{action}", pages_alerts.rule_action, methods=["POST"]),
     Route("/reports", pages_placeholders.not_available_yet, methods=["GET"]),
     Route("/settings", pages_settings.settings, methods=["GET"]),
     Route("/settings/{action}", pages_settings.settings_action, methods=["POST"]),

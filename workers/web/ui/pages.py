@@ -63,6 +63,7 @@ class Person:
     email: str
     name: str | None
     csrf: str
+    unread: int = 0  # their unread in-app notifications (the header's count)
     notices: list[str] = field(default_factory=list)
 
     @property
@@ -103,7 +104,8 @@ class Person:
 @contextlib.asynccontextmanager
 async def signed_in(request: Request, *, for_page: bool = True) -> AsyncIterator[Person]:
     """A transaction as the person whose session cookie came with the request. For a page, the
-    use keeps the session from idling out; the live feed's reads do not."""
+    use keeps the session from idling out, and the header's unread count is read; the live feed
+    does neither."""
     state = ui(request)
     token = state.signer.session_token(request.cookies.get(SESSION_COOKIE))
     if token is None:
@@ -113,8 +115,11 @@ async def signed_in(request: Request, *, for_page: bool = True) -> AsyncIterator
         if found is None:
             raise SignInRequired
         person = found[0]
-        yield Person(conn=conn, claims=person["claims"], email=person["email"], name=person.get("name"),
-                     csrf=state.signer.csrf_token(token))
+        signed = Person(conn=conn, claims=person["claims"], email=person["email"], name=person.get("name"),
+                        csrf=state.signer.csrf_token(token))
+        if for_page:
+            signed.unread = await signed.value(sql.UI_UNREAD_NOTIFICATIONS)
+        yield signed
 
 
 @contextlib.asynccontextmanager

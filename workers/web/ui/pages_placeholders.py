@@ -1,5 +1,5 @@
-"""Pages whose features have not landed yet (alert rules and deliveries, the reports queue): they
-say so plainly instead of showing anything made up."""
+"""Pages whose features have not landed yet (the reports queue): they say so plainly instead of
+showing anything made up."""
 
 from __future__ import annotations
 
@@ -9,8 +9,6 @@ from starlette.responses import Response
 from workers.web.ui.pages import page, render, signed_in
 
 NOT_YET = {
-    "alerts": ("Alerts", "Alert rules, their deliveries and in-app notifications are not available in this version "
-                         "yet. Until they are, nothing here pretends otherwise."),
     "reports": ("Reports", "The queue of user reports (bug reports and feedback) is not available in this version yet. "
                            "Reports that arrive are stored; the Overview counts the open ones."),
 }
