@@ -176,10 +176,14 @@ def see_other(url: str) -> RedirectResponse:
     return RedirectResponse(url, status_code=303)
 
 
-async def refused_answer(request: Request, refused: Refused,
+async def refused_answer(request: Request, refused: Refused | None,
                          form_page: Callable[[], Awaitable[Response]] | None = None) -> Response:
     """A refusal for the client: to a browser the page of the form that was sent, with the refusal
-    on it (form_page), else an error page; to others the error shape as JSON."""
+    on it (form_page), else an error page; to others the error shape as JSON. No refusal: the form
+    page as it is."""
+    if refused is None and form_page is not None:
+        return await form_page()
+    assert refused is not None
     if not wants_html(request):
         return refusal_json(refused)
     response = await form_page() if form_page is not None else render(

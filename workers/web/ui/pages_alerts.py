@@ -133,7 +133,7 @@ async def _editor(request: Request, person: Person, rule: dict[str, Any] | None,
             "alert_types": sorted({key["alert_type"] for key in keys}), "keys": keys,
             "organizations": organizations}, person=person)
 
-    return await refused_answer(request, refused, editor_page) if refused else await editor_page()
+    return await refused_answer(request, refused, editor_page)
 
 
 async def _written(request: Request, person: Person, secret: str | None, done: str) -> Response:

@@ -69,7 +69,7 @@ async def _form_page(request: Request, person: Person, monitor: dict[str, Any] |
         return render(request, "monitor_form.html", {"m": monitor, "refused": refused, "check_types": CHECK_TYPES,
                                                      "organizations": organizations}, person=person)
 
-    return await refused_answer(request, refused, form_page) if refused else await form_page()
+    return await refused_answer(request, refused, form_page)
 
 
 @page

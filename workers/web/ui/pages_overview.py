@@ -4,6 +4,8 @@ against the response targets, the live feed, the health grid and open incidents.
 from __future__ import annotations
 
 import asyncio
+import json
+import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -15,6 +17,8 @@ from workers import sql
 from workers.web.ui.pages import SignInRequired, page, render, signed_in, ui
 from workers.web.ui.refusals import refusal_json, sign_in_required
 from workers.web.ui.render import TEMPLATES
+
+log = logging.getLogger("pgwarden.web")
 
 RANGES = {"24h": "24 hours", "7d": "7 days", "30d": "30 days"}
 LIVE_ITEMS = 10
@@ -50,14 +54,17 @@ async def live_errors(request: Request) -> Response:
     item = TEMPLATES.env.get_template("_live_item.html")
 
     async def stream() -> AsyncIterator[dict[str, str]]:
-        with state.live.subscription() as queue:
-            try:
-                await asyncio.wait_for(state.live.listening.wait(), LISTENER_WAIT_SECONDS)
-            except TimeoutError:
-                pass  # the feed reconnects by itself; events follow once it does
+        with state.live.payloads() as queue:
+            # "Live" once notifications are heard (the listener reconnects by itself; events follow)
+            for _ in range(int(LISTENER_WAIT_SECONDS / 0.05)):
+                if state.live.listening:
+                    break
+                await asyncio.sleep(0.05)
             yield {"event": "ready", "data": '<span class="live-on">Live</span>'}
             while True:
-                ids = await queue.get()
+                ids = _group_ids(await queue.get())
+                if not ids:
+                    continue
                 try:
                     async with signed_in(request, for_page=False) as person:
                         rows = await person.rows(sql.UI_LIVE_ERRORS, [ids])
@@ -68,3 +75,12 @@ async def live_errors(request: Request) -> Response:
                     yield {"event": "error", "data": item.render(row=row)}
 
     return EventSourceResponse(stream(), ping=15, headers={"Cache-Control": "no-store"})
+
+
+def _group_ids(payload: str) -> list[str]:
+    """The group ids an errors:live notification names ({"ids": [...]})."""
+    try:
+        return [str(value) for value in json.loads(payload)["ids"]]
+    except (ValueError, KeyError, TypeError):
+        log.warning("live feed: unreadable notification")
+        return []

@@ -10,14 +10,15 @@ from dataclasses import dataclass
 
 import psycopg_pool
 
-from workers.web.ui.live import LiveFeed
+from workers import sql
+from workers.web.notifications import Notifications
 from workers.web.ui.security import CookieSigner
 
 
 @dataclass(frozen=True)
 class UiState:
     pool: psycopg_pool.AsyncConnectionPool
-    live: LiveFeed
+    live: Notifications  # errors:live: the ids of new and changed groups (pages_overview.live_errors)
     signer: CookieSigner
 
 
@@ -28,7 +29,7 @@ async def ui_resources(database_url: str, secret: str | None, pool_size: int = 4
                                             kwargs={"autocommit": True, "prepare_threshold": None},
                                             name="pgwarden-web-ui")
     await pool.open(wait=False)
-    live = LiveFeed(database_url)
+    live = Notifications(database_url, sql.WEB_LIVE_LISTEN)
     await live.start()
     try:
         # without the stack's secret (a bare `pgwarden web`), sessions last as long as the process
