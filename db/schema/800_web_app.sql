@@ -13,15 +13,15 @@ GRANT anon, staff, org_owner, system_admin TO pgwarden_web;
 -- == Error codes ==
 
 INSERT INTO app.error_code (code, http_status, description) VALUES
-  ('QV801', 400, 'invalid user: e-mail, role, organization or password hash'),
-  ('QN801', 404, 'user not found'),
+  ('QVW01', 400, 'invalid user: e-mail, role, organization or password hash'),
+  ('QNW01', 404, 'user not found'),
   -- the web app's own refusals (workers/web/ui/pages.py), in the one error shape like SQL's
-  ('QA801', 401, 'sign-in required: no session, or it has ended'),
-  ('QA802', 403, 'form expired or not sent from a pgwarden page (CSRF token missing or wrong)'),
-  ('QA803', 401, 'e-mail address and password do not match an account that may sign in'),
-  ('QR801', 429, 'too many failed sign-ins for the account or from the address'),
-  ('QV802', 400, 'a web page''s query string or form holds a value it does not take'),
-  ('QN802', 404, 'no such page');
+  ('QAW01', 401, 'sign-in required: no session, or it has ended'),
+  ('QAW02', 403, 'form expired or not sent from a pgwarden page (CSRF token missing or wrong)'),
+  ('QAW03', 401, 'e-mail address and password do not match an account that may sign in'),
+  ('QRW01', 429, 'too many failed sign-ins for the account or from the address'),
+  ('QVW02', 400, 'a web page''s query string or form holds a value it does not take'),
+  ('QNW02', 404, 'no such page');
 
 -- == Passwords ==
 

@@ -66,7 +66,7 @@ def test_the_editor_shows_sqls_refusal_with_its_code_and_keeps_what_was_typed(we
         assert "code QVA01" in refused.text and "critical_error rules take:" in refused.text
         assert "threshold_typo" in refused.text and name in refused.text  # the form as it was sent
         not_json = new_rule(client, csrf, name, trigger_conditions="{threshold: 5")
-        assert not_json.status_code == 400 and "code QV802" in not_json.text
+        assert not_json.status_code == 400 and "code QVW02" in not_json.text
     assert rule_named(web_server, name) is None
 
 

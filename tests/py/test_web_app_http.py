@@ -149,7 +149,7 @@ def test_pgwarden_user_create_prints_a_password_that_signs_in_and_passwd_replace
         assert client.get("/").status_code == 303  # the new password ended the session
         assert sign_in(client, "staff-cli@example.com", "a new long password").status_code == 303
     refused = pgwarden("user", "create", "customer@example.com", "--role", "staff")
-    assert refused.returncode == 1 and "QV801" in refused.stderr
+    assert refused.returncode == 1 and "QVW01" in refused.stderr
 
 
 def refusal_of(answer: httpx.Response) -> tuple[int, str]:
@@ -160,22 +160,22 @@ def refusal_of(answer: httpx.Response) -> tuple[int, str]:
 
 def test_clients_that_do_not_ask_for_pages_get_every_refusal_in_the_error_shape(web_server, world):
     with httpx.Client(base_url=web_server.base_url, timeout=30) as client:
-        assert refusal_of(client.get("/errors")) == (401, "QA801")
-        assert refusal_of(client.get("/live/errors")) == (401, "QA801")
-        assert refusal_of(client.get("/no-such-page")) == (404, "QN802")
+        assert refusal_of(client.get("/errors")) == (401, "QAW01")
+        assert refusal_of(client.get("/live/errors")) == (401, "QAW01")
+        assert refusal_of(client.get("/no-such-page")) == (404, "QNW02")
         login_csrf = csrf_of(client.get("/login").text)
         assert refusal_of(client.post("/login", data={"csrf": login_csrf, "email": world.admin,
-                                                      "password": "wrong"})) == (401, "QA803")
-        assert refusal_of(client.post("/login", data={"csrf": "forged", "email": world.admin})) == (403, "QA802")
+                                                      "password": "wrong"})) == (401, "QAW03")
+        assert refusal_of(client.post("/login", data={"csrf": "forged", "email": world.admin})) == (403, "QAW02")
     execute(web_server, "DELETE FROM app.web_login_attempts")
     with signed_in_client(web_server, world.owner_a) as browser:
         cookies = browser.cookies
         csrf = csrf_of(browser.get("/").text)
     with httpx.Client(base_url=web_server.base_url, timeout=30, cookies=cookies) as client:
-        assert refusal_of(client.get("/errors?sort=sideways")) == (400, "QV802")
-        assert refusal_of(client.get("/errors/not-an-id")) == (404, "QN802")
+        assert refusal_of(client.get("/errors?sort=sideways")) == (400, "QVW02")
+        assert refusal_of(client.get("/errors/not-an-id")) == (404, "QNW02")
         assert refusal_of(client.get(f"/errors/{world.error_b}"))[0] == 404  # SQL's code: RLS hides it
-        assert refusal_of(client.post(f"/errors/{world.error_a}/status", data={"csrf": "forged"})) == (403, "QA802")
+        assert refusal_of(client.post(f"/errors/{world.error_a}/status", data={"csrf": "forged"})) == (403, "QAW02")
         assert refusal_of(client.post(f"/errors/{world.error_a}/status",
                                       data={"csrf": csrf, "status": "sideways"}))[0] == 400
         too_large = client.post("/errors/bulk", content=b"a=" + b"x" * 70_000,
@@ -188,6 +188,6 @@ def test_a_browser_sees_a_refusal_on_a_page_with_its_code_message_and_hint(web_s
     with signed_in_client(web_server, world.owner_a) as browser:
         answer = browser.post(f"/errors/{world.error_a}/status", data={"csrf": "forged", "status": "resolved"})
         assert answer.status_code == 403 and answer.headers["content-type"].startswith("text/html")
-        assert "code QA802" in answer.text and "Reload the page and try again." in answer.text
+        assert "code QAW02" in answer.text and "Reload the page and try again." in answer.text
         missing = browser.get("/no-such-page")
-        assert missing.status_code == 404 and "code QN802" in missing.text
+        assert missing.status_code == 404 and "code QNW02" in missing.text

@@ -40,19 +40,19 @@ DECLARE
   v_id uuid;
 BEGIN
   IF v_email IS NULL OR v_email !~ '^[^@\s]+@[^@\s]+$' OR length(v_email) > 255 THEN
-    RAISE EXCEPTION 'invalid e-mail address' USING ERRCODE = 'QV801', DETAIL = 'Field: email.',
+    RAISE EXCEPTION 'invalid e-mail address' USING ERRCODE = 'QVW01', DETAIL = 'Field: email.',
       HINT = 'Give an address like name@example.com.';
   END IF;
   IF v_role IS NULL OR v_role = 'customer' THEN
-    RAISE EXCEPTION 'invalid role' USING ERRCODE = 'QV801', DETAIL = 'Field: role.',
+    RAISE EXCEPTION 'invalid role' USING ERRCODE = 'QVW01', DETAIL = 'Field: role.',
       HINT = 'A person who signs in is a system_admin, org_owner or staff.';
   END IF;
   IF (v_role = 'system_admin') <> (p_organization_id IS NULL) THEN
-    RAISE EXCEPTION 'organization does not fit the role' USING ERRCODE = 'QV801', DETAIL = 'Field: organization_id.',
+    RAISE EXCEPTION 'organization does not fit the role' USING ERRCODE = 'QVW01', DETAIL = 'Field: organization_id.',
       HINT = 'Org owners and staff belong to an organization; system admins to none.';
   END IF;
   IF p_password_hash IS NOT NULL AND p_password_hash !~ '^\$argon2id\$' THEN
-    RAISE EXCEPTION 'password hash is not argon2id' USING ERRCODE = 'QV801', DETAIL = 'Field: password_hash.',
+    RAISE EXCEPTION 'password hash is not argon2id' USING ERRCODE = 'QVW01', DETAIL = 'Field: password_hash.',
       HINT = 'Hash the password with argon2id (PHC string format).';
   END IF;
   IF p_organization_id IS NOT NULL AND NOT EXISTS (SELECT FROM app.organizations o WHERE o.id = p_organization_id) THEN
@@ -66,7 +66,7 @@ BEGIN
   RETURN v_id;
 END $$;
 COMMENT ON FUNCTION app.user_create(text, text, uuid, text, text) IS
-  'Create a person who may sign in (QV801 for an invalid e-mail, role, organization or hash; 23505 for a taken e-mail)';
+  'Create a person who may sign in (QVW01 for an invalid e-mail, role, organization or hash; 23505 for a taken e-mail)';
 
 -- A new password ends every session of the user.
 CREATE OR REPLACE FUNCTION app.user_set_password(p_email text, p_password_hash text) RETURNS uuid
@@ -75,20 +75,20 @@ DECLARE
   v_id uuid;
 BEGIN
   IF p_password_hash IS NULL OR p_password_hash !~ '^\$argon2id\$' THEN
-    RAISE EXCEPTION 'password hash is not argon2id' USING ERRCODE = 'QV801', DETAIL = 'Field: password_hash.',
+    RAISE EXCEPTION 'password hash is not argon2id' USING ERRCODE = 'QVW01', DETAIL = 'Field: password_hash.',
       HINT = 'Hash the password with argon2id (PHC string format).';
   END IF;
   UPDATE app.users u SET password_hash = p_password_hash, password_changed_at = now()
    WHERE u.email = app.user_email_key(p_email)
   RETURNING u.id INTO v_id;
   IF v_id IS NULL THEN
-    RAISE EXCEPTION 'user % not found', p_email USING ERRCODE = 'QN801', DETAIL = 'Field: email.',
+    RAISE EXCEPTION 'user % not found', p_email USING ERRCODE = 'QNW01', DETAIL = 'Field: email.',
       HINT = 'Create the user first (pgwarden user create).';
   END IF;
   UPDATE app.web_sessions s SET ended_at = now() WHERE s.user_id = v_id AND s.ended_at IS NULL;
   RETURN v_id;
 END $$;
-COMMENT ON FUNCTION app.user_set_password(text, text) IS 'Replace a user''s password hash and end their sessions (QN801 when no such user)';
+COMMENT ON FUNCTION app.user_set_password(text, text) IS 'Replace a user''s password hash and end their sessions (QNW01 when no such user)';
 
 -- The first system admin, once: created only while no system admin can sign in. Returns whether
 -- it was created (the caller prints the password it generated only then).

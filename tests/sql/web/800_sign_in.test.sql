@@ -8,12 +8,12 @@ SELECT lives_ok($$SELECT app.user_create(' Owner@A.test ', 'org_owner', '0000000
                                          '$argon2id$v=19$m=65536,t=3,p=4$c2FsdA$aGFzaA', 'Olga')$$,
   'an org owner is created with an argon2id hash');
 SELECT is((SELECT email FROM app.users WHERE name = 'Olga'), 'owner@a.test', 'e-mail addresses are stored trimmed and lower-cased');
-SELECT throws_ok($$SELECT app.user_create('nobody', 'staff', '00000000-0000-0000-0000-00000000000a', NULL)$$, 'QV801', NULL,
+SELECT throws_ok($$SELECT app.user_create('nobody', 'staff', '00000000-0000-0000-0000-00000000000a', NULL)$$, 'QVW01', NULL,
   'an e-mail address needs an @');
-SELECT throws_ok($$SELECT app.user_create('c@a.test', 'customer', '00000000-0000-0000-0000-00000000000a', NULL)$$, 'QV801', NULL,
+SELECT throws_ok($$SELECT app.user_create('c@a.test', 'customer', '00000000-0000-0000-0000-00000000000a', NULL)$$, 'QVW01', NULL,
   'customers do not sign in');
-SELECT throws_ok($$SELECT app.user_create('s@a.test', 'staff', NULL, NULL)$$, 'QV801', NULL, 'staff belong to an organization');
-SELECT throws_ok($$SELECT app.user_create('s@a.test', 'staff', '00000000-0000-0000-0000-00000000000a', 'plain')$$, 'QV801', NULL,
+SELECT throws_ok($$SELECT app.user_create('s@a.test', 'staff', NULL, NULL)$$, 'QVW01', NULL, 'staff belong to an organization');
+SELECT throws_ok($$SELECT app.user_create('s@a.test', 'staff', '00000000-0000-0000-0000-00000000000a', 'plain')$$, 'QVW01', NULL,
   'only argon2id hashes are stored');
 SELECT throws_ok($$SELECT app.user_create('OWNER@a.test', 'staff', '00000000-0000-0000-0000-00000000000a', NULL)$$, '23505', NULL,
   'an e-mail address is taken once, whatever its case');
@@ -73,7 +73,7 @@ SELECT is((app.web_login_begin('owner@a.test', '10.0.2.2') ->> 'wait_seconds')::
 CREATE TEMP TABLE second_token AS SELECT app.web_login_finish('owner@a.test', '10.0.3.3', true, 'test') ->> 'token' AS token;
 SELECT lives_ok($$SELECT app.user_set_password('owner@a.test', '$argon2id$v=19$m=65536,t=3,p=4$c2FsdA$bmV3')$$, 'a new password');
 SELECT is((SELECT app.web_session_resume(token) FROM second_token), NULL, 'ends the user''s sessions');
-SELECT throws_ok($$SELECT app.user_set_password('ghost@a.test', '$argon2id$v=19$m=65536,t=3,p=4$c2FsdA$bmV3')$$, 'QN801', NULL,
+SELECT throws_ok($$SELECT app.user_set_password('ghost@a.test', '$argon2id$v=19$m=65536,t=3,p=4$c2FsdA$bmV3')$$, 'QNW01', NULL,
   'a password for an unknown user is refused');
 SELECT is(app.user_bootstrap_admin('admin@x.test', '$argon2id$v=19$m=65536,t=3,p=4$c2FsdA$YWRt'), true,
   'the first system admin is created');

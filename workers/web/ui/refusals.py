@@ -15,12 +15,12 @@ from starlette.responses import JSONResponse
 from workers.db import unwrap
 from workers.web.errors import DATABASE_UNAVAILABLE, error_json
 
-SIGN_IN_REQUIRED = "QA801"
-FORM_NOT_OURS = "QA802"
-SIGN_IN_REFUSED = "QA803"
-SIGN_IN_THROTTLED = "QR801"
-INVALID_VALUE = "QV802"
-NO_SUCH_PAGE = "QN802"
+SIGN_IN_REQUIRED = "QAW01"
+FORM_NOT_OURS = "QAW02"
+SIGN_IN_REFUSED = "QAW03"
+SIGN_IN_THROTTLED = "QRW01"
+INVALID_VALUE = "QVW02"
+NO_SUCH_PAGE = "QNW02"
 # main's codes for the same refusals elsewhere (db/schema/020_error_codes.sql, 690_web_refusals.sql)
 STATEMENT_TIMEOUT = "QR002"
 LENGTH_REQUIRED = "QV004"
