@@ -161,13 +161,18 @@ USER_SET_PASSWORD = "SELECT app.user_set_password(%s, %s)"
 USER_BOOTSTRAP_ADMIN = "SELECT app.user_bootstrap_admin(%s, %s)"
 
 UI_ERROR_STATS = "SELECT api.get_error_stats(%s::interval)"
-UI_UNACKNOWLEDGED = ("SELECT id, message, error_type::text, severity::text, status::text, occurrence_count,"
-                     " last_seen_at, unacknowledged_since, response_target, unacknowledged_for, overdue"
-                     " FROM api.unacknowledged_errors ORDER BY last_seen_at DESC, id DESC LIMIT %s")
-_LIVE_ITEM = ("SELECT id, message, error_type::text, severity::text, status::text, occurrence_count, last_seen_at"
-              " FROM api.error_groups")
-UI_LATEST_ERRORS = _LIVE_ITEM + " ORDER BY last_seen_at DESC, id DESC LIMIT %s"
-UI_LIVE_ERRORS = _LIVE_ITEM + " WHERE id = ANY(%s::uuid[]) ORDER BY last_seen_at, id"  # the ids a NOTIFY named
+# the newest new and regressed groups through api.list_errors (an index each), then their waiting times
+UI_UNACKNOWLEDGED = ("SELECT u.id, u.message, u.error_type::text, u.severity::text, u.status::text, u.occurrence_count,"
+                     " u.last_seen_at, u.unacknowledged_since, u.response_target, u.unacknowledged_for, u.overdue"
+                     " FROM (SELECT g.id, g.last_seen_at FROM unnest(ARRAY['new', 'recurring']) AS s (status),"
+                     " LATERAL api.list_errors('last_seen', s.status, max_results => %(limit)s) AS g"
+                     " ORDER BY g.last_seen_at DESC, g.id DESC LIMIT %(limit)s) AS newest"
+                     " JOIN api.unacknowledged_errors u ON u.id = newest.id"
+                     " ORDER BY newest.last_seen_at DESC, newest.id DESC")
+_LIVE_ITEM = "SELECT id, message, error_type::text, severity::text, status::text, occurrence_count, last_seen_at"
+UI_LATEST_ERRORS = _LIVE_ITEM + " FROM api.list_errors('last_seen', max_results => %s)"
+UI_LIVE_ERRORS = (_LIVE_ITEM + " FROM api.error_groups WHERE id = ANY(%s::uuid[])"
+                  " ORDER BY last_seen_at, id")  # the ids a NOTIFY named
 UI_HEALTH_SUMMARY = "SELECT api.get_health_summary()"
 UI_OPEN_INCIDENTS = ("SELECT service_name, status::text, started_at FROM api.system_uptime"
                      " WHERE ended_at IS NULL AND status <> 'operational' ORDER BY started_at")
@@ -229,13 +234,27 @@ UI_NOTIFICATIONS = ("SELECT id, kind::text AS kind, severity::text AS severity, 
 UI_UNREAD_NOTIFICATIONS = "SELECT count(*) FROM api.in_app_notifications WHERE NOT is_read"
 UI_MARK_NOTIFICATIONS_READ = "SELECT api.mark_notifications_read(%s::uuid[])"
 
-# The errors list, one statement per sort order (keyset pagination on the sort column and id).
-# Unused filters are NULL; the pool prepares nothing, so each page gets a plan for its filters.
+# The errors list. Its usual pages go through api.list_errors (keyset pages on indexes led by
+# organization_id), once per status of the tab, merged in the order the function pages in.
+_ERROR_ROW = ("SELECT g.id, g.organization_id, g.error_hash, g.message, g.error_type::text AS error_type,"
+              " g.severity::text AS severity, g.status::text AS status, g.occurrence_count, g.users_affected,"
+              " g.first_seen_at, g.last_seen_at")
+_ERROR_LIST = (
+    _ERROR_ROW + " FROM unnest(coalesce(%(statuses)s::text[], ARRAY[NULL::text])) AS s (status),"
+    " LATERAL api.list_errors(%(sort)s, s.status, %(severity)s, %(error_type)s, %(organization_id)s::uuid,"
+    " %(after_id)s::uuid, %(after_last_seen_at)s::timestamptz, %(after_occurrence_count)s::integer,"
+    " %(after_users_affected)s::integer, %(limit)s) AS g"
+    " ORDER BY g.{column} DESC, g.id DESC LIMIT %(limit)s")
+UI_ERROR_LISTS = {
+    "last_seen": _ERROR_LIST.format(column="last_seen_at"),
+    "events": _ERROR_LIST.format(column="occurrence_count"),
+    "users": _ERROR_LIST.format(column="users_affected"),
+}
+# Pages the list function does not serve (first seen, text search, a project): one statement per
+# sort order, keyset on the sort column and id. Unused filters are NULL; the pool prepares nothing,
+# so each page gets a plan for its filters.
 _ERROR_PAGE = (
-    "SELECT g.id, g.organization_id, g.error_hash, g.message, g.error_type::text AS error_type,"
-    " g.severity::text AS severity, g.status::text AS status, g.occurrence_count, g.users_affected,"
-    " g.first_seen_at, g.last_seen_at"
-    " FROM api.error_groups g"
+    _ERROR_ROW + " FROM api.error_groups g"
     " WHERE (%(statuses)s::text[] IS NULL OR g.status = ANY(%(statuses)s::app.error_status_enum[]))"
     " AND (%(severity)s::text IS NULL OR g.severity = %(severity)s::app.severity_enum)"
     " AND (%(error_type)s::text IS NULL OR g.error_type = %(error_type)s::app.error_type_enum)"
@@ -252,11 +271,6 @@ UI_ERROR_PAGES = {
     "events": _ERROR_PAGE.format(column="occurrence_count", type="integer"),
     "users": _ERROR_PAGE.format(column="users_affected", type="bigint"),
 }
-# events per hour of the last 24 h for a page of groups (the list's sparklines)
-UI_ERROR_SPARKLINES = (
-    "SELECT m.organization_id, m.error_hash, 23 - floor(extract(epoch FROM now() - m.bucket) / 3600)::integer AS hour,"
-    " sum(m.event_count)::integer AS events"
-    " FROM api.error_metrics m"
-    " WHERE m.bucket > now() - interval '24 hours'"
-    " AND (m.organization_id, m.error_hash) IN (SELECT * FROM unnest(%s::uuid[], %s::text[]))"
-    " GROUP BY 1, 2, 3")
+# events per UTC hour of the last 24 for a page of groups (the list's sparklines)
+UI_ERROR_SPARKLINES = ("SELECT organization_id, error_hash, bucket, events"
+                       " FROM api.error_hourly_counts(%s::uuid[], %s::text[], 24)")

@@ -105,3 +105,9 @@ GRANT INSERT, UPDATE, DELETE ON app.severity_response_targets TO system_admin;
 
 INSERT INTO app.severity_response_targets (severity, response_target) VALUES
   ('critical', '15 minutes'), ('error', '1 hour'), ('warning', '4 hours'), ('info', '24 hours');
+
+-- == Events per hour of a few groups (sparklines, an error's page): the hourly rollup by group ==
+
+-- Written by the fold only (once a minute, set-based), never by ingest.
+CREATE INDEX idx_error_metrics_hourly_group ON app.error_metrics_hourly (organization_id, error_hash, bucket)
+  INCLUDE (event_count);

@@ -37,6 +37,9 @@ CREATE TABLE app.error_metrics_hourly (
   CONSTRAINT error_metrics_hourly_pkey PRIMARY KEY (organization_id, bucket, error_hash) INCLUDE (event_count)
 ) WITH (fillfactor = 70);  -- the current hour's rows are bumped by every fold
 COMMENT ON TABLE app.error_metrics_hourly IS 'Accepted events per organization, UTC hour and error group (minutes folded so far)';
+-- a few groups' hours (sparklines, an error's page): written by the fold only, never by ingest
+CREATE INDEX idx_error_metrics_hourly_group ON app.error_metrics_hourly (organization_id, error_hash, bucket)
+  INCLUDE (event_count);
 
 CREATE TABLE app.error_metrics_daily (
   organization_id uuid NOT NULL,

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -191,3 +192,30 @@ def test_a_browser_sees_a_refusal_on_a_page_with_its_code_message_and_hint(web_s
         assert "code QAW02" in answer.text and "Reload the page and try again." in answer.text
         missing = browser.get("/no-such-page")
         assert missing.status_code == 404 and "code QNW02" in missing.text
+
+
+def test_the_errors_list_pages_through_every_group_once_in_each_order(web_server, world):
+    org = world.project_b.organization_id
+    execute(web_server,
+            "INSERT INTO app.system_errors (error_hash, error_type, severity, status, message, organization_id,"
+            " occurrence_count, first_seen_at, last_seen_at)"
+            " SELECT md5('paging' || n), 'runtime', 'error', CASE WHEN n %% 3 = 0 THEN 'resolved' ELSE 'new' END::"
+            "app.error_status_enum, 'Paging group ' || n, %s, 1 + n %% 17, now() - n * interval '1 hour',"
+            " now() - (n %% 40) * interval '1 minute' FROM generate_series(1, 130) n", [org])
+    groups = web_server.query("SELECT id::text, status::text, last_seen_at, occurrence_count, first_seen_at"
+                              " FROM app.system_errors WHERE organization_id = %s", [org])
+    ids = re.compile(r'<a class="message" href="/errors/([0-9a-f-]{36})"')
+    with signed_in_client(web_server, world.owner_b) as client:
+        for query, expected in (
+                ("status=all", sorted(groups, key=lambda g: (g[2], g[0]), reverse=True)),
+                ("status=open&sort=events", sorted((g for g in groups if g[1] == "new"),
+                                                   key=lambda g: (g[3], g[0]), reverse=True)),
+                ("status=all&sort=first_seen", sorted(groups, key=lambda g: (g[4], g[0]), reverse=True))):
+            seen, url = [], f"/errors?{query}"
+            while url:
+                page = client.get(url.replace("&amp;", "&"))
+                assert page.status_code == 200, page.text[:300]
+                seen += ids.findall(page.text)
+                following = re.search(r'<a href="([^"]+)" rel="next">', page.text)
+                url = following.group(1) if following else None
+            assert seen == [g[0] for g in expected], query

@@ -48,6 +48,22 @@ spec's severity levels (critical 15 minutes, error 1 hour, warning 4 hours, info
 none) and overdue says whether it has been waiting longer than that.$$;
 GRANT SELECT ON api.unacknowledged_errors TO staff, org_owner, system_admin;
 
+-- == Events per hour of error groups (the errors list's sparklines) ==
+
+CREATE FUNCTION api.error_hourly_counts(organization_ids uuid[], error_hashes text[], hours integer DEFAULT 24)
+RETURNS TABLE (organization_id uuid, error_hash text, bucket timestamptz, events bigint)
+LANGUAGE sql STABLE AS $$
+  SELECT c.* FROM app.error_hourly_counts(error_hourly_counts.organization_ids, error_hourly_counts.error_hashes,
+                                          least(greatest(coalesce(error_hourly_counts.hours, 24), 1), 24 * 90)) AS c
+$$;
+COMMENT ON FUNCTION api.error_hourly_counts(uuid[], text[], integer) IS $$Events per hour of error groups
+
+The groups named by organization_ids and error_hashes (pairs, as in /error_groups), per UTC hour over
+the last hours hours (1 to 2160, default 24; the current hour so far included); hours without events
+are left out. Exact and current: the hourly rollup, then the minute counts since its last fold. Groups
+you cannot see count nothing.$$;
+GRANT EXECUTE ON FUNCTION api.error_hourly_counts(uuid[], text[], integer) TO staff, org_owner, system_admin;
+
 -- == An error's page ==
 
 CREATE FUNCTION api.get_error_detail(error_id uuid) RETURNS jsonb

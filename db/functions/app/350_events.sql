@@ -48,9 +48,15 @@ BEGIN
   END IF;
   RETURN to_jsonb(v_group) || jsonb_build_object(
     'users_affected', app.error_group_users_affected(v_group.organization_id, v_group.error_hash),
-    'events_last_24h', (SELECT coalesce(sum(m.event_count), 0) FROM app.error_metrics m
-                         WHERE m.organization_id = v_group.organization_id AND m.error_hash = v_group.error_hash
-                           AND m.bucket >= now() - interval '24 hours'),
+    -- the whole hours of the window by their hourly counts, the minutes of its first, partial hour
+    'events_last_24h', (SELECT coalesce(sum(c.events), 0)
+                          FROM app.error_hourly_counts(ARRAY[v_group.organization_id], ARRAY[v_group.error_hash::text], 24) c
+                         WHERE c.bucket > now() - interval '24 hours')
+                       + (SELECT coalesce(sum(m.event_count), 0) FROM app.error_metrics m
+                           WHERE m.organization_id = v_group.organization_id AND m.error_hash = v_group.error_hash
+                             AND m.bucket >= now() - interval '24 hours'
+                             AND m.bucket < app.stats_bucket_start(interval '1 hour', now() - interval '24 hours')
+                                            + interval '1 hour'),
     'recent_events', (SELECT coalesce(jsonb_agg(jsonb_build_object(
                                'event_id', e.event_id, 'received_at', e.received_at, 'occurred_at', e.occurred_at,
                                'severity', e.severity, 'message', e.message, 'url', e.url, 'user_id', e.user_id,

@@ -34,13 +34,10 @@ BEGIN
                          ORDER BY x.received_at DESC LIMIT 1),
                        app.error_frames(NULL, v_detail ->> 'stack_trace')),
     'series', (SELECT jsonb_agg(jsonb_build_object('bucket', b.hour, 'events', coalesce(c.events, 0)) ORDER BY b.hour)
-                 FROM generate_series(date_trunc('hour', now()) - interval '167 hours', date_trunc('hour', now()),
-                                      interval '1 hour') AS b (hour)
-                 LEFT JOIN (SELECT date_trunc('hour', m.bucket) AS hour, sum(m.event_count) AS events
-                              FROM app.error_metrics m
-                             WHERE m.organization_id = v_organization_id AND m.error_hash = v_error_hash
-                               AND m.bucket >= date_trunc('hour', now()) - interval '167 hours'
-                             GROUP BY 1) AS c ON c.hour = b.hour),
+                 FROM generate_series(app.stats_bucket_start(interval '1 hour', now()) - interval '167 hours',
+                                      app.stats_bucket_start(interval '1 hour', now()), interval '1 hour') AS b (hour)
+                 LEFT JOIN app.error_hourly_counts(ARRAY[v_organization_id], ARRAY[v_error_hash], 168) AS c
+                        ON c.bucket = b.hour),
     'breakdowns', (WITH sample AS (
                      SELECT e.browser, e.os, e.device_type, e.url, e.metadata ->> 'release' AS release,
                             e.metadata ->> 'environment' AS environment

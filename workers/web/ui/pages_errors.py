@@ -7,6 +7,7 @@ import base64
 import binascii
 import json
 import uuid
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -15,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from workers import sql
-from workers.web.ui.pages import checked_form, page, render, see_other, signed_in
+from workers.web.ui.pages import checked_form, page, query_filters, render, see_other, signed_in
 from workers.web.ui.refusals import invalid, not_found, refusal
 
 PAGE_SIZE = 50
@@ -44,13 +45,9 @@ def _after(cursor: str | None) -> tuple[str | None, str | None]:
         raise invalid("That page link is broken.", "Field: after.", "Start again from the first page.") from None
 
 
-def _filters(request: Request) -> dict[str, str]:
-    return {name: request.query_params[name].strip() for name in FILTERS if request.query_params.get(name, "").strip()}
-
-
 @page
 async def error_list(request: Request) -> Response:
-    filters = _filters(request)
+    filters = query_filters(request, FILTERS)
     sort = filters.get("sort", "last_seen")
     if sort not in SORTS:
         raise invalid(f"Unknown sort {sort!r}.", "Field: sort.", f"Sort by one of: {', '.join(SORTS)}.")
@@ -60,8 +57,12 @@ async def error_list(request: Request) -> Response:
     params = {"statuses": statuses, "severity": filters.get("severity"), "error_type": filters.get("type"),
               "organization_id": filters.get("org"), "q": filters.get("q"), "project_id": filters.get("project"),
               "after_value": after_value, "after_id": after_id, "limit": PAGE_SIZE + 1}
+    listed = sort in sql.UI_ERROR_LISTS and not params["q"] and not params["project_id"]
+    if listed:  # api.list_errors takes the cursor's value by the name of its sort column
+        params |= {"sort": sort, "after_last_seen_at": None, "after_occurrence_count": None,
+                   "after_users_affected": None, f"after_{SORTS[sort][1]}": after_value}
     async with signed_in(request) as person:
-        rows = await person.rows(sql.UI_ERROR_PAGES[sort], params)
+        rows = await person.rows(sql.UI_ERROR_LISTS[sort] if listed else sql.UI_ERROR_PAGES[sort], params)
         more = len(rows) > PAGE_SIZE
         rows = rows[:PAGE_SIZE]
         sparks = await _sparklines(person, rows)
@@ -80,15 +81,18 @@ async def error_list(request: Request) -> Response:
 
 
 async def _sparklines(person, rows: list[dict[str, Any]]) -> dict[tuple[str, str], list[int]]:
+    """Events per UTC hour of the last 24 (the current one last) of each row's group."""
     if not rows:
         return {}
     found = await person.rows(sql.UI_ERROR_SPARKLINES, [[row["organization_id"] for row in rows],
                                                         [row["error_hash"] for row in rows]])
+    this_hour = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
     sparks: dict[tuple[str, str], list[int]] = {}
     for point in found:
         hours = sparks.setdefault((str(point["organization_id"]), point["error_hash"]), [0] * 24)
-        if 0 <= point["hour"] < 24:
-            hours[point["hour"]] += point["events"]
+        index = 23 - int((this_hour - point["bucket"]).total_seconds() // 3600)
+        if 0 <= index < 24:
+            hours[index] += point["events"]
     return sparks
 
 

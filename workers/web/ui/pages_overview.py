@@ -33,7 +33,7 @@ async def overview(request: Request) -> Response:
         stats = await person.value(sql.UI_ERROR_STATS, [time_range])
         context: dict[str, Any] = {
             "range": chosen if chosen in RANGES else "24h", "ranges": RANGES, "stats": stats,
-            "unacknowledged": await person.rows(sql.UI_UNACKNOWLEDGED, [LIVE_ITEMS]),
+            "unacknowledged": await person.rows(sql.UI_UNACKNOWLEDGED, {"limit": LIVE_ITEMS}),
             "latest": await person.rows(sql.UI_LATEST_ERRORS, [LIVE_ITEMS]),
             "health": await person.value(sql.UI_HEALTH_SUMMARY),
             "incidents": await person.rows(sql.UI_OPEN_INCIDENTS),
