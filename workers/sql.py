@@ -179,6 +179,18 @@ UI_OPEN_INCIDENTS = ("SELECT service_name, status::text, started_at FROM api.sys
 UI_OPEN_REPORTS = "SELECT count(*) FROM api.user_error_reports WHERE status = 'open'"
 UI_ERROR_DETAIL = "SELECT api.get_error_detail(%s::uuid)"
 UI_ERROR_SET_STATUS = "SELECT api.update_error_status(%s::uuid, %s, %s)"
+# an error's page beside its detail: its AI analysis (main's AI api), linked reports, related groups
+UI_ERROR_ANALYSIS = ("SELECT analysis, ai_suggestion, ai_analyzed_at, provider, model, pending_run_id"
+                     " FROM api.error_analyses WHERE error_id = %s::uuid")
+UI_AI_RUNS = ("SELECT id, trigger::text AS trigger, provider, model, status::text AS status, reason, created_at,"
+              " finished_at FROM api.ai_analysis_runs WHERE error_id = %s::uuid ORDER BY created_at DESC, id LIMIT 5")
+UI_AI_PROVIDERS = ("SELECT provider, configured, model, is_default FROM api.ai_providers"
+                   " ORDER BY is_default DESC, provider")
+UI_AI_REQUEST = "SELECT api.request_ai_analysis(%s::uuid, %s, %s)"
+UI_ERROR_REPORTS = ("SELECT id, title, status::text AS status, priority::text AS priority, created_at"
+                    " FROM api.report_queue WHERE linked_error_id = %s::uuid ORDER BY created_at DESC, id LIMIT 20")
+UI_ERRORS_BY_ID = ("SELECT id, message, severity::text AS severity, status::text AS status, occurrence_count,"
+                   " last_seen_at FROM api.error_groups WHERE id = ANY(%s::uuid[]) ORDER BY occurrence_count DESC, id")
 UI_ORGANIZATIONS = "SELECT id, name, created_at FROM api.organizations ORDER BY name, id"
 UI_PROJECTS = "SELECT id, organization_id, name, public_key, created_at FROM api.projects ORDER BY organization_id, id"
 UI_USERS = "SELECT id, organization_id, email, name, role::text, created_at FROM api.users ORDER BY email"
@@ -193,6 +205,29 @@ UI_SET_MONITOR_ENABLED = "SELECT api.set_health_monitor_enabled(%s, %s)"
 UI_DELETE_MONITOR = "SELECT api.delete_health_monitor(%s)"
 UI_ADD_MAINTENANCE = "SELECT api.add_maintenance_window(%s, %s::timestamptz, %s::timestamptz, %s)"
 UI_STATUS_PAGE = "SELECT api.get_status_page(), api.get_status_history()"
+
+# Reports (the spec's UserReportsQueue and ErrorReportForm) through main's reports api: the queue
+# newest first (keyset on created_at and id, which its indexes lead with), one report whole, its
+# workflow, the organization's people to assign, and a report filed by a signed-in person.
+UI_REPORT_QUEUE = (
+    "SELECT id, organization_id, title, report_type::text AS report_type, priority::text AS priority,"
+    " status::text AS status, reporter_type::text AS reporter_type, reporter_name, reporter_email, assigned_to,"
+    " assigned_to_email, linked_error_id, linked_error_message, screenshot_count, created_at"
+    " FROM api.report_queue"
+    " WHERE (%(statuses)s::text[] IS NULL OR status = ANY(%(statuses)s::app.report_status_enum[]))"
+    " AND (%(priority)s::text IS NULL OR priority = %(priority)s::app.priority_enum)"
+    " AND (%(report_type)s::text IS NULL OR report_type = %(report_type)s::app.report_type_enum)"
+    " AND (%(assigned)s::text IS NULL OR (%(assigned)s = 'nobody' AND assigned_to IS NULL)"
+    " OR (%(assigned)s = 'me' AND assigned_to = %(me)s::uuid))"
+    " AND (%(organization_id)s::uuid IS NULL OR organization_id = %(organization_id)s::uuid)"
+    " AND (%(after_id)s::uuid IS NULL OR (created_at, id) < (%(after_created_at)s::timestamptz, %(after_id)s::uuid))"
+    " ORDER BY created_at DESC, id DESC LIMIT %(limit)s")
+UI_REPORT_DETAIL = "SELECT api.report_detail(%s::uuid)"
+UI_REPORT_PEOPLE = "SELECT id, email, name FROM api.users WHERE organization_id = %s::uuid ORDER BY email"
+UI_REPORT_SET_STATUS = "SELECT api.update_report_status(%s::uuid, %s, %s)"
+UI_REPORT_ASSIGN = "SELECT api.assign_report(%s::uuid, %s::uuid)"
+UI_REPORT_DUPLICATE = "SELECT api.mark_report_duplicate(%s::uuid, %s::uuid, %s)"
+UI_REPORT_SUBMIT = "SELECT api.submit_report(%s::json)"
 
 # Alerts (the spec's AlertConfigPanel): rules through api.error_alerts (its INSTEAD OF trigger calls
 # the rule functions; a cut webhook_url read back is no change), tests, incidents, deliveries with

@@ -106,6 +106,10 @@ GRANT INSERT, UPDATE, DELETE ON app.severity_response_targets TO system_admin;
 INSERT INTO app.severity_response_targets (severity, response_target) VALUES
   ('critical', '15 minutes'), ('error', '1 hour'), ('warning', '4 hours'), ('info', '24 hours');
 
+-- == An error's page lists the user reports linked to it ==
+
+CREATE INDEX idx_reports_linked_error ON app.user_error_reports (linked_error_id) WHERE linked_error_id IS NOT NULL;
+
 -- == Events per hour of a few groups (sparklines, an error's page): the hourly rollup by group ==
 
 -- Written by the fold only (once a minute, set-based), never by ingest.

@@ -51,6 +51,8 @@ CREATE INDEX idx_reports_awaiting_link ON app.user_error_reports (created_at) WH
 -- (system admins, the command line); a status filter walks them too (bench/reports.py)
 CREATE INDEX idx_reports_org_created ON app.user_error_reports (organization_id, created_at DESC);
 CREATE INDEX idx_reports_created ON app.user_error_reports (created_at DESC);
+-- an error's page lists the reports linked to it
+CREATE INDEX idx_reports_linked_error ON app.user_error_reports (linked_error_id) WHERE linked_error_id IS NOT NULL;
 
 -- Org owners work their organization's reports (only the workflow columns); system admins may
 -- already write every row. Staff read them.

@@ -106,7 +106,9 @@ def web_answers(web_server: WebServer) -> list[tuple[str, httpx.Response]]:
     targets += [("/login", {}), ("/errors/bulk", person), (f"/errors/{unknown}/status", person),
                 ("/monitors/new", person), ("/monitors/0/edit", person), ("/monitors/0/pause", person),
                 ("/alerts/new", person), (f"/alerts/{unknown}/edit", person), (f"/alerts/{unknown}/mute", person),
-                ("/alerts/notifications/read", person), ("/settings/organization", person), ("/logout", person)]
+                ("/alerts/notifications/read", person), ("/reports/new", person),
+                (f"/reports/{unknown}/status", person), (f"/errors/{unknown}/analysis", person),
+                ("/settings/organization", person), ("/logout", person)]
     routes = [route for route in mounted_routes() if "POST" in (getattr(route, "methods", None) or ())]
     reached = {route.endpoint for route in routes for path, _ in targets if route.path_regex.match(path)}
     assert reached == {route.endpoint for route in routes}, "a POST route of pgwarden web is not in the corpus"

@@ -88,7 +88,8 @@ def test_every_page_renders_real_data_with_no_serious_accessibility_violations(b
     check_page(page, "overview", "/", "Error trend", "TypeError", "unacknowledged for", "Shop A API")
     expect(page.locator("#live-state")).to_have_text("Live", timeout=WAIT_MS)
     check_page(page, "errors", "/errors", "Payment provider answered slowly", "Organization B's secret failure")
-    check_page(page, "error-detail", f"/errors/{world.error_a}", "applyCoupon", "shop@1.2.3", "Chrome")
+    check_page(page, "error-detail", f"/errors/{world.error_a}", "applyCoupon", "shop@1.2.3", "Chrome",
+               "AI analysis", "Coupon field breaks checkout")
     assert page.locator(".frames li.in-app").count() == 1  # the application's frame, highlighted
     assert page.locator(".frames details summary").inner_text() == "1 library frame"  # react-dom, folded
     check_page(page, "health", "/monitors", "Shop A API", "connection refused")
@@ -98,7 +99,9 @@ def test_every_page_renders_real_data_with_no_serious_accessibility_violations(b
     check_page(page, "alerts", "/alerts", "Checkout critical", "B secret failure alert",
                "Test notification from pgwarden: Checkout critical")
     check_page(page, "alert-new", "/alerts/new", "Trigger conditions each kind takes", "baseline_factor")
-    check_page(page, "reports", "/reports", "Not available yet")
+    check_page(page, "reports", "/reports", "Coupon field breaks checkout", "B secret failure report")
+    check_page(page, "report", f"/reports/{world.report_a}", "Typing a coupon shows an error.", "Carla", "Work on it")
+    check_page(page, "report-new", "/reports/new", "File a report")
     check_page(page, "status", "/status", "API Endpoints", "Database upgrade", "How uptime is measured")
 
 
@@ -144,7 +147,7 @@ def test_an_org_owner_sees_only_their_organization_on_every_page(as_person, worl
     expect(page.locator("#live-feed")).to_contain_text(theirs, timeout=WAIT_MS)
     assert others not in page.locator("#live-feed").inner_text()
     for path in ("/", "/errors?status=all", "/monitors", "/settings", f"/errors/{world.error_a}",
-                 f"/monitors/{world.monitor_a}", "/alerts"):
+                 f"/monitors/{world.monitor_a}", "/alerts", "/reports?status=all", f"/reports/{world.report_a}"):
         assert page.goto(path).status == 200
         text = page.locator("main").inner_text()
         assert "secret failure" not in text and "never sees this" not in text and world.owner_b not in text, path

@@ -38,6 +38,7 @@ class World:
     monitor_a: int  # organization A's monitor
     rule_a: str    # organization A's in-app alert rule (a test notification delivered)
     rule_b: str    # organization B's alert rule
+    report_a: str  # a user report of organization A, linked to error_a
 
 
 def capture(server: WebServer, project: Project, message: str, **fields) -> httpx.Response:
@@ -125,7 +126,15 @@ def seed(server: WebServer) -> World:
                                " alert', 'alert_type', 'error_spike', 'channel', 'in_app', 'organization_id', %s::uuid,"
                                " 'trigger_conditions', '{\"threshold\": 100}'::jsonb))",
                                [project_b.organization_id])
-    return World(admin, owner_a, owner_b, project_a, project_b, error_a, error_b, monitor_a, rule_a, rule_b)
+    [(report_a,)] = server.query(
+        "INSERT INTO app.user_error_reports (report_type, priority, reporter_type, reporter_name, organization_id,"
+        " title, description, linked_error_id) VALUES ('bug', 'high', 'customer', 'Carla', %s,"
+        " 'Coupon field breaks checkout', 'Typing a coupon shows an error.', %s) RETURNING id::text",
+        [project_a.organization_id, error_a])
+    execute(server, "INSERT INTO app.user_error_reports (report_type, reporter_type, organization_id, title,"
+                    " description) VALUES ('bug', 'customer', %s, 'B secret failure report', 'Only B sees this.')",
+            [project_b.organization_id])
+    return World(admin, owner_a, owner_b, project_a, project_b, error_a, error_b, monitor_a, rule_a, rule_b, report_a)
 
 
 def csrf_of(html: str) -> str:

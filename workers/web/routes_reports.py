@@ -8,13 +8,14 @@ POST /reports/screenshot
     (X-Pgwarden-Widget-Key) from an allowed page origin; org owners, staff and system admins a
     token (Authorization: Bearer). Answers 201 {id, url}: put url into the report's screenshot_urls.
 GET /reports/screenshots/<id>
-    The image, to a token of its organization's org owners or staff, or of a system admin.
+    The image, to a token of its organization's org owners or staff, or of a system admin; or to
+    the same people signed in to the web app (its session cookie, for a report's page).
 GET /widget/report.js, /widget/capture.js
     The report widget and the global error handler for pages without a Sentry SDK.
 
 Cross-origin: the scripts post from customers' pages, so every answer here allows any origin
-(no cookies are involved); whether a page's origin may use a widget key is decided in SQL from
-its Origin header."""
+(never with credentials: the web app's SameSite=Lax session cookie is sent only by its own pages);
+whether a page's origin may use a widget key is decided in SQL from its Origin header."""
 
 from __future__ import annotations
 
@@ -40,6 +41,7 @@ from workers.web.errors import (
 )
 from workers.web.routes_sentry import RETRY_AFTER_DATABASE_DOWN, read_body
 from workers.web.screenshots import MAX_BYTES, check_screenshot_async
+from workers.web.ui.pages import session_claims
 
 CONNECTION_TIMEOUT_SECONDS = 5.0
 MULTIPART_OVERHEAD = 64 * 1024  # boundaries, part headers and a few small fields around the file
@@ -130,11 +132,13 @@ async def upload_screenshot(request: Request) -> Response:
 async def screenshot(request: Request) -> Response:
     try:
         claims = token_claims(request)
-        if claims is None:
-            raise Unauthorized("a token is needed (Authorization: Bearer)")
     except WireError as exc:
         return refusal(exc)
     try:
+        # a token, or the web app's session (a report's page shows its screenshots)
+        claims = claims or await session_claims(request)
+        if claims is None:
+            return refusal(Unauthorized("a token or a signed-in session is needed (Authorization: Bearer)"))
         async with request.app.state.db.connection(timeout=CONNECTION_TIMEOUT_SECONDS) as conn:
             cursor = await conn.execute(sql.REPORT_SCREENSHOT_FETCH, [
                 str(request.path_params["screenshot_id"]), claims.get("role"), claims.get("org_id")])

@@ -122,6 +122,16 @@ async def signed_in(request: Request, *, for_page: bool = True) -> AsyncIterator
         yield signed
 
 
+async def session_claims(request: Request) -> dict[str, Any] | None:
+    """The PostgREST-shaped claims of the request's web-app session, None without a valid one (for
+    routes that take a token or a session: report screenshots shown on a report's page)."""
+    try:
+        async with signed_in(request, for_page=False) as person:
+            return person.claims
+    except SignInRequired:
+        return None
+
+
 @contextlib.asynccontextmanager
 async def anonymous(request: Request) -> AsyncIterator[psycopg.AsyncConnection]:
     """A transaction as anon (the public status page)."""
@@ -170,6 +180,11 @@ def render(request: Request, template: str, context: dict[str, Any], status: int
     response = TEMPLATES.TemplateResponse(request, template, {"person": person, **context}, status_code=status)
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def query_filters(request: Request, names: tuple[str, ...]) -> dict[str, str]:
+    """The filters of a list page given in its query string (empty ones left out)."""
+    return {name: request.query_params[name].strip() for name in names if request.query_params.get(name, "").strip()}
 
 
 def see_other(url: str) -> RedirectResponse:

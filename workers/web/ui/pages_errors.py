@@ -1,5 +1,5 @@
-"""Errors (the spec's ErrorList and ErrorDetailPanel): the list with filters, sorts and keyset
-pages in the query string and bulk resolve/ignore, and one error's page with its status actions."""
+"""Errors (the spec's ErrorList): the list with filters, sorts and keyset pages in the query string,
+bulk resolve/ignore, and an error's status actions (its page: pages_error_detail.py)."""
 
 from __future__ import annotations
 
@@ -118,18 +118,6 @@ async def bulk_status(request: Request) -> Response:
     changed = len(form.getlist("ids")) - len(failed)
     query = urlencode([("done", f"{status}:{changed}"), *[("failed", error_id) for error_id in failed]])
     return see_other(back + ("&" if "?" in back else "?") + query)
-
-
-@page
-async def error_detail(request: Request) -> Response:
-    try:
-        error_id = str(uuid.UUID(request.path_params["error_id"]))
-    except ValueError:
-        raise not_found("error") from None
-    async with signed_in(request) as person:
-        detail = await person.value(sql.UI_ERROR_DETAIL, [error_id])
-        return render(request, "error_detail.html", {"e": detail,
-                                                     "done": request.query_params.get("done")}, person=person)
 
 
 @page
