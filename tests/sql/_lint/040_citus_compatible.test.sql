@@ -39,6 +39,7 @@ INSERT INTO citus_placement VALUES
   ('health_settings', 'reference'), ('project_widget_keys', 'reference'), ('report_status_transition', 'reference'),
   ('report_rate_limit', 'reference'), ('ai_setting', 'reference'), ('ai_provider', 'reference'), ('ai_prompt', 'reference'),
   ('ai_severity_matrix', 'reference'), ('ai_reach_band', 'reference'), ('ai_heuristic_rule', 'reference'),
+  ('web_settings', 'reference'), ('severity_response_targets', 'reference'),
   -- on the coordinator: the job queue (claimed with SKIP LOCKED), caches shared by all organizations,
   -- the metrics fold, and health probing (probes per minute, not events per second)
   ('job', 'local'), ('job_history', 'local'), ('job_key', 'local'), ('derivation_cache', 'local'),
@@ -46,7 +47,9 @@ INSERT INTO citus_placement VALUES
   ('health_monitor_state', 'local'), ('health_maintenance_windows', 'local'), ('health_run_usage', 'local'),
   ('health_summary_cache', 'local'), ('health_status_page_cache', 'local'), ('health_checks', 'local'),
   ('system_uptime', 'local'), ('error_rollup', 'local'), ('report_rate_usage', 'local'),
-  ('ai_provider_usage', 'local'), ('demo_objects', 'local');
+  ('ai_provider_usage', 'local'), ('demo_objects', 'local'),
+  -- the web app's sign-in: looked up by session token or e-mail address before the organization is known
+  ('web_sessions', 'local'), ('web_login_attempts', 'local');
 
 -- What must change before distributing, by rule: the object and the change.
 CREATE TEMP TABLE citus_exception (rule text, table_name text, object text, change text NOT NULL,
