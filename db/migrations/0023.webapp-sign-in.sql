@@ -1,4 +1,4 @@
--- 0019: the web app: sign-in (password hashes, sessions, throttled attempts, settings), severity
+-- 0023: the web app: sign-in (password hashes, sessions, throttled attempts, settings), severity
 -- response targets, and pgwarden web switching to the signed-in person's role.
 
 -- ---- as in db/schema/800_web_app.sql
