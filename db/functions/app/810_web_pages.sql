@@ -5,12 +5,18 @@
 -- == Error detail ==
 
 -- A group's stack as frames with in_app: the latest event's structured frames when the client
--- sent some, else the frames parsed from its stack trace text.
+-- sent some, else the frames parsed from its stack trace text. In app as grouping reads it
+-- (app.grouping_frames): the client's boolean; when any frame has one (an SDK decided), a frame
+-- without one is not in app; else app.stack_frame_in_app of its path.
 -- (Owner's rights: pure computation over its arguments, through the grouping's private helpers.)
 CREATE OR REPLACE FUNCTION app.error_frames(p_frames jsonb, p_stack_trace text) RETURNS jsonb
 LANGUAGE sql IMMUTABLE SECURITY DEFINER SET search_path = pg_catalog AS $$
   SELECT CASE WHEN jsonb_typeof(p_frames) = 'array' AND jsonb_array_length(p_frames) > 0
-              THEN (SELECT jsonb_agg(f.frame || jsonb_build_object('in_app', app._frame_in_app(f.frame)) ORDER BY f.n)
+              THEN (SELECT jsonb_agg(f.frame || jsonb_build_object('in_app',
+                             CASE WHEN jsonb_typeof(f.frame -> 'in_app') = 'boolean' THEN (f.frame ->> 'in_app')::boolean
+                                  WHEN jsonb_path_exists(p_frames, '$[*] ? (@.in_app.type() == "boolean")') THEN false
+                                  ELSE app.stack_frame_in_app(coalesce(nullif(f.frame ->> 'abs_path', ''), f.frame ->> 'filename'))
+                             END) ORDER BY f.n)
                       FROM jsonb_array_elements(p_frames) WITH ORDINALITY AS f (frame, n)
                      WHERE jsonb_typeof(f.frame) = 'object')
               ELSE coalesce(app.parse_stack_trace(p_stack_trace), '[]') END

@@ -30,6 +30,7 @@ INSERT INTO citus_placement VALUES
   ('error_metrics_daily', 'distributed'), ('error_group_users', 'distributed'), ('error_group_user_counts', 'distributed'),
   ('error_similarity', 'distributed'), ('ai_analysis_run', 'distributed'), ('report_screenshots', 'distributed'),
   ('user_error_report_history', 'distributed'), ('demo_backfills', 'distributed'),
+  ('error_group_hashes', 'distributed'), ('fingerprint_rules', 'distributed'),
   -- small or global, read on every node; tenants, users and keys are resolved before the organization is known
   ('organizations', 'reference'), ('users', 'reference'), ('projects', 'reference'), ('project_webhook_secrets', 'reference'),
   ('error_code', 'reference'), ('alert_condition_keys', 'reference'), ('alert_settings', 'reference'),
@@ -38,7 +39,7 @@ INSERT INTO citus_placement VALUES
   ('sentry_error_type_rules', 'reference'), ('user_agent_rule', 'reference'), ('derivation_cache_state', 'reference'),
   ('health_settings', 'reference'), ('project_widget_keys', 'reference'), ('report_status_transition', 'reference'),
   ('report_rate_limit', 'reference'), ('ai_setting', 'reference'), ('ai_provider', 'reference'), ('ai_prompt', 'reference'),
-  ('ai_severity_matrix', 'reference'), ('ai_reach_band', 'reference'), ('ai_heuristic_rule', 'reference'),
+  ('ai_severity_matrix', 'reference'), ('grouping_config', 'reference'), ('ai_reach_band', 'reference'), ('ai_heuristic_rule', 'reference'),
   ('web_settings', 'reference'), ('severity_response_targets', 'reference'),
   -- on the coordinator: the job queue (claimed with SKIP LOCKED), caches shared by all organizations,
   -- the metrics fold, and health probing (probes per minute, not events per second)
@@ -58,7 +59,10 @@ INSERT INTO citus_exception
 SELECT 'key', t, t || '_pkey', 'primary key (id) becomes (organization_id, id); ids stay unique on their own'
   FROM unnest(ARRAY['system_errors', 'user_error_reports', 'error_status_history', 'error_alerts', 'alert_destinations',
                     'alert_incidents', 'alert_signals', 'alert_notifications', 'alert_deliveries',
-                    'alert_in_app_notifications', 'ai_analysis_run', 'report_screenshots', 'user_error_report_history']) t
+                    'alert_in_app_notifications', 'ai_analysis_run', 'fingerprint_rules', 'report_screenshots', 'user_error_report_history']) t
+UNION ALL
+SELECT 'key', 'fingerprint_rules', 'fingerprint_rules_position_key',
+       'unique (project_id, position) becomes (organization_id, project_id, position)'
 UNION ALL
 SELECT 'key', 'error_similarity', 'error_similarity_pkey', 'primary key (error_id) becomes (organization_id, error_id)'
 UNION ALL
