@@ -8,6 +8,7 @@
 --
 -- NaN and Infinity are not JSON and never reach SQL: pgwarden web turns them into the strings
 -- "NaN", "Infinity" and "-Infinity" (workers/web/jsonwire.py) and passes their count along.
+-- Below them, the readers of client values every ingest path shares: timestamps and numbers.
 
 -- Clean JSON text costs three substring searches (C, no regular expression) and the cast it needs
 -- anyway. Only text holding a candidate escape takes the slow path, which is linear: escaped
@@ -73,3 +74,42 @@ $$;
 COMMENT ON FUNCTION app.json_repair_elements(json) IS
   'The elements of a JSON array, each as app.json_repair returns it (document, unstorable), in order';
 GRANT EXECUTE ON FUNCTION app.json_repair_elements(json) TO anon, staff, org_owner, system_admin, pgwarden_web;
+
+-- == Reading client values ==
+
+-- A timestamp as clients send it: Unix seconds (a number or numeric string) or an RFC 3339
+-- date-time (seconds and offset minutes optional; no offset = UTC, as Sentry reads it). NULL when
+-- it is neither or names no real moment (month 13, 30 February): decided by patterns, not by a
+-- failed cast, so an expression, inlined, with no exception block. The one reader of client
+-- timestamps: captures, and the session and client-report items of the Sentry endpoint.
+CREATE OR REPLACE FUNCTION app.json_timestamp(p_value jsonb) RETURNS timestamptz
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
+  SELECT CASE
+    WHEN jsonb_typeof(p_value) NOT IN ('number', 'string') THEN NULL
+    WHEN btrim(p_value #>> '{}') ~ '^[0-9]{1,11}(\.[0-9]+)?$' THEN to_timestamp(btrim(p_value #>> '{}')::double precision)
+    WHEN jsonb_typeof(p_value) = 'string'
+         AND btrim(p_value #>> '{}')
+             ~ '^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[Tt ]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]+)?)?(Z|z|[+-]([01][0-9]|2[0-3])(:?[0-5][0-9])?)?$'
+         AND left(btrim(p_value #>> '{}'), 4) <> '0000'
+         AND substr(btrim(p_value #>> '{}'), 9, 2)::integer
+             <= extract(day FROM (left(btrim(p_value #>> '{}'), 7) || '-01')::date + interval '1 month - 1 day')
+      THEN (CASE WHEN btrim(p_value #>> '{}') ~ '(Z|z|[+-][0-9]{2}(:?[0-9]{2})?)$' THEN btrim(p_value #>> '{}')
+                 ELSE btrim(p_value #>> '{}') || 'Z' END)::timestamptz
+  END
+$$;
+COMMENT ON FUNCTION app.json_timestamp(jsonb) IS
+  'A JSON Unix-seconds number (or numeric string) or RFC 3339 string as timestamptz (UTC when no offset); NULL when unusable';
+DROP FUNCTION IF EXISTS app._capture_timestamp(jsonb);  -- (the capture-only reader it replaces)
+
+-- PostgreSQL keeps a JSON number exactly and prints it in full: "1e131071", 9 bytes of a request,
+-- is 131,072 digits wherever the event becomes text (scrubbing, hashing, storing), so a small body
+-- of such numbers would cost gigabytes. Clients that parse JSON (every SDK; pgwarden web, which
+-- re-serialises what it parsed) hold numbers in doubles, which print in at most ~330 characters;
+-- PostgREST hands a body over as written, so its capture endpoints refuse what no double holds.
+CREATE OR REPLACE FUNCTION app.json_numbers_fit_double(p_value jsonb) RETURNS boolean
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+  SELECT NOT jsonb_path_exists(p_value,
+    'lax $.** ? (@.type() == "number" && !(@ == 0 || (@.abs() <= 1.8e308 && @.abs() >= 1e-324)))')
+$$;
+COMMENT ON FUNCTION app.json_numbers_fit_double(jsonb) IS
+  'False when some number in a JSON value lies beyond a double''s range (|x| > 1.8e308, or 0 < |x| < 1e-324)';

@@ -1,7 +1,7 @@
 -- What app.web_ingest does with the envelope items that are not error events. Each recorder takes
 -- the batch's items (app.web_batch_items) and writes set-based, aggregating within the batch first.
 
--- (timestamps: app.json_timestamp, db/functions/app/330_capture.sql)
+-- (timestamps: app.json_timestamp, db/functions/app/025_json_input.sql)
 
 -- A text field of an item as stored: scrubbed, then cut to its column (p_limit characters). The
 -- scrubber reads at most twice that, as capture reads an event's fields (app._capture_bound): a
