@@ -81,6 +81,13 @@ def _request_level_keys(headers: Mapping[str, str], query: Mapping[str, str]) ->
         yield _key_from_sentry_params(query_params)
 
 
+def bearer_token(headers: Mapping[str, str]) -> str | None:
+    """The token of `Authorization: Bearer <token>` (scheme matched case-insensitively); None when
+    there is no such header, another scheme, or no token."""
+    token = _after_scheme(headers.get("authorization", ""), "bearer")
+    return (token.strip() or None) if token is not None else None
+
+
 def _after_scheme(value: str, scheme: str) -> str | None:
     """What follows `<scheme> ` (scheme matched case-insensitively), or None for another scheme."""
     head, separator, rest = value.strip().partition(" ")

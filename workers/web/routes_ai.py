@@ -34,6 +34,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from workers import sql, tokens
+from workers.web.auth import bearer_token
 from workers.web.errors import WireError
 from workers.web.notifications import Notifications
 from workers.web.routes_health import database_unavailable, error, refused
@@ -77,13 +78,13 @@ def unauthorized(message: str, hint: str) -> JSONResponse:
 
 def caller(request: Request, secret: str | None) -> dict[str, Any] | JSONResponse:
     """The verified claims of the request's token (HS256 with the stack's secret, as PostgREST checks)."""
-    scheme, _, token = request.headers.get("authorization", "").strip().partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
+    token = bearer_token(request.headers)
+    if token is None:
         return unauthorized("missing token", "Send Authorization: Bearer <token> (pgwarden token --role org_owner).")
     if secret is None:
         return unauthorized("tokens cannot be verified here", "Start pgwarden web with the stack (make up).")
     try:
-        claims = tokens.verify(secret, token.strip())
+        claims = tokens.verify(secret, token)
     except jwt.InvalidTokenError:
         return unauthorized("invalid or expired token", "Get a new one: pgwarden token --role org_owner --org ID.")
     if claims.get("role") not in tokens.ROLES:

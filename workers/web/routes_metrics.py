@@ -23,6 +23,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from workers import sql
+from workers.web.auth import bearer_token
 from workers.web.errors import DATABASE_UNAVAILABLE, error_json
 
 TOKEN_VARIABLE = "PGWARDEN_METRICS_TOKEN"
@@ -53,8 +54,8 @@ def refusal(request: Request) -> Response | None:
     """Why this client may not scrape, or None."""
     token = os.environ.get(TOKEN_VARIABLE) or None
     if token is not None:
-        scheme, _, credentials = request.headers.get("authorization", "").partition(" ")
-        if scheme.lower() == "bearer" and hmac.compare_digest(credentials.strip().encode(), token.encode()):
+        credentials = bearer_token(request.headers)
+        if credentials is not None and hmac.compare_digest(credentials.encode(), token.encode()):
             return None
         return error_json(401, "QA811", "metrics token missing or not accepted",
                           hint="Send 'Authorization: Bearer <PGWARDEN_METRICS_TOKEN>'.",

@@ -31,6 +31,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from workers import sql, tokens
+from workers.web.auth import bearer_token
 from workers.web.errors import (
     DATABASE_UNAVAILABLE,
     BadPayload,
@@ -66,15 +67,14 @@ def database_unavailable() -> JSONResponse:
 
 def token_claims(request: Request) -> dict | None:
     """The verified claims of the request's bearer token; None without one; Unauthorized for a bad one."""
-    header = request.headers.get("authorization")
-    if header is None:
+    if "authorization" not in request.headers:
         return None
-    scheme, _, token = header.strip().partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
+    token = bearer_token(request.headers)
+    if token is None:
         raise Unauthorized("authorization is not a bearer token")
     secret = request.app.state.jwt_secret
     try:
-        claims = tokens.verify(secret, token.strip()) if secret else None
+        claims = tokens.verify(secret, token) if secret else None
     except jwt.InvalidTokenError:
         claims = None
     if not claims or claims.get("role") not in ROLES_WITH_TOKENS:

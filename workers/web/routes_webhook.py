@@ -19,6 +19,7 @@ from starlette.routing import Route
 
 from workers import sql
 from workers.web import jsonwire
+from workers.web.auth import bearer_token
 from workers.web.decoding import decode_body
 from workers.web.errors import (
     DATABASE_UNAVAILABLE,
@@ -98,9 +99,7 @@ def bounded(documents: Any) -> Any:
 def credentials(request: Request) -> tuple[str | None, int | None, str | None]:
     """(secret, project_id, signature): the secret from Authorization: Bearer, X-Webhook-Secret or
     ?secret=; or a Vercel signature (x-vercel-signature) for ?project_id=."""
-    authorization = request.headers.get("authorization", "")
-    scheme, _, value = authorization.partition(" ")
-    secret = (value.strip() if scheme.lower() == "bearer" else None) or request.headers.get("x-webhook-secret") \
+    secret = bearer_token(request.headers) or request.headers.get("x-webhook-secret") \
         or request.query_params.get("secret")
     project = request.query_params.get("project_id")
     project_id = int(project) if project and project.isdigit() and len(project) <= 18 else None
