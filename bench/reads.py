@@ -171,6 +171,10 @@ def reads(org: str, one_id: str, cursor: dict) -> list[tuple[str, str, str, dict
          "/system_errors?order=last_seen_band.desc,last_seen_at.desc,id.desc&limit=50", None,
          "SELECT * FROM api.system_errors WHERE {filter} "
          "ORDER BY last_seen_band DESC, last_seen_at DESC, id DESC LIMIT 50"),
+        ("/system_errors new+critical by events, all (issue's URL)", "GET",
+         "/system_errors?status=eq.new&severity=eq.critical&order=occurrence_count.desc", None,
+         "SELECT * FROM api.system_errors WHERE {filter} AND status = 'new' AND severity = 'critical' "
+         "ORDER BY occurrence_count DESC"),
         ("/error_groups new+critical by events (issue's URL)", "GET",
          "/error_groups?status=eq.new&severity=eq.critical&order=occurrence_count.desc&limit=50", None,
          "SELECT * FROM api.error_groups WHERE {filter} AND status = 'new' AND severity = 'critical' "
@@ -182,6 +186,11 @@ def reads(org: str, one_id: str, cursor: dict) -> list[tuple[str, str, str, dict
          "ORDER BY occurrence_band DESC, occurrence_count DESC, id DESC LIMIT 50"),
         ("/error_groups newest 50 (issue's URL)", "GET", f"/error_groups?{newest}", None,
          "SELECT * FROM api.error_groups WHERE {filter} ORDER BY last_seen_at DESC LIMIT 50"),
+        *[(f"/error_groups {name}, newest 50", "GET", f"/error_groups?{query}&{newest}", None,
+           f"SELECT * FROM api.error_groups WHERE {{filter}} AND {condition} ORDER BY last_seen_at DESC LIMIT 50")
+          for name, query, condition in (("investigating", "status=eq.investigating", "status = 'investigating'"),
+                                         ("critical", "severity=eq.critical", "severity = 'critical'"),
+                                         ("of type auth", "error_type=eq.auth", "error_type = 'auth'"))],
         ("/rpc/list_errors newest", "POST", "/rpc/list_errors", {},
          "SELECT * FROM api.list_errors(organization_id => {org})"),
         ("/rpc/list_errors newest, page 2", "POST", "/rpc/list_errors", cursor,
@@ -266,12 +275,12 @@ def main() -> None:
                 first = owner.post("/rpc/list_errors", json={}).json()
                 cursor = {"after_id": first[-1]["id"], "after_last_seen_at": first[-1]["last_seen_at"]}
                 results = []
-                print(f"  {'read':<52} {'org owner p50 / p95':>22} {'admin p50 / p95':>20}")
+                print(f"  {'read':<58} {'org owner p50 / p95':>22} {'admin p50 / p95':>20}")
                 for label, method, path, body, statement in reads(org, first[0]["id"], cursor):
                     owner_ms = timed(owner, method, path, body, args.runs)
                     admin_ms = timed(admin, method, *as_admin(path, body, org), args.runs)
                     results.append((statistics.median(owner_ms), label, statement))
-                    print(f"  {label:<52} {statistics.median(owner_ms):>9.1f} / {quantile(owner_ms):>6.1f} ms "
+                    print(f"  {label:<58} {statistics.median(owner_ms):>9.1f} / {quantile(owner_ms):>6.1f} ms "
                           f"{statistics.median(admin_ms):>8.1f} / {quantile(admin_ms):>6.1f} ms")
             _, label, statement = max(results)
             print(f"\nEXPLAIN (ANALYZE, BUFFERS) of the slowest read, {label}, as the org owner:\n")

@@ -2,7 +2,7 @@
 -- the policy's organization is an initplan (no per-row call), pages never skip nor repeat, and an
 -- event of a known group still updates its row without touching an index (HOT).
 BEGIN;
-SELECT plan(32);
+SELECT plan(36);
 
 INSERT INTO app.organizations (id, name) VALUES
   ('00000000-0000-0000-0000-00000000000a', 'Org A'), ('00000000-0000-0000-0000-00000000000b', 'Org B'),
@@ -103,6 +103,16 @@ SELECT ok(pg_temp.served_by($$SELECT * FROM api.error_groups WHERE status = 'new
                               ORDER BY occurrence_band DESC, occurrence_count DESC, id DESC LIMIT 50$$,
                             'idx_errors_org_severity_occurrences'),
   '/error_groups new and critical by events: idx_errors_org_severity_occurrences');
+SELECT ok(pg_temp.served_by($$SELECT * FROM api.system_errors
+                              ORDER BY occurrence_band DESC, occurrence_count DESC, id DESC LIMIT 50$$,
+                            'idx_errors_org_occurrences'), '/system_errors most events: idx_errors_org_occurrences');
+SELECT ok(pg_temp.served_by($$SELECT * FROM api.error_groups WHERE severity = 'critical'
+                              ORDER BY last_seen_band DESC, last_seen_at DESC, id DESC LIMIT 50$$,
+                            'idx_errors_org_severity'), '/error_groups?severity=eq.critical, newest: idx_errors_org_severity');
+SELECT ok(pg_temp.served_by($$SELECT * FROM api.error_groups WHERE error_type = 'auth'
+                              ORDER BY occurrence_band DESC, occurrence_count DESC, id DESC LIMIT 50$$,
+                            'idx_errors_org_type_occurrences'),
+  '/error_groups?error_type=eq.auth, most events: idx_errors_org_type_occurrences');
 SELECT ok(pg_temp.served_by($$SELECT * FROM api.error_groups WHERE id = '00000000-0000-0000-0000-0000000000ff'$$,
                             'system_errors_pkey'), 'one group by id: its primary key');
 RESET ROLE;
@@ -112,6 +122,10 @@ SET LOCAL request.jwt.claims = '{"role": "system_admin"}';
 SELECT ok(pg_temp.served_by($$SELECT * FROM app.error_list_newest('00000000-0000-0000-0000-00000000000b', NULL, NULL, NULL,
                                                                   NULL, NULL, 50)$$,
                             'idx_errors_org_last_seen'), 'a system admin''s list of one organization: the same index');
+SELECT ok(pg_temp.served_by($$SELECT * FROM api.system_errors WHERE organization_id = '00000000-0000-0000-0000-00000000000b'
+                              ORDER BY last_seen_band DESC, last_seen_at DESC, id DESC LIMIT 50$$,
+                            'idx_errors_org_last_seen'),
+  'a system admin''s /system_errors?organization_id=eq.<id>, newest: the same index');
 RESET ROLE;
 
 -- == Pages never skip nor repeat ==
