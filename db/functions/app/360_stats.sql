@@ -26,71 +26,74 @@ CREATE OR REPLACE FUNCTION app.error_stats(p_time_range interval DEFAULT '24 hou
 RETURNS jsonb
 LANGUAGE plpgsql STABLE
 -- Planned for this call's organization (a generic plan would have to serve every organization).
--- Hash joins: the planner cannot know how many groups a range holds (it guesses a few hundred)
--- and would look up 100,000 of them one by one, or sort them; the rollups are read by LATERAL
--- index scans per segment, which need no choice. Memory for 100,000 groups without spilling.
-SET plan_cache_mode = force_custom_plan SET enable_nestloop = off SET enable_mergejoin = off SET work_mem = '64MB' AS $$
+-- Rollups are read by LATERAL index scans per segment, which need no choice; hash joins for the
+-- few thousand rows met on the way.
+SET plan_cache_mode = force_custom_plan SET enable_mergejoin = off SET work_mem = '64MB' AS $$
 DECLARE
   v_since timestamptz := now() - p_time_range;
+  v_start timestamptz := date_trunc('minute', now() - p_time_range);
   v_step interval := app._stats_bucket(p_time_range);
+  v_level integer := CASE app._stats_bucket(p_time_range) WHEN interval '1 minute' THEN 0 WHEN interval '1 hour' THEN 1 ELSE 2 END;
+  v_folded timestamptz := (SELECT r.folded_until FROM app.error_rollup r);
+  v_top jsonb;
   v_stats jsonb;
 BEGIN
   IF p_time_range IS NULL OR p_time_range <= interval '0' OR p_time_range > interval '366 days' THEN
     RAISE EXCEPTION 'time range out of bounds' USING ERRCODE = 'QV001', DETAIL = 'Field: p_time_range.',
       HINT = 'Use a positive interval of at most 366 days, e.g. 24 hours.';
   END IF;
+  v_top := app._stats_top_errors(v_start, v_folded, v_level, p_organization_id);
   WITH segment AS (  -- the series' bucket is the coarsest rollup a range may be read from
-    SELECT g.* FROM app._stats_segments(date_trunc('minute', v_since), (SELECT r.folded_until FROM app.error_rollup r),
-                                        CASE v_step WHEN interval '1 minute' THEN 0 WHEN interval '1 hour' THEN 1 ELSE 2 END) AS g
-  ), per AS (  -- one pass over the counts: events per group (by_grouping 0) and per series bucket (3)
-    SELECT c.organization_id, c.error_hash, app.stats_bucket_start(v_step, c.bucket) AS bucket, sum(c.events) AS events,
-           GROUPING(c.organization_id, c.error_hash) AS by_grouping
-      FROM (  -- signed counts per group and bucket, each segment from the level holding it
-        -- float8: summed by value, exact up to 2^53
-        SELECT c.organization_id, c.error_hash, c.bucket, (g.sign * c.event_count)::float8 AS events
-          FROM segment g CROSS JOIN LATERAL (
-                 SELECT * FROM app.error_counts c
-                  WHERE c.level = g.level AND c.bucket >= g.from_at AND c.bucket < g.to_at
-                    AND (p_organization_id IS NULL OR c.organization_id = p_organization_id)
-                 OFFSET 0) AS c) AS c  -- kept apart: an index scan per segment, never a join with whole tables
-     GROUP BY GROUPING SETS ((c.organization_id, c.error_hash), (app.stats_bucket_start(v_step, c.bucket)))
-  ), active AS (  -- groups with events in the range (their attributes from an index-only scan)
-    SELECT s.id, s.error_type, s.severity, s.status, s.first_seen_at, p.events::bigint AS events
-      FROM per p JOIN app.system_errors s ON s.organization_id = p.organization_id AND s.error_hash = p.error_hash
-     WHERE p.by_grouping = 0 AND p.events > 0
-  ), totals AS (
-    SELECT coalesce(sum(a.events), 0) AS events, count(*) AS errors,
-           count(*) FILTER (WHERE a.first_seen_at >= v_since) AS new_errors,
+    SELECT g.* FROM app._stats_segments(v_start, v_folded, v_level) AS g
+  ), counted AS (  -- events per series bucket, type and severity: folded ones, then the minutes after
+    SELECT app.stats_bucket_start(v_step, c.bucket) AS bucket, c.error_type, c.severity, (g.sign * c.event_count)::float8 AS events
+      FROM segment g CROSS JOIN LATERAL (
+             SELECT * FROM app.error_org_counts c
+              WHERE c.level = g.level AND c.bucket >= g.from_at AND c.bucket < g.to_at
+                AND (p_organization_id IS NULL OR c.organization_id = p_organization_id)
+             OFFSET 0) AS c  -- kept apart: an index scan per segment
+     WHERE g.to_at < 'infinity'
+    UNION ALL
+    SELECT app.stats_bucket_start(v_step, m.bucket), s.error_type, s.severity, m.event_count
+      FROM app.error_metrics m
+      JOIN app.system_errors s ON s.organization_id = m.organization_id AND s.error_hash = m.error_hash
+     WHERE m.bucket >= greatest(v_start, v_folded) AND (p_organization_id IS NULL OR m.organization_id = p_organization_id)
+  ), per AS (  -- one hashed pass; by_grouping 3: by series bucket, 5: by type, 6: by severity
+    SELECT c.bucket, c.error_type, c.severity, sum(c.events) AS events, GROUPING(c.bucket, c.error_type, c.severity) AS by_grouping
+      FROM counted c GROUP BY GROUPING SETS ((c.bucket), (c.error_type), (c.severity))
+  ), active AS (  -- groups with events in the range: folded ones by their last minute, then the minutes after
+    SELECT a.status, a.first_seen_at FROM app.error_group_activity a
+     WHERE a.last_bucket >= v_start AND (p_organization_id IS NULL OR a.organization_id = p_organization_id)
+    UNION ALL
+    SELECT s.status, s.first_seen_at
+      FROM (SELECT DISTINCT m.organization_id, m.error_hash FROM app.error_metrics m
+             WHERE m.bucket >= greatest(v_start, v_folded)
+               AND (p_organization_id IS NULL OR m.organization_id = p_organization_id)) AS t
+      JOIN app.system_errors s ON s.organization_id = t.organization_id AND s.error_hash = t.error_hash
+     WHERE NOT EXISTS (SELECT FROM app.error_group_activity a WHERE a.organization_id = t.organization_id
+                          AND a.error_hash = t.error_hash AND a.last_bucket >= v_start)
+  ), groups AS (  -- by_grouping 0: all, 1: by status
+    SELECT a.status, count(*) AS errors, count(*) FILTER (WHERE a.first_seen_at >= v_since) AS new_errors,
            count(*) FILTER (WHERE a.first_seen_at < v_since) AS recurring_errors,
-           count(*) FILTER (WHERE a.status = 'recurring') AS regressed_errors
-      FROM active a
-  ), breakdown AS (  -- one hashed pass; by_grouping 3: by type, 5: by severity, 6: by status
-    SELECT a.error_type, a.severity, a.status, sum(a.events) AS events, count(*) AS errors,
-           GROUPING(a.error_type, a.severity, a.status) AS by_grouping
-      FROM active a GROUP BY GROUPING SETS ((a.error_type), (a.severity), (a.status))
-  ), top AS (
-    SELECT a.id, a.events FROM active a ORDER BY a.events DESC, a.id LIMIT 10
+           count(*) FILTER (WHERE a.status = 'recurring') AS regressed_errors, GROUPING(a.status) AS by_grouping
+      FROM active a GROUP BY GROUPING SETS ((), (a.status))
   )
   SELECT jsonb_build_object(
     'organization_id', p_organization_id,
     'time_range', p_time_range::text,
     'since', v_since,
     'bucket', v_step::text,
-    'total_events', t.events,
+    'total_events', (SELECT coalesce(sum(p.events), 0)::bigint FROM per p WHERE p.by_grouping = 3),
     'total_errors', t.errors,
     'new_errors', t.new_errors,
     'recurring_errors', t.recurring_errors,
     'regressed_errors', t.regressed_errors,
-    'by_type', (SELECT coalesce(jsonb_object_agg(b.error_type, b.events), '{}') FROM breakdown b WHERE b.by_grouping = 3),
-    'by_severity', (SELECT coalesce(jsonb_object_agg(b.severity, b.events), '{}') FROM breakdown b WHERE b.by_grouping = 5),
-    'by_status', (SELECT coalesce(jsonb_object_agg(b.status, b.errors), '{}') FROM breakdown b WHERE b.by_grouping = 6),
-    'top_errors', (SELECT coalesce(jsonb_agg((SELECT jsonb_build_object(
-                                         'id', s.id, 'message', left(s.message, 200), 'error_type', s.error_type,
-                                         'severity', s.severity, 'status', s.status, 'events', p.events,
-                                         'occurrence_count', s.occurrence_count, 'last_seen_at', s.last_seen_at)
-                                       FROM app.system_errors s WHERE s.id = p.id)
-                                      ORDER BY p.events DESC, p.id), '[]')
-                     FROM top p),
+    'by_type', (SELECT coalesce(jsonb_object_agg(p.error_type, p.events::bigint), '{}') FROM per p
+                 WHERE p.by_grouping = 5 AND p.events <> 0),
+    'by_severity', (SELECT coalesce(jsonb_object_agg(p.severity, p.events::bigint), '{}') FROM per p
+                     WHERE p.by_grouping = 6 AND p.events <> 0),
+    'by_status', (SELECT coalesce(jsonb_object_agg(b.status, b.errors), '{}') FROM groups b WHERE b.by_grouping = 0),
+    'top_errors', v_top,
     'series', (SELECT jsonb_agg(jsonb_build_object('bucket', b.bucket, 'events', coalesce(e.events::bigint, 0)) ORDER BY b.bucket)
                  FROM generate_series(app.stats_bucket_start(v_step, v_since), now(), v_step) AS b (bucket)
                  LEFT JOIN per e ON e.by_grouping = 3 AND e.bucket = b.bucket),
@@ -98,7 +101,7 @@ BEGIN
                         WHERE u.minute >= date_trunc('minute', v_since)
                           AND (p_organization_id IS NULL OR u.organization_id = p_organization_id)))
     INTO v_stats
-    FROM totals t;
+    FROM groups t WHERE t.by_grouping = 1;
   RETURN v_stats;
 END $$;
 COMMENT ON FUNCTION app.error_stats(interval, uuid) IS

@@ -5,6 +5,14 @@
 
 -- == Folding ==
 
+-- How many groups of each hourly and daily bucket are kept as top-error candidates
+-- (app.error_bucket_top): the statistics' top 10 is proven from them unless a range's groups are
+-- nearly equal, when it is summed over every group instead.
+CREATE OR REPLACE FUNCTION app.stats_top_candidates() RETURNS integer
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$ SELECT 100 $$;
+COMMENT ON FUNCTION app.stats_top_candidates() IS 'Top-error candidates kept per hourly and daily bucket';
+GRANT EXECUTE ON FUNCTION app.stats_top_candidates() TO staff, org_owner, system_admin;
+
 -- The first minute a transaction may still count events in. Ingest counts an event in the minute
 -- its transaction started (received_at defaults to now()), so every minute before the oldest
 -- open transaction of this database, and before our own, is final. The margin covers a
@@ -94,6 +102,49 @@ BEGIN
   )
   SELECT count(*) INTO v_new_users FROM seen;
 
+  -- the organization counts by type and severity, and each group's last active minute
+  WITH minute AS MATERIALIZED (
+    SELECT m.organization_id, m.bucket, m.error_hash, m.event_count, s.error_type, s.severity, s.status, s.first_seen_at
+      FROM app.error_metrics m
+      JOIN app.system_errors s ON s.organization_id = m.organization_id AND s.error_hash = m.error_hash
+     WHERE m.bucket >= v_from AND m.bucket < v_to
+  ), org_counts AS (
+    INSERT INTO app.error_org_counts AS o (organization_id, level, bucket, error_type, severity, event_count)
+    SELECT mi.organization_id, l.level, app.stats_bucket_start(l.width, mi.bucket), mi.error_type, mi.severity,
+           sum(mi.event_count)
+      FROM minute mi
+     CROSS JOIN (VALUES (0, interval '1 minute'), (1, interval '1 hour'), (2, interval '1 day')) AS l (level, width)
+     GROUP BY 1, 2, 3, 4, 5
+     ORDER BY 3, 1, 2, 4, 5
+    ON CONFLICT (organization_id, level, bucket, error_type, severity)
+       DO UPDATE SET event_count = o.event_count + excluded.event_count
+  )
+  INSERT INTO app.error_group_activity AS a (organization_id, error_hash, last_bucket, status, first_seen_at)
+  SELECT mi.organization_id, mi.error_hash, max(mi.bucket), mi.status, mi.first_seen_at
+    FROM minute mi GROUP BY mi.organization_id, mi.error_hash, mi.status, mi.first_seen_at
+   ORDER BY 1, 2
+  -- status and first seen of a group already here are the trigger's (db/triggers/360_stats.sql)
+  ON CONFLICT (organization_id, error_hash) DO UPDATE SET last_bucket = greatest(a.last_bucket, excluded.last_bucket);
+
+  -- the top groups of every hourly and daily bucket these minutes added to, chosen afresh
+  WITH touched AS (
+    SELECT DISTINCT m.organization_id, l.level, app.stats_bucket_start(l.width, m.bucket) AS bucket
+      FROM app.error_metrics m CROSS JOIN (VALUES (1, interval '1 hour'), (2, interval '1 day')) AS l (level, width)
+     WHERE m.bucket >= v_from AND m.bucket < v_to
+  )
+  INSERT INTO app.error_bucket_top AS t (organization_id, level, bucket, error_hashes, threshold)
+  SELECT b.organization_id, b.level, b.bucket, k.hashes[1:app.stats_top_candidates()],
+         coalesce(k.counts[app.stats_top_candidates() + 1], 0)
+    FROM touched b
+   CROSS JOIN LATERAL (
+     SELECT array_agg(c.error_hash ORDER BY c.event_count DESC, c.error_hash) AS hashes,
+            array_agg(c.event_count ORDER BY c.event_count DESC, c.error_hash) AS counts
+       FROM (SELECT c.error_hash, c.event_count FROM app.error_counts c
+              WHERE c.level = b.level AND c.organization_id = b.organization_id AND c.bucket = b.bucket
+              ORDER BY c.event_count DESC, c.error_hash LIMIT app.stats_top_candidates() + 1) AS c) AS k
+   ORDER BY 1, 2, 3
+  ON CONFLICT (organization_id, level, bucket) DO UPDATE SET error_hashes = excluded.error_hashes, threshold = excluded.threshold;
+
   UPDATE app.error_rollup SET folded_until = v_to, folded_at = now();
   RETURN jsonb_build_object('folded_from', v_from, 'folded_until', v_to, 'minute_rows', v_minute_rows,
                             'new_users', v_new_users);
@@ -111,6 +162,9 @@ BEGIN
   DELETE FROM app.error_metrics_daily;
   DELETE FROM app.error_group_users;
   DELETE FROM app.error_group_user_counts;
+  DELETE FROM app.error_org_counts;
+  DELETE FROM app.error_bucket_top;
+  UPDATE app.error_group_activity SET last_bucket = '-infinity';
   UPDATE app.error_rollup SET folded_until = '-infinity', folded_at = NULL;
   RETURN app.error_rollup_fold();
 END $$;

@@ -85,6 +85,8 @@ BEGIN
   DELETE FROM app.error_group_user_counts c WHERE c.error_id = ANY (v_ids);
   DELETE FROM app.error_group_hashes h USING unnest(v_orgs, v_hashes) AS d (organization_id, error_hash)
    WHERE h.organization_id = d.organization_id AND h.error_hash = d.error_hash;  -- (merged hashes start afresh too)
+  DELETE FROM app.error_group_activity a USING unnest(v_orgs, v_hashes) AS d (organization_id, error_hash)
+   WHERE a.organization_id = d.organization_id AND a.error_hash = d.error_hash;
   UPDATE app.user_error_reports r SET linked_error_id = NULL WHERE r.linked_error_id = ANY (v_ids);
   DELETE FROM app.system_errors s WHERE s.id = ANY (v_ids);
 
@@ -106,6 +108,10 @@ BEGIN
   DELETE FROM app.error_metrics m WHERE m.bucket < v_counts_horizon;
   DELETE FROM app.error_metrics_hourly h WHERE h.bucket < v_counts_horizon;
   DELETE FROM app.error_metrics_daily y WHERE y.bucket < v_counts_horizon;
+  -- (a deleted resolved group's events stay in these: all older than its resolution, so than any
+  -- range shorter than the resolved groups' retention)
+  DELETE FROM app.error_org_counts o WHERE o.bucket < v_counts_horizon;
+  DELETE FROM app.error_bucket_top t WHERE t.bucket < v_counts_horizon;
   DELETE FROM app.rate_limit_usage u WHERE u.minute < now() - v_setting.rate_limit_usage;
   DELETE FROM app.ingest_refusals r WHERE r.minute < now() - v_setting.rate_limit_usage;
 

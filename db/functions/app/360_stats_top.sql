@@ -1,0 +1,98 @@
+-- The top errors of a range without summing every group active in it (the statistics'
+-- top_errors, app.error_stats). The fold keeps, for each hourly and daily bucket, the
+-- app.stats_top_candidates() groups with most events and a threshold no other group of the bucket
+-- exceeds (app.error_bucket_top). The candidates of a range are those of its buckets plus every
+-- group of its minute pieces; their sums are exact. A group that is no candidate has at most the
+-- sum of the thresholds (it is below each bucket's threshold and absent from the minute pieces;
+-- subtracted pieces only lower it). So when the 10th candidate has more than that bound, the
+-- candidates' top 10 is the range's top 10, exactly; when it has not (a range of nearly equal
+-- groups), the top 10 is summed over every group of the range instead. There is no error bound:
+-- either answer is exact; the bound only decides which way is taken.
+
+CREATE OR REPLACE FUNCTION app._stats_top_errors(p_start timestamptz, p_folded_until timestamptz, p_level integer,
+                                                 p_organization_id uuid)
+RETURNS jsonb
+LANGUAGE plpgsql STABLE
+SET plan_cache_mode = force_custom_plan SET enable_mergejoin = off SET work_mem = '64MB' AS $$
+DECLARE
+  v_bound numeric;
+  v_ids uuid[];
+  v_events numeric[];
+  v_top jsonb;
+BEGIN
+  -- 1. candidates and their exact sums; the bound no other group can exceed
+  WITH segment AS MATERIALIZED (
+    SELECT g.*, (ARRAY[interval '1 minute', interval '1 hour', interval '1 day'])[g.level + 1] AS width
+      FROM app._stats_segments(p_start, p_folded_until, p_level) AS g
+  ), tops AS MATERIALIZED (
+    SELECT t.organization_id, t.error_hashes, t.threshold
+      FROM segment g CROSS JOIN LATERAL (
+             SELECT * FROM app.error_bucket_top t
+              WHERE t.level = g.level AND t.bucket >= g.from_at AND t.bucket < g.to_at
+                AND (p_organization_id IS NULL OR t.organization_id = p_organization_id) OFFSET 0) AS t
+     WHERE g.level > 0 AND g.sign > 0
+  ), minutes AS MATERIALIZED (  -- the minute pieces, summed per group
+    SELECT m.organization_id, m.error_hash, sum(g.sign * m.event_count) AS events, bool_or(g.sign > 0) AS added
+      FROM segment g CROSS JOIN LATERAL (
+             SELECT * FROM app.error_metrics m
+              WHERE m.bucket >= g.from_at AND m.bucket < g.to_at
+                AND (p_organization_id IS NULL OR m.organization_id = p_organization_id) OFFSET 0) AS m
+     WHERE g.level = 0
+     GROUP BY m.organization_id, m.error_hash
+  ), candidate AS MATERIALIZED (
+    SELECT t.organization_id, h.error_hash::text AS error_hash FROM tops t CROSS JOIN LATERAL unnest(t.error_hashes) AS h (error_hash)
+    UNION
+    SELECT m.organization_id, m.error_hash FROM minutes m WHERE m.added
+  ), rolled AS (  -- a candidate's rollup rows: one index probe per bucket
+    SELECT c.organization_id, c.error_hash, sum(g.sign * e.event_count) AS events
+      FROM candidate c CROSS JOIN segment g CROSS JOIN LATERAL (
+             SELECT e.event_count FROM app.error_counts e
+              WHERE e.level = g.level AND e.organization_id = c.organization_id AND e.error_hash = c.error_hash
+                AND e.bucket = ANY (ARRAY(SELECT generate_series(g.from_at, g.to_at - g.width, g.width)))) AS e
+     WHERE g.level > 0
+     GROUP BY c.organization_id, c.error_hash
+  )
+  SELECT array_agg(p.id ORDER BY p.events DESC, p.id), array_agg(p.events ORDER BY p.events DESC, p.id)
+    INTO v_ids, v_events
+    FROM (SELECT s.id, x.events
+            FROM (SELECT c.organization_id, c.error_hash, coalesce(r.events, 0) + coalesce(m.events, 0) AS events
+                    FROM candidate c
+                    LEFT JOIN rolled r ON r.organization_id = c.organization_id AND r.error_hash = c.error_hash
+                    LEFT JOIN minutes m ON m.organization_id = c.organization_id AND m.error_hash = c.error_hash) AS x
+            JOIN app.system_errors s ON s.organization_id = x.organization_id AND s.error_hash = x.error_hash
+           WHERE x.events > 0 ORDER BY x.events DESC, s.id LIMIT 10) AS p;
+  SELECT coalesce(sum(t.threshold), 0) INTO v_bound
+    FROM app._stats_segments(p_start, p_folded_until, p_level) AS g
+   CROSS JOIN LATERAL (SELECT t.threshold FROM app.error_bucket_top t
+                        WHERE t.level = g.level AND t.bucket >= g.from_at AND t.bucket < g.to_at
+                          AND (p_organization_id IS NULL OR t.organization_id = p_organization_id) OFFSET 0) AS t
+   WHERE g.level > 0 AND g.sign > 0;
+
+  -- 2. not proven by the candidates: every group of the range
+  IF v_bound > 0 AND coalesce(v_events[10], 0) <= v_bound THEN
+    SELECT array_agg(p.id ORDER BY p.events DESC, p.id), array_agg(p.events ORDER BY p.events DESC, p.id)
+      INTO v_ids, v_events
+      FROM (SELECT s.id, x.events
+              FROM (SELECT c.organization_id, c.error_hash, sum(g.sign * c.event_count) AS events
+                      FROM app._stats_segments(p_start, p_folded_until, p_level) AS g
+                     CROSS JOIN LATERAL (SELECT * FROM app.error_counts c
+                                          WHERE c.level = g.level AND c.bucket >= g.from_at AND c.bucket < g.to_at
+                                            AND (p_organization_id IS NULL OR c.organization_id = p_organization_id)
+                                         OFFSET 0) AS c
+                     GROUP BY c.organization_id, c.error_hash) AS x
+              JOIN app.system_errors s ON s.organization_id = x.organization_id AND s.error_hash = x.error_hash
+             WHERE x.events > 0 ORDER BY x.events DESC, s.id LIMIT 10) AS p;
+  END IF;
+
+  SELECT coalesce(jsonb_agg(jsonb_build_object(
+           'id', s.id, 'message', left(s.message, 200), 'error_type', s.error_type, 'severity', s.severity,
+           'status', s.status, 'events', p.events, 'occurrence_count', s.occurrence_count, 'last_seen_at', s.last_seen_at)
+           ORDER BY p.rank), '[]')
+    INTO v_top
+    FROM unnest(v_ids, v_events) WITH ORDINALITY AS p (id, events, rank)
+    JOIN app.system_errors s ON s.id = p.id;
+  RETURN v_top;
+END $$;
+COMMENT ON FUNCTION app._stats_top_errors(timestamptz, timestamptz, integer, uuid) IS
+  'The 10 groups with most events from p_start on (exact: from the buckets'' top candidates when they prove it, else from every group)';
+GRANT EXECUTE ON FUNCTION app._stats_top_errors(timestamptz, timestamptz, integer, uuid) TO staff, org_owner, system_admin;
