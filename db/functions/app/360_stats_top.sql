@@ -48,7 +48,8 @@ BEGIN
       FROM candidate c CROSS JOIN segment g CROSS JOIN LATERAL (
              SELECT e.event_count FROM app.error_counts e
               WHERE e.level = g.level AND e.organization_id = c.organization_id AND e.error_hash = c.error_hash
-                AND e.bucket = ANY (ARRAY(SELECT generate_series(g.from_at, g.to_at - g.width, g.width)))) AS e
+                -- every bucket starting in the piece (one ending at the watermark may end mid-bucket)
+                AND e.bucket = ANY (ARRAY(SELECT generate_series(g.from_at, g.to_at - interval '1 microsecond', g.width)))) AS e
      WHERE g.level > 0
      GROUP BY c.organization_id, c.error_hash
   )
