@@ -99,6 +99,7 @@ BEGIN
    GROUP BY m.bucket ORDER BY m.bucket
   ON CONFLICT (organization_id, bucket, error_hash) DO UPDATE SET event_count = m.event_count + excluded.event_count;
   DELETE FROM app.error_metrics_daily m WHERE m.organization_id = v_target.organization_id AND m.error_hash = ANY (v_hashes);
+  PERFORM app.error_stats_groups_moved(v_target.organization_id, v_hashes || v_target.error_hash);  -- (360_stats_top.sql)
   INSERT INTO app.error_group_users (organization_id, error_hash, user_id)
   SELECT DISTINCT v_target.organization_id, v_target.error_hash, u.user_id
     FROM app.error_group_users u WHERE u.organization_id = v_target.organization_id AND u.error_hash = ANY (v_hashes)
@@ -230,6 +231,7 @@ BEGIN
     UPDATE app.error_event_ids x SET error_hash = v_alias.hash
      WHERE x.organization_id = v_group.organization_id AND x.event_id = ANY (v_event_ids);
     PERFORM app._error_counts_move(v_group.organization_id, v_group.error_hash, v_alias.hash, v_received);
+    PERFORM app.error_stats_groups_moved(v_group.organization_id, ARRAY[v_group.error_hash, v_alias.hash]);
     INSERT INTO app.error_group_users (organization_id, error_hash, user_id)  -- the users the fold has seen of them
     SELECT DISTINCT v_group.organization_id, v_alias.hash, u.user_id
       FROM unnest(v_received, v_users) AS u (received_at, user_id)

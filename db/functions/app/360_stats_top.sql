@@ -97,3 +97,38 @@ END $$;
 COMMENT ON FUNCTION app._stats_top_errors(timestamptz, timestamptz, integer, uuid) IS
   'The 10 groups with most events from p_start on (exact: from the buckets'' top candidates when they prove it, else from every group)';
 GRANT EXECUTE ON FUNCTION app._stats_top_errors(timestamptz, timestamptz, integer, uuid) TO staff, org_owner, system_admin;
+
+-- Merging and unmerging (db/functions/app/305_grouping_groups.sql) move folded counts between
+-- hashes. Afterwards a hash may have more events in a bucket than its threshold allows for a
+-- group left out, so each hash given becomes a candidate of every hourly and daily bucket it has
+-- rows in (a stale candidate only sums to fewer events); and its last folded active minute is
+-- taken again from its rows (a hash left without folded rows has none). Called with the rollup
+-- lock held, after the counts moved.
+CREATE OR REPLACE FUNCTION app.error_stats_groups_moved(p_organization_id uuid, p_hashes text[]) RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+  WITH bucket AS (
+    SELECT DISTINCT l.level, l.bucket, h.error_hash
+      FROM app.error_metrics_hourly h
+     CROSS JOIN LATERAL (VALUES (1, h.bucket), (2, app.stats_bucket_start('1 day', h.bucket))) AS l (level, bucket)
+     WHERE h.organization_id = p_organization_id AND h.error_hash = ANY (p_hashes)
+  )
+  UPDATE app.error_bucket_top t SET error_hashes = t.error_hashes || b.hashes
+    FROM (SELECT b.level, b.bucket, array_agg(b.error_hash::varchar(64)) AS hashes FROM bucket b GROUP BY 1, 2) AS b
+   WHERE t.organization_id = p_organization_id AND t.level = b.level AND t.bucket = b.bucket
+     AND NOT t.error_hashes @> b.hashes;
+
+  DELETE FROM app.error_group_activity a WHERE a.organization_id = p_organization_id AND a.error_hash = ANY (p_hashes);
+  INSERT INTO app.error_group_activity (organization_id, error_hash, last_bucket, status, first_seen_at)
+  SELECT s.organization_id, s.error_hash, l.bucket, s.status, s.first_seen_at
+    FROM (SELECT h.error_hash, max(h.bucket) AS hour FROM app.error_metrics_hourly h
+           WHERE h.organization_id = p_organization_id AND h.error_hash = ANY (p_hashes) GROUP BY h.error_hash) AS h
+    JOIN app.system_errors s ON s.organization_id = p_organization_id AND s.error_hash = h.error_hash
+   CROSS JOIN LATERAL (SELECT max(m.bucket) AS bucket FROM app.error_metrics m
+                        WHERE m.organization_id = p_organization_id AND m.error_hash = h.error_hash
+                          AND m.bucket >= h.hour AND m.bucket < h.hour + interval '1 hour'
+                          AND m.bucket < (SELECT r.folded_until FROM app.error_rollup r)) AS l
+   WHERE l.bucket IS NOT NULL;
+END $$;
+COMMENT ON FUNCTION app.error_stats_groups_moved(uuid, text[]) IS
+  'After a merge or unmerge moved folded counts between these hashes: top candidates and last active minutes kept true';

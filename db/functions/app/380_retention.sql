@@ -112,6 +112,9 @@ BEGIN
   -- range shorter than the resolved groups' retention)
   DELETE FROM app.error_org_counts o WHERE o.bucket < v_counts_horizon;
   DELETE FROM app.error_bucket_top t WHERE t.bucket < v_counts_horizon;
+  -- a group whose last folded minute is gone has no events in any range any more
+  UPDATE app.error_group_activity a SET last_bucket = '-infinity'
+   WHERE a.last_bucket < v_counts_horizon AND a.last_bucket > '-infinity';
   DELETE FROM app.rate_limit_usage u WHERE u.minute < now() - v_setting.rate_limit_usage;
   DELETE FROM app.ingest_refusals r WHERE r.minute < now() - v_setting.rate_limit_usage;
 

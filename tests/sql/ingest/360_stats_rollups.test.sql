@@ -3,7 +3,7 @@
 -- and days, watermarks in the middle of hours and days, data newer than the watermark, and after
 -- retention. Users of each group are folded from the events the same way.
 BEGIN;
-SELECT plan(20);
+SELECT plan(23);
 
 -- the reference: the statistics as the sum of every minute row of the range
 CREATE FUNCTION pg_temp.stats_from_minutes(p_time_range interval, p_organization_id uuid)
@@ -174,6 +174,28 @@ SELECT is((SELECT min(bucket) FROM app.error_metrics_daily) >= app.stats_bucket_
   true, 'counts of days past the retention are gone from minutes and rollups alike');
 SELECT is_empty($$SELECT * FROM pg_temp.mismatches(NULL)$$,
   'after retention every range still gives the sum of the minute rows left');
+
+-- == Merges move folded counts: the statistics follow ==
+
+-- by type and by severity count an event under the type and severity of the group it was folded
+-- in (a merge does not move it between them); everything else is as the minute rows say
+CREATE FUNCTION pg_temp.mismatches_but_breakdowns(p_organization_id uuid) RETURNS SETOF interval
+LANGUAGE sql AS $$
+  SELECT r.range FROM ranges r
+   WHERE app.error_stats(r.range, p_organization_id) - 'by_type' - 'by_severity'
+         IS DISTINCT FROM pg_temp.stats_from_minutes(r.range, p_organization_id) - 'by_type' - 'by_severity'
+$$;
+SELECT app.error_groups_merge((SELECT id FROM app.system_errors WHERE message = 'group 4'),
+                              ARRAY(SELECT id FROM app.system_errors WHERE message IN ('group 6', 'group 10')));
+SELECT is_empty($$SELECT * FROM pg_temp.mismatches_but_breakdowns('00000000-0000-0000-0000-00000000000a')$$,
+  'after a merge: totals, groups and top errors are those of the minute rows (the merged group first)');
+SELECT is_empty($$
+  SELECT r.range FROM ranges r, app.error_stats(r.range, '00000000-0000-0000-0000-00000000000a') AS st (s)
+   WHERE (SELECT sum(v::bigint) FROM jsonb_each_text(s -> 'by_type') AS t (k, v)) IS DISTINCT FROM nullif((s ->> 'total_events')::numeric, 0)
+      OR (SELECT sum(v::bigint) FROM jsonb_each_text(s -> 'by_severity') AS t (k, v)) IS DISTINCT FROM nullif((s ->> 'total_events')::numeric, 0)$$,
+  '... and by type and by severity still add up to the events');
+SELECT app.error_rollup_fold();
+SELECT is_empty($$SELECT * FROM pg_temp.mismatches_but_breakdowns(NULL)$$, '... also once folded again');
 
 -- == Users per group ==
 
