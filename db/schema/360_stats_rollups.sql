@@ -177,3 +177,31 @@ CREATE POLICY error_group_activity_system_admin ON app.error_group_activity FOR 
 CREATE POLICY error_group_activity_own_org ON app.error_group_activity FOR SELECT TO org_owner, staff
   USING (organization_id = (SELECT app.current_org_id()));
 GRANT SELECT ON app.error_group_activity TO staff, org_owner, system_admin;
+
+-- The groups active in a range, counted without visiting each: app.error_group_activity's rows
+-- counted by the hour of their last folded minute, status and hour first seen, kept by
+-- statement triggers on it (db/triggers/360_stats.sql). The statistics add whole hours from
+-- here and take the rows of the hour the range starts in, and of the hour it was first seen in,
+-- one by one (the two indexes below).
+CREATE TABLE app.error_activity_counts (
+  organization_id uuid NOT NULL,
+  last_hour       timestamptz NOT NULL,
+  status          app.error_status_enum,
+  first_seen_hour timestamptz,
+  groups          bigint NOT NULL,
+  CONSTRAINT error_activity_counts_key UNIQUE NULLS NOT DISTINCT (organization_id, last_hour, status, first_seen_hour)
+    INCLUDE (groups)
+);
+COMMENT ON TABLE app.error_activity_counts IS
+  'Error groups per organization, hour of their last folded minute, status and hour first seen (app.error_group_activity counted)';
+CREATE INDEX idx_error_group_activity_first_seen ON app.error_group_activity (organization_id, first_seen_at)
+  INCLUDE (last_bucket, status);
+-- a candidate's days of a range (top errors), as idx_error_metrics_hourly_group for hours
+CREATE INDEX idx_error_metrics_daily_group ON app.error_metrics_daily (organization_id, error_hash, bucket)
+  INCLUDE (event_count);
+
+ALTER TABLE app.error_activity_counts ENABLE ROW LEVEL SECURITY;
+CREATE POLICY error_activity_counts_system_admin ON app.error_activity_counts FOR SELECT TO system_admin USING (true);
+CREATE POLICY error_activity_counts_own_org ON app.error_activity_counts FOR SELECT TO org_owner, staff
+  USING (organization_id = (SELECT app.current_org_id()));
+GRANT SELECT ON app.error_activity_counts TO staff, org_owner, system_admin;

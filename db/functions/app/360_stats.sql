@@ -35,6 +35,8 @@ DECLARE
   v_step interval := app._stats_bucket(p_time_range);
   v_level integer := CASE app._stats_bucket(p_time_range) WHEN interval '1 minute' THEN 0 WHEN interval '1 hour' THEN 1 ELSE 2 END;
   v_folded timestamptz := (SELECT r.folded_until FROM app.error_rollup r);
+  v_start_hour timestamptz := app.stats_bucket_start('1 hour', date_trunc('minute', now() - p_time_range));
+  v_seen_hour timestamptz := app.stats_bucket_start('1 hour', now() - p_time_range);
   v_top jsonb;
   v_stats jsonb;
 BEGIN
@@ -61,21 +63,34 @@ BEGIN
   ), per AS (  -- one hashed pass; by_grouping 3: by series bucket, 5: by type, 6: by severity
     SELECT c.bucket, c.error_type, c.severity, sum(c.events) AS events, GROUPING(c.bucket, c.error_type, c.severity) AS by_grouping
       FROM counted c GROUP BY GROUPING SETS ((c.bucket), (c.error_type), (c.severity))
-  ), active AS (  -- groups with events in the range: folded ones by their last minute, then the minutes after
-    SELECT a.status, a.first_seen_at FROM app.error_group_activity a
-     WHERE a.last_bucket >= v_start AND (p_organization_id IS NULL OR a.organization_id = p_organization_id)
-    UNION ALL
-    SELECT s.status, s.first_seen_at
+  ), active AS (  -- groups with events in the range: status, counted, new and recurring
+    -- whole hours after the one the range starts in: counted (app.error_activity_counts) ...
+    SELECT c.status, c.groups AS errors, CASE WHEN c.first_seen_hour > v_seen_hour THEN c.groups ELSE 0 END AS new_errors,
+           CASE WHEN c.first_seen_hour < v_seen_hour THEN c.groups ELSE 0 END AS recurring_errors
+      FROM app.error_activity_counts c
+     WHERE c.last_hour > v_start_hour AND (p_organization_id IS NULL OR c.organization_id = p_organization_id)
+    UNION ALL  -- ... where those first seen in the hour of v_since are new or recurring one by one
+    SELECT a.status, 0, (a.first_seen_at >= v_since)::integer, (a.first_seen_at < v_since)::integer
+      FROM app.error_group_activity a
+     WHERE a.first_seen_at >= v_seen_hour AND a.first_seen_at < v_seen_hour + interval '1 hour'
+       AND a.last_bucket >= v_start_hour + interval '1 hour'
+       AND (p_organization_id IS NULL OR a.organization_id = p_organization_id)
+    UNION ALL  -- the hour the range starts in, one by one
+    SELECT a.status, 1, (a.first_seen_at >= v_since)::integer, (a.first_seen_at < v_since)::integer
+      FROM app.error_group_activity a
+     WHERE a.last_bucket >= v_start AND a.last_bucket < v_start_hour + interval '1 hour'
+       AND (p_organization_id IS NULL OR a.organization_id = p_organization_id)
+    UNION ALL  -- groups with events since the watermark only
+    SELECT s.status, 1, (s.first_seen_at >= v_since)::integer, (s.first_seen_at < v_since)::integer
       FROM (SELECT DISTINCT m.organization_id, m.error_hash FROM app.error_metrics m
              WHERE m.bucket >= greatest(v_start, v_folded)
                AND (p_organization_id IS NULL OR m.organization_id = p_organization_id)) AS t
       JOIN app.system_errors s ON s.organization_id = t.organization_id AND s.error_hash = t.error_hash
      WHERE NOT EXISTS (SELECT FROM app.error_group_activity a WHERE a.organization_id = t.organization_id
                           AND a.error_hash = t.error_hash AND a.last_bucket >= v_start)
-  ), groups AS (  -- by_grouping 0: all, 1: by status
-    SELECT a.status, count(*) AS errors, count(*) FILTER (WHERE a.first_seen_at >= v_since) AS new_errors,
-           count(*) FILTER (WHERE a.first_seen_at < v_since) AS recurring_errors,
-           count(*) FILTER (WHERE a.status = 'recurring') AS regressed_errors, GROUPING(a.status) AS by_grouping
+  ), groups AS (  -- by_grouping 0: by status, 1: all
+    SELECT a.status, sum(a.errors) AS errors, sum(a.new_errors) AS new_errors, sum(a.recurring_errors) AS recurring_errors,
+           GROUPING(a.status) AS by_grouping
       FROM active a GROUP BY GROUPING SETS ((), (a.status))
   )
   SELECT jsonb_build_object(
@@ -84,15 +99,16 @@ BEGIN
     'since', v_since,
     'bucket', v_step::text,
     'total_events', (SELECT coalesce(sum(p.events), 0)::bigint FROM per p WHERE p.by_grouping = 3),
-    'total_errors', t.errors,
-    'new_errors', t.new_errors,
-    'recurring_errors', t.recurring_errors,
-    'regressed_errors', t.regressed_errors,
+    'total_errors', coalesce(t.errors, 0)::bigint,
+    'new_errors', coalesce(t.new_errors, 0)::bigint,
+    'recurring_errors', coalesce(t.recurring_errors, 0)::bigint,
+    'regressed_errors', (SELECT coalesce(sum(b.errors), 0)::bigint FROM groups b WHERE b.by_grouping = 0 AND b.status = 'recurring'),
     'by_type', (SELECT coalesce(jsonb_object_agg(p.error_type, p.events::bigint), '{}') FROM per p
                  WHERE p.by_grouping = 5 AND p.events <> 0),
     'by_severity', (SELECT coalesce(jsonb_object_agg(p.severity, p.events::bigint), '{}') FROM per p
                      WHERE p.by_grouping = 6 AND p.events <> 0),
-    'by_status', (SELECT coalesce(jsonb_object_agg(b.status, b.errors), '{}') FROM groups b WHERE b.by_grouping = 0),
+    'by_status', (SELECT coalesce(jsonb_object_agg(b.status, b.errors::bigint), '{}') FROM groups b
+                   WHERE b.by_grouping = 0 AND b.errors > 0),
     'top_errors', v_top,
     'series', (SELECT jsonb_agg(jsonb_build_object('bucket', b.bucket, 'events', coalesce(e.events::bigint, 0)) ORDER BY b.bucket)
                  FROM generate_series(app.stats_bucket_start(v_step, v_since), now(), v_step) AS b (bucket)

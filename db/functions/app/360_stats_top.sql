@@ -43,23 +43,28 @@ BEGIN
     SELECT t.organization_id, h.error_hash::text AS error_hash FROM tops t CROSS JOIN LATERAL unnest(t.error_hashes) AS h (error_hash)
     UNION
     SELECT m.organization_id, m.error_hash FROM minutes m WHERE m.added
-  ), rolled AS (  -- a candidate's rollup rows: one index probe per bucket
-    SELECT c.organization_id, c.error_hash, sum(g.sign * e.event_count) AS events
-      FROM candidate c CROSS JOIN segment g CROSS JOIN LATERAL (
-             SELECT e.event_count FROM app.error_counts e
-              WHERE e.level = g.level AND e.organization_id = c.organization_id AND e.error_hash = c.error_hash
-                -- every bucket starting in the piece (one ending at the watermark may end mid-bucket)
-                AND e.bucket = ANY (ARRAY(SELECT generate_series(g.from_at, g.to_at - interval '1 microsecond', g.width)))) AS e
+  ), rolled AS (  -- a candidate's rollup rows: an index range (organization, hash, bucket) per piece
+    SELECT c.organization_id, c.error_hash, sum(g.sign * coalesce(e.events, 0)) AS events
+      FROM candidate c CROSS JOIN segment g CROSS JOIN LATERAL (  -- (aggregates: never flattened into a join)
+             SELECT sum(h.event_count) AS events FROM app.error_metrics_hourly h
+              WHERE g.level = 1 AND h.organization_id = c.organization_id AND h.error_hash = c.error_hash
+                AND h.bucket >= g.from_at AND h.bucket < g.to_at  -- (a piece ending at the watermark may end mid-bucket)
+             UNION ALL
+             SELECT sum(d.event_count) FROM app.error_metrics_daily d
+              WHERE g.level = 2 AND d.organization_id = c.organization_id AND d.error_hash = c.error_hash
+                AND d.bucket >= g.from_at AND d.bucket < g.to_at) AS e
      WHERE g.level > 0
      GROUP BY c.organization_id, c.error_hash
   )
   SELECT array_agg(p.id ORDER BY p.events DESC, p.id), array_agg(p.events ORDER BY p.events DESC, p.id)
     INTO v_ids, v_events
     FROM (SELECT s.id, x.events
-            FROM (SELECT c.organization_id, c.error_hash, coalesce(r.events, 0) + coalesce(m.events, 0) AS events
-                    FROM candidate c
-                    LEFT JOIN rolled r ON r.organization_id = c.organization_id AND r.error_hash = c.error_hash
-                    LEFT JOIN minutes m ON m.organization_id = c.organization_id AND m.error_hash = c.error_hash) AS x
+            -- (a group of the minute pieces that is no candidate was only subtracted: below 0)
+            FROM (SELECT u.organization_id, u.error_hash, sum(u.events) AS events
+                    FROM (SELECT r.organization_id, r.error_hash, r.events FROM rolled r
+                          UNION ALL
+                          SELECT m.organization_id, m.error_hash, m.events FROM minutes m) AS u
+                   GROUP BY u.organization_id, u.error_hash) AS x
             JOIN app.system_errors s ON s.organization_id = x.organization_id AND s.error_hash = x.error_hash
            WHERE x.events > 0 ORDER BY x.events DESC, s.id LIMIT 10) AS p;
   SELECT coalesce(sum(t.threshold), 0) INTO v_bound

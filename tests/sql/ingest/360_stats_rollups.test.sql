@@ -3,7 +3,7 @@
 -- and days, watermarks in the middle of hours and days, data newer than the watermark, and after
 -- retention. Users of each group are folded from the events the same way.
 BEGIN;
-SELECT plan(23);
+SELECT plan(24);
 
 -- the reference: the statistics as the sum of every minute row of the range
 CREATE FUNCTION pg_temp.stats_from_minutes(p_time_range interval, p_organization_id uuid)
@@ -96,6 +96,17 @@ SELECT pg_temp.count_minutes(now() - interval '40 days', now() - interval '3 day
 SELECT pg_temp.count_minutes(now() - interval '3 days', now() - interval '1 minute', 0.1);
 SELECT pg_temp.count_minutes(now() - r.range - interval '90 minutes', now() - r.range + interval '90 minutes', 0.3)
   FROM ranges r;
+-- quiet groups: last active around the start of a range, some first seen around it too (the
+-- statistics count groups by whole hours and take the hours at the edges one by one)
+INSERT INTO app.system_errors (error_hash, error_type, severity, status, message, organization_id, first_seen_at)
+SELECT lpad(g::text, 64, '0'), 'network', 'warning', (ARRAY['new', 'resolved'])[1 + g % 2]::app.error_status_enum,
+       'quiet group ' || g, '00000000-0000-0000-0000-00000000000a',
+       now() - (ARRAY[interval '24 hours', interval '7 days'])[1 + g % 2] + interval '1 minute' * (g * 7 % 60 - 30)
+  FROM generate_series(11, 22) AS g;
+INSERT INTO app.error_metrics (organization_id, bucket, error_hash, event_count)
+SELECT s.organization_id, date_trunc('minute', now() - r.range) + interval '1 minute' * (m - 40), s.error_hash, 2
+  FROM app.system_errors s, (VALUES (interval '24 hours'), (interval '7 days')) AS r (range), generate_series(0, 80) AS m
+ WHERE s.message LIKE 'quiet group %' AND random() < 0.1;
 
 CREATE FUNCTION pg_temp.mismatches(p_organization_id uuid) RETURNS SETOF interval
 LANGUAGE sql AS $$
@@ -174,6 +185,16 @@ SELECT is((SELECT min(bucket) FROM app.error_metrics_daily) >= app.stats_bucket_
   true, 'counts of days past the retention are gone from minutes and rollups alike');
 SELECT is_empty($$SELECT * FROM pg_temp.mismatches(NULL)$$,
   'after retention every range still gives the sum of the minute rows left');
+
+-- == Triage after the fold: status and first seen are the groups' own ==
+
+UPDATE app.system_errors s
+   SET status = (ARRAY['investigating', 'recurring', 'ignored'])[1 + n % 3]::app.error_status_enum,
+       first_seen_at = now() - (ARRAY[interval '24 hours', interval '7 days'])[1 + n % 2] + interval '1 minute' * (n % 5 - 2)
+  FROM (SELECT id, row_number() OVER (ORDER BY id) AS n FROM app.system_errors WHERE organization_id = '00000000-0000-0000-0000-00000000000a') AS t
+ WHERE s.id = t.id AND t.n % 2 = 0;
+SELECT is_empty($$SELECT * FROM pg_temp.mismatches('00000000-0000-0000-0000-00000000000a')$$,
+  'groups triaged, or first seen earlier, after their minutes were folded: counted by their status and first seen now');
 
 -- == Merges move folded counts: the statistics follow ==
 
