@@ -26,7 +26,7 @@ CREATE OR REPLACE FUNCTION app.tg_error_group_activity__counts() RETURNS trigger
 LANGUAGE plpgsql AS $$
 -- @plpgsql_check_options: oldtable = old_rows, newtable = new_rows
 DECLARE
-  v_changes app.error_activity_counts[] := '{}';
+  v_changes app.error_activity_counts[] := '{}'::app.error_activity_counts[];
 BEGIN
   IF TG_OP <> 'DELETE' THEN
     v_changes := ARRAY(SELECT (n.organization_id, app.stats_bucket_start('1 hour', n.last_bucket), n.status,
@@ -39,7 +39,7 @@ BEGIN
                                       FROM old_rows o);
   END IF;
   INSERT INTO app.error_activity_counts AS c (organization_id, last_hour, status, first_seen_hour, groups)
-  SELECT d.organization_id, d.last_hour, d.status, d.first_seen_hour, sum(d.groups)
+  SELECT d.organization_id, d.last_hour, d.status, d.first_seen_hour, sum(d.groups)::bigint
     FROM unnest(v_changes) AS d
    GROUP BY 1, 2, 3, 4 HAVING sum(d.groups) <> 0
    ORDER BY 1, 2, 3, 4
