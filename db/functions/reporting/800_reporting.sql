@@ -24,19 +24,26 @@ COMMENT ON VIEW reporting.projects IS 'Projects (ingest endpoints) of each organ
 
 -- == Errors ==
 
+-- From the rollups (db/schema/360_stats_rollups.sql): the hours and days folded so far, plus the
+-- minute rows from the watermark on (the bucket holding the watermark is partial in the rollup);
+-- a rollup row is one group's events in its bucket.
 CREATE VIEW reporting.errors_per_hour AS
-  SELECT m.organization_id, date_trunc('hour', m.bucket, 'UTC') AS hour, sum(m.event_count)::bigint AS events,
-         count(DISTINCT m.error_hash) AS groups
-    FROM app.error_metrics m
-   GROUP BY m.organization_id, date_trunc('hour', m.bucket, 'UTC');
+  SELECT c.organization_id, c.bucket AS hour, sum(c.event_count)::bigint AS events, count(DISTINCT c.error_hash) AS groups
+    FROM (SELECT h.organization_id, h.bucket, h.error_hash, h.event_count FROM app.error_metrics_hourly h
+          UNION ALL
+          SELECT m.organization_id, date_trunc('hour', m.bucket, 'UTC'), m.error_hash, m.event_count
+            FROM app.error_metrics m WHERE m.bucket >= (SELECT r.folded_until FROM app.error_rollup r)) AS c
+   GROUP BY c.organization_id, c.bucket;
 COMMENT ON VIEW reporting.errors_per_hour IS 'Error events stored per organization and hour (UTC), and how many groups they fell into';
 COMMENT ON COLUMN reporting.errors_per_hour.groups IS 'Distinct error groups with events in the hour';
 
 CREATE VIEW reporting.errors_per_day AS
-  SELECT m.organization_id, date_trunc('day', m.bucket, 'UTC') AS day, sum(m.event_count)::bigint AS events,
-         count(DISTINCT m.error_hash) AS groups
-    FROM app.error_metrics m
-   GROUP BY m.organization_id, date_trunc('day', m.bucket, 'UTC');
+  SELECT c.organization_id, c.bucket AS day, sum(c.event_count)::bigint AS events, count(DISTINCT c.error_hash) AS groups
+    FROM (SELECT d.organization_id, d.bucket, d.error_hash, d.event_count FROM app.error_metrics_daily d
+          UNION ALL
+          SELECT m.organization_id, date_trunc('day', m.bucket, 'UTC'), m.error_hash, m.event_count
+            FROM app.error_metrics m WHERE m.bucket >= (SELECT r.folded_until FROM app.error_rollup r)) AS c
+   GROUP BY c.organization_id, c.bucket;
 COMMENT ON VIEW reporting.errors_per_day IS 'Error events stored per organization and day (UTC), and how many groups they fell into';
 COMMENT ON COLUMN reporting.errors_per_day.groups IS 'Distinct error groups with events in the day';
 

@@ -3,7 +3,7 @@
 -- and days, watermarks in the middle of hours and days, data newer than the watermark, and after
 -- retention. Users of each group are folded from the events the same way.
 BEGIN;
-SELECT plan(24);
+SELECT plan(26);
 
 -- the reference: the statistics as the sum of every minute row of the range
 CREATE FUNCTION pg_temp.stats_from_minutes(p_time_range interval, p_organization_id uuid)
@@ -168,6 +168,14 @@ SELECT app.error_rollup_fold(now() - interval '3 hours 11 minutes');
 SELECT is_empty($$SELECT * FROM pg_temp.mismatches('00000000-0000-0000-0000-00000000000a')$$,
   'folded again, to a watermark three hours ago: the same answers (organization A)');
 SELECT is_empty($$SELECT * FROM pg_temp.mismatches(NULL)$$, '... and all organizations');
+SELECT set_eq($$SELECT organization_id, hour, events, groups FROM reporting.errors_per_hour$$,
+  $$SELECT organization_id, date_trunc('hour', bucket, 'UTC'), sum(event_count)::bigint, count(DISTINCT error_hash)
+      FROM app.error_metrics GROUP BY 1, 2$$,
+  'reporting''s errors per hour, from the rollups and the minutes after the watermark, are those of the minute rows');
+SELECT set_eq($$SELECT organization_id, day, events, groups FROM reporting.errors_per_day$$,
+  $$SELECT organization_id, date_trunc('day', bucket, 'UTC'), sum(event_count)::bigint, count(DISTINCT error_hash)
+      FROM app.error_metrics GROUP BY 1, 2$$,
+  '... and per day');
 
 CREATE TEMP TABLE latest_fold AS SELECT app.error_rollup_fold() AS summary;
 SELECT ok((SELECT folded_until FROM app.error_rollup) <= date_trunc('minute', now()),
