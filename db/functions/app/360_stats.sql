@@ -35,8 +35,8 @@ DECLARE
   v_step interval := app._stats_bucket(p_time_range);
   v_level integer := CASE app._stats_bucket(p_time_range) WHEN interval '1 minute' THEN 0 WHEN interval '1 hour' THEN 1 ELSE 2 END;
   v_folded timestamptz := (SELECT r.folded_until FROM app.error_rollup r);
-  v_start_hour timestamptz := app.stats_bucket_start('1 hour', date_trunc('minute', now() - p_time_range));
-  v_seen_hour timestamptz := app.stats_bucket_start('1 hour', now() - p_time_range);
+  v_start_hour timestamptz := app.stats_bucket_start('1 hour', v_start);  -- the hour the range starts in
+  v_seen_hour timestamptz := app.stats_bucket_start('1 hour', v_since);   -- the hour "new" starts in
   v_top jsonb;
   v_stats jsonb;
 BEGIN
