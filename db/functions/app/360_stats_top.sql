@@ -56,8 +56,9 @@ BEGIN
      WHERE g.level > 0
      GROUP BY c.organization_id, c.error_hash
   )
-  SELECT array_agg(p.id ORDER BY p.events DESC, p.id), array_agg(p.events ORDER BY p.events DESC, p.id)
-    INTO v_ids, v_events
+  SELECT array_agg(p.id ORDER BY p.events DESC, p.id), array_agg(p.events ORDER BY p.events DESC, p.id),
+         (SELECT coalesce(sum(t.threshold), 0) FROM tops t)
+    INTO v_ids, v_events, v_bound
     FROM (SELECT s.id, x.events
             -- (a group of the minute pieces that is no candidate was only subtracted: below 0)
             FROM (SELECT u.organization_id, u.error_hash, sum(u.events) AS events
@@ -67,12 +68,6 @@ BEGIN
                    GROUP BY u.organization_id, u.error_hash) AS x
             JOIN app.system_errors s ON s.organization_id = x.organization_id AND s.error_hash = x.error_hash
            WHERE x.events > 0 ORDER BY x.events DESC, s.id LIMIT 10) AS p;
-  SELECT coalesce(sum(t.threshold), 0) INTO v_bound
-    FROM app._stats_segments(p_start, p_folded_until, p_level) AS g
-   CROSS JOIN LATERAL (SELECT t.threshold FROM app.error_bucket_top t
-                        WHERE t.level = g.level AND t.bucket >= g.from_at AND t.bucket < g.to_at
-                          AND (p_organization_id IS NULL OR t.organization_id = p_organization_id) OFFSET 0) AS t
-   WHERE g.level > 0 AND g.sign > 0;
 
   -- 2. not proven by the candidates: every group of the range
   IF v_bound > 0 AND coalesce(v_events[10], 0) <= v_bound THEN
