@@ -2,8 +2,9 @@
 -- app.error_group_activity (db/schema/360_stats_rollups.sql); this keeps those two current when
 -- a group changes them (triage, a regression, an event older than the group). Ingest updates a
 -- group's row with each batch, but the WHEN clause lets through only the rare real changes.
+-- The definer's rights: staff and owners triage through PostgREST and may not write the table.
 CREATE OR REPLACE FUNCTION app.tg_system_errors__activity() RETURNS trigger
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, app, public AS $$
 BEGIN
   -- a group not folded yet gets its row now (-infinity: no folded minute), so a fold racing
   -- this change finds the new values and keeps them (the fold sets them on insert only)

@@ -201,6 +201,10 @@ UPDATE app.system_errors s
        first_seen_at = now() - (ARRAY[interval '24 hours', interval '7 days'])[1 + n % 2] + interval '1 minute' * (n % 5 - 2)
   FROM (SELECT id, row_number() OVER (ORDER BY id) AS n FROM app.system_errors WHERE organization_id = '00000000-0000-0000-0000-00000000000a') AS t
  WHERE s.id = t.id AND t.n % 2 = 0;
+SET LOCAL ROLE org_owner;  -- (an owner's triage through PostgREST: the same)
+SELECT set_config('request.jwt.claims', '{"role": "org_owner", "org_id": "00000000-0000-0000-0000-00000000000a"}', true);
+UPDATE app.system_errors SET status = 'resolved', resolved_at = now() WHERE message IN ('group 2', 'quiet group 12');
+RESET ROLE;
 SELECT is_empty($$SELECT * FROM pg_temp.mismatches('00000000-0000-0000-0000-00000000000a')$$,
   'groups triaged, or first seen earlier, after their minutes were folded: counted by their status and first seen now');
 
