@@ -73,18 +73,20 @@ GRANT SELECT ON app.error_group_activity TO staff, org_owner, system_admin;
 -- counted by the hour of their last folded minute, status and hour first seen, kept by
 -- statement triggers on it (db/triggers/360_stats.sql). The statistics add whole hours from
 -- here and take the rows of the hour the range starts in, and of the hour it was first seen in,
--- one by one (the two indexes below).
+-- one by one (the index on first_seen_at below). Changes are appended as signed rows, never
+-- updated in place: a bulk triage changes a count once per group in one transaction, and
+-- ingest never waits for the fold's row locks; the fold sums each key's rows into one.
 CREATE TABLE app.error_activity_counts (
   organization_id uuid NOT NULL,
   last_hour       timestamptz NOT NULL,
   status          app.error_status_enum,
   first_seen_hour timestamptz,
-  groups          bigint NOT NULL,
-  CONSTRAINT error_activity_counts_key UNIQUE NULLS NOT DISTINCT (organization_id, last_hour, status, first_seen_hour)
-    INCLUDE (groups)
+  groups          bigint NOT NULL
 );
 COMMENT ON TABLE app.error_activity_counts IS
-  'Error groups per organization, hour of their last folded minute, status and hour first seen (app.error_group_activity counted)';
+  'Changes of the count of error groups per organization, hour of their last folded minute, status and hour first seen (their sum is app.error_group_activity counted)';
+CREATE INDEX idx_error_activity_counts_hour ON app.error_activity_counts (organization_id, last_hour)
+  INCLUDE (status, first_seen_hour, groups);
 CREATE INDEX idx_error_group_activity_first_seen ON app.error_group_activity (organization_id, first_seen_at)
   INCLUDE (last_bucket, status);
 -- a candidate's days of a range (top errors), as idx_error_metrics_hourly_group for hours

@@ -21,7 +21,8 @@ CREATE OR REPLACE TRIGGER _500_activity AFTER UPDATE OF status, first_seen_at ON
   EXECUTE FUNCTION app.tg_system_errors__activity();
 
 -- app.error_activity_counts follows app.error_group_activity: each statement's rows counted out
--- of their old (hour, status, hour first seen) and into their new one, one upsert in key order.
+-- of their old (hour, status, hour first seen) and into their new one, appended as signed rows
+-- (app.error_rollup_fold sums them up).
 -- Most of a fold's rows stay in their hour: their changes cancel out and write nothing.
 CREATE OR REPLACE FUNCTION app.tg_error_group_activity__counts() RETURNS trigger
 LANGUAGE plpgsql AS $$
@@ -39,12 +40,10 @@ BEGIN
                                             app.stats_bucket_start('1 hour', o.first_seen_at), -1)::app.error_activity_counts
                                       FROM old_rows o);
   END IF;
-  INSERT INTO app.error_activity_counts AS c (organization_id, last_hour, status, first_seen_hour, groups)
+  INSERT INTO app.error_activity_counts (organization_id, last_hour, status, first_seen_hour, groups)
   SELECT d.organization_id, d.last_hour, d.status, d.first_seen_hour, sum(d.groups)::bigint
     FROM unnest(v_changes) AS d
-   GROUP BY 1, 2, 3, 4 HAVING sum(d.groups) <> 0
-   ORDER BY 1, 2, 3, 4
-  ON CONFLICT (organization_id, last_hour, status, first_seen_hour) DO UPDATE SET groups = c.groups + excluded.groups;
+   GROUP BY 1, 2, 3, 4 HAVING sum(d.groups) <> 0;
   RETURN NULL;
 END $$;
 COMMENT ON FUNCTION app.tg_error_group_activity__counts() IS

@@ -145,6 +145,18 @@ BEGIN
    ORDER BY 1, 2, 3
   ON CONFLICT (organization_id, level, bucket) DO UPDATE SET error_hashes = excluded.error_hashes, threshold = excluded.threshold;
 
+  -- the activity counts' signed rows summed, one row per key (rows appended meanwhile stay apart)
+  WITH summed AS (
+    DELETE FROM app.error_activity_counts c
+     USING (SELECT k.organization_id, k.last_hour, k.status, k.first_seen_hour FROM app.error_activity_counts k
+             GROUP BY 1, 2, 3, 4 HAVING count(*) > 1 OR sum(k.groups) = 0) AS k
+     WHERE c.organization_id = k.organization_id AND c.last_hour = k.last_hour
+       AND c.status IS NOT DISTINCT FROM k.status AND c.first_seen_hour IS NOT DISTINCT FROM k.first_seen_hour
+    RETURNING c.*)
+  INSERT INTO app.error_activity_counts (organization_id, last_hour, status, first_seen_hour, groups)
+  SELECT s.organization_id, s.last_hour, s.status, s.first_seen_hour, sum(s.groups)
+    FROM summed s GROUP BY 1, 2, 3, 4 HAVING sum(s.groups) <> 0;
+
   UPDATE app.error_rollup SET folded_until = v_to, folded_at = now();
   RETURN jsonb_build_object('folded_from', v_from, 'folded_until', v_to, 'minute_rows', v_minute_rows,
                             'new_users', v_new_users);
