@@ -1,7 +1,8 @@
 """AI analysis benchmark, heuristic provider (no key, nothing leaves the machine), on a throwaway cluster:
 
-- related errors (app.related_errors, pg_trgm over the GiST index) at growing numbers of groups in one
-  organization: p50 / p95 / max per query, for groups with look-alikes and for one unlike all others;
+- related errors (app.related_errors: pg_trgm similarity of the candidates two btree indexes give) at
+  growing numbers of groups in one organization: p50 / p95 / max per query (and the backend's CPU time
+  per query), for groups with look-alikes and for one unlike all others;
 - the prompt a provider would get (app.ai_prompt): p50 / p95;
 - heuristic analyses per second: SQL alone (app.ai_heuristic_analysis) and the whole request path
   (app.ai_request: a run row, the analysis, stored on the group), one connection;
@@ -37,7 +38,7 @@ import psycopg
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
-from benchlib import throwaway_database  # noqa: E402
+from benchlib import cpu_seconds, throwaway_database  # noqa: E402
 
 from workers import sql  # noqa: E402
 from workers.stack.cluster import Cluster  # noqa: E402
@@ -112,7 +113,10 @@ def group_ids(conn: psycopg.Connection, organization_id: str) -> list[str]:
 
 def measure_related(conn: psycopg.Connection, organization_id: str, groups: int, rng: random.Random) -> None:
     ids = rng.sample(group_ids(conn, organization_id), SAMPLES)
+    backend = conn.execute("SELECT pg_backend_pid()").fetchone()[0]
+    cpu = cpu_seconds(backend)
     related = [timed_ms(conn, "SELECT * FROM app.related_errors(%s, 5, 0.3)", [error_id]) for error_id in ids]
+    cpu_ms = (cpu_seconds(backend) - cpu) * 1000 / SAMPLES
     found = conn.execute("SELECT avg((SELECT count(*) FROM app.related_errors(id, 5, 0.3)))"
                          " FROM unnest(%s::uuid[]) AS id", [ids[:50]]).fetchone()[0]
     (unlike,) = conn.execute("SELECT (app.capture_one(%s, NULL, %s)).result ->> 'id'", [organization_id, json.dumps(
@@ -120,22 +124,30 @@ def measure_related(conn: psycopg.Connection, organization_id: str, groups: int,
          "stack_trace": "Zebra\n  File \"/srv/q.py\", line 1, in waltz"})]).fetchone()
     alone = [timed_ms(conn, "SELECT * FROM app.related_errors(%s, 5, 0.3)", [unlike]) for _ in range(20)]
     prompts = [timed_ms(conn, "SELECT app.ai_prompt(%s)", [error_id]) for error_id in ids[:100]]
-    print(f"   {groups:>7,} groups  related_errors, look-alikes (ms): {percentiles(related)}  ({found:.1f} found)")
+    print(f"   {groups:>7,} groups  related_errors, look-alikes (ms): {percentiles(related)}  ({found:.1f} found; "
+          f"{cpu_ms:.2f} ms of CPU each)")
     print(f"   {groups:>7,} groups  related_errors, unlike all (ms):  {percentiles(alone)}")
     print(f"   {groups:>7,} groups  ai_prompt (ms):                   {percentiles(prompts)}", flush=True)
 
 
 def measure_heuristic(conn: psycopg.Connection, organization_id: str, rng: random.Random, count: int) -> None:
+    """Analyses per second of wall time, and per second of the backend's CPU time (what the machine
+    could do on one core were it not shared: the wall-clock rate follows the load of the moment)."""
     ids = rng.sample(group_ids(conn, organization_id), count)
-    started = time.monotonic()
-    conn.execute("SELECT count(app.ai_heuristic_analysis(id)) FROM unnest(%s::uuid[]) AS id", [ids])
-    sql_rate = count / (time.monotonic() - started)
-    started = time.monotonic()
-    for error_id in ids:
-        conn.execute(sql.AI_REQUEST, [error_id, "heuristic", False]).fetchone()
-    request_rate = count / (time.monotonic() - started)
-    print(f"   heuristic analyses/s, one connection: {sql_rate:,.0f} (SQL alone), "
-          f"{request_rate:,.0f} (app.ai_request: run, analysis, stored)", flush=True)
+    backend = conn.execute("SELECT pg_backend_pid()").fetchone()[0]
+
+    def rates(run) -> str:
+        cpu, started = cpu_seconds(backend), time.monotonic()
+        run()
+        cpu, wall = cpu_seconds(backend) - cpu, time.monotonic() - started
+        return f"{count / wall:,.0f} ({count / cpu:,.0f} per CPU second)"
+
+    sql_rates = rates(lambda: conn.execute("SELECT count(app.ai_heuristic_analysis(id)) FROM unnest(%s::uuid[]) AS id",
+                                           [ids]))
+    request_rates = rates(lambda: [conn.execute(sql.AI_REQUEST, [error_id, "heuristic", False]).fetchone()
+                                   for error_id in ids])
+    print(f"   heuristic analyses/s, one connection: {sql_rates} SQL alone, "
+          f"{request_rates} app.ai_request (run, analysis, stored)", flush=True)
 
 
 def start_worker(cluster: Cluster) -> subprocess.Popen:

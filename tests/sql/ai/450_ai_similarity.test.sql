@@ -2,13 +2,17 @@
 -- capture; app.related_errors lists the most similar groups of the same organization, nearest first,
 -- from a score of 0.3, never the error itself; groups from before the feature get their documents
 -- from app.error_similarity_fill; api.related_errors answers only for errors the caller can see.
+-- The search is bounded (the groups whose document sorts next to the error's, as written and
+-- reversed): among hundreds of similar groups it still finds the same frames and the nearest.
 BEGIN;
-SELECT plan(12);
+SELECT plan(14);
 
 INSERT INTO app.organizations (id, name) VALUES
-  ('00000000-0000-0000-0000-0000000000a1', 'shop'), ('00000000-0000-0000-0000-0000000000b1', 'other');
+  ('00000000-0000-0000-0000-0000000000a1', 'shop'), ('00000000-0000-0000-0000-0000000000b1', 'other'),
+  ('00000000-0000-0000-0000-0000000000c1', 'big');
 SELECT app.rate_limit_set(o, 0)
-  FROM unnest(ARRAY['00000000-0000-0000-0000-0000000000a1', '00000000-0000-0000-0000-0000000000b1']::uuid[]) AS o;
+  FROM unnest(ARRAY['00000000-0000-0000-0000-0000000000a1', '00000000-0000-0000-0000-0000000000b1',
+                    '00000000-0000-0000-0000-0000000000c1']::uuid[]) AS o;
 UPDATE app.capture_job_policy SET enabled = false WHERE job_kind = 'ai.analyze';
 CREATE FUNCTION pg_temp.capture(p_org uuid, p_message text, p_function text) RETURNS uuid
 LANGUAGE sql AS $$
@@ -49,6 +53,28 @@ SELECT is_empty($$SELECT * FROM app.related_errors('00000000-0000-0000-0000-0000
 DELETE FROM app.error_similarity WHERE error_id IN (:'checkout', :'mini_cart');
 SELECT is(app.error_similarity_fill(1), 1, 'groups without a document get theirs, a bounded number per call');
 SELECT is(app.error_similarity_fill(), 1, '... until none is left');
+
+-- 300 groups alike among themselves, unlike the cart's, whose documents sort between a RangeError and
+-- a TypeError: the RangeError with the cart's frames is next to it only reversed
+SELECT count(*) FROM app.capture_batch('00000000-0000-0000-0000-0000000000c1', NULL, (
+  SELECT jsonb_agg(jsonb_build_object('error_type', 'javascript', 'message', 'SyntaxError: Unexpected token in feed ' || f.name,
+                                      'stack_trace', format(E'SyntaxError\n    at load_%s (https://shop.test/static/feed.js:1:1)\n'
+                                                            '    at boot (https://shop.test/static/boot.js:1:1)', f.name)))
+    FROM (SELECT translate(md5(i::text), '0123456789', 'ghijklmnop') AS name FROM generate_series(1, 300) AS i) AS f));
+SELECT pg_temp.capture('00000000-0000-0000-0000-0000000000c1', 'TypeError: Cannot read properties of undefined (reading ''total'')',
+                       'renderCart') AS big_cart \gset
+SELECT pg_temp.capture('00000000-0000-0000-0000-0000000000c1', 'TypeError: Cannot read properties of undefined (reading ''total'')',
+                       'renderCheckout') AS big_checkout \gset
+SELECT pg_temp.capture('00000000-0000-0000-0000-0000000000c1', 'TypeError: Cannot read properties of undefined (reading ''total'')',
+                       'renderMiniCart') AS big_mini_cart \gset
+SELECT pg_temp.capture('00000000-0000-0000-0000-0000000000c1', 'RangeError: Invalid array length', 'renderCart') AS big_range \gset
+SELECT ok(:'big_range' IN (SELECT id FROM app.related_errors(:'big_cart')),
+  'among 300 groups that sort between them, a group with other words but the same frames is related (its document reversed)');
+SELECT results_eq(format('SELECT id FROM app.related_errors(%L, 2)', :'big_cart'),
+  format($$SELECT x.error_id FROM app.error_similarity x, app.error_similarity t
+            WHERE t.error_id = %1$L AND x.organization_id = t.organization_id AND x.error_id <> %1$L
+            ORDER BY similarity(x.document, t.document) DESC, x.error_id LIMIT 2$$, :'big_cart'),
+  '... and the nearest are those a comparison with every group of the organization finds');
 
 SET LOCAL ROLE org_owner;
 SET LOCAL request.jwt.claims = '{"role": "org_owner", "org_id": "00000000-0000-0000-0000-0000000000a1"}';
