@@ -1,0 +1,70 @@
+"""An error's AI analysis panel in Debian's headless Chromium, against a real `pgwarden web`, the real
+ai.analyze worker and the official SDKs pointed by base URL at local servers speaking Anthropic's
+Messages and OpenAI's Chat Completions APIs: a person picks a provider, clicks "Analyse", and the
+provider's answer is rendered with its provider and model (issue 15, "In the web app")."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+import psycopg
+import pytest
+from playwright.sync_api import Page, expect
+from test_web_app_browser import WAIT_MS, as_person, browser  # noqa: F401 (fixtures)
+from web_app_support import World, seed
+from web_server import WebServer
+
+from tests.py.ai.ai_support import use_provider, worker
+from tests.py.ai.provider_servers import VALID_ANSWER, AnthropicStub, OpenAIStub, ProviderStub
+
+pytest_plugins = ["web_server"]
+
+ANSWER_SECONDS = 60  # how long the worker may take on a busy machine (never a measured time)
+
+
+@pytest.fixture(scope="module")
+def world(web_server: WebServer) -> World:
+    return seed(web_server)
+
+
+@pytest.fixture(params=["anthropic", "openai"])
+def provider(request, monkeypatch, web_server: WebServer) -> Iterator[tuple[str, ProviderStub]]:
+    """The provider's local server, its key and base URL in the environment, and a worker running."""
+    name = request.param
+    with (AnthropicStub if name == "anthropic" else OpenAIStub)() as stub:
+        for variable, value in stub.environment().items():
+            monkeypatch.setenv(variable, value)
+        with psycopg.connect(web_server.database_url, autocommit=True) as db:
+            use_provider(db, name)
+        with worker(web_server.database_url):
+            yield name, stub
+
+
+def shown_after_reloads(page: Page, text: str) -> None:
+    """The page, reloaded until its AI analysis shows text (the answer arrives through the worker)."""
+    deadline = time.monotonic() + ANSWER_SECONDS
+    while text not in page.locator("section[aria-labelledby=ai-h]").inner_text():
+        assert time.monotonic() < deadline, f"no analysis showing {text!r}"
+        time.sleep(0.5)
+        page.reload()
+
+
+def test_a_person_asks_a_provider_for_an_analysis_and_sees_its_answer(as_person, world, provider):  # noqa: F811
+    name, stub = provider
+    root_cause = f"{VALID_ANSWER['rootCause']} (as {name} sees it)"
+    stub.then({**VALID_ANSWER, "rootCause": root_cause})
+    page = as_person(world.owner_a)
+    page.goto(f"/errors/{world.error_a}")
+    page.select_option("#provider", name)
+    page.check("input[name=fresh]")
+    page.get_by_role("button", name="Analyse").click()
+    expect(page.locator("main")).to_contain_text("Analysis requested", timeout=WAIT_MS)
+
+    shown_after_reloads(page, root_cause)
+    panel = page.locator("section[aria-labelledby=ai-h]")
+    expect(panel).to_contain_text(VALID_ANSWER["suggestedFix"])
+    expect(panel).to_contain_text(f"{VALID_ANSWER['severity']} of 5")
+    expect(panel).to_contain_text(f"By {name} ({stub.model})")
+    (body,) = stub.bodies()
+    assert "Cannot read properties of undefined" in str(body), "the provider was asked about this error"
