@@ -1,7 +1,8 @@
 """An error's AI analysis panel in Debian's headless Chromium, against a real `pgwarden web`, the real
 ai.analyze worker and the official SDKs pointed by base URL at local servers speaking Anthropic's
 Messages and OpenAI's Chat Completions APIs: a person picks a provider, clicks "Analyse", and the
-provider's answer is rendered with its provider and model (issue 15, "In the web app")."""
+provider's answer is rendered with its provider and model, and the related error it names is
+linked (issue 15, "In the web app")."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import psycopg
 import pytest
 from playwright.sync_api import Page, expect
 from test_web_app_browser import WAIT_MS, as_person, browser  # noqa: F401 (fixtures)
-from web_app_support import World, seed
+from web_app_support import World, capture, seed
 from web_server import WebServer
 
 from tests.py.ai.ai_support import use_provider, worker
@@ -26,6 +27,19 @@ ANSWER_SECONDS = 60  # how long the worker may take on a busy machine (never a m
 @pytest.fixture(scope="module")
 def world(web_server: WebServer) -> World:
     return seed(web_server)
+
+
+@pytest.fixture(scope="module")
+def similar_error(web_server: WebServer, world: World) -> str:
+    """A group of organization A like world.error_a but for its in-app frame: offered to the provider
+    as a similar error, so the provider may name it as related."""
+    frames = [{"filename": "/srv/shop/src/checkout.js", "function": "applyGiftCard", "lineno": 57, "in_app": True}]
+    exception = {"values": [{"type": "TypeError", "value": "Cannot read properties of undefined (reading 'coupon')",
+                             "stacktrace": {"frames": frames}}]}
+    assert capture(web_server, world.project_a, "", exception=exception).status_code == 200
+    [(found,)] = web_server.query("SELECT id::text FROM app.system_errors WHERE organization_id = %s"
+                                  " AND stack_trace LIKE '%%applyGiftCard%%'", [world.project_a.organization_id])
+    return found
 
 
 @pytest.fixture(params=["anthropic", "openai"])
@@ -50,10 +64,11 @@ def shown_after_reloads(page: Page, text: str) -> None:
         page.reload()
 
 
-def test_a_person_asks_a_provider_for_an_analysis_and_sees_its_answer(as_person, world, provider):  # noqa: F811
+def test_a_person_asks_a_provider_for_an_analysis_and_sees_its_answer(as_person, world, similar_error,  # noqa: F811
+                                                                      provider):
     name, stub = provider
     root_cause = f"{VALID_ANSWER['rootCause']} (as {name} sees it)"
-    stub.then({**VALID_ANSWER, "rootCause": root_cause})
+    stub.then({**VALID_ANSWER, "rootCause": root_cause, "relatedErrors": [similar_error]})
     page = as_person(world.owner_a)
     page.goto(f"/errors/{world.error_a}")
     page.select_option("#provider", name)
@@ -66,5 +81,7 @@ def test_a_person_asks_a_provider_for_an_analysis_and_sees_its_answer(as_person,
     expect(panel).to_contain_text(VALID_ANSWER["suggestedFix"])
     expect(panel).to_contain_text(f"{VALID_ANSWER['severity']} of 5")
     expect(panel).to_contain_text(f"By {name} ({stub.model})")
+    expect(page.locator(f"section[aria-labelledby=rel-h] a[href='/errors/{similar_error}']")).to_be_visible()
     (body,) = stub.bodies()
     assert "Cannot read properties of undefined" in str(body), "the provider was asked about this error"
+    assert similar_error in str(body), "the similar error was offered as a candidate for relatedErrors"
