@@ -16,6 +16,7 @@ DROP FUNCTION IF EXISTS app.error_fingerprint(app.error_type_enum, text, jsonb, 
 DROP FUNCTION IF EXISTS app.grouping_components_of(app.error_type_enum, text, text, text, text, text);
 DROP FUNCTION IF EXISTS app.error_hash_components(app.error_type_enum, text, text, text[], text, text, text);
 DROP FUNCTION IF EXISTS app.error_hash(app.error_type_enum, text, text, text[], text, text, text);
+DROP FUNCTION IF EXISTS app.components_hash(jsonb);
 
 -- == Frames ==
 
@@ -221,11 +222,13 @@ CREATE OR REPLACE FUNCTION app.grouping_components(
   p_error_type app.error_type_enum, p_message text, p_frames jsonb DEFAULT NULL, p_message_template text DEFAULT NULL,
   p_exceptions jsonb DEFAULT NULL
 ) RETURNS jsonb
-LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $fn$
-  SELECT app.grouping_components_of(p_error_type, p_message, app.grouping_frame_components(p_frames), p_message_template,
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $fn$
+BEGIN  -- (PL/pgSQL: a SQL function naming p_frames twice is not inlined, and then costs a plan per call)
+  RETURN app.grouping_components_of(p_error_type, p_message, app.grouping_frame_components(p_frames), p_message_template,
                                     p_exceptions,
                                     CASE WHEN jsonb_array_length(p_exceptions) > 1
-                                         THEN app.grouping_chain(p_exceptions, p_frames, p_message, p_message_template) END)
+                                         THEN app.grouping_chain(p_exceptions, p_frames, p_message, p_message_template) END);
+END
 $fn$;
 COMMENT ON FUNCTION app.grouping_components(app.error_type_enum, text, jsonb, text, jsonb) IS
 'Why an event groups where it does: the default grouping components, in hash order
@@ -271,22 +274,18 @@ COMMENT ON FUNCTION app.error_hash_components(app.error_type_enum, text, text, t
 'The components app.error_hash hashes: a client fingerprint''s entries as ["fingerprint", entry] with {{ default }}
 replaced by the default components (app.grouping_components_of), else the default components';
 
--- The hash of components: SHA-256 hex of their JSON text (which keeps every boundary unambiguous).
-CREATE OR REPLACE FUNCTION app.components_hash(p_components jsonb) RETURNS text
-LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $fn$
-  SELECT encode(sha256(convert_to(p_components::text, 'UTF8')), 'hex')
-$fn$;
-COMMENT ON FUNCTION app.components_hash(jsonb) IS 'SHA-256 hex of grouping components'' JSON text: an error_hash';
-
 -- error_fingerprint with the frames already reduced (what app.capture_enrich calls).
 CREATE OR REPLACE FUNCTION app.error_hash(
   p_error_type app.error_type_enum, p_message text, p_frame_components text,
   p_fingerprint text[] DEFAULT NULL, p_message_template text DEFAULT NULL,
   p_exceptions jsonb DEFAULT NULL, p_chain text DEFAULT NULL
 ) RETURNS text
-LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $fn$
-  SELECT app.components_hash(app.error_hash_components(p_error_type, p_message, p_frame_components, p_fingerprint,
-                                                       p_message_template, p_exceptions, p_chain))
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $fn$
+BEGIN
+  -- the components' JSON text keeps every boundary unambiguous
+  RETURN encode(sha256(convert_to(app.error_hash_components(p_error_type, p_message, p_frame_components, p_fingerprint,
+                                                            p_message_template, p_exceptions, p_chain)::text, 'UTF8')), 'hex');
+END
 $fn$;
 COMMENT ON FUNCTION app.error_hash(app.error_type_enum, text, text, text[], text, jsonb, text) IS
 'app.error_fingerprint with the frames given as app.grouping_frame_components and the chain''s grouping as
@@ -296,11 +295,13 @@ CREATE OR REPLACE FUNCTION app.error_fingerprint(
   p_error_type app.error_type_enum, p_message text, p_frames jsonb DEFAULT NULL,
   p_fingerprint text[] DEFAULT NULL, p_message_template text DEFAULT NULL, p_exceptions jsonb DEFAULT NULL
 ) RETURNS text
-LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $fn$
-  SELECT app.error_hash(p_error_type, p_message, app.grouping_frame_components(p_frames), p_fingerprint, p_message_template,
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $fn$
+BEGIN  -- (PL/pgSQL, as app.grouping_components)
+  RETURN app.error_hash(p_error_type, p_message, app.grouping_frame_components(p_frames), p_fingerprint, p_message_template,
                         p_exceptions,
                         CASE WHEN jsonb_array_length(p_exceptions) > 1
-                             THEN app.grouping_chain(p_exceptions, p_frames, p_message, p_message_template) END)
+                             THEN app.grouping_chain(p_exceptions, p_frames, p_message, p_message_template) END);
+END
 $fn$;
 COMMENT ON FUNCTION app.error_fingerprint(app.error_type_enum, text, jsonb, text[], text, jsonb) IS
 'error_hash: SHA-256 hex of the grouping components (app.grouping_components)

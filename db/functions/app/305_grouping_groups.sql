@@ -291,7 +291,8 @@ BEGIN
     v_frame_components := app.grouping_frame_components(v_frames);
     v_components := app.error_hash_components(v_event.error_type, v_message, v_frame_components, v_fingerprint, v_template,
                                               v_event.exceptions, v_chain);
-    v_hash := app.components_hash(v_components);
+    v_hash := app.error_hash(v_event.error_type, v_message, v_frame_components, v_fingerprint, v_template,
+                             v_event.exceptions, v_chain);
   END IF;
   RETURN jsonb_build_object(
     'id', v_group.id, 'error_hash', v_group.error_hash, 'grouping_version', v_group.grouping_version,
