@@ -105,7 +105,7 @@ def report(name: str, items: list[dict], predicted: list[str], show: bool) -> No
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--split", choices=("dev", "heldout", "both"), default="dev")
-    parser.add_argument("--show-mistakes", choices=("dev", "heldout", "both"), default="dev")
+    parser.add_argument("--show-mistakes", choices=("dev", "heldout", "both", "none"), default="dev")
     parser.add_argument("--corpus", default=str(CORPUS))
     args = parser.parse_args()
     with gzip.open(args.corpus, "rt") as f:
