@@ -53,6 +53,7 @@ DECLARE
   v_target app.system_errors;
   v_hashes text[];
   v_events bigint;
+  v_relation text;
 BEGIN
   IF cardinality(v_sources) = 0 OR p_target_id = ANY (v_sources) THEN
     RAISE EXCEPTION 'nothing to merge' USING ERRCODE = 'QVG02', DETAIL = 'Field: source_ids.',
@@ -81,24 +82,17 @@ BEGIN
   GET DIAGNOSTICS v_events = ROW_COUNT;
   UPDATE app.error_event_ids x SET error_hash = v_target.error_hash
    WHERE x.organization_id = v_target.organization_id AND x.error_hash = ANY (v_hashes);
-  INSERT INTO app.error_metrics AS m (organization_id, bucket, error_hash, event_count)
-  SELECT v_target.organization_id, m.bucket, v_target.error_hash, sum(m.event_count)::integer
-    FROM app.error_metrics m WHERE m.organization_id = v_target.organization_id AND m.error_hash = ANY (v_hashes)
-   GROUP BY m.bucket ORDER BY m.bucket
-  ON CONFLICT (organization_id, bucket, error_hash) DO UPDATE SET event_count = m.event_count + excluded.event_count;
-  DELETE FROM app.error_metrics m WHERE m.organization_id = v_target.organization_id AND m.error_hash = ANY (v_hashes);
-  INSERT INTO app.error_metrics_hourly AS m (organization_id, bucket, error_hash, event_count)
-  SELECT v_target.organization_id, m.bucket, v_target.error_hash, sum(m.event_count)
-    FROM app.error_metrics_hourly m WHERE m.organization_id = v_target.organization_id AND m.error_hash = ANY (v_hashes)
-   GROUP BY m.bucket ORDER BY m.bucket
-  ON CONFLICT (organization_id, bucket, error_hash) DO UPDATE SET event_count = m.event_count + excluded.event_count;
-  DELETE FROM app.error_metrics_hourly m WHERE m.organization_id = v_target.organization_id AND m.error_hash = ANY (v_hashes);
-  INSERT INTO app.error_metrics_daily AS m (organization_id, bucket, error_hash, event_count)
-  SELECT v_target.organization_id, m.bucket, v_target.error_hash, sum(m.event_count)
-    FROM app.error_metrics_daily m WHERE m.organization_id = v_target.organization_id AND m.error_hash = ANY (v_hashes)
-   GROUP BY m.bucket ORDER BY m.bucket
-  ON CONFLICT (organization_id, bucket, error_hash) DO UPDATE SET event_count = m.event_count + excluded.event_count;
-  DELETE FROM app.error_metrics_daily m WHERE m.organization_id = v_target.organization_id AND m.error_hash = ANY (v_hashes);
+  FOR v_relation IN SELECT unnest(ARRAY['error_metrics', 'error_metrics_hourly', 'error_metrics_daily']) LOOP
+    EXECUTE format($sql$
+      WITH taken AS (
+        DELETE FROM app.%1$I m WHERE m.organization_id = $1 AND m.error_hash = ANY ($2)
+        RETURNING m.bucket, m.event_count)
+      INSERT INTO app.%1$I AS m (organization_id, bucket, error_hash, event_count)
+      SELECT $1, t.bucket, $3, sum(t.event_count) FROM taken t GROUP BY t.bucket ORDER BY t.bucket
+      ON CONFLICT (organization_id, bucket, error_hash) DO UPDATE SET event_count = m.event_count + excluded.event_count$sql$,
+      v_relation)
+    USING v_target.organization_id, v_hashes, v_target.error_hash;
+  END LOOP;
   PERFORM app.error_stats_groups_moved(v_target.organization_id, v_hashes || v_target.error_hash);  -- (360_stats_top.sql)
   INSERT INTO app.error_group_users (organization_id, error_hash, user_id)
   SELECT DISTINCT v_target.organization_id, v_target.error_hash, u.user_id
