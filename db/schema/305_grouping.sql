@@ -63,7 +63,7 @@ GRANT SELECT ON app.error_group_hashes TO staff, org_owner, system_admin;
 -- `matcher:glob [matcher:glob ...] -> value, value`: the first rule of a project (by position)
 -- whose every matcher holds gives an event its fingerprint, in place of the client's.
 CREATE TABLE app.fingerprint_rules (
-  id              bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  id              bigint GENERATED ALWAYS AS IDENTITY,
   organization_id uuid NOT NULL REFERENCES app.organizations (id) ON DELETE CASCADE,
   project_id      bigint NOT NULL REFERENCES app.projects (id) ON DELETE CASCADE,
   position        integer NOT NULL,
@@ -72,7 +72,8 @@ CREATE TABLE app.fingerprint_rules (
   fingerprint     text[] NOT NULL,
   created_at      timestamptz NOT NULL DEFAULT now(),
   created_by      uuid REFERENCES app.users (id) ON DELETE SET NULL,
-  CONSTRAINT fingerprint_rules_position_key UNIQUE (project_id, position),
+  CONSTRAINT fingerprint_rules_pkey PRIMARY KEY (organization_id, id),  -- (organization first: Citus distributes by it)
+  CONSTRAINT fingerprint_rules_position_key UNIQUE (organization_id, project_id, position),
   CONSTRAINT fingerprint_rules_rule_check CHECK (length(rule) <= 1000)
 );
 COMMENT ON TABLE app.fingerprint_rules IS

@@ -24,7 +24,8 @@ CREATE OR REPLACE FUNCTION app.grouping_needs(p_organization_id uuid, p_project_
                                               OUT fingerprint_rules boolean, OUT resolve boolean)
 LANGUAGE plpgsql STABLE AS $$
 BEGIN
-  SELECT p_project_id IS NOT NULL AND EXISTS (SELECT FROM app.fingerprint_rules r WHERE r.project_id = p_project_id),
+  SELECT p_project_id IS NOT NULL AND EXISTS (SELECT FROM app.fingerprint_rules r
+                                                  WHERE r.organization_id = p_organization_id AND r.project_id = p_project_id),
          EXISTS (SELECT FROM app.error_group_hashes h WHERE h.organization_id = p_organization_id)
          OR EXISTS (SELECT FROM app.grouping_config c WHERE c.transition_until > now())
     INTO fingerprint_rules, resolve;

@@ -221,7 +221,7 @@ COMMENT ON FUNCTION app.fingerprint_facts(app.capture_item) IS
 
 -- The first rule of the project whose matchers all hold for the facts, as {id, rule, fingerprint}
 -- with the fingerprint's variables filled in ({{ default }} stays: app.error_hash expands it).
-CREATE OR REPLACE FUNCTION app.fingerprint_rule_match(p_project_id bigint, p_facts jsonb) RETURNS jsonb
+CREATE OR REPLACE FUNCTION app.fingerprint_rule_match(p_organization_id uuid, p_project_id bigint, p_facts jsonb) RETURNS jsonb
 LANGUAGE sql STABLE AS $$
   SELECT jsonb_build_object('id', r.id, 'rule', r.rule, 'fingerprint',
            (SELECT jsonb_agg(CASE WHEN app.fingerprint_variable(f.value) IS NULL THEN f.value
@@ -230,20 +230,20 @@ LANGUAGE sql STABLE AS $$
                              ORDER BY f.n)
               FROM unnest(r.fingerprint) WITH ORDINALITY AS f (value, n)))
     FROM app.fingerprint_rules r
-   WHERE r.project_id = p_project_id
+   WHERE r.organization_id = p_organization_id AND r.project_id = p_project_id
      AND NOT EXISTS (SELECT FROM jsonb_to_recordset(r.matchers) AS m (field text, regex text, negated boolean)
                       WHERE EXISTS (SELECT FROM jsonb_array_elements_text(p_facts -> m.field) AS v (value)
                                      WHERE v.value ~* m.regex) = m.negated)
    ORDER BY r.position
    LIMIT 1
 $$;
-COMMENT ON FUNCTION app.fingerprint_rule_match(bigint, jsonb) IS
+COMMENT ON FUNCTION app.fingerprint_rule_match(uuid, bigint, jsonb) IS
   'The first matching fingerprint rule of a project for an event''s facts: {id, rule, fingerprint (variables filled in)}, or NULL';
 
 -- The events of a batch with their fingerprint set by the project's first matching rule (it wins
 -- over the client's, as in Sentry); metadata._fingerprint_rule says which rule and what the client
 -- sent. Called only when the project has rules (app.grouping_needs).
-CREATE OR REPLACE FUNCTION app.fingerprint_rules_apply(p_project_id bigint, p_items app.capture_item[])
+CREATE OR REPLACE FUNCTION app.fingerprint_rules_apply(p_organization_id uuid, p_project_id bigint, p_items app.capture_item[])
 RETURNS app.capture_item[]
 LANGUAGE plpgsql STABLE AS $$
 BEGIN
@@ -255,11 +255,11 @@ BEGIN
                                      jsonb_build_object('id', m.matched -> 'id', 'rule', m.matched -> 'rule',
                                                         'client_fingerprint', to_jsonb(i.fingerprint)))))) END
       FROM unnest(p_items) AS i
-      LEFT JOIN LATERAL (SELECT app.fingerprint_rule_match(p_project_id, app.fingerprint_facts(i)) AS matched) AS m
+      LEFT JOIN LATERAL (SELECT app.fingerprint_rule_match(p_organization_id, p_project_id, app.fingerprint_facts(i)) AS matched) AS m
         ON i.error IS NULL
      ORDER BY i.ordinal);
 END $$;
-COMMENT ON FUNCTION app.fingerprint_rules_apply(bigint, app.capture_item[]) IS
+COMMENT ON FUNCTION app.fingerprint_rules_apply(uuid, bigint, app.capture_item[]) IS
   'Captured events with the fingerprint of their project''s first matching fingerprint rule (metadata._fingerprint_rule)';
 
 -- == Writing rules (invoker rights: row-level security decides whose projects) ==
@@ -276,12 +276,14 @@ BEGIN
       HINT = 'Use the id of a project of your organization.';
   END IF;
   PERFORM pg_advisory_xact_lock(hashtext('pgwarden:fingerprint-rules'), p_project_id::integer);  -- positions
-  IF (SELECT count(*) FROM app.fingerprint_rules r WHERE r.project_id = p_project_id) >= 50 THEN
+  IF (SELECT count(*) FROM app.fingerprint_rules r
+       WHERE r.organization_id = v_organization_id AND r.project_id = p_project_id) >= 50 THEN
     PERFORM app._fingerprint_rule_invalid(p_rule, 'the project has 50 rules', 'Delete a rule first.');
   END IF;
   INSERT INTO app.fingerprint_rules (organization_id, project_id, position, rule, matchers, fingerprint, created_by)
   VALUES (v_organization_id, p_project_id,
-          coalesce((SELECT max(r.position) FROM app.fingerprint_rules r WHERE r.project_id = p_project_id), 0) + 1,
+          coalesce((SELECT max(r.position) FROM app.fingerprint_rules r
+                     WHERE r.organization_id = v_organization_id AND r.project_id = p_project_id), 0) + 1,
           btrim(p_rule, E' \t\r\n'), v_parsed -> 'matchers',
           ARRAY(SELECT jsonb_array_elements_text(v_parsed -> 'fingerprint')),
           (SELECT u.id FROM app.users u WHERE u.id = app.current_user_id()))

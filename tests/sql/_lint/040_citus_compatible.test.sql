@@ -61,10 +61,7 @@ INSERT INTO citus_exception
 SELECT 'key', t, t || '_pkey', 'primary key (id) becomes (organization_id, id); ids stay unique on their own'
   FROM unnest(ARRAY['system_errors', 'user_error_reports', 'error_status_history', 'error_alerts', 'alert_destinations',
                     'alert_incidents', 'alert_signals', 'alert_notifications', 'alert_deliveries',
-                    'alert_in_app_notifications', 'ai_analysis_run', 'fingerprint_rules', 'report_screenshots', 'user_error_report_history']) t
-UNION ALL
-SELECT 'key', 'fingerprint_rules', 'fingerprint_rules_position_key',
-       'unique (project_id, position) becomes (organization_id, project_id, position)'
+                    'alert_in_app_notifications', 'ai_analysis_run', 'report_screenshots', 'user_error_report_history']) t
 UNION ALL
 SELECT 'key', 'error_similarity', 'error_similarity_pkey', 'primary key (error_id) becomes (organization_id, error_id)'
 UNION ALL
