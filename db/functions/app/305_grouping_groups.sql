@@ -59,6 +59,7 @@ BEGIN
     RAISE EXCEPTION 'nothing to merge' USING ERRCODE = 'QVG02', DETAIL = 'Field: source_ids.',
       HINT = 'Name one or more error groups other than the target.';
   END IF;
+  PERFORM app.grouping_lock(s.organization_id, true) FROM app.system_errors s WHERE s.id = p_target_id;  -- no capture meanwhile
   PERFORM FROM app.error_rollup r FOR UPDATE;  -- no fold meanwhile: it would count the sources' minutes under their hashes
   v_groups := ARRAY(SELECT s FROM app.system_errors s WHERE s.id = p_target_id OR s.id = ANY (v_sources)
                      ORDER BY s.organization_id, s.error_hash FOR UPDATE);
@@ -183,6 +184,7 @@ DECLARE
   v_users text[];
   v_new app.system_errors;
 BEGIN
+  PERFORM app.grouping_lock(s.organization_id, true) FROM app.system_errors s WHERE s.id = p_error_id;  -- as merge
   PERFORM FROM app.error_rollup r FOR UPDATE;  -- no fold meanwhile (as in app.error_groups_merge)
   SELECT * INTO v_group FROM app.system_errors s WHERE s.id = p_error_id FOR UPDATE;
   IF NOT FOUND OR NOT app._error_groups_writable(v_group.organization_id) THEN

@@ -17,13 +17,28 @@ LANGUAGE sql STABLE AS $$
 $$;
 COMMENT ON FUNCTION app.grouping_version() IS 'The current grouping rules version (system_errors.grouping_version of new groups)';
 
+-- Captures and the changes of an organization's hashes (merge, unmerge) take turns: a capture
+-- holds this lock shared from before it reads error_group_hashes until it commits, a merge holds it
+-- exclusively. Without it a capture that read the hashes before a merge committed (or that waited
+-- for the merged group's row lock) would recreate the merged-away group. Taken before any row lock.
+CREATE OR REPLACE FUNCTION app.grouping_lock(p_organization_id uuid, p_exclusive boolean) RETURNS void
+LANGUAGE sql VOLATILE AS $$  -- (SQL: inlined into the capture's statement)
+  SELECT CASE WHEN p_exclusive
+              THEN pg_advisory_xact_lock(hashtext('pgwarden:grouping'), hashtext(p_organization_id::text))
+              ELSE pg_advisory_xact_lock_shared(hashtext('pgwarden:grouping'), hashtext(p_organization_id::text)) END
+$$;
+COMMENT ON FUNCTION app.grouping_lock(uuid, boolean) IS
+  'The lock by which captures (shared, till commit) and merges and unmerges (exclusive) of an organization take turns';
+
 -- What a capture has to do besides hashing, in one statement: apply the project's fingerprint
 -- rules (before hashing), resolve hashes (after). PL/pgSQL, so its plan is kept for the session (a
--- SQL function returning a record is planned at every call).
+-- SQL function returning a record is planned at every call). It takes app.grouping_lock first;
+-- VOLATILE so that its query reads what a merge it waited for committed.
 CREATE OR REPLACE FUNCTION app.grouping_needs(p_organization_id uuid, p_project_id bigint,
                                               OUT fingerprint_rules boolean, OUT resolve boolean)
-LANGUAGE plpgsql STABLE AS $$
+LANGUAGE plpgsql VOLATILE AS $$
 BEGIN
+  PERFORM app.grouping_lock(p_organization_id, false);
   SELECT p_project_id IS NOT NULL AND EXISTS (SELECT FROM app.fingerprint_rules r
                                                   WHERE r.organization_id = p_organization_id AND r.project_id = p_project_id),
          EXISTS (SELECT FROM app.error_group_hashes h WHERE h.organization_id = p_organization_id)
