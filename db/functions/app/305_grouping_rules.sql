@@ -219,16 +219,32 @@ $fn$;
 COMMENT ON FUNCTION app.fingerprint_facts(app.capture_item) IS
   'What fingerprint rule matchers ({field: [values]}) and variables ($: {type, value, ...}) read of a captured event';
 
+-- A fingerprint with its variables filled in from an event's facts ({{ default }} stays:
+-- app.error_hash expands it; an unknown variable stays as written, as Sentry leaves it).
+CREATE OR REPLACE FUNCTION app.fingerprint_fill(p_fingerprint text[], p_facts jsonb) RETURNS text[]
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+  SELECT array_agg(CASE WHEN coalesce(app.fingerprint_variable(f.value), '') = '' THEN f.value
+                        WHEN app.fingerprint_variable(f.value) = 'default' THEN '{{ default }}'
+                        ELSE coalesce(p_facts -> '$' ->> app.fingerprint_variable(f.value), '<no value>') END ORDER BY f.n)
+    FROM unnest(p_fingerprint) WITH ORDINALITY AS f (value, n)
+$$;
+COMMENT ON FUNCTION app.fingerprint_fill(text[], jsonb) IS
+  'A fingerprint with its variables ({{ error.type }}, {{ function }}, …) filled in from app.fingerprint_facts; {{ default }} and unknown ones stay';
+
+-- Whether a (client's) fingerprint names a variable to fill in: any known one but {{ default }}.
+CREATE OR REPLACE FUNCTION app.fingerprint_has_variables(p_fingerprint text[]) RETURNS boolean
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+  SELECT EXISTS (SELECT FROM unnest(p_fingerprint) AS f (value)
+                  WHERE strpos(f.value, '{{') > 0 AND app.fingerprint_variable(f.value) NOT IN ('', 'default'))
+$$;
+COMMENT ON FUNCTION app.fingerprint_has_variables(text[]) IS
+  'Whether a fingerprint names a variable app.fingerprint_fill fills in (a known one but {{ default }})';
+
 -- The first rule of the project whose matchers all hold for the facts, as {id, rule, fingerprint}
--- with the fingerprint's variables filled in ({{ default }} stays: app.error_hash expands it).
+-- with the fingerprint's variables filled in.
 CREATE OR REPLACE FUNCTION app.fingerprint_rule_match(p_organization_id uuid, p_project_id bigint, p_facts jsonb) RETURNS jsonb
 LANGUAGE sql STABLE AS $$
-  SELECT jsonb_build_object('id', r.id, 'rule', r.rule, 'fingerprint',
-           (SELECT jsonb_agg(CASE WHEN app.fingerprint_variable(f.value) IS NULL THEN f.value
-                                  WHEN app.fingerprint_variable(f.value) = 'default' THEN '{{ default }}'
-                                  ELSE coalesce(p_facts -> '$' ->> app.fingerprint_variable(f.value), '<no value>') END
-                             ORDER BY f.n)
-              FROM unnest(r.fingerprint) WITH ORDINALITY AS f (value, n)))
+  SELECT jsonb_build_object('id', r.id, 'rule', r.rule, 'fingerprint', to_jsonb(app.fingerprint_fill(r.fingerprint, p_facts)))
     FROM app.fingerprint_rules r
    WHERE r.organization_id = p_organization_id AND r.project_id = p_project_id
      AND NOT EXISTS (SELECT FROM jsonb_to_recordset(r.matchers) AS m (field text, regex text, negated boolean)
@@ -241,26 +257,36 @@ COMMENT ON FUNCTION app.fingerprint_rule_match(uuid, bigint, jsonb) IS
   'The first matching fingerprint rule of a project for an event''s facts: {id, rule, fingerprint (variables filled in)}, or NULL';
 
 -- The events of a batch with their fingerprint set by the project's first matching rule (it wins
--- over the client's, as in Sentry); metadata._fingerprint_rule says which rule and what the client
--- sent. Called only when the project has rules (app.grouping_needs).
+-- over the client's, as in Sentry; metadata._fingerprint_rule says which rule and what the client
+-- sent), else with the variables of the client's fingerprint filled in (as Sentry does both).
+-- Called only when the project has rules or some event's fingerprint has variables (app.grouping_needs,
+-- app.fingerprint_has_variables).
 CREATE OR REPLACE FUNCTION app.fingerprint_rules_apply(p_organization_id uuid, p_project_id bigint, p_items app.capture_item[])
 RETURNS app.capture_item[]
 LANGUAGE plpgsql STABLE AS $$
+DECLARE
+  v_rules boolean := EXISTS (SELECT FROM app.fingerprint_rules r
+                              WHERE r.organization_id = p_organization_id AND r.project_id = p_project_id);
 BEGIN
   RETURN ARRAY(
-    SELECT CASE WHEN m.matched IS NULL THEN i
-                ELSE jsonb_populate_record(i, jsonb_build_object(
-                       'fingerprint', m.matched -> 'fingerprint',
-                       'metadata', coalesce(i.metadata, '{}') || jsonb_build_object('_fingerprint_rule', jsonb_strip_nulls(
-                                     jsonb_build_object('id', m.matched -> 'id', 'rule', m.matched -> 'rule',
-                                                        'client_fingerprint', to_jsonb(i.fingerprint)))))) END
+    SELECT CASE WHEN m.matched IS NOT NULL
+                  THEN jsonb_populate_record(i, jsonb_build_object(
+                         'fingerprint', m.matched -> 'fingerprint',
+                         'metadata', coalesce(i.metadata, '{}') || jsonb_build_object('_fingerprint_rule', jsonb_strip_nulls(
+                                       jsonb_build_object('id', m.matched -> 'id', 'rule', m.matched -> 'rule',
+                                                          'client_fingerprint', to_jsonb(i.fingerprint))))))
+                WHEN f.facts IS NOT NULL AND app.fingerprint_has_variables(i.fingerprint)
+                  THEN jsonb_populate_record(i, jsonb_build_object('fingerprint', app.fingerprint_fill(i.fingerprint, f.facts)))
+                ELSE i END
       FROM unnest(p_items) AS i
-      LEFT JOIN LATERAL (SELECT app.fingerprint_rule_match(p_organization_id, p_project_id, app.fingerprint_facts(i)) AS matched) AS m
-        ON i.error IS NULL
+      LEFT JOIN LATERAL (SELECT app.fingerprint_facts(i) AS facts OFFSET 0) AS f
+        ON i.error IS NULL AND (v_rules OR app.fingerprint_has_variables(i.fingerprint))
+      LEFT JOIN LATERAL (SELECT app.fingerprint_rule_match(p_organization_id, p_project_id, f.facts) AS matched) AS m
+        ON v_rules AND f.facts IS NOT NULL
      ORDER BY i.ordinal);
 END $$;
 COMMENT ON FUNCTION app.fingerprint_rules_apply(uuid, bigint, app.capture_item[]) IS
-  'Captured events with the fingerprint of their project''s first matching fingerprint rule (metadata._fingerprint_rule)';
+  'Captured events with the fingerprint of their project''s first matching fingerprint rule (metadata._fingerprint_rule), else their own with its variables filled in';
 
 -- == Writing rules (invoker rights: row-level security decides whose projects) ==
 

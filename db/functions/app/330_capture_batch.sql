@@ -91,6 +91,7 @@ DECLARE
   v_repeated integer[];           -- ordinals of accepted events not stored: their event id was (few)
   v_outcomes jsonb;               -- {error_hash: what the statement trigger did to the group}
   v_grouping record;              -- what grouping needs besides hashing (app.grouping_needs)
+  v_variables boolean;            -- some event's fingerprint has variables to fill in
 BEGIN
   IF p_organization_id IS NULL OR NOT EXISTS (SELECT FROM app.organizations o WHERE o.id = p_organization_id) THEN
     RAISE EXCEPTION 'organization % not found', p_organization_id USING ERRCODE = 'QN001',
@@ -109,8 +110,8 @@ BEGIN
 
   -- rate limit: the first events (by position) inside the organization's budget are accepted
   SELECT count(*) FILTER (WHERE i.error IS NULL), max(i.ordinal) FILTER (WHERE i.error IS NULL),
-         coalesce(bool_or(i.client_event_id), false)
-    INTO v_valid, v_last_valid, v_client_ids FROM unnest(v_items) AS i;
+         coalesce(bool_or(i.client_event_id), false), coalesce(bool_or(app.fingerprint_has_variables(i.fingerprint)), false)
+    INTO v_valid, v_last_valid, v_client_ids, v_variables FROM unnest(v_items) AS i;
   SELECT t.accepted, t.retry_after_seconds, t.per_minute INTO v_accepted, v_retry_after, v_per_minute
     FROM app.rate_limit_take(p_organization_id, v_valid) AS t;
   IF v_accepted = 0 THEN
@@ -125,7 +126,7 @@ BEGIN
   IF v_accepted > 0 THEN
     v_ready := ARRAY(SELECT i FROM unnest(v_items) AS i WHERE i.error IS NULL AND i.ordinal <= v_last_accepted);
     v_grouping := app.grouping_needs(p_organization_id, p_project_id);
-    IF v_grouping.fingerprint_rules THEN
+    IF v_grouping.fingerprint_rules OR v_variables THEN
       v_ready := app.fingerprint_rules_apply(p_organization_id, p_project_id, v_ready);
     END IF;
     v_ready := app.personal_data_enrich(p_organization_id, v_ready);

@@ -1,6 +1,6 @@
 -- Fingerprint rules: Sentry's syntax (a subset) parsed into rows, applied at capture before hashing.
 BEGIN;
-SELECT plan(20);
+SELECT plan(24);
 
 INSERT INTO app.organizations (id, name) VALUES ('00000000-0000-0000-0000-00000000000a', 'Shop');
 SELECT app.rate_limit_set('00000000-0000-0000-0000-00000000000a', 0);
@@ -76,6 +76,23 @@ SELECT app.fingerprint_rule_delete(r.id) FROM app.fingerprint_rules r;
 SELECT is((SELECT pg_temp.capture(db_1) ->> 'id' FROM events), (SELECT db_1 ->> 'id' FROM before_rules),
   'once the rules are deleted, events group by default again');
 SELECT throws_ok('SELECT app.fingerprint_rule_delete(999999)', 'QN001', NULL, 'a rule that does not exist is not found');
+
+-- == Variables in a client's fingerprint (as Sentry fills them in) ==
+
+SELECT is(app.fingerprint_fill(ARRAY['{{ default }}', '{{ error.type }}', '{{function}}', '{{ tags.x }}', 'plain'],
+                               '{"$": {"type": "KeyError", "function": "charge"}}'),
+  ARRAY['{{ default }}', 'KeyError', 'charge', '{{ tags.x }}', 'plain'],
+  'a fingerprint''s variables are filled in; {{ default }} and unknown ones stay as written');
+CREATE TEMP TABLE by_type AS SELECT
+  pg_temp.capture('{"error_type": "api", "message": "KeyError: ''coupon''", "fingerprint": ["{{ error.type }}", "checkout"]}') AS key_a,
+  pg_temp.capture('{"error_type": "api", "message": "KeyError: ''total''", "fingerprint": ["{{ error.type }}", "checkout"]}') AS key_b,
+  pg_temp.capture('{"error_type": "api", "message": "ValueError: bad total", "fingerprint": ["{{ error.type }}", "checkout"]}') AS value_a;
+SELECT is((SELECT key_a ->> 'id' FROM by_type), (SELECT key_b ->> 'id' FROM by_type),
+  'a client fingerprint {{ error.type }}, checkout: two messages of one exception type are one group');
+SELECT isnt((SELECT key_a ->> 'id' FROM by_type), (SELECT value_a ->> 'id' FROM by_type),
+  'and another type another group');
+SELECT is((SELECT e.fingerprint FROM app.error_events e, by_type b WHERE e.event_id = replace(b.key_a ->> 'event_id', '-', '')::uuid),
+  ARRAY['KeyError', 'checkout'], 'the event keeps its fingerprint as filled in');
 
 SELECT * FROM finish();
 ROLLBACK;
