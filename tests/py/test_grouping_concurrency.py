@@ -23,7 +23,8 @@ def organization(database_url) -> str:
 
 
 def capture(conn: psycopg.Connection, organization_id: str, message: str) -> dict:
-    return conn.execute(CAPTURE, [organization_id, json.dumps([{"message": message, "error_type": "api"}])]).fetchone()[0]
+    events = json.dumps([{"message": message, "error_type": "api"}])
+    return conn.execute(CAPTURE, [organization_id, events]).fetchone()[0]
 
 
 def capture_in_another_session(database_url: str, organization_id: str, message: str) -> tuple[threading.Thread, dict]:

@@ -43,6 +43,8 @@ DECLARE
   v_file text;
   v_location text;
   v_function text;
+  v_previous jsonb;                  -- the frame before (recursion)
+  v_context text;
   v_states text[] := '{}'::text[];  -- per frame: T/F the client's in_app, t/f app.stack_frame_in_app; NULL never counts
   v_app_state text;                  -- the state of the frames that are in app: T when an SDK decided, else t
   v_any_app boolean;
@@ -58,7 +60,23 @@ BEGIN
                         WHEN jsonb_typeof(v_frame -> 'in_app') = 'boolean'
                           THEN CASE WHEN (v_frame ->> 'in_app')::boolean THEN 'T' ELSE 'F' END
                         WHEN app.stack_frame_in_app(v_path) THEN 't' ELSE 'f' END;
+    -- recursion: a frame that repeats the one before it (file, module, function, line, column)
+    -- counts once, however deep the recursion went
+    IF v_previous IS NOT NULL AND (v_frame ->> 'function') IS NOT DISTINCT FROM (v_previous ->> 'function')
+       AND jsonb_build_array(v_frame -> 'abs_path', v_frame -> 'filename', v_frame -> 'module', v_frame -> 'package',
+                             v_frame -> 'lineno', v_frame -> 'colno')
+           = jsonb_build_array(v_previous -> 'abs_path', v_previous -> 'filename', v_previous -> 'module',
+                               v_previous -> 'package', v_previous -> 'lineno', v_previous -> 'colno') THEN
+      v_states[i] := NULL;
+    END IF;
+    v_previous := v_frame;
   END LOOP;
+  -- a JavaScript stack of one frame without a function, at a URL (an inline script, a bundle's
+  -- top level): too poor to group by (Sentry's single-frame rule)
+  IF v_count = 1 AND v_states[0] IS NOT NULL AND nullif(btrim(v_frames #>> '{0,function}'), '') IS NULL
+     AND coalesce(nullif(v_frames #>> '{0,abs_path}', ''), v_frames #>> '{0,filename}') ~ '^(?:https?:|file:|blob:|applewebdata:)' THEN
+    RETURN '';
+  END IF;
   v_app_state := CASE WHEN 'T' = ANY (v_states) OR 'F' = ANY (v_states) THEN 'T' ELSE 't' END;
   v_any_app := v_app_state = ANY (v_states);
   FOR i IN 0 .. v_count - 1 LOOP  -- the components of the frames that count
@@ -94,8 +112,14 @@ BEGIN
       END IF;
       v_location := nullif(v_file, '');
     END IF;
-    CONTINUE WHEN v_location IS NULL AND v_function IS NULL;
-    v_components := v_components || jsonb_build_array('frame', v_location, v_function)::text;  -- JSON text, cast once
+    -- a frame without a function name: its source line (whitespace collapsed) when the SDK sent
+    -- one of at most 120 characters, but not from a URL (a browser's page or bundle)
+    v_context := CASE WHEN v_function IS NULL AND length(v_frame ->> 'context_line') <= 120
+                           AND strpos(coalesce(v_path, ''), '://') = 0
+                      THEN nullif(btrim(regexp_replace(v_frame ->> 'context_line', '\s+', ' ', 'g')), '') END;
+    CONTINUE WHEN v_location IS NULL AND v_function IS NULL AND v_context IS NULL;
+    v_components := v_components || CASE WHEN v_context IS NULL THEN jsonb_build_array('frame', v_location, v_function)
+                                         ELSE jsonb_build_array('frame', v_location, v_function, v_context) END::text;  -- JSON text, cast once
   END LOOP;
   -- an address in a file name reads the same whatever the personal-data policy made of it
   RETURN app.personal_data_grouping_text(array_to_string(v_components, ', '));
@@ -104,8 +128,21 @@ $fn$;
 COMMENT ON FUNCTION app.grouping_frames(jsonb, boolean) IS
 'The frames part of the grouping of one stack as JSON text: ["frame", module or file, function], … joined by ", ",
 oldest first; the in-app frames, or all when none is in app and p_app_only is false; '''' when no frame is usable.
-Built-in and eval frames never count; JavaScript functions count by the part after their last dot. E-mail and IP
-addresses, and their personal-data tokens, read <email> and <ip>.';
+Built-in and eval frames never count, nor a frame that repeats the one before it (recursion); JavaScript functions
+count by the part after their last dot. A frame without a function adds its source line (context_line, up to 120
+characters, whitespace collapsed; not at a URL) as a fourth element. A JavaScript stack of a single frame without
+a function at a URL gives ''''. E-mail and IP addresses, and their personal-data tokens, read <email> and <ip>.';
+
+-- A frame's source line as grouping may read it (app.grouping_frames): only of a frame without a
+-- function name, at most 120 characters. What capture keeps of a frame's source lines.
+CREATE OR REPLACE FUNCTION app.grouping_context_line(p_frame jsonb) RETURNS jsonb
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $fn$
+  SELECT CASE WHEN coalesce(btrim(p_frame ->> 'function'), '') IN ('', '?', '<anonymous>', 'Anonymous function', '<anonymous function>')
+                   AND length(p_frame ->> 'context_line') <= 120
+              THEN p_frame -> 'context_line' END
+$fn$;
+COMMENT ON FUNCTION app.grouping_context_line(jsonb) IS
+  'A frame''s context_line when grouping may read it (no function name, at most 120 characters), else NULL';
 
 -- One stack, the way a single exception groups (what the derivation cache keeps per stack trace).
 CREATE OR REPLACE FUNCTION app.grouping_frame_components(p_frames jsonb) RETURNS text

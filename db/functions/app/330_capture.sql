@@ -133,11 +133,14 @@ COMMENT ON FUNCTION app._capture_trim_frames(jsonb) IS
 -- An exception chain (a validated list of objects, oldest cause first, the raised exception last;
 -- Sentry's exception values, or the same as stored), bounded: its newest 10 exceptions; each cause as
 -- {type, value, module, synthetic, frames} (texts cut to 255 characters, the value to 1024; frames,
--- from stacktrace.frames or frames, without variables and source lines, to app._capture_trim_frames'
--- bounds),
--- the raised one as {type, module, synthetic} (its value is the message, its frames are frames;
--- synthetic from mechanism.synthetic too); then the oldest causes go while the chain is over
--- frames_bytes of JSON. STRICT.
+-- from stacktrace.frames or frames, as {filename, abs_path, module, function, lineno, colno, in_app,
+-- context_line (app.grouping_context_line)}: what grouping reads, no variables, and no key a
+-- scrubbing rule could name; its
+-- newest app.capture_limit('frames')), the raised one as {type, module, synthetic} (its value is the
+-- message, its frames are frames; synthetic from mechanism.synthetic too); a chain over
+-- frames_bytes of JSON has each cause's frames cut to app._capture_trim_frames' bounds, then loses
+-- its oldest causes while still over. (A chain within the bytes has every cause's frames within
+-- them: measured once, not per cause.) STRICT.
 CREATE OR REPLACE FUNCTION app._capture_trim_exceptions(p_exceptions jsonb) RETURNS jsonb
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $$
 DECLARE
@@ -156,15 +159,25 @@ BEGIN
            'type', left(app.json_text(e.x -> 'type'), 255), 'value', left(app.json_text(e.x -> 'value'), 1024),
            'module', left(app.json_text(e.x -> 'module'), 255),
            'synthetic', CASE WHEN e.x -> 'synthetic' = 'true'::jsonb OR e.x #> '{mechanism,synthetic}' = 'true'::jsonb THEN true END,
-           'frames', (SELECT app._capture_trim_frames(jsonb_agg(f.value - '{vars,pre_context,post_context,context_line,data}'::text[]
-                                                                ORDER BY f.n))
-                        FROM jsonb_array_elements(coalesce(e.x #> '{stacktrace,frames}', e.x -> 'frames')) WITH ORDINALITY AS f (value, n)
-                       WHERE jsonb_typeof(f.value) = 'object'))) ORDER BY e.n) || v_raised
+           'frames', (SELECT jsonb_agg(jsonb_strip_nulls(jsonb_build_object(
+                                 'filename', f.value -> 'filename', 'abs_path', f.value -> 'abs_path', 'module', f.value -> 'module',
+                                 'function', f.value -> 'function', 'lineno', f.value -> 'lineno', 'colno', f.value -> 'colno',
+                                 'in_app', f.value -> 'in_app', 'context_line', app.grouping_context_line(f.value))) ORDER BY f.n)
+                        FROM jsonb_array_elements(e.frames) WITH ORDINALITY AS f (value, n)
+                       WHERE jsonb_typeof(f.value) = 'object'
+                         AND f.n > jsonb_array_length(e.frames) - app.capture_limit('frames')))) ORDER BY e.n) || v_raised
     INTO v_chain
-    FROM jsonb_array_elements(p_exceptions) WITH ORDINALITY AS e (x, n)
-   WHERE e.n > v_count - 10 AND e.n < v_count AND jsonb_typeof(e.x) = 'object'
-     AND jsonb_typeof(coalesce(e.x #> '{stacktrace,frames}', e.x -> 'frames', '[]')) = 'array';
+    FROM (SELECT c.x, c.n, coalesce(c.x #> '{stacktrace,frames}', c.x -> 'frames', '[]') AS frames
+            FROM jsonb_array_elements(p_exceptions) WITH ORDINALITY AS c (x, n)
+           WHERE c.n > v_count - 10 AND c.n < v_count AND jsonb_typeof(c.x) = 'object' OFFSET 0) AS e
+   WHERE jsonb_typeof(e.frames) = 'array';
   v_chain := coalesce(v_chain, v_raised);
+  IF octet_length(v_chain::text) <= app.capture_limit('frames_bytes') THEN
+    RETURN v_chain;
+  END IF;
+  v_chain := (SELECT jsonb_agg(jsonb_strip_nulls(c.x || jsonb_build_object('frames', app._capture_trim_frames(c.x -> 'frames')))
+                               ORDER BY c.n)
+                FROM jsonb_array_elements(v_chain) WITH ORDINALITY AS c (x, n));
   WHILE octet_length(v_chain::text) > app.capture_limit('frames_bytes') AND jsonb_array_length(v_chain) > 1 LOOP
     v_chain := v_chain - 0;
   END LOOP;

@@ -87,6 +87,17 @@ LANGUAGE sql STABLE AS $$
 $$;
 COMMENT ON FUNCTION app._capture_clean_frames(jsonb) IS 'Client frames, scrubbed';
 
+-- An exception chain (app._capture_trim_exceptions: its keys are fixed, and none is one a key rule
+-- names): only its texts can hold a secret, so the text detector decides (on the JSON text with
+-- quotes and tabs unescaped, as the texts read), not the JSON detector, whose key words a path or
+-- function name (…/_auth.py) often holds.
+CREATE OR REPLACE FUNCTION app._capture_clean_chain(p_exceptions jsonb, p_text_detector text[]) RETURNS jsonb
+LANGUAGE sql STABLE AS $$
+  SELECT CASE WHEN replace(replace(p_exceptions::text, '\"', '"'), '\t', E'\t') ~ ANY (p_text_detector)
+              THEN app.scrub_jsonb(p_exceptions) ELSE p_exceptions END
+$$;
+COMMENT ON FUNCTION app._capture_clean_chain(jsonb, text[]) IS 'An exception chain (as app._capture_trim_exceptions keeps it), scrubbed';
+
 -- == Scrub, fingerprint, enrich ==
 
 -- One event (a single capture): the steps of app.capture_enrich's query as a few assignments,
@@ -112,7 +123,7 @@ BEGIN
   v_item.stack_trace := app._capture_trim(v_text, app.capture_limit('stack_trace'));
   v_item.frames := app._capture_clean_frames(v_item.frames);
   IF v_item.exceptions IS NOT NULL THEN
-    v_item.exceptions := app._capture_clean_frames(v_item.exceptions);
+    v_item.exceptions := app._capture_clean_chain(v_item.exceptions, v_text_detector);
   END IF;
   v_item.browser := left(v_agent ->> 'browser', 100);
   v_item.os := left(v_agent ->> 'os', 100);
@@ -186,9 +197,9 @@ BEGIN
     SELECT d.frames, f.clean, app.grouping_frame_components(f.clean) AS frame_components
       FROM (SELECT DISTINCT i.frames::text AS frames FROM unnest(v_items) AS i WHERE i.frames IS NOT NULL) AS d
      CROSS JOIN LATERAL (SELECT app._capture_clean_frames(d.frames::jsonb) AS clean OFFSET 0) AS f
-  ), chains AS (  -- (a flood of one chained error repeats its chain)
-    SELECT d.exceptions, app._capture_clean_frames(d.exceptions::jsonb) AS clean
-      FROM (SELECT DISTINCT i.exceptions::text AS exceptions FROM unnest(v_items) AS i WHERE i.exceptions IS NOT NULL) AS d
+  ), chains AS (  -- (a flood of one chained error repeats its chain; as jsonb: no text is printed and parsed again)
+    SELECT d.exceptions, app._capture_clean_chain(d.exceptions, v_text_detector) AS clean
+      FROM (SELECT DISTINCT i.exceptions FROM unnest(v_items) AS i WHERE i.exceptions IS NOT NULL) AS d
     OFFSET 0
   ), keyed AS (
     SELECT i.ordinal, i.event_id, i.client_event_id, i.occurred_at, i.error_type, i.severity, i.message,
@@ -202,7 +213,7 @@ BEGIN
       LEFT JOIN stack s ON s.stack_trace = i.stack_trace
       LEFT JOIN agent a ON a.user_agent = i.user_agent
       LEFT JOIN client_frames f ON f.frames = i.frames::text
-      LEFT JOIN chains c ON c.exceptions = i.exceptions::text
+      LEFT JOIN chains c ON c.exceptions = i.exceptions
   ), grouped AS (
     -- what the hash depends on: with frames only the exception class of the message, and the
     -- chain (jsonb equality treats NULLs as equal, and hashes)

@@ -7,9 +7,10 @@
 --   message_template  logentry.message (the logging %s template) when the message came from logentry
 --   severity       level: fatal→critical, error, warning (warn), info (log), debug; Python numeric 10–50
 --   error_type     app.sentry_error_type_rules, first match (see db/schema/600_web_ingest.sql)
---   frames         the main exception's frames, oldest→newest as Sentry sends them (none when synthetic)
+--   frames         the main exception's frames, oldest→newest as Sentry sends them (none when synthetic);
+--                  a frame's context_line only where grouping reads it (app.grouping_context_line)
 --   exceptions     the chain, oldest cause first: causes {type, value, module, synthetic, frames (without
---                  variables and source lines)}, the raised one {type, module, synthetic}
+--                  variables and source context)}, the raised one {type, module, synthetic}
 --   stack_trace    every exception of the chain, main first, frames newest first
 --   file_path/line_number/column_number  the newest in-app frame (else the newest frame)
 --   url, user_agent  request.url, request.headers User-Agent
@@ -150,7 +151,7 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
                         app.json_text(s.e #> '{user,email}'), app.json_text(s.e #> '{user,ip_address}')),
     'fingerprint', CASE WHEN jsonb_typeof(s.e -> 'fingerprint') = 'array' THEN s.e -> 'fingerprint' END,
     -- the chain, oldest cause first (app.capture_item_of keeps what grouping reads of it): the
-    -- causes without their frames' variables and source lines; the raised exception by its type
+    -- causes without their frames' variables and source context; the raised exception by its type
     -- (its value is the message, its frames are frames)
     'exceptions', CASE WHEN s.x IS NULL THEN NULL
                        WHEN jsonb_array_length(s.chain) = 1 THEN jsonb_build_array(jsonb_strip_nulls(jsonb_build_object(
@@ -161,7 +162,7 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
                                                            'synthetic', CASE WHEN s.synthetic THEN true END)
                                  ELSE jsonb_build_object('type', c.value -> 'type', 'value', c.value -> 'value', 'module', c.value -> 'module',
                                    'synthetic', CASE WHEN c.value #> '{mechanism,synthetic}' = 'true'::jsonb THEN true END,
-                                   'frames', (SELECT jsonb_agg(f.value - '{vars,pre_context,post_context,context_line,data}'::text[] ORDER BY f.n)
+                                   'frames', (SELECT jsonb_agg(f.value - '{vars,pre_context,post_context,data}'::text[] ORDER BY f.n)
                                                 FROM jsonb_array_elements(CASE WHEN jsonb_typeof(c.value #> '{stacktrace,frames}') = 'array'
                                                                                THEN c.value #> '{stacktrace,frames}' ELSE '[]' END)
                                                      WITH ORDINALITY AS f (value, n)
@@ -224,6 +225,7 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
                'lineno', app.json_int(f.value -> 'lineno'),
                'colno', app.json_int(f.value -> 'colno'),
                'in_app', CASE WHEN jsonb_typeof(f.value -> 'in_app') = 'boolean' THEN f.value -> 'in_app' END,
+               'context_line', app.grouping_context_line(f.value),
                'vars', CASE WHEN jsonb_typeof(f.value -> 'vars') = 'object' THEN f.value -> 'vars' END))
                ORDER BY f.n), '[]'::jsonb) AS frames
         FROM jsonb_array_elements(s.raw_frames) WITH ORDINALITY AS f (value, n)

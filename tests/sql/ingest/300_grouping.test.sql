@@ -1,6 +1,6 @@
 -- Grouping: which events are the same error (reference/sentry.md §3 and the §14 vectors).
 BEGIN;
-SELECT plan(55);
+SELECT plan(64);
 
 -- == Message normalization: the §14 vectors, then one per placeholder class ==
 
@@ -239,6 +239,42 @@ SELECT isnt(app.error_fingerprint('javascript', 'TypeError: x', app.parse_stack_
 SELECT is(app.error_fingerprint('javascript', 'ReferenceError: x is not defined', app.parse_stack_trace('ReferenceError: x is not defined')),
           app.error_fingerprint('javascript', 'ReferenceError: x is not defined'),
           'a stack text without frames groups by message');
+
+-- == Sentry's frame rules: source lines of unnamed frames, recursion, a lone JavaScript frame ==
+
+SELECT isnt(app.grouping_frame_components('[{"filename": "/srv/app/jobs.js", "context_line": "  queue.push(order)", "in_app": true}]'),
+            app.grouping_frame_components('[{"filename": "/srv/app/jobs.js", "context_line": "  cache.drop(order)", "in_app": true}]'),
+  'two frames without a function name in one file group apart by their source line (Sentry''s context-line)');
+SELECT is(app.grouping_frame_components('[{"filename": "/srv/app/jobs.js", "context_line": "\t queue.push(   order) ", "in_app": true}]'),
+  '["frame", "/srv/app/jobs.js", null, "queue.push( order)"]', 'the source line counts with its whitespace collapsed');
+SELECT is(app.grouping_frame_components('[{"filename": "/srv/app/jobs.js", "function": "run", "context_line": "a()", "in_app": true}]'),
+          app.grouping_frame_components('[{"filename": "/srv/app/jobs.js", "function": "run", "context_line": "b()", "in_app": true}]'),
+  'a frame with a function name groups by it, not by its source line');
+SELECT is(app.grouping_frame_components(jsonb_build_array(jsonb_build_object('filename', '/srv/app/jobs.js', 'in_app', true,
+                                                                            'context_line', repeat('x', 121)))),
+  '["frame", "/srv/app/jobs.js", null]', 'a source line over 120 characters does not count (minified code)');
+SELECT is(app.grouping_frame_components('[{"abs_path": "https://shop.example.com/app.js", "filename": "app.js", "context_line": "a()"},
+                                          {"abs_path": "https://shop.example.com/app.js", "filename": "app.js", "function": "main"}]'),
+  '["frame", "app.js", null], ["frame", "app.js", "main"]', 'nor does one at a URL without a function name');
+
+SELECT is(app.grouping_frame_components('[{"module": "app.tree", "function": "load", "lineno": 3, "in_app": true},
+                                          {"module": "app.tree", "function": "walk", "lineno": 9, "in_app": true},
+                                          {"module": "app.tree", "function": "walk", "lineno": 9, "in_app": true},
+                                          {"module": "app.tree", "function": "walk", "lineno": 9, "in_app": true},
+                                          {"module": "app.tree", "function": "visit", "lineno": 20, "in_app": true}]'),
+  '["frame", "app.tree", "load"], ["frame", "app.tree", "walk"], ["frame", "app.tree", "visit"]',
+  'a frame repeating the one before it (recursion) counts once, however deep');
+SELECT is(app.grouping_frame_components('[{"module": "app.tree", "function": "walk", "lineno": 9, "in_app": true},
+                                          {"module": "app.tree", "function": "walk", "lineno": 12, "in_app": true}]'),
+  '["frame", "app.tree", "walk"], ["frame", "app.tree", "walk"]', 'the same function called from another line counts again');
+
+SELECT is(app.grouping_frame_components('[{"abs_path": "https://shop.example.com/assets/app.js", "filename": "/assets/app.js", "lineno": 1, "colno": 2048}]'),
+  '', 'a JavaScript stack of one unnamed frame at a URL does not count (Sentry''s single-frame rule) …');
+SELECT isnt(app.error_fingerprint('javascript', 'TypeError: a is undefined',
+                                  '[{"abs_path": "https://shop.example.com/assets/app.js", "lineno": 1, "colno": 2048}]'),
+            app.error_fingerprint('javascript', 'TypeError: b is undefined',
+                                  '[{"abs_path": "https://shop.example.com/assets/app.js", "lineno": 1, "colno": 2048}]'),
+  '… so such events group by their message');
 
 SELECT * FROM finish();
 ROLLBACK;
