@@ -5,21 +5,11 @@ from __future__ import annotations
 import json
 import threading
 import time
-import uuid
 
 import psycopg
-import pytest
 
 CAPTURE = "SELECT result FROM app.capture_batch(%s, NULL, %s)"
 
-
-@pytest.fixture
-def organization(database_url) -> str:
-    organization_id = str(uuid.uuid4())
-    with psycopg.connect(database_url, autocommit=True) as conn:
-        conn.execute("INSERT INTO app.organizations (id, name) VALUES (%s, 'racing')", [organization_id])
-        conn.execute("SELECT app.rate_limit_set(%s, 0)", [organization_id])
-    return organization_id
 
 
 def capture(conn: psycopg.Connection, organization_id: str, message: str) -> dict:
@@ -55,6 +45,22 @@ def wait_until_blocked(conn: psycopg.Connection, outcome: dict) -> None:
     raise AssertionError("the capture never waited for the merge")
 
 
+def capture_until_committed(database_url: str, observer: psycopg.Connection, holder: psycopg.Connection,
+                            organization_id: str, message: str) -> dict:
+    """A capture in another session that waits for the holder's uncommitted change, which then commits."""
+    thread, outcome = capture_in_another_session(database_url, organization_id, message)
+    wait_until_blocked(observer, outcome)
+    holder.commit()
+    thread.join(30)
+    assert "failure" not in outcome, outcome
+    return outcome["result"]
+
+
+def two_groups(conn: psycopg.Connection, organization_id: str) -> tuple[dict, dict]:
+    return (capture(conn, organization_id, "Payment provider timed out"),
+            capture(conn, organization_id, "Payment provider answered 502"))
+
+
 def groups(conn: psycopg.Connection, organization_id: str) -> dict[str, int]:
     return dict(conn.execute("SELECT error_hash, occurrence_count FROM app.system_errors WHERE organization_id = %s",
                              [organization_id]).fetchall())
@@ -62,17 +68,12 @@ def groups(conn: psycopg.Connection, organization_id: str) -> dict[str, int]:
 
 def test_a_capture_during_a_merge_joins_the_target_and_never_recreates_the_merged_group(database_url, organization):
     with psycopg.connect(database_url, autocommit=True) as observer, psycopg.connect(database_url) as merging:
-        target = capture(observer, organization, "Payment provider timed out")
-        source = capture(observer, organization, "Payment provider answered 502")
+        target, source = two_groups(observer, organization)
 
         merging.execute("SELECT app.error_groups_merge(%s, ARRAY[%s]::uuid[])", [target["id"], source["id"]])
-        thread, outcome = capture_in_another_session(database_url, organization, "Payment provider answered 502")
-        wait_until_blocked(observer, outcome)
-        merging.commit()
-        thread.join(30)
+        result = capture_until_committed(database_url, observer, merging, organization, "Payment provider answered 502")
 
-        assert "failure" not in outcome, outcome
-        assert outcome["result"]["error_hash"] == target["error_hash"]
+        assert result["error_hash"] == target["error_hash"]
         assert groups(observer, organization) == {target["error_hash"]: 3}
         assert observer.execute(
             "SELECT array_agg(DISTINCT error_hash) FROM app.error_events WHERE organization_id = %s",
@@ -84,16 +85,12 @@ def test_a_capture_during_a_merge_joins_the_target_and_never_recreates_the_merge
 
 def test_a_capture_during_an_unmerge_joins_the_group_its_hash_forms_again(database_url, organization):
     with psycopg.connect(database_url, autocommit=True) as observer, psycopg.connect(database_url) as unmerging:
-        target = capture(observer, organization, "Payment provider timed out")
-        source = capture(observer, organization, "Payment provider answered 502")
+        target, source = two_groups(observer, organization)
         observer.execute("SELECT app.error_groups_merge(%s, ARRAY[%s]::uuid[])", [target["id"], source["id"]])
 
         unmerging.execute("SELECT app.error_group_unmerge(%s, %s)", [target["id"], source["error_hash"]])
-        thread, outcome = capture_in_another_session(database_url, organization, "Payment provider answered 502")
-        wait_until_blocked(observer, outcome)
-        unmerging.commit()
-        thread.join(30)
+        result = capture_until_committed(database_url, observer, unmerging, organization,
+                                         "Payment provider answered 502")
 
-        assert "failure" not in outcome, outcome
-        assert outcome["result"]["error_hash"] == source["error_hash"]
+        assert result["error_hash"] == source["error_hash"]
         assert groups(observer, organization) == {target["error_hash"]: 1, source["error_hash"]: 2}

@@ -5,21 +5,11 @@ from __future__ import annotations
 import json
 import random
 import threading
-import uuid
 
 import psycopg
-import pytest
 
 CAPTURE = "SELECT count(*) FILTER (WHERE error IS NULL) FROM app.capture_batch(%s, NULL, %s)"
 
-
-@pytest.fixture
-def organization(database_url) -> str:
-    organization_id = str(uuid.uuid4())
-    with psycopg.connect(database_url, autocommit=True) as conn:
-        conn.execute("INSERT INTO app.organizations (id, name) VALUES (%s, 'flood')", [organization_id])
-        conn.execute("SELECT app.rate_limit_set(%s, 0)", [organization_id])
-    return organization_id
 
 
 def run_concurrently(database_url: str, organization_id: str, batches_per_thread: list[list[list[dict]]]) -> int:
