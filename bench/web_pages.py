@@ -159,7 +159,7 @@ def main() -> None:
                                  "/errors?status=all&q=step+42", f"/errors?status=all&project={ids['project']}",
                                  "/errors?status=all&sort=users", f"/errors/{ids['hot']}", "/monitors",
                                  *(["/monitors/1"] if who.startswith("admin") else []),  # platform-wide: admins only
-                                 "/alerts", "/settings", "/status"):
+                                 "/alerts", "/reports", "/settings", "/status"):
                         measured = timed(client, path, args.requests)
                         if measured is None:
                             print(f"{path[:44]:<44} {'> 60 s (client gave up)':>26}")

@@ -134,3 +134,22 @@ def test_staff_file_reports_but_do_not_work_the_queue(web_server, world, filed):
         assert client.post(f"/reports/{filed}/status",
                            data={"csrf": csrf_of(page), "status": "resolved"}).status_code == 403
         assert file_report(client, "Staff saw it too").status_code == 303
+
+
+def test_the_queue_pages_through_every_report_once_newest_first(web_server, world):
+    web_server.query("INSERT INTO app.user_error_reports (report_type, reporter_type, organization_id, title,"
+                     " description, created_at) SELECT 'bug', 'customer', %s, 'Paged report ' || n, 'x',"
+                     " now() - (n %% 7) * interval '1 minute' FROM generate_series(1, 120) n RETURNING id",
+                     [world.project_b.organization_id])
+    expected = [row[0] for row in web_server.query(
+        "SELECT id::text FROM app.user_error_reports WHERE organization_id = %s ORDER BY created_at DESC, id DESC",
+        [world.project_b.organization_id])]
+    seen, url = [], "/reports?status=all"
+    with signed_in_client(web_server, world.owner_b) as client:
+        while url:
+            page = client.get(url.replace("&amp;", "&"))
+            assert page.status_code == 200, page.text[:300]
+            seen += re.findall(r'<a class="message" href="/reports/([0-9a-f-]{36})"', page.text)
+            following = re.search(r'<a href="([^"]+)" rel="next">', page.text)
+            url = following.group(1) if following else None
+    assert seen == expected

@@ -5,9 +5,13 @@ transaction of the status page, bounded forms and CSRF checks, rendering, and an
 
 from __future__ import annotations
 
+import base64
+import binascii
 import contextlib
 import functools
+import json
 import logging
+import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -30,6 +34,7 @@ from workers.web.ui.refusals import (
     Refused,
     database_unavailable,
     form_not_ours,
+    invalid,
     not_found,
     refusal,
     refusal_json,
@@ -185,6 +190,24 @@ def render(request: Request, template: str, context: dict[str, Any], status: int
 def query_filters(request: Request, names: tuple[str, ...]) -> dict[str, str]:
     """The filters of a list page given in its query string (empty ones left out)."""
     return {name: request.query_params[name].strip() for name in names if request.query_params.get(name, "").strip()}
+
+
+def page_cursor(row: dict[str, Any], column: str) -> str:
+    """The keyset cursor of a list's next page: the last row's sort value and id, as a URL-safe token."""
+    raw = json.dumps([str(row[column]), str(row["id"])]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def after_cursor(request: Request) -> tuple[str | None, str | None]:
+    """The sort value (as text, for SQL to cast) and id of ?after=<page_cursor>; (None, None) on a first page."""
+    cursor = request.query_params.get("after")
+    if not cursor:
+        return None, None
+    try:
+        value, row_id = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        return str(value), str(uuid.UUID(row_id))
+    except (ValueError, TypeError, binascii.Error):
+        raise invalid("That page link is broken.", "Field: after.", "Start again from the first page.") from None
 
 
 def see_other(url: str) -> RedirectResponse:

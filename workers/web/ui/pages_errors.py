@@ -3,9 +3,6 @@ bulk resolve/ignore, and an error's status actions (its page: pages_error_detail
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 import uuid
 from datetime import UTC, datetime
 from typing import Any
@@ -16,7 +13,16 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from workers import sql
-from workers.web.ui.pages import checked_form, page, query_filters, render, see_other, signed_in
+from workers.web.ui.pages import (
+    after_cursor,
+    checked_form,
+    page,
+    page_cursor,
+    query_filters,
+    render,
+    see_other,
+    signed_in,
+)
 from workers.web.ui.refusals import invalid, not_found, refusal
 
 PAGE_SIZE = 50
@@ -30,21 +36,6 @@ FILTERS = ("status", "severity", "type", "project", "org", "q", "sort")
 BULK_ACTIONS = {"resolve": "resolved", "ignore": "ignored", "reopen": "new"}
 
 
-def _cursor(row: dict[str, Any], column: str) -> str:
-    raw = json.dumps([str(row[column]), str(row["id"])]).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def _after(cursor: str | None) -> tuple[str | None, str | None]:
-    if not cursor:
-        return None, None
-    try:
-        value, error_id = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        return str(value), str(uuid.UUID(error_id))
-    except (ValueError, TypeError, binascii.Error):
-        raise invalid("That page link is broken.", "Field: after.", "Start again from the first page.") from None
-
-
 @page
 async def error_list(request: Request) -> Response:
     filters = query_filters(request, FILTERS)
@@ -53,7 +44,7 @@ async def error_list(request: Request) -> Response:
         raise invalid(f"Unknown sort {sort!r}.", "Field: sort.", f"Sort by one of: {', '.join(SORTS)}.")
     tab = filters.get("status", "open")
     statuses = OPEN_STATUSES if tab == "open" else None if tab == "all" else [tab]
-    after_value, after_id = _after(request.query_params.get("after"))
+    after_value, after_id = after_cursor(request)
     params = {"statuses": statuses, "severity": filters.get("severity"), "error_type": filters.get("type"),
               "organization_id": filters.get("org"), "q": filters.get("q"), "project_id": filters.get("project"),
               "after_value": after_value, "after_id": after_id, "limit": PAGE_SIZE + 1}
@@ -70,7 +61,7 @@ async def error_list(request: Request) -> Response:
             row["spark"] = sparks.get((str(row["organization_id"]), row["error_hash"]), [0] * 24)
         next_url = None
         if more:
-            next_url = "/errors?" + urlencode({**filters, "after": _cursor(rows[-1], SORTS[sort][1])})
+            next_url = "/errors?" + urlencode({**filters, "after": page_cursor(rows[-1], SORTS[sort][1])})
         context = {"rows": rows, "filters": filters, "tab": tab, "tabs": TABS, "sort": sort, "sorts": SORTS,
                    "next_url": next_url, "first_url": "/errors?" + urlencode(filters) if after_id else None,
                    "projects": await person.rows(sql.UI_PROJECTS),

@@ -7,7 +7,6 @@ owners and staff. SQL validates, scrubs and decides who sees what."""
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -18,8 +17,10 @@ from starlette.responses import Response
 from workers import sql
 from workers.web.ui.pages import (
     Person,
+    after_cursor,
     checked_form,
     page,
+    page_cursor,
     query_filters,
     refused_answer,
     render,
@@ -49,25 +50,13 @@ def _report_id(request: Request) -> str:
         raise not_found("report") from None
 
 
-def _after(request: Request) -> tuple[str | None, str | None]:
-    """The keyset cursor of a next-page link: after=<created_at>_<id>."""
-    value = request.query_params.get("after")
-    if not value:
-        return None, None
-    created_at, _, report_id = value.rpartition("_")
-    try:
-        return datetime.fromisoformat(created_at).isoformat(), str(uuid.UUID(report_id))
-    except ValueError:
-        raise invalid("That page link is broken.", "Field: after.", "Start again from the first page.") from None
-
-
 @page
 async def report_queue(request: Request) -> Response:
     filters = query_filters(request, FILTERS)
     tab = filters.get("status", "queue")
     if tab not in TABS:
         raise invalid(f"Unknown status tab {tab!r}.", "Field: status.", f"One of: {', '.join(TABS)}.")
-    after_created_at, after_id = _after(request)
+    after_created_at, after_id = after_cursor(request)
     async with signed_in(request) as person:
         rows = await person.rows(sql.UI_REPORT_QUEUE, {
             "statuses": TABS[tab][1], "priority": filters.get("priority"), "report_type": filters.get("type"),
@@ -76,8 +65,7 @@ async def report_queue(request: Request) -> Response:
         next_url = None
         if len(rows) > PAGE_SIZE:
             rows = rows[:PAGE_SIZE]
-            last = rows[-1]
-            next_url = "/reports?" + urlencode({**filters, "after": f"{last['created_at'].isoformat()}_{last['id']}"})
+            next_url = "/reports?" + urlencode({**filters, "after": page_cursor(rows[-1], "created_at")})
         return render(request, "reports.html", {
             "rows": rows, "filters": filters, "tab": tab, "tabs": TABS, "next_url": next_url,
             "first_url": "/reports?" + urlencode(filters) if after_id else None,
