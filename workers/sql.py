@@ -177,8 +177,17 @@ UI_HEALTH_SUMMARY = "SELECT api.get_health_summary()"
 UI_OPEN_INCIDENTS = ("SELECT service_name, status::text, started_at FROM api.system_uptime"
                      " WHERE ended_at IS NULL AND status <> 'operational' ORDER BY started_at")
 UI_OPEN_REPORTS = "SELECT count(*) FROM api.user_error_reports WHERE status = 'open'"
+# the latest alert notifications (firing, resolved, tests) with their incident's severity and state
+UI_LATEST_ALERTS = ("SELECT n.id, n.incident_id, n.kind::text AS kind, n.title, n.summary, n.created_at,"
+                    " i.severity::text AS severity, i.status::text AS incident_status, i.is_test"
+                    " FROM api.alert_notifications n JOIN api.alert_incidents i ON i.id = n.incident_id"
+                    " ORDER BY n.created_at DESC, n.id DESC LIMIT %s")
 UI_ERROR_DETAIL = "SELECT api.get_error_detail(%s::uuid)"
 UI_ERROR_SET_STATUS = "SELECT api.update_error_status(%s::uuid, %s, %s)"
+UI_ERROR_ASSIGN = "SELECT api.assign_error(%s::uuid, %s::uuid)"
+# groups like an error (trigram similarity within its organization), most similar first
+UI_RELATED_ERRORS = ("SELECT id, score, severity::text AS severity, status::text AS status, message, occurrence_count,"
+                     " last_seen_at FROM api.related_errors(%s::uuid, %s)")
 # an error's page beside its detail: its AI analysis (main's AI api), linked reports, related groups
 UI_ERROR_ANALYSIS = ("SELECT analysis, ai_suggestion, ai_analyzed_at, provider, model, pending_run_id"
                      " FROM api.error_analyses WHERE error_id = %s::uuid")
@@ -195,6 +204,9 @@ UI_ORGANIZATIONS = "SELECT id, name, created_at FROM api.organizations ORDER BY 
 UI_PROJECTS = "SELECT id, organization_id, name, public_key, created_at FROM api.projects ORDER BY organization_id, id"
 UI_USERS = "SELECT id, organization_id, email, name, role::text, created_at FROM api.users ORDER BY email"
 UI_RATE_LIMITS = "SELECT organization_id, per_minute, is_override FROM api.organization_rate_limits"
+UI_WIDGET_KEYS = "SELECT project_id, widget_key, allowed_origins, updated_at FROM api.widget_keys"
+UI_WIDGET_KEY_SET = "SELECT api.set_widget_key(%s::bigint, %s::text[], %s)"
+UI_WIDGET_KEY_REVOKE = "SELECT api.revoke_widget_key(%s::bigint)"
 UI_CREATE_ORGANIZATION = "SELECT api.create_organization(%s)"
 UI_CREATE_PROJECT = "SELECT id FROM api.create_project(%s::uuid, %s)"
 UI_SET_RATE_LIMIT = "SELECT api.set_rate_limit(%s::uuid, %s)"
@@ -285,7 +297,8 @@ UI_ERROR_LISTS = {
     "events": _ERROR_LIST.format(column="occurrence_count"),
     "users": _ERROR_LIST.format(column="users_affected"),
 }
-# Pages the list function does not serve (first seen, text search, a project): one statement per
+# Pages the list function does not serve (first seen, text search, a project, an environment or a
+# release: what events hold, api.error_group_seen_in): one statement per
 # sort order, keyset on the sort column and id. Unused filters are NULL; the pool prepares nothing,
 # so each page gets a plan for its filters.
 _ERROR_PAGE = (
@@ -295,9 +308,9 @@ _ERROR_PAGE = (
     " AND (%(error_type)s::text IS NULL OR g.error_type = %(error_type)s::app.error_type_enum)"
     " AND (%(organization_id)s::uuid IS NULL OR g.organization_id = %(organization_id)s::uuid)"
     " AND (%(q)s::text IS NULL OR g.message ILIKE '%%' || %(q)s::text || '%%')"
-    " AND (%(project_id)s::bigint IS NULL OR EXISTS (SELECT FROM api.error_events e"
-    " WHERE e.organization_id = g.organization_id AND e.error_hash = g.error_hash"
-    " AND e.project_id = %(project_id)s::bigint))"
+    " AND (%(project_id)s::bigint IS NULL AND %(environment)s::text IS NULL AND %(release)s::text IS NULL"
+    " OR api.error_group_seen_in(g.organization_id, g.error_hash, %(project_id)s::bigint, %(environment)s::text,"
+    " %(release)s::text))"
     " AND (%(after_id)s::uuid IS NULL OR (g.{column}, g.id) < (%(after_value)s::{type}, %(after_id)s::uuid))"
     " ORDER BY g.{column} DESC, g.id DESC LIMIT %(limit)s")
 UI_ERROR_PAGES = {

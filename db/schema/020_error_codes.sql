@@ -18,4 +18,5 @@ INSERT INTO app.error_code (code, http_status, description) VALUES
   ('QA001', 403, 'forbidden by a rule row-level security cannot express'),
   ('QV003', 413, 'request body too large'),
   ('QV004', 411, 'request body without Content-Length'),
-  ('QR002', 429, 'statement timeout: the request ran past its role''s time budget');
+  ('QR002', 429, 'statement timeout: the request ran past its role''s time budget'),
+  ('QN371', 404, 'user to assign not found in the error''s organization');

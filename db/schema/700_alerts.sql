@@ -272,6 +272,8 @@ CREATE TABLE app.alert_notifications (
 );
 COMMENT ON TABLE app.alert_notifications IS 'What was said about an incident, once: its content is the "notification" of every delivery''s job payload';
 CREATE INDEX idx_alert_notifications_incident ON app.alert_notifications (incident_id, created_at);
+-- the Overview's latest alerts of an organization, newest first
+CREATE INDEX idx_alert_notifications_org_created ON app.alert_notifications (organization_id, created_at DESC);
 
 CREATE TABLE app.alert_deliveries (
   id              uuid PRIMARY KEY DEFAULT gen_random_uuid(),

@@ -143,6 +143,10 @@ CREATE POLICY project_widget_keys_owner_update ON app.project_widget_keys FOR UP
   USING (organization_id = (SELECT app.current_org_id())) WITH CHECK (organization_id = (SELECT app.current_org_id()));
 GRANT SELECT ON app.project_widget_keys TO staff, org_owner, system_admin;
 GRANT INSERT, UPDATE ON app.project_widget_keys TO org_owner, system_admin;
+-- revoking a key deletes it (app.widget_key_revoke): the widget stops working until a new one
+CREATE POLICY project_widget_keys_owner_delete ON app.project_widget_keys FOR DELETE TO org_owner
+  USING (organization_id = (SELECT app.current_org_id()));
+GRANT DELETE ON app.project_widget_keys TO org_owner, system_admin;
 
 -- == Screenshots ==
 

@@ -210,3 +210,22 @@ Returns {project_id, widget_key, allowed_origins}: the key is created on first c
 rotate), the allowed origins replaced when allowed_origins is given (as browsers send them: https://shop.example.com).
 Org owners for their organization's projects, system admins for any.$$;
 GRANT EXECUTE ON FUNCTION api.set_widget_key(bigint, text[], boolean) TO org_owner, system_admin;
+
+CREATE FUNCTION api.revoke_widget_key(project_id bigint) RETURNS boolean
+LANGUAGE plpgsql AS $$
+DECLARE
+  v_state text; v_message text; v_detail text; v_hint text;
+BEGIN
+  RETURN app.widget_key_revoke(revoke_widget_key.project_id);
+EXCEPTION WHEN SQLSTATE 'QN000' THEN
+  GET STACKED DIAGNOSTICS v_state = RETURNED_SQLSTATE, v_message = MESSAGE_TEXT,
+    v_detail = PG_EXCEPTION_DETAIL, v_hint = PG_EXCEPTION_HINT;
+  PERFORM app.raise_http(v_state, v_message, v_detail, v_hint);
+  RETURN NULL;
+END $$;
+COMMENT ON FUNCTION api.revoke_widget_key(bigint) IS $$Revoke a project's widget key
+
+Pages that embed the key can no longer submit reports (401) until a new key is made with
+set_widget_key. Returns true when the project had a key. Org owners for their organization's
+projects, system admins for any; 404 for a project you cannot see.$$;
+GRANT EXECUTE ON FUNCTION api.revoke_widget_key(bigint) TO org_owner, system_admin;

@@ -64,6 +64,29 @@ are left out. Exact and current: the hourly rollup, then the minute counts since
 you cannot see count nothing.$$;
 GRANT EXECUTE ON FUNCTION api.error_hourly_counts(uuid[], text[], integer) TO staff, org_owner, system_admin;
 
+-- == Filters of the errors list that events hold ==
+
+-- Project, environment and release are properties of events, not of groups (environment and
+-- release live in the events' metadata until they become columns): a group matches when one of
+-- its events does. The one place that reads them, so moving them into columns changes only this.
+-- SQL, so it is inlined into the list's query: a filter left NULL costs nothing.
+CREATE FUNCTION api.error_group_seen_in(organization_id uuid, error_hash text, project_id bigint DEFAULT NULL,
+                                        environment text DEFAULT NULL, release text DEFAULT NULL) RETURNS boolean
+LANGUAGE sql STABLE AS $$
+  SELECT EXISTS (SELECT FROM app.error_events e
+                  WHERE e.organization_id = error_group_seen_in.organization_id
+                    AND e.error_hash = error_group_seen_in.error_hash
+                    AND (error_group_seen_in.project_id IS NULL OR e.project_id = error_group_seen_in.project_id)
+                    AND (error_group_seen_in.environment IS NULL
+                         OR e.metadata ->> 'environment' = error_group_seen_in.environment)
+                    AND (error_group_seen_in.release IS NULL OR e.metadata ->> 'release' = error_group_seen_in.release))
+$$;
+COMMENT ON FUNCTION api.error_group_seen_in(uuid, text, bigint, text, text) IS $$Whether an error group has an event of a project, environment and release
+
+Each filter left NULL matches any. Events kept by retention only: a group whose matching events
+have expired no longer matches. Groups you cannot see have no events.$$;
+GRANT EXECUTE ON FUNCTION api.error_group_seen_in(uuid, text, bigint, text, text) TO staff, org_owner, system_admin;
+
 -- == An error's page ==
 
 CREATE FUNCTION api.get_error_detail(error_id uuid) RETURNS jsonb
@@ -80,7 +103,8 @@ EXCEPTION WHEN SQLSTATE 'QN000' THEN
 END $$;
 COMMENT ON FUNCTION api.get_error_detail(uuid) IS $$One error group with everything its page shows
 
-The group's columns plus users_affected, events_last_24h, status_history, frames (the latest
+The group's columns plus users_affected, events_last_24h, status_history, assignee ({id, email,
+name} of assigned_to), assignment_history (from, to, changed_by as e-mail addresses), frames (the latest
 event's stack, oldest first, each with in_app), series (events per hour over 7 days), breakdowns
 (top 5 browsers, operating systems, devices, URLs, releases and environments among the latest
 2000 events) and events (the latest 10, with their scrubbed metadata). 404 for an error you

@@ -23,9 +23,10 @@ LANGUAGE sql IMMUTABLE SECURITY DEFINER SET search_path = pg_catalog AS $$
 $$;
 COMMENT ON FUNCTION app.error_frames(jsonb, text) IS 'Stack frames with in_app (oldest first): the client''s frames, else parsed from the trace text';
 
--- app.error_detail (the CLI's) plus what the page shows: the latest event's frames, events per
--- hour over 7 days, the top values of browser, os, device, url, release and environment among
--- the latest events, and the latest events with their (scrubbed) metadata.
+-- app.error_detail (the CLI's) plus what the page shows: its assignee and assignment history (by
+-- e-mail address), the latest event's frames, events per hour over 7 days, the top values of
+-- browser, os, device, url, release and environment among the latest events, and the latest
+-- events with their (scrubbed) metadata.
 CREATE OR REPLACE FUNCTION app.error_detail_page(p_error_id uuid, p_sample integer DEFAULT 2000) RETURNS jsonb
 LANGUAGE plpgsql STABLE AS $$
 DECLARE
@@ -34,6 +35,16 @@ DECLARE
   v_error_hash text := v_detail ->> 'error_hash';
 BEGIN
   RETURN v_detail || jsonb_build_object(
+    'assignee', (SELECT jsonb_build_object('id', u.id, 'email', u.email, 'name', u.name) FROM app.users u
+                  WHERE u.id = (v_detail ->> 'assigned_to')::uuid),
+    'assignment_history', (SELECT coalesce(jsonb_agg(jsonb_build_object(
+                                    'from', f.email, 'to', t.email, 'changed_by', b.email, 'changed_at', h.changed_at)
+                                  ORDER BY h.changed_at, h.id), '[]')
+                             FROM app.error_assignment_history h
+                             LEFT JOIN app.users f ON f.id = h.from_user
+                             LEFT JOIN app.users t ON t.id = h.to_user
+                             LEFT JOIN app.users b ON b.id = h.changed_by
+                            WHERE h.error_id = p_error_id),
     'frames', coalesce((SELECT app.error_frames(x.frames, coalesce(x.stack_trace, v_detail ->> 'stack_trace'))
                           FROM app.error_events x
                          WHERE x.organization_id = v_organization_id AND x.error_hash = v_error_hash

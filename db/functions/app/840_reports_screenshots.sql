@@ -99,4 +99,18 @@ BEGIN
 END $$;
 COMMENT ON FUNCTION app.widget_key_set(bigint, text[], boolean) IS
   'A project''s widget key, created on first use or rotated, and its allowed origins (replaced when given): {project_id, widget_key, allowed_origins}';
-GRANT EXECUTE ON FUNCTION app.widget_key_set(bigint, text[], boolean) TO org_owner, system_admin;
+
+-- Revoke a project's widget key: pages that embed it can no longer report (QA801) until a new key
+-- is made (app.widget_key_set). Invoker rights, as app.widget_key_set.
+CREATE OR REPLACE FUNCTION app.widget_key_revoke(p_project_id bigint) RETURNS boolean
+LANGUAGE plpgsql AS $$
+BEGIN
+  IF NOT EXISTS (SELECT FROM app.projects p WHERE p.id = p_project_id) THEN
+    RAISE EXCEPTION 'project % not found', p_project_id USING ERRCODE = 'QN001',
+      DETAIL = 'Field: project_id.', HINT = 'Use the id of a project of your organization.';
+  END IF;
+  DELETE FROM app.project_widget_keys w WHERE w.project_id = p_project_id;
+  RETURN FOUND;
+END $$;
+COMMENT ON FUNCTION app.widget_key_revoke(bigint) IS 'Delete a project''s widget key; true when it had one';
+GRANT EXECUTE ON FUNCTION app.widget_key_set(bigint, text[], boolean), app.widget_key_revoke(bigint) TO org_owner, system_admin;

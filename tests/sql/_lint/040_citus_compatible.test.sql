@@ -32,7 +32,7 @@ INSERT INTO citus_placement VALUES
   ('error_activity_counts', 'distributed'),
   ('error_similarity', 'distributed'), ('ai_analysis_run', 'distributed'), ('report_screenshots', 'distributed'),
   ('user_error_report_history', 'distributed'), ('demo_backfills', 'distributed'),
-  ('error_group_hashes', 'distributed'), ('fingerprint_rules', 'distributed'),
+  ('error_group_hashes', 'distributed'), ('fingerprint_rules', 'distributed'), ('error_assignment_history', 'distributed'),
   -- small or global, read on every node; tenants, users and keys are resolved before the organization is known
   ('organizations', 'reference'), ('users', 'reference'), ('projects', 'reference'), ('project_webhook_secrets', 'reference'),
   ('error_code', 'reference'), ('alert_condition_keys', 'reference'), ('alert_settings', 'reference'),
@@ -61,7 +61,8 @@ INSERT INTO citus_exception
 SELECT 'key', t, t || '_pkey', 'primary key (id) becomes (organization_id, id); ids stay unique on their own'
   FROM unnest(ARRAY['system_errors', 'user_error_reports', 'error_status_history', 'error_alerts', 'alert_destinations',
                     'alert_incidents', 'alert_signals', 'alert_notifications', 'alert_deliveries',
-                    'alert_in_app_notifications', 'ai_analysis_run', 'report_screenshots', 'user_error_report_history']) t
+                    'alert_in_app_notifications', 'ai_analysis_run', 'report_screenshots', 'user_error_report_history',
+                    'error_assignment_history']) t
 UNION ALL
 SELECT 'key', 'error_similarity', 'error_similarity_pkey', 'primary key (error_id) becomes (organization_id, error_id)'
 UNION ALL
@@ -103,6 +104,7 @@ SELECT 'foreign_key', t, c, 'refers by id alone: becomes (organization_id, id) o
                ('alert_signals', 'alert_signals_incident_id_fkey'),
                ('alert_signals', 'alert_signals_rule_id_fkey'),
                ('error_status_history', 'error_status_history_error_id_fkey'),
+               ('error_assignment_history', 'error_assignment_history_error_id_fkey'),
                ('user_error_reports', 'user_error_reports_linked_error_id_fkey'),
                ('user_error_reports', 'user_error_reports_duplicate_of_fkey'),
                ('user_error_report_history', 'user_error_report_history_report_id_fkey'),

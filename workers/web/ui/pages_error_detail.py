@@ -1,7 +1,9 @@
-"""One error's page (the spec's ErrorDetailPanel and AIAnalysisPanel): its detail, its AI analysis
-with the latest runs and a way to ask again (main's AI api: a provider's answer arrives through a
-worker, the heuristic's at once), the user reports linked to it, and the groups its analysis names
-as related. Everything as the signed-in person: another organization's error is a 404."""
+"""One error's page (the spec's ErrorDetailPanel and AIAnalysisPanel): its detail, who it is
+assigned to, its AI analysis with the latest runs and a way to ask again (main's AI api: a
+provider's answer arrives through a worker, the heuristic's at once), the user reports linked to
+it, and related errors: the groups its analysis names, and the groups like it (api.related_errors,
+loaded after the page by htmx, or as a page of their own without JavaScript). Everything as the
+signed-in person: another organization's error is a 404."""
 
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ from workers.web.ui.pages import Person, checked_form, page, render, see_other, 
 from workers.web.ui.refusals import not_found
 
 RELATED_SHOWN = 5
+SIMILAR_SHOWN = 5
 
 
 def _error_id(request: Request) -> str:
@@ -36,8 +39,40 @@ async def error_detail(request: Request) -> Response:
             "providers": await person.rows(sql.UI_AI_PROVIDERS),
             "related": await _related(person, (analysis or {}).get("analysis")),
             "reports": await person.rows(sql.UI_ERROR_REPORTS, [error_id]),
+            "people": await person.rows(sql.UI_REPORT_PEOPLE, [detail["organization_id"]]),
             "may_report": person.role in ("org_owner", "staff"),
             "done": request.query_params.get("done")}, person=person)
+
+
+@page
+async def error_similar(request: Request) -> Response:
+    """GET /errors/{error_id}/related: the groups like this one. htmx asks for it once the error's
+    page has loaded (the page does not wait for the similarity search); without JavaScript it is a
+    page of its own."""
+    error_id = _error_id(request)
+    async with signed_in(request) as person:
+        similar = await person.rows(sql.UI_RELATED_ERRORS, [error_id, SIMILAR_SHOWN])
+        if "hx-request" in request.headers:
+            return render(request, "_similar_errors.html", {"similar": similar, "error_id": error_id}, person=person)
+        detail = await person.value(sql.UI_ERROR_DETAIL, [error_id])
+        return render(request, "error_similar.html", {"similar": similar, "error_id": error_id, "e": detail},
+                      person=person)
+
+
+@page
+async def error_assign(request: Request) -> Response:
+    """POST /errors/{error_id}/assignee: assign the error to a person of its organization (empty: nobody)."""
+    error_id = _error_id(request)
+    async with signed_in(request) as person:
+        form = await checked_form(request, person)
+        user_id = str(form.get("user_id") or "").strip() or None
+        if user_id is not None:
+            try:
+                user_id = str(uuid.UUID(user_id))
+            except ValueError:
+                raise not_found("user") from None
+        await person.value(sql.UI_ERROR_ASSIGN, [error_id, user_id])
+    return see_other(f"/errors/{error_id}?done=assigned#assign-h")
 
 
 async def _related(person: Person, analysis: dict[str, Any] | None) -> list[dict[str, Any]]:

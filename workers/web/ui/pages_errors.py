@@ -32,7 +32,7 @@ SORTS = {"last_seen": ("Last seen", "last_seen_at"), "first_seen": ("First seen"
 OPEN_STATUSES = ["new", "investigating", "identified", "fixing", "recurring"]
 TABS = {"open": "Open", "new": "New", "recurring": "Regressed", "resolved": "Resolved", "ignored": "Ignored",
         "all": "All"}
-FILTERS = ("status", "severity", "type", "project", "org", "q", "sort")
+FILTERS = ("status", "severity", "type", "project", "environment", "release", "org", "q", "sort")
 BULK_ACTIONS = {"resolve": "resolved", "ignore": "ignored", "reopen": "new"}
 
 
@@ -47,8 +47,11 @@ async def error_list(request: Request) -> Response:
     after_value, after_id = after_cursor(request)
     params = {"statuses": statuses, "severity": filters.get("severity"), "error_type": filters.get("type"),
               "organization_id": filters.get("org"), "q": filters.get("q"), "project_id": filters.get("project"),
+              "environment": filters.get("environment"), "release": filters.get("release"),
               "after_value": after_value, "after_id": after_id, "limit": PAGE_SIZE + 1}
-    listed = sort in sql.UI_ERROR_LISTS and not params["q"] and not params["project_id"]
+    # filters by what events hold (project, environment, release) and text search: the page statements
+    listed = sort in sql.UI_ERROR_LISTS and not any(params[name] for name in ("q", "project_id", "environment",
+                                                                              "release"))
     if listed:  # api.list_errors takes the cursor's value by the name of its sort column
         params |= {"sort": sort, "after_last_seen_at": None, "after_occurrence_count": None,
                    "after_users_affected": None, f"after_{SORTS[sort][1]}": after_value}

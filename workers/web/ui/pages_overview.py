@@ -1,5 +1,5 @@
 """The Overview (the spec's ErrorDashboard): the error trend, errors awaiting acknowledgement
-against the response targets, the live feed, the health grid and open incidents."""
+against the response targets, the live feed, the health grid, open incidents and the latest alerts."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ log = logging.getLogger("pgwarden.web")
 
 RANGES = {"24h": "24 hours", "7d": "7 days", "30d": "30 days"}
 LIVE_ITEMS = 10
+LATEST_ALERTS = 8
 LISTENER_WAIT_SECONDS = 5.0
 
 
@@ -37,6 +38,7 @@ async def overview(request: Request) -> Response:
             "latest": await person.rows(sql.UI_LATEST_ERRORS, [LIVE_ITEMS]),
             "health": await person.value(sql.UI_HEALTH_SUMMARY),
             "incidents": await person.rows(sql.UI_OPEN_INCIDENTS),
+            "alerts": await person.rows(sql.UI_LATEST_ALERTS, [LATEST_ALERTS]),
             "open_reports": await person.value(sql.UI_OPEN_REPORTS),
         }
         return render(request, "overview.html", context, person=person)

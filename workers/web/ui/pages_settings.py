@@ -1,6 +1,7 @@
-"""Settings: organizations, projects (DSN, public key, rate limit) and users. Everyone sees what
-RLS shows them; the writes are the api functions' own (system admins create organizations and
-users and set limits; org owners create projects in their organization)."""
+"""Settings: organizations, projects (DSN, public key, rate limit, the report widget's key) and
+users. Everyone sees what RLS shows them; the writes are the api functions' own (system admins
+create organizations and users and set limits; org owners create projects in their organization
+and make, change and revoke their projects' widget keys)."""
 
 from __future__ import annotations
 
@@ -27,8 +28,10 @@ async def _settings_page(request: Request, person: Person, notice: str | None = 
     limits = {row["organization_id"]: row for row in await person.rows(sql.UI_RATE_LIMITS)} \
         if person.role != "staff" else {}
     projects = await person.rows(sql.UI_PROJECTS)
+    widget_keys = {row["project_id"]: row for row in await person.rows(sql.UI_WIDGET_KEYS)}
     for project in projects:
         project["dsn"] = dsn(request, project)
+        project["widget"] = widget_keys.get(project["id"])
     names = {org["id"]: org["name"] for org in organizations}
     return render(request, "settings.html", {
         "organizations": organizations, "limits": limits, "projects": projects, "names": names,
@@ -42,12 +45,12 @@ async def settings(request: Request) -> Response:
         return await _settings_page(request, person)
 
 
-ACTIONS = ("organization", "project", "rate-limit", "user")
+ACTIONS = ("organization", "project", "rate-limit", "widget-key", "widget-key-revoke", "user")
 
 
 @page
 async def settings_action(request: Request) -> Response:
-    """POST /settings/{action}: organization, project, rate-limit or user."""
+    """POST /settings/{action}: organization, project, rate-limit, widget-key, widget-key-revoke or user."""
     action = request.path_params["action"]
     if action not in ACTIONS:
         raise not_found("setting")
@@ -74,9 +77,24 @@ async def _apply(person: Person, action: str, form) -> tuple[str | None, Refused
             return None, invalid("The limit is a whole number of events per minute (0 lifts it).", "Field: per_minute.")
         _, refused = await person.attempt(sql.UI_SET_RATE_LIMIT, [str(form.get("organization_id")), int(per_minute)])
         return "Rate limit set.", refused
+    if action in ("widget-key", "widget-key-revoke"):
+        return await _widget_key(person, action, form)
     password = generate_password()
     password_hash = await anyio.to_thread.run_sync(hash_password, password)
     _, refused = await person.attempt(sql.USER_CREATE, [
         str(form.get("email") or ""), str(form.get("role") or ""), str(form.get("organization_id") or "") or None,
         password_hash, str(form.get("name") or "") or None])
     return f"User created. Their password, shown only now: {password}", refused
+
+
+async def _widget_key(person: Person, action: str, form) -> tuple[str | None, Refused | None]:
+    """Make (or rotate) a project's widget key and set the page origins that may use it, or revoke it."""
+    project_id = str(form.get("project_id") or "").strip()
+    if not project_id.isdigit():
+        return None, invalid("Choose a project.", "Field: project_id.")
+    if action == "widget-key-revoke":
+        _, refused = await person.attempt(sql.UI_WIDGET_KEY_REVOKE, [int(project_id)])
+        return f"Widget key of project {project_id} revoked: pages that embed it can no longer report.", refused
+    origins = str(form.get("allowed_origins") or "").split()
+    _, refused = await person.attempt(sql.UI_WIDGET_KEY_SET, [int(project_id), origins, form.get("rotate") == "on"])
+    return f"Widget key of project {project_id} saved.", refused

@@ -1,0 +1,24 @@
+CREATE FUNCTION api.assign_error(error_id uuid, user_id uuid DEFAULT NULL) RETURNS jsonb
+LANGUAGE plpgsql AS $$
+DECLARE
+  v_state text; v_message text; v_detail text; v_hint text;
+BEGIN
+  RETURN app.error_assign(assign_error.error_id, assign_error.user_id::text);
+EXCEPTION WHEN SQLSTATE 'QN000' THEN
+  GET STACKED DIAGNOSTICS v_state = RETURNED_SQLSTATE, v_message = MESSAGE_TEXT,
+    v_detail = PG_EXCEPTION_DETAIL, v_hint = PG_EXCEPTION_HINT;
+  PERFORM app.raise_http(v_state, v_message, v_detail, v_hint);
+  RETURN NULL;
+END $$;
+COMMENT ON FUNCTION api.assign_error(uuid, uuid) IS $$Assign an error to a person, or to nobody
+
+user_id: a user of the error's organization (or a system admin); NULL unassigns. The same assignee
+again changes nothing; every change is kept in /error_assignment_history with who made it. Returns
+{id, assigned_to, previous_assignee}. 404 for an error you cannot see or a user not of its organization.$$;
+GRANT EXECUTE ON FUNCTION api.assign_error(uuid, uuid) TO staff, org_owner, system_admin;
+
+CREATE VIEW api.error_assignment_history WITH (security_invoker = true) AS
+  SELECT h.id, h.error_id, h.organization_id, h.from_user, h.to_user, h.changed_by, h.changed_at
+    FROM app.error_assignment_history h;
+COMMENT ON VIEW api.error_assignment_history IS 'Who error groups were assigned to, and by whom';
+GRANT SELECT ON api.error_assignment_history TO staff, org_owner, system_admin;

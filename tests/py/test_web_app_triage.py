@@ -1,0 +1,160 @@
+"""Triage in the web app over HTTP against a real `pgwarden web` and database: the Overview's
+latest alerts, the errors list filtered by environment and release, assigning an error to a
+person, errors like an error loaded after its page, and the report widget's keys on Settings;
+each with an org owner poking at another organization getting a 404 and seeing none of it."""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+import httpx
+import pytest
+from web_app_support import World, capture, csrf_of, error_id, seed, signed_in_client
+from web_server import WebServer
+
+pytest_plugins = ["web_server"]
+
+LISTED = re.compile(r'<a class="message" href="/errors/([0-9a-f-]{36})"')
+
+
+@pytest.fixture(scope="module")
+def world(web_server: WebServer) -> World:
+    return seed(web_server)
+
+
+def user_id(web_server: WebServer, email: str) -> str:
+    [(found,)] = web_server.query("SELECT id::text FROM app.users WHERE email = %s", [email])
+    return found
+
+
+def refusal_code(answer: httpx.Response) -> tuple[int, str]:
+    return answer.status_code, answer.json()["code"]
+
+
+def test_the_overview_lists_the_latest_alerts_of_the_owners_organization_only(web_server, world):
+    web_server.query("SELECT app.alert_test(%s)", [world.rule_b])
+    with signed_in_client(web_server, world.owner_a) as client:
+        overview = client.get("/").text.split('id="latest-alerts"')[1]
+        assert "Test notification from pgwarden: Checkout critical" in overview
+        assert "B secret failure alert" not in overview
+    with signed_in_client(web_server, world.admin) as client:
+        overview = client.get("/").text.split('id="latest-alerts"')[1]
+        assert "Checkout critical" in overview and "B secret failure alert" in overview
+        # newest first: B's test was sent after A's
+        assert overview.index("B secret failure alert") < overview.index("Checkout critical")
+
+
+def test_the_errors_list_filters_by_the_environment_and_release_events_carry(web_server, world):
+    tag = uuid.uuid4().hex[:6]
+    staging, production = f"Staging only failure {tag}", f"Production failure {tag}"
+    assert capture(web_server, world.project_a, staging, environment="staging", release="shop@2.0.0").status_code == 200
+    assert capture(web_server, world.project_a, production, environment="production",
+                   release="shop@1.2.3").status_code == 200
+    assert capture(web_server, world.project_b, f"B staging failure {tag}", environment="staging").status_code == 200
+    staging_id, production_id = (error_id(web_server, world.project_a, message) for message in (staging, production))
+    with signed_in_client(web_server, world.owner_a) as client:
+        by_environment = LISTED.findall(client.get("/errors?status=all&environment=staging").text)
+        assert staging_id in by_environment and production_id not in by_environment
+        assert "B staging failure" not in client.get("/errors?status=all&environment=staging").text
+        by_release = LISTED.findall(client.get("/errors?status=all&release=shop@1.2.3&sort=events").text)
+        assert production_id in by_release and world.error_a in by_release and staging_id not in by_release
+        both = client.get("/errors?status=all&environment=staging&release=shop@1.2.3")
+        assert both.status_code == 200 and LISTED.findall(both.text) == []
+        # the filters stay in the page's links and form
+        page = client.get("/errors?status=all&environment=staging").text
+        assert 'id="environment" name="environment" size="12" value="staging"' in page
+        assert "environment=staging" in page.split('aria-label="Status"')[1].split("</nav>")[0]
+
+
+def test_an_org_owner_assigns_an_error_to_a_person_of_their_organization_and_it_is_kept(web_server, world):
+    owner_a = user_id(web_server, world.owner_a)
+    with signed_in_client(web_server, world.owner_a) as client:
+        csrf = csrf_of(client.get(f"/errors/{world.error_a}").text)
+        answer = client.post(f"/errors/{world.error_a}/assignee", data={"csrf": csrf, "user_id": owner_a})
+        assert (answer.status_code, answer.headers["location"]) == (303, f"/errors/{world.error_a}?done=assigned#assign-h")
+        page = client.get(f"/errors/{world.error_a}?done=assigned").text
+        assert 'role="status">Assigned to org_owner.' in page  # the seeded people are named after their role
+        assert f"nobody → {world.owner_a}" in page  # the assignment history
+        assert web_server.query("SELECT assigned_to::text FROM app.system_errors WHERE id = %s",
+                                [world.error_a]) == [(owner_a,)]
+        assert client.post(f"/errors/{world.error_a}/assignee", data={"csrf": csrf, "user_id": ""}).status_code == 303
+        assert web_server.query("SELECT assigned_to FROM app.system_errors WHERE id = %s", [world.error_a]) == [(None,)]
+        history = web_server.query("SELECT from_user::text, to_user::text, changed_by::text"
+                                   " FROM app.error_assignment_history WHERE error_id = %s ORDER BY id",
+                                   [world.error_a])
+        assert history == [(None, owner_a, owner_a), (owner_a, None, owner_a)]
+
+
+def test_an_org_owner_cannot_assign_another_organizations_error_nor_to_its_people(web_server, world):
+    owner_a, owner_b = user_id(web_server, world.owner_a), user_id(web_server, world.owner_b)
+    with signed_in_client(web_server, world.owner_a) as browser:
+        cookies, csrf = browser.cookies, csrf_of(browser.get("/").text)
+        people = browser.get(f"/errors/{world.error_a}").text.split('id="user_id"')[1].split("</select>")[0]
+        assert world.owner_a in people and world.owner_b not in people
+    with httpx.Client(base_url=web_server.base_url, timeout=30, cookies=cookies) as client:
+        assert refusal_code(client.post(f"/errors/{world.error_b}/assignee",
+                                        data={"csrf": csrf, "user_id": owner_a}))[0] == 404
+        assert refusal_code(client.post(f"/errors/{world.error_a}/assignee",
+                                        data={"csrf": csrf, "user_id": owner_b})) == (404, "QN371")
+        assert refusal_code(client.post(f"/errors/{world.error_a}/assignee",
+                                        data={"csrf": csrf, "user_id": "someone"})) == (404, "QNW02")
+        assert refusal_code(client.post(f"/errors/{world.error_a}/assignee",
+                                        data={"csrf": "forged", "user_id": owner_a})) == (403, "QAW02")
+    assert web_server.query("SELECT count(*) FROM app.system_errors WHERE assigned_to = ANY(%s::uuid[])",
+                            [[owner_a, owner_b]]) == [(0,)]
+
+
+def test_errors_like_an_error_come_after_its_page_and_as_a_page_of_their_own(web_server, world):
+    tag = uuid.uuid4().hex[:6]
+    first, second = f"Checkout total mismatch in cart {tag}", f"Checkout total mismatch in basket {tag}"
+    for message in (first, second):
+        assert capture(web_server, world.project_a, message).status_code == 200
+    first_id, second_id = (error_id(web_server, world.project_a, message) for message in (first, second))
+    with signed_in_client(web_server, world.owner_a) as client:
+        page = client.get(f"/errors/{first_id}").text
+        assert f'hx-get="/errors/{first_id}/related"' in page and second not in page  # not waited for
+        part = client.get(f"/errors/{first_id}/related", headers={"HX-Request": "true"})
+        assert part.status_code == 200 and second in part.text and "<html" not in part.text
+        assert f'href="/errors/{second_id}"' in part.text
+        whole = client.get(f"/errors/{first_id}/related")
+        assert whole.status_code == 200 and "<html" in whole.text and second in whole.text
+        assert client.get(f"/errors/{world.error_b}/related", headers={"HX-Request": "true"}).status_code == 404
+
+
+def test_an_org_owner_creates_changes_and_revokes_their_projects_widget_key(web_server, world):
+    project = world.project_a.id
+    with signed_in_client(web_server, world.owner_a) as client:
+        csrf = csrf_of(client.get("/settings").text)
+        created = client.post("/settings/widget-key", data={"csrf": csrf, "project_id": project,
+                                                            "allowed_origins": "https://shop-a.example"})
+        assert created.status_code == 200 and f"Widget key of project {project} saved." in created.text
+        [(key, origins)] = web_server.query("SELECT widget_key, allowed_origins FROM app.project_widget_keys"
+                                            " WHERE project_id = %s", [project])
+        assert origins == ["https://shop-a.example"] and key in created.text
+        rotated = client.post("/settings/widget-key", data={"csrf": csrf, "project_id": project, "rotate": "on",
+                                                            "allowed_origins": "https://shop-a.example"})
+        [(new_key,)] = web_server.query("SELECT widget_key FROM app.project_widget_keys WHERE project_id = %s",
+                                        [project])
+        assert new_key != key and new_key in rotated.text and key not in rotated.text
+        revoked = client.post("/settings/widget-key-revoke", data={"csrf": csrf, "project_id": project})
+        assert revoked.status_code == 200 and "revoked" in revoked.text and new_key not in revoked.text
+        assert web_server.query("SELECT count(*) FROM app.project_widget_keys WHERE project_id = %s",
+                                [project]) == [(0,)]
+
+
+def test_an_org_owner_neither_sees_nor_changes_another_organizations_widget_key(web_server, world):
+    [(key_b,)] = web_server.query("SELECT (app.widget_key_set(%s, ARRAY['https://shop-b.example'])) ->> 'widget_key'",
+                                  [world.project_b.id])
+    with signed_in_client(web_server, world.owner_a) as browser:
+        page = browser.get("/settings").text
+        assert key_b not in page and "shop-b.example" not in page
+        cookies, csrf = browser.cookies, csrf_of(page)
+    with httpx.Client(base_url=web_server.base_url, timeout=30, cookies=cookies) as client:
+        for action in ("widget-key", "widget-key-revoke"):
+            answer = client.post(f"/settings/{action}", data={"csrf": csrf, "project_id": world.project_b.id,
+                                                              "rotate": "on"})
+            assert refusal_code(answer) == (404, "QN001"), action
+        assert refusal_code(client.post("/settings/widget-key", data={"csrf": csrf, "project_id": "x"}))[0] == 400
+    assert web_server.query("SELECT widget_key FROM app.project_widget_keys WHERE project_id = %s",
+                            [world.project_b.id]) == [(key_b,)]
