@@ -2,9 +2,11 @@
 client over loopback, so it is the server's time plus ~1 ms of HTTP), the HTML size of the errors
 list, and the time from a capture to its SSE event reaching an open Overview.
 
-Data: one organization with 100,000 error groups (first/last seen spread over 30 days), a day of
-per-minute metrics (300 active groups each minute: 432,000 rows), 2,000 events of one group, and
-the seeded monitors with a day of checks. Goals (issue 14): each page p95 < 100 ms, the list
+Data: one organization with 100,000 error groups (first/last seen spread over 30 days) and their
+similarity documents, a day of per-minute metrics (300 active groups each minute: 432,000 rows),
+2,000 events of one group (releases and environments in their metadata), 2,000 alerts sent, and
+the seeded monitors with a day of checks. /errors?environment=qa matches no event: the filter's
+worst case, a probe of every group's events. Goals (issue 14): each page p95 < 100 ms, the list
 < 50 ms, list HTML < 150 KB, a new error in the Overview within 1 s.
 
     .venv/bin/python bench/web_pages.py [--groups 100000] [--requests 30]
@@ -60,7 +62,8 @@ def seed(url: str, groups: int) -> dict[str, str]:
             " url, metadata, received_at)"
             " SELECT %s, %s, %s, 'runtime', 'TypeError: cannot read property 1',"
             " (ARRAY['Chrome', 'Firefox', 'Safari'])[1 + n %% 3],"
-            " 'Linux', 'https://shop.example/p/' || n %% 20, jsonb_build_object('release', 'shop@' || n %% 4),"
+            " 'Linux', 'https://shop.example/p/' || n %% 20, jsonb_build_object('release', 'shop@' || n %% 4,"
+            " 'environment', (ARRAY['production', 'staging'])[1 + n %% 2]),"
             " now() - n * interval '30 seconds' FROM generate_series(1, 2000) n", [org, hot[1], project])
         conn.execute(
             "INSERT INTO app.health_checks (check_type, service_name, status, response_time_ms, checked_at, monitor_id)"
@@ -69,9 +72,20 @@ def seed(url: str, groups: int) -> dict[str, str]:
         for email, role, organization in (("admin@bench.example", "system_admin", None),
                                           ("owner@bench.example", "org_owner", org)):
             conn.execute("SELECT app.user_create(%s, %s, %s, %s)", [email, role, organization, hash_password(PASSWORD)])
-        # as pg_cron would have by now: the history folded into the hourly, daily and users rollups
+        # 2,000 alerts sent, one notification each (the Overview's latest alerts)
+        conn.execute(
+            "WITH i AS (INSERT INTO app.alert_incidents (organization_id, alert_type, status, severity, title,"
+            " started_at, resolved_at) SELECT %s, 'error_spike', 'resolved', 'error', 'Error spike ' || n,"
+            " now() - n * interval '20 minutes', now() - n * interval '20 minutes' + interval '5 minutes'"
+            " FROM generate_series(1, 2000) n RETURNING id, organization_id, title, started_at)"
+            " INSERT INTO app.alert_notifications (incident_id, organization_id, kind, content, event_count,"
+            " new_since_last, created_at) SELECT id, organization_id, 'firing', jsonb_build_object('title', title),"
+            " 100, 100, started_at FROM i", [org])
+        # as pg_cron would have by now: the history folded into the hourly, daily and users rollups, and
+        # every group's similarity document written (related errors)
         conn.execute("SELECT app.error_rollup_rebuild()")
         conn.execute("SELECT app.error_rollup_fold()")
+        conn.execute("SELECT app.error_similarity_fill(%s)", [groups])
         conn.execute("ANALYZE")
     return {"org": str(org), "project": str(project), "key": key, "hot": str(hot[0])}
 
@@ -157,7 +171,9 @@ def main() -> None:
                     for path in ("/", "/?range=30d", "/errors", "/errors?status=all", "/errors?status=all&sort=events",
                                  "/errors?status=all&sort=first_seen", "/errors?status=all&severity=critical",
                                  "/errors?status=all&q=step+42", f"/errors?status=all&project={ids['project']}",
-                                 "/errors?status=all&sort=users", f"/errors/{ids['hot']}", "/monitors",
+                                 "/errors?status=all&sort=users", "/errors?status=all&environment=staging",
+                                 "/errors?status=all&release=shop@2", "/errors?status=all&environment=qa",
+                                 f"/errors/{ids['hot']}", f"/errors/{ids['hot']}/related", "/monitors",
                                  *(["/monitors/1"] if who.startswith("admin") else []),  # platform-wide: admins only
                                  "/alerts", "/reports", "/settings", "/status"):
                         measured = timed(client, path, args.requests)

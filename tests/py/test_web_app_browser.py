@@ -5,6 +5,7 @@ JavaScript. A screenshot of every page is saved to .artifacts/screenshots/ (see 
 
 from __future__ import annotations
 
+import re
 import subprocess
 import uuid
 from collections.abc import Iterator
@@ -85,13 +86,15 @@ def test_every_page_renders_real_data_with_no_serious_accessibility_violations(b
     check_page(context.new_page(), "sign-in", "/login", "Sign in to pgwarden")
     context.close()
     page = as_person(world.admin)
-    check_page(page, "overview", "/", "Error trend", "TypeError", "unacknowledged for", "Shop A API")
+    check_page(page, "overview", "/", "Error trend", "TypeError", "unacknowledged for", "Shop A API", "Latest alerts",
+               "Test notification from pgwarden: Checkout critical")
     expect(page.locator("#live-state")).to_have_text("Live", timeout=WAIT_MS)
     check_page(page, "errors", "/errors", "Payment provider answered slowly", "Organization B's secret failure")
     check_page(page, "error-detail", f"/errors/{world.error_a}", "applyCoupon", "shop@1.2.3", "Chrome",
                "AI analysis", "Coupon field breaks checkout")
     assert page.locator(".frames li.in-app").count() == 1  # the application's frame, highlighted
     assert page.locator(".frames details summary").inner_text() == "1 library frame"  # react-dom, folded
+    check_page(page, "error-similar", f"/errors/{world.error_a}/related", "Errors like this one")
     check_page(page, "health", "/monitors", "Shop A API", "connection refused")
     check_page(page, "monitor", f"/monitors/{world.monitor_a}", "Last 90 days", "connection refused", "major outage")
     check_page(page, "monitor-new", "/monitors/new", "Add a monitor")
@@ -138,6 +141,53 @@ def test_checked_errors_are_ignored_together_from_the_list(as_person, world, web
     execute(web_server, "UPDATE app.system_errors SET status = 'new' WHERE id = %s", [world.error_a])
 
 
+def test_an_org_owner_filters_errors_by_environment_and_assigns_one_to_themselves(as_person, world, web_server):
+    tag = uuid.uuid4().hex[:6]
+    staging, like_it = f"Basket total drifts in staging {tag}", f"Basket total drifts in production {tag}"
+    assert capture(web_server, world.project_a, staging, environment=f"staging-{tag}").status_code == 200
+    assert capture(web_server, world.project_a, like_it, environment="production").status_code == 200
+    page = as_person(world.owner_a)
+    page.goto("/errors?status=all")
+    page.fill("#environment", f"staging-{tag}")
+    page.click("form[role=search] button[type=submit]")
+    expect(page).to_have_url(re.compile(rf"environment=staging-{tag}"))
+    rows = page.locator("main tbody tr")
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text(staging)
+    rows.first.locator("a.message").click()
+    expect(page.locator("#similar-errors")).to_contain_text(like_it, timeout=WAIT_MS)  # loaded after the page
+    page.select_option("#user_id", label=f"org_owner ({world.owner_a})")
+    page.click("#assign-h ~ form button[type=submit]")
+    expect(page.locator("main .notice.ok[role=status]")).to_have_text("Assigned to org_owner.")
+    expect(page.locator("#assignee")).to_contain_text(world.owner_a)
+    page.screenshot(path=str(SCREENSHOTS / "error-assigned.png"), full_page=True)
+    assert serious_violations(page) == []
+    assigned = web_server.query("SELECT u.email FROM app.system_errors s JOIN app.users u ON u.id = s.assigned_to"
+                                " WHERE s.id = %s", [error_id_of(web_server, world.project_a, staging)])
+    assert assigned == [(world.owner_a,)]
+
+
+def test_an_org_owner_creates_and_revokes_a_widget_key_on_settings(as_person, world, web_server):
+    page = as_person(world.owner_a)
+    page.goto("/settings")
+    row = page.locator(f"#project-{world.project_a.id}")
+    row.locator("input[name=allowed_origins]").fill("https://shop-a.example")
+    row.locator("button", has_text="Create widget key").click()
+    expect(page.locator("main [role=status]")).to_have_text(f"Widget key of project {world.project_a.id} saved.")
+    [(key,)] = web_server.query("SELECT widget_key FROM app.project_widget_keys WHERE project_id = %s",
+                                [world.project_a.id])
+    row = page.locator(f"#project-{world.project_a.id}")
+    expect(row.locator("code.widget-key")).to_have_text(key)
+    expect(row).to_contain_text("pages of https://shop-a.example")
+    page.screenshot(path=str(SCREENSHOTS / "settings-widget-key.png"), full_page=True)
+    assert serious_violations(page) == []
+    row.locator("button", has_text="Revoke widget key").click()
+    expect(page.locator("main [role=status]")).to_contain_text("revoked")
+    expect(page.locator(f"#project-{world.project_a.id}")).to_contain_text("no widget key")
+    assert web_server.query("SELECT count(*) FROM app.project_widget_keys WHERE project_id = %s",
+                            [world.project_a.id]) == [(0,)]
+
+
 def test_an_org_owner_sees_only_their_organization_on_every_page(as_person, world, web_server):
     page = as_person(world.owner_a)
     expect(page.locator("#live-state")).to_have_text("Live", timeout=WAIT_MS)
@@ -154,6 +204,7 @@ def test_an_org_owner_sees_only_their_organization_on_every_page(as_person, worl
         assert world.project_b.public_key not in page.content(), path
     assert page.goto(f"/errors/{world.error_b}").status == 404
     expect(page.locator("main h1")).to_have_text("Not found")
+    assert page.goto(f"/errors/{world.error_b}/related").status == 404
 
 
 def test_an_org_owner_configures_an_alert_sends_a_test_and_sees_it_delivered(as_person, world, web_server):

@@ -72,7 +72,8 @@ def test_an_org_owner_assigns_an_error_to_a_person_of_their_organization_and_it_
     with signed_in_client(web_server, world.owner_a) as client:
         csrf = csrf_of(client.get(f"/errors/{world.error_a}").text)
         answer = client.post(f"/errors/{world.error_a}/assignee", data={"csrf": csrf, "user_id": owner_a})
-        assert (answer.status_code, answer.headers["location"]) == (303, f"/errors/{world.error_a}?done=assigned#assign-h")
+        assert answer.status_code == 303
+        assert answer.headers["location"] == f"/errors/{world.error_a}?done=assigned#assign-h"
         page = client.get(f"/errors/{world.error_a}?done=assigned").text
         assert 'role="status">Assigned to org_owner.' in page  # the seeded people are named after their role
         assert f"nobody → {world.owner_a}" in page  # the assignment history
