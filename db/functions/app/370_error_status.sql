@@ -2,6 +2,22 @@
 -- rights: org owners and staff can only reach their organization's errors (RLS), so another
 -- organization's error reads as not found.
 
+-- Lock an error group the caller may work on (RLS: their organization's); QN001 if they cannot see it.
+CREATE OR REPLACE FUNCTION app._error_for_update(p_error_id uuid) RETURNS app.system_errors
+LANGUAGE plpgsql AS $$
+DECLARE
+  v_group app.system_errors;
+BEGIN
+  SELECT * INTO v_group FROM app.system_errors s WHERE s.id = p_error_id FOR UPDATE;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'error % not found', p_error_id USING ERRCODE = 'QN001',
+      DETAIL = 'Field: error_id.', HINT = 'Use the id of an error of your organization.';
+  END IF;
+  RETURN v_group;
+END $$;
+COMMENT ON FUNCTION app._error_for_update(uuid) IS 'Lock an error group the caller may change; QN001 if it cannot see it';
+GRANT EXECUTE ON FUNCTION app._error_for_update(uuid) TO staff, org_owner, system_admin;
+
 CREATE OR REPLACE FUNCTION app.error_status_change(p_error_id uuid, p_status text, p_note text DEFAULT NULL)
 RETURNS jsonb
 LANGUAGE plpgsql AS $$
@@ -16,11 +32,7 @@ BEGIN
     RAISE EXCEPTION 'status is missing' USING ERRCODE = 'QV002', DETAIL = 'Field: status.',
       HINT = 'Give the new status, e.g. resolved.';
   END IF;
-  SELECT * INTO v_group FROM app.system_errors s WHERE s.id = p_error_id FOR UPDATE;
-  IF NOT FOUND THEN
-    RAISE EXCEPTION 'error % not found', p_error_id USING ERRCODE = 'QN001',
-      DETAIL = 'Field: error_id.', HINT = 'Use the id of an error of your organization.';
-  END IF;
+  v_group := app._error_for_update(p_error_id);
   v_from := v_group.status;
   IF v_from IS DISTINCT FROM v_to THEN
     IF NOT EXISTS (SELECT FROM app.error_status_transition t WHERE t.from_status = v_from AND t.to_status = v_to) THEN

@@ -5,20 +5,12 @@
 CREATE OR REPLACE FUNCTION app.error_assign(p_error_id uuid, p_assignee text) RETURNS jsonb
 LANGUAGE plpgsql AS $$
 DECLARE
-  v_group app.system_errors;
-  v_before uuid;
+  v_group app.system_errors := app._error_for_update(p_error_id);
+  v_before uuid := v_group.assigned_to;
   v_user uuid;
 BEGIN
-  SELECT * INTO v_group FROM app.system_errors s WHERE s.id = p_error_id FOR UPDATE;
-  IF NOT FOUND THEN
-    RAISE EXCEPTION 'error % not found', p_error_id USING ERRCODE = 'QN001',
-      DETAIL = 'Field: error_id.', HINT = 'Use the id of an error of your organization.';
-  END IF;
-  v_before := v_group.assigned_to;
   IF nullif(btrim(p_assignee), '') IS NOT NULL THEN
-    SELECT u.id INTO v_user FROM app.users u
-     WHERE (u.id::text = lower(btrim(p_assignee)) OR lower(u.email) = lower(btrim(p_assignee)))
-       AND (u.organization_id = v_group.organization_id OR u.role = 'system_admin');
+    v_user := app.assignable_user(v_group.organization_id, p_assignee);
     IF v_user IS NULL THEN
       RAISE EXCEPTION 'user % not found', left(p_assignee, 100) USING ERRCODE = 'QN371', DETAIL = 'Field: user_id.',
         HINT = 'Assign a user of the error''s organization (by id or e-mail).';

@@ -135,9 +135,7 @@ DECLARE
   v_before uuid := v_report.assigned_to;
 BEGIN
   IF nullif(btrim(p_assignee), '') IS NOT NULL THEN
-    SELECT u.id INTO v_user FROM app.users u
-     WHERE (u.id::text = lower(btrim(p_assignee)) OR lower(u.email) = lower(btrim(p_assignee)))
-       AND (u.organization_id = v_report.organization_id OR u.role = 'system_admin');
+    v_user := app.assignable_user(v_report.organization_id, p_assignee);
     IF v_user IS NULL THEN
       RAISE EXCEPTION 'user % not found', left(p_assignee, 100) USING ERRCODE = 'QN803', DETAIL = 'Field: user_id.',
         HINT = 'Assign a user of the report''s organization (by id or e-mail).';
