@@ -298,7 +298,7 @@ UI_ERROR_LISTS = {
     "users": _ERROR_LIST.format(column="users_affected"),
 }
 # Pages the list function does not serve (first seen, text search, a project, an environment or a
-# release: what events hold, api.error_group_seen_in): one statement per
+# release: what events hold, api.error_groups_seen_in): one statement per
 # sort order, keyset on the sort column and id. Unused filters are NULL; the pool prepares nothing,
 # so each page gets a plan for its filters.
 _ERROR_PAGE = (
@@ -308,17 +308,19 @@ _ERROR_PAGE = (
     " AND (%(error_type)s::text IS NULL OR g.error_type = %(error_type)s::app.error_type_enum)"
     " AND (%(organization_id)s::uuid IS NULL OR g.organization_id = %(organization_id)s::uuid)"
     " AND (%(q)s::text IS NULL OR g.message ILIKE '%%' || %(q)s::text || '%%')"
-    " AND (%(project_id)s::bigint IS NULL AND %(environment)s::text IS NULL AND %(release)s::text IS NULL"
-    " OR api.error_group_seen_in(g.organization_id, g.error_hash, %(project_id)s::bigint, %(environment)s::text,"
-    " %(release)s::text))"
+    "{seen_in}"
     " AND (%(after_id)s::uuid IS NULL OR (g.{column}, g.id) < (%(after_value)s::{type}, %(after_id)s::uuid))"
     " ORDER BY g.{column} DESC, g.id DESC LIMIT %(limit)s")
-UI_ERROR_PAGES = {
-    "last_seen": _ERROR_PAGE.format(column="last_seen_at", type="timestamptz"),
-    "first_seen": _ERROR_PAGE.format(column="first_seen_at", type="timestamptz"),
-    "events": _ERROR_PAGE.format(column="occurrence_count", type="integer"),
-    "users": _ERROR_PAGE.format(column="users_affected", type="bigint"),
-}
+_SORT_TYPES = {"last_seen": ("last_seen_at", "timestamptz"), "first_seen": ("first_seen_at", "timestamptz"),
+               "events": ("occurrence_count", "integer"), "users": ("users_affected", "bigint")}
+UI_ERROR_PAGES = {sort: _ERROR_PAGE.format(column=column, type=type_, seen_in="")
+                  for sort, (column, type_) in _SORT_TYPES.items()}
+# the same with a project, environment or release: the groups with such an event, as a semi-join
+# (an OR with "no filter" would keep the planner from making it one, hence statements of their own)
+UI_ERROR_PAGES_SEEN_IN = {sort: _ERROR_PAGE.format(column=column, type=type_, seen_in=(
+    " AND (g.organization_id, g.error_hash) IN (SELECT s.organization_id, s.error_hash"
+    " FROM api.error_groups_seen_in(%(project_id)s::bigint, %(environment)s::text, %(release)s::text) AS s)"))
+    for sort, (column, type_) in _SORT_TYPES.items()}
 # events per UTC hour of the last 24 for a page of groups (the list's sparklines)
 UI_ERROR_SPARKLINES = ("SELECT organization_id, error_hash, bucket, events"
                        " FROM api.error_hourly_counts(%s::uuid[], %s::text[], 24)")

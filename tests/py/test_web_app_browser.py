@@ -189,6 +189,7 @@ def test_an_org_owner_creates_and_revokes_a_widget_key_on_settings(as_person, wo
 
 
 def test_an_org_owner_sees_only_their_organization_on_every_page(as_person, world, web_server):
+    web_server.query("SELECT app.alert_test(%s)", [world.rule_b])  # B's latest alert: "B secret failure alert"
     page = as_person(world.owner_a)
     expect(page.locator("#live-state")).to_have_text("Live", timeout=WAIT_MS)
     theirs, others = f"Owner A sees this {uuid.uuid4().hex[:6]}", f"Owner A never sees this {uuid.uuid4().hex[:6]}"

@@ -45,13 +45,17 @@ SELECT throws_ok($$UPDATE app.system_errors SET message = 'x' WHERE id = '000000
   '42501', NULL, 'assigning grants the assignee column, not the others');
 
 -- what events hold
-SELECT ok(api.error_group_seen_in('00000000-0000-0000-0000-00000000000a', repeat('1', 64), 9001, 'staging', 'shop@2'),
-  'a group is seen in the project, environment and release of one of its events');
-SELECT ok(NOT api.error_group_seen_in('00000000-0000-0000-0000-00000000000a', repeat('1', 64), NULL, 'production', 'shop@2'),
+SELECT results_eq($$SELECT DISTINCT error_hash::text FROM api.error_groups_seen_in(9001, 'staging', 'shop@2')$$,
+  ARRAY[repeat('1', 64)], 'a group is seen in the project, environment and release of one of its events');
+SELECT is_empty($$SELECT FROM api.error_groups_seen_in(NULL, 'production', 'shop@2')$$,
   'all filters hold for the same event');
-SELECT ok(api.error_group_seen_in('00000000-0000-0000-0000-00000000000a', repeat('1', 64)), 'no filter: any event');
-SELECT ok(NOT api.error_group_seen_in('00000000-0000-0000-0000-00000000000b', repeat('4', 64)),
-  'another organization''s group has no events you can see');
+SELECT is((SELECT count(*)::int FROM api.error_groups_seen_in()), 2, 'no filter: every event');
+RESET ROLE;
+INSERT INTO app.error_events (organization_id, error_hash, error_type, message, metadata) VALUES
+  ('00000000-0000-0000-0000-00000000000b', repeat('4', 64), 'api', 'B broke', '{"environment": "staging"}');
+SET LOCAL ROLE org_owner;
+SELECT is((SELECT count(*)::int FROM api.error_groups_seen_in(NULL, 'staging')), 1,
+  'another organization''s events are not seen');
 
 -- widget keys
 SELECT ok(api.revoke_widget_key(9001), 'an org owner revokes their project''s widget key');

@@ -50,13 +50,14 @@ async def error_list(request: Request) -> Response:
               "environment": filters.get("environment"), "release": filters.get("release"),
               "after_value": after_value, "after_id": after_id, "limit": PAGE_SIZE + 1}
     # filters by what events hold (project, environment, release) and text search: the page statements
-    listed = sort in sql.UI_ERROR_LISTS and not any(params[name] for name in ("q", "project_id", "environment",
-                                                                              "release"))
+    by_events = any(params[name] for name in ("project_id", "environment", "release"))
+    listed = sort in sql.UI_ERROR_LISTS and not params["q"] and not by_events
     if listed:  # api.list_errors takes the cursor's value by the name of its sort column
         params |= {"sort": sort, "after_last_seen_at": None, "after_occurrence_count": None,
                    "after_users_affected": None, f"after_{SORTS[sort][1]}": after_value}
     async with signed_in(request) as person:
-        rows = await person.rows(sql.UI_ERROR_LISTS[sort] if listed else sql.UI_ERROR_PAGES[sort], params)
+        statements = sql.UI_ERROR_LISTS if listed else sql.UI_ERROR_PAGES_SEEN_IN if by_events else sql.UI_ERROR_PAGES
+        rows = await person.rows(statements[sort], params)
         more = len(rows) > PAGE_SIZE
         rows = rows[:PAGE_SIZE]
         sparks = await _sparklines(person, rows)
