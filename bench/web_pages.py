@@ -177,14 +177,15 @@ def main() -> None:
                                  *(["/monitors/1"] if who.startswith("admin") else []),  # platform-wide: admins only
                                  "/alerts", "/reports", "/settings", "/status"):
                         measured = timed(client, path, args.requests)
+                        label = path if len(path) <= 44 else "…" + path[-43:]  # the end tells pages apart
                         if measured is None:
-                            print(f"{path[:44]:<44} {'> 60 s (client gave up)':>26}")
+                            print(f"{label:<44} {'> 60 s (client gave up)':>26}")
                             continue
                         if len(measured) == 2:
-                            print(f"{path[:44]:<44} {'answered ' + ' '.join(map(str, measured)):>26}")
+                            print(f"{label:<44} {'answered ' + ' '.join(map(str, measured)):>26}")
                             continue
                         p50, p95, size = measured
-                        print(f"{path[:44]:<44} {p50:>8.1f} {p95:>8.1f} {size / 1024:>8.1f}")
+                        print(f"{label:<44} {p50:>8.1f} {p95:>8.1f} {size / 1024:>8.1f}")
                     if who.startswith("admin"):
                         latencies = sorted(live_latency(base_url, client.cookies, ids["project"], ids["key"], 20))
                         print(f"capture -> SSE event in an open Overview: p50 {statistics.median(latencies):.1f} ms, "
