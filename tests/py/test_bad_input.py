@@ -108,6 +108,7 @@ def web_answers(web_server: WebServer) -> list[tuple[str, httpx.Response]]:
                 ("/alerts/new", person), (f"/alerts/{unknown}/edit", person), (f"/alerts/{unknown}/mute", person),
                 ("/alerts/notifications/read", person), ("/reports/new", person),
                 (f"/reports/{unknown}/status", person), (f"/errors/{unknown}/analysis", person),
+                (f"/errors/{unknown}/assignee", person), ("/settings/widget-key", person),
                 ("/settings/organization", person), ("/logout", person)]
     routes = [route for route in mounted_routes() if "POST" in (getattr(route, "methods", None) or ())]
     reached = {route.endpoint for route in routes for path, _ in targets if route.path_regex.match(path)}
