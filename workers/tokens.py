@@ -11,14 +11,14 @@ import jwt
 
 ROLES_WITH_ORGANIZATION = ("staff", "org_owner")
 ROLES = ("system_admin", *ROLES_WITH_ORGANIZATION)
-_TTL = re.compile(r"^(\d+)([smhd])$")
-_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+_TTL = re.compile(r"^(\d+)([smhdw])$")
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
 
 def parse_ttl(text: str) -> timedelta:
     match = _TTL.match(text.strip())
     if not match or int(match.group(1)) == 0:
-        raise ValueError(f"invalid ttl {text!r}: use a positive number with s, m, h or d (e.g. 1h)")
+        raise ValueError(f"invalid ttl {text!r}: use a positive number with s, m, h, d or w (e.g. 1h)")
     return timedelta(seconds=int(match.group(1)) * _UNITS[match.group(2)])
 
 

@@ -1,23 +1,42 @@
-"""`pgwarden`: the command line. Exit codes: 0 ok, 1 failure, 2 usage, 3 database unreachable.
+"""`pgwarden`: the command line.
 
-Every module in this package that defines COMMANDS contributes its commands to the group.
+Every module in this package that defines COMMANDS contributes its commands to the group. Failures
+leave through one handler (workers/cli/failures.py) in the shape {code, message, details, hint},
+with the exit codes of workers/cli/output.py.
 """
 
 from __future__ import annotations
 
 import importlib
 import pkgutil
-import sys
 
 import click
-import psycopg
 
-from workers.db import PgwardenError, unwrap
+from workers.cli.failures import PgwardenGroup
+from workers.cli.output import EXIT_CODES_HELP
+
+HELP = f"""pgwarden: self-hosted error monitoring and system health, logic in PostgreSQL.
+
+\b
+Examples:
+  pgwarden stack up                      start everything in the background
+  pgwarden errors list --since 24h       error groups seen in the last day
+  pgwarden errors show 3f2a              one group (a name or an id prefix will do)
+  pgwarden stats --range 7d --json       the week's figures for a script
+  pgwarden org list                      organizations, with their projects
+  pgwarden health run api || echo down   probe now; exit 3 when unhealthy
+
+Every read command takes --json. Durations: 30s, 15m, 1h, 24h, 7d, 2w, ISO 8601 (PT1H) or
+PostgreSQL interval text; times: ISO 8601, now, +1h, -30m.
+
+{EXIT_CODES_HELP}
+"""
 
 
-@click.group()
+@click.group(cls=PgwardenGroup, help=HELP, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--debug", is_flag=True, expose_value=False, help="Show the Python traceback of a failure.")
 def cli() -> None:
-    """pgwarden: self-hosted error monitoring and system health, logic in PostgreSQL."""
+    pass
 
 
 for module_info in sorted(pkgutil.iter_modules(__path__), key=lambda info: info.name):
@@ -27,19 +46,4 @@ for module_info in sorted(pkgutil.iter_modules(__path__), key=lambda info: info.
 
 
 def main() -> None:
-    try:
-        cli(standalone_mode=False)
-    except click.exceptions.Abort:
-        sys.exit(1)
-    except click.ClickException as exc:
-        exc.show()
-        sys.exit(exc.exit_code)
-    except psycopg.OperationalError as exc:
-        click.echo(f"database unreachable: {exc}", err=True)
-        sys.exit(3)
-    except psycopg.Error as exc:
-        click.echo(str(unwrap(exc)), err=True)
-        sys.exit(1)
-    except (PgwardenError, RuntimeError, TimeoutError) as exc:
-        click.echo(str(exc), err=True)
-        sys.exit(1)
+    cli(prog_name="pgwarden")

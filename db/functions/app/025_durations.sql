@@ -1,0 +1,42 @@
+-- One duration syntax and one time syntax for every caller (the CLI's options, api functions).
+-- PostgreSQL's interval input already reads 30s, 15m, 1h, 24h, 7d, 2w, 1h30m, ISO 8601 (PT1H,
+-- P1DT2H) and its own text (24 hours); these functions add the relative times (+1h, -30m, now) and
+-- turn a malformed value into QV001 naming the field, instead of PostgreSQL's 22007.
+
+CREATE OR REPLACE FUNCTION app.duration(p_text text, p_field text DEFAULT 'duration') RETURNS interval
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+  IF p_text IS NULL THEN
+    RETURN NULL;
+  END IF;
+  RETURN btrim(p_text)::interval;
+EXCEPTION WHEN invalid_datetime_format OR datetime_field_overflow OR interval_field_overflow THEN
+  RAISE EXCEPTION 'invalid duration %', quote_literal(p_text) USING ERRCODE = 'QV001',
+    DETAIL = format('Field: %s.', p_field),
+    HINT = 'Use a number and a unit (30s, 15m, 1h, 24h, 7d, 2w), ISO 8601 (PT1H) or PostgreSQL interval text (24 hours).';
+END $$;
+COMMENT ON FUNCTION app.duration(text, text)
+  IS 'A duration in the one syntax (30s, 15m, 1h, 24h, 7d, 2w, ISO 8601, PostgreSQL interval text); QV001 naming p_field';
+
+CREATE OR REPLACE FUNCTION app.moment(p_text text, p_field text DEFAULT 'time') RETURNS timestamptz
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+  v_text text := lower(btrim(p_text));
+BEGIN
+  IF p_text IS NULL THEN
+    RETURN NULL;
+  ELSIF v_text = 'now' THEN
+    RETURN now();
+  ELSIF v_text ~ '^[+-]' THEN
+    -- relative to now: +1h, -30m, +2d12h
+    RETURN now() + CASE WHEN left(v_text, 1) = '-' THEN -1 ELSE 1 END
+                   * app.duration(btrim(substr(v_text, 2)), p_field);
+  END IF;
+  RETURN p_text::timestamptz;
+EXCEPTION WHEN invalid_datetime_format OR datetime_field_overflow OR invalid_text_representation THEN
+  RAISE EXCEPTION 'invalid time %', quote_literal(p_text) USING ERRCODE = 'QV001',
+    DETAIL = format('Field: %s.', p_field),
+    HINT = 'Use ISO 8601 (2026-12-01T02:00Z), now, or a time relative to now (+1h, -30m, +7d).';
+END $$;
+COMMENT ON FUNCTION app.moment(text, text)
+  IS 'A time: ISO 8601 (or any PostgreSQL timestamptz text), now, +1h, -30m; QV001 naming p_field';
