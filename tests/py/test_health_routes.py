@@ -134,6 +134,21 @@ def test_a_heartbeat_keeps_the_push_monitor_healthy(client: TestClient, db) -> N
                       " ON m.id = s.monitor_id WHERE m.service_name = 'webhooks'").fetchone()[0] == "healthy"
 
 
+@pytest.mark.parametrize("method", ["GET", "HEAD"])
+def test_a_heartbeat_is_also_accepted_by_get_and_head_as_cron_lines_and_uptime_kuma_send_it(
+        client: TestClient, db, method: str) -> None:
+    token = db.execute("SELECT heartbeat_token FROM app.health_monitors WHERE service_name = 'webhooks'").fetchone()[0]
+    db.execute("UPDATE app.health_monitor_state s SET last_heartbeat_at = NULL FROM app.health_monitors m"
+               " WHERE m.id = s.monitor_id AND m.service_name = 'webhooks'")
+
+    response = client.request(method, f"/functions/v1/heartbeat/{token}")
+
+    assert response.status_code == 200
+    assert db.execute("SELECT s.last_heartbeat_at IS NOT NULL FROM app.health_monitor_state s"
+                      " JOIN app.health_monitors m ON m.id = s.monitor_id WHERE m.service_name = 'webhooks'"
+                      ).fetchone()[0]
+
+
 def test_an_unknown_heartbeat_token_is_a_404_with_a_json_error(client: TestClient) -> None:
     response = client.post("/functions/v1/heartbeat/" + "0" * 32)
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime
 from typing import Any
 
 import click
@@ -13,17 +12,18 @@ from psycopg.types.json import Jsonb
 
 from workers import sql
 from workers.cli.context import stack
+from workers.cli.failures import Unhealthy
+from workers.cli.output import duration_words, json_option, line, pairs, print_json, quiet_option, table, when
 from workers.db import connect
 from workers.handlers.health import probe_monitor
 from workers.stack.runtime import say
 
+HEALTHY = ("healthy", "operational")
+
 CHECK_TYPES = ("api", "webhook", "database", "stripe", "embed", "email", "sms", "external")
 PROBE_KINDS = ("http", "database", "stripe", "smtp", "sms", "heartbeat")
-ORG_OPTION = click.option("--org", "org_id", default=None, help="Organization id (default: platform-wide).")
-
-
-def _when(value: datetime | None) -> str:
-    return value.strftime("%Y-%m-%d %H:%M:%S") if value else "-"
+ORG_OPTION = click.option("--org", "org_id", default=None,
+                          help="Organization: id, id prefix or name (default: platform-wide).")
 
 
 def _json_option(text: str | None, name: str) -> dict[str, Any]:
@@ -40,23 +40,41 @@ def _json_option(text: str | None, name: str) -> dict[str, Any]:
 
 @click.group("health")
 def health_group() -> None:
-    """Health monitors: list, add, edit, enable/disable, delete, run now, summary."""
+    """Health monitors: list, add, edit, pause/resume (disable/enable), delete, run now, summary.
+
+    `health run` and `health summary` exit with 3 when a service is not healthy.
+
+    \b
+    Examples:
+      pgwarden health add shop --type api --url https://shop.example.com/health
+      pgwarden health run shop || page-the-on-call
+      pgwarden health pause shop
+      pgwarden health summary --json
+    """
+
+
+MONITOR_COLUMNS = ("id", "organization_id", "service_name", "display_name", "check_type", "probe", "endpoint",
+                   "interval_seconds", "timeout_seconds", "enabled", "status", "last_status", "last_checked_at",
+                   "last_response_time_ms", "heartbeat_token")
 
 
 @health_group.command("list")
-def health_list() -> None:
-    """Monitors, their state and latest check (push monitors show their heartbeat token)."""
+@json_option
+def health_list(as_json: bool) -> None:
+    """Monitors, their state and latest check (push monitors show their heartbeat path)."""
     with connect(stack().database_url) as conn:
-        rows = conn.execute(sql.HEALTH_MONITOR_LIST).fetchall()
-    say(f"{'service':<16} {'type':<9} {'probe':<9} {'every':>6} {'state':<10} {'last':<10} {'ms':>6}  "
-        f"{'last check':<19}  endpoint")
-    for (_id, org, service, _name, check_type, probe, endpoint, interval, _timeout, enabled, status, last_status,
-         last_checked_at, response_ms, token) in rows:
-        state = status if enabled else "disabled"
-        where = f"  [org {org}]" if org else ""
-        target = f"POST /functions/v1/heartbeat/{token}" if token else (endpoint or "")
-        say(f"{service:<16} {check_type:<9} {probe:<9} {interval:>5}s {state:<10} {last_status or '-':<10} "
-            f"{response_ms if response_ms is not None else '-':>6}  {_when(last_checked_at):<19}  {target}{where}")
+        monitors = [dict(zip(MONITOR_COLUMNS, row, strict=True))
+                    for row in conn.execute(sql.HEALTH_MONITOR_LIST).fetchall()]
+    if as_json:
+        print_json(monitors)
+        return
+    table(("service", "type", "probe", "every", "state", "last", "ms", "last check", "target", "organization"),
+          [(m["service_name"], m["check_type"], m["probe"], duration_words(m["interval_seconds"]),
+            m["status"] if m["enabled"] else "paused", m["last_status"], m["last_response_time_ms"],
+            when(m["last_checked_at"]),
+            f"/functions/v1/heartbeat/{m['heartbeat_token']}" if m["heartbeat_token"] else m["endpoint"],
+            m["organization_id"] or "platform") for m in monitors],
+          empty="no monitors (`pgwarden health add` adds one)")
 
 
 @health_group.command("add")
@@ -97,9 +115,9 @@ def health_add(service: str, check_type: str, probe: str | None, display_name: s
         monitor_id = conn.execute(sql.HEALTH_MONITOR_ADD, [Jsonb({k: v for k, v in spec.items() if v is not None})]
                                   ).fetchone()[0]
         token = conn.execute(sql.HEALTH_MONITOR_TOKEN, [monitor_id]).fetchone()[0]
-    say(f"monitor {monitor_id}")
+    line(f"monitor {monitor_id}")
     if token:
-        say(f"heartbeat  POST {stack().urls(dsn='').web}functions/v1/heartbeat/{token}")
+        line(f"heartbeat  {stack().urls(dsn='').web}functions/v1/heartbeat/{token}  (GET, HEAD or POST)")
 
 
 def _set_enabled(service: str, org_id: str | None, enabled: bool) -> None:
@@ -108,20 +126,22 @@ def _set_enabled(service: str, org_id: str | None, enabled: bool) -> None:
     say(f"{service} {'enabled' if enabled else 'disabled'}")
 
 
-@health_group.command("enable")
-@click.argument("service")
-@ORG_OPTION
-def health_enable(service: str, org_id: str | None) -> None:
-    """Start monitoring SERVICE again."""
-    _set_enabled(service, org_id, True)
+def _enabling(name: str, enabled: bool, text: str) -> click.Command:
+    @click.command(name, help=text)
+    @click.argument("service")
+    @ORG_OPTION
+    def command(service: str, org_id: str | None) -> None:
+        _set_enabled(service, org_id, enabled)
+
+    return command
 
 
-@health_group.command("disable")
-@click.argument("service")
-@ORG_OPTION
-def health_disable(service: str, org_id: str | None) -> None:
-    """Stop monitoring SERVICE (its uptime interval closes; no data is not downtime)."""
-    _set_enabled(service, org_id, False)
+for _name, _enabled, _text in (
+        ("enable", True, "Start monitoring SERVICE again."),
+        ("resume", True, "Start monitoring SERVICE again (the same as enable)."),
+        ("disable", False, "Stop monitoring SERVICE (its uptime interval closes; no data is not downtime)."),
+        ("pause", False, "Stop monitoring SERVICE for now (the same as disable).")):
+    health_group.add_command(_enabling(_name, _enabled, _text))
 
 
 @health_group.command("edit")
@@ -139,7 +159,8 @@ def health_edit(service: str, org_id: str | None, changes_json: str) -> None:
 @health_group.command("delete")
 @click.argument("service")
 @ORG_OPTION
-@click.confirmation_option(prompt="Delete the monitor with its checks, uptime and maintenance?")
+@click.confirmation_option("--yes", prompt="Delete the monitor with its checks, uptime and maintenance?",
+                           help="Do not ask.")
 def health_delete(service: str, org_id: str | None) -> None:
     """Delete SERVICE's monitor with its history."""
     with connect(stack().database_url) as conn:
@@ -149,7 +170,8 @@ def health_delete(service: str, org_id: str | None) -> None:
 
 @health_group.command("run")
 @click.argument("services", nargs=-1)
-def health_run(services: tuple[str, ...]) -> None:
+@json_option
+def health_run(services: tuple[str, ...], as_json: bool) -> None:
     """Probe SERVICES now (default: every enabled platform-wide monitor), here in this process.
 
     Results are recorded like scheduled ones; secrets named by *_env targets come from this
@@ -162,48 +184,61 @@ def health_run(services: tuple[str, ...]) -> None:
             for result in pool.map(probe_monitor, payloads):
                 conn.execute(sql.HEALTH_PROBE_RESULT, [Jsonb(result)])
         answer = conn.execute(sql.HEALTH_RUN_RESULTS, [run["run_id"], run["services"], run["since"]]).fetchone()[0]
-    for result in answer["results"]:
-        response = f"{result['responseTime']} ms" if result.get("responseTime") is not None else "-"
-        note = f"  ({result['error']})" if result.get("error") else ""
-        say(f"{result['service']:<16} {result['status']:<10} {response}{note}")
-    say(f"overall          {answer['overallStatus']}")
+    if as_json:
+        print_json(answer)
+    else:
+        table(("service", "status", "response", "reason"),
+              [(r["service"], r["status"], f"{r['responseTime']} ms" if r.get("responseTime") is not None else None,
+                r.get("error")) for r in answer["results"]], empty="no monitors to run")
+        line(f"overall  {answer['overallStatus']}")
+    if answer["overallStatus"] not in HEALTHY:
+        raise Unhealthy(f"overall status {answer['overallStatus']}",
+                        hint="The reason column says what each probe saw; `pgwarden health list` shows the targets.")
 
 
 @health_group.command("summary")
-@click.option("--json", "as_json", is_flag=True, help="Print the JSON document of get_health_summary.")
+@json_option
 def health_summary(as_json: bool) -> None:
     """Latest status, response time and uptime (24 h, 30 d) per service; cached one minute."""
     with connect(stack().database_url) as conn:
         summary = conn.execute(sql.HEALTH_SUMMARY).fetchone()[0]
     if as_json:
-        say(json.dumps(summary, indent=2))
-        return
-    say(f"{'service':<16} {'state':<10} {'last':<10} {'ms':>6} {'24 h':>9} {'30 d':>9}  since")
-    for entry in summary["services"]:
-        state = entry["status"] if entry["enabled"] else "disabled"
-        if entry["in_maintenance"]:
-            state += "*"
-        uptime = [f"{entry[key]:.3f}%" if entry[key] is not None else "-" for key in ("uptime_24h", "uptime_30d")]
-        response = entry["response_time_ms"] if entry["response_time_ms"] is not None else "-"
-        say(f"{entry['service_name']:<16} {state:<10} {entry['last_status'] or '-':<10} {response:>6} "
-            f"{uptime[0]:>9} {uptime[1]:>9}  {(entry['status_since'] or '')[:19]}")
-    say(f"overall          {summary['overall_status']}   (computed {summary['computed_at'][:19]}; * = in maintenance)")
+        print_json(summary)
+    else:
+        table(("service", "state", "last", "ms", "24 h", "30 d", "since"),
+              [(e["service_name"], (e["status"] if e["enabled"] else "paused") + ("*" if e["in_maintenance"] else ""),
+                e["last_status"], e["response_time_ms"],
+                *(f"{e[key]:.3f}%" if e[key] is not None else None for key in ("uptime_24h", "uptime_30d")),
+                when(e["status_since"])) for e in summary["services"]], empty="no monitors")
+        line(f"overall  {summary['overall_status']}   (computed {when(summary['computed_at'])}; * = in maintenance)")
+    if summary["overall_status"] not in (*HEALTHY, "unknown"):
+        raise Unhealthy(f"overall status {summary['overall_status']}")
+
+
+UPTIME_COLUMNS = ("uptime_percentage", "observed_seconds", "downtime_seconds", "operational_seconds",
+                  "degraded_seconds", "partial_outage_seconds", "major_outage_seconds", "maintenance_seconds",
+                  "unknown_seconds")
 
 
 @click.command("uptime")
 @click.argument("service")
 @click.option("--days", type=click.IntRange(1, 3650), default=30, show_default=True)
 @ORG_OPTION
-def uptime(service: str, days: int, org_id: str | None) -> None:
-    """Time-weighted uptime of SERVICE over the last DAYS, with the seconds behind it."""
+@json_option
+def uptime(service: str, days: int, org_id: str | None, as_json: bool) -> None:
+    """Time-weighted uptime of SERVICE over the last DAYS, with the time behind it."""
     with connect(stack().database_url) as conn:
         row = conn.execute(sql.HEALTH_UPTIME, [service, org_id, days]).fetchone()
-    names = ("uptime", "observed", "downtime", "operational", "degraded", "partial_outage", "major_outage",
-             "maintenance", "unknown")
-    say(f"{service}, last {days} days")
-    say(f"  {'uptime':<15} {row[0]:.4f}%" if row[0] is not None else f"  {'uptime':<15} - (nothing observed)")
-    for name, seconds in zip(names[1:], row[1:], strict=True):
-        say(f"  {name:<15} {float(seconds):>12.0f} s")
+    figures = {name: (float(value) if value is not None else None) for name, value in zip(UPTIME_COLUMNS, row,
+                                                                                             strict=True)}
+    if as_json:
+        print_json({"service": service, "days": days, **figures})
+        return
+    percentage = figures["uptime_percentage"]
+    line(f"{service}: {f'{percentage:.3f}% up' if percentage is not None else 'nothing observed'} "
+         f"over the last {days} days", style="bold")
+    pairs([(name.removesuffix("_seconds").replace("_", " "), duration_words(seconds))
+           for name, seconds in figures.items() if name != "uptime_percentage" and seconds])
 
 
 @click.group("maintenance")
@@ -213,26 +248,34 @@ def maintenance_group() -> None:
 
 @maintenance_group.command("add")
 @click.argument("service")
-@click.option("--from", "starts_at", required=True, help="Start (ISO 8601, e.g. 2026-12-01T02:00Z).")
-@click.option("--until", "ends_at", required=True, help="End (ISO 8601).")
+@click.option("--from", "starts_at", default="now", show_default=True,
+              help="Start: ISO 8601 (2026-12-01T02:00Z), now, or relative (+1h, -30m).")
+@click.option("--until", "ends_at", required=True, help="End: ISO 8601, or relative to now (+1h, +2d).")
 @click.option("--reason", help="Why (shown to operators).")
 @ORG_OPTION
-def maintenance_add(service: str, starts_at: str, ends_at: str, reason: str | None, org_id: str | None) -> None:
+@quiet_option
+def maintenance_add(service: str, starts_at: str, ends_at: str, reason: str | None, org_id: str | None,
+                    quiet: bool) -> None:
     """Plan maintenance for SERVICE; prints the window id."""
     with connect(stack().database_url) as conn:
         window_id = conn.execute(sql.HEALTH_MAINTENANCE_ADD, [service, org_id, starts_at, ends_at, reason]
                                  ).fetchone()[0]
-    say(f"maintenance window {window_id}")
+    line(str(window_id) if quiet else f"maintenance window {window_id}")
 
 
 @maintenance_group.command("list")
-def maintenance_list() -> None:
+@json_option
+def maintenance_list(as_json: bool) -> None:
     """Maintenance windows, oldest first."""
     with connect(stack().database_url) as conn:
         rows = conn.execute(sql.HEALTH_MAINTENANCE_LIST).fetchall()
-    for window_id, service, org, starts_at, ends_at, reason in rows:
-        where = f"  [org {org}]" if org else ""
-        say(f"{window_id:>5}  {service:<16} {_when(starts_at)} .. {_when(ends_at)}  {reason or ''}{where}")
+    if as_json:
+        print_json([dict(zip(("id", "service_name", "organization_id", "starts_at", "ends_at", "reason"), row,
+                             strict=True)) for row in rows])
+        return
+    table(("id", "service", "from", "until", "reason", "organization"),
+          [(window_id, service, when(starts_at), when(ends_at), reason, org or "platform")
+           for window_id, service, org, starts_at, ends_at, reason in rows], empty="no maintenance windows")
 
 
 COMMANDS = (health_group, uptime, maintenance_group)

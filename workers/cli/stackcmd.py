@@ -9,6 +9,7 @@ import click
 
 from workers import tokens
 from workers.cli.context import stack
+from workers.cli.failures import Unhealthy
 from workers.stack import placement
 from workers.stack.first_admin import ensure_first_admin
 from workers.stack.runtime import Stack, say
@@ -82,6 +83,7 @@ def run() -> None:
         say(f"stopped: {', '.join(stopped) or 'nothing was running'}")
 
 
+OPTIONAL_PROGRAMS = ("demo",)  # started by `make demo` only: stopped is its normal state
 POSTGRES_DOWN = "PostgreSQL is down and is not restarted automatically (see {log}); `make up` starts it again"
 
 
@@ -94,19 +96,29 @@ def down() -> None:
 
 @click.command("status")
 def status() -> None:
-    """What is running, and where; a process the supervisor gave up on, or a PostgreSQL that is down."""
+    """What is running, and where; a process the supervisor gave up on, or a PostgreSQL that is down.
+
+    Exits with 3 when something is not running (a stopped stack included).
+    """
     current = stack()
     processes = current.supervisor.processes()
     if not processes:
         say("supervisor not running (`make up` starts the stack)")
     if current.cluster is None:
         say("postgres   external (PGWARDEN_DATABASE_URL)")
+    not_running = []
     for program in current.programs():
-        say(f"{program.name:<10} {_state_of(program, processes.get(program.name), current)}")
+        state = _state_of(program, processes.get(program.name), current)
+        if not state.startswith("running") and not (program.name in OPTIONAL_PROGRAMS and state == "stopped"):
+            not_running.append(program.name)
+        say(f"{program.name:<10} {state}")
     urls = current.urls(dsn="")
     say(f"api        {urls.api}")
     say(f"web        {urls.web}")
     say(f"logs       {current.settings.log_dir}")
+    if not_running or not processes:
+        raise Unhealthy(f"not running: {', '.join(not_running) or 'the supervisor'}",
+                        hint="`make up` (or `pgwarden stack up`) starts what is missing.")
 
 
 def _state_of(program: Program, info: dict | None, current: Stack) -> str:

@@ -6,7 +6,7 @@ POST /functions/v1/system-health-check  {"checks": ["api", "database", "stripe",
     wait_seconds (SQL says how long), for the worker's results; what has not answered by then
     is reported as unknown. Without "checks": every enabled platform-wide monitor. Over the
     per-minute cap SQL keeps (run_now_per_minute): 429 with Retry-After.
-POST /functions/v1/heartbeat/<token>
+POST /functions/v1/heartbeat/<token>  (also GET and HEAD: Uptime Kuma's push URLs and `curl URL` in a cron line)
     -> {"service", "receivedAt", "status"}; 404 for an unknown token.
 
 Only wire work happens here: validating JSON, one SQL call per step, waiting on NOTIFY. These
@@ -171,5 +171,5 @@ async def heartbeat(request: Request) -> JSONResponse:
 
 ROUTES = [
     Route("/functions/v1/system-health-check", system_health_check, methods=["POST"]),
-    Route("/functions/v1/heartbeat/{token}", heartbeat, methods=["POST"]),
+    Route("/functions/v1/heartbeat/{token}", heartbeat, methods=["GET", "HEAD", "POST"]),
 ]

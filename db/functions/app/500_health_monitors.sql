@@ -103,6 +103,10 @@ BEGIN
 
   IF p_probe IN ('http', 'sms') AND coalesce(p_target ->> 'url', '') = '' THEN
     PERFORM app._health_invalid('target needs a url', format('A %s probe requests target.url.', p_probe));
+  ELSIF p_probe IN ('http', 'sms') AND p_target ->> 'url' !~* '^(https?://[^\s/?#]+|\{(api_url|web_url)\})\S*$' THEN
+    PERFORM app._health_invalid('target url is not an http(s) URL',
+      format('Field: target.url (--url): %s. Give http:// or https://, a host, then the path, e.g. https://shop.example.com/health.',
+             p_target ->> 'url'));
   ELSIF p_probe = 'smtp' AND coalesce(p_target ->> 'host', '') = '' THEN
     PERFORM app._health_invalid('target needs a host', 'An smtp probe connects to target.host (and target.port).');
   ELSIF p_probe = 'stripe' AND NOT (p_target ? 'api_key' OR p_target ? 'api_key_env') THEN

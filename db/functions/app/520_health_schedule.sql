@@ -246,10 +246,10 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog AS $$
       FROM unnest(p_services) WITH ORDINALITY AS r (name, position)
       LEFT JOIN app.health_monitors m ON m.service_name = r.name AND m.organization_id IS NULL
   ), answered AS (
-    SELECT q.*, c.status, c.response_time_ms
+    SELECT q.*, c.status, c.response_time_ms, c.error_message
       FROM requested q
       LEFT JOIN LATERAL (
-        SELECT c.status, c.response_time_ms FROM app.health_checks c
+        SELECT c.status, c.response_time_ms, c.error_message FROM app.health_checks c
          WHERE c.monitor_id = q.monitor_id AND c.checked_at >= p_since - interval '5 seconds'
            AND c.details ? 'run_id'
          ORDER BY c.details ->> 'run_id' = p_run_id DESC, c.checked_at DESC LIMIT 1) c ON true
@@ -257,7 +257,9 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog AS $$
   SELECT jsonb_build_object(
     'results', coalesce(jsonb_agg(
         jsonb_build_object('service', a.name, 'status', coalesce(a.status, 'unknown'), 'responseTime', a.response_time_ms)
-        || CASE WHEN a.problem IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('error', a.problem) END
+        -- the reason of a failure: why it was not probed, else what the probe saw
+        || CASE WHEN coalesce(a.problem, a.error_message) IS NULL THEN '{}'::jsonb
+                ELSE jsonb_build_object('error', coalesce(a.problem, a.error_message)) END
       ORDER BY a.position), '[]'::jsonb),
     'overallStatus', app.health_overall_status(array_agg(coalesce(a.status, 'unknown'))),
     'complete', coalesce(bool_and(a.status IS NOT NULL OR NOT a.monitored), true))
