@@ -343,4 +343,5 @@ ORG_DELETE = "SELECT app.organization_delete(app.organization_ref(%s, 'ORG'), %s
 PROJECT_LIST = "SELECT app.project_list(app.organization_ref(%s, '--org'))"
 PROJECT_CHANGE = "SELECT app.project_change(app.project_ref(%s, 'PROJECT'), %s, %s)"  # new name, rotate key
 PROJECT_DELETE = "SELECT app.project_delete(app.project_ref(%s, 'PROJECT'))"
+ERROR_REF = "SELECT app.error_ref(%s, 'ERROR_ID')"  # `analyze` (AI_REQUEST is the web's too)
 ERROR_SUMMARY = "SELECT app.error_summary(app.error_ref(%s, 'ERROR_ID'))"  # `errors show` (375_error_summary.sql)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import textwrap
 import time
-import uuid
 from typing import Any
 
 import click
@@ -13,6 +12,7 @@ import psycopg
 
 from workers import sql
 from workers.cli.context import stack
+from workers.cli.output import json_option, print_json
 from workers.db import connect
 from workers.stack.runtime import say
 
@@ -70,19 +70,24 @@ def describe(answer: dict[str, Any]) -> str:
 
 
 @click.command("analyze")
-@click.argument("error_id", type=click.UUID)
+@click.argument("error_id")
 @click.option("--provider", type=click.Choice(["anthropic", "openai", "heuristic"]),
               help="Who analyses it (default: PGWARDEN_AI_PROVIDER, else a configured provider, else heuristic).")
 @click.option("--fresh", is_flag=True, help="Ask again even when a cached analysis would do.")
 @click.option("--wait", is_flag=True, help="Wait for a provider's answer (up to --timeout seconds).")
-@click.option("--timeout", default=120.0, show_default=True, help="How long --wait waits.")
-def analyze(error_id: uuid.UUID, provider: str | None, fresh: bool, wait: bool, timeout: float) -> None:
+@click.option("--timeout", type=click.FloatRange(0), default=120.0, show_default=True, help="How long --wait waits.")
+@json_option
+def analyze(error_id: str, provider: str | None, fresh: bool, wait: bool, timeout: float, as_json: bool) -> None:
     """Analyse an error group (root cause, impact, fix, prevention, severity, related errors) and print it."""
     with connect(stack().database_url) as conn:
-        answer = conn.execute(sql.AI_REQUEST, [str(error_id), provider, fresh]).fetchone()[0]
+        answer = conn.execute(sql.AI_REQUEST, [conn.execute(sql.ERROR_REF, [error_id]).fetchone()[0], provider,
+                                               fresh]).fetchone()[0]
         if wait and not answer["done"]:
             answer = wait_until_done(conn, answer, timeout)
-    say(describe(answer))
+    if as_json:
+        print_json(answer)
+    else:
+        say(describe(answer))
     if wait and not answer["done"]:
         raise click.ClickException(f"no answer within {timeout:g} s (the analysis goes on: {answer['id']})")
 

@@ -14,6 +14,7 @@ from psycopg.types.json import Jsonb
 
 from workers import sql
 from workers.cli.context import stack
+from workers.cli.output import json_option, print_rows
 from workers.db import connect
 from workers.stack.runtime import say
 
@@ -98,11 +99,16 @@ def alerts_group() -> None:
 
 
 @alerts_group.command("list")
-@click.option("--org", "org_id", help="Only this organization's rules.")
-def alerts_list(org_id: str | None) -> None:
+@click.option("--org", "org_id", help="Only this organization's rules: id, id prefix or name.")
+@json_option
+def alerts_list(org_id: str | None, as_json: bool) -> None:
     """Rules, where they send (broken destinations marked), and how often they fired."""
     with connect(stack().database_url) as conn:
         rows = conn.execute(sql.ALERT_RULE_LIST, [org_id]).fetchall()
+    if as_json:
+        print_rows(("id", "organization_id", "name", "alert_type", "channel", "destinations", "is_active",
+                    "muted_until", "trigger_count", "last_triggered_at", "open_signals"), rows)
+        return
     for (rule_id, org, name, alert_type, channel, destinations, active, muted_until, fired, last_fired,
          open_signals) in rows:
         state = "inactive" if not active else f"muted until {_when(muted_until)}" if muted_until else "active"
@@ -177,10 +183,15 @@ def alerts_test(rule_id: str) -> None:
 @click.option("--rule", "rule_id", help="Only this rule's deliveries.")
 @click.option("--failed", is_flag=True, help="Only deliveries not delivered (failed, retrying, suppressed).")
 @click.option("--limit", type=click.IntRange(1, 10000), default=50, show_default=True)
-def alerts_history(rule_id: str | None, failed: bool, limit: int) -> None:
+@json_option
+def alerts_history(rule_id: str | None, failed: bool, limit: int, as_json: bool) -> None:
     """Deliveries, newest first, each with every attempt."""
     with connect(stack().database_url) as conn:
         rows = conn.execute(sql.ALERT_HISTORY, [rule_id, failed, limit]).fetchall()
+    if as_json:
+        print_rows(("id", "created_at", "rule_id", "kind", "title", "channel", "recipient", "status", "attempts",
+                    "last_status_code", "last_error", "next_retry_at", "attempt_log"), rows)
+        return
     for (delivery_id, created_at, _rule, kind, title, channel, recipient, status, attempts, code, error, next_retry,
          attempt_log) in rows:
         say(f"{_when(created_at)}  {status:<10} {kind:<8} {channel:<9} {recipient}  tries {attempts}"

@@ -13,6 +13,7 @@ import click
 from workers import sql
 from workers.cli.context import stack
 from workers.cli.errorscmd import errors_group
+from workers.cli.output import json_option, print_json, print_rows
 from workers.db import connect
 from workers.stack.runtime import say
 
@@ -24,13 +25,13 @@ def component_line(component: list) -> str:
 
 @errors_group.command("why")
 @click.argument("error_id")
-@click.option("--json", "as_json", is_flag=True, help="Print the explanation as JSON.")
+@json_option
 def errors_why(error_id: str, as_json: bool) -> None:
     """Why an error group's events group together: the components of its latest event's hash."""
     with connect(stack().database_url) as conn:
         why = conn.execute(sql.ERROR_GROUPING_EXPLAIN, [error_id]).fetchone()[0]
     if as_json:
-        say(json.dumps(why, indent=2, ensure_ascii=False))
+        print_json(why)
         return
     say(f"error {why['id']}  hash {why['error_hash']}  grouping rules v{why['grouping_version']}"
         f" (current v{why['current_grouping_version']})")
@@ -85,10 +86,14 @@ def rules_group() -> None:
 
 @rules_group.command("list")
 @click.argument("project_id", type=int)
-def rules_list(project_id: int) -> None:
+@json_option
+def rules_list(project_id: int, as_json: bool) -> None:
     """A project's fingerprint rules, in the order they are tried."""
     with connect(stack().database_url) as conn:
         rows = conn.execute(sql.FINGERPRINT_RULE_LIST, [project_id]).fetchall()
+    if as_json:
+        print_rows(("id", "position", "rule"), rows)
+        return
     for rule_id, position, rule in rows:
         say(f"{rule_id:>6}  {position:>3}  {rule}")
     if not rows:

@@ -10,6 +10,7 @@ import click
 
 from workers import sql
 from workers.cli.context import stack
+from workers.cli.output import json_option, print_rows
 from workers.db import connect
 from workers.handlers import load_all
 from workers.runner import Runner, RunnerConfig
@@ -62,10 +63,15 @@ def jobs_group() -> None:
 @click.option("--state", type=click.Choice(STATES), help="Only jobs in this state.")
 @click.option("--kind", help="Only jobs of this kind.")
 @click.option("--limit", type=click.IntRange(1, 10000), default=50, show_default=True)
-def list_jobs(state: str | None, kind: str | None, limit: int) -> None:
+@json_option
+def list_jobs(state: str | None, kind: str | None, limit: int, as_json: bool) -> None:
     """Newest jobs first (finished ones while their retention lasts)."""
     with connect(stack().database_url) as conn:
         rows = conn.execute(sql.JOB_LIST, [state, kind, limit]).fetchall()
+    if as_json:
+        print_rows(("id", "kind", "state", "attempts", "max_attempts", "run_at", "worker", "last_error", "created_at",
+                    "finished_at"), rows)
+        return
     say(f"{'id':>10}  {'kind':<20} {'state':<9} {'tries':>5}  {'run at':<19}  {'finished':<19}  last error")
     for job_id, job_kind, job_state, attempts, max_attempts, run_at, _worker, last_error, _created, finished in rows:
         error = (last_error or "").replace("\n", " ")[:60]
@@ -83,10 +89,15 @@ def retry(job_id: int) -> None:
 
 
 @jobs_group.command("stats")
-def stats() -> None:
+@json_option
+def stats(as_json: bool) -> None:
     """Per kind: ready, scheduled for later, running, succeeded in the last hour, dead."""
     with connect(stack().database_url) as conn:
         rows = conn.execute(sql.JOB_STATS).fetchall()
+    if as_json:
+        print_rows(("kind", "ready", "scheduled", "running", "succeeded_last_hour", "dead", "oldest_ready_seconds"),
+                   rows)
+        return
     say(f"{'kind':<24} {'ready':>7} {'later':>7} {'running':>7} {'ok/1h':>7} {'dead':>7}  oldest ready")
     for kind, ready, scheduled, running, succeeded, dead, oldest in rows:
         wait = f"{oldest:.1f} s" if oldest is not None else "-"

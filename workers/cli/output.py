@@ -8,7 +8,8 @@ import json
 import os
 import sys
 from collections.abc import Callable, Iterable, Sequence
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 from functools import cache
 from typing import Any
 
@@ -49,8 +50,19 @@ def quiet_option(command: Callable) -> Callable:
     return click.option("--quiet", "-q", is_flag=True, help="Print only the id (for scripts).")(command)
 
 
+def _json_value(value: Any) -> Any:
+    if isinstance(value, (datetime, date, time)):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, timedelta):
+        return value.total_seconds()
+    return str(value)  # uuids
+
+
 def print_json(value: Any) -> None:
-    click.echo(json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False, default=str))
+    """One JSON document, keys sorted: times in ISO 8601, durations in seconds."""
+    click.echo(json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False, default=_json_value))
 
 
 def line(text: str = "", style: str | None = None) -> None:
@@ -115,3 +127,8 @@ def sparkline(values: Sequence[float]) -> str:
 def first_line(text: str | None, width: int = 80) -> str:
     lines = (text or "").strip().splitlines()
     return (lines[0][:width - 1] + "…") if lines and len(lines[0]) > width else (lines[0] if lines else "")
+
+
+def print_rows(columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+    """Rows of a query as one JSON array of objects, keyed by `columns`."""
+    print_json([dict(zip(columns, row, strict=True)) for row in rows])

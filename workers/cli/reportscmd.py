@@ -12,6 +12,7 @@ import click
 from workers import sql
 from workers.cli.admin import project_group
 from workers.cli.context import stack
+from workers.cli.output import json_option, line, pairs, print_json, print_rows, section
 from workers.db import connect
 from workers.stack.runtime import say
 
@@ -23,12 +24,17 @@ def reports_group() -> None:
 
 @reports_group.command("list")
 @click.option("--status", help="Only this status (open, in_progress, pending_info, resolved, closed, duplicate).")
-@click.option("--org", "org_id", type=click.UUID, help="Only this organization id.")
-@click.option("--limit", default=50, show_default=True, help="At most this many rows.")
-def reports_list(status: str | None, org_id: uuid.UUID | None, limit: int) -> None:
+@click.option("--org", "org_id", help="Only this organization: id, id prefix or name.")
+@click.option("--limit", type=click.IntRange(1, 10000), default=50, show_default=True, help="At most this many rows.")
+@json_option
+def reports_list(status: str | None, org_id: str | None, limit: int, as_json: bool) -> None:
     """List reports, newest first."""
     with connect(stack().database_url) as conn:
         rows = conn.execute(sql.REPORT_LIST, [status, org_id, limit]).fetchall()
+    if as_json:
+        print_rows(("id", "organization_id", "status", "priority", "report_type", "reporter_type", "assigned_to",
+                    "linked_error_id", "created_at", "title"), rows)
+        return
     for (report_id, organization_id, status_, priority, report_type, reporter_type, assigned_to, linked_error_id,
          created_at, title) in rows:
         linked = "linked" if linked_error_id else "-"
@@ -40,11 +46,22 @@ def reports_list(status: str | None, org_id: uuid.UUID | None, limit: int) -> No
 
 @reports_group.command("show")
 @click.argument("report_id", type=click.UUID)
-def reports_show(report_id: uuid.UUID) -> None:
+@json_option
+def reports_show(report_id: uuid.UUID, as_json: bool) -> None:
     """Show one report: its fields, linked error, screenshots, duplicates and history."""
     with connect(stack().database_url) as conn:
         detail = conn.execute(sql.REPORT_DETAIL, [report_id]).fetchone()[0]
-    say(json.dumps(detail, indent=2, ensure_ascii=False))
+    if as_json:
+        print_json(detail)
+        return
+    line(detail.get("title") or "(no title)", style="bold")
+    pairs([(key.replace("_", " "), value) for key, value in detail.items()
+           if key != "title" and not isinstance(value, (dict, list))])
+    for key, value in detail.items():
+        if isinstance(value, (dict, list)) and value:
+            section(key.replace("_", " ").capitalize())
+            for item in (value if isinstance(value, list) else [value]):
+                line(f"  {json.dumps(item, ensure_ascii=False, default=str)}")
 
 
 @reports_group.command("assign")
