@@ -336,6 +336,7 @@ UI_ERROR_SPARKLINES = ("SELECT organization_id, error_hash, bucket, events"
 
 # -- command line (workers/cli): lists and changes of organizations and projects, which accept an
 # id, an id prefix or a name (db/functions/app/105_tenancy_admin.sql)
+ORG_REF = "SELECT app.organization_ref(%s, '--org')"  # `user create` (USER_CREATE is the web's too)
 ORG_LIST = "SELECT app.organization_list()"
 ORG_SHOW = "SELECT app.organization_show(app.organization_ref(%s, 'ORG'))"
 ORG_RENAME = "SELECT app.organization_rename(app.organization_ref(%s, 'ORG'), %s)"

@@ -77,10 +77,10 @@ def test_a_webhook_rule_shows_its_signing_secret_once_and_on_request(pgwarden):
 def test_invalid_rules_are_refused_with_the_code_naming_the_field(pgwarden):
     unknown_key = pgwarden("alerts", "add", "--type", "error_spike", "--channel", "in_app",
                            "--conditions", '{"threshold": 10, "windows": 5}')
-    assert unknown_key.returncode == 1 and unknown_key.stderr.startswith("QVA01")
+    assert unknown_key.returncode == 2 and unknown_key.stderr.startswith("error QVA01")
     assert "trigger_conditions.windows" in unknown_key.stderr
     no_url = pgwarden("alerts", "add", "--type", "critical_error", "--channel", "slack")
-    assert no_url.returncode == 1 and no_url.stderr.startswith("QVA04") and "webhook_url" in no_url.stderr
+    assert no_url.returncode == 2 and no_url.stderr.startswith("error QVA04") and "webhook_url" in no_url.stderr
     not_json = pgwarden("alerts", "add", "--type", "critical_error", "--channel", "in_app", "--conditions", "{")
     assert not_json.returncode == 2
 
@@ -101,12 +101,12 @@ def test_edit_mute_and_delete_a_rule(db, pgwarden):
     unmuted = pgwarden("alerts", "mute", rule_id, "--until", "now")
     assert unmuted.returncode == 0 and "not muted" in unmuted.stdout
     bad_time = pgwarden("alerts", "mute", rule_id, "--until", "whenever")
-    assert bad_time.returncode == 1 and bad_time.stderr.startswith("QVA05")
+    assert bad_time.returncode == 2 and bad_time.stderr.startswith("error QVA05")
 
     assert pgwarden("alerts", "delete", rule_id).returncode == 0
     assert pgwarden("alerts", "list").stdout.strip() == "no alert rules"
     again = pgwarden("alerts", "delete", rule_id)
-    assert again.returncode == 1 and again.stderr.startswith("QNA01")
+    assert again.returncode == 4 and again.stderr.startswith("error QNA01")
 
 
 def test_test_notifications_and_the_history_of_a_broken_destination(db, pgwarden):

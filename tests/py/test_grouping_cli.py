@@ -84,4 +84,4 @@ def test_a_fingerprint_rule_groups_the_next_events_and_why_names_it(pgwarden, db
     why = pgwarden("errors", "why", after[0]["id"])
     assert "fingerprint from rule" in why.stdout and "fingerprint  payment-provider" in why.stdout
     broken = pgwarden("errors", "rules", "add", str(project_id), "colour:red -> x")
-    assert broken.returncode == 1 and "QVG01" in broken.stderr
+    assert broken.returncode == 2 and "QVG01" in broken.stderr

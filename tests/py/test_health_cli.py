@@ -31,7 +31,7 @@ def test_a_monitor_is_added_edited_paused_resumed_and_deleted_from_the_command_l
     assert db.execute("SELECT display_name, interval_seconds FROM app.health_monitors WHERE service_name = 'shop'"
                       ).fetchall() == [("Shop", 60)]
     refused = pgwarden("edit", "shop", "--set", '{"service_name": "other"}')
-    assert refused.returncode == 1 and "QV501" in refused.stderr
+    assert refused.returncode == 2 and "QV501" in refused.stderr
     assert pgwarden("disable", "shop").returncode == 0
     assert db.execute("SELECT enabled FROM app.health_monitors WHERE service_name = 'shop'").fetchone() == (False,)
     assert pgwarden("enable", "shop").returncode == 0

@@ -47,9 +47,9 @@ def test_a_dead_job_is_listed_and_retried_from_the_command_line(db, pgwarden):
 def test_retrying_a_job_that_is_not_dead_or_unknown_fails_with_its_code(db, pgwarden):
     job_id = db.execute("SELECT app.job_enqueue('builtin.echo')").fetchone()[0]
     not_dead = pgwarden("jobs", "retry", str(job_id))
-    assert not_dead.returncode == 1 and not_dead.stderr.startswith("QS001")
+    assert not_dead.returncode == 1 and not_dead.stderr.startswith("error QS001")
     unknown = pgwarden("jobs", "retry", "987654321")
-    assert unknown.returncode == 1 and unknown.stderr.startswith("QN001")
+    assert unknown.returncode == 4 and unknown.stderr.startswith("error QN001")
 
 
 def test_a_worker_for_a_kind_without_handler_refuses_to_start(pgwarden):

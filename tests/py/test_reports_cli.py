@@ -33,7 +33,7 @@ def test_a_report_is_worked_from_the_command_line(db, pgwarden, reports):
     refused = pgwarden("reports", "status", first, "in_progress")
     assert refused.returncode == 1 and "QS801" in refused.stderr
 
-    shown = json.loads(pgwarden("reports", "show", first).stdout)
+    shown = json.loads(pgwarden("reports", "show", first, "--json").stdout)
     assert shown["status"] == "resolved" and shown["resolution_notes"] == "Fonts are embedded again"
     assert shown["duplicates"] == [second]
     assert [(h["change"], h["to"]) for h in shown["history"]] == [("assigned_to", shown["assigned_to"]),
@@ -51,9 +51,11 @@ def test_the_command_line_refuses_what_the_queue_refuses_and_names_the_code(db, 
         "QV001": ("reports", "list", "--status", "forgotten"),
         "QS802": ("reports", "duplicate", first, first),
     }
+    exit_codes = {"QN": 4, "QV": 2, "QS": 1}  # not found, usage, failure
     for code, args in cases.items():
         refused = pgwarden(*args)
-        assert (refused.returncode, code in refused.stderr) == (1, True), (args, refused.stdout, refused.stderr)
+        assert (refused.returncode, code in refused.stderr) == (exit_codes[code[:2]], True), (
+            args, refused.stdout, refused.stderr)
     not_an_id = pgwarden("reports", "status", "not-a-report", "resolved")
     assert not_an_id.returncode == 2 and "not a valid UUID" in not_an_id.stderr, "a usage error, before the database"
     assert db.execute("SELECT count(*) FROM app.user_error_report_history").fetchone() == (0,)
@@ -65,7 +67,7 @@ def test_a_report_is_unassigned_with_a_dash(db, pgwarden, reports):
     unassigned = pgwarden("reports", "assign", first, "-")
     assert unassigned.returncode == 0 and "assigned to nobody" in unassigned.stdout
     assert db.execute("SELECT assigned_to FROM app.user_error_reports WHERE id = %s", [first]).fetchone() == (None,)
-    assert [h["to"] for h in json.loads(pgwarden("reports", "show", first).stdout)["history"]][-1] is None
+    assert [h["to"] for h in json.loads(pgwarden("reports", "show", first, "--json").stdout)["history"]][-1] is None
 
 
 def test_a_projects_widget_key_is_printed_with_its_allowed_origins(db, pgwarden):
@@ -79,4 +81,4 @@ def test_a_projects_widget_key_is_printed_with_its_allowed_origins(db, pgwarden)
     again = pgwarden("project", "widget-key", str(project_id))
     assert again.stdout.splitlines()[0] == created.stdout.splitlines()[0], "the key stays until rotated"
     bad = pgwarden("project", "widget-key", str(project_id), "--origin", "shop.acme.test")
-    assert bad.returncode == 1 and "QV804" in bad.stderr
+    assert bad.returncode == 2 and "QV804" in bad.stderr

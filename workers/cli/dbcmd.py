@@ -35,11 +35,17 @@ def url(reader: bool) -> None:
         say(replica.reader_url(current, current.settings.pg_port))
 
 
-@db_group.command("psql")
-def psql() -> None:
-    """Open psql on the stack's database."""
+@db_group.command("psql", context_settings={"ignore_unknown_options": True})
+@click.argument("psql_args", nargs=-1, type=click.UNPROCESSED)
+def psql(psql_args: tuple[str, ...]) -> None:
+    """Open psql on the stack's database; arguments go to psql.
+
+    \b
+    Example:
+      pgwarden db psql -c 'SELECT count(*) FROM app.system_errors'
+    """
     binary = shutil.which("psql") or str(PG_BIN / "psql")
-    os.execvp(binary, [binary, stack().database_url])
+    os.execvp(binary, [binary, *psql_args, stack().database_url])
 
 
 @db_group.command("apply")

@@ -10,7 +10,6 @@ import sys
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from functools import cache
 from typing import Any
 
 import click
@@ -30,7 +29,6 @@ EXIT_CODES_HELP = ("Exit codes: 0 ok, 1 failure, 2 usage error (a wrong argument
 SPARK = "▁▂▃▄▅▆▇█"
 
 
-@cache
 def console(err: bool = False) -> Console:
     """Colour and terminal width only on a terminal (and never with NO_COLOR); a pipe gets plain text
     wide enough that rows are not folded."""

@@ -35,14 +35,16 @@ def user_group() -> None:
 @user_group.command("create")
 @click.argument("email")
 @click.option("--role", required=True, type=click.Choice(ROLES))
-@click.option("--org", "org_id", help="Organization id (org_owner and staff).")
+@click.option("--org", "org_id", help="Organization (org_owner and staff): id, id prefix or name.")
 @click.option("--name", help="Display name.")
 @click.option("--password-stdin", is_flag=True, help="Read the password from the first line of stdin.")
 def user_create(email: str, role: str, org_id: str | None, name: str | None, password_stdin: bool) -> None:
     """Create a user; prints a generated password (shown once) unless --password-stdin."""
     password, generated = _password(password_stdin)
     with connect(stack().database_url) as conn:
-        user_id = conn.execute(sql.USER_CREATE, [email, role, org_id, hash_password(password), name]).fetchone()[0]
+        organization_id = conn.execute(sql.ORG_REF, [org_id]).fetchone()[0]
+        user_id = conn.execute(sql.USER_CREATE, [email, role, organization_id, hash_password(password), name]
+                               ).fetchone()[0]
     say(f"user      {user_id}")
     if generated:
         say(f"password  {password}")

@@ -181,6 +181,11 @@ BEGIN
   EXCEPTION WHEN check_violation OR foreign_key_violation THEN
     GET STACKED DIAGNOSTICS v_constraint = CONSTRAINT_NAME;
     PERFORM app._health_invalid('invalid monitor field', format('Violates %s.', v_constraint));
+  WHEN unique_violation THEN
+    RAISE EXCEPTION 'a monitor named % exists', quote_literal(v_row.service_name) USING ERRCODE = 'QV501',
+      DETAIL = format('Field: service_name. Service names are unique %s.',
+                      CASE WHEN v_row.organization_id IS NULL THEN 'platform-wide' ELSE 'in an organization' END),
+      HINT = 'Choose another name, or change the existing monitor (pgwarden health edit).';
   END;
   RETURN v_row.id;
 END $$;
