@@ -62,12 +62,25 @@ def test_openapi_shows_anonymous_callers_only_what_they_may_call(api_server, api
     assert not {"/rpc/create_project", "/rpc/set_rate_limit", "/rpc/retry_job", "/jobs", "/system_errors"} & paths
 
 
-def test_anonymous_request_for_private_rows_is_refused_with_a_json_error(api):
+def test_anonymous_request_for_private_rows_is_refused_with_a_hint_to_send_a_token(api):
     base_url, _ = api
     response = httpx.get(base_url + "/system_errors")
-    assert response.status_code == 401
+    assert response.status_code == 401 and response.headers["WWW-Authenticate"] == "Bearer"
     assert set(response.json()) == {"code", "message", "details", "hint"}
-    assert response.json()["code"] == "42501"
+    assert response.json()["code"] == "QA042"
+    assert "Authorization: Bearer" in response.json()["hint"] and "pgwarden token" in response.json()["hint"]
+    assert httpx.head(base_url + "/system_errors").status_code == 401
+
+
+def test_a_function_that_changes_data_called_with_get_is_a_405_naming_post(api):
+    base_url, secret = api
+    admin = bearer(tokens.mint(secret, "system_admin", timedelta(minutes=5)))
+    response = httpx.get(base_url + "/rpc/update_error_status",
+                         params={"error_id": "00000000-0000-0000-0000-000000000000", "status": "resolved"},
+                         headers=admin)
+    assert (response.status_code, response.json()["code"]) == (405, "QA041")
+    assert response.headers["Allow"] == "POST"
+    assert httpx.get(base_url + "/rpc/whoami", headers=admin).status_code == 200, "a read by GET still works"
 
 
 def test_org_owner_token_reads_only_its_own_organization(api):

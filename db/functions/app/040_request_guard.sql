@@ -26,6 +26,38 @@ $$;
 COMMENT ON FUNCTION app.api_view_takes(text, text) IS
   'Whether the api view takes the HTTP write method on purpose (granted and updatable); true for anything else';
 
+-- Reads (GET, HEAD; never the capture path, which POSTs): a view the caller's role may not read
+-- because it sent no token is QA042 (401, with the hint to send one) instead of PostgreSQL's 42501;
+-- a function that changes data, called with GET (PostgREST runs GETs read-only), is QA041 (405,
+-- Allow: POST) instead of 25006. Anything else is PostgREST's to answer.
+CREATE OR REPLACE FUNCTION app.request_read_check(p_path text) RETURNS void
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+  v_name text := substr(p_path, 2);
+BEGIN
+  IF starts_with(p_path, '/rpc/') THEN
+    IF EXISTS (SELECT FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
+                WHERE n.nspname = 'api' AND p.proname = substr(p_path, 6) AND p.provolatile = 'v') THEN
+      RAISE SQLSTATE 'PGRST' USING
+        MESSAGE = json_build_object('code', 'QA041', 'message', 'this function changes data',
+                                    'details', format('%s is called with POST; GET is for reads.', substr(p_path, 6)),
+                                    'hint', 'Send a POST with a JSON body of its parameters.')::text,
+        DETAIL = json_build_object('status', 405, 'headers', json_build_object('Allow', 'POST'))::text;
+    END IF;
+  ELSIF current_user = 'anon' AND v_name <> '' AND to_regclass(format('api.%I', v_name)) IS NOT NULL
+        AND NOT has_table_privilege(format('api.%I', v_name), 'SELECT') THEN
+    RAISE SQLSTATE 'PGRST' USING
+      MESSAGE = json_build_object('code', 'QA042', 'message', 'reading needs a token',
+                                  'details', format('%s is read by system admins, organization owners and staff.', v_name),
+                                  'hint', 'Send Authorization: Bearer <token>; `pgwarden token --role system_admin`'
+                                          ' (or --role org_owner --org ORG) makes one.')::text,
+      DETAIL = json_build_object('status', 401,
+                                 'headers', json_build_object('WWW-Authenticate', 'Bearer'))::text;
+  END IF;
+END $$;
+COMMENT ON FUNCTION app.request_read_check(text) IS
+  'Reads through PostgREST: 401 QA042 with a hint for a view read without a token; 405 QA041 for GET on a data-changing function';
+
 CREATE OR REPLACE FUNCTION app.request_guard() RETURNS void
 LANGUAGE plpgsql STABLE AS $$
 DECLARE
@@ -33,7 +65,11 @@ DECLARE
   v_path text := current_setting('request.path', true);
 BEGIN
   PERFORM app.request_body_check();
-  IF v_method IS NULL OR v_method IN ('GET', 'HEAD', 'OPTIONS') OR starts_with(v_path, '/rpc/')
+  IF v_method IN ('GET', 'HEAD') THEN
+    PERFORM app.request_read_check(v_path);
+    RETURN;
+  END IF;
+  IF v_method IS NULL OR v_method = 'OPTIONS' OR starts_with(v_path, '/rpc/')
      OR app.api_view_takes(substr(v_path, 2), v_method) THEN
     RETURN;
   END IF;
@@ -46,4 +82,5 @@ BEGIN
 END $$;
 COMMENT ON FUNCTION app.request_guard() IS
   'PostgREST pre-request hook: refuses oversized bodies (app.request_body_check), then writes to api views that take none (QA040, 405) for every role';
-GRANT EXECUTE ON FUNCTION app.api_view_takes(text, text), app.request_guard() TO anon, staff, org_owner, system_admin;
+GRANT EXECUTE ON FUNCTION app.api_view_takes(text, text), app.request_read_check(text), app.request_guard()
+  TO anon, staff, org_owner, system_admin;
