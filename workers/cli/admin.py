@@ -12,6 +12,12 @@ from workers.cli.output import json_option, line, pairs, print_json, quiet_optio
 from workers.db import connect
 
 
+def _unless_yes(yes: bool, question: str) -> None:
+    """Ask before a change that cannot be undone; --yes (scripts) does not ask."""
+    if not yes:
+        click.confirm(question, abort=True)
+
+
 def _one(statement: str, params: list) -> object:
     with connect(stack().database_url) as conn:
         return conn.execute(statement, params).fetchone()[0]
@@ -85,8 +91,7 @@ def org_rename(org: str, name: str) -> None:
 @click.option("--yes", is_flag=True, help="Do not ask.")
 def org_delete(org: str, with_data: bool, yes: bool) -> None:
     """Delete ORG with its projects, users, monitors and settings."""
-    if not yes:
-        click.confirm(f"Delete organization {org} and everything of it?", abort=True)
+    _unless_yes(yes, f"Delete organization {org} and everything of it?")
     deleted = _one(sql.ORG_DELETE, [org, with_data])
     line(f"{deleted['id']}  {deleted['name']} deleted ({deleted['error_groups']} error groups, "
          f"{deleted['reports']} reports)")
@@ -150,8 +155,7 @@ def project_rename(project: str, name: str) -> None:
 @click.option("--yes", is_flag=True, help="Do not ask.")
 def project_rotate_key(project: str, yes: bool) -> None:
     """Give PROJECT a new public key; SDKs with the old DSN are refused from now on."""
-    if not yes:
-        click.confirm(f"Replace project {project}'s key? Its current DSN stops working at once.", abort=True)
+    _unless_yes(yes, f"Replace project {project}'s key? Its current DSN stops working at once.")
     changed = _one(sql.PROJECT_CHANGE, [project, None, True])
     pairs([("id", changed["id"]), ("public_key", changed["public_key"]),
            ("dsn", stack().dsn(changed["id"], changed["public_key"]))])
@@ -162,8 +166,7 @@ def project_rotate_key(project: str, yes: bool) -> None:
 @click.option("--yes", is_flag=True, help="Do not ask.")
 def project_delete(project: str, yes: bool) -> None:
     """Delete PROJECT (its key stops working; its organization's error groups stay)."""
-    if not yes:
-        click.confirm(f"Delete project {project}?", abort=True)
+    _unless_yes(yes, f"Delete project {project}?")
     deleted = _one(sql.PROJECT_DELETE, [project])
     line(f"{deleted['id']}  {deleted['name']} deleted")
 
