@@ -18,7 +18,7 @@ DROP_DATABASE = "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
 # -- tenancy
 BOOTSTRAP_DEFAULT_PROJECT = "SELECT project_id, public_key FROM app.bootstrap_default_project()"
 CREATE_ORGANIZATION = "SELECT api.create_organization(%s)"
-CREATE_PROJECT = "SELECT id, public_key FROM api.create_project(app.organization_ref(%s, '--org'), %s)"
+CREATE_PROJECT = "SELECT id, public_key FROM api.create_project(app.organization_ref(%s::text, '--org'), %s)"
 
 # -- jobs (app.job_* in db/functions/app/200_jobs*.sql; the worker role may call only these)
 JOB_LISTEN = 'LISTEN "jobs:insert"'
@@ -43,11 +43,11 @@ HEALTH_MONITOR_LIST = ("SELECT id, organization_id, service_name, display_name, 
 HEALTH_MONITOR_ADD = "SELECT api.create_health_monitor(%s::jsonb)"
 HEALTH_MONITOR_TOKEN = "SELECT heartbeat_token FROM app.health_monitor_list() WHERE id = %s"
 HEALTH_MONITOR_SET_ENABLED = ("SELECT api.set_health_monitor_enabled(app.health_monitor_id(%s,"
-                              " app.organization_ref(%s, '--org')), %s)")
+                              " app.organization_ref(%s::text, '--org')), %s)")
 HEALTH_MONITOR_UPDATE = ("SELECT api.update_health_monitor(app.health_monitor_id(%s,"
-                         " app.organization_ref(%s, '--org')), %s::jsonb)")
+                         " app.organization_ref(%s::text, '--org')), %s::jsonb)")
 HEALTH_MONITOR_DELETE = ("SELECT api.delete_health_monitor(app.health_monitor_id(%s,"
-                         " app.organization_ref(%s, '--org')))")
+                         " app.organization_ref(%s::text, '--org')))")
 HEALTH_RUN_NOW = "SELECT app.health_run_now(%s::text[], %s)"
 HEALTH_RUN_RESULTS = "SELECT app.health_run_results(%s, %s::text[], %s::timestamptz)"
 HEALTH_PROBE_RESULT = "SELECT app.health_on_probe_result(%s::jsonb)::text"
@@ -57,10 +57,10 @@ ERROR_HTTP_STATUS = "SELECT app.error_http_status(%s)"
 HEALTH_SUMMARY = "SELECT app.health_summary()"
 HEALTH_UPTIME = ("SELECT uptime_percentage, observed_seconds, downtime_seconds, operational_seconds, degraded_seconds,"
                  " partial_outage_seconds, major_outage_seconds, maintenance_seconds, unknown_seconds"
-                 " FROM app.health_uptime_breakdown(app.health_monitor_id(%s, app.organization_ref(%s, '--org')),"
+                 " FROM app.health_uptime_breakdown(app.health_monitor_id(%s, app.organization_ref(%s::text, '--org')),"
                  " now() - make_interval(days => %s), now())")
 HEALTH_MAINTENANCE_ADD = ("SELECT app.health_maintenance_add(app.health_monitor_id(%s,"
-                          " app.organization_ref(%s, '--org')),"
+                          " app.organization_ref(%s::text, '--org')),"
                           " app.moment(%s, '--from'), app.moment(%s, '--until'), %s)")
 HEALTH_MAINTENANCE_LIST = ("SELECT id, service_name, organization_id, starts_at, ends_at, reason"
                            " FROM api.maintenance_windows ORDER BY starts_at")
@@ -76,27 +76,27 @@ CREATE_WEBHOOK_SECRET = "SELECT api.create_webhook_secret(%s)"
 # -- ingest (capture, errors, stats, rate limits)
 CAPTURE_BATCH = "SELECT ordinal, result, error FROM app.capture_batch(%s, %s, %s)"  # org id, project id, events jsonb
 ERRORS_LIST = ("SELECT l.id, l.organization_id, o.name, l.status, l.severity, l.error_type, l.occurrence_count,"
-               " l.last_seen_at, l.message FROM app.error_list(%s, %s, app.organization_ref(%s, '--org'),"
+               " l.last_seen_at, l.message FROM app.error_list(%s, %s, app.organization_ref(%s::text, '--org'),"
                " now() - app.duration(%s, '--since'), %s, %s) l"
                " LEFT JOIN app.organizations o ON o.id = l.organization_id ORDER BY l.last_seen_at DESC, l.id")
-ERROR_SET_STATUS = "SELECT app.error_status_change(app.error_ref(%s, 'ERROR_ID'), %s, %s)"
-ERROR_STATS = "SELECT app.error_stats(app.duration(%s, '--range'), app.organization_ref(%s, '--org'))"
-ERROR_GROUPING_EXPLAIN = "SELECT app.error_grouping_explain(app.error_ref(%s, 'ERROR_ID'))"
-ERROR_GROUPS_MERGE = ("SELECT app.error_groups_merge(app.error_ref(%s, 'TARGET_ID'),"
+ERROR_SET_STATUS = "SELECT app.error_status_change(app.error_ref(%s::text, 'ERROR_ID'), %s, %s)"
+ERROR_STATS = "SELECT app.error_stats(app.duration(%s, '--range'), app.organization_ref(%s::text, '--org'))"
+ERROR_GROUPING_EXPLAIN = "SELECT app.error_grouping_explain(app.error_ref(%s::text, 'ERROR_ID'))"
+ERROR_GROUPS_MERGE = ("SELECT app.error_groups_merge(app.error_ref(%s::text, 'TARGET_ID'),"
                       " ARRAY(SELECT app.error_ref(ref, 'SOURCE_IDS') FROM unnest(%s::text[]) ref), %s)")
-ERROR_GROUP_UNMERGE = "SELECT app.error_group_unmerge(app.error_ref(%s, 'ERROR_ID'), %s)"
+ERROR_GROUP_UNMERGE = "SELECT app.error_group_unmerge(app.error_ref(%s::text, 'ERROR_ID'), %s)"
 FINGERPRINT_RULE_ADD = "SELECT app.fingerprint_rule_add(%s, %s)"
 FINGERPRINT_RULE_DELETE = "SELECT app.fingerprint_rule_delete(%s)"
 FINGERPRINT_RULE_LIST = ("SELECT id, position, rule FROM app.fingerprint_rules WHERE project_id = %s"
                          " ORDER BY position")
-ORG_RATE_LIMIT_SET = "SELECT app.rate_limit_set(app.organization_ref(%s, 'ORG'), %s)"
+ORG_RATE_LIMIT_SET = "SELECT app.rate_limit_set(app.organization_ref(%s::text, 'ORG'), %s)"
 # org, email, ip, user id
-ORG_PERSONAL_DATA_SET = "SELECT app.personal_data_policy_set(app.organization_ref(%s, 'ORG'), %s, %s, %s)"
+ORG_PERSONAL_DATA_SET = "SELECT app.personal_data_policy_set(app.organization_ref(%s::text, 'ORG'), %s, %s, %s)"
 
 # -- alerts (db/functions/app/7x0_alerts_*.sql; the worker's alerts.deliver jobs are built there too)
 ALERT_RULE_LIST = ("SELECT id, organization_id, name, alert_type::text, channel, destinations, is_active, muted_until,"
                    " trigger_count, last_triggered_at, open_signals"
-                   " FROM app.alert_rule_list(app.organization_ref(%s, '--org'))")
+                   " FROM app.alert_rule_list(app.organization_ref(%s::text, '--org'))")
 ALERT_RULE_CREATE = "SELECT id, signing_secret FROM app.alert_rule_create(%s::jsonb)"
 ALERT_RULE_UPDATE = "SELECT id, signing_secret FROM app.alert_rule_update(%s::uuid, %s::jsonb)"
 ALERT_RULE_CLEAR_BROKEN = "SELECT app.alert_rule_clear_broken(%s::uuid)"
@@ -115,7 +115,7 @@ REPORT_SCREENSHOT_STORE = "SELECT app.report_screenshot_store(%s, %s, %s, %s, %s
 REPORT_SCREENSHOT_FETCH = "SELECT media_type, content FROM app.report_screenshot_fetch(%s::uuid, %s, %s::uuid)"
 REPORT_LIST = ("SELECT id, organization_id, status::text, priority::text, report_type::text, reporter_type::text,"
                " assigned_to, linked_error_id, created_at, title FROM app.report_list(%s,"
-               " app.organization_ref(%s, '--org'), %s)")
+               " app.organization_ref(%s::text, '--org'), %s)")
 REPORT_DETAIL = "SELECT app.report_detail(%s::uuid)"
 REPORT_ASSIGN = "SELECT app.report_assign(%s::uuid, %s)"
 REPORT_SET_STATUS = "SELECT app.report_status_change(%s::uuid, %s, %s)"
@@ -336,13 +336,13 @@ UI_ERROR_SPARKLINES = ("SELECT organization_id, error_hash, bucket, events"
 
 # -- command line (workers/cli): lists and changes of organizations and projects, which accept an
 # id, an id prefix or a name (db/functions/app/105_tenancy_admin.sql)
-ORG_REF = "SELECT app.organization_ref(%s, '--org')"  # `user create` (USER_CREATE is the web's too)
+ORG_REF = "SELECT app.organization_ref(%s::text, '--org')"  # `user create` (USER_CREATE is the web's too)
 ORG_LIST = "SELECT app.organization_list()"
-ORG_SHOW = "SELECT app.organization_show(app.organization_ref(%s, 'ORG'))"
-ORG_RENAME = "SELECT app.organization_rename(app.organization_ref(%s, 'ORG'), %s)"
-ORG_DELETE = "SELECT app.organization_delete(app.organization_ref(%s, 'ORG'), %s)"
-PROJECT_LIST = "SELECT app.project_list(app.organization_ref(%s, '--org'))"
-PROJECT_CHANGE = "SELECT app.project_change(app.project_ref(%s, 'PROJECT'), %s, %s)"  # new name, rotate key
-PROJECT_DELETE = "SELECT app.project_delete(app.project_ref(%s, 'PROJECT'))"
-ERROR_REF = "SELECT app.error_ref(%s, 'ERROR_ID')"  # `analyze` (AI_REQUEST is the web's too)
-ERROR_SUMMARY = "SELECT app.error_summary(app.error_ref(%s, 'ERROR_ID'))"  # `errors show` (375_error_summary.sql)
+ORG_SHOW = "SELECT app.organization_show(app.organization_ref(%s::text, 'ORG'))"
+ORG_RENAME = "SELECT app.organization_rename(app.organization_ref(%s::text, 'ORG'), %s)"
+ORG_DELETE = "SELECT app.organization_delete(app.organization_ref(%s::text, 'ORG'), %s)"
+PROJECT_LIST = "SELECT app.project_list(app.organization_ref(%s::text, '--org'))"
+PROJECT_CHANGE = "SELECT app.project_change(app.project_ref(%s::text, 'PROJECT'), %s, %s)"  # new name, rotate key
+PROJECT_DELETE = "SELECT app.project_delete(app.project_ref(%s::text, 'PROJECT'))"
+ERROR_REF = "SELECT app.error_ref(%s::text, 'ERROR_ID')"  # `analyze` (AI_REQUEST is the web's too)
+ERROR_SUMMARY = "SELECT app.error_summary(app.error_ref(%s::text, 'ERROR_ID'))"  # `errors show` (375_error_summary.sql)
