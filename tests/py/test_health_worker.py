@@ -98,6 +98,7 @@ def test_the_cli_runs_probes_in_process_and_records_them(db, database_url: str, 
     result = CliRunner().invoke(cli, ["health", "run", "api", "database"])
 
     assert result.exit_code == 0, result.output
-    assert result.output.split("\n")[0].split()[:2] == ["api", "healthy"]
-    assert "overall          healthy" in result.output
+    lines = result.output.splitlines()
+    assert lines[0].split()[:2] == ["service", "status"] and lines[1].split()[:2] == ["api", "healthy"]
+    assert "overall  healthy" in lines
     assert db.execute("SELECT count(*) FROM app.health_checks WHERE details ? 'run_id'").fetchone()[0] == 2
