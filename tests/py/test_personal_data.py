@@ -235,4 +235,4 @@ def test_org_personal_data_command_shows_and_sets_the_policy(database_url, tmp_p
     refused = pgwarden("org", "personal-data", str(organization_id), "--ip", "scramble")
     assert refused.returncode == 2  # click refuses the choice before any SQL
     missing = pgwarden("org", "personal-data", str(uuid.uuid4()), "--email", "keep")
-    assert missing.returncode == 1 and "QN001" in missing.stderr
+    assert missing.returncode == 4 and "QN001" in missing.stderr

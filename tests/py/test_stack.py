@@ -77,7 +77,7 @@ def test_cli_creates_organization_and_project_and_prints_a_working_dsn(two_insta
                                       f"{instance.env['PGWARDEN_WEB_PORT']}/{fields['id'].strip()}")
 
     missing = instance.pgwarden("project", "create", "x", "--org", "00000000-0000-0000-0000-000000000000")
-    assert missing.returncode == 1 and missing.stderr.startswith("QN001")
+    assert missing.returncode == 4 and missing.stderr.startswith("error QN001")
 
     token = instance.pgwarden("token", "--role", "org_owner", "--org", org_id, "--ttl", "10m").stdout.strip()
     api = f"http://127.0.0.1:{instance.env['PGWARDEN_API_PORT']}"

@@ -47,4 +47,4 @@ def test_make_up_applies_ingest_sync_and_restarts_the_capturing_processes_when_i
 def test_an_ingest_sync_other_than_on_or_off_is_refused(instance):
     instance.env["PGWARDEN_INGEST_SYNC"] = "sometimes"
     refused = instance.pgwarden("stack", "up")
-    assert refused.returncode == 1 and refused.stderr.startswith("QV001"), refused.stdout + refused.stderr
+    assert refused.returncode == 2 and refused.stderr.startswith("error QV001"), refused.stdout + refused.stderr

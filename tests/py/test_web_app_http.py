@@ -150,7 +150,7 @@ def test_pgwarden_user_create_prints_a_password_that_signs_in_and_passwd_replace
         assert client.get("/").status_code == 303  # the new password ended the session
         assert sign_in(client, "staff-cli@example.com", "a new long password").status_code == 303
     refused = pgwarden("user", "create", "customer@example.com", "--role", "staff")
-    assert refused.returncode == 1 and "QVW01" in refused.stderr
+    assert refused.returncode == 2 and "QVW01" in refused.stderr
 
 
 def refusal_of(answer: httpx.Response) -> tuple[int, str]:

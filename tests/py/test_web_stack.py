@@ -69,4 +69,4 @@ def test_webhook_secret_command_prints_a_secret_the_webhook_accepts(stack_env):
     assert response.status_code == 200 and response.json()["accepted"] == 1
     missing = subprocess.run([PGWARDEN, "webhook-secret", "999999"], env=stack_env, capture_output=True, text=True,
                              timeout=60)
-    assert missing.returncode == 1 and missing.stderr.startswith("QN601")
+    assert missing.returncode == 4 and missing.stderr.startswith("error QN601")

@@ -85,6 +85,6 @@ def test_pgwarden_analyze_waits_for_a_providers_answer(db, database_url, monkeyp
 def test_pgwarden_analyze_refusals_exit_non_zero_with_their_code(db, pgwarden):
     (error_id,) = capture(db, new_tenant(db), javascript_error())
     unknown = pgwarden("analyze", "00000000-0000-0000-0000-00000000dead")
-    assert unknown.returncode == 1 and "QN001" in unknown.stderr
+    assert unknown.returncode == 4 and "QN001" in unknown.stderr
     assert pgwarden("analyze", error_id, "--provider", "llama").returncode == 2, "a usage error"
-    assert pgwarden("analyze", "not-an-id").returncode == 2, "an id that is not one is a usage error too"
+    assert pgwarden("analyze", "not-an-id").returncode == 4, "an id (or id prefix) naming no error group"
