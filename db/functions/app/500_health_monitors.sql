@@ -103,7 +103,8 @@ BEGIN
 
   IF p_probe IN ('http', 'sms') AND coalesce(p_target ->> 'url', '') = '' THEN
     PERFORM app._health_invalid('target needs a url', format('A %s probe requests target.url.', p_probe));
-  ELSIF p_probe IN ('http', 'sms') AND p_target ->> 'url' !~* '^(https?://[^\s/?#]+|\{(api_url|web_url)\})\S*$' THEN
+  -- an http(s) URL, or one starting with a {placeholder} the worker fills in ({api_url}, {embed_widget_url} ...)
+  ELSIF p_probe IN ('http', 'sms') AND p_target ->> 'url' !~* '^(https?://[^\s/?#]+|\{[a-z_]+\})\S*$' THEN
     PERFORM app._health_invalid('target url is not an http(s) URL',
       format('Field: target.url (--url): %s. Give http:// or https://, a host, then the path, e.g. https://shop.example.com/health.',
              p_target ->> 'url'));

@@ -50,7 +50,7 @@ SELECT throws_ok($$SELECT app.health_monitor_add('{"service_name": "x", "check_t
 SELECT throws_ok($$SELECT app.health_monitor_add('{"service_name": "x", "check_type": "nonsense"}')$$, 'QV501', NULL,
   'a check type outside the spec''s enum is refused');
 SELECT throws_ok($$SELECT app.health_monitor_add('{"service_name": "api", "check_type": "api", "target": {"url": "http://x"}}')$$,
-  '23505', NULL, 'a service name is unique among the platform-wide monitors');
+  'QV501', NULL, 'a service name is unique among the platform-wide monitors (QV501, not 23505)');
 
 -- == the probe payload ==
 SELECT is((SELECT p.payload -> 'target' ->> 'url' FROM app.health_probe_payload(

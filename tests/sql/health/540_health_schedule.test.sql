@@ -105,7 +105,8 @@ SELECT results_eq(format($$SELECT priority, payload ->> 'run_id' = %L FROM app.j
   $$VALUES (-10, true)$$, 'a run enqueues its probes ahead of scheduled ones (priority -10)');
 SELECT is(app.health_run_results(:'run'::jsonb ->> 'run_id', ARRAY['database', 'webhooks', 'nope'], (:'run'::jsonb ->> 'since')::timestamptz),
   '{"results": [{"status": "unknown", "service": "database", "responseTime": null},
-                {"status": "unknown", "service": "webhooks", "responseTime": null},
+                {"status": "unknown", "service": "webhooks", "responseTime": null,
+                 "error": "probe could not run: no heartbeat received yet"},
                 {"error": "not monitored", "status": "unknown", "service": "nope", "responseTime": null}],
     "complete": false, "overallStatus": "unknown"}'::jsonb,
   'before the worker answers: the push monitor is judged at once, the probe is unknown, an unknown name is not monitored');
@@ -115,7 +116,8 @@ SELECT app.job_complete(:run_job, 'worker-1', jsonb_build_object('monitor_id', (
   'observation', '{"reachable": true, "response_time_ms": 12, "details": {}}'::jsonb));
 SELECT is(app.health_run_results(:'run'::jsonb ->> 'run_id', ARRAY['database', 'webhooks'], (:'run'::jsonb ->> 'since')::timestamptz),
   '{"results": [{"status": "healthy", "service": "database", "responseTime": 12},
-                {"status": "unknown", "service": "webhooks", "responseTime": null}],
+                {"status": "unknown", "service": "webhooks", "responseTime": null,
+                 "error": "probe could not run: no heartbeat received yet"}],
     "complete": true, "overallStatus": "healthy"}'::jsonb,
   'after the worker answered: the spec''s response shape, complete, overall = worst known');
 SELECT is((SELECT count(*)::int FROM app.health_checks WHERE details ->> 'run_id' = :'run'::jsonb ->> 'run_id'), 2,
