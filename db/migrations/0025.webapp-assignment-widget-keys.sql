@@ -1,4 +1,4 @@
--- 0026: the web app, second part: errors assigned to a person with a history of who assigned
+-- 0025: the web app, second part: errors assigned to a person with a history of who assigned
 -- them, widget keys revoked by org owners, and the Overview's latest alerts read by index.
 
 -- ---- as in db/schema/020_error_codes.sql

@@ -1,4 +1,4 @@
--- 0030: the API's refusals for people: a read without a token is a 401 with a hint (not
+-- 0028: the API's refusals for people: a read without a token is a 401 with a hint (not
 -- PostgreSQL's 42501), and a function that changes data called with GET is a 405 (not 25006).
 
 -- ---- as in db/schema/040_request_guard.sql

@@ -1,4 +1,4 @@
--- 0028: related errors from a bounded candidate search (the groups whose document sorts next to an
+-- 0026: related errors from a bounded candidate search (the groups whose document sorts next to an
 -- error's own, as written and reversed) instead of a nearest-first scan of a GiST trigram index,
 -- which could not stop early among thousands of near-duplicate groups (db/functions/app/450_ai_similarity.sql).
 

@@ -1,4 +1,4 @@
--- 0029: fingerprint rules keyed by organization first (Citus distributes app.fingerprint_rules by
+-- 0027: fingerprint rules keyed by organization first (Citus distributes app.fingerprint_rules by
 -- organization_id, and every unique key of a distributed table must hold it).
 
 -- ---- as in db/schema/305_grouping.sql
