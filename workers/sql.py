@@ -111,6 +111,8 @@ ALERT_HISTORY = ("SELECT id, created_at, rule_id, kind::text, title, channel, re
                  " FROM app.alert_delivery_history(%s::uuid, %s, %s)")
 
 # -- user error reports (db/functions/app/8x0_reports_*.sql)
+REPORT_SUBMIT_REQUEST = "SELECT app.report_submit_request(%s, %s, %s, %s, %s, %s::uuid, %s::uuid, %s)"
+REPORT_WIDGET_ORIGIN_ALLOWED = "SELECT app.widget_origin_allowed(%s, %s)"
 REPORT_SCREENSHOT_STORE = "SELECT app.report_screenshot_store(%s, %s, %s, %s, %s, %s::uuid, %s::uuid, %s, %s, %s, %s)"
 REPORT_SCREENSHOT_FETCH = "SELECT media_type, content FROM app.report_screenshot_fetch(%s::uuid, %s, %s::uuid)"
 REPORT_LIST = ("SELECT id, organization_id, status::text, priority::text, report_type::text, reporter_type::text,"
@@ -249,6 +251,7 @@ UI_REPORT_SET_STATUS = "SELECT api.update_report_status(%s::uuid, %s, %s)"
 UI_REPORT_ASSIGN = "SELECT api.assign_report(%s::uuid, %s::uuid)"
 UI_REPORT_DUPLICATE = "SELECT api.mark_report_duplicate(%s::uuid, %s::uuid, %s)"
 UI_REPORT_SUBMIT = "SELECT api.submit_report(%s::json)"
+UI_REPORT_STATUS = "SELECT api.report_status(%s)"  # a reporter's status link, as anon
 
 # Alerts (the spec's AlertConfigPanel): rules through api.error_alerts (its INSTEAD OF trigger calls
 # the rule functions; a cut webhook_url read back is no change), tests, incidents, deliveries with

@@ -1,12 +1,15 @@
 """The real @sentry/browser (npm) in headless Chromium (Debian's), on a page served from another
 origin: an uncaught TypeError, an unhandled rejection and captureFeedback land in pgwarden; and
 pgwarden's report widget files a report with a screenshot, linked to the page's error, on a page with
-the Sentry SDK and on one with pgwarden's capture.js instead, and explains refusals (400, 429)."""
+the Sentry SDK and on one with pgwarden's capture.js instead, offers the report's status link, is
+stopped at the CORS preflight on a page of an origin its key does not allow, and explains refusals
+(400, 429)."""
 
 from __future__ import annotations
 
 import functools
 import json
+import re
 import shutil
 import subprocess
 import threading
@@ -15,6 +18,7 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import quote, urlencode
 
+import httpx
 import pytest
 from PIL import Image
 from web_server import scratch_dir
@@ -94,13 +98,13 @@ def test_a_customer_reports_a_problem_with_a_screenshot_through_the_widget_linke
                      "VALUES ('new_user_report', 'in_app', %s, '{}') RETURNING id", [project.organization_id])
     screenshot = tmp_path / "what-i-saw.png"
     Image.new("RGB", (320, 200), (200, 30, 30)).save(screenshot)
-    with running_postgrest(web_server.database_url) as (api_url, _):
-        query = urlencode({"dsn": project.dsn, "web": web_server.base_url, "api": api_url, "key": key})
-        run = subprocess.run(["node", str(BROWSER_DIR / "run-widget.mjs"), f"{page_server}/report.html?{query}",
-                              str(screenshot)], capture_output=True, text=True, timeout=120, cwd=BROWSER_DIR)
+    query = urlencode({"dsn": project.dsn, "web": web_server.base_url, "key": key})
+    run = subprocess.run(["node", str(BROWSER_DIR / "run-widget.mjs"), f"{page_server}/report.html?{query}",
+                          str(screenshot)], capture_output=True, text=True, timeout=120, cwd=BROWSER_DIR)
     assert run.returncode == 0, run.stdout + run.stderr
     seen = json.loads(run.stdout.strip().splitlines()[-1])
     assert seen["pageErrors"] == [] and seen["unlabelled"] == [], seen
+    assert [message for message in seen["consoleErrors"] if "CORS" in message] == [], seen  # (a favicon's 404 is)
     assert (seen["button"], seen["afterOpen"], seen["submitFocus"]) == ("Report a problem", "pgw-title", "Send report")
     assert seen["status"].startswith("Thank you"), seen
 
@@ -117,6 +121,36 @@ def test_a_customer_reports_a_problem_with_a_screenshot_through_the_widget_linke
     assert (width, height) == (320, 200) and urls == [screenshot_url]
     assert web_server.query("SELECT count(*) FROM app.alert_incidents i JOIN app.error_alerts r ON r.id = i.rule_id "
                             "WHERE r.organization_id = %s", [project.organization_id]) == [(1,)]
+    # the widget's preflights were answered from the key's origins (the key in the URL)
+    assert re.findall(r'"OPTIONS /reports/(submit|screenshot)\?widget_key=wk_[0-9a-f]{32} HTTP/1.1" 204',
+                      web_server.log()) == ["screenshot", "submit"]
+
+    # the status link the widget offered follows the report as it is worked
+    assert seen["statusLink"].startswith(f"{web_server.base_url}/reports/status/")
+    assert ">open</span>" in httpx.get(seen["statusLink"]).text
+    web_server.query("SELECT app.report_status_change(%s, 'in_progress', 'reproduced with SAVE10')", [report_id])
+    assert ">in progress</span>" in httpx.get(seen["statusLink"]).text
+
+
+def test_a_page_of_an_origin_the_key_does_not_allow_is_stopped_by_the_browser_at_the_preflight(
+        web_server, page_server):
+    """The same page under another origin (localhost instead of 127.0.0.1): the browser asks first,
+    pgwarden web refuses from the key's allowed origins, and the report is never sent."""
+    project = web_server.new_project("shop-foreign")
+    [(key,)] = web_server.query("SELECT app.widget_key_set(%s, %s) ->> 'widget_key'", [project.id, [page_server]])
+    foreign_page = page_server.replace("127.0.0.1", "localhost")
+    query = urlencode({"dsn": project.dsn, "web": web_server.base_url, "key": key})
+    run = subprocess.run(["node", str(BROWSER_DIR / "run-widget.mjs"), f"{foreign_page}/report.html?{query}", "-"],
+                         capture_output=True, text=True, timeout=120, cwd=BROWSER_DIR)
+    assert run.returncode == 0, run.stdout + run.stderr
+    seen = json.loads(run.stdout.strip().splitlines()[-1])
+    assert seen["status"] == "The report could not be sent. Please try again later.", seen
+    assert seen["report"] is None and seen["statusLink"] is None
+    [blocked] = [message for message in seen["consoleErrors"] if "/reports/submit" in message]
+    assert "blocked by CORS policy" in blocked and "preflight" in blocked, blocked
+    assert re.findall(rf'"(OPTIONS|POST) /reports/submit\?widget_key={key} HTTP/1.1" (\d+)', web_server.log()) \
+        == [("OPTIONS", "403")], "refused at the preflight: the report itself never arrived"
+    assert web_server.query("SELECT count(*) FROM app.user_error_reports WHERE project_id = %s", [project.id]) == [(0,)]
 
 
 def test_a_page_without_sentry_reports_its_errors_through_capture_js_and_a_report_links_to_the_last(
@@ -165,11 +199,10 @@ def test_the_widget_explains_a_refused_field_and_the_rate_limit_to_the_person(we
     [(per_client,)] = web_server.query("SELECT per_client FROM app.report_rate_limit WHERE kind = 'report'")
     web_server.query("UPDATE app.report_rate_limit SET per_client = 1 WHERE kind = 'report' RETURNING kind")
     try:
-        with running_postgrest(web_server.database_url) as (api_url, _):
-            query = urlencode({"dsn": project.dsn, "web": web_server.base_url, "api": api_url, "key": key})
-            run = subprocess.run(["node", str(BROWSER_DIR / "run-widget-refusals.mjs"),
-                                  f"{page_server}/report.html?{query}"],
-                                 capture_output=True, text=True, timeout=120, cwd=BROWSER_DIR)
+        query = urlencode({"dsn": project.dsn, "web": web_server.base_url, "key": key})
+        run = subprocess.run(["node", str(BROWSER_DIR / "run-widget-refusals.mjs"),
+                              f"{page_server}/report.html?{query}"],
+                             capture_output=True, text=True, timeout=120, cwd=BROWSER_DIR)
     finally:
         web_server.query("UPDATE app.report_rate_limit SET per_client = %s WHERE kind = 'report' RETURNING kind",
                          [per_client])  # the module's server is shared: leave it as found

@@ -50,7 +50,7 @@ def test_a_png_named_txt_is_a_screenshot_and_a_text_file_named_png_is_not(web_se
     accepted = upload(web_server, key, files={"file": ("notes.txt", png(), "text/plain")})
     assert accepted.status_code == 201, accepted.text
     assert accepted.json()["url"] == f"{web_server.base_url}/reports/screenshots/{accepted.json()['id']}"
-    assert accepted.headers["access-control-allow-origin"] == "*"
+    assert accepted.headers["access-control-allow-origin"] == PAGE, "an allowed page's origin, echoed"
     [(media_type, width, height)] = web_server.query(
         "SELECT media_type, width, height FROM app.report_screenshots WHERE id = %s", [accepted.json()["id"]])
     assert (media_type, width, height) == ("image/png", 40, 30)

@@ -2,24 +2,35 @@
 go to PostgREST (/rpc/submit_report); the decisions (who may store or read a screenshot, origins,
 rate limits) are SQL's (db/functions/app/840_reports_screenshots.sql).
 
-POST /reports/screenshot
+POST /reports/submit?widget_key=wk_...
+    A report, as POST /rpc/submit_report on PostgREST takes it (the same SQL decides:
+    app.report_submit_request); the report widget's way in. Answers 201 {id, status, status_token,
+    linked, created_at}.
+POST /reports/screenshot[?widget_key=wk_...]
     The image as the raw body or as the one file of a multipart/form-data body; PNG, JPEG or WebP
-    of at most 2 MB, checked by content (workers/web/screenshots.py). Customers send the widget key
-    (X-Pgwarden-Widget-Key) from an allowed page origin; org owners, staff and system admins a
-    token (Authorization: Bearer). Answers 201 {id, url}: put url into the report's screenshot_urls.
+    of at most 2 MB, checked by content (workers/web/screenshots.py). Answers 201 {id, url}: put
+    url into the report's screenshot_urls.
+    Customers send the widget key from an allowed page origin, in the URL (?widget_key=) or the
+    X-Pgwarden-Widget-Key header; org owners, staff and system admins a token (Authorization: Bearer).
 GET /reports/screenshots/<id>
     The image, to a token of its organization's org owners or staff, or of a system admin; or to
     the same people signed in to the web app (its session cookie, for a report's page).
 GET /widget/report.js, /widget/capture.js
     The report widget and the global error handler for pages without a Sentry SDK.
 
-Cross-origin: the scripts post from customers' pages, so every answer here allows any origin
-(never with credentials: the web app's SameSite=Lax session cookie is sent only by its own pages);
-whether a page's origin may use a widget key is decided in SQL from its Origin header."""
+Cross-origin, as Sentry does it for browser SDKs: the widget names its key in the URL, because a
+browser's CORS preflight (OPTIONS) carries no custom header; the preflight is then answered from the
+key's allowed origins (app.widget_origin_allowed): Access-Control-Allow-Origin echoes an allowed
+origin, anything else is refused (403, no CORS headers), so the browser never sends the report.
+Answers to a widget key echo only an allowed origin too. Every POST is checked in SQL again from its
+Origin header (a request a browser sends without preflight is refused there). Without a widget key
+(people with tokens, the scripts, screenshots served) any origin is allowed, never with credentials:
+the web app's SameSite=Lax session cookie is sent only by its own pages."""
 
 from __future__ import annotations
 
 import hashlib
+import json
 from pathlib import Path
 
 import jwt
@@ -46,10 +57,16 @@ from workers.web.ui.pages import session_claims
 
 CONNECTION_TIMEOUT_SECONDS = 5.0
 MULTIPART_OVERHEAD = 64 * 1024  # boundaries, part headers and a few small fields around the file
+# the answers to people with tokens, the scripts and screenshots served: any origin, no credentials
 CORS_HEADERS = {"Access-Control-Allow-Origin": "*", "Access-Control-Expose-Headers": "retry-after"}
 PREFLIGHT_HEADERS = {**CORS_HEADERS, "Access-Control-Allow-Methods": "GET, POST, OPTIONS",
                      "Access-Control-Allow-Headers": "authorization, content-type, x-pgwarden-widget-key",
                      "Access-Control-Max-Age": "3600"}
+# a preflight naming a widget key is cached per origin and URL: a removed origin is refused within 10 minutes
+WIDGET_PREFLIGHT_MAX_AGE = "600"
+ORIGIN_REFUSALS = ("QA801", "QA802")  # SQL refused the key or the page's origin: no CORS answer
+# what is read of a report body at most; its limit (64 KB, app.request_body_limit) is SQL's
+MAX_REPORT_READ = 1024 * 1024
 # embedded in customers' pages: cached a day, then served stale for a week while it is revalidated (ETag)
 SCRIPT_CACHE = "public, max-age=86400, stale-while-revalidate=604800"
 WIDGET_DIR = Path(__file__).resolve().parent / "widget"
@@ -57,7 +74,59 @@ ROLES_WITH_TOKENS = ("staff", "org_owner", "system_admin")
 
 
 def refusal(exc: WireError, headers: dict[str, str] | None = None) -> JSONResponse:
-    return error_json(exc.status, exc.code, exc.detail, headers={**CORS_HEADERS, **(headers or {})})
+    return error_json(exc.status, exc.code, exc.detail, headers=CORS_HEADERS if headers is None else headers)
+
+
+def sql_refusal(error: dict, cors: dict[str, str]) -> JSONResponse:
+    """An {error} SQL answered with (its http_status, and retry_after for a rate limit)."""
+    extra = {"Retry-After": str(retry_after_seconds(error.get("retry_after")))} if error.get("retry_after") else {}
+    return error_json(int(error.get("http_status") or 400), error["code"], error["message"], error.get("details"),
+                      error.get("hint"), headers={**cors, **extra})
+
+
+def widget_key_of(request: Request) -> str | None:
+    """The widget key: in the URL (what a preflight can be answered by), else the header."""
+    return request.query_params.get("widget_key") or request.headers.get("x-pgwarden-widget-key")
+
+
+def widget_cors(request: Request, key: str | None, origin_allowed: bool) -> dict[str, str]:
+    """CORS headers of an answer: for a widget key, the page's origin echoed only when the key allows it."""
+    origin = request.headers.get("origin")
+    if key is None or origin is None:
+        return CORS_HEADERS
+    if not origin_allowed:
+        return {"Vary": "Origin"}
+    return {"Access-Control-Allow-Origin": origin, "Access-Control-Expose-Headers": "retry-after", "Vary": "Origin"}
+
+
+async def origin_allowed(request: Request, key: str) -> bool:
+    """SQL's answer: may pages of the request's origin use this widget key?"""
+    async with request.app.state.db.connection(timeout=CONNECTION_TIMEOUT_SECONDS) as conn:
+        cursor = await conn.execute(sql.REPORT_WIDGET_ORIGIN_ALLOWED, [key, request.headers.get("origin")])
+        (allowed,) = await cursor.fetchone()
+    return bool(allowed)
+
+
+async def widget_refusal(request: Request, key: str | None, exc: WireError) -> Response:
+    """A request refused before SQL saw it: readable by the page only if its origin may use the key."""
+    try:
+        allowed = key is not None and "origin" in request.headers and await origin_allowed(request, key)
+    except (psycopg.OperationalError, psycopg_pool.PoolTimeout):
+        return database_unavailable()
+    return refusal(exc, widget_cors(request, key, allowed))
+
+
+def report_text(body: bytes) -> str:
+    """The body as JSON text for SQL; refused when it is not JSON PostgreSQL reads (NaN, Infinity)."""
+    def not_json(constant: str) -> None:
+        raise ValueError(constant)
+
+    try:
+        text = body.decode("utf-8")
+        json.loads(text, parse_constant=not_json)
+    except ValueError:  # (UnicodeDecodeError and JSONDecodeError are ValueErrors)
+        raise BadPayload("the body is not JSON") from None
+    return text
 
 
 def database_unavailable() -> JSONResponse:
@@ -104,29 +173,72 @@ async def upload_bytes(request: Request) -> bytes:
 
 
 async def upload_screenshot(request: Request) -> Response:
+    key = widget_key_of(request)
     try:
         claims = token_claims(request) or {}
         shot = await check_screenshot_async(await upload_bytes(request))
     except WireError as exc:
-        return refusal(exc)
+        return await widget_refusal(request, key, exc)
     headers = request.headers
     client = request.client.host if request.client else None
     try:
         async with request.app.state.db.connection(timeout=CONNECTION_TIMEOUT_SECONDS) as conn:
             cursor = await conn.execute(sql.REPORT_SCREENSHOT_STORE, [
-                headers.get("x-pgwarden-widget-key"), headers.get("origin"), headers.get("x-forwarded-for"), client,
+                key, headers.get("origin"), headers.get("x-forwarded-for"), client,
                 claims.get("role"), claims.get("org_id"), claims.get("sub"),
                 shot.media_type, shot.width, shot.height, shot.content])
             (outcome,) = await cursor.fetchone()
     except (psycopg.OperationalError, psycopg_pool.PoolTimeout):
         return database_unavailable()
     error = outcome.get("error")
+    cors = widget_cors(request, key, not (error and error["code"] in ORIGIN_REFUSALS))
     if error:
-        extra = {"Retry-After": str(retry_after_seconds(error.get("retry_after")))} if error.get("retry_after") else {}
-        return error_json(int(error.get("http_status") or 400), error["code"], error["message"], error.get("details"),
-                          error.get("hint"), headers={**CORS_HEADERS, **extra})
+        return sql_refusal(error, cors)
     url = f"{str(request.base_url).rstrip('/')}/reports/screenshots/{outcome['id']}"
-    return JSONResponse({"id": outcome["id"], "url": url}, status_code=201, headers=CORS_HEADERS)
+    return JSONResponse({"id": outcome["id"], "url": url}, status_code=201, headers=cors)
+
+
+async def submit_report(request: Request) -> Response:
+    key = widget_key_of(request)
+    try:
+        claims = token_claims(request) or {}
+        text = report_text(await read_body(request, limit=MAX_REPORT_READ))
+    except WireError as exc:
+        return await widget_refusal(request, key, exc)
+    headers = request.headers
+    client = request.client.host if request.client else None
+    try:
+        async with request.app.state.db.connection(timeout=CONNECTION_TIMEOUT_SECONDS) as conn:
+            cursor = await conn.execute(sql.REPORT_SUBMIT_REQUEST, [
+                key, headers.get("origin"), headers.get("x-forwarded-for"), client,
+                claims.get("role"), claims.get("org_id"), claims.get("sub"), text])
+            (outcome,) = await cursor.fetchone()
+    except (psycopg.OperationalError, psycopg_pool.PoolTimeout):
+        return database_unavailable()
+    error = outcome.get("error")
+    cors = widget_cors(request, key, not (error and error["code"] in ORIGIN_REFUSALS))
+    if error:
+        return sql_refusal(error, cors)
+    return JSONResponse(outcome["result"], status_code=201, headers=cors)
+
+
+async def widget_preflight(request: Request) -> Response:
+    """A browser asking whether its page may post here: per widget key when the URL names one."""
+    key = request.query_params.get("widget_key")
+    if key is None:  # people with tokens (or a key in the header): the POST is judged in SQL
+        return Response(status_code=204, headers=PREFLIGHT_HEADERS)
+    try:
+        allowed = "origin" in request.headers and await origin_allowed(request, key)
+    except (psycopg.OperationalError, psycopg_pool.PoolTimeout):
+        return database_unavailable()
+    if not allowed:
+        return error_json(403, "QA802", "this page's origin may not use this widget key", "Field: Origin.",
+                          "Allow the page's origin: pgwarden project widget-key PROJECT_ID --origin https://…",
+                          headers={"Vary": "Origin"})
+    return Response(status_code=204, headers={
+        "Access-Control-Allow-Origin": request.headers["origin"], "Access-Control-Allow-Methods": "POST, OPTIONS",
+        "Access-Control-Allow-Headers": "authorization, content-type, x-pgwarden-widget-key",
+        "Access-Control-Max-Age": WIDGET_PREFLIGHT_MAX_AGE, "Vary": "Origin"})
 
 
 async def screenshot(request: Request) -> Response:
@@ -172,8 +284,10 @@ def script_route(name: str) -> Route:
 
 
 ROUTES = [
+    Route("/reports/submit", submit_report, methods=["POST"]),
+    Route("/reports/submit", widget_preflight, methods=["OPTIONS"]),
     Route("/reports/screenshot", upload_screenshot, methods=["POST"]),
-    Route("/reports/screenshot", preflight, methods=["OPTIONS"]),
+    Route("/reports/screenshot", widget_preflight, methods=["OPTIONS"]),
     Route("/reports/screenshots/{screenshot_id:uuid}", screenshot, methods=["GET"]),
     Route("/reports/screenshots/{screenshot_id:uuid}", preflight, methods=["OPTIONS"]),
     script_route("report.js"),

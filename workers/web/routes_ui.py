@@ -45,6 +45,7 @@ ROUTES = [
     Route("/alerts/{rule_id}/{action}", pages_alerts.rule_action, methods=["POST"]),
     Route("/reports", pages_reports.report_queue, methods=["GET"]),
     Route("/reports/new", pages_reports.report_new, methods=["GET", "POST"]),
+    Route("/reports/status/{token}", pages_reports.report_status_page, methods=["GET"]),
     Route("/reports/{report_id}", pages_reports.report_detail, methods=["GET"]),
     Route("/reports/{report_id}/{action}", pages_reports.report_action, methods=["POST"]),
     Route("/settings", pages_settings.settings, methods=["GET"]),

@@ -11,19 +11,13 @@ CREATE FUNCTION api.submit_report(json) RETURNS jsonb
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, app, public AS $$
 DECLARE
   v_headers json := nullif(current_setting('request.headers', true), '')::json;
-  v_caller record;
   v_outcome jsonb;
   v_error jsonb;
 BEGIN
-  v_caller := app.report_caller(v_headers ->> 'x-pgwarden-widget-key', v_headers ->> 'origin', app.jwt_claim('role'),
-                                app.current_org_id(), app.current_user_id());
-  v_error := v_caller.problem;
-  IF v_error IS NULL THEN
-    v_outcome := app.report_submit(v_caller.organization_id, v_caller.project_id, v_caller.reporter_type,
-                                   v_caller.reporter_id, (app.json_repair($1::text)).document,
-                                   app.report_client_address(v_headers ->> 'x-forwarded-for', NULL));
-    v_error := v_outcome -> 'error';
-  END IF;
+  v_outcome := app.report_submit_request(v_headers ->> 'x-pgwarden-widget-key', v_headers ->> 'origin',
+                                         v_headers ->> 'x-forwarded-for', NULL, app.jwt_claim('role'),
+                                         app.current_org_id(), app.current_user_id(), $1::text);
+  v_error := v_outcome -> 'error';
   IF v_error IS NOT NULL THEN
     PERFORM app.raise_http(v_error ->> 'code', v_error ->> 'message', v_error ->> 'details', v_error ->> 'hint',
                            (v_error ->> 'retry_after')::integer);

@@ -64,6 +64,19 @@ $$;
 COMMENT ON FUNCTION app.report_client_address(text, text) IS
   'The client address of a widget request: the right-most X-Forwarded-For entry, else the peer address, else unknown';
 
+-- Whether a page of p_origin may use the widget key p_widget_key: the one decision of a key's
+-- origins, asked by pgwarden web when a browser's CORS preflight names the key in its URL (the
+-- preflight carries no custom header) and by app.report_caller for every submission. False for an
+-- unknown key and for anything that is not an http(s) origin (the "null" of sandboxed pages).
+CREATE OR REPLACE FUNCTION app.widget_origin_allowed(p_widget_key text, p_origin text) RETURNS boolean
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, app, public AS $$
+  SELECT EXISTS (SELECT FROM app.project_widget_keys w
+                  WHERE w.widget_key = lower(btrim(p_widget_key)) AND app.origin_normal(p_origin) = ANY (w.allowed_origins))
+$$;
+COMMENT ON FUNCTION app.widget_origin_allowed(text, text) IS
+  'Whether pages of an origin may use a widget key (its allowed origins); false for an unknown key or a non-http(s) origin';
+GRANT EXECUTE ON FUNCTION app.widget_origin_allowed(text, text) TO pgwarden_web;
+
 -- The organization, project and reporter a submission (report or screenshot) is for. Anonymous
 -- callers are customers and need a widget key, used from a page origin the key allows (a request
 -- without Origin comes from no browser page: only the rate limit applies to it). Org owners and
@@ -77,17 +90,16 @@ LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, app, publ
 DECLARE
   v_key text := lower(nullif(btrim(p_widget_key), ''));
   v_role text := coalesce(p_role, 'anon');
-  v_allowed text[];
 BEGIN
   IF v_key IS NOT NULL THEN
-    SELECT w.organization_id, w.project_id, w.allowed_origins INTO organization_id, project_id, v_allowed
+    SELECT w.organization_id, w.project_id INTO organization_id, project_id
       FROM app.project_widget_keys w WHERE w.widget_key = v_key;
     IF NOT FOUND THEN
       problem := app._capture_problem('QA801', 'X-Pgwarden-Widget-Key', 'unknown widget key',
                                       'Use the widget key of a project (pgwarden project widget-key PROJECT_ID).');
       RETURN;
     END IF;
-    IF nullif(btrim(p_origin), '') IS NOT NULL AND NOT coalesce(app.origin_normal(p_origin) = ANY (v_allowed), false) THEN
+    IF nullif(btrim(p_origin), '') IS NOT NULL AND NOT app.widget_origin_allowed(v_key, p_origin) THEN
       problem := app._capture_problem('QA802', 'Origin', format('origin %s may not use this widget key', left(p_origin, 200)),
                                       'Allow the page''s origin: pgwarden project widget-key PROJECT_ID --origin https://…');
       RETURN;

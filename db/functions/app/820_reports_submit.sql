@@ -131,6 +131,41 @@ END $$;
 COMMENT ON FUNCTION app.report_submit(uuid, bigint, app.reporter_type_enum, uuid, jsonb, text) IS
   'Check, count, link and store one report; {result: {id, status, status_token, linked, created_at}} or {error}';
 
+-- A submission as it arrived over HTTP, through PostgREST (api.submit_report, from its headers) or
+-- pgwarden web (POST /reports/submit, the widget's way: the key in the URL so a browser's preflight
+-- can be answered per key): the caller, the body's size (the same limit PostgREST's pre-request
+-- hook applies), then app.report_submit. Problems carry their HTTP status for pgwarden web.
+CREATE OR REPLACE FUNCTION app.report_submit_request(
+  p_widget_key text, p_origin text, p_forwarded_for text, p_peer text, p_role text, p_organization_id uuid,
+  p_user_id uuid, p_body text)
+RETURNS jsonb
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, app, public AS $$
+DECLARE
+  v_caller record;
+  v_outcome jsonb;
+  v_limit integer := app.request_body_limit('/rpc/submit_report');
+BEGIN
+  v_caller := app.report_caller(p_widget_key, p_origin, p_role, p_organization_id, p_user_id);
+  IF v_caller.problem IS NOT NULL THEN
+    v_outcome := jsonb_build_object('error', v_caller.problem);
+  ELSIF octet_length(p_body) > v_limit THEN
+    v_outcome := jsonb_build_object('error', app._capture_problem('QV003', 'body', 'request body too large',
+                                                                  format('Send at most %s bytes.', v_limit)));
+  ELSE
+    v_outcome := app.report_submit(v_caller.organization_id, v_caller.project_id, v_caller.reporter_type,
+                                   v_caller.reporter_id, (app.json_repair(p_body)).document,
+                                   app.report_client_address(p_forwarded_for, p_peer));
+  END IF;
+  IF v_outcome ? 'error' THEN
+    RETURN jsonb_build_object('error', (v_outcome -> 'error')
+                              || jsonb_build_object('http_status', app.error_http_status(v_outcome -> 'error' ->> 'code')));
+  END IF;
+  RETURN v_outcome;
+END $$;
+COMMENT ON FUNCTION app.report_submit_request(text, text, text, text, text, uuid, uuid, text) IS
+  'One report submission as it arrived (widget key and Origin, or a token''s role, organization and user; the client address; the body): {result} or {error} with its http_status';
+GRANT EXECUTE ON FUNCTION app.report_submit_request(text, text, text, text, text, uuid, uuid, text) TO pgwarden_web;
+
 -- What a reporter may see of their own report, by its status token.
 CREATE OR REPLACE FUNCTION app.report_status_of(p_token text) RETURNS jsonb
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, app, public AS $$

@@ -1,7 +1,7 @@
 -- Submitting a report: who may (widget key and origin, tokens), what the body must hold (each
 -- refusal names its field), the honeypot, scrubbing, the widget's rate limits and the status token.
 BEGIN;
-SELECT plan(41);
+SELECT plan(50);
 
 INSERT INTO app.organizations (id, name) VALUES
   ('00000000-0000-0000-0000-00000000000a', 'Shop A'), ('00000000-0000-0000-0000-00000000000b', 'Shop B');
@@ -24,6 +24,17 @@ SELECT isnt((app.widget_key_set(p.id, NULL, true) ->> 'widget_key'), :'key_b', '
 SELECT (app.widget_key_set(p.id) ->> 'widget_key') AS key_b FROM app.projects p WHERE p.name = 'shop-b' \gset
 SELECT throws_ok($$SELECT app.widget_key_set(p.id, ARRAY['shop.example.com']) FROM app.projects p WHERE p.name = 'shop-a'$$,
                  'QV804', NULL, 'an allowed origin must be an http(s) origin');
+
+-- the one decision a CORS preflight is answered by (the key in the URL, the page's Origin)
+SELECT ok(app.widget_origin_allowed(:'key_a', 'https://shop.example.com'), 'an allowed origin may use the key');
+SELECT ok(app.widget_origin_allowed(upper(:'key_a'), 'HTTPS://SHOP.EXAMPLE.COM:443'),
+          '... compared as normalized (case, default port)');
+SELECT ok(NOT app.widget_origin_allowed(:'key_a', 'https://shop.example.com.evil.net'), 'another origin may not');
+SELECT ok(NOT app.widget_origin_allowed(:'key_a', 'null'), 'nor a sandboxed page (Origin: null)');
+SELECT ok(NOT app.widget_origin_allowed(:'key_b', 'https://shop.example.com'), 'nor any page a key does not allow');
+SELECT ok(NOT app.widget_origin_allowed('wk_' || repeat('0', 32), 'https://shop.example.com')
+          AND NOT app.widget_origin_allowed(NULL, 'https://shop.example.com')
+          AND NOT app.widget_origin_allowed(:'key_a', NULL), 'an unknown or absent key, or no origin, is no');
 
 SELECT is((app.report_caller(:'key_a', 'https://shop.example.com', 'anon', NULL, NULL)).reporter_type::text, 'customer',
           'a widget key from an allowed origin reports as a customer');
@@ -103,6 +114,16 @@ SELECT is(app.report_submit('00000000-0000-0000-0000-00000000000a', p.id, 'custo
           'open', 'a filled honeypot is answered like a report')
   FROM app.projects p WHERE p.name = 'shop-a';
 SELECT is((SELECT count(*)::int FROM app.user_error_reports WHERE title = 'Buy now'), 0, '... and stored nowhere');
+
+-- a submission as it arrived over HTTP (api.submit_report, pgwarden web's POST /reports/submit)
+SELECT is(app.report_submit_request(:'key_a', 'https://evil.example.net', NULL, '127.0.0.1', NULL, NULL, NULL, '{}')
+            -> 'error' ->> 'http_status', '403', 'a submission from another origin is refused with its HTTP status');
+SELECT is(app.report_submit_request(:'key_b', NULL, NULL, '127.0.0.1', NULL, NULL, NULL,
+                                    json_build_object('title', 'Big', 'description', repeat('d', 65536))::text)
+            -> 'error' ->> 'code', 'QV003', 'a body over 64 KB (the limit PostgREST''s hook applies) is refused');
+SELECT is(app.report_submit_request(:'key_b', NULL, '203.0.113.5', '127.0.0.1', NULL, NULL, NULL,
+                                    '{"title": "Through the web", "description": "d\u0000"}') -> 'result' ->> 'status',
+          'open', 'otherwise it is stored as app.report_submit stores it');
 
 -- == Rate limits ==
 

@@ -18,6 +18,7 @@ from workers import sql
 from workers.web.ui.pages import (
     Person,
     after_cursor,
+    anonymous,
     checked_form,
     page,
     page_cursor,
@@ -152,3 +153,15 @@ async def _report_form(request: Request, person: Person, values: dict[str, str],
                                                     "priorities": PRIORITIES}, person=person)
 
     return await refused_answer(request, refused, form_page)
+
+
+@page
+async def report_status_page(request: Request) -> Response:
+    """The status link the widget hands a reporter: their report's status, without signing in (the
+    token it names is the one secret; api.report_status answers 404 for any other)."""
+    async with anonymous(request) as conn:
+        (status,) = await (await conn.execute(sql.UI_REPORT_STATUS, [request.path_params["token"]])).fetchone()
+    response = render(request, "report_status.html", {"s": status})
+    # the token is in the URL: not cached, not sent on as a referrer, not indexed
+    response.headers.update({"Cache-Control": "no-store", "Referrer-Policy": "no-referrer", "X-Robots-Tag": "noindex"})
+    return response

@@ -1,18 +1,19 @@
 /* pgwarden report widget: a "Report a problem" button and dialog that files a user error report.
  *
- * <script src="https://<pgwarden web>/widget/report.js" data-widget-key="wk_..."
- *         data-api="https://<PostgREST>" async></script>
+ * <script src="https://<pgwarden web>/widget/report.js" data-widget-key="wk_..." async></script>
  *
- * Optional: data-label (button text), data-button="none" (no button: call pgwardenReport.open()).
+ * Optional: data-label (button text), data-button="none" (no button: call pgwardenReport.open()),
+ * data-web (pgwarden web, if not where the script came from).
  * The report carries the page URL, browser details, the last Sentry event id (from a Sentry SDK on
- * the page, or from pgwarden's capture.js) and an optional screenshot, posted to pgwarden web first.
+ * the page, or from pgwarden's capture.js) and an optional screenshot, both posted to pgwarden web
+ * with the key in the URL (as Sentry's browser SDKs send theirs): the browser's CORS preflight is
+ * then answered from the key's allowed origins. After sending, a link shows the report's status.
  * No dependencies; a native <dialog> gives focus handling and Escape. */
 (function () {
   "use strict";
   var script = document.currentScript;
   if (!script || window.pgwardenReport) return;
   var key = script.getAttribute("data-widget-key");
-  var api = (script.getAttribute("data-api") || "").replace(/\/$/, "");
   var web = (script.getAttribute("data-web") || new URL(script.src).origin).replace(/\/$/, "");
   var dialog, form, statusBox, opener;
   var STYLE =
@@ -99,8 +100,8 @@
     return id || (window.pgwarden && window.pgwarden.lastEventId && window.pgwarden.lastEventId()) || null;
   }
 
-  function post(url, body, headers) {
-    return fetch(url, { method: "POST", body: body, headers: Object.assign({ "X-Pgwarden-Widget-Key": key }, headers) })
+  function post(path, body, headers) {
+    return fetch(web + path + "?widget_key=" + encodeURIComponent(key), { method: "POST", body: body, headers: headers })
       .then(function (response) {
         return response.json().catch(function () { return {}; }).then(function (data) {
           if (!response.ok) throw { status: response.status, data: data, retryAfter: response.headers.get("Retry-After") };
@@ -136,9 +137,9 @@
     var sending = form.querySelector("button[type=submit]");
     sending.disabled = true;
     say("Sending…");
-    (file ? post(web + "/reports/screenshot", file, { "Content-Type": file.type || "application/octet-stream" })
+    (file ? post("/reports/screenshot", file, { "Content-Type": file.type || "application/octet-stream" })
       : Promise.resolve(null)).then(function (shot) {
-      return post(api + "/rpc/submit_report", JSON.stringify({
+      return post("/reports/submit", JSON.stringify({
         title: f.title.value, description: f.description.value, steps_to_reproduce: f.steps_to_reproduce.value,
         priority: f.priority.value, reporter_email: f.reporter_email.value, website: f.website.value,
         report_type: "bug", url: location.href, event_id: lastEventId(),
@@ -150,7 +151,9 @@
       }), { "Content-Type": "application/json" });
     }).then(function (report) {
       form.reset();
-      say("Thank you, your report was received (reference " + String(report.id).slice(0, 8) + ").");
+      say("Thank you, your report was received (reference " + String(report.id).slice(0, 8) + "). ");
+      statusBox.appendChild(el("a", { href: web + "/reports/status/" + report.status_token, target: "_blank",
+                                      rel: "noopener", class: "pgw-track" }, ["Follow its status"]));
       window.pgwardenReport.last = report;
       document.dispatchEvent(new CustomEvent("pgwarden:report", { detail: report }));
     }, function (problem) {
