@@ -84,7 +84,8 @@ def test_the_widget_key_works_only_from_its_allowed_origins(api):
     assert without_key.status_code == 401 and without_key.json()["code"] == "QA801"
     unknown_key = httpx.post(base_url + "/rpc/submit_report", headers=customer("wk_" + "0" * 32), json=REPORT)
     assert unknown_key.status_code == 401 and unknown_key.json()["code"] == "QA801"
-    # the browser asks first (a custom header): PostgREST answers CORS itself, SQL checks the origin
+    # the browser asks first (a custom header): PostgREST answers CORS itself, for any origin, and SQL
+    # checks the origin at the POST (the widget posts to pgwarden web, which answers preflights per key)
     preflight = httpx.options(base_url + "/rpc/submit_report", headers={
         "Origin": SHOP, "Access-Control-Request-Method": "POST",
         "Access-Control-Request-Headers": "content-type,x-pgwarden-widget-key"})

@@ -110,7 +110,7 @@ def widget_key(project_id: int, origins: tuple[str, ...], rotate: bool) -> None:
     say(f"allowed_origins  {' '.join(key['allowed_origins']) or '(none: no page may use it yet)'}")
     urls = current.urls(dsn="")
     say(f'embed            <script src="{urls.web}widget/report.js" data-widget-key="{key["widget_key"]}" '
-        f'data-api="{urls.api.rstrip("/")}" async></script>')
+        'async></script>')
 
 
 # `project widget-key` joins the existing `project` group (workers/cli/admin.py) by the decorator above

@@ -52,7 +52,7 @@ from workers.web.errors import (
     retry_after_seconds,
 )
 from workers.web.routes_sentry import RETRY_AFTER_DATABASE_DOWN, read_body
-from workers.web.screenshots import MAX_BYTES, check_screenshot_async
+from workers.web.screenshots import MAX_BYTES, Screenshot, check_screenshot_async
 from workers.web.ui.pages import session_claims
 
 CONNECTION_TIMEOUT_SECONDS = 5.0
@@ -151,25 +151,50 @@ def token_claims(request: Request) -> dict | None:
     return claims
 
 
-async def upload_bytes(request: Request) -> bytes:
-    """The uploaded file: the body itself, or the one file part of a multipart/form-data body."""
+async def form_with_file(request: Request) -> tuple[dict[str, str], bytes | None]:
+    """A multipart/form-data body of text fields and at most one file (a screenshot's size at most)."""
     body = await read_body(request, limit=MAX_BYTES + MULTIPART_OVERHEAD)
-    if not request.headers.get("content-type", "").lower().startswith("multipart/form-data"):
-        return body
 
     async def replay() -> dict:
         return {"type": "http.request", "body": body, "more_body": False}
 
     try:
-        async with Request(request.scope, replay).form(max_files=1, max_fields=10) as form:
-            files = [value for _, value in form.multi_items() if isinstance(value, UploadFile)]
-            if not files:
-                raise BadPayload("the form holds no file")
-            return await files[0].read()
+        async with Request(request.scope, replay).form(max_files=1, max_fields=20) as form:
+            fields, file = {}, None
+            for name, value in form.multi_items():
+                if isinstance(value, UploadFile):
+                    file = (await value.read()) or None  # (a file input left empty sends no bytes)
+                else:
+                    fields[name] = value
+            return fields, file
     except WireError:
         raise
     except Exception as exc:  # python-multipart's and Starlette's parse errors: a malformed form
         raise BadPayload(f"the form cannot be read ({type(exc).__name__})") from None
+
+
+async def upload_bytes(request: Request) -> bytes:
+    """The uploaded file: the body itself, or the one file part of a multipart/form-data body."""
+    if not request.headers.get("content-type", "").lower().startswith("multipart/form-data"):
+        return await read_body(request, limit=MAX_BYTES + MULTIPART_OVERHEAD)
+    _, file = await form_with_file(request)
+    if file is None:
+        raise BadPayload("the form holds no file")
+    return file
+
+
+async def store_screenshot(request: Request, key: str | None, claims: dict, shot: Screenshot) -> dict:
+    """app.report_screenshot_store for the caller: {id, url} or {error}."""
+    headers = request.headers
+    async with request.app.state.db.connection(timeout=CONNECTION_TIMEOUT_SECONDS) as conn:
+        cursor = await conn.execute(sql.REPORT_SCREENSHOT_STORE, [
+            key, headers.get("origin"), headers.get("x-forwarded-for"), request.client.host if request.client else None,
+            claims.get("role"), claims.get("org_id"), claims.get("sub"),
+            shot.media_type, shot.width, shot.height, shot.content])
+        (outcome,) = await cursor.fetchone()
+    if "id" in outcome:
+        outcome["url"] = f"{str(request.base_url).rstrip('/')}/reports/screenshots/{outcome['id']}"
+    return outcome
 
 
 async def upload_screenshot(request: Request) -> Response:
@@ -179,23 +204,15 @@ async def upload_screenshot(request: Request) -> Response:
         shot = await check_screenshot_async(await upload_bytes(request))
     except WireError as exc:
         return await widget_refusal(request, key, exc)
-    headers = request.headers
-    client = request.client.host if request.client else None
     try:
-        async with request.app.state.db.connection(timeout=CONNECTION_TIMEOUT_SECONDS) as conn:
-            cursor = await conn.execute(sql.REPORT_SCREENSHOT_STORE, [
-                key, headers.get("origin"), headers.get("x-forwarded-for"), client,
-                claims.get("role"), claims.get("org_id"), claims.get("sub"),
-                shot.media_type, shot.width, shot.height, shot.content])
-            (outcome,) = await cursor.fetchone()
+        outcome = await store_screenshot(request, key, claims, shot)
     except (psycopg.OperationalError, psycopg_pool.PoolTimeout):
         return database_unavailable()
     error = outcome.get("error")
     cors = widget_cors(request, key, not (error and error["code"] in ORIGIN_REFUSALS))
     if error:
         return sql_refusal(error, cors)
-    url = f"{str(request.base_url).rstrip('/')}/reports/screenshots/{outcome['id']}"
-    return JSONResponse({"id": outcome["id"], "url": url}, status_code=201, headers=cors)
+    return JSONResponse({"id": outcome["id"], "url": outcome["url"]}, status_code=201, headers=cors)
 
 
 async def submit_report(request: Request) -> Response:

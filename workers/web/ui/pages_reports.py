@@ -15,11 +15,15 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from workers import sql
+from workers.web.errors import WireError
+from workers.web.routes_reports import form_with_file, store_screenshot
+from workers.web.screenshots import check_screenshot_async
 from workers.web.ui.pages import (
     Person,
     after_cursor,
     anonymous,
     checked_form,
+    csrf_ok,
     page,
     page_cursor,
     query_filters,
@@ -28,7 +32,7 @@ from workers.web.ui.pages import (
     see_other,
     signed_in,
 )
-from workers.web.ui.refusals import Refused, invalid, not_found
+from workers.web.ui.refusals import Refused, form_not_ours, invalid, not_found
 
 PAGE_SIZE = 50
 # Status tabs; "queue" is every status still waiting for work.
@@ -137,13 +141,46 @@ async def report_new(request: Request) -> Response:
         if request.method == "GET":
             values = {name: request.query_params.get(name, "") for name in FORM_FIELDS}
             return await _report_form(request, person, values)
-        form = await checked_form(request, person)
+        form, image = await _report_form_sent(request, person)
         values = {name: str(form.get(name) or "").strip() for name in FORM_FIELDS}
-        fields = {name: value for name, value in values.items() if value}
+        fields: dict[str, Any] = {name: value for name, value in values.items() if value}
+        if image is not None:
+            fields["screenshot_urls"] = [await _stored_screenshot(request, person, image)]
         created, refused = await person.attempt(sql.UI_REPORT_SUBMIT, [Jsonb(fields)])
         if refused:
             return await _report_form(request, person, values, refused)
     return see_other(f"/reports/{created['id']}?done=filed")
+
+
+async def _report_form_sent(request: Request, person: Person) -> tuple[Any, bytes | None]:
+    """The report form as sent: its fields, and the screenshot file when it came as multipart (the
+    page's form does: it has a file input) within a screenshot's size."""
+    if not request.headers.get("content-type", "").lower().startswith("multipart/form-data"):
+        return await checked_form(request, person), None
+    try:
+        form, image = await form_with_file(request)
+    except WireError as exc:
+        raise Refused(exc.status, exc.code, exc.detail, "Field: screenshot.",
+                      "Attach one PNG, JPEG or WebP image of at most 2 MB.") from None
+    if not csrf_ok(request, form):
+        raise form_not_ours()
+    if any("\x00" in value for value in form.values()):
+        raise invalid("A field holds a NUL character.", "Send text fields only.")
+    return form, image
+
+
+async def _stored_screenshot(request: Request, person: Person, image: bytes) -> str:
+    """The form's screenshot judged as an image and stored for the person's organization: its URL."""
+    try:
+        outcome = await store_screenshot(request, None, person.claims, await check_screenshot_async(image))
+    except WireError as exc:
+        raise Refused(exc.status, exc.code, exc.detail, "Field: screenshot.",
+                      "Attach a PNG, JPEG or WebP image of at most 2 MB.") from None
+    error = outcome.get("error")
+    if error:
+        raise Refused(int(error.get("http_status") or 400), error["code"], error["message"], error.get("details"),
+                      error.get("hint"))
+    return outcome["url"]
 
 
 async def _report_form(request: Request, person: Person, values: dict[str, str],
