@@ -2,12 +2,14 @@
 
 Starts its own throwaway cluster and PostgREST on free ports, then measures:
 
-1. /rpc/submit_report as the widget posts it: a widget key, the page's origin and a new client
-   address (X-Forwarded-For) on every request, the rate limits lifted (each report still counts in
-   its client's and its key's window rows); every report holds an e-mail address, a secret and a
-   page URL to clean, and an in_app new_user_report rule is on. Through one widget key (all
-   reports count in one row of the key's window) and through 50. Reports/s, non-2xx answers and
-   the CPU per report of the database backends / PostgREST / wrk.
+1. /rpc/submit_report with a widget key, the page's origin and a new client address
+   (X-Forwarded-For) on every request, the rate limits lifted (each report still counts in its
+   client's and its key's window rows); every report holds an e-mail address, a secret and a page
+   URL to clean, and an in_app new_user_report rule is on. Through one widget key (all reports
+   count in one row of the key's window) and through 50. Then as the widget posts it, to pgwarden
+   web's POST /reports/submit with the key in the URL, and the browser's CORS preflight of that
+   (OPTIONS, answered from the key's allowed origins). Reports/s, non-2xx answers and the CPU per
+   report of the database backends / PostgREST or pgwarden web / wrk.
 2. The queue at --reports reports (default 100,000 in 10 organizations, with captured errors):
    GET /report_queue as an org owner and as a system admin (open reports, newest first, 50),
    POST /rpc/report_detail, and app.report_list as the command line calls it: latency p50 / p99
@@ -38,7 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import httpx  # noqa: E402
 import psycopg  # noqa: E402
-from benchlib import cpu_seconds, throwaway_database  # noqa: E402
+from benchlib import cpu_seconds, free_port, throwaway_database  # noqa: E402
 from ingest_http import backend_pids, cpu_of, start_postgrest, wrk_available  # noqa: E402
 
 from workers import sql, tokens  # noqa: E402
@@ -74,40 +76,46 @@ def report_body(n: int) -> dict:
                              "viewport": "1280x720"}}
 
 
-def submissions(url: str, port: int, process: subprocess.Popen, args: argparse.Namespace) -> None:
+def submissions(url: str, port: int, process: subprocess.Popen, web: tuple[subprocess.Popen, int],
+                args: argparse.Namespace) -> None:
     print(f"submit_report: {args.clients} clients (wrk), {args.seconds:.0f} s per run; "
-          "CPU per request of the database backends / PostgREST / wrk")
+          "CPU per request of the database backends / PostgREST or pgwarden web / wrk")
     with psycopg.connect(url, autocommit=True) as conn:
         defaults = conn.execute("SELECT per_client, per_key, window_seconds FROM app.report_rate_limit "
                                 "WHERE kind = 'report'").fetchone()
     limits = "{} per address, {} per key per {} s".format(*defaults)
-    runs = (  # label, widget keys, a new_user_report rule, client addresses, limits lifted
-        ("50 widget keys", 50, False, 65536, True),
-        ("one widget key", 1, False, 65536, True),
-        (f"flood from one address ({limits})", 1, False, 1, False),
-        ("50 widget keys, a new_user_report rule", 50, True, 65536, True),
+    runs = (  # label, widget keys, a new_user_report rule, client addresses, limits lifted, wrk mode
+        ("50 widget keys", 50, False, 65536, True, "post"),
+        ("one widget key", 1, False, 65536, True, "post"),
+        (f"flood from one address ({limits})", 1, False, 1, False, "post"),
+        ("50 widget keys, a new_user_report rule", 50, True, 65536, True, "post"),
+        ("pgwarden web /reports/submit, 50 keys in URLs", 50, False, 65536, True, "web"),
+        ("pgwarden web preflight (OPTIONS), 50 keys", 50, False, 65536, True, "preflight"),
     )
     with tempfile.TemporaryDirectory() as scratch:
         bodies = Path(scratch) / "bodies.jsonl"
         bodies.write_text("\n".join(json.dumps(report_body(n)) for n in range(2000)) + "\n")
-        for label, key_count, alert_rule, addresses, lifted in runs:
+        for label, key_count, alert_rule, addresses, lifted, mode in runs:
             with psycopg.connect(url, autocommit=True) as conn:
                 conn.execute("UPDATE app.report_rate_limit SET per_client = %s, per_key = %s WHERE kind = 'report'",
                              [10**9, 10**9] if lifted else defaults[:2])
             organization_id, keys = organization_with_keys(url, key_count, alert_rule)
             keys_file = Path(scratch) / f"keys-{uuid.uuid4().hex}"
             keys_file.write_text("\n".join(keys) + "\n")
-            endpoint = f"http://127.0.0.1:{port}/rpc/submit_report"
-            script = ("post", str(bodies), str(keys_file), ORIGIN, str(addresses))
+            server = process if mode == "post" else web[0]
+            endpoint = (f"http://127.0.0.1:{port}/rpc/submit_report" if mode == "post"
+                        else f"http://127.0.0.1:{web[1]}/reports/submit")
+            script = (("preflight", str(keys_file), ORIGIN) if mode == "preflight"
+                      else (mode, str(bodies), str(keys_file), ORIGIN, str(addresses)))
             if lifted:
                 wrk(endpoint, 1.0, args.clients, *script)  # warm the pool
                 time.sleep(0.5)
             stored_before = stored_reports(url, organization_id)
-            pids = backend_pids(url)
-            backends, postgrest_cpu = cpu_of(pids), cpu_seconds(process.pid) or 0.0
+            pids = backend_pids(url) if mode == "post" else web_backend_pids(url)
+            backends, postgrest_cpu = cpu_of(pids), cpu_seconds(server.pid) or 0.0
             run = wrk(endpoint, args.seconds, args.clients, *script)
             backends = cpu_of(pids) - backends
-            postgrest_cpu = (cpu_seconds(process.pid) or 0.0) - postgrest_cpu
+            postgrest_cpu = (cpu_seconds(server.pid) or 0.0) - postgrest_cpu
             time.sleep(0.5)
             stored = stored_reports(url, organization_id) - stored_before
             cpu = " / ".join(f"{seconds * 1e6 / max(run['requests'], 1):,.0f}"
@@ -115,6 +123,29 @@ def submissions(url: str, port: int, process: subprocess.Popen, args: argparse.N
             print(f"  {label:<44} {run['requests'] / run['seconds']:>6,.0f} requests/s  "
                   f"{stored / run['seconds']:>5,.0f} stored/s  p50 {run['p50_ms']:.1f} ms p99 {run['p99_ms']:.1f} ms  "
                   f"(CPU {cpu} µs; non-2xx {run['failed']:,})")
+
+
+def start_web(database_url: str, data_dir: Path) -> tuple[subprocess.Popen, int]:
+    """A `pgwarden web` as its own role, listening: (process, port)."""
+    port = free_port()
+    web = subprocess.Popen([sys.executable, "-m", "workers", "web", "--port", str(port), "--database-url",
+                            database_url], cwd=BENCH_DIR.parent,
+                           env={**os.environ, "PGWARDEN_DATA_DIR": str(data_dir)}, stdout=subprocess.DEVNULL)
+    while True:
+        try:
+            httpx.get(f"http://127.0.0.1:{port}/health", timeout=2)
+            return web, port
+        except httpx.HTTPError:
+            if web.poll() is not None:
+                raise RuntimeError("pgwarden web did not start") from None
+            time.sleep(0.1)
+
+
+def web_backend_pids(url: str) -> list[int]:
+    """pgwarden web's pooled connections (its own login role)."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        return [pid for (pid,) in conn.execute(
+            "SELECT pid FROM pg_stat_activity WHERE usename = 'pgwarden_web' AND backend_type = 'client backend'")]
 
 
 def organization_with_keys(url: str, key_count: int, alert_rule: bool) -> tuple[str, list[str]]:
@@ -241,12 +272,14 @@ def main() -> None:
         run_dir = cluster.pgdata.parent / "postgrest"
         run_dir.mkdir()
         process, port = start_postgrest(url, run_dir, jwt_secret=secret)
+        web = start_web(cluster.url("pgwarden", user="pgwarden_web"), cluster.pgdata.parent / "web")
         try:
-            submissions(url, port, process, args)
+            submissions(url, port, process, web, args)
             queue(url, port, secret, args)
         finally:
-            process.terminate()
-            process.wait(10)
+            for server in (process, web[0]):
+                server.terminate()
+                server.wait(10)
 
 
 if __name__ == "__main__":

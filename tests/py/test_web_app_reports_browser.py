@@ -138,3 +138,27 @@ def test_a_reports_linked_error_is_one_click_away_and_admins_filter_the_queue_by
     expect(admin).to_have_url(re.compile(f"org={world.project_b.organization_id}"), timeout=WAIT_MS)
     assert "B secret failure report" in queue_titles(admin)
     assert "Coupon field breaks checkout" not in queue_titles(admin)
+
+
+def test_a_reporters_status_link_shows_the_status_as_it_is_worked_without_signing_in(
+        browser, world: World, web_server: WebServer):
+    [(key,)] = web_server.query("SELECT app.widget_key_set(%s) ->> 'widget_key'", [world.project_a.id])
+    [(token, report)] = web_server.query(
+        "SELECT r -> 'result' ->> 'status_token', r -> 'result' ->> 'id' FROM app.report_submit_request("
+        "%s, NULL, NULL, '192.0.2.90', NULL, NULL, NULL, '{\"title\": \"Cart is empty\", \"description\": \"d\"}') r",
+        [key])
+    context = browser.new_context(base_url=web_server.base_url)
+    try:
+        page = context.new_page()
+        answer = page.goto(f"/reports/status/{token}")
+        assert answer is not None and answer.status == 200
+        expect(page.get_by_role("heading", name="Your report")).to_be_visible(timeout=WAIT_MS)
+        expect(page.locator("#report-status")).to_have_text("open")
+        assert web_app_browser.serious_violations(page) == []
+        web_server.query("SELECT app.report_status_change(%s, 'pending_info', 'which coupon?')", [report])
+        page.reload()
+        expect(page.locator("#report-status")).to_have_text("pending info", timeout=WAIT_MS)
+        expect(page.locator("main")).not_to_contain_text("which coupon?")
+        assert page.goto(f"/reports/status/{'f' * 48}").status == 404
+    finally:
+        context.close()

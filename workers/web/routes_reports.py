@@ -99,6 +99,16 @@ def widget_cors(request: Request, key: str | None, origin_allowed: bool) -> dict
     return {"Access-Control-Allow-Origin": origin, "Access-Control-Expose-Headers": "retry-after", "Vary": "Origin"}
 
 
+def widget_answer(request: Request, key: str | None, outcome: dict, created: dict | None) -> Response:
+    """SQL's outcome of a submission: its refusal, or 201 with `created`; readable by the page only
+    if SQL did not refuse its origin (or the key)."""
+    error = outcome.get("error")
+    cors = widget_cors(request, key, not (error and error["code"] in ORIGIN_REFUSALS))
+    if error:
+        return sql_refusal(error, cors)
+    return JSONResponse(created, status_code=201, headers=cors)
+
+
 async def origin_allowed(request: Request, key: str) -> bool:
     """SQL's answer: may pages of the request's origin use this widget key?"""
     async with request.app.state.db.connection(timeout=CONNECTION_TIMEOUT_SECONDS) as conn:
@@ -208,11 +218,7 @@ async def upload_screenshot(request: Request) -> Response:
         outcome = await store_screenshot(request, key, claims, shot)
     except (psycopg.OperationalError, psycopg_pool.PoolTimeout):
         return database_unavailable()
-    error = outcome.get("error")
-    cors = widget_cors(request, key, not (error and error["code"] in ORIGIN_REFUSALS))
-    if error:
-        return sql_refusal(error, cors)
-    return JSONResponse({"id": outcome["id"], "url": outcome["url"]}, status_code=201, headers=cors)
+    return widget_answer(request, key, outcome, {"id": outcome.get("id"), "url": outcome.get("url")})
 
 
 async def submit_report(request: Request) -> Response:
@@ -232,11 +238,7 @@ async def submit_report(request: Request) -> Response:
             (outcome,) = await cursor.fetchone()
     except (psycopg.OperationalError, psycopg_pool.PoolTimeout):
         return database_unavailable()
-    error = outcome.get("error")
-    cors = widget_cors(request, key, not (error and error["code"] in ORIGIN_REFUSALS))
-    if error:
-        return sql_refusal(error, cors)
-    return JSONResponse(outcome["result"], status_code=201, headers=cors)
+    return widget_answer(request, key, outcome, outcome.get("result"))
 
 
 async def widget_preflight(request: Request) -> Response:

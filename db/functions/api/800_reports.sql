@@ -36,7 +36,9 @@ object of at most 4 KB), screenshot_urls (at most 5 http/https URLs; those POST 
 answered with attach the stored screenshots), reporter_email, reporter_name; plus optional event_id
 (the Sentry event the page sent last), session_id and request_id, which link the report to its error.
 Customers send the project's widget key in the X-Pgwarden-Widget-Key header from a page origin the key
-allows (403 otherwise); org owners and staff report with their token. Who reports and for which
+allows (403 otherwise); org owners and staff report with their token. (The report widget posts to
+pgwarden web's POST /reports/submit?widget_key=… instead, judged by the same SQL, so that a browser's
+CORS preflight is answered from the key's allowed origins.) Who reports and for which
 organization comes from the key or token, never from the body. Answers {id, status, status_token,
 linked, created_at}: keep status_token to read the report's status (GET /rpc/report_status?token=…).
 400 names the invalid field (limits: title 500 characters, description and steps 10,000, expected and
