@@ -98,6 +98,7 @@ def web_answers(web_server: WebServer) -> list[tuple[str, httpx.Response]]:
                ("/functions/v1/error-webhook", {"Authorization": f"Bearer {secret}"}),
                ("/functions/v1/system-health-check", {}), ("/functions/v1/heartbeat/some-token", {}),
                ("/reports/screenshot", {"X-Pgwarden-Widget-Key": widget_key}),
+               ("/reports/submit", {"X-Pgwarden-Widget-Key": widget_key}),
                ("/functions/v1/ai-error-analysis", admin)]
     # the web app's forms, as a signed-in system admin whose CSRF token comes in a header, so every
     # body reaches the form parser and the page's own checks (ids of nothing: nothing is changed)

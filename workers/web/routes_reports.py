@@ -134,7 +134,7 @@ def report_text(body: bytes) -> str:
     try:
         text = body.decode("utf-8")
         json.loads(text, parse_constant=not_json)
-    except ValueError:  # (UnicodeDecodeError and JSONDecodeError are ValueErrors)
+    except (ValueError, RecursionError):  # (bad JSON or UTF-8; a hostile nesting depth)
         raise BadPayload("the body is not JSON") from None
     return text
 
