@@ -81,7 +81,8 @@ def test_a_person_asks_a_provider_for_an_analysis_and_sees_its_answer(as_person,
     expect(panel).to_contain_text(VALID_ANSWER["suggestedFix"])
     expect(panel).to_contain_text(f"{VALID_ANSWER['severity']} of 5")
     expect(panel).to_contain_text(f"By {name} ({stub.model})")
-    expect(page.locator(f"section[aria-labelledby=rel-h] a[href='/errors/{similar_error}']")).to_be_visible()
+    named_by_analysis = page.locator("section[aria-labelledby=rel-h] > ul")  # not the similar errors below it
+    expect(named_by_analysis.locator(f"a[href='/errors/{similar_error}']")).to_be_visible()
     (body,) = stub.bodies()
     assert "Cannot read properties of undefined" in str(body), "the provider was asked about this error"
     assert similar_error in str(body), "the similar error was offered as a candidate for relatedErrors"
