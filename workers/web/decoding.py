@@ -8,6 +8,8 @@ import zlib
 from collections.abc import Callable
 from typing import Any
 
+import brotli
+
 from workers.web.errors import BadPayload, PayloadTooLarge
 
 CHUNK = 64 * 1024
@@ -114,10 +116,6 @@ def _inflate_into(out: bytearray, data: bytes, wbits: int, limit: int) -> bytes:
 
 
 def _unbrotli(data: bytes, limit: int) -> bytes:
-    try:
-        import brotli  # optional dependency, only needed when a client sends br
-    except ImportError:
-        raise BadPayload("Content-Encoding br is not supported here (brotli module missing)") from None
     decompressor = brotli.Decompressor()
     out = bytearray()
     view = memoryview(data)
