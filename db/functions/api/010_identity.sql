@@ -8,5 +8,9 @@ LANGUAGE sql STABLE AS $$
 $$;
 COMMENT ON FUNCTION api.whoami() IS $$Who the API thinks you are
 
-Your database role, organization and user, as read from your JWT (anon without one).$$;
+Your database role, organization and user, as read from your JWT (anon without one).
+
+Errors: QA690 401 (token malformed or expired).
+
+Example: curl "$API/rpc/whoami" -H "Authorization: Bearer $TOKEN"$$;
 GRANT EXECUTE ON FUNCTION api.whoami() TO anon, staff, org_owner, system_admin;

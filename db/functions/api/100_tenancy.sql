@@ -31,7 +31,14 @@ BEGIN
 END $$;
 COMMENT ON FUNCTION api.create_organization(text) IS $$Create an organization (system admins)
 
-Returns the new organization's id.$$;
+Returns the new organization's id.
+
+Parameters:
+- name: the organization's display name (text, not blank)
+
+Errors: QV002 400 (name missing), QA001 403 (not a system admin).
+
+Example: curl -X POST "$API/rpc/create_organization" -H "Authorization: Bearer $TOKEN" -H "Content-Type: application/json" -d '{"name": "Acme"}'$$;
 GRANT EXECUTE ON FUNCTION api.create_organization(text) TO system_admin;
 
 CREATE FUNCTION api.create_project(organization_id uuid, name text)
@@ -61,5 +68,13 @@ END $$;
 COMMENT ON FUNCTION api.create_project(uuid, text) IS $$Create an ingest project in an organization
 
 System admins for any organization, org owners for their own. Returns the project id and its
-32-hex public key; the DSN is http://<public_key>@<host>:<web port>/<id>.$$;
+32-hex public key; the DSN is http://<public_key>@<host>:<web port>/<id>.
+
+Parameters:
+- organization_id: the owning organization (UUID)
+- name: the project's display name (text, not blank)
+
+Errors: QV002 400 (name missing), QN001 404 (organization not found or not yours).
+
+Example: curl -X POST "$API/rpc/create_project" -H "Authorization: Bearer $TOKEN" -H "Content-Type: application/json" -d '{"organization_id": "6f1c...-uuid", "name": "web"}'$$;
 GRANT EXECUTE ON FUNCTION api.create_project(uuid, text) TO org_owner, system_admin;

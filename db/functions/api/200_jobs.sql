@@ -31,5 +31,12 @@ END $$;
 COMMENT ON FUNCTION api.retry_job(bigint) IS $$Queue a dead job again (system admins)
 
 The job keeps its id and failure log and gets fresh attempts. Returns the job id.
-404 if no such job is kept, 409 if the job is not dead.$$;
+404 if no such job is kept, 409 if the job is not dead.
+
+Parameters:
+- job_id: the dead job's id (integer, from api.jobs)
+
+Errors: QN001 404 (no such job), QS001 409 (the job is not dead).
+
+Example: curl -X POST "$API/rpc/retry_job" -H "Authorization: Bearer $TOKEN" -H "Content-Type: application/json" -d '{"job_id": 42}'$$;
 GRANT EXECUTE ON FUNCTION api.retry_job(bigint) TO system_admin;

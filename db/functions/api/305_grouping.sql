@@ -19,7 +19,14 @@ classes of the chain, the frames that counted as module or file + function, the 
 the fingerprint), the variant (in-app frames, all frames, message, exception chain, fingerprint), whether the
 hash is the event's own under the current grouping rules, and the fingerprint rule that set its fingerprint.
 Also the other hashes that point at the group (merges, grouping upgrades) and the group's grouping rules
-version. 404 for an error you cannot see.$$;
+version. 404 for an error you cannot see.
+
+Parameters:
+- error_id: the error group (UUID)
+
+Errors: QN001 404 (error not found or not yours).
+
+Example: curl -X POST "$API/rpc/explain_error_grouping" -H "Authorization: Bearer $TOKEN" -H "Content-Type: application/json" -d '{"error_id": "uuid"}'$$;
 GRANT EXECUTE ON FUNCTION api.explain_error_grouping(uuid) TO staff, org_owner, system_admin;
 
 CREATE FUNCTION api.merge_errors(target_id uuid, source_ids uuid[], note text DEFAULT NULL) RETURNS jsonb
@@ -38,7 +45,16 @@ COMMENT ON FUNCTION api.merge_errors(uuid, uuid[], text) IS $$Merge error groups
 The source groups' events, occurrence counts and per-minute counts move to the target group, their customer
 reports link to it, and their hashes point at it from now on: their next events join the target. The sources
 are deleted; the target's status history notes the merge. 400 (QVG02) without sources or with the target among
-them, 409 (QSG01) across organizations, 404 for a group you cannot see.$$;
+them, 409 (QSG01) across organizations, 404 for a group you cannot see.
+
+Parameters:
+- target_id: the group that absorbs the others (UUID)
+- source_ids: the groups merged into it (array of UUIDs, target not among them)
+- note: optional note kept in the status history (text)
+
+Errors: QVG02 400 (no source, or the target among them), QN001 404 (a group not found), QSG01 409 (groups of different organizations).
+
+Example: curl -X POST "$API/rpc/merge_errors" -H "Authorization: Bearer $TOKEN" -H "Content-Type: application/json" -d '{"target_id": "uuid", "source_ids": ["uuid2"]}'$$;
 GRANT EXECUTE ON FUNCTION api.merge_errors(uuid, uuid[], text) TO staff, org_owner, system_admin;
 
 CREATE FUNCTION api.unmerge_error_hash(error_id uuid, hash text) RETURNS jsonb
@@ -56,7 +72,15 @@ COMMENT ON FUNCTION api.unmerge_error_hash(uuid, text) IS $$Take a merged hash o
 
 The hash (one of other_hashes in explain_error_grouping) stops pointing at the group: its next events form a
 group of their own, and the group's events that came with that hash move into that group now (new_error_id).
-409 (QSG02) when the hash does not point at the group, 404 for a group you cannot see.$$;
+409 (QSG02) when the hash does not point at the group, 404 for a group you cannot see.
+
+Parameters:
+- error_id: the group holding the merged hash (UUID)
+- hash: the merged error hash to split out again (text)
+
+Errors: QN001 404 (error not found), QSG02 409 (the hash is not merged into this group).
+
+Example: curl -X POST "$API/rpc/unmerge_error_hash" -H "Authorization: Bearer $TOKEN" -H "Content-Type: application/json" -d '{"error_id": "uuid", "hash": "3f2a..."}'$$;
 GRANT EXECUTE ON FUNCTION api.unmerge_error_hash(uuid, text) TO staff, org_owner, system_admin;
 
 CREATE FUNCTION api.add_fingerprint_rule(project_id bigint, rule text) RETURNS jsonb
@@ -80,7 +104,15 @@ Values: text, or {{ default }}, {{ error.type }}, {{ error.value }}, {{ message 
 {{ stack.module }}, {{ level }}, {{ logger }}, {{ transaction }}. The project's first matching rule (in the order
 added) sets the fingerprint of its next events, in place of the client's. Example:
 `error.type:ConnectionError stack.module:"app.db*" -> database-down`. 400 (QVG01) when it does not parse or
-the project has 50 rules, 404 for a project you cannot see.$$;
+the project has 50 rules, 404 for a project you cannot see.
+
+Parameters:
+- project_id: the project the rule applies to (integer)
+- rule: the rule text, "matcher:glob ... -> value, ..." (text; syntax above)
+
+Errors: QVG01 400 (rule not understood, or the project has 50 rules), QN001 404 (project not found).
+
+Example: curl -X POST "$API/rpc/add_fingerprint_rule" -H "Authorization: Bearer $TOKEN" -H "Content-Type: application/json" -d '{"project_id": 1, "rule": "error.type:TimeoutError -> timeouts"}'$$;
 GRANT EXECUTE ON FUNCTION api.add_fingerprint_rule(bigint, text) TO staff, org_owner, system_admin;
 
 CREATE FUNCTION api.delete_fingerprint_rule(rule_id bigint) RETURNS jsonb
@@ -96,7 +128,14 @@ EXCEPTION WHEN SQLSTATE 'QN000' THEN
 END $$;
 COMMENT ON FUNCTION api.delete_fingerprint_rule(bigint) IS $$Delete a fingerprint rule
 
-Its project's next events are fingerprinted without it. 404 for a rule you cannot see.$$;
+Its project's next events are fingerprinted without it. 404 for a rule you cannot see.
+
+Parameters:
+- rule_id: the rule to delete (integer)
+
+Errors: QN001 404 (rule not found).
+
+Example: curl -X POST "$API/rpc/delete_fingerprint_rule" -H "Authorization: Bearer $TOKEN" -H "Content-Type: application/json" -d '{"rule_id": 3}'$$;
 GRANT EXECUTE ON FUNCTION api.delete_fingerprint_rule(bigint) TO staff, org_owner, system_admin;
 
 CREATE VIEW api.fingerprint_rules WITH (security_invoker = true) AS

@@ -37,5 +37,15 @@ COMMENT ON FUNCTION api.set_personal_data_policy(text, text, text, uuid) IS $$Se
 Each of email, ip_address and user_id is keep, hash or drop; one left out stays as it is. Org owners
 change their own organization (organization_id defaults to it); system admins name one. Applies to errors
 captured from now on. Returns the policy. 400 (QV001) for another value, 404 for an organization you
-cannot see.$$;
+cannot see.
+
+Parameters:
+- email: what to keep of e-mail addresses: keep, hash or drop (text; omitted = unchanged)
+- ip_address: same choice for IP addresses (text)
+- user_id: same choice for user ids (text)
+- organization_id: the organization (UUID; omitted = your own)
+
+Errors: QV001 400 (unknown choice), QN001 404 (organization not found).
+
+Example: curl -X POST "$API/rpc/set_personal_data_policy" -H "Authorization: Bearer $TOKEN" -H "Content-Type: application/json" -d '{"email": "hash", "ip_address": "drop"}'$$;
 GRANT EXECUTE ON FUNCTION api.set_personal_data_policy(text, text, text, uuid) TO org_owner, system_admin;

@@ -68,7 +68,11 @@ parser: 400 PGRST102). Over the organization's per-minute limit the answer is 42
 and the error object {code: QR001, message, details, hint, retry_after} as body (the refusal is counted).
 Fields over their size limit are cut, not refused (message 8192 characters, stack_trace 65,536,
 metadata 16 KB, the newest 100 frames, the newest 10 exceptions); the body may hold at most 1 MiB (413), and
-numbers beyond a double's range are refused (400).$$;
+numbers beyond a double's range are refused (400).
+
+Errors: QV001 400 (a field invalid or unknown, named in details), QV003 413 (body too large), QAI01 401 (project key missing), QAI02 403 (organization not yours), QR001 429 (rate limited, Retry-After), QR002 429 (timeout).
+
+Example: curl -X POST "$API/rpc/capture_error" -H "X-Pgwarden-Key: $KEY" -H "Content-Type: application/json" -d '{"error_type": "TypeError", "severity": "high", "message": "x is undefined"}'$$;
 GRANT EXECUTE ON FUNCTION api.capture_error(json) TO anon, staff, org_owner, system_admin;
 
 CREATE FUNCTION api.capture_errors(json) RETURNS jsonb
@@ -135,5 +139,9 @@ object per event, in order: {ordinal, result, error}; result as capture_error re
 {code, message, details, hint[, retry_after]} for an event that was refused (invalid, or over the rate
 limit). A refused event does not affect the others and stores nothing. When every event was over the
 rate limit the status is 429 with Retry-After (same body). A \u0000 is stored as U+FFFD, marked in
-the event's metadata._repaired. The body may hold at most 20 MiB (413).$$;
+the event's metadata._repaired. The body may hold at most 20 MiB (413).
+
+Errors: QV001 400 (an item invalid, its index named in details), QV003 413 (body too large), QAI01 401 (project key missing), QAI02 403 (organization not yours), QR001 429 (rate limited), QR002 429 (timeout).
+
+Example: curl -X POST "$API/rpc/capture_errors" -H "X-Pgwarden-Key: $KEY" -H "Content-Type: application/json" -d '[{"error_type": "TypeError", "message": "x is undefined"}]'$$;
 GRANT EXECUTE ON FUNCTION api.capture_errors(json) TO anon, staff, org_owner, system_admin;

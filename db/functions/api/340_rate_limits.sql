@@ -26,5 +26,13 @@ EXCEPTION WHEN SQLSTATE 'QN000' THEN
 END $$;
 COMMENT ON FUNCTION api.set_rate_limit(uuid, integer) IS $$Set an organization's capture limit (system admins)
 
-Events per minute the organization may capture; 0 lifts the limit. Returns the new limit.$$;
+Events per minute the organization may capture; 0 lifts the limit. Returns the new limit.
+
+Parameters:
+- organization_id: the organization (UUID)
+- per_minute: captures accepted per minute (integer > 0)
+
+Errors: QV001 400 (not a positive number), QN001 404 (organization not found), QA001 403 (not a system admin).
+
+Example: curl -X POST "$API/rpc/set_rate_limit" -H "Authorization: Bearer $TOKEN" -H "Content-Type: application/json" -d '{"organization_id": "uuid", "per_minute": 600}'$$;
 GRANT EXECUTE ON FUNCTION api.set_rate_limit(uuid, integer) TO system_admin;

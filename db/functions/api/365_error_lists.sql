@@ -54,6 +54,22 @@ users first; groups without users are not listed). Filters: status, severity, er
 system admins, organization_id (org owners and staff only ever see their organization). Keyset
 pagination: for the next page send the last row's id as after_id together with its sort value,
 after_last_seen_at (sort last_seen), after_occurrence_count (events) or after_users_affected (users);
-pages never skip or repeat a row that did not change in between. max_results: 1 to 500 (50).$$;
+pages never skip or repeat a row that did not change in between. max_results: 1 to 500 (50).
+
+Parameters:
+- sort: last_seen, events or users (text, default last_seen)
+- status: only this status, e.g. new or resolved (text)
+- severity: only this severity: low, medium, high or critical (text)
+- error_type: only this error type (text)
+- organization_id: only this organization (UUID)
+- after_id: keyset cursor, the last row's id of the previous page (UUID)
+- after_last_seen_at: cursor for sort=last_seen, the last row's last_seen_at (timestamptz, ISO 8601)
+- after_occurrence_count: cursor for sort=events (integer)
+- after_users_affected: cursor for sort=users (integer)
+- max_results: page size (integer, default 50)
+
+Errors: QV001 400 (unknown sort, status or severity), QV002 400 (a cursor without after_id), QA042 401 (no token).
+
+Example: curl -X POST "$API/rpc/list_errors" -H "Authorization: Bearer $TOKEN" -H "Content-Type: application/json" -d '{"status": "new", "max_results": 20}'$$;
 GRANT EXECUTE ON FUNCTION api.list_errors(text, text, text, text, uuid, uuid, timestamptz, integer, integer, integer)
   TO staff, org_owner, system_admin;

@@ -16,7 +16,16 @@ investigating, identified, fixing, resolved or ignored; reopen a resolved or ign
 status new; resolved <-> ignored is allowed too. recurring is set only by a new event on a resolved
 error. The same status again changes nothing. Resolving sets resolved_at and resolved_by (your user).
 The note goes into the status history. 404 for an error you cannot see, 409 for a transition that is
-not allowed.$$;
+not allowed.
+
+Parameters:
+- error_id: the error group (UUID)
+- status: new, investigating, identified, fixing, resolved or ignored (text)
+- note: optional note for the status history (text)
+
+Errors: QV001 400 (unknown status), QN001 404 (error not found or not yours), QS001 409 (transition not allowed).
+
+Example: curl -X POST "$API/rpc/update_error_status" -H "Authorization: Bearer $TOKEN" -H "Content-Type: application/json" -d '{"error_id": "uuid", "status": "resolved", "note": "fixed in 1.4.2"}'$$;
 GRANT EXECUTE ON FUNCTION api.update_error_status(uuid, text, text) TO staff, org_owner, system_admin;
 
 CREATE VIEW api.error_status_history WITH (security_invoker = true) AS

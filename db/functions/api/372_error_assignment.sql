@@ -14,7 +14,15 @@ COMMENT ON FUNCTION api.assign_error(uuid, uuid) IS $$Assign an error to a perso
 
 user_id: a user of the error's organization (or a system admin); NULL unassigns. The same assignee
 again changes nothing; every change is kept in /error_assignment_history with who made it. Returns
-{id, assigned_to, previous_assignee}. 404 for an error you cannot see or a user not of its organization.$$;
+{id, assigned_to, previous_assignee}. 404 for an error you cannot see or a user not of its organization.
+
+Parameters:
+- error_id: the error group (UUID)
+- user_id: the person to assign (UUID; omitted or null = nobody)
+
+Errors: QN001 404 (error not found), QN371 404 (user not in the error's organization).
+
+Example: curl -X POST "$API/rpc/assign_error" -H "Authorization: Bearer $TOKEN" -H "Content-Type: application/json" -d '{"error_id": "uuid", "user_id": "uuid"}'$$;
 GRANT EXECUTE ON FUNCTION api.assign_error(uuid, uuid) TO staff, org_owner, system_admin;
 
 CREATE VIEW api.error_assignment_history WITH (security_invoker = true) AS
