@@ -63,7 +63,16 @@ is done at once; a provider's is pending until its worker answers (read /ai_anal
 /error_analyses?error_id=eq.<errorId>). An analysis by the same provider for the same error, release and
 regression is served from cache (reused) unless fresh is true; a pending one is not queued twice. A
 provider that is not configured, over its hourly budget, down, or answering invalid JSON fails with its
-reason and the heuristic stands in (analysis.fallback). 404 for an error you cannot see.$$;
+reason and the heuristic stands in (analysis.fallback). 404 for an error you cannot see.
+
+Parameters:
+- error_id: the error group to analyse (UUID)
+- provider: AI provider name (text; omitted = the configured default)
+- fresh: true to analyse again even when a recent analysis exists (boolean, default false)
+
+Errors: QV450 400 (unknown provider), QN001 404 (error not found).
+
+Example: curl -X POST "$API/rpc/request_ai_analysis" -H "Authorization: Bearer $TOKEN" -H "Content-Type: application/json" -d '{"error_id": "uuid", "fresh": true}'$$;
 GRANT EXECUTE ON FUNCTION api.request_ai_analysis(uuid, text, boolean) TO staff, org_owner, system_admin;
 
 CREATE FUNCTION api.related_errors(error_id uuid, max_results integer DEFAULT 5)
@@ -86,5 +95,13 @@ END $$;
 COMMENT ON FUNCTION api.related_errors(uuid, integer) IS $$Errors similar to one error, most similar first
 
 Groups of the same organization whose error type, normalized message and newest in-app frames are
-alike (pg_trgm similarity, score 0.3 to 1); at most max_results (50). 404 for an error you cannot see.$$;
+alike (pg_trgm similarity, score 0.3 to 1); at most max_results (50). 404 for an error you cannot see.
+
+Parameters:
+- error_id: the error group to compare with (UUID)
+- max_results: how many at most (integer, default 5)
+
+Errors: QV001 400 (max_results out of range), QN001 404 (error not found).
+
+Example: curl -X POST "$API/rpc/related_errors" -H "Authorization: Bearer $TOKEN" -H "Content-Type: application/json" -d '{"error_id": "uuid", "max_results": 5}'$$;
 GRANT EXECUTE ON FUNCTION api.related_errors(uuid, integer) TO staff, org_owner, system_admin;

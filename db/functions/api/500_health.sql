@@ -56,7 +56,15 @@ COMMENT ON FUNCTION api.calculate_uptime(text, integer) IS $$Uptime percentage o
 Time-weighted over the service's status intervals: downtime = major_outage time + 0.3 x
 partial_outage time (degraded counts as up; both weights are settings); uptime = 100 x (1 -
 downtime / observed time). Maintenance windows and time without data (unknown) are excluded from
-both. NULL when nothing was observed in the window; 404 for a service you cannot see.$$;
+both. NULL when nothing was observed in the window; 404 for a service you cannot see.
+
+Parameters:
+- p_service_name: the monitor's service name (text)
+- p_days: days back from now (integer 1 to 3650, default 30)
+
+Errors: QV501 400 (p_days out of range), QN501 404 (service not found or not visible to you).
+
+Example: curl -X POST "$API/rpc/calculate_uptime" -H "Authorization: Bearer $TOKEN" -H "Content-Type: application/json" -d '{"p_service_name": "api", "p_days": 7}'$$;
 GRANT EXECUTE ON FUNCTION api.calculate_uptime(text, integer) TO staff, org_owner, system_admin;
 
 CREATE FUNCTION api.get_health_summary() RETURNS jsonb
@@ -66,7 +74,11 @@ COMMENT ON FUNCTION api.get_health_summary() IS $$Health of every service you ma
 {overall_status, computed_at, services: [{service_name, display_name, check_type, enabled,
 status, status_since, last_status, last_checked_at, response_time_ms, in_maintenance,
 uptime_24h, uptime_30d}]}. overall_status is the worst known status of the enabled services not
-in maintenance (unhealthy > degraded > healthy; unknown when none is known).$$;
+in maintenance (unhealthy > degraded > healthy; unknown when none is known).
+
+Errors: QA042 401 (no token).
+
+Example: curl -X POST "$API/rpc/get_health_summary" -H "Authorization: Bearer $TOKEN" -H "Content-Type: application/json" -d '{}'$$;
 GRANT EXECUTE ON FUNCTION api.get_health_summary() TO staff, org_owner, system_admin;
 
 CREATE FUNCTION api.get_status_page() RETURNS jsonb
@@ -76,5 +88,9 @@ COMMENT ON FUNCTION api.get_status_page() IS $$The public status page (no login 
 Public platform-wide components with their status (operational, degraded, partial_outage,
 major_outage, maintenance; null without data), 90-day uptime and 90 daily bars (UTC days), the
 overall indicator (none, minor, major, critical, maintenance), 30-day uptime, the last incident and
-the uptime method. Cached one minute.$$;
+the uptime method. Cached one minute.
+
+Errors: none specific (public; QR002 429 on timeout).
+
+Example: curl -X POST "$API/rpc/get_status_page" -H "Content-Type: application/json" -d '{}'$$;
 GRANT EXECUTE ON FUNCTION api.get_status_page() TO anon, staff, org_owner, system_admin;

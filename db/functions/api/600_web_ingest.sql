@@ -79,5 +79,12 @@ END $$;
 COMMENT ON FUNCTION api.create_webhook_secret(bigint) IS $$Create or replace a project's error-webhook secret
 
 Returns the secret once. Senders authenticate POST /functions/v1/error-webhook with it
-(Authorization: Bearer <secret>); Vercel log drains sign their bodies with it.$$;
+(Authorization: Bearer <secret>); Vercel log drains sign their bodies with it.
+
+Parameters:
+- project_id: the project (integer)
+
+Errors: QN601 404 (project not found or not yours).
+
+Example: curl -X POST "$API/rpc/create_webhook_secret" -H "Authorization: Bearer $TOKEN" -H "Content-Type: application/json" -d '{"project_id": 1}'$$;
 GRANT EXECUTE ON FUNCTION api.create_webhook_secret(bigint) TO org_owner, system_admin;

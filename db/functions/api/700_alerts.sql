@@ -99,7 +99,14 @@ END $$;
 COMMENT ON FUNCTION api.rotate_alert_secret(uuid) IS $$Give a standard webhook rule a new signing secret
 
 Returns the new whsec_ secret, this once; deliveries enqueued from now on are signed with it.
-404 (QNA01) for a rule you cannot write or that is not a standard webhook.$$;
+404 (QNA01) for a rule you cannot write or that is not a standard webhook.
+
+Parameters:
+- rule_id: the standard-webhook alert rule (UUID)
+
+Errors: QNA01 404 (rule not found), QVA04 400 (the rule has no standard webhook).
+
+Example: curl -X POST "$API/rpc/rotate_alert_secret" -H "Authorization: Bearer $TOKEN" -H "Content-Type: application/json" -d '{"rule_id": "uuid"}'$$;
 GRANT EXECUTE ON FUNCTION api.rotate_alert_secret(uuid) TO org_owner, system_admin;
 
 CREATE FUNCTION api.test_alert(rule_id uuid) RETURNS uuid
@@ -116,7 +123,14 @@ COMMENT ON FUNCTION api.test_alert(uuid) IS $$Send a test notification through a
 
 Creates a notification of kind test (its own incident, marked is_test) and one delivery per
 destination, sent by the workers like any other; returns the notification id. Follow it in
-/alert_deliveries?notification_id=eq.<id>. 404 for a rule you cannot see.$$;
+/alert_deliveries?notification_id=eq.<id>. 404 for a rule you cannot see.
+
+Parameters:
+- rule_id: the alert rule (UUID)
+
+Errors: QNA01 404 (rule not found).
+
+Example: curl -X POST "$API/rpc/test_alert" -H "Authorization: Bearer $TOKEN" -H "Content-Type: application/json" -d '{"rule_id": "uuid"}'$$;
 GRANT EXECUTE ON FUNCTION api.test_alert(uuid) TO org_owner, system_admin;
 
 -- == History ==
@@ -198,5 +212,12 @@ END $$;
 COMMENT ON FUNCTION api.mark_notifications_read(uuid[]) IS $$Mark in-app notifications read
 
 The given ones (all of yours when ids is left out); returns how many were unread. Others'
-notifications are not touched.$$;
+notifications are not touched.
+
+Parameters:
+- ids: the notifications to mark (array of UUIDs; omitted = all of yours)
+
+Errors: QA042 401 (no token).
+
+Example: curl -X POST "$API/rpc/mark_notifications_read" -H "Authorization: Bearer $TOKEN" -H "Content-Type: application/json" -d '{"ids": ["uuid"]}'$$;
 GRANT EXECUTE ON FUNCTION api.mark_notifications_read(uuid[]) TO staff, org_owner, system_admin;
