@@ -44,7 +44,11 @@ linked, created_at}: keep status_token to read the report's status (GET /rpc/rep
 400 names the invalid field (limits: title 500 characters, description and steps 10,000, expected and
 actual behaviour 5,000); 429 with Retry-After beyond 10 reports per 10 minutes from one address (100
 through one widget key); the body may hold at most 64 KB (413). Free text is scrubbed of secrets,
-and its e-mail and IP addresses follow the organization's personal-data policy, before it is stored.$$;
+and its e-mail and IP addresses follow the organization's personal-data policy, before it is stored.
+
+Errors: QV801 400 (a field invalid, named in details), QV802 400 (required field missing), QA801 401 (widget key missing or unknown), QA802 403 (page origin not allowed), QR801 429 (too many reports).
+
+Example: curl -X POST "$API/rpc/submit_report" -H "X-Pgwarden-Widget-Key: $WIDGET_KEY" -H "Content-Type: application/json" -d '{"description": "The save button does nothing", "email": "me@example.com"}'$$;
 GRANT EXECUTE ON FUNCTION api.submit_report(json) TO anon, staff, org_owner, system_admin;
 
 CREATE FUNCTION api.report_status(token text) RETURNS jsonb
@@ -62,7 +66,14 @@ END $$;
 COMMENT ON FUNCTION api.report_status(text) IS $$A report's status, for its reporter
 
 GET /rpc/report_status?token=<status_token from submit_report>: {id, title, status, created_at,
-updated_at, resolved_at}. 404 for a token that names no report.$$;
+updated_at, resolved_at}. 404 for a token that names no report.
+
+Parameters:
+- token: the status token given to the reporter (text)
+
+Errors: QN801 404 (no report with that token).
+
+Example: curl -X POST "$API/rpc/report_status" -H "Content-Type: application/json" -d '{"token": "r_..."}'$$;
 GRANT EXECUTE ON FUNCTION api.report_status(text) TO anon, staff, org_owner, system_admin;
 
 -- == The queue ==
@@ -116,7 +127,14 @@ COMMENT ON FUNCTION api.report_detail(uuid) IS $$One report, whole
 
 The report's fields with linked_error (id, message, type, severity, status, counts), screenshots
 (id, media type, size; the image at pgwarden web's /reports/screenshots/<id>), duplicates (ids of
-reports marked as duplicates of it) and history. 404 for a report you cannot see.$$;
+reports marked as duplicates of it) and history. 404 for a report you cannot see.
+
+Parameters:
+- report_id: the report (UUID)
+
+Errors: QN801 404 (report not found or not yours).
+
+Example: curl -X POST "$API/rpc/report_detail" -H "Authorization: Bearer $TOKEN" -H "Content-Type: application/json" -d '{"report_id": "uuid"}'$$;
 GRANT EXECUTE ON FUNCTION api.report_detail(uuid) TO staff, org_owner, system_admin;
 
 CREATE FUNCTION api.update_report_status(report_id uuid, status text, notes text DEFAULT NULL) RETURNS jsonb
@@ -138,7 +156,16 @@ resolved, closed or duplicate report is reopened with open, and a resolved one m
 duplicate is marked with mark_report_duplicate.) Notes (at most 10,000 characters) become the
 report's resolution_notes and go into its history; resolved_at is set when it leaves the queue. Org
 owners for their organization, system admins for any. 404 for a report you cannot see, 409 for a
-move that is not allowed.$$;
+move that is not allowed.
+
+Parameters:
+- report_id: the report (UUID)
+- status: the new status (text, e.g. investigating, resolved)
+- notes: optional notes (text)
+
+Errors: QV002 400 (status missing), QV801 400 (notes too long), QN801 404 (report not found), QS801 409 (change not allowed).
+
+Example: curl -X POST "$API/rpc/update_report_status" -H "Authorization: Bearer $TOKEN" -H "Content-Type: application/json" -d '{"report_id": "uuid", "status": "resolved"}'$$;
 GRANT EXECUTE ON FUNCTION api.update_report_status(uuid, text, text) TO org_owner, system_admin;
 
 CREATE FUNCTION api.assign_report(report_id uuid, user_id uuid DEFAULT NULL) RETURNS jsonb
@@ -156,7 +183,15 @@ END $$;
 COMMENT ON FUNCTION api.assign_report(uuid, uuid) IS $$Assign a report
 
 To a user of the report's organization (user_id), or nobody (user_id null). Recorded in its history.
-404 for a report you cannot see or a user of another organization.$$;
+404 for a report you cannot see or a user of another organization.
+
+Parameters:
+- report_id: the report (UUID)
+- user_id: the person to assign (UUID; omitted or null = nobody)
+
+Errors: QN801 404 (report not found), QN803 404 (user not in the report's organization).
+
+Example: curl -X POST "$API/rpc/assign_report" -H "Authorization: Bearer $TOKEN" -H "Content-Type: application/json" -d '{"report_id": "uuid", "user_id": "uuid"}'$$;
 GRANT EXECUTE ON FUNCTION api.assign_report(uuid, uuid) TO org_owner, system_admin;
 
 CREATE FUNCTION api.mark_report_duplicate(report_id uuid, duplicate_of uuid, notes text DEFAULT NULL) RETURNS jsonb
@@ -176,7 +211,16 @@ COMMENT ON FUNCTION api.mark_report_duplicate(uuid, uuid, text) IS $$Mark a repo
 
 Sets its status to duplicate and duplicate_of to the original (the original's own original when that
 is a duplicate too; reports that were duplicates of this one follow). 409 for itself, a report of
-another organization, or a report that is a duplicate already; 404 for reports you cannot see.$$;
+another organization, or a report that is a duplicate already; 404 for reports you cannot see.
+
+Parameters:
+- report_id: the duplicate report (UUID)
+- duplicate_of: the original report (UUID)
+- notes: optional notes (text)
+
+Errors: QN801 404 (a report not found), QS801 409 (already a duplicate), QS802 409 (cannot be a duplicate of that report).
+
+Example: curl -X POST "$API/rpc/mark_report_duplicate" -H "Authorization: Bearer $TOKEN" -H "Content-Type: application/json" -d '{"report_id": "uuid", "duplicate_of": "uuid2"}'$$;
 GRANT EXECUTE ON FUNCTION api.mark_report_duplicate(uuid, uuid, text) TO org_owner, system_admin;
 
 -- == Widget keys ==
@@ -204,7 +248,16 @@ COMMENT ON FUNCTION api.set_widget_key(bigint, text[], boolean) IS $$Create, rot
 
 Returns {project_id, widget_key, allowed_origins}: the key is created on first call (a new one with
 rotate), the allowed origins replaced when allowed_origins is given (as browsers send them: https://shop.example.com).
-Org owners for their organization's projects, system admins for any.$$;
+Org owners for their organization's projects, system admins for any.
+
+Parameters:
+- project_id: the project (integer)
+- allowed_origins: page origins allowed to post, e.g. https://example.com (array of text; omitted = unchanged)
+- rotate: true for a new key (boolean, default false)
+
+Errors: QV804 400 (an origin invalid), QN601 404 (project not found).
+
+Example: curl -X POST "$API/rpc/set_widget_key" -H "Authorization: Bearer $TOKEN" -H "Content-Type: application/json" -d '{"project_id": 1, "allowed_origins": ["https://example.com"]}'$$;
 GRANT EXECUTE ON FUNCTION api.set_widget_key(bigint, text[], boolean) TO org_owner, system_admin;
 
 CREATE FUNCTION api.revoke_widget_key(project_id bigint) RETURNS boolean
@@ -223,5 +276,12 @@ COMMENT ON FUNCTION api.revoke_widget_key(bigint) IS $$Revoke a project's widget
 
 Pages that embed the key can no longer submit reports (401) until a new key is made with
 set_widget_key. Returns true when the project had a key. Org owners for their organization's
-projects, system admins for any; 404 for a project you cannot see.$$;
+projects, system admins for any; 404 for a project you cannot see.
+
+Parameters:
+- project_id: the project (integer)
+
+Errors: QN601 404 (project not found).
+
+Example: curl -X POST "$API/rpc/revoke_widget_key" -H "Authorization: Bearer $TOKEN" -H "Content-Type: application/json" -d '{"project_id": 1}'$$;
 GRANT EXECUTE ON FUNCTION api.revoke_widget_key(bigint) TO org_owner, system_admin;

@@ -23,7 +23,18 @@ COMMENT ON FUNCTION api.create_user(text, text, uuid, text, text) IS $$Create a 
 
 role: system_admin (no organization), org_owner or staff (in organization_id). password_hash is an
 argon2id PHC string (pgwarden user create makes one); without it the user cannot sign in yet.
-Returns the user's id; 409 for an e-mail address already taken.$$;
+Returns the user's id; 409 for an e-mail address already taken.
+
+Parameters:
+- email: sign-in e-mail address (text)
+- role: staff, org_owner or system_admin (text)
+- organization_id: the organization (UUID; required except for system admins)
+- password_hash: an argon2id hash of the password (text; omitted = cannot sign in with a password)
+- name: display name (text)
+
+Errors: QVW01 400 (e-mail, role, organization or hash invalid), QN001 404 (organization not found), QA001 403 (not a system admin).
+
+Example: curl -X POST "$API/rpc/create_user" -H "Authorization: Bearer $TOKEN" -H "Content-Type: application/json" -d '{"email": "ana@example.com", "role": "staff", "organization_id": "uuid"}'$$;
 GRANT EXECUTE ON FUNCTION api.create_user(text, text, uuid, text, text) TO system_admin;
 GRANT EXECUTE ON FUNCTION app.user_create(text, text, uuid, text, text) TO system_admin;
 
@@ -61,7 +72,16 @@ COMMENT ON FUNCTION api.error_hourly_counts(uuid[], text[], integer) IS $$Events
 The groups named by organization_ids and error_hashes (pairs, as in /error_groups), per UTC hour over
 the last hours hours (1 to 2160, default 24; the current hour so far included); hours without events
 are left out. Exact and current: the hourly rollup, then the minute counts since its last fold. Groups
-you cannot see count nothing.$$;
+you cannot see count nothing.
+
+Parameters:
+- organization_ids: organizations of the groups (array of UUIDs, paired with error_hashes)
+- error_hashes: the groups' error hashes (array of text)
+- hours: hours back from now (integer 1 to 2160, default 24)
+
+Errors: QV001 400 (arrays of different lengths or hours out of range).
+
+Example: curl -X POST "$API/rpc/error_hourly_counts" -H "Authorization: Bearer $TOKEN" -H "Content-Type: application/json" -d '{"organization_ids": ["uuid"], "error_hashes": ["3f2a..."], "hours": 24}'$$;
 GRANT EXECUTE ON FUNCTION api.error_hourly_counts(uuid[], text[], integer) TO staff, org_owner, system_admin;
 
 -- == Filters of the errors list that events hold ==
@@ -85,7 +105,16 @@ COMMENT ON FUNCTION api.error_groups_seen_in(bigint, text, text) IS $$Error grou
 
 (organization_id, error_hash) of each matching event (a group once per event: use it as a set).
 Each filter left NULL matches any; all given filters hold for the same event. Events kept by
-retention only. Groups you cannot see have no events.$$;
+retention only. Groups you cannot see have no events.
+
+Parameters:
+- project_id: only this project (integer)
+- environment: only this environment, e.g. production (text)
+- release: only this release (text)
+
+Errors: QA042 401 (no token).
+
+Example: curl -X POST "$API/rpc/error_groups_seen_in" -H "Authorization: Bearer $TOKEN" -H "Content-Type: application/json" -d '{"environment": "production", "release": "1.4.2"}'$$;
 GRANT EXECUTE ON FUNCTION api.error_groups_seen_in(bigint, text, text) TO staff, org_owner, system_admin;
 
 -- == An error's page ==
@@ -109,7 +138,14 @@ name} of assigned_to), assignment_history (from, to, changed_by as e-mail addres
 event's stack, oldest first, each with in_app), series (events per hour over 7 days), breakdowns
 (top 5 browsers, operating systems, devices, URLs, releases and environments among the latest
 2000 events) and events (the latest 10, with their scrubbed metadata). 404 for an error you
-cannot see.$$;
+cannot see.
+
+Parameters:
+- error_id: the error group (UUID)
+
+Errors: QN001 404 (error not found or not yours).
+
+Example: curl -X POST "$API/rpc/get_error_detail" -H "Authorization: Bearer $TOKEN" -H "Content-Type: application/json" -d '{"error_id": "uuid"}'$$;
 GRANT EXECUTE ON FUNCTION api.get_error_detail(uuid) TO staff, org_owner, system_admin;
 
 -- == A monitor's page and its writes ==
@@ -131,7 +167,14 @@ COMMENT ON FUNCTION api.get_health_monitor(bigint) IS $$One health monitor with 
 {monitor (its settings; the target only for system admins), summary (as in get_health_summary),
 uptime {24h, 7d, 30d, 90d}, checks (the last 24 hours: checked_at, status, response_time_ms),
 days (90 UTC days: uptime and seconds per status), incidents (the latest 20 intervals not
-operational), maintenance (windows of the last 90 days and planned)}. 404 for a monitor you cannot see.$$;
+operational), maintenance (windows of the last 90 days and planned)}. 404 for a monitor you cannot see.
+
+Parameters:
+- monitor_id: the monitor (integer)
+
+Errors: QN501 404 (monitor not found or not visible to you).
+
+Example: curl -X POST "$API/rpc/get_health_monitor" -H "Authorization: Bearer $TOKEN" -H "Content-Type: application/json" -d '{"monitor_id": 1}'$$;
 GRANT EXECUTE ON FUNCTION api.get_health_monitor(bigint) TO staff, org_owner, system_admin;
 
 CREATE FUNCTION api.create_health_monitor(spec jsonb) RETURNS bigint
@@ -143,7 +186,14 @@ are required; probe, display_name, endpoint, target (e.g. {"url": ...}), expecte
 body_contains, json_path + json_equals, max_response_time_ms, min_tls_days, max_age_seconds),
 interval_seconds, timeout_seconds, failure_threshold, success_threshold, outage_status, enabled,
 is_public and organization_id are optional. Returns its id; 400 for invalid settings, 409 for a
-service name taken.$$;
+service name taken.
+
+Parameters:
+- spec: the monitor as one JSON object with the keys above (jsonb); times in seconds (interval_seconds, timeout_seconds)
+
+Errors: QV002 400 (service_name or check_type missing), QV501 400 (a setting invalid or the service name taken, named in details), QA001 403 (not a system admin).
+
+Example: curl -X POST "$API/rpc/create_health_monitor" -H "Authorization: Bearer $TOKEN" -H "Content-Type: application/json" -d '{"spec": {"service_name": "site", "check_type": "external", "target": {"url": "https://example.com"}, "interval_seconds": 60}}'$$;
 GRANT EXECUTE ON FUNCTION api.create_health_monitor(jsonb) TO system_admin;
 
 CREATE FUNCTION api.update_health_monitor(monitor_id bigint, changes jsonb) RETURNS void
@@ -160,7 +210,15 @@ END $$;
 COMMENT ON FUNCTION api.update_health_monitor(bigint, jsonb) IS $$Change a health monitor's settings (system admins)
 
 changes: any of display_name, endpoint, target, expected, interval_seconds, timeout_seconds,
-failure_threshold, success_threshold, outage_status, is_public. Validated as a new monitor is.$$;
+failure_threshold, success_threshold, outage_status, is_public. Validated as a new monitor is.
+
+Parameters:
+- monitor_id: the monitor (integer)
+- changes: the settings to change, same keys as create_health_monitor's spec (jsonb)
+
+Errors: QV501 400 (a setting invalid), QN501 404 (monitor not found).
+
+Example: curl -X POST "$API/rpc/update_health_monitor" -H "Authorization: Bearer $TOKEN" -H "Content-Type: application/json" -d '{"monitor_id": 1, "changes": {"interval_seconds": 300}}'$$;
 GRANT EXECUTE ON FUNCTION api.update_health_monitor(bigint, jsonb) TO system_admin;
 
 CREATE FUNCTION api.set_health_monitor_enabled(monitor_id bigint, enabled boolean) RETURNS void
@@ -176,7 +234,15 @@ EXCEPTION WHEN SQLSTATE 'QN000' THEN
 END $$;
 COMMENT ON FUNCTION api.set_health_monitor_enabled(bigint, boolean) IS $$Pause (false) or resume (true) a health monitor (system admins)
 
-A paused monitor is not probed and its time counts as unknown, neither up nor down.$$;
+A paused monitor is not probed and its time counts as unknown, neither up nor down.
+
+Parameters:
+- monitor_id: the monitor (integer)
+- enabled: false to pause, true to resume (boolean)
+
+Errors: QN501 404 (monitor not found).
+
+Example: curl -X POST "$API/rpc/set_health_monitor_enabled" -H "Authorization: Bearer $TOKEN" -H "Content-Type: application/json" -d '{"monitor_id": 1, "enabled": false}'$$;
 GRANT EXECUTE ON FUNCTION api.set_health_monitor_enabled(bigint, boolean) TO system_admin;
 
 CREATE FUNCTION api.delete_health_monitor(monitor_id bigint) RETURNS void
@@ -190,7 +256,14 @@ EXCEPTION WHEN SQLSTATE 'QN000' THEN
     v_detail = PG_EXCEPTION_DETAIL, v_hint = PG_EXCEPTION_HINT;
   PERFORM app.raise_http(v_state, v_message, v_detail, v_hint);
 END $$;
-COMMENT ON FUNCTION api.delete_health_monitor(bigint) IS $$Delete a health monitor with its checks, uptime and maintenance (system admins)$$;
+COMMENT ON FUNCTION api.delete_health_monitor(bigint) IS $$Delete a health monitor with its checks, uptime and maintenance (system admins)
+
+Parameters:
+- monitor_id: the monitor (integer)
+
+Errors: QN501 404 (monitor not found).
+
+Example: curl -X POST "$API/rpc/delete_health_monitor" -H "Authorization: Bearer $TOKEN" -H "Content-Type: application/json" -d '{"monitor_id": 1}'$$;
 GRANT EXECUTE ON FUNCTION api.delete_health_monitor(bigint) TO system_admin;
 
 CREATE FUNCTION api.add_maintenance_window(monitor_id bigint, starts_at timestamptz, ends_at timestamptz,
@@ -211,7 +284,17 @@ END $$;
 COMMENT ON FUNCTION api.add_maintenance_window(bigint, timestamptz, timestamptz, text) IS $$Plan maintenance for a monitor (system admins)
 
 Probes keep running; the window counts neither as up nor as down. Public monitors show it, and
-its reason, on the status page. Returns the window's id.$$;
+its reason, on the status page. Returns the window's id.
+
+Parameters:
+- monitor_id: the monitor (integer)
+- starts_at: start (timestamptz, ISO 8601)
+- ends_at: end, after starts_at (timestamptz, ISO 8601)
+- reason: shown on the status page (text)
+
+Errors: QV501 400 (ends before it starts), QN501 404 (monitor not found).
+
+Example: curl -X POST "$API/rpc/add_maintenance_window" -H "Authorization: Bearer $TOKEN" -H "Content-Type: application/json" -d '{"monitor_id": 1, "starts_at": "2026-12-07T02:00:00Z", "ends_at": "2026-12-07T03:00:00Z", "reason": "upgrade"}'$$;
 GRANT EXECUTE ON FUNCTION api.add_maintenance_window(bigint, timestamptz, timestamptz, text) TO system_admin;
 
 -- == The public status page's history ==
@@ -222,5 +305,9 @@ COMMENT ON FUNCTION api.get_status_history() IS $$Maintenance and incident histo
 
 {generated_at, maintenance: [{service, name, starts_at, ends_at, reason, active}] in progress or
 planned, incidents: [{service, name, status, started_at, ended_at, duration_seconds}] of the last
-90 days, newest first}, for the components get_status_page shows.$$;
+90 days, newest first}, for the components get_status_page shows.
+
+Errors: none specific (public; QR002 429 on timeout).
+
+Example: curl -X POST "$API/rpc/get_status_history" -H "Content-Type: application/json" -d '{}'$$;
 GRANT EXECUTE ON FUNCTION api.get_status_history() TO anon, staff, org_owner, system_admin;
