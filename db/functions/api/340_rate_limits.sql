@@ -30,9 +30,9 @@ Events per minute the organization may capture; 0 lifts the limit. Returns the n
 
 Parameters:
 - organization_id: the organization (UUID)
-- per_minute: captures accepted per minute (integer > 0)
+- per_minute: events accepted per minute (integer; 0 lifts the limit)
 
-Errors: QV001 400 (not a positive number), QN001 404 (organization not found), QA001 403 (not a system admin).
+Errors: QV001 400 (a negative number), QN001 404 (organization not found), QA001 403 (not a system admin).
 
 Example: curl -X POST "$API/rpc/set_rate_limit" -H "Authorization: Bearer $TOKEN" -H "Content-Type: application/json" -d '{"organization_id": "uuid", "per_minute": 600}'$$;
 GRANT EXECUTE ON FUNCTION api.set_rate_limit(uuid, integer) TO system_admin;

@@ -53,10 +53,10 @@ COMMENT ON FUNCTION api.search_errors(text, integer) IS $$Search error groups by
 Trigram similarity (pg_trgm) or substring match, best matches first; at most max_results (200).
 
 Parameters:
-- query: words to find in error messages (text, full-text search)
-- max_results: how many groups at most (integer, default 20)
+- query: text to find in error messages (text; trigram similarity or substring)
+- max_results: how many groups at most (integer, default 20, kept within 1 to 200)
 
-Errors: QV001 400 (max_results out of range), QA042 401 (no token).
+Errors: QA042 401 (no token), QR002 429 (the search ran past its time budget).
 
 Example: curl -X POST "$API/rpc/search_errors" -H "Authorization: Bearer $TOKEN" -H "Content-Type: application/json" -d '{"query": "timeout", "max_results": 10}'$$;
 GRANT EXECUTE ON FUNCTION api.search_errors(text, integer) TO staff, org_owner, system_admin;

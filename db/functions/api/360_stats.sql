@@ -30,7 +30,7 @@ Parameters:
 - p_time_range: how far back (interval: 30s, 15m, 1h, 24h, 7d, 2w, ISO 8601 or PostgreSQL interval text; default 24 hours)
 - p_organization_id: one organization (UUID; omitted = every one you may see)
 
-Errors: QV001 400 (time range not understood), QA001 403 (organization not yours), QA042 401 (no token).
+Errors: QV001 400 (time range not understood or out of bounds), QA001 403 (organization not yours), QA042 401 (no token).
 
 Example: curl -X POST "$API/rpc/get_error_stats" -H "Authorization: Bearer $TOKEN" -H "Content-Type: application/json" -d '{"p_time_range": "24h"}'$$;
 GRANT EXECUTE ON FUNCTION api.get_error_stats(interval, uuid) TO staff, org_owner, system_admin;

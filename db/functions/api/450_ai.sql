@@ -99,9 +99,9 @@ alike (pg_trgm similarity, score 0.3 to 1); at most max_results (50). 404 for an
 
 Parameters:
 - error_id: the error group to compare with (UUID)
-- max_results: how many at most (integer, default 5)
+- max_results: how many at most (integer, default 5, kept within 1 to 50)
 
-Errors: QV001 400 (max_results out of range), QN001 404 (error not found).
+Errors: QN001 404 (error not found or not yours), QR002 429 (timeout).
 
 Example: curl -X POST "$API/rpc/related_errors" -H "Authorization: Bearer $TOKEN" -H "Content-Type: application/json" -d '{"error_id": "uuid", "max_results": 5}'$$;
 GRANT EXECUTE ON FUNCTION api.related_errors(uuid, integer) TO staff, org_owner, system_admin;

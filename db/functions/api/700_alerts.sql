@@ -104,7 +104,7 @@ Returns the new whsec_ secret, this once; deliveries enqueued from now on are si
 Parameters:
 - rule_id: the standard-webhook alert rule (UUID)
 
-Errors: QNA01 404 (rule not found), QVA04 400 (the rule has no standard webhook).
+Errors: QNA01 404 (rule not found, not yours to write, or not a standard webhook).
 
 Example: curl -X POST "$API/rpc/rotate_alert_secret" -H "Authorization: Bearer $TOKEN" -H "Content-Type: application/json" -d '{"rule_id": "uuid"}'$$;
 GRANT EXECUTE ON FUNCTION api.rotate_alert_secret(uuid) TO org_owner, system_admin;
