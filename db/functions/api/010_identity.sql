@@ -10,7 +10,7 @@ COMMENT ON FUNCTION api.whoami() IS $$Who the API thinks you are
 
 Your database role, organization and user, as read from your JWT (anon without one).
 
-Errors: QA690 401 (token malformed or expired).
+Errors: none of its own; a malformed or expired token is refused with 401 by PostgREST before the call.
 
 Example: curl "$API/rpc/whoami" -H "Authorization: Bearer $TOKEN"$$;
 GRANT EXECUTE ON FUNCTION api.whoami() TO anon, staff, org_owner, system_admin;

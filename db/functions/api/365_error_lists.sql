@@ -59,7 +59,7 @@ pages never skip or repeat a row that did not change in between. max_results: 1 
 Parameters:
 - sort: last_seen, events or users (text, default last_seen)
 - status: only this status, e.g. new or resolved (text)
-- severity: only this severity: low, medium, high or critical (text)
+- severity: only this severity: debug, info, warning, error or critical (text)
 - error_type: only this error type (text)
 - organization_id: only this organization (UUID)
 - after_id: keyset cursor, the last row's id of the previous page (UUID)

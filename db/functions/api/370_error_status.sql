@@ -23,7 +23,7 @@ Parameters:
 - status: new, investigating, identified, fixing, resolved or ignored (text)
 - note: optional note for the status history (text)
 
-Errors: QV001 400 (unknown status), QN001 404 (error not found or not yours), QS001 409 (transition not allowed).
+Errors: QV002 400 (status missing), QV001 400 (unknown status), QN001 404 (error not found or not yours), QS001 409 (transition not allowed).
 
 Example: curl -X POST "$API/rpc/update_error_status" -H "Authorization: Bearer $TOKEN" -H "Content-Type: application/json" -d '{"error_id": "uuid", "status": "resolved", "note": "fixed in 1.4.2"}'$$;
 GRANT EXECUTE ON FUNCTION api.update_error_status(uuid, text, text) TO staff, org_owner, system_admin;

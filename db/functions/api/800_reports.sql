@@ -48,7 +48,7 @@ and its e-mail and IP addresses follow the organization's personal-data policy, 
 
 Errors: QV801 400 (a field invalid, named in details), QV802 400 (required field missing), QA801 401 (widget key missing or unknown), QA802 403 (page origin not allowed), QR801 429 (too many reports).
 
-Example: curl -X POST "$API/rpc/submit_report" -H "X-Pgwarden-Widget-Key: $WIDGET_KEY" -H "Content-Type: application/json" -d '{"description": "The save button does nothing", "email": "me@example.com"}'$$;
+Example: curl -X POST "$API/rpc/submit_report" -H "X-Pgwarden-Widget-Key: $WIDGET_KEY" -H "Content-Type: application/json" -d '{"title": "Save does nothing", "description": "The save button does nothing", "reporter_email": "me@example.com"}'$$;
 GRANT EXECUTE ON FUNCTION api.submit_report(json) TO anon, staff, org_owner, system_admin;
 
 CREATE FUNCTION api.report_status(token text) RETURNS jsonb
@@ -160,10 +160,10 @@ move that is not allowed.
 
 Parameters:
 - report_id: the report (UUID)
-- status: the new status (text, e.g. investigating, resolved)
+- status: open, in_progress, pending_info, resolved, closed or duplicate (text)
 - notes: optional notes (text)
 
-Errors: QV002 400 (status missing), QV801 400 (notes too long), QN801 404 (report not found), QS801 409 (change not allowed).
+Errors: QV002 400 (status missing), QV001 400 (unknown status), QV801 400 (notes too long), QN801 404 (report not found), QS801 409 (change not allowed).
 
 Example: curl -X POST "$API/rpc/update_report_status" -H "Authorization: Bearer $TOKEN" -H "Content-Type: application/json" -d '{"report_id": "uuid", "status": "resolved"}'$$;
 GRANT EXECUTE ON FUNCTION api.update_report_status(uuid, text, text) TO org_owner, system_admin;
@@ -255,7 +255,7 @@ Parameters:
 - allowed_origins: page origins allowed to post, e.g. https://example.com (array of text; omitted = unchanged)
 - rotate: true for a new key (boolean, default false)
 
-Errors: QV804 400 (an origin invalid), QN601 404 (project not found).
+Errors: QV804 400 (an origin invalid), QN001 404 (project not found or not yours).
 
 Example: curl -X POST "$API/rpc/set_widget_key" -H "Authorization: Bearer $TOKEN" -H "Content-Type: application/json" -d '{"project_id": 1, "allowed_origins": ["https://example.com"]}'$$;
 GRANT EXECUTE ON FUNCTION api.set_widget_key(bigint, text[], boolean) TO org_owner, system_admin;
@@ -281,7 +281,7 @@ projects, system admins for any; 404 for a project you cannot see.
 Parameters:
 - project_id: the project (integer)
 
-Errors: QN601 404 (project not found).
+Errors: QN001 404 (project not found or not yours).
 
 Example: curl -X POST "$API/rpc/revoke_widget_key" -H "Authorization: Bearer $TOKEN" -H "Content-Type: application/json" -d '{"project_id": 1}'$$;
 GRANT EXECUTE ON FUNCTION api.revoke_widget_key(bigint) TO org_owner, system_admin;

@@ -77,9 +77,9 @@ you cannot see count nothing.
 Parameters:
 - organization_ids: organizations of the groups (array of UUIDs, paired with error_hashes)
 - error_hashes: the groups' error hashes (array of text)
-- hours: hours back from now (integer 1 to 2160, default 24)
+- hours: hours back from now (integer, default 24, kept within 1 to 2160)
 
-Errors: QV001 400 (arrays of different lengths or hours out of range).
+Errors: QA042 401 (no token), QR002 429 (timeout).
 
 Example: curl -X POST "$API/rpc/error_hourly_counts" -H "Authorization: Bearer $TOKEN" -H "Content-Type: application/json" -d '{"organization_ids": ["uuid"], "error_hashes": ["3f2a..."], "hours": 24}'$$;
 GRANT EXECUTE ON FUNCTION api.error_hourly_counts(uuid[], text[], integer) TO staff, org_owner, system_admin;
