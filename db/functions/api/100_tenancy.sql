@@ -36,7 +36,7 @@ Returns the new organization's id.
 Parameters:
 - name: the organization's display name (text, not blank)
 
-Errors: QV002 400 (name missing), QA001 403 (not a system admin).
+Errors: QV002 400 (name missing), 403 for a role other than system_admin (not granted).
 
 Example: curl -X POST "$API/rpc/create_organization" -H "Authorization: Bearer $TOKEN" -H "Content-Type: application/json" -d '{"name": "Acme"}'$$;
 GRANT EXECUTE ON FUNCTION api.create_organization(text) TO system_admin;

@@ -32,7 +32,7 @@ Parameters:
 - organization_id: the organization (UUID)
 - per_minute: events accepted per minute (integer; 0 lifts the limit)
 
-Errors: QV001 400 (a negative number), QN001 404 (organization not found), QA001 403 (not a system admin).
+Errors: QV001 400 (a negative number), QN001 404 (organization not found), 403 for a role other than system_admin (not granted).
 
 Example: curl -X POST "$API/rpc/set_rate_limit" -H "Authorization: Bearer $TOKEN" -H "Content-Type: application/json" -d '{"organization_id": "uuid", "per_minute": 600}'$$;
 GRANT EXECUTE ON FUNCTION api.set_rate_limit(uuid, integer) TO system_admin;

@@ -32,7 +32,7 @@ Parameters:
 - password_hash: an argon2id hash of the password (text; omitted = cannot sign in with a password)
 - name: display name (text)
 
-Errors: QVW01 400 (e-mail, role, organization or hash invalid), QN001 404 (organization not found), QA001 403 (not a system admin).
+Errors: QVW01 400 (e-mail, role, organization or hash invalid), QN001 404 (organization not found), 403 for a role other than system_admin (not granted).
 
 Example: curl -X POST "$API/rpc/create_user" -H "Authorization: Bearer $TOKEN" -H "Content-Type: application/json" -d '{"email": "ana@example.com", "role": "staff", "organization_id": "uuid"}'$$;
 GRANT EXECUTE ON FUNCTION api.create_user(text, text, uuid, text, text) TO system_admin;
@@ -191,7 +191,7 @@ service name taken.
 Parameters:
 - spec: the monitor as one JSON object with the keys above (jsonb); times in seconds (interval_seconds, timeout_seconds)
 
-Errors: QV002 400 (service_name or check_type missing), QV501 400 (a setting invalid or the service name taken, named in details), QA001 403 (not a system admin).
+Errors: QV002 400 (service_name or check_type missing), QV501 400 (a setting invalid or the service name taken, named in details), 403 for a role other than system_admin (not granted).
 
 Example: curl -X POST "$API/rpc/create_health_monitor" -H "Authorization: Bearer $TOKEN" -H "Content-Type: application/json" -d '{"spec": {"service_name": "site", "check_type": "external", "target": {"url": "https://example.com"}, "interval_seconds": 60}}'$$;
 GRANT EXECUTE ON FUNCTION api.create_health_monitor(jsonb) TO system_admin;
