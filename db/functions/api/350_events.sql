@@ -6,7 +6,7 @@
 CREATE VIEW api.error_groups WITH (security_invoker = true) AS
   SELECT s.id, s.organization_id, s.error_hash, s.error_type, s.severity, s.status, s.message, s.component,
          s.file_path, s.url, s.occurrence_count, s.first_seen_at, s.last_seen_at, s.resolved_at, s.resolved_by,
-         s.ai_suggestion, s.ai_analyzed_at,
+         s.ai_suggestion, s.ai_analyzed_at, s.assigned_to,
          app.error_group_users_affected(s.organization_id, s.error_hash) AS users_affected,
          s.last_seen_band, s.occurrence_band
     FROM app.system_errors s;

@@ -1,7 +1,8 @@
 CREATE FUNCTION api.list_errors(
   sort text DEFAULT 'last_seen', status text DEFAULT NULL, severity text DEFAULT NULL, error_type text DEFAULT NULL,
   organization_id uuid DEFAULT NULL, after_id uuid DEFAULT NULL, after_last_seen_at timestamptz DEFAULT NULL,
-  after_occurrence_count integer DEFAULT NULL, after_users_affected integer DEFAULT NULL, max_results integer DEFAULT 50)
+  after_occurrence_count integer DEFAULT NULL, after_users_affected integer DEFAULT NULL, max_results integer DEFAULT 50,
+  assigned_to text DEFAULT NULL)
 RETURNS SETOF api.error_groups
 LANGUAGE plpgsql STABLE
 -- planned for the filters given: the unused ones drop out and the right index is chosen
@@ -18,7 +19,21 @@ DECLARE
   v_cursor_field text := CASE coalesce(v_sort, 'last_seen') WHEN 'last_seen' THEN 'after_last_seen_at'
                                                           WHEN 'events' THEN 'after_occurrence_count'
                                                           ELSE 'after_users_affected' END;
+  v_listed integer := 0;
+  -- assigned_to: me, nobody or a person's id
+  v_unassigned boolean := lower(btrim(list_errors.assigned_to)) = 'nobody';
+  v_assigned_to uuid;
 BEGIN
+  IF lower(btrim(list_errors.assigned_to)) = 'me' THEN
+    v_assigned_to := app.current_user_id();
+  ELSIF NOT coalesce(v_unassigned, true) THEN
+    BEGIN
+      v_assigned_to := btrim(list_errors.assigned_to)::uuid;
+    EXCEPTION WHEN invalid_text_representation THEN
+      RAISE EXCEPTION 'unknown assigned_to %', left(list_errors.assigned_to, 100) USING ERRCODE = 'QV001',
+        DETAIL = 'Field: assigned_to.', HINT = 'Use me, nobody or a user''s id.';
+    END;
+  END IF;
   IF after_id IS NOT NULL AND (CASE v_cursor_field WHEN 'after_last_seen_at' THEN after_last_seen_at IS NULL
                                                    WHEN 'after_occurrence_count' THEN after_occurrence_count IS NULL
                                                    ELSE after_users_affected IS NULL END) THEN
@@ -28,30 +43,45 @@ BEGIN
   IF coalesce(v_sort, 'last_seen') = 'last_seen' THEN
     RETURN QUERY
     SELECT g.* FROM app.error_list_newest(list_errors.organization_id, v_status, v_severity, v_error_type,
+                                          v_assigned_to, v_unassigned,
                                           after_last_seen_at, after_id, v_limit) AS l
       JOIN api.error_groups g ON g.id = l.id
      ORDER BY l.last_seen_band DESC, l.last_seen_at DESC, l.id DESC;
   ELSIF v_sort = 'events' THEN
     RETURN QUERY
     SELECT g.* FROM app.error_list_most_events(list_errors.organization_id, v_status, v_severity, v_error_type,
+                                               v_assigned_to, v_unassigned,
                                                after_occurrence_count, after_id, v_limit) AS l
       JOIN api.error_groups g ON g.id = l.id
      ORDER BY l.occurrence_band DESC, l.occurrence_count DESC, l.id DESC;
-  ELSE
-    RETURN QUERY
-    SELECT g.* FROM app.error_list_most_users(list_errors.organization_id, v_status, v_severity, v_error_type,
-                                              after_users_affected, after_id, v_limit) AS l
-      JOIN api.error_groups g ON g.id = l.id
-     ORDER BY g.users_affected DESC, g.id DESC;
+  ELSE  -- groups with users first, then those without (users 0), so every group is listed
+    IF coalesce(after_users_affected, 1) > 0 THEN
+      RETURN QUERY
+      SELECT g.* FROM app.error_list_most_users(list_errors.organization_id, v_status, v_severity, v_error_type,
+                                                v_assigned_to, v_unassigned,
+                                                after_users_affected, after_id, v_limit) AS l
+        JOIN api.error_groups g ON g.id = l.id
+       ORDER BY g.users_affected DESC, g.id DESC;
+      GET DIAGNOSTICS v_listed = ROW_COUNT;
+    END IF;
+    IF v_listed < v_limit THEN
+      RETURN QUERY
+      SELECT g.* FROM app.error_list_without_users(list_errors.organization_id, v_status, v_severity, v_error_type,
+                                                   v_assigned_to, v_unassigned,
+                                                   CASE WHEN after_users_affected = 0 THEN after_id END,
+                                                   v_limit - v_listed) AS l
+        JOIN api.error_groups g ON g.id = l.id
+       ORDER BY g.id DESC;
+    END IF;
   END IF;
 EXCEPTION WHEN query_canceled THEN  -- the role's statement_timeout: 429, not PostgREST's 500
   PERFORM app.raise_statement_timeout();
 END $$;
-COMMENT ON FUNCTION api.list_errors(text, text, text, text, uuid, uuid, timestamptz, integer, integer, integer) IS $$List error groups a page at a time, fast at any size
+COMMENT ON FUNCTION api.list_errors(text, text, text, text, uuid, uuid, timestamptz, integer, integer, integer, text) IS $$List error groups a page at a time, fast at any size
 
 sort: last_seen (newest first, the default), events (most occurrences first) or users (most distinct
-users first; groups without users are not listed). Filters: status, severity, error_type and, for
-system admins, organization_id (org owners and staff only ever see their organization). Keyset
+users first, groups without users last). Filters: status, severity, error_type, assigned_to (me,
+nobody or a user's id) and, for system admins, organization_id (org owners and staff only ever see their organization). Keyset
 pagination: for the next page send the last row's id as after_id together with its sort value,
 after_last_seen_at (sort last_seen), after_occurrence_count (events) or after_users_affected (users);
 pages never skip or repeat a row that did not change in between. max_results: 1 to 500 (50).
@@ -67,9 +97,10 @@ Parameters:
 - after_occurrence_count: cursor for sort=events (integer)
 - after_users_affected: cursor for sort=users (integer)
 - max_results: page size (integer, default 50)
+- assigned_to: me, nobody or a user's id (text)
 
-Errors: QV001 400 (unknown sort, status or severity), QV002 400 (a cursor without after_id), QA042 401 (no token).
+Errors: QV001 400 (unknown sort, status, severity or assigned_to), QV002 400 (a cursor without after_id), QA042 401 (no token).
 
 Example: curl -X POST "$API/rpc/list_errors" -H "Authorization: Bearer $TOKEN" -H "Content-Type: application/json" -d '{"status": "new", "max_results": 20}'$$;
-GRANT EXECUTE ON FUNCTION api.list_errors(text, text, text, text, uuid, uuid, timestamptz, integer, integer, integer)
+GRANT EXECUTE ON FUNCTION api.list_errors(text, text, text, text, uuid, uuid, timestamptz, integer, integer, integer, text)
   TO staff, org_owner, system_admin;

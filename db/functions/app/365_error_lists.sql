@@ -25,18 +25,27 @@ COMMENT ON FUNCTION app.error_group_users_affected(uuid, text) IS
 
 -- == The filters every list offers ==
 
--- NULL: any. Inlined into the list's query, so the filters are index conditions.
+-- NULL: any. Inlined into the list's query, so the filters are index conditions. The assignee:
+-- p_assigned_to a person, or p_unassigned for nobody (api.list_errors' assigned_to).
+-- (their forms before the assignee)
+DROP FUNCTION IF EXISTS app._error_list_match(app.system_errors, uuid, app.error_status_enum, app.severity_enum, app.error_type_enum),
+  app.error_list_newest(uuid, app.error_status_enum, app.severity_enum, app.error_type_enum, timestamptz, uuid, integer),
+  app.error_list_most_events(uuid, app.error_status_enum, app.severity_enum, app.error_type_enum, integer, uuid, integer),
+  app.error_list_most_users(uuid, app.error_status_enum, app.severity_enum, app.error_type_enum, bigint, uuid, integer),
+  app.error_list_without_users(uuid, app.error_status_enum, app.severity_enum, app.error_type_enum, uuid, integer);
 CREATE OR REPLACE FUNCTION app._error_list_match(
   p_group app.system_errors, p_organization_id uuid, p_status app.error_status_enum, p_severity app.severity_enum,
-  p_error_type app.error_type_enum) RETURNS boolean
+  p_error_type app.error_type_enum, p_assigned_to uuid, p_unassigned boolean) RETURNS boolean
 LANGUAGE sql IMMUTABLE AS $$
   SELECT (p_organization_id IS NULL OR (p_group).organization_id = p_organization_id)
      AND (p_status IS NULL OR (p_group).status = p_status)
      AND (p_severity IS NULL OR (p_group).severity = p_severity)
      AND (p_error_type IS NULL OR (p_group).error_type = p_error_type)
+     AND (p_assigned_to IS NULL OR (p_group).assigned_to = p_assigned_to)
+     AND (p_unassigned IS NOT TRUE OR (p_group).assigned_to IS NULL)
 $$;
-COMMENT ON FUNCTION app._error_list_match(app.system_errors, uuid, app.error_status_enum, app.severity_enum, app.error_type_enum) IS
-  'Whether an error group passes a list''s filters (organization, status, severity, type; NULL: any)';
+COMMENT ON FUNCTION app._error_list_match(app.system_errors, uuid, app.error_status_enum, app.severity_enum, app.error_type_enum, uuid, boolean) IS
+  'Whether an error group passes a list''s filters (organization, status, severity, type, assignee; NULL: any)';
 
 -- == Newest first ==
 
@@ -45,12 +54,12 @@ COMMENT ON FUNCTION app._error_list_match(app.system_errors, uuid, app.error_sta
 -- a burst of new groups is sorted narrow, in memory.
 CREATE OR REPLACE FUNCTION app.error_list_newest(
   p_organization_id uuid, p_status app.error_status_enum, p_severity app.severity_enum, p_error_type app.error_type_enum,
-  p_after_last_seen_at timestamptz, p_after_id uuid, p_limit integer)
+  p_assigned_to uuid, p_unassigned boolean, p_after_last_seen_at timestamptz, p_after_id uuid, p_limit integer)
 RETURNS SETOF app.system_errors
 LANGUAGE sql STABLE AS $$
   SELECT s.* FROM (
     SELECT k.id, k.last_seen_band, k.last_seen_at FROM app.system_errors k
-     WHERE app._error_list_match(k, p_organization_id, p_status, p_severity, p_error_type)
+     WHERE app._error_list_match(k, p_organization_id, p_status, p_severity, p_error_type, p_assigned_to, p_unassigned)
        AND (p_after_id IS NULL OR (k.last_seen_band, k.last_seen_at, k.id)
                                   < (app.last_seen_band(p_after_last_seen_at), p_after_last_seen_at, p_after_id))
      ORDER BY k.last_seen_band DESC, k.last_seen_at DESC, k.id DESC
@@ -58,19 +67,19 @@ LANGUAGE sql STABLE AS $$
     JOIN app.system_errors s ON s.id = page.id
    ORDER BY page.last_seen_band DESC, page.last_seen_at DESC, page.id DESC
 $$;
-COMMENT ON FUNCTION app.error_list_newest(uuid, app.error_status_enum, app.severity_enum, app.error_type_enum, timestamptz, uuid, integer) IS
+COMMENT ON FUNCTION app.error_list_newest(uuid, app.error_status_enum, app.severity_enum, app.error_type_enum, uuid, boolean, timestamptz, uuid, integer) IS
   'Error groups, most recently seen first, after a (last_seen_at, id) cursor';
 
 -- == Most events first ==
 
 CREATE OR REPLACE FUNCTION app.error_list_most_events(
   p_organization_id uuid, p_status app.error_status_enum, p_severity app.severity_enum, p_error_type app.error_type_enum,
-  p_after_occurrence_count integer, p_after_id uuid, p_limit integer)
+  p_assigned_to uuid, p_unassigned boolean, p_after_occurrence_count integer, p_after_id uuid, p_limit integer)
 RETURNS SETOF app.system_errors
 LANGUAGE sql STABLE AS $$
   SELECT s.* FROM (
     SELECT k.id, k.occurrence_band, k.occurrence_count FROM app.system_errors k
-     WHERE app._error_list_match(k, p_organization_id, p_status, p_severity, p_error_type)
+     WHERE app._error_list_match(k, p_organization_id, p_status, p_severity, p_error_type, p_assigned_to, p_unassigned)
        AND (p_after_id IS NULL OR (k.occurrence_band, k.occurrence_count, k.id)
                                   < (app.occurrence_band(p_after_occurrence_count), p_after_occurrence_count, p_after_id))
      ORDER BY k.occurrence_band DESC, k.occurrence_count DESC, k.id DESC
@@ -78,7 +87,7 @@ LANGUAGE sql STABLE AS $$
     JOIN app.system_errors s ON s.id = page.id
    ORDER BY page.occurrence_band DESC, page.occurrence_count DESC, page.id DESC
 $$;
-COMMENT ON FUNCTION app.error_list_most_events(uuid, app.error_status_enum, app.severity_enum, app.error_type_enum, integer, uuid, integer) IS
+COMMENT ON FUNCTION app.error_list_most_events(uuid, app.error_status_enum, app.severity_enum, app.error_type_enum, uuid, boolean, integer, uuid, integer) IS
   'Error groups, most occurrences first, after an (occurrence_count, id) cursor';
 
 -- == Most users first ==
@@ -86,10 +95,10 @@ COMMENT ON FUNCTION app.error_list_most_events(uuid, app.error_status_enum, app.
 -- Ordered by the exact count (app.error_group_users_affected). The folded count never exceeds it
 -- and equals it for a group without events since the watermark, so the first rows by folded
 -- count (index) among those groups, together with the groups that have newer events, hold the
--- page. Groups without any user id are not listed.
+-- page. Groups without any user id follow (app.error_list_without_users).
 CREATE OR REPLACE FUNCTION app.error_list_most_users(
   p_organization_id uuid, p_status app.error_status_enum, p_severity app.severity_enum, p_error_type app.error_type_enum,
-  p_after_users_affected bigint, p_after_id uuid, p_limit integer)
+  p_assigned_to uuid, p_unassigned boolean, p_after_users_affected bigint, p_after_id uuid, p_limit integer)
 RETURNS SETOF app.system_errors
 LANGUAGE sql STABLE AS $$
   WITH recent AS (
@@ -102,7 +111,9 @@ LANGUAGE sql STABLE AS $$
         AND (p_after_id IS NULL OR (c.users_affected, c.error_id) < (p_after_users_affected, p_after_id))
         AND NOT EXISTS (SELECT FROM recent r WHERE r.organization_id = c.organization_id AND r.error_hash = c.error_hash)
         AND EXISTS (SELECT FROM app.system_errors s
-                     WHERE s.id = c.error_id AND app._error_list_match(s, NULL, p_status, p_severity, p_error_type))
+                     WHERE s.id = c.error_id
+                       AND app._error_list_match(s, NULL, p_status, p_severity, p_error_type, p_assigned_to,
+                                                 p_unassigned))
       ORDER BY c.users_affected DESC, c.error_id DESC
       LIMIT p_limit)
     UNION
@@ -111,17 +122,44 @@ LANGUAGE sql STABLE AS $$
   SELECT s.* FROM candidate k
     JOIN app.system_errors s ON s.id = k.error_id
    CROSS JOIN LATERAL (SELECT app.error_group_users_affected(s.organization_id, s.error_hash) AS users) AS u
-   WHERE u.users > 0 AND app._error_list_match(s, NULL, p_status, p_severity, p_error_type)
+   WHERE u.users > 0 AND app._error_list_match(s, NULL, p_status, p_severity, p_error_type, p_assigned_to, p_unassigned)
      AND (p_after_id IS NULL OR (u.users, s.id) < (p_after_users_affected, p_after_id))
    ORDER BY u.users DESC, s.id DESC
    LIMIT p_limit
 $$;
-COMMENT ON FUNCTION app.error_list_most_users(uuid, app.error_status_enum, app.severity_enum, app.error_type_enum, bigint, uuid, integer) IS
+COMMENT ON FUNCTION app.error_list_most_users(uuid, app.error_status_enum, app.severity_enum, app.error_type_enum, uuid, boolean, bigint, uuid, integer) IS
   'Error groups with users, most distinct users first, after a (users_affected, id) cursor';
 
+-- == Groups without users: after those with users, newest id first ==
+
+-- Every group is listed by most users: those whose exact count is 0 follow the rest in the
+-- tie-breaker's order, read from (organization_id, id). A group counts 0 users
+-- (app.error_group_users_affected) when none is folded and none of its events since the watermark
+-- names one: two anti-joins the planner estimates, so it walks the index and stops at the page.
+CREATE OR REPLACE FUNCTION app.error_list_without_users(
+  p_organization_id uuid, p_status app.error_status_enum, p_severity app.severity_enum, p_error_type app.error_type_enum,
+  p_assigned_to uuid, p_unassigned boolean, p_after_id uuid, p_limit integer)
+RETURNS SETOF app.system_errors
+LANGUAGE sql STABLE AS $$
+  SELECT s.* FROM app.system_errors s
+   WHERE app._error_list_match(s, p_organization_id, p_status, p_severity, p_error_type, p_assigned_to, p_unassigned)
+     AND (p_after_id IS NULL OR s.id < p_after_id)
+     AND NOT EXISTS (SELECT FROM app.error_group_user_counts c
+                      WHERE c.organization_id = s.organization_id AND c.error_hash = s.error_hash
+                        AND c.users_affected > 0)
+     AND NOT EXISTS (SELECT FROM app.error_events e
+                      WHERE e.organization_id = s.organization_id AND e.error_hash = s.error_hash
+                        AND e.received_at >= (SELECT r.folded_until FROM app.error_rollup r) AND e.user_id IS NOT NULL)
+   ORDER BY s.id DESC
+   LIMIT p_limit
+$$;
+COMMENT ON FUNCTION app.error_list_without_users(uuid, app.error_status_enum, app.severity_enum, app.error_type_enum, uuid, boolean, uuid, integer) IS
+  'Error groups without any user id, newest id first, after an id cursor (the tail of the most-users list)';
+
 GRANT EXECUTE ON FUNCTION app.error_group_users_affected(uuid, text),
-  app._error_list_match(app.system_errors, uuid, app.error_status_enum, app.severity_enum, app.error_type_enum),
-  app.error_list_newest(uuid, app.error_status_enum, app.severity_enum, app.error_type_enum, timestamptz, uuid, integer),
-  app.error_list_most_events(uuid, app.error_status_enum, app.severity_enum, app.error_type_enum, integer, uuid, integer),
-  app.error_list_most_users(uuid, app.error_status_enum, app.severity_enum, app.error_type_enum, bigint, uuid, integer)
+  app._error_list_match(app.system_errors, uuid, app.error_status_enum, app.severity_enum, app.error_type_enum, uuid, boolean),
+  app.error_list_newest(uuid, app.error_status_enum, app.severity_enum, app.error_type_enum, uuid, boolean, timestamptz, uuid, integer),
+  app.error_list_most_events(uuid, app.error_status_enum, app.severity_enum, app.error_type_enum, uuid, boolean, integer, uuid, integer),
+  app.error_list_most_users(uuid, app.error_status_enum, app.severity_enum, app.error_type_enum, uuid, boolean, bigint, uuid, integer),
+  app.error_list_without_users(uuid, app.error_status_enum, app.severity_enum, app.error_type_enum, uuid, boolean, uuid, integer)
   TO staff, org_owner, system_admin;

@@ -2,7 +2,7 @@
 -- the policy's organization is an initplan (no per-row call), pages never skip nor repeat, and an
 -- event of a known group still updates its row without touching an index (HOT).
 BEGIN;
-SELECT plan(36);
+SELECT plan(42);
 
 INSERT INTO app.organizations (id, name) VALUES
   ('00000000-0000-0000-0000-00000000000a', 'Org A'), ('00000000-0000-0000-0000-00000000000b', 'Org B'),
@@ -72,25 +72,25 @@ SET LOCAL request.jwt.claims = '{"role": "org_owner", "org_id": "00000000-0000-0
 
 -- == Each list, as an org owner: its index, the organization once ==
 
-SELECT ok(pg_temp.served_by($$SELECT * FROM app.error_list_newest(NULL, NULL, NULL, NULL, NULL, NULL, 50)$$,
+SELECT ok(pg_temp.served_by($$SELECT * FROM app.error_list_newest(NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 50)$$,
                             'idx_errors_org_last_seen'), 'newest: idx_errors_org_last_seen');
-SELECT ok(pg_temp.served_by($$SELECT * FROM app.error_list_newest(NULL, NULL, NULL, NULL, now() - interval '1 minute',
+SELECT ok(pg_temp.served_by($$SELECT * FROM app.error_list_newest(NULL, NULL, NULL, NULL, NULL, NULL, now() - interval '1 minute',
                                                                   '00000000-0000-0000-0000-0000000000ff', 50)$$,
                             'idx_errors_org_last_seen'), 'newest, a later page: the same index, from the cursor on');
-SELECT ok(pg_temp.served_by($$SELECT * FROM app.error_list_newest(NULL, 'investigating', NULL, NULL, NULL, NULL, 50)$$,
+SELECT ok(pg_temp.served_by($$SELECT * FROM app.error_list_newest(NULL, 'investigating', NULL, NULL, NULL, NULL, NULL, NULL, 50)$$,
                             'idx_errors_org_status'), 'by status: idx_errors_org_status');
-SELECT ok(pg_temp.served_by($$SELECT * FROM app.error_list_newest(NULL, NULL, 'critical', NULL, NULL, NULL, 50)$$,
+SELECT ok(pg_temp.served_by($$SELECT * FROM app.error_list_newest(NULL, NULL, 'critical', NULL, NULL, NULL, NULL, NULL, 50)$$,
                             'idx_errors_org_severity'), 'by severity: idx_errors_org_severity');
-SELECT ok(pg_temp.served_by($$SELECT * FROM app.error_list_newest(NULL, NULL, NULL, 'auth', NULL, NULL, 50)$$,
+SELECT ok(pg_temp.served_by($$SELECT * FROM app.error_list_newest(NULL, NULL, NULL, 'auth', NULL, NULL, NULL, NULL, 50)$$,
                             'idx_errors_org_type'), 'by type: idx_errors_org_type');
-SELECT ok(pg_temp.served_by($$SELECT * FROM app.error_list_most_events(NULL, NULL, NULL, NULL, NULL, NULL, 50)$$,
+SELECT ok(pg_temp.served_by($$SELECT * FROM app.error_list_most_events(NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 50)$$,
                             'idx_errors_org_occurrences'), 'most events: idx_errors_org_occurrences');
-SELECT ok(pg_temp.served_by($$SELECT * FROM app.error_list_most_events(NULL, 'investigating', NULL, NULL, NULL, NULL, 50)$$,
+SELECT ok(pg_temp.served_by($$SELECT * FROM app.error_list_most_events(NULL, 'investigating', NULL, NULL, NULL, NULL, NULL, NULL, 50)$$,
                             'idx_errors_org_status_occurrences'), 'most events by status: idx_errors_org_status_occurrences');
-SELECT ok(pg_temp.served_by($$SELECT * FROM app.error_list_most_events(NULL, 'new', 'critical', NULL, NULL, NULL, 50)$$,
+SELECT ok(pg_temp.served_by($$SELECT * FROM app.error_list_most_events(NULL, 'new', 'critical', NULL, NULL, NULL, NULL, NULL, 50)$$,
                             'idx_errors_org_severity_occurrences'),
   'most events, new and critical: idx_errors_org_severity_occurrences');
-SELECT ok(pg_temp.served_by($$SELECT * FROM app.error_list_most_events(NULL, NULL, NULL, 'auth', NULL, NULL, 50)$$,
+SELECT ok(pg_temp.served_by($$SELECT * FROM app.error_list_most_events(NULL, NULL, NULL, 'auth', NULL, NULL, NULL, NULL, 50)$$,
                             'idx_errors_org_type_occurrences'), 'most events by type: idx_errors_org_type_occurrences');
 
 -- the spec's and the listing views through PostgREST filters (enum filters are index conditions)
@@ -114,13 +114,16 @@ SELECT ok(pg_temp.served_by($$SELECT * FROM api.error_groups WHERE error_type = 
                             'idx_errors_org_type_occurrences'),
   '/error_groups?error_type=eq.auth, most events: idx_errors_org_type_occurrences');
 SELECT ok(pg_temp.served_by($$SELECT * FROM api.error_groups WHERE id = '00000000-0000-0000-0000-0000000000ff'$$,
-                            'system_errors_pkey'), 'one group by id: its primary key');
+                            'system_errors_pkey')
+          OR pg_temp.served_by($$SELECT * FROM api.error_groups WHERE id = '00000000-0000-0000-0000-0000000000ff'$$,
+                               'idx_errors_org_id'),
+  'one group by id: a unique probe (its primary key or (organization_id, id))');
 RESET ROLE;
 
 SET LOCAL ROLE system_admin;
 SET LOCAL request.jwt.claims = '{"role": "system_admin"}';
 SELECT ok(pg_temp.served_by($$SELECT * FROM app.error_list_newest('00000000-0000-0000-0000-00000000000b', NULL, NULL, NULL,
-                                                                  NULL, NULL, 50)$$,
+                                                                  NULL, NULL, NULL, NULL, 50)$$,
                             'idx_errors_org_last_seen'), 'a system admin''s list of one organization: the same index');
 SELECT ok(pg_temp.served_by($$SELECT * FROM api.system_errors WHERE organization_id = '00000000-0000-0000-0000-00000000000b'
                               ORDER BY last_seen_band DESC, last_seen_at DESC, id DESC LIMIT 50$$,
@@ -130,7 +133,8 @@ RESET ROLE;
 
 -- == Pages never skip nor repeat ==
 
-CREATE FUNCTION pg_temp.all_pages(p_sort text, p_status text, p_page integer) RETURNS uuid[]
+CREATE FUNCTION pg_temp.all_pages(p_sort text, p_status text, p_page integer, p_assigned text DEFAULT NULL)
+RETURNS uuid[]
 LANGUAGE plpgsql AS $$
 DECLARE
   v_ids uuid[] := '{}';
@@ -142,7 +146,8 @@ BEGIN
     FOR v_last IN SELECT * FROM api.list_errors(sort => p_sort, status => p_status, max_results => p_page,
                                                  after_id => v_last.id, after_last_seen_at => v_last.last_seen_at,
                                                  after_occurrence_count => v_last.occurrence_count,
-                                                 after_users_affected => v_last.users_affected::integer) LOOP
+                                                 after_users_affected => v_last.users_affected::integer,
+                                                 assigned_to => p_assigned) LOOP
       v_ids := v_ids || v_last.id;
       v_rows := v_rows + 1;
     END LOOP;
@@ -150,7 +155,7 @@ BEGIN
   END LOOP;
   RETURN v_ids;
 END $$;
-GRANT EXECUTE ON FUNCTION pg_temp.all_pages(text, text, integer) TO org_owner;
+GRANT EXECUTE ON FUNCTION pg_temp.all_pages(text, text, integer, text) TO org_owner;
 
 SET LOCAL ROLE org_owner;
 SET LOCAL request.jwt.claims = '{"role": "org_owner", "org_id": "00000000-0000-0000-0000-00000000000a"}';
@@ -170,6 +175,38 @@ SELECT throws_ok($$SELECT * FROM api.list_errors(sort => 'oldest')$$, 'QV001', N
 SELECT throws_ok($$SELECT * FROM api.list_errors(status => 'open')$$, 'QV001', NULL, 'so is an unknown status');
 SELECT throws_ok($$SELECT * FROM api.list_errors(after_id => '00000000-0000-0000-0000-0000000000ff')$$, 'QV002', NULL,
   'a cursor without the sort value of its row is incomplete');
+RESET ROLE;
+
+-- == Assigned to: me, nobody or a person, in every order ==
+
+INSERT INTO app.users (id, organization_id, email, role) VALUES
+  ('00000000-0000-0000-0000-0000000000a1', '00000000-0000-0000-0000-00000000000a', 'owner@a.test', 'org_owner'),
+  ('00000000-0000-0000-0000-0000000000a2', '00000000-0000-0000-0000-00000000000a', 'staff@a.test', 'staff');
+UPDATE app.system_errors SET assigned_to = CASE WHEN error_hash::numeric % 10 = 0 THEN '00000000-0000-0000-0000-0000000000a1'
+                                                ELSE '00000000-0000-0000-0000-0000000000a2' END::uuid
+ WHERE organization_id = '00000000-0000-0000-0000-00000000000a' AND error_hash::numeric % 10 IN (0, 1);
+ANALYZE app.system_errors;
+SET LOCAL ROLE org_owner;
+SET LOCAL request.jwt.claims =
+  '{"role": "org_owner", "org_id": "00000000-0000-0000-0000-00000000000a", "sub": "00000000-0000-0000-0000-0000000000a1"}';
+SELECT is(pg_temp.all_pages('last_seen', NULL, 37, 'me'),
+          (SELECT array_agg(id ORDER BY last_seen_at DESC, id DESC) FROM app.system_errors
+            WHERE assigned_to = '00000000-0000-0000-0000-0000000000a1'),
+  'assigned to me: the caller''s groups, page by page');
+SELECT is(pg_temp.all_pages('events', 'new', 101, 'nobody'),
+          (SELECT array_agg(id ORDER BY occurrence_count DESC, id DESC) FROM app.system_errors
+            WHERE assigned_to IS NULL AND status = 'new'),
+  'assigned to nobody: the unassigned groups, with the other filters');
+SELECT is(pg_temp.all_pages('users', NULL, 23, '00000000-0000-0000-0000-0000000000a2'),
+          (SELECT array_agg(id ORDER BY id DESC) FROM app.system_errors
+            WHERE assigned_to = '00000000-0000-0000-0000-0000000000a2'),
+  'assigned to a person: that person''s groups (without users yet: by id)');
+SELECT ok(pg_temp.served_by($$SELECT * FROM app.error_list_newest(NULL, NULL, NULL, NULL,
+                                                                  '00000000-0000-0000-0000-0000000000a1', false,
+                                                                  NULL, NULL, 50)$$,
+                            'idx_errors_org_assignee'), 'a person''s groups: idx_errors_org_assignee');
+SELECT throws_ok($$SELECT * FROM api.list_errors(assigned_to => 'someone')$$, 'QV001', NULL,
+  'an assignee that is neither me, nobody nor an id is invalid');
 RESET ROLE;
 
 -- == Most users: folded counts plus the users since the watermark ==
@@ -194,11 +231,18 @@ SET LOCAL ROLE org_owner;
 SET LOCAL request.jwt.claims = '{"role": "org_owner", "org_id": "00000000-0000-0000-0000-00000000000a"}';
 SELECT is_empty($$SELECT g.id FROM api.error_groups g JOIN users_truth t ON t.id = g.id WHERE g.users_affected <> t.users$$,
   'users affected are exact: folded users plus new ones');
-SELECT is(pg_temp.all_pages('users', NULL, 5), (SELECT array_agg(id ORDER BY users DESC, id DESC) FROM users_truth),
-  'most users first, page by page: by (users_affected, id), newer users included');
-SELECT is(pg_temp.all_pages('users', 'new', 4),
-          (SELECT array_agg(id ORDER BY users DESC, id DESC) FROM users_truth WHERE status = 'new'),
+SELECT is(pg_temp.all_pages('users', NULL, 50),
+          (SELECT array_agg(s.id ORDER BY coalesce(t.users, 0) DESC, s.id DESC)
+             FROM app.system_errors s LEFT JOIN users_truth t ON t.id = s.id),
+  'most users first, page by page: every group once by (users_affected, id), newer users included, '
+  'the groups without users last');
+SELECT is(pg_temp.all_pages('users', 'new', 40),
+          (SELECT array_agg(id ORDER BY users DESC, id DESC) FROM users_truth WHERE status = 'new')
+          || (SELECT array_agg(s.id ORDER BY s.id DESC) FROM app.system_errors s
+               WHERE s.status = 'new' AND NOT EXISTS (SELECT FROM users_truth t WHERE t.id = s.id)),
   '... and filtered');
+SELECT ok(pg_temp.served_by($$SELECT * FROM app.error_list_without_users(NULL, NULL, NULL, NULL, NULL, NULL, NULL, 50)$$,
+                            'idx_errors_org_id'), 'most users, groups without users: idx_errors_org_id');
 RESET ROLE;
 
 -- an index for most users as soon as groups with users are many
@@ -210,7 +254,7 @@ UPDATE app.error_rollup SET folded_until = now() + interval '1 minute';  -- noth
 ANALYZE app.error_group_user_counts;
 SET LOCAL ROLE org_owner;
 SET LOCAL request.jwt.claims = '{"role": "org_owner", "org_id": "00000000-0000-0000-0000-00000000000a"}';
-SELECT ok(pg_temp.served_by($$SELECT * FROM app.error_list_most_users(NULL, NULL, NULL, NULL, NULL, NULL, 50)$$,
+SELECT ok(pg_temp.served_by($$SELECT * FROM app.error_list_most_users(NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 50)$$,
                             'idx_error_group_user_counts_rank'), 'most users: idx_error_group_user_counts_rank');
 RESET ROLE;
 ROLLBACK TO SAVEPOINT many_users;
