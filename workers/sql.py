@@ -297,12 +297,13 @@ UI_MARK_NOTIFICATIONS_READ = "SELECT api.mark_notifications_read(%s::uuid[])"
 # organization_id), once per status of the tab, merged in the order the function pages in.
 _ERROR_ROW = ("SELECT g.id, g.organization_id, g.error_hash, g.message, g.error_type::text AS error_type,"
               " g.severity::text AS severity, g.status::text AS status, g.occurrence_count, g.users_affected,"
-              " g.first_seen_at, g.last_seen_at")
+              " g.first_seen_at, g.last_seen_at, g.assigned_to,"
+              " (SELECT u.email FROM api.users u WHERE u.id = g.assigned_to) AS assigned_to_email")
 _ERROR_LIST = (
     _ERROR_ROW + " FROM unnest(coalesce(%(statuses)s::text[], ARRAY[NULL::text])) AS s (status),"
     " LATERAL api.list_errors(%(sort)s, s.status, %(severity)s, %(error_type)s, %(organization_id)s::uuid,"
     " %(after_id)s::uuid, %(after_last_seen_at)s::timestamptz, %(after_occurrence_count)s::integer,"
-    " %(after_users_affected)s::integer, %(limit)s) AS g"
+    " %(after_users_affected)s::integer, %(limit)s, %(assigned)s::text) AS g"
     " ORDER BY g.{column} DESC, g.id DESC LIMIT %(limit)s")
 UI_ERROR_LISTS = {
     "last_seen": _ERROR_LIST.format(column="last_seen_at"),
@@ -320,6 +321,8 @@ _ERROR_PAGE = (
     " AND (%(error_type)s::text IS NULL OR g.error_type = %(error_type)s::app.error_type_enum)"
     " AND (%(organization_id)s::uuid IS NULL OR g.organization_id = %(organization_id)s::uuid)"
     " AND (%(q)s::text IS NULL OR g.message ILIKE '%%' || %(q)s::text || '%%')"
+    " AND (%(assigned)s::text IS NULL OR (%(assigned)s = 'nobody' AND g.assigned_to IS NULL)"
+    " OR (%(assigned)s = 'me' AND g.assigned_to = %(me)s::uuid) OR g.assigned_to::text = %(assigned)s)"
     "{seen_in}"
     " AND (%(after_id)s::uuid IS NULL OR (g.{column}, g.id) < (%(after_value)s::{type}, %(after_id)s::uuid))"
     " ORDER BY g.{column} DESC, g.id DESC LIMIT %(limit)s")
@@ -333,6 +336,8 @@ UI_ERROR_PAGES_SEEN_IN = {sort: _ERROR_PAGE.format(column=column, type=type_, se
     " AND (g.organization_id, g.error_hash) IN (SELECT s.organization_id, s.error_hash"
     " FROM api.error_groups_seen_in(%(project_id)s::bigint, %(environment)s::text, %(release)s::text) AS s)"))
     for sort, (column, type_) in _SORT_TYPES.items()}
+# the people an errors list may filter by assignee (row-level security: an org owner's own)
+UI_ERROR_PEOPLE = "SELECT id, email, name FROM api.users ORDER BY email LIMIT 500"
 # events per UTC hour of the last 24 for a page of groups (the list's sparklines)
 UI_ERROR_SPARKLINES = ("SELECT organization_id, error_hash, bucket, events"
                        " FROM api.error_hourly_counts(%s::uuid[], %s::text[], 24)")

@@ -87,6 +87,31 @@ def test_an_org_owner_assigns_an_error_to_a_person_of_their_organization_and_it_
         assert history == [(None, owner_a, owner_a), (owner_a, None, owner_a)]
 
 
+def test_the_errors_list_filters_by_assignee_and_shows_who_each_error_is_assigned_to(web_server, world):
+    tag = uuid.uuid4().hex[:6]
+    mine, nobodys = f"Assigned failure {tag}", f"Unassigned failure {tag}"
+    for message in (mine, nobodys):
+        assert capture(web_server, world.project_a, message).status_code == 200
+    mine_id, nobodys_id = (error_id(web_server, world.project_a, message) for message in (mine, nobodys))
+    owner_a = user_id(web_server, world.owner_a)
+    with signed_in_client(web_server, world.owner_a) as client:
+        csrf = csrf_of(client.get(f"/errors/{mine_id}").text)
+        assert client.post(f"/errors/{mine_id}/assignee", data={"csrf": csrf, "user_id": owner_a}).status_code == 303
+        for sort in ("last_seen", "events", "users", "first_seen"):  # the list function's orders and the others
+            to_me = LISTED.findall(client.get(f"/errors?status=all&assigned=me&sort={sort}").text)
+            assert mine_id in to_me and nobodys_id not in to_me, sort
+            to_nobody = LISTED.findall(client.get(f"/errors?status=all&assigned=nobody&sort={sort}").text)
+            assert nobodys_id in to_nobody and mine_id not in to_nobody, sort
+        page = client.get(f"/errors?status=all&assigned={owner_a}&q={tag}").text
+        assert LISTED.findall(page) == [mine_id]
+        assert f'<td class="assignee">{world.owner_a}</td>' in page  # the assignee column
+        people = page.split('id="assigned"')[1].split("</select>")[0]
+        assert owner_a in people and user_id(web_server, world.owner_b) not in people
+        assert client.get("/errors?assigned=someone").status_code == 400
+        # leave nobody assigned (other tests count the assignments of the seeded people)
+        assert client.post(f"/errors/{mine_id}/assignee", data={"csrf": csrf, "user_id": ""}).status_code == 303
+
+
 def test_an_org_owner_cannot_assign_another_organizations_error_nor_to_its_people(web_server, world):
     owner_a, owner_b = user_id(web_server, world.owner_a), user_id(web_server, world.owner_b)
     with signed_in_client(web_server, world.owner_a) as browser:

@@ -32,7 +32,7 @@ SORTS = {"last_seen": ("Last seen", "last_seen_at"), "first_seen": ("First seen"
 OPEN_STATUSES = ["new", "investigating", "identified", "fixing", "recurring"]
 TABS = {"open": "Open", "new": "New", "recurring": "Regressed", "resolved": "Resolved", "ignored": "Ignored",
         "all": "All"}
-FILTERS = ("status", "severity", "type", "project", "environment", "release", "org", "q", "sort")
+FILTERS = ("status", "severity", "type", "project", "environment", "release", "org", "q", "assigned", "sort")
 BULK_ACTIONS = {"resolve": "resolved", "ignore": "ignored", "reopen": "new"}
 
 
@@ -48,6 +48,7 @@ async def error_list(request: Request) -> Response:
     params = {"statuses": statuses, "severity": filters.get("severity"), "error_type": filters.get("type"),
               "organization_id": filters.get("org"), "q": filters.get("q"), "project_id": filters.get("project"),
               "environment": filters.get("environment"), "release": filters.get("release"),
+              "assigned": filters.get("assigned"),  # me, nobody or a person's id: api.list_errors decides
               "after_value": after_value, "after_id": after_id, "limit": PAGE_SIZE + 1}
     # filters by what events hold (project, environment, release) and text search: the page statements
     by_events = any(params[name] for name in ("project_id", "environment", "release"))
@@ -56,6 +57,7 @@ async def error_list(request: Request) -> Response:
         params |= {"sort": sort, "after_last_seen_at": None, "after_occurrence_count": None,
                    "after_users_affected": None, f"after_{SORTS[sort][1]}": after_value}
     async with signed_in(request) as person:
+        params["me"] = person.claims.get("sub")
         statements = sql.UI_ERROR_LISTS if listed else sql.UI_ERROR_PAGES_SEEN_IN if by_events else sql.UI_ERROR_PAGES
         rows = await person.rows(statements[sort], params)
         more = len(rows) > PAGE_SIZE
@@ -69,6 +71,7 @@ async def error_list(request: Request) -> Response:
         context = {"rows": rows, "filters": filters, "tab": tab, "tabs": TABS, "sort": sort, "sorts": SORTS,
                    "next_url": next_url, "first_url": "/errors?" + urlencode(filters) if after_id else None,
                    "projects": await person.rows(sql.UI_PROJECTS),
+                   "people": await person.rows(sql.UI_ERROR_PEOPLE),
                    "organizations": await person.rows(sql.UI_ORGANIZATIONS) if person.is_admin else [],
                    "done": request.query_params.get("done"), "failed": request.query_params.getlist("failed"),
                    "here": str(request.url.path) + ("?" + request.url.query if request.url.query else "")}
