@@ -41,6 +41,16 @@ def scratch_dir(prefix: str) -> Path:
     return path
 
 
+def stop_process(process: subprocess.Popen, grace: float = 15.0) -> None:
+    """SIGTERM, then SIGKILL if it has not exited within `grace` seconds."""
+    process.terminate()
+    try:
+        process.wait(grace)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 @pytest.fixture(scope="session")
 def pg_cluster():
     with throwaway("pgwarden-test-", free_port(), cron_database=CRON_DATABASE, fast=True) as cluster:
@@ -126,8 +136,7 @@ def running_postgrest(database_url: str) -> Iterator[tuple[str, str]]:
             time.sleep(0.1)
         yield base_url, secret
     finally:
-        process.terminate()
-        process.wait(10)
+        stop_process(process, grace=10)
         log.close()
         shutil.rmtree(run_dir, ignore_errors=True)
 

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from tests.conftest import free_port, scratch_dir
+from tests.conftest import free_port, scratch_dir, stop_process
 from tests.py.web_server import WebServer
 from workers.settings import REPO_ROOT
 
@@ -70,12 +70,7 @@ class Prometheus:
             time.sleep(0.5)
 
     def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(15)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        stop_process(self.process)
         self.log.close()
         shutil.rmtree(self.dir, ignore_errors=True)
 

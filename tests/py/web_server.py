@@ -21,7 +21,7 @@ import httpx
 import psycopg
 import pytest
 
-from tests.conftest import create_database, drop_database, free_port, scratch_dir
+from tests.conftest import create_database, drop_database, free_port, scratch_dir, stop_process
 from workers.settings import REPO_ROOT
 
 
@@ -71,12 +71,7 @@ class WebServer:
         return sum(1 for line in self.log().splitlines() if f'"POST {path}' in line)
 
     def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(15)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        stop_process(self.process)
 
     def new_project(self, name: str = "shop") -> Project:
         with psycopg.connect(self.database_url, autocommit=True) as conn:
