@@ -45,9 +45,6 @@ CREATE INDEX idx_errors_org_last_seen ON app.system_errors (organization_id, las
 CREATE INDEX idx_errors_org_occurrences ON app.system_errors (organization_id, occurrence_band DESC);
 -- most users ends with the groups without users, by the tie-breaker id
 CREATE INDEX idx_errors_org_id ON app.system_errors (organization_id, id DESC);
--- a person's groups (the assigned_to filter), few enough to sort in any order
-CREATE INDEX idx_errors_org_assignee ON app.system_errors (organization_id, assigned_to, last_seen_band DESC)
-  WHERE assigned_to IS NOT NULL;
 -- a filter with either order: read from the filter's index in the list's order, never walked
 -- along the whole organization in search of the few matching rows
 CREATE INDEX idx_errors_org_status ON app.system_errors (organization_id, status, last_seen_band DESC);

@@ -6,6 +6,10 @@ COMMENT ON COLUMN app.system_errors.assigned_to IS
   'The person working on the error (the spec''s assigned_to of user_error_reports); NULL: nobody';
 -- org owners and staff assign their organization's errors (RLS: system_errors_own_org_update)
 GRANT UPDATE (assigned_to) ON app.system_errors TO staff, org_owner, system_admin;
+-- a person's groups (the errors list's assigned_to filter, db/functions/app/365_error_lists.sql),
+-- few enough to sort in any order
+CREATE INDEX idx_errors_org_assignee ON app.system_errors (organization_id, assigned_to, last_seen_band DESC)
+  WHERE assigned_to IS NOT NULL;
 
 CREATE TABLE app.error_assignment_history (
   id              bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
