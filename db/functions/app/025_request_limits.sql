@@ -59,7 +59,8 @@ LANGUAGE plpgsql STABLE AS $$
 BEGIN
   PERFORM app.raise_http('QR002', 'statement timeout',
                          format('The request ran past the %s its role may take.', current_setting('statement_timeout')),
-                         'Retry later; if it keeps happening, ask for less at once (a smaller batch or time range).', 5);
+                         'Retry later; if it keeps happening, ask for less at once (a smaller batch or time range).',
+                         app.retry_after_seconds());
 END $$;
 COMMENT ON FUNCTION app.raise_statement_timeout() IS
   'Answer a statement cut by statement_timeout: QR002, 429 with Retry-After (PostgREST would say 500)';

@@ -38,21 +38,18 @@ BEGIN
   IF starts_with(p_path, '/rpc/') THEN
     IF EXISTS (SELECT FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
                 WHERE n.nspname = 'api' AND p.proname = substr(p_path, 6) AND p.provolatile = 'v') THEN
-      RAISE SQLSTATE 'PGRST' USING
-        MESSAGE = json_build_object('code', 'QA041', 'message', 'this function changes data',
-                                    'details', format('%s is called with POST; GET is for reads.', substr(p_path, 6)),
-                                    'hint', 'Send a POST with a JSON body of its parameters.')::text,
-        DETAIL = json_build_object('status', 405, 'headers', json_build_object('Allow', 'POST'))::text;
+      PERFORM app.raise_problem(app.problem('QA041', 'this function changes data',
+                                            format('%s is called with POST; GET is for reads.', substr(p_path, 6)),
+                                            'Send a POST with a JSON body of its parameters.'),
+                                '{"Allow": "POST"}');
     END IF;
   ELSIF current_user = 'anon' AND v_name <> '' AND to_regclass(format('api.%I', v_name)) IS NOT NULL
         AND NOT has_table_privilege(format('api.%I', v_name), 'SELECT') THEN
-    RAISE SQLSTATE 'PGRST' USING
-      MESSAGE = json_build_object('code', 'QA042', 'message', 'reading needs a token',
-                                  'details', format('%s is read by system admins, organization owners and staff.', v_name),
-                                  'hint', 'Send Authorization: Bearer <token>; `pgwarden token --role system_admin`'
-                                          ' (or --role org_owner --org ORG) makes one.')::text,
-      DETAIL = json_build_object('status', 401,
-                                 'headers', json_build_object('WWW-Authenticate', 'Bearer'))::text;
+    PERFORM app.raise_problem(app.problem('QA042', 'reading needs a token',
+                                          format('%s is read by system admins, organization owners and staff.', v_name),
+                                          'Send Authorization: Bearer <token>; `pgwarden token --role system_admin`'
+                                          ' (or --role org_owner --org ORG) makes one.'),
+                              '{"WWW-Authenticate": "Bearer"}');
   END IF;
 END $$;
 COMMENT ON FUNCTION app.request_read_check(text) IS
@@ -73,12 +70,10 @@ BEGIN
      OR app.api_view_takes(substr(v_path, 2), v_method) THEN
     RETURN;
   END IF;
-  RAISE SQLSTATE 'PGRST' USING
-    MESSAGE = json_build_object('code', 'QA040', 'message', 'read-only resource',
-                                'details', format('%s is a read-only view: it takes no %s.', substr(v_path, 2), v_method),
-                                'hint', 'Read it with GET; changes go through the /rpc/ functions.')::text,
-    DETAIL = json_build_object('status', (SELECT e.http_status FROM app.error_code e WHERE e.code = 'QA040'),
-                               'headers', json_build_object('Allow', 'GET, HEAD'))::text;
+  PERFORM app.raise_problem(app.problem('QA040', 'read-only resource',
+                                        format('%s is a read-only view: it takes no %s.', substr(v_path, 2), v_method),
+                                        'Read it with GET; changes go through the /rpc/ functions.'),
+                            '{"Allow": "GET, HEAD"}');
 END $$;
 COMMENT ON FUNCTION app.request_guard() IS
   'PostgREST pre-request hook: refuses oversized bodies (app.request_body_check), then writes to api views that take none (QA040, 405) for every role';

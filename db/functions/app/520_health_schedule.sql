@@ -147,10 +147,10 @@ BEGIN
     RETURN NULL;
   END IF;
   UPDATE app.health_run_usage u SET refused = u.refused + 1 WHERE u.minute = v_minute;
-  RETURN app.web_error('QR501', 'too many health checks',
+  RETURN app.problem('QR501', 'too many health checks',
     format('At most %s on-demand health checks are answered a minute.', v_limit),
     'Retry after Retry-After seconds; get_health_summary and the status page show the latest results.',
-    to_jsonb(greatest(1, ceil(extract(epoch FROM v_minute + interval '1 minute' - p_at))::integer)));
+    greatest(1, ceil(extract(epoch FROM v_minute + interval '1 minute' - p_at))::integer));
 END $$;
 COMMENT ON FUNCTION app._health_run_take(timestamptz) IS
   'Count one on-demand health check against run_now_per_minute; NULL when within it, else the QR501 error (retry_after)';

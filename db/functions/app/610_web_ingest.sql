@@ -42,16 +42,6 @@ COMMENT ON FUNCTION app.web_requests_clean(text) IS
   'pgwarden web''s ingest batch (JSON text) as jsonb, unstorable escapes replaced; repaired requests carry "repairs"';
 GRANT EXECUTE ON FUNCTION app.web_requests_clean(text) TO pgwarden_web;
 
--- The error object of an outcome, with the HTTP status registered for its code.
-CREATE OR REPLACE FUNCTION app.web_error(p_code text, p_message text, p_details text, p_hint text,
-                                         p_retry_after jsonb DEFAULT NULL) RETURNS jsonb
-LANGUAGE sql STABLE AS $$
-  SELECT jsonb_strip_nulls(jsonb_build_object(
-    'code', p_code, 'message', p_message, 'details', p_details, 'hint', p_hint, 'retry_after', p_retry_after,
-    'http_status', coalesce((SELECT c.http_status FROM app.error_code c WHERE c.code = p_code), 400)))
-$$;
-COMMENT ON FUNCTION app.web_error(text, text, text, text, jsonb) IS 'An ingest error outcome: code, message, details, hint, retry_after and the code''s HTTP status';
-
 -- Which requests of a batch may write: the project exists and the key is its key. A project that
 -- does not exist is answered exactly as one whose key is wrong (QA601, 403): the answer must not
 -- tell a stranger which project ids exist.
@@ -60,7 +50,7 @@ RETURNS TABLE (request_ordinal integer, organization_id uuid, project_id bigint,
 LANGUAGE sql STABLE AS $$
   SELECT r.n::integer, p.organization_id, p.id,
          CASE WHEN p.id IS NULL OR p.public_key IS DISTINCT FROM lower(r.value ->> 'public_key') THEN
-           app.web_error('QA601', 'key not accepted for the project',
+           app.problem('QA601', 'key not accepted for the project',
              format('Project %s does not accept this key.', r.value ->> 'project_id'),
              'Use the DSN printed for the project (pgwarden project create).')
          END
@@ -131,8 +121,8 @@ BEGIN
                'organization_id', v_project.organization_id,
                'event_id', c.result ->> 'event_id',
                'group_id', c.result ->> 'id',
-               'error', CASE WHEN c.error IS NOT NULL THEN app.web_error(c.error ->> 'code', c.error ->> 'message',
-                          c.error ->> 'details', c.error ->> 'hint', c.error -> 'retry_after') END))
+               'error', CASE WHEN c.error IS NOT NULL THEN app.problem(c.error ->> 'code', c.error ->> 'message',
+                          c.error ->> 'details', c.error ->> 'hint', (c.error ->> 'retry_after')::integer) END))
         FROM app.capture_batch(v_project.organization_id, v_project.project_id, v_project.events) c), '[]');
   END LOOP;
 

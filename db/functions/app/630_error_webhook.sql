@@ -184,7 +184,7 @@ BEGIN
     SELECT s.project_id, s.organization_id INTO v_project_id, v_organization_id
       FROM app.project_webhook_secrets s WHERE s.secret = p_secret;
     IF v_project_id IS NULL OR v_project_id <> coalesce(p_project_id, v_project_id) THEN
-      RETURN jsonb_build_object('error', app.web_error('QA602', 'webhook secret not accepted',
+      RETURN jsonb_build_object('error', app.problem('QA602', 'webhook secret not accepted',
         'No project has this webhook secret.', 'Use the secret printed by pgwarden webhook-secret.'));
     END IF;
   ELSE
@@ -192,7 +192,7 @@ BEGIN
       FROM app.project_webhook_secrets s WHERE s.project_id = p_project_id;
     IF v_secret IS NULL OR p_signature IS NULL OR p_body IS NULL
        OR encode(hmac(p_body, convert_to(v_secret, 'UTF8'), 'sha1'), 'hex') <> lower(btrim(p_signature)) THEN
-      RETURN jsonb_build_object('error', app.web_error('QA602', 'webhook signature not accepted',
+      RETURN jsonb_build_object('error', app.problem('QA602', 'webhook signature not accepted',
         format('The signature does not match the body signed with project %s''s webhook secret.', p_project_id),
         'Configure the drain with the project''s webhook secret.'));
     END IF;
@@ -217,7 +217,7 @@ BEGIN
     INTO v_items, v_summary
     FROM app.webhook_captures(v_repair.document) c;
   IF (v_summary ->> 'documents')::integer = (v_summary ->> 'invalid')::integer THEN
-    RETURN jsonb_build_object('error', app.web_error('QV601', 'no error to ingest',
+    RETURN jsonb_build_object('error', app.problem('QV601', 'no error to ingest',
       'No document has the spec''s {source, error{message}} shape (with a message) or a Vercel / Cloudflare log shape.',
       'Send {"source": "custom", "error": {"message": "..."}}.'));
   END IF;

@@ -275,9 +275,9 @@ BEGIN
   ON CONFLICT (project_id, kind, client, window_start) DO UPDATE SET taken = u.taken + 1 WHERE u.taken < v_limit.per_client
   RETURNING u.taken INTO v_taken;
   IF v_taken IS NULL THEN
-    RETURN jsonb_build_object('code', 'QR801', 'message', format('too many %ss from this address', p_kind),
-      'details', format('At most %s %ss per %s seconds from one address.', v_limit.per_client, p_kind, v_limit.window_seconds),
-      'hint', format('Try again in %s seconds.', v_retry_after), 'retry_after', v_retry_after);
+    RETURN app.problem('QR801', format('too many %ss from this address', p_kind),
+      format('At most %s %ss per %s seconds from one address.', v_limit.per_client, p_kind, v_limit.window_seconds),
+      format('Try again in %s seconds.', v_retry_after), v_retry_after);
   END IF;
   INSERT INTO app.report_rate_usage AS u (project_id, kind, client, window_start, taken)
   VALUES (p_project_id, p_kind, '*', v_window, 1)
@@ -286,9 +286,9 @@ BEGIN
   IF v_taken IS NULL THEN
     UPDATE app.report_rate_usage u SET taken = u.taken - 1
      WHERE (u.project_id, u.kind, u.client, u.window_start) = (p_project_id, p_kind, p_client, v_window);
-    RETURN jsonb_build_object('code', 'QR801', 'message', format('too many %ss through this widget key', p_kind),
-      'details', format('At most %s %ss per %s seconds through one widget key.', v_limit.per_key, p_kind, v_limit.window_seconds),
-      'hint', format('Try again in %s seconds.', v_retry_after), 'retry_after', v_retry_after);
+    RETURN app.problem('QR801', format('too many %ss through this widget key', p_kind),
+      format('At most %s %ss per %s seconds through one widget key.', v_limit.per_key, p_kind, v_limit.window_seconds),
+      format('Try again in %s seconds.', v_retry_after), v_retry_after);
   END IF;
   RETURN NULL;
 END $$;

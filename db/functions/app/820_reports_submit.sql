@@ -157,8 +157,9 @@ BEGIN
                                    app.report_client_address(p_forwarded_for, p_peer));
   END IF;
   IF v_outcome ? 'error' THEN
-    RETURN jsonb_build_object('error', (v_outcome -> 'error')
-                              || jsonb_build_object('http_status', app.error_http_status(v_outcome -> 'error' ->> 'code')));
+    RETURN jsonb_build_object('error', app.problem(v_outcome -> 'error' ->> 'code', v_outcome -> 'error' ->> 'message',
+                                                   v_outcome -> 'error' ->> 'details', v_outcome -> 'error' ->> 'hint',
+                                                   (v_outcome -> 'error' ->> 'retry_after')::integer));
   END IF;
   RETURN v_outcome;
 END $$;

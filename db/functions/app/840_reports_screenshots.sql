@@ -20,7 +20,8 @@ BEGIN
     v_problem := app.report_rate_take(v_caller.project_id, 'screenshot', app.report_client_address(p_forwarded_for, p_peer));
   END IF;
   IF v_problem IS NOT NULL THEN
-    RETURN jsonb_build_object('error', v_problem || jsonb_build_object('http_status', app.error_http_status(v_problem ->> 'code')));
+    RETURN jsonb_build_object('error', app.problem(v_problem ->> 'code', v_problem ->> 'message', v_problem ->> 'details',
+                                                   v_problem ->> 'hint', (v_problem ->> 'retry_after')::integer));
   END IF;
   INSERT INTO app.report_screenshots (organization_id, project_id, source, media_type, width, height, content, uploaded_by)
   VALUES (v_caller.organization_id, v_caller.project_id, 'upload', p_media_type, p_width, p_height, p_content,
