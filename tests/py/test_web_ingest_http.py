@@ -14,6 +14,8 @@ import httpx
 import pytest
 from web_server import Project, WebServer, scratch_dir
 
+from workers.web.errors import RETRY_AFTER_SECONDS
+
 pytest_plugins = ["web_server"]
 
 BROWSER_EVENT = {
@@ -141,7 +143,7 @@ def test_malformed_bodies_get_400_and_store_nothing(web_server, project, case):
     body, headers, path = bodies[case]
     response = post(web_server, project, body, headers=headers, path=path)
     assert response.status_code == 400
-    assert response.json()["detail"]
+    assert response.json()["message"] and response.headers["x-sentry-error"]
     assert stored_errors(web_server, project) == 0
 
 
@@ -155,7 +157,7 @@ def test_credentials_are_checked_by_the_database_and_unknown_projects_look_like_
     assert (wrong_key.status_code, wrong_key.json()["code"]) == (403, "QA601")
     # a stranger cannot tell a project that does not exist from one whose key is not theirs
     assert (unknown_project.status_code, unknown_project.json()["code"]) == (403, "QA601")
-    assert set(unknown_project.json()) == set(wrong_key.json()) == {"code", "message", "details", "hint", "detail"}
+    assert set(unknown_project.json()) == set(wrong_key.json()) == {"code", "message", "details", "hint"}
     assert unknown_project.json()["message"] == wrong_key.json()["message"]
     assert no_auth.status_code == 401 and malformed_key.status_code == 400
     assert wrong_key.headers["access-control-allow-origin"] == "*"
@@ -203,8 +205,19 @@ def test_database_down_gives_503_with_retry_after_and_health_says_so():
         response = httpx.post(f"{server.base_url}/api/1/envelope/", content=body, timeout=30,
                               headers={"X-Sentry-Auth": "Sentry sentry_key=" + "0" * 32})
         assert response.status_code == 503 and int(response.headers["retry-after"]) > 0
+        # every route says so in the one error shape, with the registered code and the one Retry-After
+        answers = [response,
+                   httpx.post(f"{server.base_url}/functions/v1/error-webhook", json={"source": "custom"}, timeout=30,
+                              headers={"Authorization": "Bearer " + "0" * 32}),
+                   httpx.post(f"{server.base_url}/functions/v1/system-health-check", json={}, timeout=30)]
+        for answer in answers:
+            assert answer.status_code == 503, answer.request.url
+            assert answer.json() == {"code": "QR003", "message": "database unavailable", "details": None,
+                                     "hint": "Try again shortly."}
+            assert answer.headers["retry-after"] == str(RETRY_AFTER_SECONDS)
         health = httpx.get(server.base_url + "/health", timeout=30)
         assert health.status_code == 503 and health.json()["database"] == "unreachable"
+        assert health.headers["retry-after"] == str(RETRY_AFTER_SECONDS)
     finally:
         server.stop()
         shutil.rmtree(log_dir, ignore_errors=True)

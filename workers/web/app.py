@@ -25,7 +25,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 import workers.web
 from workers import sql
 from workers.web.batcher import Batcher
-from workers.web.errors import UNEXPECTED, WireError, error_json, log_failure, wire_error_json
+from workers.web.errors import RETRY_AFTER_SECONDS, UNEXPECTED, WireError, error_json, log_failure, wire_error_json
 from workers.web.routes_ai import ai_resources
 from workers.web.routes_health import health_resources
 from workers.web.ui.pages import no_such_page
@@ -80,7 +80,7 @@ async def health(request: Request) -> Response:
     except (psycopg.Error, psycopg_pool.PoolTimeout) as exc:
         log.warning("health: database unreachable: %s", exc)
         return JSONResponse({"status": "degraded", "database": "unreachable"}, status_code=503,
-                            headers={"Retry-After": "10"})
+                            headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
     return JSONResponse({"status": "ok", "database": "ok"})
 
 

@@ -43,17 +43,19 @@ class PayloadTooLarge(WireError):
     code = "QV691"
 
 
-# Not for client input: the database could not be reached (Retry-After tells when to try again).
-DATABASE_UNAVAILABLE = "PGW503"
+# Not for client input: the database could not be reached (503, Retry-After tells when to try again).
+DATABASE_UNAVAILABLE = "QR003"
 # An exception no route expected (a bug): still a refusal in the error shape, never a 5xx.
 UNEXPECTED = "QV699"
+# The one Retry-After of a refusal that does not compute its own wait (the database does not
+# answer, a statement timeout): app.retry_after_seconds() in SQL, which cannot be asked while the
+# database is down, hence written here too (tests/py/test_web_error_shape.py compares them).
+RETRY_AFTER_SECONDS = 5
 
 
 def error_body(code: str, message: str, details: str | None = None, hint: str | None = None) -> dict[str, Any]:
-    """The error shape (PostgREST's {code, message, details, hint}) plus Relay's `detail`, the one
-    field Sentry SDKs read."""
-    return {"code": code, "message": message, "details": details, "hint": hint,
-            "detail": ": ".join(part for part in (message, details) if part)}
+    """The one error shape (PostgREST's): {code, message, details, hint}."""
+    return {"code": code, "message": message, "details": details, "hint": hint}
 
 
 def error_json(status: int, code: str, message: str, details: str | None = None, hint: str | None = None,
@@ -61,12 +63,25 @@ def error_json(status: int, code: str, message: str, details: str | None = None,
     return JSONResponse(error_body(code, message, details, hint), status_code=status, headers=headers)
 
 
+def problem_json(problem: dict[str, Any], headers: dict[str, str] | None = None) -> JSONResponse:
+    """A problem SQL answered with (app.problem: code, message, details, hint, http_status[, retry_after]):
+    its status, and Retry-After when it says when to try again."""
+    retry = {"Retry-After": str(retry_after_seconds(problem["retry_after"]))} if "retry_after" in problem else {}
+    return error_json(int(problem.get("http_status") or 400), problem["code"], problem["message"],
+                      problem.get("details"), problem.get("hint"), headers={**(headers or {}), **retry} or None)
+
+
+def database_unavailable_json(headers: dict[str, str] | None = None) -> JSONResponse:
+    return error_json(503, DATABASE_UNAVAILABLE, "database unavailable", hint="Try again shortly.",
+                      headers={**(headers or {}), "Retry-After": str(RETRY_AFTER_SECONDS)})
+
+
 def wire_error_json(exc: WireError, headers: dict[str, str] | None = None) -> JSONResponse:
     return error_json(exc.status, exc.code, exc.detail, headers=headers)
 
 
 def refusal_detail(error: dict[str, Any]) -> str:
-    """An outcome's error (code, message, details from SQL) as one line of text."""
+    """A refusal's message and details as one line of text (Sentry's X-Sentry-Error header)."""
     return ": ".join(part for part in (error.get("message"), error.get("details")) if part)
 
 

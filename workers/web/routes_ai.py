@@ -35,9 +35,9 @@ from starlette.routing import Route
 
 from workers import sql, tokens
 from workers.web.auth import bearer_token
-from workers.web.errors import WireError
+from workers.web.errors import WireError, database_unavailable_json, error_json
 from workers.web.notifications import Notifications
-from workers.web.routes_health import database_unavailable, error, refused
+from workers.web.routes_health import refused
 from workers.web.routes_sentry import read_body
 
 PATH = "/functions/v1/ai-error-analysis"
@@ -73,7 +73,7 @@ async def ai_resources(conninfo: str, jwt_secret: str | None) -> AsyncIterator[A
 
 
 def unauthorized(message: str, hint: str) -> JSONResponse:
-    return error(401, "QA451", message, hint=hint, headers={"WWW-Authenticate": "Bearer"})
+    return error_json(401, "QA451", message, hint=hint, headers={"WWW-Authenticate": "Bearer"})
 
 
 def caller(request: Request, secret: str | None) -> dict[str, Any] | JSONResponse:
@@ -88,7 +88,7 @@ def caller(request: Request, secret: str | None) -> dict[str, Any] | JSONRespons
     except jwt.InvalidTokenError:
         return unauthorized("invalid or expired token", "Get a new one: pgwarden token --role org_owner --org ID.")
     if claims.get("role") not in tokens.ROLES:
-        return error(403, "QA452", "this role may not analyse errors", f"Role: {claims.get('role')}.",
+        return error_json(403, "QA452", "this role may not analyse errors", f"Role: {claims.get('role')}.",
                      "Use a staff, org_owner or system_admin token.")
     return claims
 
@@ -106,22 +106,22 @@ async def read_request(request: Request) -> tuple[str, str | None, bool] | JSONR
         body = await read_body(request, limit=MAX_BODY_BYTES)
         document = json.loads(body)
     except WireError as exc:
-        return error(exc.status, "QV451", "request body not accepted", exc.detail, BODY_HINT)
+        return error_json(exc.status, "QV451", "request body not accepted", exc.detail, BODY_HINT)
     except (ValueError, RecursionError):  # (bad JSON or UTF-8; a hostile nesting depth)
-        return error(400, "QV451", "body is not JSON", hint=BODY_HINT)
+        return error_json(400, "QV451", "body is not JSON", hint=BODY_HINT)
     if not isinstance(document, dict):
-        return error(400, "QV451", "body is not a JSON object", hint=BODY_HINT)
+        return error_json(400, "QV451", "body is not a JSON object", hint=BODY_HINT)
     error_id = as_uuid(document.get("errorId"))
     provider = document.get("provider")
     fresh = document.get("fresh", False)
     if error_id is None:
-        return error(400, "QV451", "errorId must be an error's id", "Field: errorId.", BODY_HINT)
+        return error_json(400, "QV451", "errorId must be an error's id", "Field: errorId.", BODY_HINT)
     # (a NUL or a lone surrogate names no provider, and PostgreSQL text cannot hold it; SQL checks the name)
     if provider is not None and not (isinstance(provider, str) and provider.isprintable() and len(provider) <= 50):
-        return error(400, "QV451", "provider must be a provider's name", "Field: provider.",
+        return error_json(400, "QV451", "provider must be a provider's name", "Field: provider.",
                      "Use anthropic, openai or heuristic, or leave it out for the default.")
     if not isinstance(fresh, bool):
-        return error(400, "QV451", "fresh must be true or false", "Field: fresh.", BODY_HINT)
+        return error_json(400, "QV451", "fresh must be true or false", "Field: fresh.", BODY_HINT)
     return error_id, provider, fresh
 
 
@@ -159,7 +159,7 @@ async def answer_or_refusal(ai: AiResources, work) -> JSONResponse:
     try:
         return answered(await work)
     except (psycopg.OperationalError, psycopg_pool.PoolTimeout):
-        return database_unavailable()
+        return database_unavailable_json()
     except psycopg.Error as exc:
         return await refused(ai.pool, exc)
 
@@ -188,7 +188,7 @@ async def ai_error_analysis_status(request: Request) -> JSONResponse:
         return claims
     analysis_id = as_uuid(request.path_params["analysis_id"])
     if analysis_id is None:
-        return error(404, "QN450", "no such analysis", "Field: analysisId.",
+        return error_json(404, "QN450", "no such analysis", "Field: analysisId.",
                      "Use the statusUrl a request answered with.")
     return await answer_or_refusal(ai, as_caller(ai, claims, sql.AI_RUN_ANSWER, [analysis_id]))
 

@@ -32,7 +32,7 @@ from starlette.routing import Route
 
 from workers import sql
 from workers.db import unwrap
-from workers.web.errors import WireError, retry_after_seconds
+from workers.web.errors import WireError, database_unavailable_json, error_json, problem_json
 from workers.web.notifications import Notifications
 from workers.web.routes_sentry import read_body
 
@@ -67,37 +67,27 @@ async def health_resources(conninfo: str, *,
         await pool.close()
 
 
-def error(status: int, code: str, message: str, detail: str | None = None, hint: str | None = None,
-          headers: dict[str, str] | None = None) -> JSONResponse:
-    """The error shape PostgREST answers with: {code, message, details, hint}."""
-    return JSONResponse({"code": code, "message": message, "details": detail, "hint": hint}, status, headers)
-
-
-def database_unavailable() -> JSONResponse:
-    return error(503, "PGW503", "database unavailable", hint="Try again shortly.", headers={"Retry-After": "5"})
-
-
 async def read_checks(request: Request) -> list[str] | None | JSONResponse:
     """The requested service names (None: all), or the 400 answer for a malformed body."""
     try:
         body = await read_body(request, limit=MAX_BODY_BYTES)
     except WireError as exc:
-        return error(exc.status, "QV501", "request body not accepted", exc.detail)
+        return error_json(exc.status, "QV501", "request body not accepted", exc.detail)
     if not body.strip():
         return None
     try:
         document = json.loads(body)
     except (ValueError, RecursionError):  # (bad JSON or UTF-8; a hostile nesting depth)
-        return error(400, "QV501", "body is not JSON", hint='Send {"checks": ["api", "database"]}.')
+        return error_json(400, "QV501", "body is not JSON", hint='Send {"checks": ["api", "database"]}.')
     if not isinstance(document, dict):
-        return error(400, "QV501", "body is not a JSON object", hint='Send {"checks": ["api", "database"]}.')
+        return error_json(400, "QV501", "body is not a JSON object", hint='Send {"checks": ["api", "database"]}.')
     checks = document.get("checks")
     if checks is None:
         return None
     # (a name with a NUL or a lone surrogate is no service's, and PostgreSQL text cannot hold it)
     if not isinstance(checks, list) or not all(isinstance(name, str) and name.isprintable() for name in checks):
         # (how many names, and how long, app.health_run_now decides)
-        return error(400, "QV501", "checks must be a list of service names", hint='E.g. ["api", "database"].')
+        return error_json(400, "QV501", "checks must be a list of service names", hint='E.g. ["api", "database"].')
     return checks
 
 
@@ -108,7 +98,7 @@ async def refused(pool: psycopg_pool.AsyncConnectionPool, exc: psycopg.Error) ->
         raise exc
     async with pool.connection() as conn:
         status = (await (await conn.execute(sql.ERROR_HTTP_STATUS, [failure.code])).fetchone())[0]
-    return error(status, failure.code, failure.message, failure.detail, failure.hint)
+    return error_json(status, failure.code, failure.message, failure.detail, failure.hint)
 
 
 async def run_and_wait(health: HealthResources, checks: list[str] | None) -> dict[str, Any]:
@@ -133,15 +123,6 @@ async def run_and_wait(health: HealthResources, checks: list[str] | None) -> dic
                 await asyncio.wait_for(woken.wait(), min(poll, remaining))
 
 
-def refusal(failure: dict[str, Any]) -> JSONResponse:
-    """An error outcome SQL answered with ({code, message, details, hint, http_status, retry_after})."""
-    headers = None
-    if failure.get("retry_after") is not None:
-        headers = {"Retry-After": str(retry_after_seconds(failure["retry_after"]))}
-    return error(int(failure["http_status"]), failure["code"], failure["message"], failure.get("details"),
-                 failure.get("hint"), headers)
-
-
 async def system_health_check(request: Request) -> JSONResponse:
     checks = await read_checks(request)
     if isinstance(checks, JSONResponse):
@@ -150,10 +131,10 @@ async def system_health_check(request: Request) -> JSONResponse:
     try:
         answer = await run_and_wait(health, checks)
     except (psycopg.OperationalError, psycopg_pool.PoolTimeout):
-        return database_unavailable()
+        return database_unavailable_json()
     except psycopg.Error as exc:
         return await refused(health.pool, exc)
-    return refusal(answer["error"]) if "error" in answer else JSONResponse(answer)
+    return problem_json(answer["error"]) if "error" in answer else JSONResponse(answer)
 
 
 async def heartbeat(request: Request) -> JSONResponse:
@@ -163,7 +144,7 @@ async def heartbeat(request: Request) -> JSONResponse:
         async with pool.connection() as conn:
             answer = (await (await conn.execute(sql.HEALTH_HEARTBEAT, [token])).fetchone())[0]
     except (psycopg.OperationalError, psycopg_pool.PoolTimeout):
-        return database_unavailable()
+        return database_unavailable_json()
     except psycopg.Error as exc:
         return await refused(pool, exc)
     return JSONResponse(answer)

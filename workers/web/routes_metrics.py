@@ -24,7 +24,7 @@ from starlette.routing import Route
 
 from workers import sql
 from workers.web.auth import bearer_token
-from workers.web.errors import DATABASE_UNAVAILABLE, error_json
+from workers.web.errors import database_unavailable_json, error_json
 
 TOKEN_VARIABLE = "PGWARDEN_METRICS_TOKEN"
 LOOPBACK = {"127.0.0.1", "::1"}
@@ -77,8 +77,7 @@ async def metrics(request: Request) -> Response:
         async with request.app.state.db.connection(timeout=SNAPSHOT_TIMEOUT_SECONDS) as conn:
             rows = await (await conn.execute(sql.METRICS_SNAPSHOT)).fetchall()
     except (psycopg.OperationalError, psycopg_pool.PoolTimeout):
-        return error_json(503, DATABASE_UNAVAILABLE, "database unavailable", hint="Try again shortly.",
-                          headers={"Retry-After": "10"})
+        return database_unavailable_json()
     return Response(generate_latest(SnapshotCollector(rows)), media_type=CONTENT_TYPE_LATEST)
 
 

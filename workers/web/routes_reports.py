@@ -44,14 +44,14 @@ from starlette.routing import Route
 from workers import sql, tokens
 from workers.web.auth import bearer_token
 from workers.web.errors import (
-    DATABASE_UNAVAILABLE,
     BadPayload,
     Unauthorized,
     WireError,
+    database_unavailable_json,
     error_json,
-    retry_after_seconds,
+    problem_json,
 )
-from workers.web.routes_sentry import RETRY_AFTER_DATABASE_DOWN, read_body
+from workers.web.routes_sentry import read_body
 from workers.web.screenshots import MAX_BYTES, Screenshot, check_screenshot_async
 from workers.web.ui.pages import session_claims
 
@@ -79,9 +79,7 @@ def refusal(exc: WireError, headers: dict[str, str] | None = None) -> JSONRespon
 
 def sql_refusal(error: dict, cors: dict[str, str]) -> JSONResponse:
     """An {error} SQL answered with (its http_status, and retry_after for a rate limit)."""
-    extra = {"Retry-After": str(retry_after_seconds(error.get("retry_after")))} if error.get("retry_after") else {}
-    return error_json(int(error.get("http_status") or 400), error["code"], error["message"], error.get("details"),
-                      error.get("hint"), headers={**cors, **extra})
+    return problem_json(error, headers=cors)
 
 
 def widget_key_of(request: Request) -> str | None:
@@ -140,8 +138,7 @@ def report_text(body: bytes) -> str:
 
 
 def database_unavailable() -> JSONResponse:
-    return error_json(503, DATABASE_UNAVAILABLE, "database unavailable", hint="Try again shortly.",
-                      headers={**CORS_HEADERS, "Retry-After": str(RETRY_AFTER_DATABASE_DOWN)})
+    return database_unavailable_json(headers=CORS_HEADERS)
 
 
 def token_claims(request: Request) -> dict | None:

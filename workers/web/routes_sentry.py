@@ -17,11 +17,12 @@ from workers.web.batcher import DatabaseUnavailable
 from workers.web.decoding import decode_body
 from workers.web.envelope import Envelope, Item, parse_envelope, parse_store_body
 from workers.web.errors import (
-    DATABASE_UNAVAILABLE,
     BadPayload,
     PayloadTooLarge,
     WireError,
+    database_unavailable_json,
     error_body,
+    refusal_detail,
     retry_after_seconds,
 )
 from workers.web.json_bounds import bound_json
@@ -34,7 +35,6 @@ MIB = 1024 * 1024
 # Bodies are held in memory: 20 MiB compressed or decompressed is far above any error envelope
 # (events are limited to 1 MiB each) and keeps the process small. Attachments beyond it get 413.
 MAX_BODY = 20 * MIB
-RETRY_AFTER_DATABASE_DOWN = 10
 # The data categories an event's rate limit applies to (both SDKs map `event` to error).
 EVENT_CATEGORIES = ["error", "default"]
 
@@ -98,8 +98,7 @@ async def answer(request: Request, parse) -> Response:
     except WireError as exc:
         return error_response(exc.status, exc.code, exc.detail)
     except DatabaseUnavailable:
-        return error_response(503, DATABASE_UNAVAILABLE, "database unavailable", hint="Try again shortly.",
-                              headers={"Retry-After": str(RETRY_AFTER_DATABASE_DOWN)})
+        return database_unavailable_json(headers=CORS_HEADERS)
     return outcome_response(outcome)
 
 
@@ -133,7 +132,7 @@ def error_response(status: int, code: str, message: str, details: str | None = N
                    headers: dict[str, str] | None = None) -> Response:
     body = error_body(code, message, details, hint)
     return JSONResponse(body, status_code=status,
-                        headers={**CORS_HEADERS, "X-Sentry-Error": body["detail"][:200], **(headers or {})})
+                        headers={**CORS_HEADERS, "X-Sentry-Error": refusal_detail(body)[:200], **(headers or {})})
 
 
 async def read_decoded_body(request: Request) -> bytes:

@@ -22,17 +22,17 @@ from workers.web import jsonwire
 from workers.web.auth import bearer_token
 from workers.web.decoding import decode_body
 from workers.web.errors import (
-    DATABASE_UNAVAILABLE,
     BadPayload,
     PayloadTooLarge,
     Unauthorized,
     WireError,
-    error_json,
+    database_unavailable_json,
+    problem_json,
     retry_after_seconds,
     wire_error_json,
 )
 from workers.web.json_bounds import bound_json
-from workers.web.routes_sentry import MAX_BODY, RETRY_AFTER_DATABASE_DOWN, read_body
+from workers.web.routes_sentry import MAX_BODY, read_body
 
 CONNECTION_TIMEOUT_SECONDS = 5.0
 # Documents per body: what app.capture_batch takes in one call. A body of 120,000 small documents
@@ -56,16 +56,14 @@ async def error_webhook(request: Request) -> Response:
                                          text, non_finite])
             (outcome,) = await cursor.fetchone()
     except (psycopg.OperationalError, psycopg_pool.PoolTimeout):
-        return error_json(503, DATABASE_UNAVAILABLE, "database unavailable", hint="Try again shortly.",
-                          headers={"Retry-After": str(RETRY_AFTER_DATABASE_DOWN)})
+        return database_unavailable_json()
     return outcome_response(outcome)
 
 
 def outcome_response(outcome: dict[str, Any]) -> Response:
     error = outcome.get("error")
     if error:
-        return error_json(int(error["http_status"]), error.get("code"), error.get("message"), error.get("details"),
-                          error.get("hint"))
+        return problem_json(error)
     if outcome.get("rate_limited"):
         # the accepted ones are stored; a retry of the same drain batch is deduplicated by event id
         retry_after = retry_after_seconds(outcome.get("retry_after"))

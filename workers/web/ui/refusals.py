@@ -13,7 +13,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from workers.db import unwrap
-from workers.web.errors import DATABASE_UNAVAILABLE, error_json
+from workers.web.errors import DATABASE_UNAVAILABLE, RETRY_AFTER_SECONDS, error_json
 
 SIGN_IN_REQUIRED = "QAW01"
 FORM_NOT_OURS = "QAW02"
@@ -74,7 +74,7 @@ def sign_in_required() -> Refused:
 
 def database_unavailable() -> Refused:
     return Refused(503, DATABASE_UNAVAILABLE, "The database does not answer.", hint="Try again shortly.",
-                   headers={"Retry-After": "10"})
+                   headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
 
 
 def refusal(exc: psycopg.Error) -> Refused | None:
@@ -87,7 +87,7 @@ def refusal(exc: psycopg.Error) -> Refused | None:
     elif failure.code == "57014":  # the role's statement_timeout, answered as main's api functions do
         return Refused(429, STATEMENT_TIMEOUT, "statement timeout", "The page took longer than your role may take.",
                        "Retry later; if it keeps happening, narrow the filters or the time range.",
-                       headers={"Retry-After": "5"})
+                       headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
     else:
         status = _STATUS_BY_CLASS.get(failure.code[:2]) or (403 if failure.code == "42501" else None)
     if status is None:
