@@ -312,17 +312,16 @@ UI_ERROR_LISTS = {
 }
 # Pages the list function does not serve (first seen, text search, a project, an environment or a
 # release: what events hold, api.error_groups_seen_in): one statement per
-# sort order, keyset on the sort column and id. Unused filters are NULL; the pool prepares nothing,
-# so each page gets a plan for its filters.
+# sort order, keyset on the sort column and id. The filters are api.list_errors' own
+# (app.error_list_filter reads them, app.error_list_matches applies them); the status tab may name
+# several statuses. The pool prepares nothing, so each page gets a plan for its filters.
 _ERROR_PAGE = (
-    _ERROR_ROW + " FROM api.error_groups g"
+    _ERROR_ROW + " FROM app.error_list_filter(NULL, %(severity)s, %(error_type)s, %(assigned)s) AS f,"
+    " api.error_groups g"
     " WHERE (%(statuses)s::text[] IS NULL OR g.status = ANY(%(statuses)s::app.error_status_enum[]))"
-    " AND (%(severity)s::text IS NULL OR g.severity = %(severity)s::app.severity_enum)"
-    " AND (%(error_type)s::text IS NULL OR g.error_type = %(error_type)s::app.error_type_enum)"
-    " AND (%(organization_id)s::uuid IS NULL OR g.organization_id = %(organization_id)s::uuid)"
+    " AND app.error_list_matches(g.organization_id, g.status, g.severity, g.error_type, g.assigned_to,"
+    " %(organization_id)s::uuid, NULL, f.severity, f.error_type, f.assigned_to, f.unassigned)"
     " AND (%(q)s::text IS NULL OR g.message ILIKE '%%' || %(q)s::text || '%%')"
-    " AND (%(assigned)s::text IS NULL OR (%(assigned)s = 'nobody' AND g.assigned_to IS NULL)"
-    " OR (%(assigned)s = 'me' AND g.assigned_to = %(me)s::uuid) OR g.assigned_to::text = %(assigned)s)"
     "{seen_in}"
     " AND (%(after_id)s::uuid IS NULL OR (g.{column}, g.id) < (%(after_value)s::{type}, %(after_id)s::uuid))"
     " ORDER BY g.{column} DESC, g.id DESC LIMIT %(limit)s")

@@ -108,6 +108,10 @@ def test_the_errors_list_filters_by_assignee_and_shows_who_each_error_is_assigne
         people = page.split('id="assigned"')[1].split("</select>")[0]
         assert owner_a in people and user_id(web_server, world.owner_b) not in people
         assert client.get("/errors?assigned=someone").status_code == 400
+        # the other pages read the filters as api.list_errors does (app.error_list_filter): the same refusals
+        for refused in ("assigned=someone&sort=first_seen", "assigned=someone&q=x", "severity=loud&sort=first_seen"):
+            answer = client.get(f"/errors?{refused}", headers={"Accept": "application/json"})
+            assert (answer.status_code, answer.json()["code"]) == (400, "QV001"), refused
         # leave nobody assigned (other tests count the assignments of the seeded people)
         assert client.post(f"/errors/{mine_id}/assignee", data={"csrf": csrf, "user_id": ""}).status_code == 303
 

@@ -9,31 +9,19 @@ LANGUAGE plpgsql STABLE
 SET plan_cache_mode = force_custom_plan AS $$
 DECLARE
   v_sort text := app._enum_value(list_errors.sort, ARRAY['last_seen', 'events', 'users'], 'sort');
-  v_status app.error_status_enum :=
-    app._enum_value(list_errors.status, enum_range(NULL::app.error_status_enum)::text[], 'status')::app.error_status_enum;
-  v_severity app.severity_enum :=
-    app._enum_value(list_errors.severity, enum_range(NULL::app.severity_enum)::text[], 'severity')::app.severity_enum;
-  v_error_type app.error_type_enum :=
-    app._enum_value(list_errors.error_type, enum_range(NULL::app.error_type_enum)::text[], 'error_type')::app.error_type_enum;
+  v_filter record := app.error_list_filter(list_errors.status, list_errors.severity, list_errors.error_type,
+                                           list_errors.assigned_to);
+  v_status app.error_status_enum := v_filter.status;
+  v_severity app.severity_enum := v_filter.severity;
+  v_error_type app.error_type_enum := v_filter.error_type;
   v_limit integer := least(greatest(coalesce(list_errors.max_results, 50), 1), 500);
   v_cursor_field text := CASE coalesce(v_sort, 'last_seen') WHEN 'last_seen' THEN 'after_last_seen_at'
                                                           WHEN 'events' THEN 'after_occurrence_count'
                                                           ELSE 'after_users_affected' END;
   v_listed integer := 0;
-  -- assigned_to: me, nobody or a person's id
-  v_unassigned boolean := lower(btrim(list_errors.assigned_to)) = 'nobody';
-  v_assigned_to uuid;
+  v_unassigned boolean := v_filter.unassigned;
+  v_assigned_to uuid := v_filter.assigned_to;
 BEGIN
-  IF lower(btrim(list_errors.assigned_to)) = 'me' THEN
-    v_assigned_to := app.current_user_id();
-  ELSIF NOT coalesce(v_unassigned, true) THEN
-    BEGIN
-      v_assigned_to := btrim(list_errors.assigned_to)::uuid;
-    EXCEPTION WHEN invalid_text_representation THEN
-      RAISE EXCEPTION 'unknown assigned_to %', left(list_errors.assigned_to, 100) USING ERRCODE = 'QV001',
-        DETAIL = 'Field: assigned_to.', HINT = 'Use me, nobody or a user''s id.';
-    END;
-  END IF;
   IF after_id IS NOT NULL AND (CASE v_cursor_field WHEN 'after_last_seen_at' THEN after_last_seen_at IS NULL
                                                    WHEN 'after_occurrence_count' THEN after_occurrence_count IS NULL
                                                    ELSE after_users_affected IS NULL END) THEN

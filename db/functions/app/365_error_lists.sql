@@ -33,16 +33,58 @@ DROP FUNCTION IF EXISTS app._error_list_match(app.system_errors, uuid, app.error
   app.error_list_most_events(uuid, app.error_status_enum, app.severity_enum, app.error_type_enum, integer, uuid, integer),
   app.error_list_most_users(uuid, app.error_status_enum, app.severity_enum, app.error_type_enum, bigint, uuid, integer),
   app.error_list_without_users(uuid, app.error_status_enum, app.severity_enum, app.error_type_enum, uuid, integer);
+-- The filters as a list takes them (text): each value checked (QV001 naming the field), the
+-- assignee read as me (the caller), nobody, or a person's id. api.list_errors and the web app's
+-- other list pages (workers/sql.py UI_ERROR_PAGES) both read them here.
+CREATE OR REPLACE FUNCTION app.error_list_filter(
+  p_status text, p_severity text, p_error_type text, p_assigned_to text,
+  OUT status app.error_status_enum, OUT severity app.severity_enum, OUT error_type app.error_type_enum,
+  OUT assigned_to uuid, OUT unassigned boolean)
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+  status := app._enum_value(p_status, enum_range(NULL::app.error_status_enum)::text[], 'status')::app.error_status_enum;
+  severity := app._enum_value(p_severity, enum_range(NULL::app.severity_enum)::text[], 'severity')::app.severity_enum;
+  error_type := app._enum_value(p_error_type, enum_range(NULL::app.error_type_enum)::text[], 'error_type')
+                  ::app.error_type_enum;
+  unassigned := lower(btrim(p_assigned_to)) = 'nobody';
+  IF lower(btrim(p_assigned_to)) = 'me' THEN
+    assigned_to := app.current_user_id();
+  ELSIF NOT coalesce(unassigned, true) THEN
+    BEGIN
+      assigned_to := btrim(p_assigned_to)::uuid;
+    EXCEPTION WHEN invalid_text_representation THEN
+      RAISE EXCEPTION 'unknown assigned_to %', left(p_assigned_to, 100) USING ERRCODE = 'QV001',
+        DETAIL = 'Field: assigned_to.', HINT = 'Use me, nobody or a user''s id.';
+    END;
+  END IF;
+END $$;
+COMMENT ON FUNCTION app.error_list_filter(text, text, text, text) IS
+  'A list''s filters given as text, checked (QV001): status, severity, error_type and the assignee (me, nobody or an id)';
+
+-- Whether a group (its columns) passes the filters; inlined, so the filters are index conditions.
+CREATE OR REPLACE FUNCTION app.error_list_matches(
+  p_group_organization_id uuid, p_group_status app.error_status_enum, p_group_severity app.severity_enum,
+  p_group_error_type app.error_type_enum, p_group_assigned_to uuid,
+  p_organization_id uuid, p_status app.error_status_enum, p_severity app.severity_enum,
+  p_error_type app.error_type_enum, p_assigned_to uuid, p_unassigned boolean) RETURNS boolean
+LANGUAGE sql IMMUTABLE AS $$
+  SELECT (p_organization_id IS NULL OR p_group_organization_id = p_organization_id)
+     AND (p_status IS NULL OR p_group_status = p_status)
+     AND (p_severity IS NULL OR p_group_severity = p_severity)
+     AND (p_error_type IS NULL OR p_group_error_type = p_error_type)
+     AND (p_assigned_to IS NULL OR p_group_assigned_to = p_assigned_to)
+     AND (p_unassigned IS NOT TRUE OR p_group_assigned_to IS NULL)
+$$;
+COMMENT ON FUNCTION app.error_list_matches(uuid, app.error_status_enum, app.severity_enum, app.error_type_enum, uuid, uuid, app.error_status_enum, app.severity_enum, app.error_type_enum, uuid, boolean) IS
+  'Whether an error group''s organization, status, severity, type and assignee pass a list''s filters (NULL: any)';
+
 CREATE OR REPLACE FUNCTION app._error_list_match(
   p_group app.system_errors, p_organization_id uuid, p_status app.error_status_enum, p_severity app.severity_enum,
   p_error_type app.error_type_enum, p_assigned_to uuid, p_unassigned boolean) RETURNS boolean
 LANGUAGE sql IMMUTABLE AS $$
-  SELECT (p_organization_id IS NULL OR (p_group).organization_id = p_organization_id)
-     AND (p_status IS NULL OR (p_group).status = p_status)
-     AND (p_severity IS NULL OR (p_group).severity = p_severity)
-     AND (p_error_type IS NULL OR (p_group).error_type = p_error_type)
-     AND (p_assigned_to IS NULL OR (p_group).assigned_to = p_assigned_to)
-     AND (p_unassigned IS NOT TRUE OR (p_group).assigned_to IS NULL)
+  SELECT app.error_list_matches((p_group).organization_id, (p_group).status, (p_group).severity, (p_group).error_type,
+                                (p_group).assigned_to, p_organization_id, p_status, p_severity, p_error_type,
+                                p_assigned_to, p_unassigned)
 $$;
 COMMENT ON FUNCTION app._error_list_match(app.system_errors, uuid, app.error_status_enum, app.severity_enum, app.error_type_enum, uuid, boolean) IS
   'Whether an error group passes a list''s filters (organization, status, severity, type, assignee; NULL: any)';
@@ -157,6 +199,9 @@ COMMENT ON FUNCTION app.error_list_without_users(uuid, app.error_status_enum, ap
   'Error groups without any user id, newest id first, after an id cursor (the tail of the most-users list)';
 
 GRANT EXECUTE ON FUNCTION app.error_group_users_affected(uuid, text),
+  app.error_list_filter(text, text, text, text),
+  app.error_list_matches(uuid, app.error_status_enum, app.severity_enum, app.error_type_enum, uuid, uuid,
+                         app.error_status_enum, app.severity_enum, app.error_type_enum, uuid, boolean),
   app._error_list_match(app.system_errors, uuid, app.error_status_enum, app.severity_enum, app.error_type_enum, uuid, boolean),
   app.error_list_newest(uuid, app.error_status_enum, app.severity_enum, app.error_type_enum, uuid, boolean, timestamptz, uuid, integer),
   app.error_list_most_events(uuid, app.error_status_enum, app.severity_enum, app.error_type_enum, uuid, boolean, integer, uuid, integer),

@@ -57,7 +57,6 @@ async def error_list(request: Request) -> Response:
         params |= {"sort": sort, "after_last_seen_at": None, "after_occurrence_count": None,
                    "after_users_affected": None, f"after_{SORTS[sort][1]}": after_value}
     async with signed_in(request) as person:
-        params["me"] = person.claims.get("sub")
         statements = sql.UI_ERROR_LISTS if listed else sql.UI_ERROR_PAGES_SEEN_IN if by_events else sql.UI_ERROR_PAGES
         rows = await person.rows(statements[sort], params)
         more = len(rows) > PAGE_SIZE
