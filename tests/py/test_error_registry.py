@@ -76,3 +76,21 @@ def test_each_registered_code_has_a_status_of_its_class(db):
             assert status == 404, code
         if code.startswith("QR"):
             assert status in (429, 503), code
+
+
+def test_pgwarden_web_answers_its_own_codes_with_their_registered_status(db):
+    # where Python writes a status next to a code, the registry's status is the one it writes
+    statuses = dict(db.execute("SELECT code, http_status FROM app.error_code").fetchall())
+    named = {}  # NAME = "Q…" constants
+    written = []  # (status, code or constant, file)
+    for path in (WORKERS_DIR / "web").rglob("*.py"):
+        text = path.read_text()
+        named |= dict(re.findall(r"""^([A-Z_]+)\s*=\s*["'](Q[VNSRA][0-9A-Z]{3})["']""", text, flags=re.M))
+        written += [(int(status), code.strip("\"'"), path.name) for status, code in re.findall(
+            r"""(?:Refused|error_json|error_response)\(\s*(\d{3}),\s*(["']Q[VNSRA][0-9A-Z]{3}["']|[A-Z_]+\b)""", text)]
+        # WireError subclasses: `status = 4xx` then `code = "Q…"`
+        written += [(int(status), code, path.name) for status, code in re.findall(
+            r"""status(?::\s*int)?\s*=\s*(\d{3})\s+code(?::\s*str)?\s*=\s*["'](Q[VNSRA][0-9A-Z]{3})["']""", text)]
+    assert len(written) > 20
+    resolved = [(status, named.get(code, code), where) for status, code, where in written]
+    assert [entry for entry in resolved if statuses.get(entry[1]) != entry[0]] == []

@@ -25,7 +25,10 @@ def test_a_problem_carries_the_status_its_code_is_registered_with(db):
     assert problem(db, "QA601", "key not accepted", None, None, None) == {
         "code": "QA601", "message": "key not accepted", "http_status": 403}
     for code, status in db.execute("SELECT code, http_status FROM app.error_code").fetchall():
-        assert problem(db, code, "m", None, None, None)["http_status"] == status
+        answered = problem(db, code, "m", None, None, None)
+        assert answered["http_status"] == status
+        # every 429 (and the 503) says when to try again
+        assert answered.get("retry_after") == (RETRY_AFTER_SECONDS if status in (429, 503) else None), code
 
 
 def test_a_raised_problem_reaches_postgrest_with_its_status_and_retry_after(db):
@@ -62,3 +65,21 @@ def test_no_web_route_answers_in_another_shape():
         text = path.read_text()
         assert not re.search(r"""["']detail["']\s*:""", text), path
         assert not re.search(r"""["']Retry-After["']\s*:\s*["']\d+["']""", text), path
+
+
+ONE_HANDLER = ("EXCEPTION WHEN SQLSTATE 'QV000' OR SQLSTATE 'QN000' OR SQLSTATE 'QS000' OR SQLSTATE 'QR000'"
+               " OR SQLSTATE 'QA000' THEN\n"
+               "  GET STACKED DIAGNOSTICS v_state = RETURNED_SQLSTATE, v_message = MESSAGE_TEXT,\n"
+               "    v_detail = PG_EXCEPTION_DETAIL, v_hint = PG_EXCEPTION_HINT;\n"
+               "  PERFORM app.raise_http(v_state, v_message, v_detail, v_hint);")
+
+
+def test_api_functions_hand_every_q_class_to_raise_http_in_one_handler():
+    # a handler that left a class out would answer its codes with PostgREST's 400, not the registry's status
+    handlers = 0
+    for path in (REPO_ROOT / "db" / "functions" / "api").glob("*.sql"):
+        text = path.read_text()
+        for caught in re.findall(r"EXCEPTION WHEN SQLSTATE 'Q.*?;\n.*?;", text, flags=re.S):
+            handlers += 1
+            assert caught == ONE_HANDLER, f"{path.name}: {caught[:120]}"
+    assert handlers > 20

@@ -9,6 +9,8 @@ from typing import Any
 
 from starlette.responses import JSONResponse
 
+from workers import sql
+
 
 class WireError(Exception):
     """A request the ingest endpoint must refuse; `status` is the HTTP status, `code` its registered
@@ -58,9 +60,17 @@ def error_body(code: str, message: str, details: str | None = None, hint: str | 
     return {"code": code, "message": message, "details": details, "hint": hint}
 
 
+def with_retry_after(status: int, headers: dict[str, str] | None) -> dict[str, str] | None:
+    """Every 429 (and 503) says when to try again: its own Retry-After, else the one setting."""
+    if status in (429, 503) and "Retry-After" not in (headers or {}):
+        return {**(headers or {}), "Retry-After": str(RETRY_AFTER_SECONDS)}
+    return headers
+
+
 def error_json(status: int, code: str, message: str, details: str | None = None, hint: str | None = None,
                headers: dict[str, str] | None = None) -> JSONResponse:
-    return JSONResponse(error_body(code, message, details, hint), status_code=status, headers=headers)
+    return JSONResponse(error_body(code, message, details, hint), status_code=status,
+                        headers=with_retry_after(status, headers))
 
 
 def problem_json(problem: dict[str, Any], headers: dict[str, str] | None = None) -> JSONResponse:
@@ -71,9 +81,14 @@ def problem_json(problem: dict[str, Any], headers: dict[str, str] | None = None)
                       problem.get("details"), problem.get("hint"), headers={**(headers or {}), **retry} or None)
 
 
+async def registered_status(pool: Any, code: str) -> int:
+    """The HTTP status a Q-code SQL raised is registered with (app.error_code; 400 for another code)."""
+    async with pool.connection() as conn:
+        return (await (await conn.execute(sql.ERROR_HTTP_STATUS, [code])).fetchone())[0]
+
+
 def database_unavailable_json(headers: dict[str, str] | None = None) -> JSONResponse:
-    return error_json(503, DATABASE_UNAVAILABLE, "database unavailable", hint="Try again shortly.",
-                      headers={**(headers or {}), "Retry-After": str(RETRY_AFTER_SECONDS)})
+    return error_json(503, DATABASE_UNAVAILABLE, "database unavailable", hint="Try again shortly.", headers=headers)
 
 
 def wire_error_json(exc: WireError, headers: dict[str, str] | None = None) -> JSONResponse:
@@ -86,8 +101,8 @@ def refusal_detail(error: dict[str, Any]) -> str:
 
 
 def retry_after_seconds(value: Any) -> int:
-    """The Retry-After SQL gave (whole seconds, at least 1); a minute if it gave none."""
-    return max(1, math.ceil(float(value or 60)))
+    """The Retry-After SQL gave (whole seconds, at least 1); the one setting if it gave none."""
+    return max(1, math.ceil(float(value or RETRY_AFTER_SECONDS)))
 
 
 def log_failure(log: logging.Logger, what: str, exc: BaseException) -> None:

@@ -32,7 +32,7 @@ from starlette.routing import Route
 
 from workers import sql
 from workers.db import unwrap
-from workers.web.errors import WireError, database_unavailable_json, error_json, problem_json
+from workers.web.errors import WireError, database_unavailable_json, error_json, problem_json, registered_status
 from workers.web.notifications import Notifications
 from workers.web.routes_sentry import read_body
 
@@ -96,8 +96,7 @@ async def refused(pool: psycopg_pool.AsyncConnectionPool, exc: psycopg.Error) ->
     failure = unwrap(exc)
     if not failure.code.startswith("Q"):
         raise exc
-    async with pool.connection() as conn:
-        status = (await (await conn.execute(sql.ERROR_HTTP_STATUS, [failure.code])).fetchone())[0]
+    status = await registered_status(pool, failure.code)
     return error_json(status, failure.code, failure.message, failure.detail, failure.hint)
 
 

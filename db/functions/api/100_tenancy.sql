@@ -60,7 +60,7 @@ BEGIN
     INSERT INTO app.projects AS p (organization_id, name)
     VALUES (create_project.organization_id, btrim(create_project.name))
     RETURNING p.id, p.public_key;
-EXCEPTION WHEN SQLSTATE 'QN000' THEN
+EXCEPTION WHEN SQLSTATE 'QV000' OR SQLSTATE 'QN000' OR SQLSTATE 'QS000' OR SQLSTATE 'QR000' OR SQLSTATE 'QA000' THEN
   GET STACKED DIAGNOSTICS v_state = RETURNED_SQLSTATE, v_message = MESSAGE_TEXT,
     v_detail = PG_EXCEPTION_DETAIL, v_hint = PG_EXCEPTION_HINT;
   PERFORM app.raise_http(v_state, v_message, v_detail, v_hint);

@@ -7,7 +7,7 @@ DECLARE
   v_state text; v_message text; v_detail text; v_hint text;
 BEGIN
   RETURN app.error_grouping_explain(explain_error_grouping.error_id);
-EXCEPTION WHEN SQLSTATE 'QN000' THEN
+EXCEPTION WHEN SQLSTATE 'QV000' OR SQLSTATE 'QN000' OR SQLSTATE 'QS000' OR SQLSTATE 'QR000' OR SQLSTATE 'QA000' THEN
   GET STACKED DIAGNOSTICS v_state = RETURNED_SQLSTATE, v_message = MESSAGE_TEXT,
     v_detail = PG_EXCEPTION_DETAIL, v_hint = PG_EXCEPTION_HINT;
   PERFORM app.raise_http(v_state, v_message, v_detail, v_hint);
@@ -35,7 +35,7 @@ DECLARE
   v_state text; v_message text; v_detail text; v_hint text;
 BEGIN
   RETURN app.error_groups_merge(merge_errors.target_id, merge_errors.source_ids, merge_errors.note);
-EXCEPTION WHEN SQLSTATE 'QN000' OR SQLSTATE 'QS000' THEN
+EXCEPTION WHEN SQLSTATE 'QV000' OR SQLSTATE 'QN000' OR SQLSTATE 'QS000' OR SQLSTATE 'QR000' OR SQLSTATE 'QA000' THEN
   GET STACKED DIAGNOSTICS v_state = RETURNED_SQLSTATE, v_message = MESSAGE_TEXT,
     v_detail = PG_EXCEPTION_DETAIL, v_hint = PG_EXCEPTION_HINT;
   PERFORM app.raise_http(v_state, v_message, v_detail, v_hint);
@@ -63,7 +63,7 @@ DECLARE
   v_state text; v_message text; v_detail text; v_hint text;
 BEGIN
   RETURN app.error_group_unmerge(unmerge_error_hash.error_id, unmerge_error_hash.hash);
-EXCEPTION WHEN SQLSTATE 'QN000' OR SQLSTATE 'QS000' THEN
+EXCEPTION WHEN SQLSTATE 'QV000' OR SQLSTATE 'QN000' OR SQLSTATE 'QS000' OR SQLSTATE 'QR000' OR SQLSTATE 'QA000' THEN
   GET STACKED DIAGNOSTICS v_state = RETURNED_SQLSTATE, v_message = MESSAGE_TEXT,
     v_detail = PG_EXCEPTION_DETAIL, v_hint = PG_EXCEPTION_HINT;
   PERFORM app.raise_http(v_state, v_message, v_detail, v_hint);
@@ -89,7 +89,7 @@ DECLARE
   v_state text; v_message text; v_detail text; v_hint text;
 BEGIN
   RETURN app.fingerprint_rule_add(add_fingerprint_rule.project_id, add_fingerprint_rule.rule);
-EXCEPTION WHEN SQLSTATE 'QN000' THEN
+EXCEPTION WHEN SQLSTATE 'QV000' OR SQLSTATE 'QN000' OR SQLSTATE 'QS000' OR SQLSTATE 'QR000' OR SQLSTATE 'QA000' THEN
   GET STACKED DIAGNOSTICS v_state = RETURNED_SQLSTATE, v_message = MESSAGE_TEXT,
     v_detail = PG_EXCEPTION_DETAIL, v_hint = PG_EXCEPTION_HINT;
   PERFORM app.raise_http(v_state, v_message, v_detail, v_hint);
@@ -121,7 +121,7 @@ DECLARE
   v_state text; v_message text; v_detail text; v_hint text;
 BEGIN
   RETURN app.fingerprint_rule_delete(delete_fingerprint_rule.rule_id);
-EXCEPTION WHEN SQLSTATE 'QN000' THEN
+EXCEPTION WHEN SQLSTATE 'QV000' OR SQLSTATE 'QN000' OR SQLSTATE 'QS000' OR SQLSTATE 'QR000' OR SQLSTATE 'QA000' THEN
   GET STACKED DIAGNOSTICS v_state = RETURNED_SQLSTATE, v_message = MESSAGE_TEXT,
     v_detail = PG_EXCEPTION_DETAIL, v_hint = PG_EXCEPTION_HINT;
   PERFORM app.raise_http(v_state, v_message, v_detail, v_hint);

@@ -27,7 +27,7 @@ DECLARE
 BEGIN
   RETURN app.personal_data_policy_set(set_personal_data_policy.organization_id, set_personal_data_policy.email,
                                       set_personal_data_policy.ip_address, set_personal_data_policy.user_id);
-EXCEPTION WHEN SQLSTATE 'QN000' THEN
+EXCEPTION WHEN SQLSTATE 'QV000' OR SQLSTATE 'QN000' OR SQLSTATE 'QS000' OR SQLSTATE 'QR000' OR SQLSTATE 'QA000' THEN
   GET STACKED DIAGNOSTICS v_state = RETURNED_SQLSTATE, v_message = MESSAGE_TEXT,
     v_detail = PG_EXCEPTION_DETAIL, v_hint = PG_EXCEPTION_HINT;
   PERFORM app.raise_http(v_state, v_message, v_detail, v_hint);

@@ -42,7 +42,7 @@ BEGIN
   END IF;
   RETURN (SELECT b.uptime_percentage
             FROM app.health_uptime_breakdown(v_monitor_id, now() - make_interval(days => p_days), now()) b);
-EXCEPTION WHEN SQLSTATE 'QN000' THEN
+EXCEPTION WHEN SQLSTATE 'QV000' OR SQLSTATE 'QN000' OR SQLSTATE 'QS000' OR SQLSTATE 'QR000' OR SQLSTATE 'QA000' THEN
   GET STACKED DIAGNOSTICS v_state = RETURNED_SQLSTATE, v_message = MESSAGE_TEXT,
     v_detail = PG_EXCEPTION_DETAIL, v_hint = PG_EXCEPTION_HINT;
   PERFORM app.raise_http(v_state, v_message, v_detail, v_hint);

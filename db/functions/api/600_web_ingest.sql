@@ -70,7 +70,7 @@ BEGIN
       DETAIL = 'Field: project_id.', HINT = 'Use the id of a project of your organization.';
   END IF;
   RETURN app.webhook_secret_rotate(create_webhook_secret.project_id);
-EXCEPTION WHEN SQLSTATE 'QN000' THEN
+EXCEPTION WHEN SQLSTATE 'QV000' OR SQLSTATE 'QN000' OR SQLSTATE 'QS000' OR SQLSTATE 'QR000' OR SQLSTATE 'QA000' THEN
   GET STACKED DIAGNOSTICS v_state = RETURNED_SQLSTATE, v_message = MESSAGE_TEXT,
     v_detail = PG_EXCEPTION_DETAIL, v_hint = PG_EXCEPTION_HINT;
   PERFORM app.raise_http(v_state, v_message, v_detail, v_hint);

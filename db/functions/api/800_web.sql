@@ -13,7 +13,7 @@ DECLARE
 BEGIN
   RETURN app.user_create(create_user.email, create_user.role, create_user.organization_id, create_user.password_hash,
                          create_user.name);
-EXCEPTION WHEN SQLSTATE 'QN000' THEN
+EXCEPTION WHEN SQLSTATE 'QV000' OR SQLSTATE 'QN000' OR SQLSTATE 'QS000' OR SQLSTATE 'QR000' OR SQLSTATE 'QA000' THEN
   GET STACKED DIAGNOSTICS v_state = RETURNED_SQLSTATE, v_message = MESSAGE_TEXT,
     v_detail = PG_EXCEPTION_DETAIL, v_hint = PG_EXCEPTION_HINT;
   PERFORM app.raise_http(v_state, v_message, v_detail, v_hint);
@@ -125,7 +125,7 @@ DECLARE
   v_state text; v_message text; v_detail text; v_hint text;
 BEGIN
   RETURN app.error_detail_page(get_error_detail.error_id);
-EXCEPTION WHEN SQLSTATE 'QN000' THEN
+EXCEPTION WHEN SQLSTATE 'QV000' OR SQLSTATE 'QN000' OR SQLSTATE 'QS000' OR SQLSTATE 'QR000' OR SQLSTATE 'QA000' THEN
   GET STACKED DIAGNOSTICS v_state = RETURNED_SQLSTATE, v_message = MESSAGE_TEXT,
     v_detail = PG_EXCEPTION_DETAIL, v_hint = PG_EXCEPTION_HINT;
   PERFORM app.raise_http(v_state, v_message, v_detail, v_hint);
@@ -156,7 +156,7 @@ DECLARE
   v_state text; v_message text; v_detail text; v_hint text;
 BEGIN
   RETURN app.health_monitor_page(get_health_monitor.monitor_id);
-EXCEPTION WHEN SQLSTATE 'QN000' THEN
+EXCEPTION WHEN SQLSTATE 'QV000' OR SQLSTATE 'QN000' OR SQLSTATE 'QS000' OR SQLSTATE 'QR000' OR SQLSTATE 'QA000' THEN
   GET STACKED DIAGNOSTICS v_state = RETURNED_SQLSTATE, v_message = MESSAGE_TEXT,
     v_detail = PG_EXCEPTION_DETAIL, v_hint = PG_EXCEPTION_HINT;
   PERFORM app.raise_http(v_state, v_message, v_detail, v_hint);
@@ -202,7 +202,7 @@ DECLARE
   v_state text; v_message text; v_detail text; v_hint text;
 BEGIN
   PERFORM app.health_monitor_update(update_health_monitor.monitor_id, update_health_monitor.changes);
-EXCEPTION WHEN SQLSTATE 'QN000' THEN
+EXCEPTION WHEN SQLSTATE 'QV000' OR SQLSTATE 'QN000' OR SQLSTATE 'QS000' OR SQLSTATE 'QR000' OR SQLSTATE 'QA000' THEN
   GET STACKED DIAGNOSTICS v_state = RETURNED_SQLSTATE, v_message = MESSAGE_TEXT,
     v_detail = PG_EXCEPTION_DETAIL, v_hint = PG_EXCEPTION_HINT;
   PERFORM app.raise_http(v_state, v_message, v_detail, v_hint);
@@ -227,7 +227,7 @@ DECLARE
   v_state text; v_message text; v_detail text; v_hint text;
 BEGIN
   PERFORM app.health_monitor_set_enabled(set_health_monitor_enabled.monitor_id, set_health_monitor_enabled.enabled);
-EXCEPTION WHEN SQLSTATE 'QN000' THEN
+EXCEPTION WHEN SQLSTATE 'QV000' OR SQLSTATE 'QN000' OR SQLSTATE 'QS000' OR SQLSTATE 'QR000' OR SQLSTATE 'QA000' THEN
   GET STACKED DIAGNOSTICS v_state = RETURNED_SQLSTATE, v_message = MESSAGE_TEXT,
     v_detail = PG_EXCEPTION_DETAIL, v_hint = PG_EXCEPTION_HINT;
   PERFORM app.raise_http(v_state, v_message, v_detail, v_hint);
@@ -251,7 +251,7 @@ DECLARE
   v_state text; v_message text; v_detail text; v_hint text;
 BEGIN
   PERFORM app.health_monitor_delete(delete_health_monitor.monitor_id);
-EXCEPTION WHEN SQLSTATE 'QN000' THEN
+EXCEPTION WHEN SQLSTATE 'QV000' OR SQLSTATE 'QN000' OR SQLSTATE 'QS000' OR SQLSTATE 'QR000' OR SQLSTATE 'QA000' THEN
   GET STACKED DIAGNOSTICS v_state = RETURNED_SQLSTATE, v_message = MESSAGE_TEXT,
     v_detail = PG_EXCEPTION_DETAIL, v_hint = PG_EXCEPTION_HINT;
   PERFORM app.raise_http(v_state, v_message, v_detail, v_hint);
@@ -275,7 +275,7 @@ BEGIN
   RETURN app.health_maintenance_add(add_maintenance_window.monitor_id, add_maintenance_window.starts_at,
                                     add_maintenance_window.ends_at, nullif(btrim(add_maintenance_window.reason), ''),
                                     app.current_user_id());
-EXCEPTION WHEN SQLSTATE 'QN000' THEN
+EXCEPTION WHEN SQLSTATE 'QV000' OR SQLSTATE 'QN000' OR SQLSTATE 'QS000' OR SQLSTATE 'QR000' OR SQLSTATE 'QA000' THEN
   GET STACKED DIAGNOSTICS v_state = RETURNED_SQLSTATE, v_message = MESSAGE_TEXT,
     v_detail = PG_EXCEPTION_DETAIL, v_hint = PG_EXCEPTION_HINT;
   PERFORM app.raise_http(v_state, v_message, v_detail, v_hint);

@@ -28,15 +28,18 @@ GRANT EXECUTE ON FUNCTION app.retry_after_seconds()
 
 -- (pgwarden web's ingest outcomes built it before app.problem; replaced by it)
 DROP FUNCTION IF EXISTS app.web_error(text, text, text, text, jsonb);
+-- Every 429 (and the 503) says when to try again: its own wait, else app.retry_after_seconds().
 CREATE OR REPLACE FUNCTION app.problem(p_code text, p_message text, p_details text, p_hint text,
                                        p_retry_after integer DEFAULT NULL) RETURNS jsonb
 LANGUAGE sql STABLE AS $$
   SELECT jsonb_strip_nulls(jsonb_build_object(
-    'code', p_code, 'message', p_message, 'details', p_details, 'hint', p_hint, 'retry_after', p_retry_after,
-    'http_status', app.error_http_status(p_code)))
+    'code', p_code, 'message', p_message, 'details', p_details, 'hint', p_hint,
+    'retry_after', coalesce(p_retry_after, CASE WHEN s.status IN (429, 503) THEN app.retry_after_seconds() END),
+    'http_status', s.status))
+    FROM (SELECT app.error_http_status(p_code) AS status) AS s
 $$;
 COMMENT ON FUNCTION app.problem(text, text, text, text, integer) IS
-  'A problem: {code, message, details, hint, http_status (the code''s, from app.error_code)[, retry_after]}';
+  'A problem: {code, message, details, hint, http_status (the code''s, from app.error_code)[, retry_after: always for a 429]}';
 GRANT EXECUTE ON FUNCTION app.problem(text, text, text, text, integer)
   TO anon, staff, org_owner, system_admin, pgwarden_web, pgwarden_worker;
 
@@ -51,9 +54,9 @@ BEGIN
       DETAIL = coalesce(p_problem ->> 'details', ''), HINT = coalesce(p_problem ->> 'hint', '');
   END IF;
   RAISE SQLSTATE 'PGRST' USING
-    MESSAGE = jsonb_build_object('code', p_problem -> 'code', 'message', p_problem -> 'message',
-                                 'details', p_problem -> 'details', 'hint', p_problem -> 'hint')::text,
-    DETAIL = jsonb_build_object(
+    MESSAGE = json_build_object('code', p_problem ->> 'code', 'message', p_problem ->> 'message',
+                                'details', p_problem ->> 'details', 'hint', p_problem ->> 'hint')::text,
+    DETAIL = json_build_object(
       'status', (p_problem ->> 'http_status')::integer,
       'headers', coalesce(p_headers, '{}')
                  || CASE WHEN p_problem ? 'retry_after'
@@ -63,8 +66,13 @@ COMMENT ON FUNCTION app.raise_problem(jsonb, jsonb)
   IS 'Raise an app.problem with its HTTP status for PostgREST (Retry-After from retry_after, plus any headers)';
 GRANT EXECUTE ON FUNCTION app.raise_problem(jsonb, jsonb) TO anon, staff, org_owner, system_admin;
 
--- The api functions' handler: EXCEPTION WHEN SQLSTATE 'QN000' OR ... THEN GET STACKED DIAGNOSTICS
--- (the only way PL/pgSQL reads an error's detail and hint), then this.
+-- The api functions' one handler (a PL/pgSQL handler cannot live in another function, and only GET
+-- STACKED DIAGNOSTICS inside it reads an error's detail and hint), so every Q code an api function
+-- meets leaves with the status the registry gives it (tests/py/test_error_shape.py keeps it one):
+--   EXCEPTION WHEN SQLSTATE 'QV000' OR SQLSTATE 'QN000' OR SQLSTATE 'QS000' OR SQLSTATE 'QR000' OR SQLSTATE 'QA000' THEN
+--     GET STACKED DIAGNOSTICS v_state = RETURNED_SQLSTATE, v_message = MESSAGE_TEXT,
+--       v_detail = PG_EXCEPTION_DETAIL, v_hint = PG_EXCEPTION_HINT;
+--     PERFORM app.raise_http(v_state, v_message, v_detail, v_hint);
 CREATE OR REPLACE FUNCTION app.raise_http(
   p_sqlstate text, p_message text, p_detail text, p_hint text, p_retry_after_seconds integer DEFAULT NULL
 ) RETURNS void

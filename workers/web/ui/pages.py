@@ -26,6 +26,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from workers import sql
+from workers.web.errors import registered_status, with_retry_after
 from workers.web.ui.refusals import (
     LENGTH_REQUIRED,
     MALFORMED,
@@ -222,13 +223,17 @@ async def refused_answer(request: Request, refused: Refused | None,
     if refused is None and form_page is not None:
         return await form_page()
     assert refused is not None
+    if refused.registered:
+        with contextlib.suppress(psycopg.Error, psycopg_pool.PoolTimeout):  # (else the 400 it was made with)
+            refused.status = await registered_status(ui(request).pool, refused.code)
+        refused.registered = False
     if not wants_html(request):
         return refusal_json(refused)
     response = await form_page() if form_page is not None else render(
         request, "error.html", {"refused": refused, "title": TITLES.get(refused.status, "Refused")},
         status=refused.status)
     response.status_code = refused.status
-    response.headers.update(refused.headers)
+    response.headers.update(with_retry_after(refused.status, refused.headers) or {})
     return response
 
 

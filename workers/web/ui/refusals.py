@@ -13,7 +13,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from workers.db import unwrap
-from workers.web.errors import DATABASE_UNAVAILABLE, RETRY_AFTER_SECONDS, error_json
+from workers.web.errors import DATABASE_UNAVAILABLE, error_json
 
 SIGN_IN_REQUIRED = "QAW01"
 FORM_NOT_OURS = "QAW02"
@@ -27,10 +27,10 @@ LENGTH_REQUIRED = "QV004"
 MALFORMED = "QV690"
 TOO_LARGE = "QV691"
 
-# R7: Python maps SQL's refusals by SQLSTATE class (api functions that answer other than 400 say
-# their status themselves, PostgREST's way); 22 (a value of the wrong shape in a query string),
-# 23 (a constraint) and 42501 (a role without the right) come from PostgreSQL itself.
-_STATUS_BY_CLASS = {"QV": 400, "QN": 404, "QS": 409, "QR": 429, "QA": 403, "22": 400, "23": 409}
+# SQL's own refusals (Q codes) are answered with the status app.error_code registers for the code
+# (pages.refused_answer asks); PostgreSQL's: 22 (a value of the wrong shape in a query string),
+# 23 (a constraint), 42501 (a role without the right).
+_POSTGRESQL_STATUS_BY_CLASS = {"22": 400, "23": 409}
 TITLES = {400: "That request was not understood", 401: "Signed out", 403: "Not allowed", 404: "Not found",
           409: "Not possible now", 411: "That request was not understood", 413: "Too large",
           429: "Too many requests", 503: "Database unavailable"}
@@ -40,10 +40,12 @@ class Refused(Exception):
     """A refusal in the error shape, with its HTTP status (and headers such as Retry-After)."""
 
     def __init__(self, status: int, code: str, message: str, details: str | None = None, hint: str | None = None,
-                 headers: dict[str, str] | None = None):
+                 headers: dict[str, str] | None = None, *, registered: bool = False):
         super().__init__(message)
         self.status, self.code, self.message, self.details, self.hint = status, code, message, details, hint
         self.headers = headers or {}
+        # a Q code SQL raised: its status is the registry's, looked up before answering
+        self.registered = registered
 
     @property
     def shape(self) -> dict[str, Any]:
@@ -73,8 +75,7 @@ def sign_in_required() -> Refused:
 
 
 def database_unavailable() -> Refused:
-    return Refused(503, DATABASE_UNAVAILABLE, "The database does not answer.", hint="Try again shortly.",
-                   headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+    return Refused(503, DATABASE_UNAVAILABLE, "The database does not answer.", hint="Try again shortly.")
 
 
 def refusal(exc: psycopg.Error) -> Refused | None:
@@ -86,10 +87,12 @@ def refusal(exc: psycopg.Error) -> Refused | None:
         status, headers = answer.get("status"), answer.get("headers") or {}
     elif failure.code == "57014":  # the role's statement_timeout, answered as main's api functions do
         return Refused(429, STATEMENT_TIMEOUT, "statement timeout", "The page took longer than your role may take.",
-                       "Retry later; if it keeps happening, narrow the filters or the time range.",
-                       headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+                       "Retry later; if it keeps happening, narrow the filters or the time range.")
+    elif failure.code.startswith("Q"):
+        return Refused(400, failure.code, failure.message, failure.detail or None, failure.hint or None,
+                       registered=True)
     else:
-        status = _STATUS_BY_CLASS.get(failure.code[:2]) or (403 if failure.code == "42501" else None)
+        status = _POSTGRESQL_STATUS_BY_CLASS.get(failure.code[:2]) or (403 if failure.code == "42501" else None)
     if status is None:
         return None
     message = failure.message if failure.code.startswith("Q") else TITLES.get(status, "Refused")
