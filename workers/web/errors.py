@@ -51,7 +51,7 @@ DATABASE_UNAVAILABLE = "QR003"
 UNEXPECTED = "QV699"
 # The one Retry-After of a refusal that does not compute its own wait (the database does not
 # answer, a statement timeout): app.retry_after_seconds() in SQL, which cannot be asked while the
-# database is down, hence written here too (tests/py/test_web_error_shape.py compares them).
+# database is down, hence written here too (tests/py/test_error_shape.py compares them).
 RETRY_AFTER_SECONDS = 5
 
 

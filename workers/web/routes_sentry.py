@@ -21,7 +21,7 @@ from workers.web.errors import (
     PayloadTooLarge,
     WireError,
     database_unavailable_json,
-    error_body,
+    error_json,
     refusal_detail,
     retry_after_seconds,
 )
@@ -98,7 +98,7 @@ async def answer(request: Request, parse) -> Response:
     except WireError as exc:
         return error_response(exc.status, exc.code, exc.detail)
     except DatabaseUnavailable:
-        return database_unavailable_json(headers=CORS_HEADERS)
+        return database_unavailable_json(headers={**CORS_HEADERS, "X-Sentry-Error": "database unavailable"})
     return outcome_response(outcome)
 
 
@@ -130,9 +130,9 @@ def outcome_response(outcome: dict[str, Any]) -> Response:
 
 def error_response(status: int, code: str, message: str, details: str | None = None, hint: str | None = None,
                    headers: dict[str, str] | None = None) -> Response:
-    body = error_body(code, message, details, hint)
-    return JSONResponse(body, status_code=status,
-                        headers={**CORS_HEADERS, "X-Sentry-Error": refusal_detail(body)[:200], **(headers or {})})
+    sentence = refusal_detail({"message": message, "details": details})
+    return error_json(status, code, message, details, hint,
+                      headers={**CORS_HEADERS, "X-Sentry-Error": sentence[:200], **(headers or {})})
 
 
 async def read_decoded_body(request: Request) -> bytes:
