@@ -8,8 +8,8 @@ CREATE TABLE app.error_code (
   description text NOT NULL
 );
 COMMENT ON TABLE app.error_code IS 'pgwarden SQLSTATE registry: QV invalid input, QN not found, QS bad state, QR rate limited, QA forbidden';
--- public knowledge: app.raise_http reads it under the caller's role
-GRANT SELECT ON app.error_code TO anon, staff, org_owner, system_admin, pgwarden_worker;
+-- public knowledge: app.problem reads it under the caller's role
+GRANT SELECT ON app.error_code TO anon, staff, org_owner, system_admin, pgwarden_worker, pgwarden_web;
 
 INSERT INTO app.error_code (code, http_status, description) VALUES
   ('QV001', 400, 'invalid input value'),

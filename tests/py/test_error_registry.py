@@ -74,8 +74,8 @@ def test_each_registered_code_has_a_status_of_its_class(db):
         assert 400 <= status <= 499 or (code, status) == ("QR003", 503), f"{code}: {status}"
         if code.startswith("QN"):
             assert status == 404, code
-        if code.startswith("QR"):
-            assert status in (429, 503), code
+        # a refusal that says when to try again (429, 503) is a QR code, and every QR code is one
+        assert code.startswith("QR") == (status in (429, 503)), code
 
 
 def test_pgwarden_web_answers_its_own_codes_with_their_registered_status(db):

@@ -1,14 +1,14 @@
 -- The one error shape that leaves pgwarden: a problem {code, message, details, hint} with the
 -- HTTP status its Q-code is registered with (app.error_code) and, for a refusal that says when to
 -- try again, retry_after (seconds). app functions raise Q codes or answer problems built here;
--- api functions hand the classes whose status is not 400 to raise_http, which raises PostgREST's
+-- api functions hand every Q code they meet to raise_http, which raises PostgREST's
 -- documented SQLSTATE 'PGRST' form (JSON message + status/headers detail); pgwarden web answers
 -- problems with their http_status (workers/web/errors.py).
 
 -- The status a code is registered with; 400 for a code the registry does not hold (a test keeps
 -- every code of db/ and workers/ registered: tests/py/test_error_registry.py).
 CREATE OR REPLACE FUNCTION app.error_http_status(p_code text) RETURNS smallint
-LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog AS $$
+LANGUAGE sql STABLE AS $$
   SELECT coalesce((SELECT e.http_status FROM app.error_code e WHERE e.code = p_code), 400::smallint)
 $$;
 COMMENT ON FUNCTION app.error_http_status(text) IS 'The HTTP status a Q-code is registered with (400 when it is not)';
@@ -17,8 +17,8 @@ GRANT EXECUTE ON FUNCTION app.error_http_status(text)
 
 -- The one wait for refusals that cannot compute their own: a statement cut by its role's
 -- statement_timeout (QR002) and, in pgwarden web, a database that does not answer (QR003).
--- pgwarden web reads it once it reaches the database (workers/web/errors.py holds the same value
--- for the time before; a test compares them).
+-- pgwarden web must answer with it when the database cannot be asked, so workers/web/errors.py
+-- holds the same value (RETRY_AFTER_SECONDS; tests/py/test_error_shape.py compares them).
 CREATE OR REPLACE FUNCTION app.retry_after_seconds() RETURNS integer
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$ SELECT 5 $$;
 COMMENT ON FUNCTION app.retry_after_seconds() IS
@@ -29,14 +29,14 @@ GRANT EXECUTE ON FUNCTION app.retry_after_seconds()
 -- (pgwarden web's ingest outcomes built it before app.problem; replaced by it)
 DROP FUNCTION IF EXISTS app.web_error(text, text, text, text, jsonb);
 -- Every 429 (and the 503) says when to try again: its own wait, else app.retry_after_seconds().
+-- Those are the QR codes (tests/py/test_error_registry.py keeps it so), known without a lookup.
 CREATE OR REPLACE FUNCTION app.problem(p_code text, p_message text, p_details text, p_hint text,
                                        p_retry_after integer DEFAULT NULL) RETURNS jsonb
 LANGUAGE sql STABLE AS $$
   SELECT jsonb_strip_nulls(jsonb_build_object(
     'code', p_code, 'message', p_message, 'details', p_details, 'hint', p_hint,
-    'retry_after', coalesce(p_retry_after, CASE WHEN s.status IN (429, 503) THEN app.retry_after_seconds() END),
-    'http_status', s.status))
-    FROM (SELECT app.error_http_status(p_code) AS status) AS s
+    'retry_after', coalesce(p_retry_after, CASE WHEN starts_with(p_code, 'QR') THEN app.retry_after_seconds() END),
+    'http_status', app.error_http_status(p_code)))
 $$;
 COMMENT ON FUNCTION app.problem(text, text, text, text, integer) IS
   'A problem: {code, message, details, hint, http_status (the code''s, from app.error_code)[, retry_after: always for a 429]}';
