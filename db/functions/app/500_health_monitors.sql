@@ -71,7 +71,7 @@ DECLARE
 BEGIN
   SELECT string_agg(k, ', ') INTO v_unknown FROM jsonb_object_keys(p_expected) k
    WHERE k NOT IN ('status_codes', 'body_contains', 'json_path', 'json_equals', 'max_response_time_ms',
-                   'min_tls_days', 'max_age_seconds');
+                   'min_tls_days', 'max_age_seconds', 'grace_seconds', 'baseline');
   IF v_unknown IS NOT NULL THEN
     PERFORM app._health_invalid('unknown expected condition', format('Unknown keys: %s.', v_unknown));
   END IF;
@@ -96,9 +96,13 @@ BEGIN
     END;
   END IF;
   SELECT string_agg(k, ', ') INTO v_unknown FROM jsonb_object_keys(p_expected) k
-   WHERE k IN ('max_response_time_ms', 'min_tls_days', 'max_age_seconds') AND jsonb_typeof(p_expected -> k) <> 'number';
+   WHERE k IN ('max_response_time_ms', 'min_tls_days', 'max_age_seconds', 'grace_seconds')
+     AND jsonb_typeof(p_expected -> k) <> 'number';
   IF v_unknown IS NOT NULL THEN
     PERFORM app._health_invalid('threshold is not a number', format('Not numbers: %s.', v_unknown));
+  END IF;
+  IF p_expected ? 'baseline' AND jsonb_typeof(p_expected -> 'baseline') <> 'boolean' THEN
+    PERFORM app._health_invalid('baseline is not true or false', 'expected.baseline: false judges a push monitor by max_age_seconds alone.');
   END IF;
 
   IF p_probe IN ('http', 'sms') AND coalesce(p_target ->> 'url', '') = '' THEN

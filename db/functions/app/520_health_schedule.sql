@@ -23,26 +23,8 @@ LANGUAGE sql IMMUTABLE AS $$
 $$;
 COMMENT ON FUNCTION app._health_first_slot(bigint, integer, timestamptz) IS 'The monitor''s first probe slot at or after a time';
 
--- What a push monitor looks like at p_at: healthy while the last heartbeat is younger than
--- max_age_seconds (default the interval), unhealthy after, unknown before the first one.
-CREATE OR REPLACE FUNCTION app._health_heartbeat_observation(p_monitor_id bigint, p_at timestamptz) RETURNS jsonb
-LANGUAGE sql STABLE AS $$
-  SELECT CASE
-    WHEN s.last_heartbeat_at IS NULL THEN
-      jsonb_build_object('probe_error', 'no heartbeat received yet', 'details', '{}'::jsonb)
-    WHEN p_at - s.last_heartbeat_at <= make_interval(secs => coalesce((m.expected ->> 'max_age_seconds')::numeric, m.interval_seconds)) THEN
-      jsonb_build_object('reachable', true, 'error', NULL, 'timed_out', false, 'details', jsonb_build_object(
-        'last_heartbeat_at', s.last_heartbeat_at, 'age_seconds', round(extract(epoch FROM p_at - s.last_heartbeat_at))))
-    ELSE
-      jsonb_build_object('reachable', false, 'timed_out', false,
-        'error', format('no heartbeat for %s s (max %s s)', round(extract(epoch FROM p_at - s.last_heartbeat_at)),
-                        coalesce((m.expected ->> 'max_age_seconds')::numeric, m.interval_seconds)),
-        'details', jsonb_build_object('last_heartbeat_at', s.last_heartbeat_at))
-  END
-  FROM app.health_monitors m JOIN app.health_monitor_state s ON s.monitor_id = m.id
-  WHERE m.id = p_monitor_id
-$$;
-COMMENT ON FUNCTION app._health_heartbeat_observation(bigint, timestamptz) IS 'A push monitor''s observation at a time, from the age of its last heartbeat';
+-- (app._health_heartbeat_observation, what a push monitor looks like at a time, lives with its
+-- hour-of-week baseline in 515_health_heartbeat_baseline.sql)
 
 -- == Scheduling (pg_cron, every minute) ==
 
