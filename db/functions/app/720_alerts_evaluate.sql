@@ -230,6 +230,7 @@ BEGIN
      WHERE r.alert_type IN ('health_degraded', 'uptime_incident') AND r.is_active
        AND (r.organization_id IS NULL OR r.organization_id = v_monitor.organization_id)
        AND (NOT r.trigger_conditions ? 'services' OR r.trigger_conditions -> 'services' ? v_monitor.service_name::text)
+       AND NOT r.trigger_conditions ? 'slo_burn'  -- those fire on SLO burn rates (app.slo_evaluate)
      ORDER BY r.id
   LOOP
     IF v_rule.alert_type = 'health_degraded' THEN
@@ -289,6 +290,7 @@ LANGUAGE sql AS $$
            UNION
           SELECT substr(g.dedup_key, 9)::bigint FROM app.alert_signals g
            WHERE g.resolved_at IS NULL AND g.alert_type IN ('health_degraded', 'uptime_incident')
+             AND g.dedup_key LIKE 'monitor:%'
            ORDER BY 1) AS m
    WHERE EXISTS (SELECT FROM app.error_alerts r WHERE r.alert_type IN ('health_degraded', 'uptime_incident') AND r.is_active)
 $$;
