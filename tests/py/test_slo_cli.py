@@ -1,0 +1,55 @@
+"""`pgwarden slo create | list | show | delete`: objectives from the command line, their budget and
+burn rates as SQL computed them (db/functions/app/765_slos.sql)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from workers.settings import REPO_ROOT
+
+
+@pytest.fixture
+def pgwarden(database_url, tmp_path):
+    env = {**os.environ, "PGWARDEN_DATABASE_URL": database_url, "PGWARDEN_DATA_DIR": str(tmp_path)}
+
+    def run(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "workers", "slo", *args], env=env, cwd=REPO_ROOT,
+                              capture_output=True, text=True, timeout=60)
+
+    return run
+
+
+def test_an_objective_is_created_listed_shown_with_its_budget_and_deleted(pgwarden, db):
+    monitor_id = db.execute("""SELECT app.health_monitor_add('{"service_name": "slo-shop", "check_type": "external",
+                                 "target": {"url": "http://shop.test"}}')""").fetchone()[0]
+    # up for a day but the last 14.4 minutes: 1 % of the day, the whole budget of a 99 % objective
+    db.execute("""INSERT INTO app.system_uptime (service_name, status, started_at, ended_at, monitor_id)
+                  VALUES ('slo-shop', 'operational', now() - interval '1 day', now() - interval '864 seconds', %s),
+                         ('slo-shop', 'major_outage', now() - interval '864 seconds', NULL, %s)""",
+               [monitor_id, monitor_id])
+    db.commit()
+
+    created = pgwarden("create", "slo-shop", "--target", "99", "--window", "30")
+    assert created.returncode == 0, created.stderr
+    listed = json.loads(pgwarden("list", "--json").stdout)
+    shop = next(row for row in listed if row["name"] == "slo-shop")
+    assert (shop["target"], shop["window_days"], shop["budget_seconds"]) == (0.99, 30, 25920)
+    assert abs(shop["budget_remaining"]) < 0.01, "a day observed, 1 % of it down: the budget is spent"
+    assert shop["burn_rates"]["5m"] == 100 and abs(shop["burn_rates"]["1h"] - 24) < 1, "14.4 of 60 minutes: 24x"
+
+    shown = pgwarden("show", "slo-shop")
+    assert shown.returncode == 0 and "burn rate" in shown.stdout and "slo-shop" in shown.stdout
+
+    assert pgwarden("create", "slo-shop", "--target", "99.9").returncode == 2, "the name is taken (QV765)"
+    assert pgwarden("create", "slo-shop", "--target", "100").returncode == 2, "a target below 100 % (QV765)"
+    missing = pgwarden("create", "nope", "--target", "99")
+    assert missing.returncode == 4 and "QN765" in missing.stderr
+
+    assert pgwarden("delete", "slo-shop").returncode == 0
+    assert pgwarden("show", "slo-shop").returncode == 4
+    assert db.execute("SELECT count(*) FROM app.service_slos WHERE name = 'slo-shop'").fetchone() == (0,)
