@@ -12,7 +12,9 @@ COMMENT ON FUNCTION app._health_seconds(tstzmultirange) IS 'Total seconds covere
 -- Time-weighted uptime of one monitor over [p_from, p_to). Intervals are clipped to the window
 -- (an open one runs until now); maintenance (windows, and any interval with status maintenance)
 -- is cut out of every status and so leaves numerator and denominator; time without an interval
--- (unknown: no data, probe broken, monitor disabled) is not observed either.
+-- (unknown: no data, probe broken, monitor disabled) is not observed either. Uptime corrections
+-- (535_health_uptime_corrections.sql) apply: a false positive's range counts as operational, a
+-- late maintenance window's or a probe bug's is left out like maintenance.
 --   downtime = major_outage + partial_outage_weight x partial_outage + degraded_weight x degraded
 --   uptime % = 100 x (1 - downtime / observed), observed = operational + degraded + partial + major
 -- The weights are settings (defaults 0.3 and 0, as Statuspage and Instatus count them).
@@ -24,16 +26,35 @@ RETURNS TABLE (
 )
 LANGUAGE sql STABLE AS $$
   WITH window_range AS (SELECT tstzrange(p_from, p_to) AS w),
-  intervals AS (
+  recorded AS (
     SELECT u.status, tstzrange(u.started_at, coalesce(u.ended_at, greatest(u.started_at, now()))) * wr.w AS r
       FROM app.system_uptime u, window_range wr
      WHERE u.monitor_id = p_monitor_id AND u.started_at < p_to AND coalesce(u.ended_at, 'infinity') > p_from
+  ),
+  corrections AS (
+    SELECT c.kind, c.during * wr.w AS r
+      FROM app.uptime_corrections c, window_range wr
+     WHERE c.monitor_id = p_monitor_id AND c.during && wr.w
+  ),
+  false_positives AS (
+    SELECT coalesce(range_agg(c.r), '{}'::tstzmultirange) AS mr FROM corrections c WHERE c.kind = 'false_positive'
+  ),
+  -- what was recorded, with the time of false positives turned operational
+  intervals AS (
+    SELECT i.status, x.r
+      FROM recorded i, false_positives f,
+           unnest(CASE WHEN i.status = 'maintenance' THEN multirange(i.r) ELSE multirange(i.r) - f.mr END) AS x (r)
+    UNION ALL
+    SELECT 'operational', x.r FROM recorded i, false_positives f, unnest(multirange(i.r) * f.mr) AS x (r)
+     WHERE i.status <> 'maintenance'
   ),
   maintenance AS (
     SELECT coalesce(range_agg(x.r), '{}'::tstzmultirange) AS mr FROM (
       SELECT mw.during * wr.w AS r
         FROM app.health_maintenance_windows mw, window_range wr
        WHERE mw.monitor_id = p_monitor_id AND mw.during && wr.w
+      UNION ALL
+      SELECT c.r FROM corrections c WHERE c.kind IN ('late_maintenance', 'probe_bug')
       UNION ALL
       SELECT i.r FROM intervals i WHERE i.status = 'maintenance') x
   ),
@@ -90,7 +111,8 @@ LANGUAGE sql STABLE AS $$
            'date', (d.day_start AT TIME ZONE 'UTC')::date, 'uptime_percentage', b.uptime_percentage,
            'observed_seconds', b.observed_seconds, 'degraded_seconds', b.degraded_seconds,
            'partial_outage_seconds', b.partial_outage_seconds, 'major_outage_seconds', b.major_outage_seconds,
-           'maintenance_seconds', b.maintenance_seconds) ORDER BY d.day_start)
+           'maintenance_seconds', b.maintenance_seconds)
+         || app.health_day_corrections(p_monitor_id, (d.day_start AT TIME ZONE 'UTC')::date) ORDER BY d.day_start)
     FROM (SELECT g AT TIME ZONE 'UTC' AS day_start
             FROM generate_series(date_trunc('day', p_now AT TIME ZONE 'UTC') - make_interval(days => p_days - 1),
                                  date_trunc('day', p_now AT TIME ZONE 'UTC'), interval '1 day') g) AS d

@@ -52,7 +52,8 @@ INSERT INTO citus_placement VALUES
   ('system_uptime', 'local'), ('error_rollup', 'local'), ('report_rate_usage', 'local'),
   ('ai_provider_usage', 'local'), ('demo_objects', 'local'),
   -- the health history the heartbeat baseline, SLOs and uptime corrections read (with their monitors)
-  ('health_heartbeat_minutes', 'local'), ('service_slos', 'local'),
+  ('health_heartbeat_minutes', 'local'), ('service_slos', 'local'), ('uptime_corrections', 'local'),
+  ('uptime_correction_days', 'local'),
   -- the web app's sign-in: looked up by session token or e-mail address before the organization is known
   ('web_sessions', 'local'), ('web_login_attempts', 'local');
 
