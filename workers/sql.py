@@ -44,6 +44,16 @@ SLO_LIST = f"SELECT {SLO_COLUMNS} FROM api.slos ORDER BY name, organization_id N
 SLO_SHOW = f"SELECT {SLO_COLUMNS} FROM api.slos WHERE name = %s ORDER BY organization_id NULLS FIRST"
 SLO_DELETE = "SELECT app.slo_delete(%s, app.organization_ref(%s::text, '--org'))"
 
+# -- uptime corrections (db/functions/app/525_health_uptime_corrections.sql)
+UPTIME_CORRECT = ("SELECT app.uptime_correct(app.health_monitor_id(%s, app.organization_ref(%s::text, '--org')),"
+                  " %s, app.moment(%s, '--from'), app.moment(%s, '--until'), %s, %s)")
+UPTIME_CORRECTION_LIST = ("SELECT c.id, m.service_name, c.kind, lower(c.during), upper(c.during), c.reason,"
+                          " c.author, c.created_at, d.day, d.previous ->> 'uptime_percentage',"
+                          " d.corrected ->> 'uptime_percentage'"
+                          " FROM app.uptime_corrections c JOIN app.health_monitors m ON m.id = c.monitor_id"
+                          " JOIN app.uptime_correction_days d ON d.correction_id = c.id"
+                          " WHERE %s::text IS NULL OR m.service_name = %s ORDER BY c.id, d.day")
+
 # -- health (db/functions/app/5x0_health_*.sql)
 HEALTH_MONITOR_LIST = ("SELECT id, organization_id, service_name, display_name, check_type::text, probe::text,"
                        " endpoint, interval_seconds, timeout_seconds, enabled, status::text, last_status::text,"

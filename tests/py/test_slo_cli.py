@@ -53,3 +53,27 @@ def test_an_objective_is_created_listed_shown_with_its_budget_and_deleted(pgward
     assert pgwarden("delete", "slo-shop").returncode == 0
     assert pgwarden("show", "slo-shop").returncode == 4
     assert db.execute("SELECT count(*) FROM app.service_slos WHERE name = 'slo-shop'").fetchone() == (0,)
+
+
+def test_an_uptime_correction_is_added_and_listed_with_its_days_from_the_command_line(database_url, tmp_path, db):
+    env = {**os.environ, "PGWARDEN_DATABASE_URL": database_url, "PGWARDEN_DATA_DIR": str(tmp_path)}
+
+    def pgwarden(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "workers", "correction", *args], env=env, cwd=REPO_ROOT,
+                              capture_output=True, text=True, timeout=60)
+
+    monitor_id = db.execute("""SELECT app.health_monitor_add('{"service_name": "fix-shop", "check_type": "external",
+                                 "target": {"url": "http://shop.test"}}')""").fetchone()[0]
+    db.execute("""INSERT INTO app.system_uptime (service_name, status, started_at, ended_at, monitor_id)
+                  VALUES ('fix-shop', 'major_outage', '2026-01-10T10:00Z', '2026-01-10T12:00Z', %s)""", [monitor_id])
+    db.commit()
+
+    added = pgwarden("add", "fix-shop", "--kind", "probe_bug", "--from", "2026-01-10T10:00Z",
+                     "--until", "2026-01-10T11:00Z", "--reason", "the probe's DNS cache was stale", "--quiet")
+    assert added.returncode == 0, added.stderr
+    [row] = json.loads(pgwarden("list", "fix-shop", "--json").stdout)
+    assert (row["day"], row["previous_uptime_percentage"], row["corrected_uptime_percentage"]) == (
+        "2026-01-10", "0.0000", "0.0000"), "down all the observed time, before and after (the hour left out)"
+    assert row["author"].startswith("cli:") and row["reason"] == "the probe's DNS cache was stale"
+    assert pgwarden("add", "fix-shop", "--kind", "probe_bug", "--from", "-1h", "--until", "-2h",
+                    "--reason", "x").returncode == 2, "a range ending before it starts (QV535)"
