@@ -45,7 +45,7 @@ BEGIN
   END IF;
   IF coalesce(length(btrim(p_reason)), 0) NOT BETWEEN 1 AND 1000 OR coalesce(length(btrim(p_author)), 0) = 0 THEN
     RAISE EXCEPTION 'a correction needs a reason and an author' USING ERRCODE = 'QV535',
-      DETAIL = 'The reason is 1 to 1000 characters; the author names who corrects.', HINT = 'Say why, e.g. the probe host lost its network.';
+      DETAIL = 'The reason is 1 to 1000 characters, and the author names who corrects.', HINT = 'Say why, e.g. the probe host lost its network.';
   END IF;
 
   -- the touched days' figures before (a day is [midnight, next midnight) UTC, today until now)
