@@ -2,7 +2,7 @@
 -- the SRE workbook's multi-window alerts fire and clear through uptime_incident rules naming them:
 -- synthetic interval series with known burn rates (target 99 %: a budget of 1 % of the time).
 BEGIN;
-SELECT plan(19);
+SELECT plan(23);
 
 UPDATE app.health_monitors SET enabled = false;  -- the seeds stay out of the way
 
@@ -101,6 +101,27 @@ SELECT app.slo_delete('steady');
 SELECT app.slo_evaluate();
 SELECT is((SELECT resolved_at IS NOT NULL FROM app.alert_signals WHERE rule_id = :'tickets'), true,
   'a deleted objective''s alerts resolve at the next evaluation');
+
+-- == an organization's owner, through the api ==
+
+INSERT INTO app.organizations (id, name) VALUES ('00000000-0000-0000-0000-00000000000a', 'Org A'),
+  ('00000000-0000-0000-0000-00000000000b', 'Org B');
+SELECT app.health_monitor_add('{"service_name": "shop", "check_type": "external", "target": {"url": "http://shop.test"},
+  "organization_id": "00000000-0000-0000-0000-00000000000a"}') AS shop_a \gset
+SELECT app.health_monitor_add('{"service_name": "shop", "check_type": "external", "target": {"url": "http://shop.test"},
+  "organization_id": "00000000-0000-0000-0000-00000000000b"}') AS shop_b \gset
+SELECT pg_temp.series(:shop_a, 'operational 2 days', 'major_outage 30 minutes');
+SELECT app.slo_create('shop', 0.999, 30, 'b-shop', '00000000-0000-0000-0000-00000000000b');
+SET LOCAL ROLE org_owner;
+SELECT set_config('request.jwt.claims', '{"role": "org_owner", "org_id": "00000000-0000-0000-0000-00000000000a"}', true);
+SELECT results_eq($$SELECT name::text, service_name::text, target, budget_seconds, round(budget_remaining, 4) FROM api.create_slo('shop', 0.999)$$,
+  $$VALUES ('shop', 'shop', 0.999::numeric, 2592::numeric, -9.4167)$$,
+  'an owner''s objective is on their own monitor, its budget computed at once (30 of 2,880 minutes down at 99.9 %: overspent ten times)');
+SELECT results_eq($$SELECT name::text, organization_id::text FROM api.slos$$,
+  $$VALUES ('shop', '00000000-0000-0000-0000-00000000000a')$$, 'an owner sees their organization''s objectives only');
+SELECT throws_ok($$SELECT api.delete_slo('b-shop')$$, 'PGRST', NULL, 'another organization''s objective is not theirs to delete (404)');
+SELECT lives_ok($$SELECT api.delete_slo('shop')$$, 'their own is');
+RESET ROLE;
 
 SELECT * FROM finish();
 ROLLBACK;
