@@ -46,8 +46,11 @@ BEGIN
 
   IF coalesce((v_expected_conditions ->> 'baseline')::boolean, true) THEN
     SELECT min(h.minute) INTO v_earliest FROM app.health_heartbeat_minutes h WHERE h.monitor_id = p_monitor_id;
-    SELECT count(*) INTO v_arrivals FROM app.health_heartbeat_minutes h
-     WHERE h.monitor_id = p_monitor_id AND h.minute >= v_last - v_weeks * v_week AND h.minute < date_trunc('minute', v_last);
+    -- (past one arrival every other minute the tolerance is 1 minute whatever the count: counting stops there)
+    SELECT count(*) INTO v_arrivals FROM (
+      SELECT FROM app.health_heartbeat_minutes h
+       WHERE h.monitor_id = p_monitor_id AND h.minute >= v_last - v_weeks * v_week AND h.minute < date_trunc('minute', v_last)
+       LIMIT v_weeks * 7 * 24 * 30 + 1) AS recent;
     v_tolerance := least(interval '1 hour',
                          greatest(interval '1 minute', (v_weeks * v_week) / (2 * greatest(v_arrivals, 1))));
     FOR v_w IN 1 .. v_weeks LOOP
