@@ -124,6 +124,14 @@ def test_a_malformed_request_is_a_400_with_a_json_error(client: TestClient, body
     assert response.json()["code"] == "QV501"
 
 
+def test_an_unknown_field_is_a_400_naming_it_and_listing_the_accepted_ones(client: TestClient) -> None:
+    response = client.post(CHECK, json={"check": ["api"]})
+
+    assert response.status_code == 400
+    assert (response.json()["code"], response.json()["details"]) == ("QV501", "Field: check.")
+    assert "checks" in response.json()["hint"]
+
+
 def test_a_heartbeat_keeps_the_push_monitor_healthy(client: TestClient, db) -> None:
     token = db.execute("SELECT heartbeat_token FROM app.health_monitors WHERE service_name = 'webhooks'").fetchone()[0]
 

@@ -101,6 +101,30 @@ def test_mistyped_number_is_a_400_naming_the_field(api, tenant):
     assert (response.json()["code"], response.json()["details"]) == ("QV001", "Field: line_number.")
 
 
+def test_an_unknown_field_is_a_400_naming_it_and_listing_the_accepted_ones(api, tenant):
+    response = capture(api[0], tenant.key, message="x", mesage="typo", context={"a": 1})
+    assert response.status_code == 400, response.text
+    body = response.json()
+    assert (body["code"], body["details"]) == ("QV001", "Field: mesage.")
+    assert all(field in body["hint"] for field in ("message", "error_type", "metadata", "timestamp"))
+
+
+def test_an_unknown_field_in_a_batch_refuses_that_event_only(api, tenant):
+    response = httpx.post(api[0] + "/rpc/capture_errors", headers=key_header(tenant.key),
+                          json={"events": [{"message": "fine"}, {"message": "x", "context": "y"}]})
+    assert response.status_code == 200, response.text
+    first, second = response.json()
+    assert first["error"] is None and first["result"]["id"]
+    assert (second["error"]["code"], second["error"]["details"]) == ("QV001", "Field: context.")
+
+
+def test_an_unknown_key_beside_the_batch_events_is_a_400_naming_it(api, tenant):
+    response = httpx.post(api[0] + "/rpc/capture_errors", headers=key_header(tenant.key),
+                          json={"events": [{"message": "x"}], "project": "web"})
+    assert response.status_code == 400, response.text
+    assert (response.json()["code"], response.json()["details"]) == ("QV001", "Field: project.")
+
+
 def test_missing_or_unknown_project_key_is_a_401(api):
     base_url = api[0]
     missing = httpx.post(base_url + "/rpc/capture_error", json={"message": "x"})
@@ -224,3 +248,13 @@ def test_a_batch_marks_only_the_events_that_had_something_replaced(api):
     assert events == [{"message": "cl\\u0000ean too", "metadata": {}},
                       {"message": "clean", "metadata": {}},
                       {"message": "dirty \ufffd", "metadata": {"_repaired": {"unstorable_characters": 1}}}]
+
+
+@pytest.mark.parametrize(("parameters", "field"), [({"p_time_range": "a while"}, "p_time_range"),
+                                                   ({"p_organization_id": "acme"}, "p_organization_id")])
+def test_stats_with_a_malformed_range_or_id_is_a_400_naming_it_with_the_accepted_forms(api, tenant, parameters, field):
+    owner = bearer(api[1], "org_owner", tenant.organization_id)
+    response = httpx.post(api[0] + "/rpc/get_error_stats", headers=owner, json=parameters)
+    assert response.status_code == 400, response.text
+    assert (response.json()["code"], response.json()["details"]) == ("QV001", f"Field: {field}.")
+    assert response.json()["hint"]

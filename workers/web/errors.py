@@ -95,6 +95,15 @@ def wire_error_json(exc: WireError, headers: dict[str, str] | None = None) -> JS
     return error_json(exc.status, exc.code, exc.detail, headers=headers)
 
 
+def unknown_field(document: dict[str, Any], accepted: tuple[str, ...]) -> str | None:
+    """The first key of a JSON body that is none of the accepted fields (a typo named, not ignored)."""
+    return next((key for key in document if key not in accepted), None)
+
+
+def unknown_field_hint(accepted: tuple[str, ...]) -> str:
+    return "Send only these fields: " + ", ".join(accepted) + "."
+
+
 def refusal_detail(error: dict[str, Any]) -> str:
     """A refusal's message and details as one line of text (Sentry's X-Sentry-Error header)."""
     return ": ".join(part for part in (error.get("message"), error.get("details")) if part)

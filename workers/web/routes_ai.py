@@ -35,7 +35,7 @@ from starlette.routing import Route
 
 from workers import sql, tokens
 from workers.web.auth import bearer_token
-from workers.web.errors import WireError, database_unavailable_json, error_json
+from workers.web.errors import WireError, database_unavailable_json, error_json, unknown_field, unknown_field_hint
 from workers.web.notifications import Notifications
 from workers.web.routes_health import refused
 from workers.web.routes_sentry import read_body
@@ -46,6 +46,7 @@ POLL_SECONDS = 2.0  # the answer is re-read at least this often while notificati
 POLL_SECONDS_UNLISTENED = 0.5  # and this often while the LISTEN connection is down
 POOL_SIZE = 2
 POOL_TIMEOUT_SECONDS = 5.0
+REQUEST_FIELDS = ("errorId", "provider", "fresh")
 BODY_HINT = 'Send {"errorId": "<error id>", "provider": "anthropic"}.'
 
 
@@ -111,6 +112,8 @@ async def read_request(request: Request) -> tuple[str, str | None, bool] | JSONR
         return error_json(400, "QV451", "body is not JSON", hint=BODY_HINT)
     if not isinstance(document, dict):
         return error_json(400, "QV451", "body is not a JSON object", hint=BODY_HINT)
+    if (name := unknown_field(document, REQUEST_FIELDS)) is not None:
+        return error_json(400, "QV451", f"unknown field {name}", f"Field: {name}.", unknown_field_hint(REQUEST_FIELDS))
     error_id = as_uuid(document.get("errorId"))
     provider = document.get("provider")
     fresh = document.get("fresh", False)

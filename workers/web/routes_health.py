@@ -32,11 +32,20 @@ from starlette.routing import Route
 
 from workers import sql
 from workers.db import unwrap
-from workers.web.errors import WireError, database_unavailable_json, error_json, problem_json, registered_status
+from workers.web.errors import (
+    WireError,
+    database_unavailable_json,
+    error_json,
+    problem_json,
+    registered_status,
+    unknown_field,
+    unknown_field_hint,
+)
 from workers.web.notifications import Notifications
 from workers.web.routes_sentry import read_body
 
 MAX_BODY_BYTES = 64 * 1024
+CHECK_FIELDS = ("checks",)
 POLL_SECONDS = 2.0  # results are re-read at least this often while notifications arrive
 POLL_SECONDS_UNLISTENED = 0.5  # and this often while the LISTEN connection is down
 POOL_SIZE = 2
@@ -81,6 +90,8 @@ async def read_checks(request: Request) -> list[str] | None | JSONResponse:
         return error_json(400, "QV501", "body is not JSON", hint='Send {"checks": ["api", "database"]}.')
     if not isinstance(document, dict):
         return error_json(400, "QV501", "body is not a JSON object", hint='Send {"checks": ["api", "database"]}.')
+    if (name := unknown_field(document, CHECK_FIELDS)) is not None:
+        return error_json(400, "QV501", f"unknown field {name}", f"Field: {name}.", unknown_field_hint(CHECK_FIELDS))
     checks = document.get("checks")
     if checks is None:
         return None

@@ -70,7 +70,7 @@ Fields over their size limit are cut, not refused (message 8192 characters, stac
 metadata 16 KB, the newest 100 frames, the newest 10 exceptions); the body may hold at most 1 MiB (413), and
 numbers beyond a double's range are refused (400).
 
-Errors: QV001 400 (a field invalid or unknown, named in details), QV002 400 (a required field missing), QV003 413 (body too large), QAI01 401 (project key missing or unknown), QAI02 403 (key or token not for that organization), QR001 429 (rate limited, Retry-After), QR002 429 (timeout).
+Errors: QV001 400 (a field invalid or unknown, named in details; the hint lists the accepted fields), QV002 400 (a required field missing), QV003 413 (body too large), QAI01 401 (project key missing or unknown), QAI02 403 (key or token not for that organization), QR001 429 (rate limited, Retry-After), QR002 429 (timeout).
 
 Example: curl -X POST "$API/rpc/capture_error" -H "X-Pgwarden-Key: $KEY" -H "Content-Type: application/json" -d '{"error_type": "runtime", "severity": "error", "message": "x is undefined"}'$$;
 GRANT EXECUTE ON FUNCTION api.capture_error(json) TO anon, staff, org_owner, system_admin;
@@ -96,6 +96,11 @@ BEGIN
   v_repair := app.json_repair($1::text);
   -- {"events": [...]} as documented; a bare array is taken as the events too
   v_events := CASE WHEN jsonb_typeof(v_repair.document) = 'array' THEN v_repair.document ELSE v_repair.document -> 'events' END;
+  IF jsonb_typeof(v_repair.document) = 'object' AND v_repair.document - 'events' <> '{}'::jsonb THEN
+    PERFORM app.raise_http('QV001', format('unknown field %s', jsonb_path_query_first(v_repair.document - 'events', '$.keyvalue().key')),
+      format('Field: %s.', jsonb_path_query_first(v_repair.document - 'events', '$.keyvalue().key') #>> '{}'),
+      'Send {"events": [...]}: the body holds only events; each event holds capture_error''s fields.');
+  END IF;
   IF NOT app.json_numbers_fit_double(v_events) THEN
     v_problem := app.capture_number_out_of_range();
     PERFORM app.raise_http(v_problem ->> 'code', v_problem ->> 'message', v_problem ->> 'details', v_problem ->> 'hint');
@@ -141,9 +146,9 @@ limit). A refused event does not affect the others and stores nothing. When ever
 rate limit the status is 429 with Retry-After (same body). A \u0000 is stored as U+FFFD, marked in
 the event's metadata._repaired. The body may hold at most 20 MiB (413).
 
-Errors: QV001 400 (the body is not {"events": [...]} of at most 1000), QV003 413 (body too large), QR001 429
+Errors: QV001 400 (the body is not {"events": [...]} of at most 1000, or holds another key, named in details), QV003 413 (body too large), QR001 429
 (every event over the rate limit, Retry-After), QR002 429 (timeout); per event, in its error object: QV001 or
-QV002 (a field invalid or missing), QAI01 401 / QAI02 403 (key missing, unknown or foreign), QR001.
+QV002 (a field invalid, unknown or missing), QAI01 401 / QAI02 403 (key missing, unknown or foreign), QR001.
 
 Example: curl -X POST "$API/rpc/capture_errors" -H "X-Pgwarden-Key: $KEY" -H "Content-Type: application/json" -d '{"events": [{"error_type": "runtime", "message": "x is undefined"}]}'$$;
 GRANT EXECUTE ON FUNCTION api.capture_errors(json) TO anon, staff, org_owner, system_admin;

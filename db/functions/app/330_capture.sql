@@ -20,6 +20,15 @@ END $do$;
 COMMENT ON FUNCTION app.error_type_labels() IS 'The labels of app.error_type_enum in order (a constant, generated at deploy)';
 COMMENT ON FUNCTION app.severity_labels() IS 'The labels of app.severity_enum in order (a constant, generated at deploy)';
 
+-- The fields an event may hold (the spec's, plus event_id, timestamp, fingerprint, frames,
+-- exceptions and message_template), the one list: any other key refuses the event, so a typo
+-- (mesage, stacktrace) is named instead of silently dropped.
+CREATE OR REPLACE FUNCTION app.capture_field_names() RETURNS text[]
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+  SELECT '{error_type,severity,message,stack_trace,component,file_path,line_number,column_number,url,user_agent,user_id,metadata,request_id,session_id,event_id,timestamp,fingerprint,frames,exceptions,message_template}'::text[]
+$$;
+COMMENT ON FUNCTION app.capture_field_names() IS 'The fields a captured event may hold, in the order the documentation lists them';
+
 CREATE OR REPLACE FUNCTION app._capture_problem(p_code text, p_field text, p_message text, p_hint text)
 RETURNS jsonb
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
@@ -202,6 +211,11 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
   SELECT CASE
     WHEN jsonb_typeof(p_item) IS DISTINCT FROM 'object' THEN
       app._capture_problem('QV001', 'event', 'event is not a JSON object', 'Send each event as a JSON object.')
+    WHEN p_item - app.capture_field_names() <> '{}'::jsonb THEN
+      app._capture_problem('QV001', jsonb_path_query_first(p_item - app.capture_field_names(), '$.keyvalue().key') #>> '{}',
+        format('unknown field %s', jsonb_path_query_first(p_item - app.capture_field_names(), '$.keyvalue().key')),
+        'Send only these fields: ' || array_to_string(app.capture_field_names(), ', ')
+        || '; put anything else in metadata.')
     WHEN app._capture_text(p_item -> 'message') IS NULL AND app._capture_is(p_item -> 'message', 'string') THEN
       app._capture_problem('QV002', 'message', 'message is missing', 'Every event needs a non-empty message.')
     WHEN NOT app._capture_is(p_item -> 'message', 'string') THEN
@@ -293,11 +307,12 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
       && (!exists($.exceptions) || $.exceptions.type() == "null")
       && (!exists($.event_id) || $.event_id.type() == "null")
       && (!exists($.timestamp) || $.timestamp.type() == "null")')
+     AND p_item - app.capture_field_names() = '{}'::jsonb
      AND coalesce(p_item ->> 'error_type', 'unknown') = ANY (app.error_type_labels())
      AND coalesce(p_item ->> 'severity', 'error') = ANY (app.severity_labels())
 $$;
 COMMENT ON FUNCTION app._capture_plainly_valid(jsonb) IS
-  'True only for an event app.capture_validate accepts: string fields strings, enums exact, no optional extras';
+  'True only for an event app.capture_validate accepts: known fields, string fields strings, enums exact, no optional extras';
 DROP FUNCTION IF EXISTS app._capture_plainly_valid(jsonb, text[], text[]);  -- (it took the label lists)
 
 -- A client fingerprint as text (each part bounded), or NULL when absent or empty.

@@ -134,6 +134,7 @@ def test_the_endpoint_refuses_with_codes_and_hides_other_organizations_errors(we
         (people["owner_a"], {"errorId": people["a_error"], "provider": 7}, 400, "QV451"),
         (people["owner_a"], {"errorId": people["a_error"], "provider": "llama"}, 400, "QV450"),
         (people["owner_a"], b"{not json", 400, "QV451"),
+        (people["owner_a"], {"errorId": people["a_error"], "error_id": people["a_error"]}, 400, "QV451"),
     ]
     for token, body, status, code in cases:
         answer = post(server, token, body)

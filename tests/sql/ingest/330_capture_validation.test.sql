@@ -1,12 +1,13 @@
 -- The fast validity test (app._capture_plainly_valid) only ever vouches for events
 -- app.capture_validate accepts, and app.capture_parse refuses exactly what capture_validate refuses.
 BEGIN;
-SELECT plan(6);
+SELECT plan(8);
 
 CREATE TEMP TABLE field (name text);
 INSERT INTO field VALUES ('message'), ('error_type'), ('severity'), ('stack_trace'), ('component'), ('file_path'),
   ('url'), ('user_agent'), ('message_template'), ('user_id'), ('request_id'), ('session_id'), ('metadata'),
-  ('line_number'), ('column_number'), ('fingerprint'), ('frames'), ('event_id'), ('timestamp');
+  ('line_number'), ('column_number'), ('fingerprint'), ('frames'), ('event_id'), ('timestamp'), ('exceptions'),
+  ('mesage'), ('context'), ('tags');
 CREATE TEMP TABLE value (v jsonb);
 INSERT INTO value VALUES ('null'), ('""'), ('"   "'), ('"\t"'), ('"text"'), ('"API"'), ('" api"'), ('"api"'),
   ('"critical"'), ('"cosmic"'), ('0'), ('-1'), ('12'), ('1.5'), ('"12"'), ('true'), ('[]'), ('[null]'), ('["a"]'),
@@ -34,6 +35,12 @@ SELECT is_empty($$SELECT j.item FROM judged j
                    CROSS JOIN LATERAL unnest(app.capture_parse(jsonb_build_array(j.item))) AS p
                   WHERE p.error IS DISTINCT FROM j.problem$$,
                 'capture_parse refuses every event with the problem capture_validate names, and only those');
+
+SELECT is((SELECT array_agg(DISTINCT p.problem ->> 'details') FROM judged p
+             WHERE p.item ?| ARRAY['mesage', 'context', 'tags'] AND jsonb_typeof(p.item) = 'object'),
+          ARRAY['Field: context.', 'Field: mesage.', 'Field: tags.'],
+          'an event holding an unknown field is refused, naming that field');
+SELECT is((SELECT DISTINCT p.problem ->> 'code' FROM judged p WHERE p.item ? 'tags'), 'QV001', '... as QV001');
 
 SELECT is(app.error_type_labels(), enum_range(NULL::app.error_type_enum)::text[],
           'the error_type labels are the enum''s, in order');
