@@ -190,7 +190,7 @@ USER_CREATE = "SELECT api.create_user(%s, %s, %s::uuid, %s, %s)"
 USER_SET_PASSWORD = "SELECT app.user_set_password(%s, %s)"
 USER_BOOTSTRAP_ADMIN = "SELECT app.user_bootstrap_admin(%s, %s)"
 
-UI_ERROR_STATS = "SELECT api.get_error_stats(%s::interval)"
+UI_ERROR_STATS = "SELECT api.get_error_stats(%s)"
 # the newest new and regressed groups through api.list_errors (an index each), then their waiting times
 UI_UNACKNOWLEDGED = ("SELECT u.id, u.message, u.error_type::text, u.severity::text, u.status::text, u.occurrence_count,"
                      " u.last_seen_at, u.unacknowledged_since, u.response_target, u.unacknowledged_for, u.overdue"

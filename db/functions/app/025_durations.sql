@@ -1,4 +1,5 @@
--- One duration syntax and one time syntax for every caller (the CLI's options, api functions).
+-- One duration syntax and one time syntax for every caller (the CLI's options, api functions), and the
+-- id reader of api parameters sent as text (app.uuid_of).
 -- PostgreSQL's interval input already reads 30s, 15m, 1h, 24h, 7d, 2w, 1h30m, ISO 8601 (PT1H,
 -- P1DT2H) and its own text (24 hours); these functions add the relative times (+1h, -30m, now) and
 -- turn a malformed value into QV001 naming the field, instead of PostgreSQL's 22007.
@@ -40,3 +41,20 @@ EXCEPTION WHEN invalid_datetime_format OR datetime_field_overflow OR invalid_tex
 END $$;
 COMMENT ON FUNCTION app.moment(text, text)
   IS 'A time: ISO 8601 (or any PostgreSQL timestamptz text), now, +1h, -30m; QV001 naming p_field';
+
+-- An id sent as text (an api parameter): QV001 naming the field instead of PostgreSQL's 22P02,
+-- which an api function typed uuid would answer before its body runs.
+CREATE OR REPLACE FUNCTION app.uuid_of(p_text text, p_field text DEFAULT 'id') RETURNS uuid
+LANGUAGE plpgsql IMMUTABLE AS $$
+BEGIN
+  RETURN nullif(btrim(p_text), '')::uuid;
+EXCEPTION WHEN invalid_text_representation THEN
+  RAISE EXCEPTION 'invalid id %', quote_literal(left(p_text, 100)) USING ERRCODE = 'QV001',
+    DETAIL = format('Field: %s.', p_field),
+    HINT = 'Send a UUID (8-4-4-4-12 hex digits, e.g. 3f2a1c9e-0b7d-4e21-9a5f-6c1d2e3f4a5b), or leave it out.';
+END $$;
+COMMENT ON FUNCTION app.uuid_of(text, text)
+  IS 'A UUID sent as text (NULL when absent or blank); QV001 naming p_field when it is not one';
+-- (api functions run as the caller's role and read their parameters with these)
+GRANT EXECUTE ON FUNCTION app.duration(text, text), app.moment(text, text), app.uuid_of(text, text)
+  TO anon, staff, org_owner, system_admin;

@@ -1,6 +1,6 @@
 -- api.get_error_stats: figures from the per-minute metrics, one organization for org roles.
 BEGIN;
-SELECT plan(16);
+SELECT plan(19);
 
 INSERT INTO app.organizations (id, name) VALUES
   ('00000000-0000-0000-0000-00000000000a', 'Org A'), ('00000000-0000-0000-0000-00000000000b', 'Org B');
@@ -37,6 +37,11 @@ SELECT is((api.get_error_stats('2 hours') ->> 'bucket'), '00:01:00', 'short rang
 SELECT throws_like($$SELECT api.get_error_stats('1 hour', '00000000-0000-0000-0000-00000000000b')$$, '%"code" : "QA001"%',
   'an org owner asking for another organization is forbidden (403)');
 SELECT throws_ok($$SELECT api.get_error_stats('-1 hour')$$, 'QV001', NULL, 'a negative range is invalid');
+SELECT throws_ok($$SELECT api.get_error_stats('a while')$$, 'QV001', NULL,
+  'a time range that is no duration is QV001 (not PostgreSQL''s 22007)');
+SELECT is((api.get_error_stats('2h') ->> 'bucket'), '00:01:00', 'the CLI''s duration forms are read too');
+SELECT throws_ok($$SELECT api.get_error_stats('1 hour', 'not-an-id')$$, 'QV001', NULL,
+  'an organization id that is no UUID is QV001 (not PostgreSQL''s 22P02)');
 RESET ROLE;
 
 SET LOCAL ROLE system_admin;
