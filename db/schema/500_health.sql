@@ -8,6 +8,7 @@ INSERT INTO app.error_code (code, http_status, description) VALUES
   ('QV501', 400, 'invalid health monitor or maintenance window settings'),
   ('QN501', 404, 'health monitor or service not found'),
   ('QN502', 404, 'heartbeat token not found'),
+  ('QN503', 404, 'maintenance window not found'),
   ('QR501', 429, 'too many on-demand health checks this minute');
 
 -- == Enums ==
@@ -149,7 +150,7 @@ CREATE TABLE app.health_maintenance_windows (
   monitor_id bigint NOT NULL REFERENCES app.health_monitors (id) ON DELETE CASCADE,
   during     tstzrange NOT NULL,
   reason     text,
-  created_by uuid REFERENCES app.users (id),
+  created_by uuid REFERENCES app.users (id) ON DELETE SET NULL,
   created_at timestamptz NOT NULL DEFAULT now(),
   CONSTRAINT health_maintenance_windows_during_check
     CHECK (NOT isempty(during) AND NOT lower_inf(during) AND NOT upper_inf(during))
@@ -192,11 +193,13 @@ CREATE INDEX idx_system_uptime_monitor ON app.system_uptime (monitor_id, started
 CREATE UNIQUE INDEX system_uptime_one_open_key ON app.system_uptime (monitor_id) WHERE ended_at IS NULL;
 
 -- == Row-level security ==
+-- Platform-wide monitors (no organization) are read by every signed-in role, as the public status
+-- page shows them to everyone; only system admins write.
 
 ALTER TABLE app.health_monitors ENABLE ROW LEVEL SECURITY;
 CREATE POLICY health_monitors_system_admin ON app.health_monitors TO system_admin USING (true) WITH CHECK (true);
 CREATE POLICY health_monitors_own_org ON app.health_monitors FOR SELECT TO org_owner, staff
-  USING (organization_id = (SELECT app.current_org_id()));
+  USING (organization_id IS NULL OR organization_id = (SELECT app.current_org_id()));
 
 ALTER TABLE app.health_monitor_state ENABLE ROW LEVEL SECURITY;
 CREATE POLICY health_monitor_state_system_admin ON app.health_monitor_state TO system_admin USING (true);
@@ -212,14 +215,14 @@ CREATE POLICY health_maintenance_windows_own_org ON app.health_maintenance_windo
 ALTER TABLE app.health_summary_cache ENABLE ROW LEVEL SECURITY;
 CREATE POLICY health_summary_cache_system_admin ON app.health_summary_cache TO system_admin USING (true);
 CREATE POLICY health_summary_cache_own_org ON app.health_summary_cache FOR SELECT TO org_owner, staff
-  USING (organization_id = (SELECT app.current_org_id()));
+  USING (organization_id IS NULL OR organization_id = (SELECT app.current_org_id()));
 
 ALTER TABLE app.health_status_page_cache ENABLE ROW LEVEL SECURITY;
 
 CREATE POLICY health_checks_own_org ON app.health_checks FOR SELECT TO org_owner, staff
-  USING (organization_id = (SELECT app.current_org_id()));
+  USING (organization_id IS NULL OR organization_id = (SELECT app.current_org_id()));
 CREATE POLICY system_uptime_own_org ON app.system_uptime FOR SELECT TO org_owner, staff
-  USING (organization_id = (SELECT app.current_org_id()));
+  USING (organization_id IS NULL OR organization_id = (SELECT app.current_org_id()));
 
 GRANT SELECT ON app.health_monitors, app.health_monitor_state, app.health_maintenance_windows,
   app.health_summary_cache, app.health_checks, app.system_uptime TO staff, org_owner, system_admin;

@@ -1,7 +1,7 @@
 -- Uptime maths on fixtures with known answers, calculate_uptime over PostgREST's roles, the
 -- one-minute summary cache, the status page and retention. now() is fixed in this transaction.
 BEGIN;
-SELECT plan(28);
+SELECT plan(34);
 
 SELECT app.health_monitor_add('{"service_name": "billing", "check_type": "external", "target": {"url": "http://b"}}')
   AS billing \gset
@@ -60,12 +60,34 @@ SELECT app.health_monitor_add('{"service_name": "search", "check_type": "externa
   "organization_id": "00000000-0000-0000-0000-0000000000a1"}') AS org_search \gset
 INSERT INTO app.system_uptime (service_name, status, started_at, monitor_id, organization_id)
   VALUES ('search', 'operational', now() - interval '1 hour', :org_search, '00000000-0000-0000-0000-0000000000a1');
+INSERT INTO app.organizations (id, name) VALUES ('00000000-0000-0000-0000-0000000000b1', 'Org B');
+SELECT app.health_monitor_add('{"service_name": "mail", "check_type": "external", "target": {"url": "http://m"},
+  "organization_id": "00000000-0000-0000-0000-0000000000b1"}') AS org_b_mail \gset
+SELECT count(*) AS platform_monitors FROM app.health_monitors WHERE organization_id IS NULL \gset
+SELECT api.calculate_uptime('billing', 3650) AS billing_uptime \gset
 SET LOCAL ROLE org_owner;
 SET LOCAL request.jwt.claims = '{"role": "org_owner", "org_id": "00000000-0000-0000-0000-0000000000a1"}';
 SELECT is(api.calculate_uptime('search', 1), 100.0000, 'an org owner''s service name means their own monitor');
-SELECT results_eq('SELECT service_name::text FROM api.health_monitors', $$VALUES ('search')$$,
-  'org roles see only their organization''s monitors');
-SELECT is(jsonb_array_length(api.get_health_summary() -> 'services'), 1, '... and summary');
+SELECT is(api.calculate_uptime('billing', 3650), :'billing_uptime'::numeric,
+  'an org owner reads the uptime of a platform service (no monitor of their own by that name)');
+SELECT is((SELECT count(*) FROM api.health_monitors WHERE organization_id IS NULL), :'platform_monitors'::bigint,
+  'org owners see every platform monitor ...');
+SELECT results_eq('SELECT service_name::text FROM api.health_monitors WHERE organization_id IS NOT NULL', $$VALUES ('search')$$,
+  '... and of organizations only their own');
+SELECT is(jsonb_array_length(api.get_health_summary() -> 'services'), :platform_monitors + 1,
+  'the health summary lists the platform services and their own');
+SELECT throws_ok($$UPDATE app.health_monitors SET enabled = false WHERE organization_id IS NULL$$, '42501', NULL,
+  'platform monitors are read-only to org owners');
+RESET ROLE;
+SET LOCAL ROLE staff;
+SET LOCAL request.jwt.claims = '{"role": "staff", "org_id": "00000000-0000-0000-0000-0000000000b1"}';
+SELECT is((SELECT count(*) FROM api.health_monitors WHERE organization_id IS NULL), :'platform_monitors'::bigint,
+  'staff see the platform monitors too');
+SELECT is(api.calculate_uptime('search', 1), round(100 * (1 - 2 / 10.0), 4),
+  'another organization''s staff read the platform''s search, never Org A''s');
+SELECT is((SELECT array_agg(s ->> 'service_name' ORDER BY s ->> 'service_name')
+             FROM jsonb_array_elements(api.get_health_summary() -> 'services') s WHERE s ->> 'organization_id' IS NOT NULL),
+          ARRAY['mail'], 'their summary holds their own monitors and no other organization''s');
 RESET ROLE;
 SET LOCAL ROLE system_admin;
 SET LOCAL request.jwt.claims = '{"role": "system_admin"}';
