@@ -81,6 +81,9 @@ HEALTH_UPTIME = ("SELECT uptime_percentage, observed_seconds, downtime_seconds, 
 HEALTH_MAINTENANCE_ADD = ("SELECT app.health_maintenance_add(app.health_monitor_id(%s,"
                           " app.organization_ref(%s::text, '--org')),"
                           " app.moment(%s, '--from'), app.moment(%s, '--until'), %s)")
+HEALTH_MAINTENANCE_EDIT = ("SELECT app.health_maintenance_edit(%s, app.moment(%s, '--from'), app.moment(%s, '--until'),"
+                           " %s)")
+HEALTH_MAINTENANCE_DELETE = "SELECT app.health_maintenance_delete(%s)"
 HEALTH_MAINTENANCE_LIST = ("SELECT id, service_name, organization_id, starts_at, ends_at, reason"
                            " FROM api.maintenance_windows ORDER BY starts_at")
 HEALTH_CONFIGURE_STACK = "SELECT app.health_configure_stack(%s, %s)"
@@ -188,6 +191,9 @@ WEB_ANONYMOUS_BEGIN = ("SELECT set_config('statement_timeout', app.role_statemen
 WEB_LIVE_LISTEN = 'LISTEN "errors:live"'
 USER_CREATE = "SELECT api.create_user(%s, %s, %s::uuid, %s, %s)"
 USER_SET_PASSWORD = "SELECT app.user_set_password(%s, %s)"
+USER_LIST = "SELECT app.user_list()"
+USER_SHOW = "SELECT app.user_list(app.user_ref(%s, 'USER')) -> 0"
+USER_DELETE = "SELECT app.user_delete(app.user_ref(%s, 'USER'))"
 USER_BOOTSTRAP_ADMIN = "SELECT app.user_bootstrap_admin(%s, %s)"
 
 UI_ERROR_STATS = "SELECT api.get_error_stats(%s)"

@@ -20,7 +20,7 @@ CREATE TABLE app.system_errors (
   device_type VARCHAR(50),
 
   -- Multi-tenant
-  user_id UUID REFERENCES app.users (id),
+  user_id UUID REFERENCES app.users (id) ON DELETE SET NULL,
   organization_id UUID REFERENCES app.organizations (id),
 
   -- Metadata
@@ -34,7 +34,7 @@ CREATE TABLE app.system_errors (
   first_seen_at TIMESTAMPTZ DEFAULT NOW(),
   last_seen_at TIMESTAMPTZ DEFAULT NOW(),
   resolved_at TIMESTAMPTZ,
-  resolved_by UUID REFERENCES app.users (id),
+  resolved_by UUID REFERENCES app.users (id) ON DELETE SET NULL,
 
   -- AI Analysis
   ai_analysis JSONB,                         -- AI-generated analysis

@@ -7,7 +7,7 @@ CREATE TABLE app.user_error_reports (
 
   -- Reporter
   reporter_type app.reporter_type_enum NOT NULL,   -- org_owner, customer, staff
-  reporter_id UUID REFERENCES app.users (id),
+  reporter_id UUID REFERENCES app.users (id) ON DELETE SET NULL,
   reporter_email VARCHAR(255),
   reporter_name VARCHAR(255),
   organization_id UUID REFERENCES app.organizations (id),
@@ -29,7 +29,7 @@ CREATE TABLE app.user_error_reports (
 
   -- Status
   status app.report_status_enum DEFAULT 'open',
-  assigned_to UUID REFERENCES app.users (id),
+  assigned_to UUID REFERENCES app.users (id) ON DELETE SET NULL,
   resolved_at TIMESTAMPTZ,
   resolution_notes TEXT,
 

@@ -18,7 +18,7 @@ CREATE TABLE app.error_alerts (
   last_triggered_at TIMESTAMPTZ,
   trigger_count INTEGER DEFAULT 0,
 
-  created_by UUID REFERENCES app.users (id),
+  created_by UUID REFERENCES app.users (id) ON DELETE SET NULL,
   created_at TIMESTAMPTZ DEFAULT NOW(),
 
   organization_id UUID REFERENCES app.organizations (id)

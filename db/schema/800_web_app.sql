@@ -15,6 +15,7 @@ GRANT anon, staff, org_owner, system_admin TO pgwarden_web;
 INSERT INTO app.error_code (code, http_status, description) VALUES
   ('QVW01', 400, 'invalid user: e-mail, role, organization or password hash'),
   ('QNW01', 404, 'user not found'),
+  ('QSW01', 409, 'the last system admin who can sign in cannot be deleted'),
   -- the web app's own refusals (workers/web/ui/pages.py), in the one error shape like SQL's
   ('QAW01', 401, 'sign-in required: no session, or it has ended'),
   ('QAW02', 403, 'form expired or not sent from a pgwarden page (CSRF token missing or wrong)'),

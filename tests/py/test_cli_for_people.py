@@ -28,7 +28,7 @@ READ_COMMANDS = [
     ("org", "list"), ("org", "show", "{org}"), ("project", "list"), ("errors", "list"),
     ("errors", "show", "{error}"), ("errors", "why", "{error}"), ("errors", "rules", "list", "1"), ("stats",),
     ("health", "list"), ("health", "summary"), ("uptime", "api"), ("maintenance", "list"), ("jobs", "list"),
-    ("jobs", "stats"), ("reports", "list"), ("alerts", "list"), ("alerts", "history"),
+    ("jobs", "stats"), ("reports", "list"), ("alerts", "list"), ("alerts", "history"), ("user", "list"),
 ]
 
 
@@ -241,3 +241,41 @@ def test_help_shows_examples_and_the_exit_codes(invoke):
     assert "Examples:" in top and "Exit codes: 0 ok, 1 failure, 2 usage error" in top and "4 not found" in top
     for group in ("org", "project", "errors", "health"):
         assert "Examples:" in invoke(group, "--help").stdout, group
+
+
+def test_maintenance_windows_are_edited_and_deleted(invoke, db):
+    db.execute("SELECT api.create_health_monitor('{\"service_name\": \"shop\", \"check_type\": \"api\","
+               " \"target\": {\"url\": \"https://shop.example.com/health\"}}')")
+    window_id = invoke("maintenance", "add", "shop", "--until", "+1h", "--reason", "upgrade", "--quiet").stdout.strip()
+    edited = invoke("maintenance", "edit", window_id, "--until", "+3h")
+    assert edited.exit_code == 0, edited.output
+    [listed] = [w for w in json.loads(invoke("maintenance", "list", "--json").stdout) if str(w["id"]) == window_id]
+    assert listed["reason"] == "upgrade"
+    assert db.execute("SELECT round(extract(epoch FROM upper(during) - now()) / 3600) FROM"
+                      " app.health_maintenance_windows WHERE id = %s", [int(window_id)]).fetchone() == (3,)
+    backwards = invoke("maintenance", "edit", window_id, "--until", "-1d")
+    assert (backwards.exit_code, "QV501" in backwards.stderr) == (2, True)
+    assert invoke("maintenance", "edit", window_id).exit_code == 2, "nothing to change is a usage error"
+    assert invoke("maintenance", "delete", window_id).exit_code == 1, "asks, and a no aborts"
+    assert invoke("maintenance", "delete", window_id, "--yes").exit_code == 0
+    gone = invoke("maintenance", "delete", window_id, "--yes")
+    assert gone.exit_code == 4 and gone.stderr.startswith("error QN503:")
+
+
+def test_users_are_listed_shown_and_deleted_but_the_last_admin_stays(invoke, db, organization):
+    db.execute("DELETE FROM app.users")
+    for email, role, org in (("root@example.com", "system_admin", None), ("ana@acme.test", "org_owner", "acme")):
+        assert invoke("user", "create", email, "--role", role, *(["--org", org] if org else [])).exit_code == 0
+    users = json.loads(invoke("user", "list", "--json").stdout)
+    assert [(u["email"], u["role"], u["organization"], u["can_sign_in"]) for u in users] == [
+        ("root@example.com", "system_admin", None, True), ("ana@acme.test", "org_owner", "Acme", True)]
+    ana = json.loads(invoke("user", "show", "ANA@acme.test", "--json").stdout)
+    assert ana["id"] == users[1]["id"]
+    assert json.loads(invoke("user", "show", ana["id"][:8], "--json").stdout)["email"] == "ana@acme.test"
+    assert "ana@acme.test" in invoke("user", "show", "ana@acme.test").stdout
+    assert invoke("user", "delete", "ana@acme.test").exit_code == 1, "asks, and a no aborts"
+    assert invoke("user", "delete", "ana@acme.test", "--yes").exit_code == 0
+    missing = invoke("user", "show", "ana@acme.test", "--json")
+    assert missing.exit_code == 4 and json.loads(missing.stderr)["error"]["code"] == "QN001"
+    last = invoke("user", "delete", "root@example.com", "--yes")
+    assert last.exit_code == 1 and last.stderr.startswith("error QSW01:")

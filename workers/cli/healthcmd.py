@@ -243,7 +243,14 @@ def uptime(service: str, days: int, org_id: str | None, as_json: bool) -> None:
 
 @click.group("maintenance")
 def maintenance_group() -> None:
-    """Maintenance windows: probes keep running, the time is excluded from uptime."""
+    """Maintenance windows: add, list, edit, delete. Probes keep running, the time is excluded from uptime.
+
+    \b
+    Examples:
+      pgwarden maintenance add shop --until +1h --reason upgrade
+      pgwarden maintenance edit 3 --until +2h
+      pgwarden maintenance delete 3 --yes
+    """
 
 
 @maintenance_group.command("add")
@@ -261,6 +268,31 @@ def maintenance_add(service: str, starts_at: str, ends_at: str, reason: str | No
         window_id = conn.execute(sql.HEALTH_MAINTENANCE_ADD, [service, org_id, starts_at, ends_at, reason]
                                  ).fetchone()[0]
     line(str(window_id) if quiet else f"maintenance window {window_id}")
+
+
+@maintenance_group.command("edit")
+@click.argument("window_id", type=int)
+@click.option("--from", "starts_at", help="New start: ISO 8601, now, or relative (+1h, -30m).")
+@click.option("--until", "ends_at", help="New end: ISO 8601, or relative to now (+1h, +2d).")
+@click.option("--reason", help="New reason (an empty one clears it).")
+def maintenance_edit(window_id: int, starts_at: str | None, ends_at: str | None, reason: str | None) -> None:
+    """Change maintenance window WINDOW_ID (what is not given stays)."""
+    if starts_at is None and ends_at is None and reason is None:
+        raise click.UsageError("nothing to change: give --from, --until or --reason")
+    with connect(stack().database_url) as conn:
+        conn.execute(sql.HEALTH_MAINTENANCE_EDIT, [window_id, starts_at, ends_at, reason])
+    say(f"maintenance window {window_id} changed")
+
+
+@maintenance_group.command("delete")
+@click.argument("window_id", type=int)
+@click.confirmation_option("--yes", prompt="Delete the maintenance window (its time counts in uptime again)?",
+                           help="Do not ask.")
+def maintenance_delete(window_id: int) -> None:
+    """Delete maintenance window WINDOW_ID."""
+    with connect(stack().database_url) as conn:
+        conn.execute(sql.HEALTH_MAINTENANCE_DELETE, [window_id])
+    say(f"maintenance window {window_id} deleted")
 
 
 @maintenance_group.command("list")

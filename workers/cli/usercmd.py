@@ -9,6 +9,7 @@ import click
 
 from workers import sql
 from workers.cli.context import stack
+from workers.cli.output import json_option, line, pairs, print_json, table, when
 from workers.db import connect
 from workers.stack.runtime import say
 from workers.web.ui.security import generate_password, hash_password
@@ -29,7 +30,10 @@ def _password(from_stdin: bool) -> tuple[str, bool]:
 
 @click.group("user")
 def user_group() -> None:
-    """People who sign in to the web app."""
+    """People who sign in to the web app: create, list, show, passwd, delete.
+
+    A user is named by e-mail address, id or id prefix.
+    """
 
 
 @user_group.command("create")
@@ -59,6 +63,48 @@ def user_passwd(email: str, password_stdin: bool) -> None:
     with connect(stack().database_url) as conn:
         conn.execute(sql.USER_SET_PASSWORD, [email, hash_password(password)])
     say(f"password  {password}" if generated else "password set")
+
+
+@user_group.command("list")
+@json_option
+def user_list(as_json: bool) -> None:
+    """Every user, oldest first."""
+    with connect(stack().database_url) as conn:
+        users = conn.execute(sql.USER_LIST).fetchone()[0]
+    if as_json:
+        print_json(users)
+        return
+    table(("id", "email", "name", "role", "organization", "sign-in", "created"),
+          [(u["id"], u["email"], u["name"], u["role"], u["organization"] or "platform",
+            "yes" if u["can_sign_in"] else "no", when(u["created_at"])) for u in users],
+          empty="no users (`pgwarden user create EMAIL --role ROLE` makes one)")
+
+
+@user_group.command("show")
+@click.argument("user")
+@json_option
+def user_show(user: str, as_json: bool) -> None:
+    """One USER (e-mail address, id or id prefix)."""
+    with connect(stack().database_url) as conn:
+        found = conn.execute(sql.USER_SHOW, [user]).fetchone()[0]
+    if as_json:
+        print_json(found)
+        return
+    line(f"{found['email']}  ({found['id']})", style="bold")
+    pairs([("name", found["name"]), ("role", found["role"]), ("organization", found["organization"] or "platform"),
+           ("may sign in", "yes" if found["can_sign_in"] else "no"), ("created", when(found["created_at"])),
+           ("last sign-in", when(found["last_signed_in_at"]) if found["last_signed_in_at"] else "never")])
+
+
+@user_group.command("delete")
+@click.argument("user")
+@click.confirmation_option("--yes", prompt="Delete the user (their sessions end; what they did stays)?",
+                           help="Do not ask.")
+def user_delete(user: str) -> None:
+    """Delete USER (e-mail address, id or id prefix); the last system admin who can sign in stays."""
+    with connect(stack().database_url) as conn:
+        email = conn.execute(sql.USER_DELETE, [user]).fetchone()[0]
+    say(f"user {email} deleted")
 
 
 COMMANDS = (user_group,)

@@ -78,3 +78,28 @@ Errors: QV002 400 (name missing), QN001 404 (organization not found or not yours
 
 Example: curl -X POST "$API/rpc/create_project" -H "Authorization: Bearer $TOKEN" -H "Content-Type: application/json" -d '{"organization_id": "6f1c...-uuid", "name": "web"}'$$;
 GRANT EXECUTE ON FUNCTION api.create_project(uuid, text) TO org_owner, system_admin;
+
+CREATE FUNCTION api.delete_user(user_ref text) RETURNS text
+LANGUAGE plpgsql AS $$
+DECLARE
+  v_state text; v_message text; v_detail text; v_hint text;
+BEGIN
+  RETURN app.user_delete(app.user_ref(delete_user.user_ref, 'user_ref'));
+EXCEPTION WHEN SQLSTATE 'QN000' OR SQLSTATE 'QS000' THEN
+  GET STACKED DIAGNOSTICS v_state = RETURNED_SQLSTATE, v_message = MESSAGE_TEXT,
+    v_detail = PG_EXCEPTION_DETAIL, v_hint = PG_EXCEPTION_HINT;
+  PERFORM app.raise_http(v_state, v_message, v_detail, v_hint);
+  RETURN NULL;
+END $$;
+COMMENT ON FUNCTION api.delete_user(text) IS $$Delete a user (system admins)
+
+Their sessions end; what they did (resolutions, reports, alerts, maintenance) stays, without them.
+The last system admin who can sign in cannot be deleted. Returns the deleted user's e-mail address.
+
+Parameters:
+- user_ref: the user's e-mail address, id or id prefix (text, 4+ hex digits)
+
+Errors: QV001 400 (the reference matches several users), QN001 404 (no such user), QSW01 409 (the last system admin).
+
+Example: curl -X POST "$API/rpc/delete_user" -H "Authorization: Bearer $TOKEN" -H "Content-Type: application/json" -d '{"user_ref": "ana@example.com"}'$$;
+GRANT EXECUTE ON FUNCTION api.delete_user(text) TO system_admin;

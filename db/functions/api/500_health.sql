@@ -94,3 +94,57 @@ Errors: none specific (public; QR002 429 on timeout).
 
 Example: curl -X POST "$API/rpc/get_status_page" -H "Content-Type: application/json" -d '{}'$$;
 GRANT EXECUTE ON FUNCTION api.get_status_page() TO anon, staff, org_owner, system_admin;
+
+-- == Maintenance windows: change and remove (add_maintenance_window is in 800_web.sql) ==
+
+CREATE FUNCTION api.update_maintenance_window(window_id bigint, starts_at text DEFAULT NULL, ends_at text DEFAULT NULL,
+                                              reason text DEFAULT NULL) RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+  v_state text; v_message text; v_detail text; v_hint text;
+BEGIN
+  -- times as text, read by app.moment: ISO 8601, now, +1h, -30m (a malformed one is QV001 naming it)
+  PERFORM app.health_maintenance_edit(update_maintenance_window.window_id,
+                                      app.moment(update_maintenance_window.starts_at, 'starts_at'),
+                                      app.moment(update_maintenance_window.ends_at, 'ends_at'),
+                                      update_maintenance_window.reason);
+EXCEPTION WHEN SQLSTATE 'QN000' THEN
+  GET STACKED DIAGNOSTICS v_state = RETURNED_SQLSTATE, v_message = MESSAGE_TEXT,
+    v_detail = PG_EXCEPTION_DETAIL, v_hint = PG_EXCEPTION_HINT;
+  PERFORM app.raise_http(v_state, v_message, v_detail, v_hint);
+END $$;
+COMMENT ON FUNCTION api.update_maintenance_window(bigint, text, text, text) IS $$Change a maintenance window (system admins)
+
+What is left out stays as it was; an empty reason clears it.
+
+Parameters:
+- window_id: the window (integer, from GET /maintenance_windows)
+- starts_at: new start (text: ISO 8601, now, +1h, -30m)
+- ends_at: new end, after the start (text: ISO 8601, now, +1h, -30m)
+- reason: shown on the status page (text)
+
+Errors: QV001 400 (a time not understood, named in details), QV501 400 (ends before it starts), QN503 404 (window not found).
+
+Example: curl -X POST "$API/rpc/update_maintenance_window" -H "Authorization: Bearer $TOKEN" -H "Content-Type: application/json" -d '{"window_id": 1, "ends_at": "+2h"}'$$;
+GRANT EXECUTE ON FUNCTION api.update_maintenance_window(bigint, text, text, text) TO system_admin;
+
+CREATE FUNCTION api.delete_maintenance_window(window_id bigint) RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+  v_state text; v_message text; v_detail text; v_hint text;
+BEGIN
+  PERFORM app.health_maintenance_delete(delete_maintenance_window.window_id);
+EXCEPTION WHEN SQLSTATE 'QN000' THEN
+  GET STACKED DIAGNOSTICS v_state = RETURNED_SQLSTATE, v_message = MESSAGE_TEXT,
+    v_detail = PG_EXCEPTION_DETAIL, v_hint = PG_EXCEPTION_HINT;
+  PERFORM app.raise_http(v_state, v_message, v_detail, v_hint);
+END $$;
+COMMENT ON FUNCTION api.delete_maintenance_window(bigint) IS $$Delete a maintenance window (system admins)
+
+Parameters:
+- window_id: the window (integer, from GET /maintenance_windows)
+
+Errors: QN503 404 (window not found).
+
+Example: curl -X POST "$API/rpc/delete_maintenance_window" -H "Authorization: Bearer $TOKEN" -H "Content-Type: application/json" -d '{"window_id": 1}'$$;
+GRANT EXECUTE ON FUNCTION api.delete_maintenance_window(bigint) TO system_admin;

@@ -311,6 +311,44 @@ COMMENT ON FUNCTION app.health_maintenance_add(bigint, timestamptz, timestamptz,
   IS 'Plan maintenance for a monitor: probes keep running, the window is excluded from uptime';
 GRANT EXECUTE ON FUNCTION app.health_maintenance_add(bigint, timestamptz, timestamptz, text, uuid) TO system_admin;
 
+-- A window changed: NULL keeps a value (an empty reason clears it); it must still end after it starts.
+CREATE OR REPLACE FUNCTION app.health_maintenance_edit(p_window_id bigint, p_from timestamptz, p_until timestamptz,
+                                                       p_reason text DEFAULT NULL) RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+DECLARE
+  v_during tstzrange;
+BEGIN
+  SELECT w.during INTO v_during FROM app.health_maintenance_windows w WHERE w.id = p_window_id FOR UPDATE;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'maintenance window % not found', p_window_id USING ERRCODE = 'QN503',
+      DETAIL = 'No maintenance window has this id.', HINT = 'List them with pgwarden maintenance list.';
+  END IF;
+  IF coalesce(p_until, upper(v_during)) <= coalesce(p_from, lower(v_during)) THEN
+    RAISE EXCEPTION 'maintenance window must end after it starts' USING ERRCODE = 'QV501',
+      DETAIL = format('From %s until %s.', coalesce(p_from, lower(v_during)), coalesce(p_until, upper(v_during))),
+      HINT = 'Give --from before --until.';
+  END IF;
+  UPDATE app.health_maintenance_windows w
+     SET during = tstzrange(coalesce(p_from, lower(v_during)), coalesce(p_until, upper(v_during))),
+         reason = CASE WHEN p_reason IS NULL THEN w.reason ELSE nullif(btrim(p_reason), '') END
+   WHERE w.id = p_window_id;
+END $$;
+COMMENT ON FUNCTION app.health_maintenance_edit(bigint, timestamptz, timestamptz, text)
+  IS 'Change a maintenance window (NULL keeps a value, an empty reason clears it); QN503 when none';
+
+CREATE OR REPLACE FUNCTION app.health_maintenance_delete(p_window_id bigint) RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+BEGIN
+  DELETE FROM app.health_maintenance_windows w WHERE w.id = p_window_id;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'maintenance window % not found', p_window_id USING ERRCODE = 'QN503',
+      DETAIL = 'No maintenance window has this id.', HINT = 'List them with pgwarden maintenance list.';
+  END IF;
+END $$;
+COMMENT ON FUNCTION app.health_maintenance_delete(bigint) IS 'Delete a maintenance window; QN503 when none';
+GRANT EXECUTE ON FUNCTION app.health_maintenance_edit(bigint, timestamptz, timestamptz, text),
+  app.health_maintenance_delete(bigint) TO system_admin;
+
 -- == Listing (pgwarden health list) ==
 
 CREATE OR REPLACE FUNCTION app.health_monitor_list()

@@ -90,6 +90,57 @@ BEGIN
 END $$;
 COMMENT ON FUNCTION app.user_set_password(text, text) IS 'Replace a user''s password hash and end their sessions (QNW01 when no such user)';
 
+-- A user named by e-mail address (any case), id or id prefix (4+ hex digits).
+CREATE OR REPLACE FUNCTION app.user_ref(p_ref text, p_field text DEFAULT 'user') RETURNS uuid
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+  SELECT CASE WHEN p_ref IS NULL THEN NULL ELSE app.reference_one('user', p_ref, p_field,
+    coalesce(
+      (SELECT array_agg(u.id::text) FROM app.users u WHERE u.email = app.user_email_key(p_ref)),
+      (SELECT array_agg(u.id::text ORDER BY u.created_at)
+         FROM app.users u, app.uuid_prefix_bounds(p_ref) b WHERE u.id BETWEEN b.low AND b.high)),
+    '`pgwarden user list` shows the users; give an e-mail address, an id or an id prefix.')::uuid END
+$$;
+COMMENT ON FUNCTION app.user_ref(text, text)
+  IS 'The user an e-mail address, id or id prefix (4+ hex digits) names; QN001 / QV001 naming p_field';
+
+-- Users as the CLI lists them (one when p_user_id is given), oldest first.
+CREATE OR REPLACE FUNCTION app.user_list(p_user_id uuid DEFAULT NULL) RETURNS jsonb
+LANGUAGE sql STABLE AS $$
+  SELECT coalesce(jsonb_agg(jsonb_build_object(
+           'id', u.id, 'email', u.email, 'name', u.name, 'role', u.role, 'organization_id', u.organization_id,
+           'organization', o.name, 'can_sign_in', u.password_hash IS NOT NULL, 'created_at', u.created_at,
+           'last_signed_in_at', (SELECT max(s.created_at) FROM app.web_sessions s WHERE s.user_id = u.id))
+         ORDER BY u.created_at, u.email), '[]')
+    FROM app.users u LEFT JOIN app.organizations o ON o.id = u.organization_id
+   WHERE p_user_id IS NULL OR u.id = p_user_id
+$$;
+COMMENT ON FUNCTION app.user_list(uuid) IS 'Users (or one) with their organization''s name, whether they may sign in, and their last sign-in';
+
+-- A user removed, with their sessions; what they did stays, without them (ON DELETE SET NULL).
+-- The last system admin who can sign in stays: without one, nobody could manage pgwarden.
+CREATE OR REPLACE FUNCTION app.user_delete(p_user_id uuid) RETURNS text
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+DECLARE
+  v_user record;
+BEGIN
+  PERFORM pg_advisory_xact_lock(hashtext('pgwarden:bootstrap-admin'));  -- (as user_bootstrap_admin)
+  SELECT u.id, u.email, u.role INTO v_user FROM app.users u WHERE u.id = p_user_id FOR UPDATE;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'user % not found', p_user_id USING ERRCODE = 'QNW01', DETAIL = 'Field: user.',
+      HINT = '`pgwarden user list` shows the users.';
+  END IF;
+  IF v_user.role = 'system_admin' AND NOT EXISTS (
+       SELECT FROM app.users u WHERE u.role = 'system_admin' AND u.password_hash IS NOT NULL AND u.id <> p_user_id) THEN
+    RAISE EXCEPTION 'user % is the last system admin who can sign in', v_user.email USING ERRCODE = 'QSW01',
+      DETAIL = 'Field: user.', HINT = 'Create another system admin first (pgwarden user create --role system_admin).';
+  END IF;
+  DELETE FROM app.users u WHERE u.id = p_user_id;
+  RETURN v_user.email;
+END $$;
+COMMENT ON FUNCTION app.user_delete(uuid) IS
+  'Delete a user and their sessions, keeping what they did (QNW01 when none; QSW01 for the last system admin)';
+GRANT EXECUTE ON FUNCTION app.user_ref(text, text), app.user_delete(uuid) TO system_admin;
+
 -- The first system admin, once: created only while no system admin can sign in. Returns whether
 -- it was created (the caller prints the password it generated only then).
 CREATE OR REPLACE FUNCTION app.user_bootstrap_admin(p_email text, p_password_hash text) RETURNS boolean
