@@ -258,3 +258,14 @@ def test_stats_with_a_malformed_range_or_id_is_a_400_naming_it_with_the_accepted
     assert response.status_code == 400, response.text
     assert (response.json()["code"], response.json()["details"]) == ("QV001", f"Field: {field}.")
     assert response.json()["hint"]
+
+
+@pytest.mark.parametrize(("function", "parameters"), [
+    ("update_error_status", {"error_id": "3f2a", "status": "resolved"}),
+    ("assign_error", {"error_id": "not-an-id", "user_id": None}),
+    ("get_error_detail", {"error_id": "not-an-id"})])
+def test_an_error_id_that_is_no_uuid_is_a_400_naming_it(api, tenant, function, parameters):
+    owner = bearer(api[1], "org_owner", tenant.organization_id)
+    response = httpx.post(api[0] + f"/rpc/{function}", headers=owner, json=parameters)
+    assert response.status_code == 400, response.text
+    assert (response.json()["code"], response.json()["details"]) == ("QV001", "Field: error_id.")

@@ -1,15 +1,16 @@
-CREATE FUNCTION api.update_error_status(error_id uuid, status text, note text DEFAULT NULL) RETURNS jsonb
+-- error_id as text, read by app.uuid_of: typed uuid, PostgREST's cast would answer 22P02 first
+CREATE FUNCTION api.update_error_status(error_id text, status text, note text DEFAULT NULL) RETURNS jsonb
 LANGUAGE plpgsql AS $$
 DECLARE
   v_state text; v_message text; v_detail text; v_hint text;
 BEGIN
-  RETURN app.error_status_change(update_error_status.error_id, update_error_status.status, update_error_status.note);
+  RETURN app.error_status_change(app.uuid_of(update_error_status.error_id, 'error_id'), update_error_status.status, update_error_status.note);
 EXCEPTION WHEN SQLSTATE 'QV000' OR SQLSTATE 'QN000' OR SQLSTATE 'QS000' OR SQLSTATE 'QR000' OR SQLSTATE 'QA000' THEN
   GET STACKED DIAGNOSTICS v_state = RETURNED_SQLSTATE, v_message = MESSAGE_TEXT,
     v_detail = PG_EXCEPTION_DETAIL, v_hint = PG_EXCEPTION_HINT;
   PERFORM app.raise_http(v_state, v_message, v_detail, v_hint);
 END $$;
-COMMENT ON FUNCTION api.update_error_status(uuid, text, text) IS $$Change an error's status
+COMMENT ON FUNCTION api.update_error_status(text, text, text) IS $$Change an error's status
 
 Work on an open error (new, investigating, identified, fixing, recurring) by moving it to
 investigating, identified, fixing, resolved or ignored; reopen a resolved or ignored error with
@@ -23,10 +24,10 @@ Parameters:
 - status: new, investigating, identified, fixing, resolved or ignored (text)
 - note: optional note for the status history (text)
 
-Errors: QV002 400 (status missing), QV001 400 (unknown status), QN001 404 (error not found or not yours), QS001 409 (transition not allowed).
+Errors: QV002 400 (status missing), QV001 400 (unknown status, or error_id not a UUID), QN001 404 (error not found or not yours), QS001 409 (transition not allowed).
 
 Example: curl -X POST "$API/rpc/update_error_status" -H "Authorization: Bearer $TOKEN" -H "Content-Type: application/json" -d '{"error_id": "uuid", "status": "resolved", "note": "fixed in 1.4.2"}'$$;
-GRANT EXECUTE ON FUNCTION api.update_error_status(uuid, text, text) TO staff, org_owner, system_admin;
+GRANT EXECUTE ON FUNCTION api.update_error_status(text, text, text) TO staff, org_owner, system_admin;
 
 CREATE VIEW api.error_status_history WITH (security_invoker = true) AS
   SELECT h.id, h.error_id, h.organization_id, h.from_status, h.to_status, h.note, h.changed_by, h.changed_at

@@ -119,19 +119,20 @@ GRANT EXECUTE ON FUNCTION api.error_groups_seen_in(bigint, text, text) TO staff,
 
 -- == An error's page ==
 
-CREATE FUNCTION api.get_error_detail(error_id uuid) RETURNS jsonb
+-- error_id as text, read by app.uuid_of: typed uuid, PostgREST's cast would answer 22P02 first
+CREATE FUNCTION api.get_error_detail(error_id text) RETURNS jsonb
 LANGUAGE plpgsql STABLE AS $$
 DECLARE
   v_state text; v_message text; v_detail text; v_hint text;
 BEGIN
-  RETURN app.error_detail_page(get_error_detail.error_id);
+  RETURN app.error_detail_page(app.uuid_of(get_error_detail.error_id, 'error_id'));
 EXCEPTION WHEN SQLSTATE 'QV000' OR SQLSTATE 'QN000' OR SQLSTATE 'QS000' OR SQLSTATE 'QR000' OR SQLSTATE 'QA000' THEN
   GET STACKED DIAGNOSTICS v_state = RETURNED_SQLSTATE, v_message = MESSAGE_TEXT,
     v_detail = PG_EXCEPTION_DETAIL, v_hint = PG_EXCEPTION_HINT;
   PERFORM app.raise_http(v_state, v_message, v_detail, v_hint);
   RETURN NULL;
 END $$;
-COMMENT ON FUNCTION api.get_error_detail(uuid) IS $$One error group with everything its page shows
+COMMENT ON FUNCTION api.get_error_detail(text) IS $$One error group with everything its page shows
 
 The group's columns plus users_affected, events_last_24h, status_history, assignee ({id, email,
 name} of assigned_to), assignment_history (from, to, changed_by as e-mail addresses), frames (the latest
@@ -143,10 +144,10 @@ cannot see.
 Parameters:
 - error_id: the error group (UUID)
 
-Errors: QN001 404 (error not found or not yours).
+Errors: QV001 400 (error_id is not a UUID), QN001 404 (error not found or not yours).
 
 Example: curl -X POST "$API/rpc/get_error_detail" -H "Authorization: Bearer $TOKEN" -H "Content-Type: application/json" -d '{"error_id": "uuid"}'$$;
-GRANT EXECUTE ON FUNCTION api.get_error_detail(uuid) TO staff, org_owner, system_admin;
+GRANT EXECUTE ON FUNCTION api.get_error_detail(text) TO staff, org_owner, system_admin;
 
 -- == A monitor's page and its writes ==
 

@@ -34,7 +34,7 @@ SELECT throws_ok('SELECT * FROM api.error_status_history', '42501', NULL, 'anon 
 SELECT throws_ok('SELECT * FROM api.rate_limit_usage', '42501', NULL, 'anon cannot read rate-limit usage');
 SELECT throws_ok('SELECT api.get_error_stats()', '42501', NULL, 'anon cannot read stats');
 SELECT throws_ok($$SELECT * FROM api.search_errors('x')$$, '42501', NULL, 'anon cannot search');
-SELECT throws_ok($$SELECT api.update_error_status(gen_random_uuid(), 'resolved')$$, '42501', NULL, 'anon cannot change a status');
+SELECT throws_ok($$SELECT api.update_error_status(gen_random_uuid()::text, 'resolved')$$, '42501', NULL, 'anon cannot change a status');
 RESET ROLE;
 
 -- == staff of B: captures for its organization, sees only it ==
@@ -73,7 +73,7 @@ SELECT results_eq('SELECT organization_id, accepted, refused FROM api.rate_limit
   $$VALUES ('00000000-0000-0000-0000-00000000000a'::uuid, 3, 0)$$, 'org owners see their own usage');
 SELECT throws_ok($$SELECT api.set_rate_limit('00000000-0000-0000-0000-00000000000a', 0)$$, '42501', NULL,
   'org owners cannot lift their own limit');
-SELECT throws_like($$SELECT api.update_error_status((SELECT id FROM app.system_errors LIMIT 0), 'resolved')$$, '%QN001%',
+SELECT throws_like($$SELECT api.update_error_status((SELECT id::text FROM app.system_errors LIMIT 0), 'resolved')$$, '%QN001%',
   'an error they cannot see is not found');
 RESET ROLE;
 SET LOCAL ROLE org_owner;
@@ -94,7 +94,7 @@ SELECT throws_like($$SELECT api.capture_error('{"message": "x"}')$$, '%"code" : 
 SELECT is((SELECT count(*)::int FROM api.error_groups), 5, 'system admins list every organization''s errors');
 SELECT is((SELECT count(DISTINCT organization_id)::int FROM api.error_events), 2, 'and read every event');
 SELECT is(api.set_rate_limit('00000000-0000-0000-0000-00000000000b', 0), 0, 'system admins set limits');
-SELECT is(api.update_error_status((SELECT id FROM api.error_groups WHERE message = 'staff in B'), 'resolved') ->> 'status',
+SELECT is(api.update_error_status((SELECT id::text FROM api.error_groups WHERE message = 'staff in B'), 'resolved') ->> 'status',
   'resolved', 'system admins change any organization''s errors');
 SELECT is((SELECT count(*)::int FROM api.error_status_history), 1, 'and read every history');
 RESET ROLE;
