@@ -223,7 +223,7 @@ UI_ERROR_SET_STATUS = "SELECT api.update_error_status(%s::text, %s, %s)"
 UI_ERROR_ASSIGN = "SELECT api.assign_error(%s::text, %s::text)"
 # groups like an error (trigram similarity within its organization), most similar first
 UI_RELATED_ERRORS = ("SELECT id, score, severity::text AS severity, status::text AS status, message, occurrence_count,"
-                     " last_seen_at FROM api.related_errors(%s::uuid, %s)")
+                     " last_seen_at FROM api.related_errors(%s::text, %s)")
 # an error's page beside its detail: its AI analysis (main's AI api), linked reports, related groups
 UI_ERROR_ANALYSIS = ("SELECT analysis, ai_suggestion, ai_analyzed_at, provider, model, pending_run_id"
                      " FROM api.error_analyses WHERE error_id = %s::uuid")
@@ -231,7 +231,7 @@ UI_AI_RUNS = ("SELECT id, trigger::text AS trigger, provider, model, status::tex
               " finished_at FROM api.ai_analysis_runs WHERE error_id = %s::uuid ORDER BY created_at DESC, id LIMIT 5")
 UI_AI_PROVIDERS = ("SELECT provider, configured, model, is_default FROM api.ai_providers"
                    " ORDER BY is_default DESC, provider")
-UI_AI_REQUEST = "SELECT api.request_ai_analysis(%s::uuid, %s, %s)"
+UI_AI_REQUEST = "SELECT api.request_ai_analysis(%s::text, %s, %s)"
 UI_ERROR_REPORTS = ("SELECT id, title, status::text AS status, priority::text AS priority, created_at"
                     " FROM api.report_queue WHERE linked_error_id = %s::uuid ORDER BY created_at DESC, id LIMIT 20")
 UI_ERRORS_BY_ID = ("SELECT id, message, severity::text AS severity, status::text AS status, occurrence_count,"
@@ -270,11 +270,11 @@ UI_REPORT_QUEUE = (
     " AND (%(organization_id)s::uuid IS NULL OR organization_id = %(organization_id)s::uuid)"
     " AND (%(after_id)s::uuid IS NULL OR (created_at, id) < (%(after_created_at)s::timestamptz, %(after_id)s::uuid))"
     " ORDER BY created_at DESC, id DESC LIMIT %(limit)s")
-UI_REPORT_DETAIL = "SELECT api.report_detail(%s::uuid)"
+UI_REPORT_DETAIL = "SELECT api.report_detail(%s::text)"
 UI_REPORT_PEOPLE = "SELECT id, email, name FROM api.users WHERE organization_id = %s::uuid ORDER BY email"
-UI_REPORT_SET_STATUS = "SELECT api.update_report_status(%s::uuid, %s, %s)"
-UI_REPORT_ASSIGN = "SELECT api.assign_report(%s::uuid, %s::uuid)"
-UI_REPORT_DUPLICATE = "SELECT api.mark_report_duplicate(%s::uuid, %s::uuid, %s)"
+UI_REPORT_SET_STATUS = "SELECT api.update_report_status(%s::text, %s, %s)"
+UI_REPORT_ASSIGN = "SELECT api.assign_report(%s::text, %s::text)"
+UI_REPORT_DUPLICATE = "SELECT api.mark_report_duplicate(%s::text, %s::text, %s)"
 UI_REPORT_SUBMIT = "SELECT api.submit_report(%s::json)"
 UI_REPORT_STATUS = "SELECT api.report_status(%s)"  # a reporter's status link, as anon
 
@@ -303,8 +303,8 @@ UI_ALERT_RULE_UPDATE = (
 UI_ALERT_RULE_MUTE = ("UPDATE api.error_alerts v SET muted_until = now() + %s::interval WHERE v.id = %s::uuid"
                       " RETURNING v.id")  # a NULL interval unmutes
 UI_ALERT_RULE_DELETE = "DELETE FROM api.error_alerts v WHERE v.id = %s::uuid RETURNING v.id"
-UI_ALERT_TEST = "SELECT api.test_alert(%s::uuid)"
-UI_ALERT_ROTATE_SECRET = "SELECT api.rotate_alert_secret(%s::uuid)"
+UI_ALERT_TEST = "SELECT api.test_alert(%s::text)"
+UI_ALERT_ROTATE_SECRET = "SELECT api.rotate_alert_secret(%s::text)"
 UI_ALERT_INCIDENTS = ("SELECT id, organization_id, rule_id, alert_type::text AS alert_type, status::text AS status,"
                       " severity::text AS severity, title, service, is_test, started_at, resolved_at,"
                       " notifications_sent, last_notified_at, correlation FROM api.alert_incidents"

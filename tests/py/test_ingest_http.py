@@ -260,12 +260,22 @@ def test_stats_with_a_malformed_range_or_id_is_a_400_naming_it_with_the_accepted
     assert response.json()["hint"]
 
 
-@pytest.mark.parametrize(("function", "parameters"), [
-    ("update_error_status", {"error_id": "3f2a", "status": "resolved"}),
-    ("assign_error", {"error_id": "not-an-id", "user_id": None}),
-    ("get_error_detail", {"error_id": "not-an-id"})])
-def test_an_error_id_that_is_no_uuid_is_a_400_naming_it(api, tenant, function, parameters):
-    owner = bearer(api[1], "org_owner", tenant.organization_id)
-    response = httpx.post(api[0] + f"/rpc/{function}", headers=owner, json=parameters)
+@pytest.mark.parametrize(("function", "parameters", "field"), [
+    ("update_error_status", {"error_id": "3f2a", "status": "resolved"}, "error_id"),
+    ("assign_error", {"error_id": "not-an-id", "user_id": None}, "error_id"),
+    ("get_error_detail", {"error_id": "not-an-id"}, "error_id"),
+    ("explain_error_grouping", {"error_id": "not-an-id"}, "error_id"),
+    ("unmerge_error_hash", {"error_id": "not-an-id", "hash": "abc"}, "error_id"),
+    ("related_errors", {"error_id": "not-an-id"}, "error_id"),
+    ("request_ai_analysis", {"error_id": "not-an-id"}, "error_id"),
+    ("report_detail", {"report_id": "not-an-id"}, "report_id"),
+    ("update_report_status", {"report_id": "not-an-id", "status": "closed"}, "report_id"),
+    ("assign_report", {"report_id": "not-an-id"}, "report_id"),
+    ("mark_report_duplicate", {"report_id": str(uuid.uuid4()), "duplicate_of": "nope"}, "duplicate_of"),
+    ("test_alert", {"rule_id": "not-an-id"}, "rule_id"),
+    ("rotate_alert_secret", {"rule_id": "not-an-id"}, "rule_id")])
+def test_an_id_that_is_no_uuid_is_a_400_naming_it(api, tenant, function, parameters, field):
+    admin = bearer(api[1], "system_admin")
+    response = httpx.post(api[0] + f"/rpc/{function}", headers=admin, json=parameters)
     assert response.status_code == 400, response.text
-    assert (response.json()["code"], response.json()["details"]) == ("QV001", "Field: error_id.")
+    assert (response.json()["code"], response.json()["details"]) == ("QV001", f"Field: {field}.")

@@ -1,18 +1,19 @@
 -- Grouping for people: why an error grouped, merging and unmerging groups, fingerprint rules
 -- (db/functions/app/305_grouping_*.sql). Codes other than 400 become their HTTP status.
 
-CREATE FUNCTION api.explain_error_grouping(error_id uuid) RETURNS jsonb
+-- ids as text, read by app.uuid_of: typed uuid, PostgREST's cast would answer 22P02 before the body runs
+CREATE FUNCTION api.explain_error_grouping(error_id text) RETURNS jsonb
 LANGUAGE plpgsql AS $$
 DECLARE
   v_state text; v_message text; v_detail text; v_hint text;
 BEGIN
-  RETURN app.error_grouping_explain(explain_error_grouping.error_id);
+  RETURN app.error_grouping_explain(app.uuid_of(explain_error_grouping.error_id, 'error_id'));
 EXCEPTION WHEN SQLSTATE 'QV000' OR SQLSTATE 'QN000' OR SQLSTATE 'QS000' OR SQLSTATE 'QR000' OR SQLSTATE 'QA000' THEN
   GET STACKED DIAGNOSTICS v_state = RETURNED_SQLSTATE, v_message = MESSAGE_TEXT,
     v_detail = PG_EXCEPTION_DETAIL, v_hint = PG_EXCEPTION_HINT;
   PERFORM app.raise_http(v_state, v_message, v_detail, v_hint);
 END $$;
-COMMENT ON FUNCTION api.explain_error_grouping(uuid) IS $$Why an error's events group together
+COMMENT ON FUNCTION api.explain_error_grouping(text) IS $$Why an error's events group together
 
 For the group's latest event: the grouping components that produced its hash, in order (type, exception
 classes of the chain, the frames that counted as module or file + function, the message as grouping reads it,
@@ -24,10 +25,10 @@ version. 404 for an error you cannot see.
 Parameters:
 - error_id: the error group (UUID)
 
-Errors: QN001 404 (error not found or not yours).
+Errors: QV001 400 (error_id is not a UUID, named in details), QN001 404 (error not found or not yours).
 
 Example: curl -X POST "$API/rpc/explain_error_grouping" -H "Authorization: Bearer $TOKEN" -H "Content-Type: application/json" -d '{"error_id": "uuid"}'$$;
-GRANT EXECUTE ON FUNCTION api.explain_error_grouping(uuid) TO staff, org_owner, system_admin;
+GRANT EXECUTE ON FUNCTION api.explain_error_grouping(text) TO staff, org_owner, system_admin;
 
 CREATE FUNCTION api.merge_errors(target_id uuid, source_ids uuid[], note text DEFAULT NULL) RETURNS jsonb
 LANGUAGE plpgsql AS $$
@@ -57,18 +58,19 @@ Errors: QVG02 400 (no source, or the target among them), QN001 404 (a group not 
 Example: curl -X POST "$API/rpc/merge_errors" -H "Authorization: Bearer $TOKEN" -H "Content-Type: application/json" -d '{"target_id": "uuid", "source_ids": ["uuid2"]}'$$;
 GRANT EXECUTE ON FUNCTION api.merge_errors(uuid, uuid[], text) TO staff, org_owner, system_admin;
 
-CREATE FUNCTION api.unmerge_error_hash(error_id uuid, hash text) RETURNS jsonb
+-- ids as text, read by app.uuid_of: typed uuid, PostgREST's cast would answer 22P02 before the body runs
+CREATE FUNCTION api.unmerge_error_hash(error_id text, hash text) RETURNS jsonb
 LANGUAGE plpgsql AS $$
 DECLARE
   v_state text; v_message text; v_detail text; v_hint text;
 BEGIN
-  RETURN app.error_group_unmerge(unmerge_error_hash.error_id, unmerge_error_hash.hash);
+  RETURN app.error_group_unmerge(app.uuid_of(unmerge_error_hash.error_id, 'error_id'), unmerge_error_hash.hash);
 EXCEPTION WHEN SQLSTATE 'QV000' OR SQLSTATE 'QN000' OR SQLSTATE 'QS000' OR SQLSTATE 'QR000' OR SQLSTATE 'QA000' THEN
   GET STACKED DIAGNOSTICS v_state = RETURNED_SQLSTATE, v_message = MESSAGE_TEXT,
     v_detail = PG_EXCEPTION_DETAIL, v_hint = PG_EXCEPTION_HINT;
   PERFORM app.raise_http(v_state, v_message, v_detail, v_hint);
 END $$;
-COMMENT ON FUNCTION api.unmerge_error_hash(uuid, text) IS $$Take a merged hash out of an error group
+COMMENT ON FUNCTION api.unmerge_error_hash(text, text) IS $$Take a merged hash out of an error group
 
 The hash (one of other_hashes in explain_error_grouping) stops pointing at the group: its next events form a
 group of their own, and the group's events that came with that hash move into that group now (new_error_id).
@@ -78,10 +80,10 @@ Parameters:
 - error_id: the group holding the merged hash (UUID)
 - hash: the merged error hash to split out again (text)
 
-Errors: QN001 404 (error not found), QSG02 409 (the hash is not merged into this group).
+Errors: QV001 400 (error_id is not a UUID, named in details), QN001 404 (error not found), QSG02 409 (the hash is not merged into this group).
 
 Example: curl -X POST "$API/rpc/unmerge_error_hash" -H "Authorization: Bearer $TOKEN" -H "Content-Type: application/json" -d '{"error_id": "uuid", "hash": "3f2a..."}'$$;
-GRANT EXECUTE ON FUNCTION api.unmerge_error_hash(uuid, text) TO staff, org_owner, system_admin;
+GRANT EXECUTE ON FUNCTION api.unmerge_error_hash(text, text) TO staff, org_owner, system_admin;
 
 CREATE FUNCTION api.add_fingerprint_rule(project_id bigint, rule text) RETURNS jsonb
 LANGUAGE plpgsql AS $$

@@ -43,19 +43,20 @@ heuristic); is_default: the provider of automatic and unspecified analyses; the 
 limit) and what this UTC hour has used of it.$$;
 GRANT SELECT ON api.ai_providers TO staff, org_owner, system_admin;
 
-CREATE FUNCTION api.request_ai_analysis(error_id uuid, provider text DEFAULT NULL, fresh boolean DEFAULT false)
+-- ids as text, read by app.uuid_of: typed uuid, PostgREST's cast would answer 22P02 before the body runs
+CREATE FUNCTION api.request_ai_analysis(error_id text, provider text DEFAULT NULL, fresh boolean DEFAULT false)
 RETURNS jsonb
 LANGUAGE plpgsql AS $$
 DECLARE
   v_state text; v_message text; v_detail text; v_hint text;
 BEGIN
-  RETURN app.ai_request(request_ai_analysis.error_id, request_ai_analysis.provider, request_ai_analysis.fresh);
+  RETURN app.ai_request(app.uuid_of(request_ai_analysis.error_id, 'error_id'), request_ai_analysis.provider, request_ai_analysis.fresh);
 EXCEPTION WHEN SQLSTATE 'QV000' OR SQLSTATE 'QN000' OR SQLSTATE 'QS000' OR SQLSTATE 'QR000' OR SQLSTATE 'QA000' THEN
   GET STACKED DIAGNOSTICS v_state = RETURNED_SQLSTATE, v_message = MESSAGE_TEXT,
     v_detail = PG_EXCEPTION_DETAIL, v_hint = PG_EXCEPTION_HINT;
   PERFORM app.raise_http(v_state, v_message, v_detail, v_hint);
 END $$;
-COMMENT ON FUNCTION api.request_ai_analysis(uuid, text, boolean) IS $$Analyse an error with an AI provider
+COMMENT ON FUNCTION api.request_ai_analysis(text, text, boolean) IS $$Analyse an error with an AI provider
 
 provider: anthropic, openai or heuristic (default: the configured default, see /ai_providers). Answers
 {id, errorId, status, provider, model, reason, fallbackId, done, analysis, reused}: a heuristic analysis
@@ -70,29 +71,30 @@ Parameters:
 - provider: AI provider name (text; omitted = the configured default)
 - fresh: true to analyse again even when a recent analysis exists (boolean, default false)
 
-Errors: QV450 400 (unknown provider), QN001 404 (error not found).
+Errors: QV001 400 (error_id is not a UUID, named in details), QV450 400 (unknown provider), QN001 404 (error not found).
 
 Example: curl -X POST "$API/rpc/request_ai_analysis" -H "Authorization: Bearer $TOKEN" -H "Content-Type: application/json" -d '{"error_id": "uuid", "fresh": true}'$$;
-GRANT EXECUTE ON FUNCTION api.request_ai_analysis(uuid, text, boolean) TO staff, org_owner, system_admin;
+GRANT EXECUTE ON FUNCTION api.request_ai_analysis(text, text, boolean) TO staff, org_owner, system_admin;
 
-CREATE FUNCTION api.related_errors(error_id uuid, max_results integer DEFAULT 5)
+-- ids as text, read by app.uuid_of: typed uuid, PostgREST's cast would answer 22P02 before the body runs
+CREATE FUNCTION api.related_errors(error_id text, max_results integer DEFAULT 5)
 RETURNS TABLE (id uuid, score real, error_type app.error_type_enum, severity app.severity_enum,
                status app.error_status_enum, message text, occurrence_count integer, last_seen_at timestamptz)
 LANGUAGE plpgsql STABLE AS $$
 BEGIN
-  IF NOT EXISTS (SELECT FROM app.system_errors s WHERE s.id = related_errors.error_id) THEN
-    PERFORM app.raise_http('QN001', format('error %s not found', related_errors.error_id), 'Field: error_id.',
+  IF NOT EXISTS (SELECT FROM app.system_errors s WHERE s.id = app.uuid_of(related_errors.error_id, 'error_id')) THEN
+    PERFORM app.raise_http('QN001', format('error %s not found', app.uuid_of(related_errors.error_id, 'error_id')), 'Field: error_id.',
                            'Use the id of an error of your organization.');
   END IF;
   RETURN QUERY
   SELECT s.id, r.score, s.error_type, s.severity, s.status, s.message, s.occurrence_count, s.last_seen_at
-    FROM app.related_errors(related_errors.error_id, least(greatest(coalesce(related_errors.max_results, 5), 1), 50)) AS r
+    FROM app.related_errors(app.uuid_of(related_errors.error_id, 'error_id'), least(greatest(coalesce(related_errors.max_results, 5), 1), 50)) AS r
     JOIN app.system_errors s ON s.id = r.id
    ORDER BY r.score DESC, s.id;
 EXCEPTION WHEN query_canceled THEN
   PERFORM app.raise_statement_timeout();
 END $$;
-COMMENT ON FUNCTION api.related_errors(uuid, integer) IS $$Errors similar to one error, most similar first
+COMMENT ON FUNCTION api.related_errors(text, integer) IS $$Errors similar to one error, most similar first
 
 Groups of the same organization whose error type, normalized message and newest in-app frames are
 alike (pg_trgm similarity, score 0.3 to 1); at most max_results (50). 404 for an error you cannot see.
@@ -101,7 +103,7 @@ Parameters:
 - error_id: the error group to compare with (UUID)
 - max_results: how many at most (integer, default 5, kept within 1 to 50)
 
-Errors: QN001 404 (error not found or not yours), QR002 429 (timeout).
+Errors: QV001 400 (error_id is not a UUID, named in details), QN001 404 (error not found or not yours), QR002 429 (timeout).
 
 Example: curl -X POST "$API/rpc/related_errors" -H "Authorization: Bearer $TOKEN" -H "Content-Type: application/json" -d '{"error_id": "uuid", "max_results": 5}'$$;
-GRANT EXECUTE ON FUNCTION api.related_errors(uuid, integer) TO staff, org_owner, system_admin;
+GRANT EXECUTE ON FUNCTION api.related_errors(text, integer) TO staff, org_owner, system_admin;

@@ -84,19 +84,20 @@ value_type is boolean, integer, number, text, text_array or integer_array; text 
 one of allowed_values when given; numbers lie within min_value..max_value.$$;
 GRANT SELECT ON api.alert_condition_keys TO staff, org_owner, system_admin;
 
-CREATE FUNCTION api.rotate_alert_secret(rule_id uuid) RETURNS text
+-- ids as text, read by app.uuid_of: typed uuid, PostgREST's cast would answer 22P02 before the body runs
+CREATE FUNCTION api.rotate_alert_secret(rule_id text) RETURNS text
 LANGUAGE plpgsql AS $$
 DECLARE
   v_state text; v_message text; v_detail text; v_hint text;
 BEGIN
-  RETURN app.alert_rule_rotate_secret(rotate_alert_secret.rule_id);
+  RETURN app.alert_rule_rotate_secret(app.uuid_of(rotate_alert_secret.rule_id, 'rule_id'));
 EXCEPTION WHEN SQLSTATE 'QV000' OR SQLSTATE 'QN000' OR SQLSTATE 'QS000' OR SQLSTATE 'QR000' OR SQLSTATE 'QA000' THEN
   GET STACKED DIAGNOSTICS v_state = RETURNED_SQLSTATE, v_message = MESSAGE_TEXT,
     v_detail = PG_EXCEPTION_DETAIL, v_hint = PG_EXCEPTION_HINT;
   PERFORM app.raise_http(v_state, v_message, v_detail, v_hint);
   RETURN NULL;
 END $$;
-COMMENT ON FUNCTION api.rotate_alert_secret(uuid) IS $$Give a standard webhook rule a new signing secret
+COMMENT ON FUNCTION api.rotate_alert_secret(text) IS $$Give a standard webhook rule a new signing secret
 
 Returns the new whsec_ secret, this once; deliveries enqueued from now on are signed with it.
 404 (QNA01) for a rule you cannot write or that is not a standard webhook.
@@ -104,22 +105,23 @@ Returns the new whsec_ secret, this once; deliveries enqueued from now on are si
 Parameters:
 - rule_id: the standard-webhook alert rule (UUID)
 
-Errors: QNA01 404 (rule not found, not yours to write, or not a standard webhook).
+Errors: QV001 400 (rule_id is not a UUID, named in details), QNA01 404 (rule not found, not yours to write, or not a standard webhook).
 
 Example: curl -X POST "$API/rpc/rotate_alert_secret" -H "Authorization: Bearer $TOKEN" -H "Content-Type: application/json" -d '{"rule_id": "uuid"}'$$;
-GRANT EXECUTE ON FUNCTION api.rotate_alert_secret(uuid) TO org_owner, system_admin;
+GRANT EXECUTE ON FUNCTION api.rotate_alert_secret(text) TO org_owner, system_admin;
 
-CREATE FUNCTION api.test_alert(rule_id uuid) RETURNS uuid
+-- ids as text, read by app.uuid_of: typed uuid, PostgREST's cast would answer 22P02 before the body runs
+CREATE FUNCTION api.test_alert(rule_id text) RETURNS uuid
 LANGUAGE plpgsql AS $$
 BEGIN
   -- row-level security: another organization's rule reads as not found
-  IF NOT EXISTS (SELECT FROM app.error_alerts r WHERE r.id = test_alert.rule_id) THEN
-    PERFORM app.raise_http('QNA01', format('alert rule %s not found', test_alert.rule_id), 'Field: rule_id.',
+  IF NOT EXISTS (SELECT FROM app.error_alerts r WHERE r.id = app.uuid_of(test_alert.rule_id, 'rule_id')) THEN
+    PERFORM app.raise_http('QNA01', format('alert rule %s not found', app.uuid_of(test_alert.rule_id, 'rule_id')), 'Field: rule_id.',
                            'List your rules with GET /error_alerts.');
   END IF;
-  RETURN app.alert_test(test_alert.rule_id);
+  RETURN app.alert_test(app.uuid_of(test_alert.rule_id, 'rule_id'));
 END $$;
-COMMENT ON FUNCTION api.test_alert(uuid) IS $$Send a test notification through a rule's destinations
+COMMENT ON FUNCTION api.test_alert(text) IS $$Send a test notification through a rule's destinations
 
 Creates a notification of kind test (its own incident, marked is_test) and one delivery per
 destination, sent by the workers like any other; returns the notification id. Follow it in
@@ -128,10 +130,10 @@ destination, sent by the workers like any other; returns the notification id. Fo
 Parameters:
 - rule_id: the alert rule (UUID)
 
-Errors: QNA01 404 (rule not found).
+Errors: QV001 400 (rule_id is not a UUID, named in details), QNA01 404 (rule not found).
 
 Example: curl -X POST "$API/rpc/test_alert" -H "Authorization: Bearer $TOKEN" -H "Content-Type: application/json" -d '{"rule_id": "uuid"}'$$;
-GRANT EXECUTE ON FUNCTION api.test_alert(uuid) TO org_owner, system_admin;
+GRANT EXECUTE ON FUNCTION api.test_alert(text) TO org_owner, system_admin;
 
 -- == History ==
 

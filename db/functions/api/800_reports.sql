@@ -111,19 +111,20 @@ The image itself is served by pgwarden web at /reports/screenshots/<id> to the o
 owners and staff and to system admins (Authorization: Bearer <token>).$$;
 GRANT SELECT ON api.report_screenshots TO staff, org_owner, system_admin;
 
-CREATE FUNCTION api.report_detail(report_id uuid) RETURNS jsonb
+-- ids as text, read by app.uuid_of: typed uuid, PostgREST's cast would answer 22P02 before the body runs
+CREATE FUNCTION api.report_detail(report_id text) RETURNS jsonb
 LANGUAGE plpgsql STABLE AS $$
 DECLARE
   v_state text; v_message text; v_detail text; v_hint text;
 BEGIN
-  RETURN app.report_detail(report_detail.report_id);
+  RETURN app.report_detail(app.uuid_of(report_detail.report_id, 'report_id'));
 EXCEPTION WHEN SQLSTATE 'QV000' OR SQLSTATE 'QN000' OR SQLSTATE 'QS000' OR SQLSTATE 'QR000' OR SQLSTATE 'QA000' THEN
   GET STACKED DIAGNOSTICS v_state = RETURNED_SQLSTATE, v_message = MESSAGE_TEXT,
     v_detail = PG_EXCEPTION_DETAIL, v_hint = PG_EXCEPTION_HINT;
   PERFORM app.raise_http(v_state, v_message, v_detail, v_hint);
   RETURN NULL;
 END $$;
-COMMENT ON FUNCTION api.report_detail(uuid) IS $$One report, whole
+COMMENT ON FUNCTION api.report_detail(text) IS $$One report, whole
 
 The report's fields with linked_error (id, message, type, severity, status, counts), screenshots
 (id, media type, size; the image at pgwarden web's /reports/screenshots/<id>), duplicates (ids of
@@ -132,24 +133,25 @@ reports marked as duplicates of it) and history. 404 for a report you cannot see
 Parameters:
 - report_id: the report (UUID)
 
-Errors: QN801 404 (report not found or not yours).
+Errors: QV001 400 (report_id is not a UUID, named in details), QN801 404 (report not found or not yours).
 
 Example: curl -X POST "$API/rpc/report_detail" -H "Authorization: Bearer $TOKEN" -H "Content-Type: application/json" -d '{"report_id": "uuid"}'$$;
-GRANT EXECUTE ON FUNCTION api.report_detail(uuid) TO staff, org_owner, system_admin;
+GRANT EXECUTE ON FUNCTION api.report_detail(text) TO staff, org_owner, system_admin;
 
-CREATE FUNCTION api.update_report_status(report_id uuid, status text, notes text DEFAULT NULL) RETURNS jsonb
+-- ids as text, read by app.uuid_of: typed uuid, PostgREST's cast would answer 22P02 before the body runs
+CREATE FUNCTION api.update_report_status(report_id text, status text, notes text DEFAULT NULL) RETURNS jsonb
 LANGUAGE plpgsql AS $$
 DECLARE
   v_state text; v_message text; v_detail text; v_hint text;
 BEGIN
-  RETURN app.report_status_change(update_report_status.report_id, update_report_status.status, update_report_status.notes);
+  RETURN app.report_status_change(app.uuid_of(update_report_status.report_id, 'report_id'), update_report_status.status, update_report_status.notes);
 EXCEPTION WHEN SQLSTATE 'QV000' OR SQLSTATE 'QN000' OR SQLSTATE 'QS000' OR SQLSTATE 'QR000' OR SQLSTATE 'QA000' THEN
   GET STACKED DIAGNOSTICS v_state = RETURNED_SQLSTATE, v_message = MESSAGE_TEXT,
     v_detail = PG_EXCEPTION_DETAIL, v_hint = PG_EXCEPTION_HINT;
   PERFORM app.raise_http(v_state, v_message, v_detail, v_hint);
   RETURN NULL;
 END $$;
-COMMENT ON FUNCTION api.update_report_status(uuid, text, text) IS $$Change a report's status
+COMMENT ON FUNCTION api.update_report_status(text, text, text) IS $$Change a report's status
 
 open, in_progress and pending_info move freely among themselves and to resolved or closed; a
 resolved, closed or duplicate report is reopened with open, and a resolved one may be closed. (A
@@ -163,24 +165,25 @@ Parameters:
 - status: open, in_progress, pending_info, resolved, closed or duplicate (text)
 - notes: optional notes (text)
 
-Errors: QV002 400 (status missing), QV001 400 (unknown status), QV801 400 (notes too long), QN801 404 (report not found), QS801 409 (change not allowed).
+Errors: QV001 400 (report_id is not a UUID, named in details), QV002 400 (status missing), QV001 400 (unknown status), QV801 400 (notes too long), QN801 404 (report not found), QS801 409 (change not allowed).
 
 Example: curl -X POST "$API/rpc/update_report_status" -H "Authorization: Bearer $TOKEN" -H "Content-Type: application/json" -d '{"report_id": "uuid", "status": "resolved"}'$$;
-GRANT EXECUTE ON FUNCTION api.update_report_status(uuid, text, text) TO org_owner, system_admin;
+GRANT EXECUTE ON FUNCTION api.update_report_status(text, text, text) TO org_owner, system_admin;
 
-CREATE FUNCTION api.assign_report(report_id uuid, user_id uuid DEFAULT NULL) RETURNS jsonb
+-- ids as text, read by app.uuid_of: typed uuid, PostgREST's cast would answer 22P02 before the body runs
+CREATE FUNCTION api.assign_report(report_id text, user_id text DEFAULT NULL) RETURNS jsonb
 LANGUAGE plpgsql AS $$
 DECLARE
   v_state text; v_message text; v_detail text; v_hint text;
 BEGIN
-  RETURN app.report_assign(assign_report.report_id, assign_report.user_id::text);
+  RETURN app.report_assign(app.uuid_of(assign_report.report_id, 'report_id'), assign_report.user_id);
 EXCEPTION WHEN SQLSTATE 'QV000' OR SQLSTATE 'QN000' OR SQLSTATE 'QS000' OR SQLSTATE 'QR000' OR SQLSTATE 'QA000' THEN
   GET STACKED DIAGNOSTICS v_state = RETURNED_SQLSTATE, v_message = MESSAGE_TEXT,
     v_detail = PG_EXCEPTION_DETAIL, v_hint = PG_EXCEPTION_HINT;
   PERFORM app.raise_http(v_state, v_message, v_detail, v_hint);
   RETURN NULL;
 END $$;
-COMMENT ON FUNCTION api.assign_report(uuid, uuid) IS $$Assign a report
+COMMENT ON FUNCTION api.assign_report(text, text) IS $$Assign a report
 
 To a user of the report's organization (user_id), or nobody (user_id null). Recorded in its history.
 404 for a report you cannot see or a user of another organization.
@@ -189,17 +192,18 @@ Parameters:
 - report_id: the report (UUID)
 - user_id: the person to assign (UUID; omitted or null = nobody)
 
-Errors: QN801 404 (report not found), QN803 404 (user not in the report's organization).
+Errors: QV001 400 (report_id is not a UUID, named in details), QN801 404 (report not found), QN803 404 (user not in the report's organization).
 
 Example: curl -X POST "$API/rpc/assign_report" -H "Authorization: Bearer $TOKEN" -H "Content-Type: application/json" -d '{"report_id": "uuid", "user_id": "uuid"}'$$;
-GRANT EXECUTE ON FUNCTION api.assign_report(uuid, uuid) TO org_owner, system_admin;
+GRANT EXECUTE ON FUNCTION api.assign_report(text, text) TO org_owner, system_admin;
 
-CREATE FUNCTION api.mark_report_duplicate(report_id uuid, duplicate_of uuid, notes text DEFAULT NULL) RETURNS jsonb
+-- ids as text, read by app.uuid_of: typed uuid, PostgREST's cast would answer 22P02 before the body runs
+CREATE FUNCTION api.mark_report_duplicate(report_id text, duplicate_of text, notes text DEFAULT NULL) RETURNS jsonb
 LANGUAGE plpgsql AS $$
 DECLARE
   v_state text; v_message text; v_detail text; v_hint text;
 BEGIN
-  RETURN app.report_mark_duplicate(mark_report_duplicate.report_id, mark_report_duplicate.duplicate_of,
+  RETURN app.report_mark_duplicate(app.uuid_of(mark_report_duplicate.report_id, 'report_id'), app.uuid_of(mark_report_duplicate.duplicate_of, 'duplicate_of'),
                                    mark_report_duplicate.notes);
 EXCEPTION WHEN SQLSTATE 'QV000' OR SQLSTATE 'QN000' OR SQLSTATE 'QS000' OR SQLSTATE 'QR000' OR SQLSTATE 'QA000' THEN
   GET STACKED DIAGNOSTICS v_state = RETURNED_SQLSTATE, v_message = MESSAGE_TEXT,
@@ -207,7 +211,7 @@ EXCEPTION WHEN SQLSTATE 'QV000' OR SQLSTATE 'QN000' OR SQLSTATE 'QS000' OR SQLST
   PERFORM app.raise_http(v_state, v_message, v_detail, v_hint);
   RETURN NULL;
 END $$;
-COMMENT ON FUNCTION api.mark_report_duplicate(uuid, uuid, text) IS $$Mark a report as a duplicate
+COMMENT ON FUNCTION api.mark_report_duplicate(text, text, text) IS $$Mark a report as a duplicate
 
 Sets its status to duplicate and duplicate_of to the original (the original's own original when that
 is a duplicate too; reports that were duplicates of this one follow). 409 for itself, a report of
@@ -218,10 +222,10 @@ Parameters:
 - duplicate_of: the original report (UUID)
 - notes: optional notes (text)
 
-Errors: QN801 404 (a report not found), QS801 409 (already a duplicate), QS802 409 (cannot be a duplicate of that report).
+Errors: QV001 400 (report_id or duplicate_of is not a UUID, named in details), QN801 404 (a report not found), QS801 409 (already a duplicate), QS802 409 (cannot be a duplicate of that report).
 
 Example: curl -X POST "$API/rpc/mark_report_duplicate" -H "Authorization: Bearer $TOKEN" -H "Content-Type: application/json" -d '{"report_id": "uuid", "duplicate_of": "uuid2"}'$$;
-GRANT EXECUTE ON FUNCTION api.mark_report_duplicate(uuid, uuid, text) TO org_owner, system_admin;
+GRANT EXECUTE ON FUNCTION api.mark_report_duplicate(text, text, text) TO org_owner, system_admin;
 
 -- == Widget keys ==
 

@@ -23,7 +23,7 @@ SELECT set_config('request.jwt.claims', '{"role": "anon"}', true);
 SELECT api.submit_report('{"title": "Cannot pay", "description": "The button spins", "priority": "high"}') ->> 'status_token'
   AS token \gset
 SELECT api.submit_report('{"title": "Same here", "description": "Spinning"}') IS NOT NULL AS second \gset
-SELECT throws_like($$SELECT api.report_detail(id) FROM (SELECT gen_random_uuid() AS id) x$$, '%permission denied%',
+SELECT throws_like($$SELECT api.report_detail(id::text) FROM (SELECT gen_random_uuid() AS id) x$$, '%permission denied%',
                    'a customer reads nothing of the queue');
 RESET ROLE;
 SELECT is((SELECT count(*)::int FROM app.alert_incidents i JOIN app.error_alerts r ON r.id = i.rule_id
