@@ -18,7 +18,7 @@ DROP_DATABASE = "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
 # -- tenancy
 BOOTSTRAP_DEFAULT_PROJECT = "SELECT project_id, public_key FROM app.bootstrap_default_project()"
 CREATE_ORGANIZATION = "SELECT api.create_organization(%s)"
-CREATE_PROJECT = "SELECT id, public_key FROM api.create_project(app.organization_ref(%s::text, '--org'), %s)"
+CREATE_PROJECT = "SELECT id, public_key FROM api.create_project(app.organization_ref(%s::text, '--org')::text, %s)"
 
 # -- jobs (app.job_* in db/functions/app/200_jobs*.sql; the worker role may call only these)
 JOB_LISTEN = 'LISTEN "jobs:insert"'
@@ -189,7 +189,7 @@ WEB_SESSION_BEGIN = ("SELECT s.person, set_config('request.jwt.claims', s.person
 WEB_ANONYMOUS_BEGIN = ("SELECT set_config('statement_timeout', app.role_statement_timeout('anon'), true),"
                        " set_config('role', 'anon', true)")
 WEB_LIVE_LISTEN = 'LISTEN "errors:live"'
-USER_CREATE = "SELECT api.create_user(%s, %s, %s::uuid, %s, %s)"
+USER_CREATE = "SELECT api.create_user(%s, %s, %s::text, %s, %s)"
 USER_SET_PASSWORD = "SELECT app.user_set_password(%s, %s)"
 USER_LIST = "SELECT app.user_list()"
 USER_SHOW = "SELECT app.user_list(app.user_ref(%s, 'USER')) -> 0"
@@ -244,14 +244,14 @@ UI_WIDGET_KEYS = "SELECT project_id, widget_key, allowed_origins, updated_at FRO
 UI_WIDGET_KEY_SET = "SELECT api.set_widget_key(%s::bigint, %s::text[], %s)"
 UI_WIDGET_KEY_REVOKE = "SELECT api.revoke_widget_key(%s::bigint)"
 UI_CREATE_ORGANIZATION = "SELECT api.create_organization(%s)"
-UI_CREATE_PROJECT = "SELECT id FROM api.create_project(%s::uuid, %s)"
-UI_SET_RATE_LIMIT = "SELECT api.set_rate_limit(%s::uuid, %s)"
+UI_CREATE_PROJECT = "SELECT id FROM api.create_project(%s::text, %s)"
+UI_SET_RATE_LIMIT = "SELECT api.set_rate_limit(%s::text, %s)"
 UI_HEALTH_MONITOR = "SELECT api.get_health_monitor(%s)"
 UI_CREATE_MONITOR = "SELECT api.create_health_monitor(%s::jsonb)"
 UI_UPDATE_MONITOR = "SELECT api.update_health_monitor(%s, %s::jsonb)"
 UI_SET_MONITOR_ENABLED = "SELECT api.set_health_monitor_enabled(%s, %s)"
 UI_DELETE_MONITOR = "SELECT api.delete_health_monitor(%s)"
-UI_ADD_MAINTENANCE = "SELECT api.add_maintenance_window(%s, %s::timestamptz, %s::timestamptz, %s)"
+UI_ADD_MAINTENANCE = "SELECT api.add_maintenance_window(%s, %s::text, %s::text, %s)"
 UI_STATUS_PAGE = "SELECT api.get_status_page(), api.get_status_history()"
 
 # Reports (the spec's UserReportsQueue and ErrorReportForm) through main's reports api: the queue

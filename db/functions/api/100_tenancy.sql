@@ -41,7 +41,8 @@ Errors: QV002 400 (name missing), 403 for a role other than system_admin (not gr
 Example: curl -X POST "$API/rpc/create_organization" -H "Authorization: Bearer $TOKEN" -H "Content-Type: application/json" -d '{"name": "Acme"}'$$;
 GRANT EXECUTE ON FUNCTION api.create_organization(text) TO system_admin;
 
-CREATE FUNCTION api.create_project(organization_id uuid, name text)
+-- ids as text, read by app.uuid_of: typed, PostgREST's cast would answer 22P02/22007 before the body runs
+CREATE FUNCTION api.create_project(organization_id text, name text)
 RETURNS TABLE (id bigint, public_key text)
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -52,20 +53,20 @@ BEGIN
       DETAIL = 'Field: name.', HINT = 'Give the project a name.';
   END IF;
   -- RLS makes another organization invisible here, so it reads as not found.
-  IF NOT EXISTS (SELECT FROM app.organizations o WHERE o.id = create_project.organization_id) THEN
-    RAISE EXCEPTION 'organization % not found', create_project.organization_id USING ERRCODE = 'QN001',
+  IF NOT EXISTS (SELECT FROM app.organizations o WHERE o.id = app.uuid_of(create_project.organization_id, 'organization_id')) THEN
+    RAISE EXCEPTION 'organization % not found', app.uuid_of(create_project.organization_id, 'organization_id') USING ERRCODE = 'QN001',
       DETAIL = 'Field: organization_id.', HINT = 'Use the id of an organization you belong to.';
   END IF;
   RETURN QUERY
     INSERT INTO app.projects AS p (organization_id, name)
-    VALUES (create_project.organization_id, btrim(create_project.name))
+    VALUES (app.uuid_of(create_project.organization_id, 'organization_id'), btrim(create_project.name))
     RETURNING p.id, p.public_key;
 EXCEPTION WHEN SQLSTATE 'QV000' OR SQLSTATE 'QN000' OR SQLSTATE 'QS000' OR SQLSTATE 'QR000' OR SQLSTATE 'QA000' THEN
   GET STACKED DIAGNOSTICS v_state = RETURNED_SQLSTATE, v_message = MESSAGE_TEXT,
     v_detail = PG_EXCEPTION_DETAIL, v_hint = PG_EXCEPTION_HINT;
   PERFORM app.raise_http(v_state, v_message, v_detail, v_hint);
 END $$;
-COMMENT ON FUNCTION api.create_project(uuid, text) IS $$Create an ingest project in an organization
+COMMENT ON FUNCTION api.create_project(text, text) IS $$Create an ingest project in an organization
 
 System admins for any organization, org owners for their own. Returns the project id and its
 32-hex public key; the DSN is http://<public_key>@<host>:<web port>/<id>.
@@ -74,10 +75,10 @@ Parameters:
 - organization_id: the owning organization (UUID)
 - name: the project's display name (text, not blank)
 
-Errors: QV002 400 (name missing), QN001 404 (organization not found or not yours).
+Errors: QV001 400 (organization_id not a UUID, named in details), QV002 400 (name missing), QN001 404 (organization not found or not yours).
 
 Example: curl -X POST "$API/rpc/create_project" -H "Authorization: Bearer $TOKEN" -H "Content-Type: application/json" -d '{"organization_id": "6f1c...-uuid", "name": "web"}'$$;
-GRANT EXECUTE ON FUNCTION api.create_project(uuid, text) TO org_owner, system_admin;
+GRANT EXECUTE ON FUNCTION api.create_project(text, text) TO org_owner, system_admin;
 
 CREATE FUNCTION api.delete_user(user_ref text) RETURNS text
 LANGUAGE plpgsql AS $$

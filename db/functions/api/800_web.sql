@@ -5,13 +5,14 @@
 
 -- == People ==
 
-CREATE FUNCTION api.create_user(email text, role text, organization_id uuid DEFAULT NULL, password_hash text DEFAULT NULL,
+-- ids as text, read by app.uuid_of: typed, PostgREST's cast would answer 22P02/22007 before the body runs
+CREATE FUNCTION api.create_user(email text, role text, organization_id text DEFAULT NULL, password_hash text DEFAULT NULL,
                                 name text DEFAULT NULL) RETURNS uuid
 LANGUAGE plpgsql AS $$
 DECLARE
   v_state text; v_message text; v_detail text; v_hint text;
 BEGIN
-  RETURN app.user_create(create_user.email, create_user.role, create_user.organization_id, create_user.password_hash,
+  RETURN app.user_create(create_user.email, create_user.role, app.uuid_of(create_user.organization_id, 'organization_id'), create_user.password_hash,
                          create_user.name);
 EXCEPTION WHEN SQLSTATE 'QV000' OR SQLSTATE 'QN000' OR SQLSTATE 'QS000' OR SQLSTATE 'QR000' OR SQLSTATE 'QA000' THEN
   GET STACKED DIAGNOSTICS v_state = RETURNED_SQLSTATE, v_message = MESSAGE_TEXT,
@@ -19,7 +20,7 @@ EXCEPTION WHEN SQLSTATE 'QV000' OR SQLSTATE 'QN000' OR SQLSTATE 'QS000' OR SQLST
   PERFORM app.raise_http(v_state, v_message, v_detail, v_hint);
   RETURN NULL;
 END $$;
-COMMENT ON FUNCTION api.create_user(text, text, uuid, text, text) IS $$Create a person who may sign in to the web app (system admins)
+COMMENT ON FUNCTION api.create_user(text, text, text, text, text) IS $$Create a person who may sign in to the web app (system admins)
 
 role: system_admin (no organization), org_owner or staff (in organization_id). password_hash is an
 argon2id PHC string (pgwarden user create makes one); without it the user cannot sign in yet.
@@ -32,10 +33,10 @@ Parameters:
 - password_hash: an argon2id hash of the password (text; omitted = cannot sign in with a password)
 - name: display name (text)
 
-Errors: QVW01 400 (e-mail, role, organization or hash invalid), QN001 404 (organization not found), 403 for a role other than system_admin (not granted).
+Errors: QV001 400 (organization_id not a UUID, named in details), QVW01 400 (e-mail, role, organization or hash invalid), QN001 404 (organization not found), 403 for a role other than system_admin (not granted).
 
 Example: curl -X POST "$API/rpc/create_user" -H "Authorization: Bearer $TOKEN" -H "Content-Type: application/json" -d '{"email": "ana@example.com", "role": "staff", "organization_id": "uuid"}'$$;
-GRANT EXECUTE ON FUNCTION api.create_user(text, text, uuid, text, text) TO system_admin;
+GRANT EXECUTE ON FUNCTION api.create_user(text, text, text, text, text) TO system_admin;
 GRANT EXECUTE ON FUNCTION app.user_create(text, text, uuid, text, text) TO system_admin;
 
 -- == Errors awaiting acknowledgement ==
@@ -267,14 +268,15 @@ Errors: QN501 404 (monitor not found).
 Example: curl -X POST "$API/rpc/delete_health_monitor" -H "Authorization: Bearer $TOKEN" -H "Content-Type: application/json" -d '{"monitor_id": 1}'$$;
 GRANT EXECUTE ON FUNCTION api.delete_health_monitor(bigint) TO system_admin;
 
-CREATE FUNCTION api.add_maintenance_window(monitor_id bigint, starts_at timestamptz, ends_at timestamptz,
+-- times as text, read by app.moment: typed, PostgREST's cast would answer 22P02/22007 before the body runs
+CREATE FUNCTION api.add_maintenance_window(monitor_id bigint, starts_at text, ends_at text,
                                            reason text DEFAULT NULL) RETURNS bigint
 LANGUAGE plpgsql AS $$
 DECLARE
   v_state text; v_message text; v_detail text; v_hint text;
 BEGIN
-  RETURN app.health_maintenance_add(add_maintenance_window.monitor_id, add_maintenance_window.starts_at,
-                                    add_maintenance_window.ends_at, nullif(btrim(add_maintenance_window.reason), ''),
+  RETURN app.health_maintenance_add(add_maintenance_window.monitor_id, app.moment(add_maintenance_window.starts_at, 'starts_at'),
+                                    app.moment(add_maintenance_window.ends_at, 'ends_at'), nullif(btrim(add_maintenance_window.reason), ''),
                                     app.current_user_id());
 EXCEPTION WHEN SQLSTATE 'QV000' OR SQLSTATE 'QN000' OR SQLSTATE 'QS000' OR SQLSTATE 'QR000' OR SQLSTATE 'QA000' THEN
   GET STACKED DIAGNOSTICS v_state = RETURNED_SQLSTATE, v_message = MESSAGE_TEXT,
@@ -282,7 +284,7 @@ EXCEPTION WHEN SQLSTATE 'QV000' OR SQLSTATE 'QN000' OR SQLSTATE 'QS000' OR SQLST
   PERFORM app.raise_http(v_state, v_message, v_detail, v_hint);
   RETURN NULL;
 END $$;
-COMMENT ON FUNCTION api.add_maintenance_window(bigint, timestamptz, timestamptz, text) IS $$Plan maintenance for a monitor (system admins)
+COMMENT ON FUNCTION api.add_maintenance_window(bigint, text, text, text) IS $$Plan maintenance for a monitor (system admins)
 
 Probes keep running; the window counts neither as up nor as down. Public monitors show it, and
 its reason, on the status page. Returns the window's id.
@@ -293,10 +295,10 @@ Parameters:
 - ends_at: end, after starts_at (timestamptz, ISO 8601)
 - reason: shown on the status page (text)
 
-Errors: QV501 400 (ends before it starts), QN501 404 (monitor not found).
+Errors: QV001 400 (starts_at or ends_at not a time, named in details), QV501 400 (ends before it starts), QN501 404 (monitor not found).
 
 Example: curl -X POST "$API/rpc/add_maintenance_window" -H "Authorization: Bearer $TOKEN" -H "Content-Type: application/json" -d '{"monitor_id": 1, "starts_at": "2026-12-07T02:00:00Z", "ends_at": "2026-12-07T03:00:00Z", "reason": "upgrade"}'$$;
-GRANT EXECUTE ON FUNCTION api.add_maintenance_window(bigint, timestamptz, timestamptz, text) TO system_admin;
+GRANT EXECUTE ON FUNCTION api.add_maintenance_window(bigint, text, text, text) TO system_admin;
 
 -- == The public status page's history ==
 

@@ -67,7 +67,7 @@ SELECT is(api.set_personal_data_policy(email := 'drop', organization_id := '0000
           'drop', 'system admins set any organization''s policy');
 SELECT throws_ok($$SELECT api.set_personal_data_policy(email := 'drop')$$, 'QV002', NULL,
                  'a system admin must name the organization (QV002)');
-SELECT throws_like($$SELECT api.set_personal_data_policy(email := 'drop', organization_id := gen_random_uuid())$$, '%QN001%',
+SELECT throws_like($$SELECT api.set_personal_data_policy(email := 'drop', organization_id := gen_random_uuid()::text)$$, '%QN001%',
                    'an organization that does not exist is not found (404)');
 SELECT throws_ok('SELECT hash_key FROM app.personal_data_policy', '42501', NULL, 'no API role reads a key, system admins included');
 RESET ROLE;
