@@ -326,8 +326,8 @@ _ERROR_ROW = ("SELECT g.id, g.organization_id, g.error_hash, g.message, g.error_
               " (SELECT u.email FROM api.users u WHERE u.id = g.assigned_to) AS assigned_to_email")
 _ERROR_LIST = (
     _ERROR_ROW + " FROM unnest(coalesce(%(statuses)s::text[], ARRAY[NULL::text])) AS s (status),"
-    " LATERAL api.list_errors(%(sort)s, s.status, %(severity)s, %(error_type)s, %(organization_id)s::uuid,"
-    " %(after_id)s::uuid, %(after_last_seen_at)s::timestamptz, %(after_occurrence_count)s::integer,"
+    " LATERAL api.list_errors(%(sort)s, s.status, %(severity)s, %(error_type)s, %(organization_id)s::text,"
+    " %(after_id)s::text, %(after_last_seen_at)s::timestamptz::text, %(after_occurrence_count)s::integer,"
     " %(after_users_affected)s::integer, %(limit)s, %(assigned)s::text) AS g"
     " ORDER BY g.{column} DESC, g.id DESC LIMIT %(limit)s")
 UI_ERROR_LISTS = {

@@ -1,6 +1,6 @@
 CREATE FUNCTION api.list_errors(
   sort text DEFAULT 'last_seen', status text DEFAULT NULL, severity text DEFAULT NULL, error_type text DEFAULT NULL,
-  organization_id uuid DEFAULT NULL, after_id uuid DEFAULT NULL, after_last_seen_at timestamptz DEFAULT NULL,
+  organization_id text DEFAULT NULL, after_id text DEFAULT NULL, after_last_seen_at text DEFAULT NULL,
   after_occurrence_count integer DEFAULT NULL, after_users_affected integer DEFAULT NULL, max_results integer DEFAULT 50,
   assigned_to text DEFAULT NULL)
 RETURNS SETOF api.error_groups
@@ -8,6 +8,11 @@ LANGUAGE plpgsql STABLE
 -- planned for the filters given: the unused ones drop out and the right index is chosen
 SET plan_cache_mode = force_custom_plan AS $$
 DECLARE
+  -- ids and the time cursor as text, read by app.uuid_of and app.moment: typed, PostgREST's cast
+  -- would answer 22P02 / 22007 before this body runs
+  v_organization_id uuid := app.uuid_of(list_errors.organization_id, 'organization_id');
+  v_after_id uuid := app.uuid_of(list_errors.after_id, 'after_id');
+  v_after_last_seen_at timestamptz := app.moment(list_errors.after_last_seen_at, 'after_last_seen_at');
   v_sort text := app._enum_value(list_errors.sort, ARRAY['last_seen', 'events', 'users'], 'sort');
   v_filter record := app.error_list_filter(list_errors.status, list_errors.severity, list_errors.error_type,
                                            list_errors.assigned_to);
@@ -22,7 +27,7 @@ DECLARE
   v_unassigned boolean := v_filter.unassigned;
   v_assigned_to uuid := v_filter.assigned_to;
 BEGIN
-  IF after_id IS NOT NULL AND (CASE v_cursor_field WHEN 'after_last_seen_at' THEN after_last_seen_at IS NULL
+  IF v_after_id IS NOT NULL AND (CASE v_cursor_field WHEN 'after_last_seen_at' THEN v_after_last_seen_at IS NULL
                                                    WHEN 'after_occurrence_count' THEN after_occurrence_count IS NULL
                                                    ELSE after_users_affected IS NULL END) THEN
     RAISE EXCEPTION '% is missing', v_cursor_field USING ERRCODE = 'QV002', DETAIL = format('Field: %s.', v_cursor_field),
@@ -30,33 +35,33 @@ BEGIN
   END IF;
   IF coalesce(v_sort, 'last_seen') = 'last_seen' THEN
     RETURN QUERY
-    SELECT g.* FROM app.error_list_newest(list_errors.organization_id, v_status, v_severity, v_error_type,
+    SELECT g.* FROM app.error_list_newest(v_organization_id, v_status, v_severity, v_error_type,
                                           v_assigned_to, v_unassigned,
-                                          after_last_seen_at, after_id, v_limit) AS l
+                                          v_after_last_seen_at, v_after_id, v_limit) AS l
       JOIN api.error_groups g ON g.id = l.id
      ORDER BY l.last_seen_band DESC, l.last_seen_at DESC, l.id DESC;
   ELSIF v_sort = 'events' THEN
     RETURN QUERY
-    SELECT g.* FROM app.error_list_most_events(list_errors.organization_id, v_status, v_severity, v_error_type,
+    SELECT g.* FROM app.error_list_most_events(v_organization_id, v_status, v_severity, v_error_type,
                                                v_assigned_to, v_unassigned,
-                                               after_occurrence_count, after_id, v_limit) AS l
+                                               after_occurrence_count, v_after_id, v_limit) AS l
       JOIN api.error_groups g ON g.id = l.id
      ORDER BY l.occurrence_band DESC, l.occurrence_count DESC, l.id DESC;
   ELSE  -- groups with users first, then those without (users 0), so every group is listed
     IF coalesce(after_users_affected, 1) > 0 THEN
       RETURN QUERY
-      SELECT g.* FROM app.error_list_most_users(list_errors.organization_id, v_status, v_severity, v_error_type,
+      SELECT g.* FROM app.error_list_most_users(v_organization_id, v_status, v_severity, v_error_type,
                                                 v_assigned_to, v_unassigned,
-                                                after_users_affected, after_id, v_limit) AS l
+                                                after_users_affected, v_after_id, v_limit) AS l
         JOIN api.error_groups g ON g.id = l.id
        ORDER BY g.users_affected DESC, g.id DESC;
       GET DIAGNOSTICS v_listed = ROW_COUNT;
     END IF;
     IF v_listed < v_limit THEN
       RETURN QUERY
-      SELECT g.* FROM app.error_list_without_users(list_errors.organization_id, v_status, v_severity, v_error_type,
+      SELECT g.* FROM app.error_list_without_users(v_organization_id, v_status, v_severity, v_error_type,
                                                    v_assigned_to, v_unassigned,
-                                                   CASE WHEN after_users_affected = 0 THEN after_id END,
+                                                   CASE WHEN after_users_affected = 0 THEN v_after_id END,
                                                    v_limit - v_listed) AS l
         JOIN api.error_groups g ON g.id = l.id
        ORDER BY g.id DESC;
@@ -65,7 +70,7 @@ BEGIN
 EXCEPTION WHEN query_canceled THEN  -- the role's statement_timeout: 429, not PostgREST's 500
   PERFORM app.raise_statement_timeout();
 END $$;
-COMMENT ON FUNCTION api.list_errors(text, text, text, text, uuid, uuid, timestamptz, integer, integer, integer, text) IS $$List error groups a page at a time, fast at any size
+COMMENT ON FUNCTION api.list_errors(text, text, text, text, text, text, text, integer, integer, integer, text) IS $$List error groups a page at a time, fast at any size
 
 sort: last_seen (newest first, the default), events (most occurrences first) or users (most distinct
 users first, groups without users last). Filters: status, severity, error_type, assigned_to (me,
@@ -87,8 +92,8 @@ Parameters:
 - max_results: page size (integer, default 50)
 - assigned_to: me, nobody or a user's id (text)
 
-Errors: QV001 400 (unknown sort, status, severity or assigned_to), QV002 400 (a cursor without after_id), QA042 401 (no token).
+Errors: QV001 400 (unknown sort, status, severity or assigned_to; organization_id, after_id or after_last_seen_at not understood, named in details), QV002 400 (a cursor without after_id), QA042 401 (no token).
 
 Example: curl -X POST "$API/rpc/list_errors" -H "Authorization: Bearer $TOKEN" -H "Content-Type: application/json" -d '{"status": "new", "max_results": 20}'$$;
-GRANT EXECUTE ON FUNCTION api.list_errors(text, text, text, text, uuid, uuid, timestamptz, integer, integer, integer, text)
+GRANT EXECUTE ON FUNCTION api.list_errors(text, text, text, text, text, text, text, integer, integer, integer, text)
   TO staff, org_owner, system_admin;

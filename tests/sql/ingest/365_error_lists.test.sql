@@ -144,7 +144,7 @@ BEGIN
   LOOP
     v_rows := 0;
     FOR v_last IN SELECT * FROM api.list_errors(sort => p_sort, status => p_status, max_results => p_page,
-                                                 after_id => v_last.id, after_last_seen_at => v_last.last_seen_at,
+                                                 after_id => v_last.id::text, after_last_seen_at => v_last.last_seen_at::text,
                                                  after_occurrence_count => v_last.occurrence_count,
                                                  after_users_affected => v_last.users_affected::integer,
                                                  assigned_to => p_assigned) LOOP
