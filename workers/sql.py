@@ -316,7 +316,7 @@ UI_ALERT_DELIVERIES = ("SELECT id, rule_id, kind::text AS kind, title, channel, 
 UI_NOTIFICATIONS = ("SELECT id, kind::text AS kind, severity::text AS severity, title, body, link, created_at, is_read"
                     " FROM api.in_app_notifications ORDER BY is_read, created_at DESC, id LIMIT %s")
 UI_UNREAD_NOTIFICATIONS = "SELECT count(*) FROM api.in_app_notifications WHERE NOT is_read"
-UI_MARK_NOTIFICATIONS_READ = "SELECT api.mark_notifications_read(%s::uuid[])"
+UI_MARK_NOTIFICATIONS_READ = "SELECT api.mark_notifications_read(%s::text[])"
 
 # The errors list. Its usual pages go through api.list_errors (keyset pages on indexes led by
 # organization_id), once per status of the tab, merged in the order the function pages in.

@@ -280,6 +280,8 @@ def test_stats_with_a_malformed_range_or_id_is_a_400_naming_it_with_the_accepted
     ("create_user", {"email": "a@example.com", "role": "staff", "organization_id": "acme"}, "organization_id"),
     ("add_maintenance_window", {"monitor_id": 1, "starts_at": "soonish", "ends_at": "+1h"}, "starts_at"),
     ("list_errors", {"organization_id": "acme"}, "organization_id"),
+    ("merge_errors", {"target_id": str(uuid.uuid4()), "source_ids": [str(uuid.uuid4()), "nope"]}, "source_ids"),
+    ("mark_notifications_read", {"ids": ["nope"]}, "ids"),
     ("list_errors", {"after_id": str(uuid.uuid4()), "after_last_seen_at": "yesterdayish"}, "after_last_seen_at")])
 def test_an_id_that_is_no_uuid_is_a_400_naming_it(api, tenant, function, parameters, field):
     admin = bearer(api[1], "system_admin")

@@ -30,18 +30,20 @@ Errors: QV001 400 (error_id is not a UUID, named in details), QN001 404 (error n
 Example: curl -X POST "$API/rpc/explain_error_grouping" -H "Authorization: Bearer $TOKEN" -H "Content-Type: application/json" -d '{"error_id": "uuid"}'$$;
 GRANT EXECUTE ON FUNCTION api.explain_error_grouping(text) TO staff, org_owner, system_admin;
 
-CREATE FUNCTION api.merge_errors(target_id uuid, source_ids uuid[], note text DEFAULT NULL) RETURNS jsonb
+-- ids as text, read by app.uuid_of: typed, PostgREST's cast would answer 22P02 before the body runs
+CREATE FUNCTION api.merge_errors(target_id text, source_ids text[], note text DEFAULT NULL) RETURNS jsonb
 LANGUAGE plpgsql AS $$
 DECLARE
   v_state text; v_message text; v_detail text; v_hint text;
 BEGIN
-  RETURN app.error_groups_merge(merge_errors.target_id, merge_errors.source_ids, merge_errors.note);
+  RETURN app.error_groups_merge(app.uuid_of(merge_errors.target_id, 'target_id'),
+                                app.uuids_of(merge_errors.source_ids, 'source_ids'), merge_errors.note);
 EXCEPTION WHEN SQLSTATE 'QV000' OR SQLSTATE 'QN000' OR SQLSTATE 'QS000' OR SQLSTATE 'QR000' OR SQLSTATE 'QA000' THEN
   GET STACKED DIAGNOSTICS v_state = RETURNED_SQLSTATE, v_message = MESSAGE_TEXT,
     v_detail = PG_EXCEPTION_DETAIL, v_hint = PG_EXCEPTION_HINT;
   PERFORM app.raise_http(v_state, v_message, v_detail, v_hint);
 END $$;
-COMMENT ON FUNCTION api.merge_errors(uuid, uuid[], text) IS $$Merge error groups into one
+COMMENT ON FUNCTION api.merge_errors(text, text[], text) IS $$Merge error groups into one
 
 The source groups' events, occurrence counts and per-minute counts move to the target group, their customer
 reports link to it, and their hashes point at it from now on: their next events join the target. The sources
@@ -53,10 +55,10 @@ Parameters:
 - source_ids: the groups merged into it (array of UUIDs, target not among them)
 - note: optional note kept in the status history (text)
 
-Errors: QVG02 400 (no source, or the target among them), QN001 404 (a group not found), QSG01 409 (groups of different organizations).
+Errors: QV001 400 (target_id or a source id is not a UUID, named in details), QVG02 400 (no source, or the target among them), QN001 404 (a group not found), QSG01 409 (groups of different organizations).
 
 Example: curl -X POST "$API/rpc/merge_errors" -H "Authorization: Bearer $TOKEN" -H "Content-Type: application/json" -d '{"target_id": "uuid", "source_ids": ["uuid2"]}'$$;
-GRANT EXECUTE ON FUNCTION api.merge_errors(uuid, uuid[], text) TO staff, org_owner, system_admin;
+GRANT EXECUTE ON FUNCTION api.merge_errors(text, text[], text) TO staff, org_owner, system_admin;
 
 -- ids as text, read by app.uuid_of: typed uuid, PostgREST's cast would answer 22P02 before the body runs
 CREATE FUNCTION api.unmerge_error_hash(error_id text, hash text) RETURNS jsonb

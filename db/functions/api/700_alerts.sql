@@ -201,17 +201,19 @@ Those addressed to your role in your organization, or to you. New ones are annou
 NOTIFY alerts:in_app; mark them read with /rpc/mark_notifications_read.$$;
 GRANT SELECT ON api.in_app_notifications TO staff, org_owner, system_admin;
 
-CREATE FUNCTION api.mark_notifications_read(ids uuid[] DEFAULT NULL) RETURNS integer
+-- ids as text, read by app.uuids_of: typed, PostgREST's cast would answer 22P02 before the body runs
+CREATE FUNCTION api.mark_notifications_read(ids text[] DEFAULT NULL) RETURNS integer
 LANGUAGE plpgsql AS $$
 DECLARE
   v_count integer;
+  v_ids uuid[] := app.uuids_of(mark_notifications_read.ids, 'ids');
 BEGIN
   UPDATE app.alert_in_app_notifications n SET read_at = now()
-   WHERE n.read_at IS NULL AND (mark_notifications_read.ids IS NULL OR n.id = ANY (mark_notifications_read.ids));
+   WHERE n.read_at IS NULL AND (v_ids IS NULL OR n.id = ANY (v_ids));
   GET DIAGNOSTICS v_count = ROW_COUNT;
   RETURN v_count;
 END $$;
-COMMENT ON FUNCTION api.mark_notifications_read(uuid[]) IS $$Mark in-app notifications read
+COMMENT ON FUNCTION api.mark_notifications_read(text[]) IS $$Mark in-app notifications read
 
 The given ones (all of yours when ids is left out); returns how many were unread. Others'
 notifications are not touched.
@@ -219,7 +221,7 @@ notifications are not touched.
 Parameters:
 - ids: the notifications to mark (array of UUIDs; omitted = all of yours)
 
-Errors: QA042 401 (no token).
+Errors: QV001 400 (an id is not a UUID, named in details), QA042 401 (no token).
 
 Example: curl -X POST "$API/rpc/mark_notifications_read" -H "Authorization: Bearer $TOKEN" -H "Content-Type: application/json" -d '{"ids": ["uuid"]}'$$;
-GRANT EXECUTE ON FUNCTION api.mark_notifications_read(uuid[]) TO staff, org_owner, system_admin;
+GRANT EXECUTE ON FUNCTION api.mark_notifications_read(text[]) TO staff, org_owner, system_admin;

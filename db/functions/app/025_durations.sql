@@ -55,6 +55,14 @@ EXCEPTION WHEN invalid_text_representation THEN
 END $$;
 COMMENT ON FUNCTION app.uuid_of(text, text)
   IS 'A UUID sent as text (NULL when absent or blank); QV001 naming p_field when it is not one';
+-- A list of ids sent as text: each read by app.uuid_of (the first malformed one is named).
+CREATE OR REPLACE FUNCTION app.uuids_of(p_texts text[], p_field text DEFAULT 'ids') RETURNS uuid[]
+LANGUAGE sql IMMUTABLE AS $$
+  SELECT CASE WHEN p_texts IS NOT NULL THEN ARRAY(SELECT app.uuid_of(t.value, p_field)
+                                                    FROM unnest(p_texts) WITH ORDINALITY AS t (value, n) ORDER BY t.n) END
+$$;
+COMMENT ON FUNCTION app.uuids_of(text[], text) IS 'UUIDs sent as a list of text; QV001 naming p_field when one is not a UUID';
+
 -- (api functions run as the caller's role and read their parameters with these)
-GRANT EXECUTE ON FUNCTION app.duration(text, text), app.moment(text, text), app.uuid_of(text, text)
-  TO anon, staff, org_owner, system_admin;
+GRANT EXECUTE ON FUNCTION app.duration(text, text), app.moment(text, text), app.uuid_of(text, text),
+  app.uuids_of(text[], text) TO anon, staff, org_owner, system_admin;
