@@ -161,7 +161,8 @@ def inject_faults(stop: threading.Event, stack: Instance, control: Stack, second
 def setup(database_url: str, receiver: str) -> tuple[str, int, str, str]:
     with psycopg.connect(database_url, autocommit=True) as conn:
         (org_id,) = conn.execute("SELECT api.create_organization('soak')").fetchone()
-        project_id, key = conn.execute("SELECT id, public_key FROM api.create_project(%s::text, 'soak')", [org_id]).fetchone()
+        project_id, key = conn.execute("SELECT id, public_key FROM api.create_project(%s::text, 'soak')",
+                                       [org_id]).fetchone()
         (rule_id,) = conn.execute("SELECT id FROM app.alert_rule_create(%s)", [Jsonb(
             {"alert_type": "critical_error", "channel": "webhook", "webhook_url": f"{receiver}/hooks/soak",
              "organization_id": str(org_id), "trigger_conditions": {"new_only": True}})]).fetchone()
