@@ -86,7 +86,7 @@ DECLARE
   v_state text; v_message text; v_detail text; v_hint text;
 BEGIN
   RETURN app.user_delete(app.user_ref(delete_user.user_ref, 'user_ref'));
-EXCEPTION WHEN SQLSTATE 'QN000' OR SQLSTATE 'QS000' THEN
+EXCEPTION WHEN SQLSTATE 'QV000' OR SQLSTATE 'QN000' OR SQLSTATE 'QS000' OR SQLSTATE 'QR000' OR SQLSTATE 'QA000' THEN
   GET STACKED DIAGNOSTICS v_state = RETURNED_SQLSTATE, v_message = MESSAGE_TEXT,
     v_detail = PG_EXCEPTION_DETAIL, v_hint = PG_EXCEPTION_HINT;
   PERFORM app.raise_http(v_state, v_message, v_detail, v_hint);
