@@ -46,12 +46,7 @@ CREATE TABLE app.system_errors (
 );
 COMMENT ON TABLE app.system_errors IS 'Error groups: one row per (organization, error_hash) with occurrence counts';
 
-CREATE INDEX idx_errors_hash ON app.system_errors (error_hash);
-CREATE INDEX idx_errors_type ON app.system_errors (error_type);
-CREATE INDEX idx_errors_severity ON app.system_errors (severity);
-CREATE INDEX idx_errors_status ON app.system_errors (status);
-CREATE INDEX idx_errors_org ON app.system_errors (organization_id);
-CREATE INDEX idx_errors_created ON app.system_errors (created_at DESC);
+-- (its indexes: db/schema/330_capture.sql, 365_error_lists.sql, 372_error_assignment.sql)
 
 ALTER TABLE app.system_errors ENABLE ROW LEVEL SECURITY;
 CREATE POLICY system_errors_system_admin ON app.system_errors TO system_admin USING (true) WITH CHECK (true);

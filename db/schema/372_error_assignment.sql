@@ -8,7 +8,7 @@ COMMENT ON COLUMN app.system_errors.assigned_to IS
 GRANT UPDATE (assigned_to) ON app.system_errors TO staff, org_owner, system_admin;
 -- a person's groups (the errors list's assigned_to filter, db/functions/app/365_error_lists.sql),
 -- few enough to sort in any order
-CREATE INDEX idx_errors_org_assignee ON app.system_errors (organization_id, assigned_to, last_seen_band DESC)
+CREATE INDEX idx_errors_org_assignee ON app.system_errors (organization_id, assigned_to, last_seen_at DESC, id DESC)
   WHERE assigned_to IS NOT NULL;
 
 CREATE TABLE app.error_assignment_history (

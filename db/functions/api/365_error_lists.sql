@@ -39,14 +39,14 @@ BEGIN
                                           v_assigned_to, v_unassigned,
                                           v_after_last_seen_at, v_after_id, v_limit) AS l
       JOIN api.error_groups g ON g.id = l.id
-     ORDER BY l.last_seen_band DESC, l.last_seen_at DESC, l.id DESC;
+     ORDER BY l.last_seen_at DESC, l.id DESC;
   ELSIF v_sort = 'events' THEN
     RETURN QUERY
     SELECT g.* FROM app.error_list_most_events(v_organization_id, v_status, v_severity, v_error_type,
                                                v_assigned_to, v_unassigned,
                                                after_occurrence_count, v_after_id, v_limit) AS l
       JOIN api.error_groups g ON g.id = l.id
-     ORDER BY l.occurrence_band DESC, l.occurrence_count DESC, l.id DESC;
+     ORDER BY l.occurrence_count DESC, l.id DESC;
   ELSE  -- groups with users first, then those without (users 0), so every group is listed
     IF coalesce(after_users_affected, 1) > 0 THEN
       RETURN QUERY

@@ -30,7 +30,7 @@ BEGIN
      AND (p_organization_id IS NULL OR s.organization_id = p_organization_id)
      AND (p_since IS NULL OR s.last_seen_at >= p_since)
      AND (p_search IS NULL OR s.message ILIKE '%' || p_search || '%')
-   ORDER BY s.last_seen_band DESC, s.last_seen_at DESC, s.id  -- the band first: the index's order
+   ORDER BY s.last_seen_at DESC, s.id DESC  -- idx_errors_org_last_seen's order
    LIMIT greatest(coalesce(p_limit, 50), 1);
 END $$;
 COMMENT ON FUNCTION app.error_list(text, text, uuid, timestamptz, text, integer) IS

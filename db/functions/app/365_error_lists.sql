@@ -8,8 +8,11 @@
 
 -- Distinct user ids among a group's events: those folded so far (app.error_group_users) plus the
 -- new ones among its events since the watermark, so the count is exact and current without
--- reading the group's history.
-CREATE OR REPLACE FUNCTION app.error_group_users_affected(p_organization_id uuid, p_error_hash text) RETURNS bigint
+-- reading the group's history. A one-row table function so a view joins it LATERAL: PostgreSQL
+-- inlines it into the query (subqueries run per row as sub-plans), where the scalar function below,
+-- holding subqueries, is never inlined and costs a function execution per row.
+CREATE OR REPLACE FUNCTION app.error_group_users_count(p_organization_id uuid, p_error_hash text)
+RETURNS TABLE (users_affected bigint)
 LANGUAGE sql STABLE AS $$
   SELECT coalesce((SELECT c.users_affected FROM app.error_group_user_counts c
                     WHERE c.organization_id = p_organization_id AND c.error_hash = p_error_hash), 0)
@@ -19,6 +22,13 @@ LANGUAGE sql STABLE AS $$
              AND NOT EXISTS (SELECT FROM app.error_group_users u
                               WHERE u.organization_id = e.organization_id AND u.error_hash = e.error_hash
                                 AND u.user_id = e.user_id))
+$$;
+COMMENT ON FUNCTION app.error_group_users_count(uuid, text) IS
+  'Distinct user ids seen in an error group''s events, as one row (join it LATERAL: it is inlined)';
+
+CREATE OR REPLACE FUNCTION app.error_group_users_affected(p_organization_id uuid, p_error_hash text) RETURNS bigint
+LANGUAGE sql STABLE AS $$
+  SELECT u.users_affected FROM app.error_group_users_count(p_organization_id, p_error_hash) AS u
 $$;
 COMMENT ON FUNCTION app.error_group_users_affected(uuid, text) IS
   'Distinct user ids seen in an error group''s events (folded ones plus new ones since the watermark)';
@@ -91,23 +101,18 @@ COMMENT ON FUNCTION app._error_list_match(app.system_errors, uuid, app.error_sta
 
 -- == Newest first ==
 
--- Order (last_seen_at, id) descending, read as (last_seen_band, last_seen_at, id): the same order.
--- The page is chosen on the sort columns alone, then its rows are read whole: a band crowded by
--- a burst of new groups is sorted narrow, in memory.
+-- Order (last_seen_at, id) descending: idx_errors_org_last_seen read from the cursor on. The
+-- filters are key columns of that index, checked on its entries before any row is read.
 CREATE OR REPLACE FUNCTION app.error_list_newest(
   p_organization_id uuid, p_status app.error_status_enum, p_severity app.severity_enum, p_error_type app.error_type_enum,
   p_assigned_to uuid, p_unassigned boolean, p_after_last_seen_at timestamptz, p_after_id uuid, p_limit integer)
 RETURNS SETOF app.system_errors
 LANGUAGE sql STABLE AS $$
-  SELECT s.* FROM (
-    SELECT k.id, k.last_seen_band, k.last_seen_at FROM app.system_errors k
-     WHERE app._error_list_match(k, p_organization_id, p_status, p_severity, p_error_type, p_assigned_to, p_unassigned)
-       AND (p_after_id IS NULL OR (k.last_seen_band, k.last_seen_at, k.id)
-                                  < (app.last_seen_band(p_after_last_seen_at), p_after_last_seen_at, p_after_id))
-     ORDER BY k.last_seen_band DESC, k.last_seen_at DESC, k.id DESC
-     LIMIT p_limit) AS page
-    JOIN app.system_errors s ON s.id = page.id
-   ORDER BY page.last_seen_band DESC, page.last_seen_at DESC, page.id DESC
+  SELECT s.* FROM app.system_errors s
+   WHERE app._error_list_match(s, p_organization_id, p_status, p_severity, p_error_type, p_assigned_to, p_unassigned)
+     AND (p_after_id IS NULL OR (s.last_seen_at, s.id) < (p_after_last_seen_at, p_after_id))
+   ORDER BY s.last_seen_at DESC, s.id DESC
+   LIMIT p_limit
 $$;
 COMMENT ON FUNCTION app.error_list_newest(uuid, app.error_status_enum, app.severity_enum, app.error_type_enum, uuid, boolean, timestamptz, uuid, integer) IS
   'Error groups, most recently seen first, after a (last_seen_at, id) cursor';
@@ -119,15 +124,11 @@ CREATE OR REPLACE FUNCTION app.error_list_most_events(
   p_assigned_to uuid, p_unassigned boolean, p_after_occurrence_count integer, p_after_id uuid, p_limit integer)
 RETURNS SETOF app.system_errors
 LANGUAGE sql STABLE AS $$
-  SELECT s.* FROM (
-    SELECT k.id, k.occurrence_band, k.occurrence_count FROM app.system_errors k
-     WHERE app._error_list_match(k, p_organization_id, p_status, p_severity, p_error_type, p_assigned_to, p_unassigned)
-       AND (p_after_id IS NULL OR (k.occurrence_band, k.occurrence_count, k.id)
-                                  < (app.occurrence_band(p_after_occurrence_count), p_after_occurrence_count, p_after_id))
-     ORDER BY k.occurrence_band DESC, k.occurrence_count DESC, k.id DESC
-     LIMIT p_limit) AS page
-    JOIN app.system_errors s ON s.id = page.id
-   ORDER BY page.occurrence_band DESC, page.occurrence_count DESC, page.id DESC
+  SELECT s.* FROM app.system_errors s
+   WHERE app._error_list_match(s, p_organization_id, p_status, p_severity, p_error_type, p_assigned_to, p_unassigned)
+     AND (p_after_id IS NULL OR (s.occurrence_count, s.id) < (p_after_occurrence_count, p_after_id))
+   ORDER BY s.occurrence_count DESC, s.id DESC
+   LIMIT p_limit
 $$;
 COMMENT ON FUNCTION app.error_list_most_events(uuid, app.error_status_enum, app.severity_enum, app.error_type_enum, uuid, boolean, integer, uuid, integer) IS
   'Error groups, most occurrences first, after an (occurrence_count, id) cursor';
@@ -163,10 +164,11 @@ LANGUAGE sql STABLE AS $$
   )
   SELECT s.* FROM candidate k
     JOIN app.system_errors s ON s.id = k.error_id
-   CROSS JOIN LATERAL (SELECT app.error_group_users_affected(s.organization_id, s.error_hash) AS users) AS u
-   WHERE u.users > 0 AND app._error_list_match(s, NULL, p_status, p_severity, p_error_type, p_assigned_to, p_unassigned)
-     AND (p_after_id IS NULL OR (u.users, s.id) < (p_after_users_affected, p_after_id))
-   ORDER BY u.users DESC, s.id DESC
+   CROSS JOIN LATERAL app.error_group_users_count(s.organization_id, s.error_hash) AS u
+   WHERE u.users_affected > 0
+     AND app._error_list_match(s, NULL, p_status, p_severity, p_error_type, p_assigned_to, p_unassigned)
+     AND (p_after_id IS NULL OR (u.users_affected, s.id) < (p_after_users_affected, p_after_id))
+   ORDER BY u.users_affected DESC, s.id DESC
    LIMIT p_limit
 $$;
 COMMENT ON FUNCTION app.error_list_most_users(uuid, app.error_status_enum, app.severity_enum, app.error_type_enum, uuid, boolean, bigint, uuid, integer) IS
@@ -198,7 +200,7 @@ $$;
 COMMENT ON FUNCTION app.error_list_without_users(uuid, app.error_status_enum, app.severity_enum, app.error_type_enum, uuid, boolean, uuid, integer) IS
   'Error groups without any user id, newest id first, after an id cursor (the tail of the most-users list)';
 
-GRANT EXECUTE ON FUNCTION app.error_group_users_affected(uuid, text),
+GRANT EXECUTE ON FUNCTION app.error_group_users_count(uuid, text), app.error_group_users_affected(uuid, text),
   app.error_list_filter(text, text, text, text),
   app.error_list_matches(uuid, app.error_status_enum, app.severity_enum, app.error_type_enum, uuid, uuid,
                          app.error_status_enum, app.severity_enum, app.error_type_enum, uuid, boolean),
