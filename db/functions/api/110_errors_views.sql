@@ -4,11 +4,10 @@ COMMENT ON VIEW api.system_errors IS $$Error groups
 
 One row per distinct error (organization + error_hash) with occurrence counts, status and AI
 analysis. Org owners and staff see their organization's errors; system admins see all.
-Lists at any size are read from an index when ordered by the band first:
-order=last_seen_band.desc,last_seen_at.desc,id.desc (newest) or
-order=occurrence_band.desc,occurrence_count.desc,id.desc (most events), the same order as the exact
-column alone (order=last_seen_at.desc sorts every group of the organization). Pages by (last_seen_at,
-id) or (occurrence_count, id): /rpc/list_errors.$$;
+Lists at any size are read from an index led by the organization: order=last_seen_at.desc,id.desc
+(newest), order=occurrence_count.desc,id.desc (most events) or order=first_seen_at.desc,id.desc, with
+any of the status, severity and error_type filters. The next page starts after the last row
+(keyset pagination, docs/cli-and-api.md), or use /rpc/list_errors.$$;
 GRANT SELECT ON api.system_errors TO staff, org_owner, system_admin;
 
 -- every column but the status token's hash (db/functions/api/800_reports.sql has the queue)

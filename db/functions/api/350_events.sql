@@ -7,17 +7,18 @@ CREATE VIEW api.error_groups WITH (security_invoker = true) AS
   SELECT s.id, s.organization_id, s.error_hash, s.error_type, s.severity, s.status, s.message, s.component,
          s.file_path, s.url, s.occurrence_count, s.first_seen_at, s.last_seen_at, s.resolved_at, s.resolved_by,
          s.ai_suggestion, s.ai_analyzed_at, s.assigned_to,
-         app.error_group_users_affected(s.organization_id, s.error_hash) AS users_affected,
-         s.last_seen_band, s.occurrence_band
-    FROM app.system_errors s;
+         u.users_affected
+    FROM app.system_errors s
+   CROSS JOIN LATERAL app.error_group_users_count(s.organization_id, s.error_hash) AS u;
 COMMENT ON VIEW api.error_groups IS $$Error groups for listing and filtering
 
 One row per distinct error with its counts and status; users_affected counts the distinct user_id
 values of its events. Filter with status, severity, error_type, organization_id, last_seen_at and
 message=ilike.*text*. Org owners and staff see their organization's errors; system admins see all.
-For pages at any size use /rpc/list_errors, or order by the indexed bands first:
-order=last_seen_band.desc,last_seen_at.desc,id.desc (newest) or
-order=occurrence_band.desc,occurrence_count.desc,id.desc (most events).$$;
+Pages at any size, each read from an index led by the organization: order=last_seen_at.desc,id.desc
+(newest), order=occurrence_count.desc,id.desc (most events) or order=first_seen_at.desc,id.desc, with
+any of the status, severity and error_type filters; the next page starts after the last row
+(keyset pagination, docs/cli-and-api.md), or use /rpc/list_errors.$$;
 GRANT SELECT ON api.error_groups TO staff, org_owner, system_admin;
 
 CREATE VIEW api.error_events WITH (security_invoker = true) AS
