@@ -57,6 +57,34 @@ def test_pages_of_the_newest_groups_follow_one_another_through_postgrest(owner):
     assert [row["id"] for row in rows] == [row["id"] for row in expected]
 
 
+def view_pages(client: httpx.Client, filters: dict, column: str, size: int) -> list[dict]:
+    """Keyset pages of /error_groups as docs/cli-and-api.md tells API clients to read them: ordered by
+    (column, id) descending, the next page after the last row's pair."""
+    rows: list[dict] = []
+    after: dict = {}
+    while True:
+        response = client.get("/error_groups", params={**filters, **after, "select": f"id,{column}",
+                                                         "order": f"{column}.desc,id.desc", "limit": size})
+        assert response.status_code == 200, response.text
+        page = response.json()
+        rows += page
+        if len(page) < size:
+            return rows
+        value, last_id = page[-1][column], page[-1]["id"]
+        # the range an index condition, the tie on the cursor's value a filter of its first entries
+        after = {column: f"lte.{value}", "or": f"({column}.lt.{value},id.lt.{last_id})"}
+
+
+def test_keyset_pages_of_the_view_follow_one_another_in_every_documented_order(owner):
+    client, _, _ = owner
+    everything = client.get("/error_groups", params={"select": "id,last_seen_at,occurrence_count,severity"}).json()
+    for column, filters, size in (("last_seen_at", {}, 16), ("occurrence_count", {"severity": "eq.critical"}, 7)):
+        rows = view_pages(client, filters, column, size)
+        wanted = [row for row in everything if not filters or row["severity"] == "critical"]
+        expected = sorted(wanted, key=lambda row: (row[column], row["id"]), reverse=True)
+        assert [row["id"] for row in rows] == [row["id"] for row in expected], column
+
+
 def test_pages_by_most_events_filtered_by_severity_follow_one_another(owner):
     client, _, _ = owner
     rows = pages(client, {"sort": "events", "severity": "critical"}, "occurrence_count", 7)

@@ -222,7 +222,7 @@ def _say_what_to_look_at(console: Console, stack: Stack, outcome: Outcome) -> No
         console.print(f"[yellow]refused:[/yellow] {refusal}")
     owner = outcome.organizations[0]
     token_command = f".venv/bin/pgwarden token --role org_owner --org {owner['id']} --ttl 12h"
-    groups = "error_groups?order=last_seen_band.desc,last_seen_at.desc,id.desc&limit=20"
+    groups = "error_groups?order=last_seen_at.desc,id.desc&limit=20"
     json_body = """-H 'Content-Type: application/json' -d '{"p_time_range": "7 days"}'"""
     console.print(f"""
 Demo services  {outcome.services_note}
