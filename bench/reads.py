@@ -23,6 +23,7 @@ import time
 import uuid
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import quote
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -167,10 +168,12 @@ def reads(org: str, one_id: str, cursor: dict) -> list[tuple[str, str, str, dict
          "SELECT api.get_error_stats('7 days', {org})"),
         ("/system_errors newest 50 (issue's URL)", "GET", f"/system_errors?{newest}", None,
          "SELECT * FROM api.system_errors WHERE {filter} ORDER BY last_seen_at DESC LIMIT 50"),
-        ("/system_errors newest 50 (band order)", "GET",
-         "/system_errors?order=last_seen_band.desc,last_seen_at.desc,id.desc&limit=50", None,
+        ("/system_errors newest 50, page 2 (keyset)", "GET",
+         f"/system_errors?order=last_seen_at.desc,id.desc&limit=50&last_seen_at=lte.{quote(cursor['after_last_seen_at'])}"
+         f"&or=(last_seen_at.lt.{quote(cursor['after_last_seen_at'])},id.lt.{cursor['after_id']})", None,
          "SELECT * FROM api.system_errors WHERE {filter} "
-         "ORDER BY last_seen_band DESC, last_seen_at DESC, id DESC LIMIT 50"),
+         f"AND last_seen_at <= '{cursor['after_last_seen_at']}' AND (last_seen_at < '{cursor['after_last_seen_at']}' "
+         f"OR id < '{cursor['after_id']}') ORDER BY last_seen_at DESC, id DESC LIMIT 50"),
         ("/system_errors new+critical by events, all (issue's URL)", "GET",
          "/system_errors?status=eq.new&severity=eq.critical&order=occurrence_count.desc", None,
          "SELECT * FROM api.system_errors WHERE {filter} AND status = 'new' AND severity = 'critical' "
@@ -179,11 +182,8 @@ def reads(org: str, one_id: str, cursor: dict) -> list[tuple[str, str, str, dict
          "/error_groups?status=eq.new&severity=eq.critical&order=occurrence_count.desc&limit=50", None,
          "SELECT * FROM api.error_groups WHERE {filter} AND status = 'new' AND severity = 'critical' "
          "ORDER BY occurrence_count DESC LIMIT 50"),
-        ("/error_groups new+critical by events (band)", "GET",
-         "/error_groups?status=eq.new&severity=eq.critical&order=occurrence_band.desc,occurrence_count.desc,id.desc"
-         "&limit=50", None,
-         "SELECT * FROM api.error_groups WHERE {filter} AND status = 'new' AND severity = 'critical' "
-         "ORDER BY occurrence_band DESC, occurrence_count DESC, id DESC LIMIT 50"),
+        ("/error_groups first seen 50", "GET", "/error_groups?order=first_seen_at.desc,id.desc&limit=50", None,
+         "SELECT * FROM api.error_groups WHERE {filter} ORDER BY first_seen_at DESC, id DESC LIMIT 50"),
         ("/error_groups newest 50 (issue's URL)", "GET", f"/error_groups?{newest}", None,
          "SELECT * FROM api.error_groups WHERE {filter} ORDER BY last_seen_at DESC LIMIT 50"),
         *[(f"/error_groups {name}, newest 50", "GET", f"/error_groups?{query}&{newest}", None,
