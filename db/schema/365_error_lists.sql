@@ -9,7 +9,7 @@
 -- last_seen_at and occurrence_count change with every event, so an event of a known group writes
 -- every index of the table (no HOT update): the table keeps only indexes a query uses (the
 -- primary key, the capture's upsert key, the message search, these lists, the assignee's and
--- (organization_id, id)). Measured with bench/ingest_sql.py: docs/scaling.md.
+-- (organization_id, id)); docs/architecture.md, the ingest pipeline.
 
 CREATE INDEX idx_errors_org_last_seen ON app.system_errors
   (organization_id, last_seen_at DESC, id DESC, status, severity, error_type);
