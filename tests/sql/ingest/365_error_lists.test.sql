@@ -3,7 +3,7 @@
 -- pages never skip nor repeat, and the table keeps no index that no list or lookup reads (an
 -- event of a known group writes every one of them).
 BEGIN;
-SELECT plan(43);
+SELECT plan(44);
 
 INSERT INTO app.organizations (id, name) VALUES
   ('00000000-0000-0000-0000-00000000000a', 'Org A'), ('00000000-0000-0000-0000-00000000000b', 'Org B'),
@@ -30,12 +30,12 @@ SELECT lpad(g::text, 64, '0'), (ARRAY['api', 'database', 'javascript', 'auth'])[
   FROM generate_series(1, 20000) AS g;
 ANALYZE app.system_errors;
 
-CREATE FUNCTION pg_temp.plan(p_query text) RETURNS jsonb
+CREATE FUNCTION pg_temp.plan(p_query text, p_verbose boolean DEFAULT false) RETURNS jsonb
 LANGUAGE plpgsql AS $$
 DECLARE
   v_plan jsonb;
 BEGIN
-  EXECUTE 'EXPLAIN (FORMAT JSON) ' || p_query INTO v_plan;
+  EXECUTE format('EXPLAIN (FORMAT JSON, VERBOSE %s) ', p_verbose::text) || p_query INTO v_plan;
   RETURN v_plan;
 END $$;
 -- read from the named index, no table read whole (but the one-row watermark), no per-row call
@@ -59,7 +59,7 @@ LANGUAGE sql AS $$
                  AND NOT p @? format('$.** ? (@."Filter" like_regex "\\m%s\\M")', p_in_index)::jsonpath)
     FROM pg_temp.plan(p_query) AS p
 $$;
-GRANT EXECUTE ON FUNCTION pg_temp.plan(text), pg_temp.served_by(text, text), pg_temp.read_in_order(text, text, text)
+GRANT EXECUTE ON FUNCTION pg_temp.plan(text, boolean), pg_temp.served_by(text, text), pg_temp.read_in_order(text, text, text)
   TO org_owner, system_admin;
 
 SET LOCAL ROLE org_owner;
@@ -116,6 +116,9 @@ SELECT ok(pg_temp.read_in_order($$SELECT * FROM api.error_groups WHERE error_typ
 SELECT ok(pg_temp.read_in_order($$SELECT * FROM api.error_groups WHERE error_type = 'auth'
                                    ORDER BY first_seen_at DESC, id DESC LIMIT 50$$,
                                 'idx_errors_org_first_seen', 'error_type'), '/error_groups by first seen: idx_errors_org_first_seen');
+SELECT ok(pg_temp.plan($$SELECT * FROM api.error_groups ORDER BY last_seen_at DESC LIMIT 50$$, true)::text
+          !~ 'error_group_users_(affected|count)',
+  '/error_groups counts users affected inlined in the plan, no function execution per row');
 SELECT ok(pg_temp.served_by($$SELECT * FROM api.error_groups WHERE id = '00000000-0000-0000-0000-0000000000ff'$$,
                             'system_errors_pkey')
           OR pg_temp.served_by($$SELECT * FROM api.error_groups WHERE id = '00000000-0000-0000-0000-0000000000ff'$$,
