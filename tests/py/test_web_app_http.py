@@ -5,6 +5,7 @@ document, the CLI's users, and the front-end files being exactly the vendored on
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 import subprocess
@@ -120,6 +121,19 @@ def test_status_json_is_the_status_page_document_for_anyone_cached_a_minute(anon
     document = answer.json()
     assert {"status", "components", "uptime_30d", "last_incident", "method"} <= document.keys()
     assert all(len(component["days"]) == 90 for component in document["components"])
+
+
+def test_a_monitors_chart_draws_every_check_as_a_bar_titled_with_its_response_time(web_server, world):
+    with signed_in_client(web_server, world.owner_a) as client:
+        page = client.get(f"/monitors/{world.monitor_a}").text
+    chart = page.split('<figure class="chart">', 1)[1].split("</figure>", 1)[0]
+    data = json.loads(chart.split('<script type="application/json">', 1)[1].split("</script>", 1)[0])
+    bars = re.findall(r'<rect x="(\d+)" width="\.8" height="([0-9.e-]+)"><title>(\d+)</title></rect>', chart)
+    drawn = [(index, value) for index, value in enumerate(data["y"]) if value > 0]
+    assert len(drawn) == 140  # the day of checks the world holds
+    assert [(int(x), int(title)) for x, _, title in bars] == drawn
+    heights = [float(height) for _, height, _ in bars]
+    assert all(abs(height - value / data["max"] * 100) < 0.5 for (_, value), height in zip(drawn, heights, strict=True))
 
 
 def test_the_vendored_front_end_files_are_exactly_the_published_ones(anonymous):

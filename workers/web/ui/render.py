@@ -75,7 +75,9 @@ def chart_data(points: list[dict[str, Any]] | None, x: str, y: str, label: str, 
     """A series as the chart macro draws it (SVG) and app.js hands it to uPlot."""
     points = points or []
     values = [float(point.get(y) or 0) for point in points]
-    return {"x": [epoch(point[x]) for point in points], "y": values, "label": label, "bars": bars,
+    # whole numbers without ".0": a day of minutes is 1,440 of them in the page
+    plain = [int(value) if value.is_integer() else value for value in values]
+    return {"x": [epoch(point[x]) for point in points], "y": plain, "label": label, "bars": bars,
             "max": max(values, default=0), "first": points[0][x] if points else None,
             "last": points[-1][x] if points else None}
 
