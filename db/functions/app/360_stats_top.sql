@@ -7,20 +7,28 @@
 -- subtracted pieces only lower it). So when the 10th candidate has more than that bound, the
 -- candidates' top 10 is the range's top 10, exactly; when it has not (a range of nearly equal
 -- groups), the top 10 is summed over every group of the range instead. There is no error bound:
--- either answer is exact; the bound only decides which way is taken.
+-- either answer is exact; the bound only decides which way is taken. Groups are ranked by their
+-- events first and looked up in system_errors only after: those above the 10th count, and of
+-- those tied with it (thousands, on a flat range) only the lowest ids that complete the 10.
 
 CREATE OR REPLACE FUNCTION app._stats_top_errors(p_start timestamptz, p_folded_until timestamptz, p_level integer,
                                                  p_organization_id uuid)
 RETURNS jsonb
 LANGUAGE plpgsql STABLE
-SET plan_cache_mode = force_custom_plan SET enable_mergejoin = off SET work_mem = '64MB' AS $$
+-- (no JIT: the pieces' estimates are far above the rows read, and compiling the statement below
+-- would take longer than running it)
+SET plan_cache_mode = force_custom_plan SET enable_mergejoin = off SET work_mem = '64MB' SET jit = off AS $$
 DECLARE
-  v_bound numeric;
-  v_ids uuid[];
-  v_events numeric[];
+  v_cut numeric;                -- the 10th most events of a group (NULL: fewer than 10 groups)
+  v_over_organizations uuid[];  -- the groups with more (fewer than 10) ...
+  v_over_hashes text[];
+  v_over_events numeric[];
+  v_tied_hashes text[];         -- ... and those with as many: the lowest ids of these fill the 10
+  v_tied_keys text[];           -- (organization || hash: exact across organizations)
   v_top jsonb;
 BEGIN
-  -- 1. candidates and their exact sums; the bound no other group can exceed
+  -- 1. the events of each group that may be in the top 10, ranked by events alone: candidates and
+  -- their exact sums when the bound proves them, else every group of the range
   WITH segment AS MATERIALIZED (
     SELECT g.*, (ARRAY[interval '1 minute', interval '1 hour', interval '1 day'])[g.level + 1] AS width
       FROM app._stats_segments(p_start, p_folded_until, p_level) AS g
@@ -32,7 +40,8 @@ BEGIN
                 AND (p_organization_id IS NULL OR t.organization_id = p_organization_id) OFFSET 0) AS t
      WHERE g.level > 0 AND g.sign > 0
   ), minutes AS MATERIALIZED (  -- the minute pieces, summed per group
-    SELECT m.organization_id, m.error_hash, sum(g.sign * m.event_count) AS events, bool_or(g.sign > 0) AS added
+    SELECT m.organization_id, m.error_hash::text AS error_hash, sum(g.sign * m.event_count) AS events,
+           bool_or(g.sign > 0) AS added
       FROM segment g CROSS JOIN LATERAL (
              SELECT * FROM app.error_metrics m
               WHERE m.bucket >= g.from_at AND m.bucket < g.to_at
@@ -55,43 +64,55 @@ BEGIN
                 AND d.bucket >= g.from_at AND d.bucket < g.to_at) AS e
      WHERE g.level > 0
      GROUP BY c.organization_id, c.error_hash
+  ), candidate_events AS MATERIALIZED (  -- (a group of the minute pieces that is none was only subtracted)
+    SELECT c.organization_id, c.error_hash, coalesce(r.events, 0) + coalesce(m.events, 0) AS events
+      FROM candidate c
+      LEFT JOIN rolled r ON r.organization_id = c.organization_id AND r.error_hash = c.error_hash
+      LEFT JOIN minutes m ON m.organization_id = c.organization_id AND m.error_hash = c.error_hash
+  ), proven AS (  -- the 10th candidate has more events than any other group can have
+    SELECT b.bound = 0 OR coalesce((SELECT x.events FROM candidate_events x WHERE x.events > 0
+                                     ORDER BY x.events DESC OFFSET 9 LIMIT 1), 0) > b.bound AS yes
+      FROM (SELECT coalesce(sum(t.threshold), 0) AS bound FROM tops t) AS b
+  ), counted AS MATERIALIZED (  -- (one branch runs: the other's one-time filter is false)
+    SELECT x.organization_id, x.error_hash, x.events FROM candidate_events x
+     WHERE x.events > 0 AND (SELECT p.yes FROM proven p)
+    UNION ALL
+    SELECT c.organization_id, c.error_hash, sum(g.sign * c.event_count)
+      FROM segment g
+     CROSS JOIN LATERAL (SELECT * FROM app.error_counts c
+                          WHERE c.level = g.level AND c.bucket >= g.from_at AND c.bucket < g.to_at
+                            AND (p_organization_id IS NULL OR c.organization_id = p_organization_id)
+                         OFFSET 0) AS c
+     WHERE NOT (SELECT p.yes FROM proven p)
+     GROUP BY c.organization_id, c.error_hash
+    HAVING sum(g.sign * c.event_count) > 0
+  ), cut AS MATERIALIZED (
+    SELECT (SELECT x.events FROM counted x ORDER BY x.events DESC OFFSET 9 LIMIT 1) AS events
   )
-  SELECT array_agg(p.id ORDER BY p.events DESC, p.id), array_agg(p.events ORDER BY p.events DESC, p.id),
-         (SELECT coalesce(sum(t.threshold), 0) FROM tops t)
-    INTO v_ids, v_events, v_bound
-    FROM (SELECT s.id, x.events
-            -- (a group of the minute pieces that is no candidate was only subtracted: below 0)
-            FROM (SELECT u.organization_id, u.error_hash, sum(u.events) AS events
-                    FROM (SELECT r.organization_id, r.error_hash, r.events FROM rolled r
-                          UNION ALL
-                          SELECT m.organization_id, m.error_hash, m.events FROM minutes m) AS u
-                   GROUP BY u.organization_id, u.error_hash) AS x
-            JOIN app.system_errors s ON s.organization_id = x.organization_id AND s.error_hash = x.error_hash
-           WHERE x.events > 0 ORDER BY x.events DESC, s.id LIMIT 10) AS p;
+  SELECT k.events, array_agg(x.organization_id) FILTER (WHERE x.events > coalesce(k.events, 0)),
+         array_agg(x.error_hash) FILTER (WHERE x.events > coalesce(k.events, 0)),
+         array_agg(x.events) FILTER (WHERE x.events > coalesce(k.events, 0)),
+         array_agg(x.error_hash) FILTER (WHERE x.events = k.events),
+         array_agg(x.organization_id::text || x.error_hash) FILTER (WHERE x.events = k.events)
+    INTO v_cut, v_over_organizations, v_over_hashes, v_over_events, v_tied_hashes, v_tied_keys
+    FROM cut k LEFT JOIN counted x ON x.events >= coalesce(k.events, 0)
+   GROUP BY k.events;
 
-  -- 2. not proven by the candidates: every group of the range
-  IF v_bound > 0 AND coalesce(v_events[10], 0) <= v_bound THEN
-    SELECT array_agg(p.id ORDER BY p.events DESC, p.id), array_agg(p.events ORDER BY p.events DESC, p.id)
-      INTO v_ids, v_events
-      FROM (SELECT s.id, x.events
-              FROM (SELECT c.organization_id, c.error_hash, sum(g.sign * c.event_count) AS events
-                      FROM app._stats_segments(p_start, p_folded_until, p_level) AS g
-                     CROSS JOIN LATERAL (SELECT * FROM app.error_counts c
-                                          WHERE c.level = g.level AND c.bucket >= g.from_at AND c.bucket < g.to_at
-                                            AND (p_organization_id IS NULL OR c.organization_id = p_organization_id)
-                                         OFFSET 0) AS c
-                     GROUP BY c.organization_id, c.error_hash) AS x
-              JOIN app.system_errors s ON s.organization_id = x.organization_id AND s.error_hash = x.error_hash
-             WHERE x.events > 0 ORDER BY x.events DESC, s.id LIMIT 10) AS p;
-  END IF;
-
+  -- 2. only now the groups themselves: those with more events than the 10th, and the lowest ids
+  -- of those tied with it (known in number here, so the plan suits them: each looked up when few,
+  -- else the ids walked in order until enough are met)
   SELECT coalesce(jsonb_agg(jsonb_build_object(
            'id', s.id, 'message', left(s.message, 200), 'error_type', s.error_type, 'severity', s.severity,
-           'status', s.status, 'events', p.events, 'occurrence_count', s.occurrence_count, 'last_seen_at', s.last_seen_at)
-           ORDER BY p.rank), '[]')
+           'status', s.status, 'events', s.events, 'occurrence_count', s.occurrence_count, 'last_seen_at', s.last_seen_at)
+           ORDER BY s.events DESC, s.id), '[]')
     INTO v_top
-    FROM unnest(v_ids, v_events) WITH ORDINALITY AS p (id, events, rank)
-    JOIN app.system_errors s ON s.id = p.id;
+    FROM (SELECT s.*, o.events
+            FROM unnest(v_over_organizations, v_over_hashes, v_over_events) AS o (organization_id, error_hash, events)
+            JOIN app.system_errors s ON s.organization_id = o.organization_id AND s.error_hash = o.error_hash
+          UNION ALL
+          (SELECT s.*, v_cut FROM app.system_errors s
+            WHERE s.error_hash = ANY (v_tied_hashes) AND s.organization_id::text || s.error_hash = ANY (v_tied_keys)
+            ORDER BY s.id LIMIT 10 - coalesce(cardinality(v_over_hashes), 0))) AS s;
   RETURN v_top;
 END $$;
 COMMENT ON FUNCTION app._stats_top_errors(timestamptz, timestamptz, integer, uuid) IS
