@@ -23,8 +23,9 @@ DECLARE
   v_over_organizations uuid[];  -- the groups with more (fewer than 10) ...
   v_over_hashes text[];
   v_over_events numeric[];
-  v_tied_hashes text[];         -- ... and those with as many: the lowest ids of these fill the 10
-  v_tied_keys text[];           -- (organization || hash: exact across organizations)
+  v_tied_organizations uuid[];  -- ... and those with as many: the lowest ids of these fill the 10
+  v_tied_hashes text[];         -- (organizations and hashes: an index range of the groups' key when few;
+  v_tied_keys text[];           -- organization || hash: exact across organizations)
   v_top jsonb;
 BEGIN
   -- 1. the events of each group that may be in the top 10, ranked by events alone: candidates and
@@ -92,9 +93,10 @@ BEGIN
   SELECT k.events, array_agg(x.organization_id) FILTER (WHERE x.events > coalesce(k.events, 0)),
          array_agg(x.error_hash) FILTER (WHERE x.events > coalesce(k.events, 0)),
          array_agg(x.events) FILTER (WHERE x.events > coalesce(k.events, 0)),
+         array_agg(DISTINCT x.organization_id) FILTER (WHERE x.events = k.events),
          array_agg(x.error_hash) FILTER (WHERE x.events = k.events),
          array_agg(x.organization_id::text || x.error_hash) FILTER (WHERE x.events = k.events)
-    INTO v_cut, v_over_organizations, v_over_hashes, v_over_events, v_tied_hashes, v_tied_keys
+    INTO v_cut, v_over_organizations, v_over_hashes, v_over_events, v_tied_organizations, v_tied_hashes, v_tied_keys
     FROM cut k LEFT JOIN counted x ON x.events >= coalesce(k.events, 0)
    GROUP BY k.events;
 
@@ -111,7 +113,8 @@ BEGIN
             JOIN app.system_errors s ON s.organization_id = o.organization_id AND s.error_hash = o.error_hash
           UNION ALL
           (SELECT s.*, v_cut FROM app.system_errors s
-            WHERE s.error_hash = ANY (v_tied_hashes) AND s.organization_id::text || s.error_hash = ANY (v_tied_keys)
+            WHERE s.organization_id = ANY (v_tied_organizations) AND s.error_hash = ANY (v_tied_hashes)
+              AND s.organization_id::text || s.error_hash = ANY (v_tied_keys)
             ORDER BY s.id LIMIT 10 - coalesce(cardinality(v_over_hashes), 0))) AS s;
   RETURN v_top;
 END $$;
