@@ -37,6 +37,8 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
@@ -82,13 +84,16 @@ def envelope(project_key: str, fingerprint: int) -> bytes:
     return gzip.compress(header + b"\n" + item + b"\n" + payload + b"\n", 6)
 
 
-async def sender(port: int, project_id: int, key: str, bodies: list[bytes], statuses: list[int]) -> None:
-    """One keep-alive HTTP/1.1 connection, requests one after the other (like one SDK transport)."""
+async def sender(port: int, project_id: int, key: str, bodies: list[bytes], statuses: list[int],
+                 latencies: list[float] | None = None) -> None:
+    """One keep-alive HTTP/1.1 connection, requests one after the other (like one SDK transport);
+    `latencies` gets the seconds from each request's first byte sent to its answer read."""
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     head = (f"POST /api/{project_id}/envelope/ HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
             f"Content-Type: application/x-sentry-envelope\r\nContent-Encoding: gzip\r\n"
             f"X-Sentry-Auth: Sentry sentry_key={key}, sentry_version=7, sentry_client=bench/1\r\n")
     for body in bodies:
+        started = time.perf_counter()
         writer.write(f"{head}Content-Length: {len(body)}\r\n\r\n".encode() + body)
         status_line = await reader.readline()
         length = 0
@@ -97,6 +102,8 @@ async def sender(port: int, project_id: int, key: str, bodies: list[bytes], stat
             if name.lower() == "content-length":
                 length = int(value)
         await reader.readexactly(length)
+        if latencies is not None:
+            latencies.append(time.perf_counter() - started)
         statuses.append(int(status_line.split()[1]))
     writer.close()
 
@@ -123,19 +130,29 @@ def process_cpu(data_dir: Path) -> dict[str, float]:
             "postgres": cpu_seconds(pids["postgres"], with_children=True) or 0.0}
 
 
-def run_mix(label: str, env: dict, data_dir: Path, database_url: str, port: int, senders: int, events: int,
-            hot: bool, python_client: bool) -> None:
+def bench_project(env: dict, label: str) -> tuple[str, int, str]:
+    """A new organization without a rate limit and its project: (organization id, project id, public key)."""
     org_id = subprocess.run([*PGWARDEN, "org", "create", f"bench {label}"], env=env, capture_output=True, text=True,
                             check=True, cwd=REPO_ROOT).stdout.strip()
     created = subprocess.run([*PGWARDEN, "project", "create", label, "--org", org_id], env=env, capture_output=True,
                              text=True, check=True, cwd=REPO_ROOT).stdout
     fields = dict(line.split(None, 1) for line in created.splitlines())
-    project_id, key = int(fields["id"]), fields["public_key"].strip()
     # the spec's 100 errors/minute would refuse almost everything: lift it for this organization
     lifted = subprocess.run([*PGWARDEN, "org", "limit", org_id, "--per-minute", "0"], env=env, capture_output=True,
                             text=True, cwd=REPO_ROOT)
     if lifted.returncode != 0:
         print(f"  (could not lift the rate limit: {lifted.stderr.strip()[:200]})")
+    return org_id, int(fields["id"]), fields["public_key"].strip()
+
+
+def stored_events(conn: psycopg.Connection, org_id: str) -> int:
+    return conn.execute("SELECT coalesce(sum(occurrence_count), 0) FROM app.system_errors "
+                        "WHERE organization_id = %s", [org_id]).fetchone()[0]
+
+
+def run_mix(label: str, env: dict, data_dir: Path, database_url: str, port: int, senders: int, events: int,
+            hot: bool, python_client: bool) -> None:
+    org_id, project_id, key = bench_project(env, label)
 
     bodies = [envelope(key, 0 if hot else n % 1000) for n in range(events)]
     generate = load_with_python if python_client else load_with_wrk
@@ -143,8 +160,7 @@ def run_mix(label: str, env: dict, data_dir: Path, database_url: str, port: int,
     accepted, others, started, sent, client_cpu = generate(port, project_id, key, bodies, senders)
     with psycopg.connect(database_url, autocommit=True) as conn:
         def stored() -> int:
-            return conn.execute("SELECT coalesce(sum(occurrence_count), 0) FROM app.system_errors "
-                                "WHERE organization_id = %s", [org_id]).fetchone()[0]
+            return stored_events(conn, org_id)
 
         while True:
             visible = stored()
@@ -245,20 +261,9 @@ def main() -> None:
     print(f"sentry_ingest: load generator {'Python asyncio' if python_client else 'wrk'}; "
           "CPU per event of web / postgres / the load generator")
 
-    data_dir = Path(tempfile.mkdtemp(prefix="pgwarden-bench-"))
-    data_dir.chmod(0o755)
-    port = free_port()
-    env = {**os.environ, "PGWARDEN_DATA_DIR": str(data_dir), "PGWARDEN_PG_PORT": str(free_port()),
-           "PGWARDEN_API_PORT": str(free_port()), "PGWARDEN_WEB_PORT": str(port),
-           "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")]))}
-    env.pop("PGWARDEN_DATABASE_URL", None)
-    try:
+    with private_stack() as (env, data_dir, port):
         for sync in ingest_sync_modes(args.ingest_sync):
-            # the second `stack up` restarts PostgREST and web, whose sessions then have the new setting
-            env["PGWARDEN_INGEST_SYNC"] = sync
-            subprocess.run([*PGWARDEN, "stack", "up"], env=env, check=True, capture_output=True, cwd=REPO_ROOT)
-            database_url = subprocess.run([*PGWARDEN, "db", "url"], env=env, capture_output=True, text=True,
-                                          check=True, cwd=REPO_ROOT).stdout.strip()
+            database_url = stack_up(env, sync)
             run_mix(f"sync-{sync}-1000-fingerprints", env, data_dir, database_url, port, args.senders, args.events,
                     hot=False, python_client=python_client)
             run_mix(f"sync-{sync}-hot-fingerprint", env, data_dir, database_url, port, args.senders, args.events,
@@ -267,10 +272,33 @@ def main() -> None:
         for name in ("web", "postgrest", "worker"):
             rss = peak_rss_mb(pids.get(name))
             print(f"peak RSS {name:<10} {'n/a' if rss is None else f'{rss:.0f} MB'}")
+
+
+@contextmanager
+def private_stack() -> Iterator[tuple[dict, Path, int]]:
+    """A stack of its own (temp data dir, free ports), stopped and removed afterwards: (environment
+    for `pgwarden`, data dir, web port). Start it with stack_up."""
+    data_dir = Path(tempfile.mkdtemp(prefix="pgwarden-bench-"))
+    data_dir.chmod(0o755)
+    port = free_port()
+    env = {**os.environ, "PGWARDEN_DATA_DIR": str(data_dir), "PGWARDEN_PG_PORT": str(free_port()),
+           "PGWARDEN_API_PORT": str(free_port()), "PGWARDEN_WEB_PORT": str(port),
+           "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")]))}
+    env.pop("PGWARDEN_DATABASE_URL", None)
+    try:
+        yield env, data_dir, port
     finally:
         subprocess.run([*PGWARDEN, "stack", "down"], env=env, capture_output=True, cwd=REPO_ROOT)
         shutil.rmtree(data_dir, ignore_errors=True)
 
+
+def stack_up(env: dict, sync: str) -> str:
+    """`pgwarden stack up` with PGWARDEN_INGEST_SYNC=sync (a second call restarts PostgREST and web,
+    whose sessions then have the new setting); the database's superuser URL."""
+    env["PGWARDEN_INGEST_SYNC"] = sync
+    subprocess.run([*PGWARDEN, "stack", "up"], env=env, check=True, capture_output=True, cwd=REPO_ROOT)
+    return subprocess.run([*PGWARDEN, "db", "url"], env=env, capture_output=True, text=True,
+                          check=True, cwd=REPO_ROOT).stdout.strip()
 
 if __name__ == "__main__":
     main()
