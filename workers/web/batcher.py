@@ -1,7 +1,12 @@
-"""Micro-batching: requests arriving within a few milliseconds of each other are sent to the
-database as ONE call of app.web_ingest, and each request gets back its own outcome once that
-call has committed. The database then sees batches (one transaction, rows locked in order) while
-every HTTP client still gets an answer about its own events.
+"""Micro-batching: requests that arrive while the database is busy with earlier ones are sent to
+it as ONE call of app.web_ingest, and each request gets back its own outcome once that call has
+committed. The database then sees batches (one transaction, rows locked in order) while every HTTP
+client still gets an answer about its own events.
+
+A request that finds no call in flight is sent at once: a lone client (a Sentry SDK sends one
+envelope at a time) waits for nothing but the database. While calls are in flight, requests gather
+until one of them ends or the window passes, and go together; while every call slot is busy they
+keep gathering, so batches grow exactly when the database is the bottleneck.
 
 A batch holds at most max_requests requests and, past its first request, at most max_bytes of
 bodies: the database's work grows with the bytes it parses, so a client sending large envelopes
@@ -48,6 +53,7 @@ class Batcher:
         self._calls = asyncio.Semaphore(max_concurrent_calls)
         self._collector: asyncio.Task | None = None
         self._flushes: set[asyncio.Task] = set()
+        self._flush_ended = asyncio.Event()  # set whenever a call ends (the time to send what gathered)
 
     async def start(self) -> None:
         self._collector = asyncio.create_task(self._collect(), name="pgwarden-batcher")
@@ -66,28 +72,27 @@ class Batcher:
         return await pending.future
 
     async def _collect(self) -> None:
-        loop = asyncio.get_running_loop()
         while True:
-            batch = [self._held or await self._queue.get()]
+            first = self._held or await self._queue.get()
             self._held = None
-            size = batch[0].size
-            # a free call slot is taken before the window opens: while every slot is busy, requests
-            # keep queueing, so batches grow exactly when the database is the bottleneck
-            await self._calls.acquire()
-            deadline = loop.time() + self.window
-            while len(batch) < self.max_requests and self._held is None:
-                remaining = deadline - loop.time()
-                if remaining <= 0:
-                    break
+            if self._flushes:
+                # the database is busy: what arrives until a call ends (or the window passes) goes along
+                self._flush_ended.clear()
                 try:
-                    size = self._add(batch, await asyncio.wait_for(self._queue.get(), remaining), size)
+                    await asyncio.wait_for(self._flush_ended.wait(), self.window)
                 except TimeoutError:
-                    break
+                    pass
+            await self._calls.acquire()
+            batch, size = [first], first.size
             while len(batch) < self.max_requests and self._held is None and not self._queue.empty():
                 size = self._add(batch, self._queue.get_nowait(), size)
             task = asyncio.create_task(self._flush(batch))
             self._flushes.add(task)
-            task.add_done_callback(self._flushes.discard)
+            task.add_done_callback(self._flush_done)
+
+    def _flush_done(self, task: asyncio.Task) -> None:
+        self._flushes.discard(task)
+        self._flush_ended.set()
 
     def _add(self, batch: list[_Pending], pending: _Pending, size: int) -> int:
         """Put a request into the batch, or hold it for the next one when it would pass max_bytes."""

@@ -61,9 +61,11 @@ $$;
 COMMENT ON FUNCTION app.web_authenticate(jsonb) IS 'Per request of an ingest batch: its organization and project, or QA601 (unknown project or wrong key alike)';
 
 -- The items other than events of the authenticated requests, the shape the recorders read.
+-- (PL/pgSQL: planned once per session; an aggregating SQL function is planned on every call)
 CREATE OR REPLACE FUNCTION app.web_batch_items(p_requests jsonb, p_auth jsonb) RETURNS jsonb
-LANGUAGE sql IMMUTABLE AS $$
-  SELECT coalesce(jsonb_agg(jsonb_build_object(
+LANGUAGE plpgsql IMMUTABLE SET plan_cache_mode = force_generic_plan AS $$
+BEGIN
+  RETURN (SELECT coalesce(jsonb_agg(jsonb_build_object(
            'request', (a.value ->> 'request_ordinal')::integer,
            'organization_id', a.value -> 'organization_id', 'project_id', a.value -> 'project_id',
            'event_id', lower(replace(r.value ->> 'event_id', '-', '')),
@@ -78,8 +80,8 @@ LANGUAGE sql IMMUTABLE AS $$
     CROSS JOIN LATERAL jsonb_array_elements(CASE WHEN jsonb_typeof(r.value -> 'items') = 'array'
                                                  THEN r.value -> 'items' ELSE '[]' END) WITH ORDINALITY AS i (value, n)
    WHERE a.value -> 'error' = 'null' AND jsonb_typeof(i.value) = 'object' AND jsonb_typeof(i.value -> 'type') = 'string'
-     AND i.value ->> 'type' <> 'event'
-$$;
+     AND i.value ->> 'type' <> 'event');
+END $$;
 COMMENT ON FUNCTION app.web_batch_items(jsonb, jsonb) IS 'The non-event items of an ingest batch''s authenticated requests, tagged with request, organization and project';
 
 CREATE OR REPLACE FUNCTION app.web_ingest(p_requests jsonb)
@@ -126,11 +128,13 @@ BEGIN
         FROM app.capture_batch(v_project.organization_id, v_project.project_id, v_project.events) c), '[]');
   END LOOP;
 
-  PERFORM app.web_record_feedback(v_items, v_captured);
-  PERFORM app.web_record_sessions(v_items);
-  PERFORM app.web_record_check_ins(v_items);
-  PERFORM app.web_record_client_reports(v_items);
-  PERFORM app.web_record_dropped_items(v_items);
+  IF v_items <> '[]' THEN  -- (most envelopes hold one event and nothing else: no recorder's query to start)
+    PERFORM app.web_record_feedback(v_items, v_captured);
+    PERFORM app.web_record_sessions(v_items);
+    PERFORM app.web_record_check_ins(v_items);
+    PERFORM app.web_record_client_reports(v_items);
+    PERFORM app.web_record_dropped_items(v_items);
+  END IF;
   IF jsonb_path_exists(p_requests, '$[*].refused') THEN  -- refused before parsing (db/functions/app/810_metrics.sql)
     PERFORM app.ingest_refusals_record(p_requests, v_auth);
   END IF;
