@@ -39,95 +39,60 @@ CREATE OR REPLACE FUNCTION app.tg_error_events__aggregate() RETURNS trigger
 LANGUAGE plpgsql AS $$
 -- @plpgsql_check_options: newtable = new_events
 DECLARE
-  v_event app.error_events;
-  v_single boolean;  -- the statement carried one event (v_event)
   v_setting text;
   v_outcomes jsonb;  -- one object per group: what this statement did to it
   v_woke jsonb;      -- {organization_id, error_hash} of groups first seen in their current minute
 BEGIN
-  -- 0. one event of a group that exists (a single capture, mostly): one row update by key, a
-  --    fraction of the cost of starting step 1's aggregating upsert. A new group, or a group
-  --    another transaction is creating, falls through to step 1.
-  SELECT * INTO v_event FROM new_events WHERE (SELECT count(*) FROM new_events) = 1;
-  v_single := FOUND;
-  IF v_single THEN
-    UPDATE app.system_errors AS s
-       SET occurrence_count = s.occurrence_count + 1,
-           first_seen_at = least(s.first_seen_at, v_event.occurred_at),
-           last_seen_at = greatest(s.last_seen_at, v_event.occurred_at),
-           severity = greatest(s.severity, v_event.severity),
-           status = app.error_status_on_event(s.status, s.resolved_at, v_event.occurred_at), updated_at = now()
-     WHERE s.organization_id = v_event.organization_id AND s.error_hash = v_event.error_hash
-    RETURNING jsonb_build_array(jsonb_build_object(
-                'organization_id', s.organization_id, 'error_hash', s.error_hash, 'id', s.id,
-                'occurrence_count', s.occurrence_count, 'status', s.status, 'severity', s.severity, 'is_new', false,
-                'is_regression', s.status = 'recurring' AND s.resolved_at IS NOT NULL))
-      INTO v_outcomes;
-  END IF;
-
   -- 1. one upsert per group, in key order (the only order any capture takes these locks in).
   --    A new group is represented by its earliest event. A resolved group with an event at or
   --    after its resolution becomes recurring (Sentry's regression); it keeps resolved_at until
   --    step 3, which is how RETURNING tells a regression from a group that was recurring already.
-  IF v_outcomes IS NULL THEN
-    WITH batch AS (
-      SELECT e.organization_id, e.error_hash, count(*)::integer AS events, min(e.occurred_at) AS first_seen,
-             max(e.occurred_at) AS last_seen, max(e.severity) AS severity
-        FROM new_events e GROUP BY e.organization_id, e.error_hash
-    ), first_event AS (
-      SELECT DISTINCT ON (e.organization_id, e.error_hash) e.*
-        FROM new_events e
-       ORDER BY e.organization_id, e.error_hash, e.occurred_at, e.received_at
-    ), counted AS (
-      INSERT INTO app.system_errors AS s (
-        error_hash, error_type, severity, message, stack_trace, component, file_path, line_number, column_number,
-        url, user_agent, browser, os, device_type, user_id, organization_id, metadata, request_id, session_id,
-        status, occurrence_count, first_seen_at, last_seen_at)
-      SELECT f.error_hash, f.error_type, b.severity, f.message, f.stack_trace, f.component, f.file_path, f.line_number,
-             f.column_number, f.url, f.user_agent, f.browser, f.os, f.device_type,
-             -- the spec's user_id references app.users: only a known user of this organization fits
-             (SELECT u.id FROM app.users u
-               WHERE f.user_id ~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'
-                 AND u.id = f.user_id::uuid AND u.organization_id = f.organization_id),
-             f.organization_id, f.metadata, f.request_id, f.session_id,
-             'new', b.events, b.first_seen, b.last_seen
-        FROM first_event f
-        JOIN batch b ON b.organization_id = f.organization_id AND b.error_hash = f.error_hash
-       ORDER BY f.organization_id, f.error_hash
-      ON CONFLICT (organization_id, error_hash) DO UPDATE
-         SET occurrence_count = s.occurrence_count + excluded.occurrence_count,
-             first_seen_at = least(s.first_seen_at, excluded.first_seen_at),
-             last_seen_at = greatest(s.last_seen_at, excluded.last_seen_at),
-             severity = greatest(s.severity, excluded.severity),
-             status = app.error_status_on_event(s.status, s.resolved_at, excluded.last_seen_at), updated_at = now()
-      RETURNING s.organization_id, s.error_hash, s.id, s.occurrence_count, s.status, s.severity,
-                (s.xmax = 0) AS is_new, (s.status = 'recurring' AND s.resolved_at IS NOT NULL) AS is_regression)
-    SELECT coalesce(jsonb_agg(to_jsonb(c)), '[]') INTO v_outcomes FROM counted c;
-  END IF;
+  WITH batch AS (
+    SELECT e.organization_id, e.error_hash, count(*)::integer AS events, min(e.occurred_at) AS first_seen,
+           max(e.occurred_at) AS last_seen, max(e.severity) AS severity
+      FROM new_events e GROUP BY e.organization_id, e.error_hash
+  ), first_event AS (
+    SELECT DISTINCT ON (e.organization_id, e.error_hash) e.*
+      FROM new_events e
+     ORDER BY e.organization_id, e.error_hash, e.occurred_at, e.received_at
+  ), counted AS (
+    INSERT INTO app.system_errors AS s (
+      error_hash, error_type, severity, message, stack_trace, component, file_path, line_number, column_number,
+      url, user_agent, browser, os, device_type, user_id, organization_id, metadata, request_id, session_id,
+      status, occurrence_count, first_seen_at, last_seen_at)
+    SELECT f.error_hash, f.error_type, b.severity, f.message, f.stack_trace, f.component, f.file_path, f.line_number,
+           f.column_number, f.url, f.user_agent, f.browser, f.os, f.device_type,
+           -- the spec's user_id references app.users: only a known user of this organization fits
+           (SELECT u.id FROM app.users u
+             WHERE f.user_id ~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'
+               AND u.id = f.user_id::uuid AND u.organization_id = f.organization_id),
+           f.organization_id, f.metadata, f.request_id, f.session_id,
+           'new', b.events, b.first_seen, b.last_seen
+      FROM first_event f
+      JOIN batch b ON b.organization_id = f.organization_id AND b.error_hash = f.error_hash
+     ORDER BY f.organization_id, f.error_hash
+    ON CONFLICT (organization_id, error_hash) DO UPDATE
+       SET occurrence_count = s.occurrence_count + excluded.occurrence_count,
+           first_seen_at = least(s.first_seen_at, excluded.first_seen_at),
+           last_seen_at = greatest(s.last_seen_at, excluded.last_seen_at),
+           severity = greatest(s.severity, excluded.severity),
+           status = app.error_status_on_event(s.status, s.resolved_at, excluded.last_seen_at), updated_at = now()
+    RETURNING s.organization_id, s.error_hash, s.id, s.occurrence_count, s.status, s.severity,
+              (s.xmax = 0) AS is_new, (s.status = 'recurring' AND s.resolved_at IS NOT NULL) AS is_regression)
+  SELECT coalesce(jsonb_agg(to_jsonb(c)), '[]') INTO v_outcomes FROM counted c;
 
-  -- 2. per-minute metrics, one row per organization, minute and group (key order again); the
-  --    one event of step 0 by its values (no aggregation to start)
-  IF v_single THEN
+  -- 2. per-minute metrics, one row per organization, minute and group (key order again)
+  WITH bumped AS (
     INSERT INTO app.error_metrics AS m (organization_id, bucket, error_hash, event_count)
-    VALUES (v_event.organization_id, date_trunc('minute', v_event.received_at), v_event.error_hash, 1)
+    SELECT e.organization_id, date_trunc('minute', e.received_at), e.error_hash, count(*)::integer
+      FROM new_events e
+     GROUP BY e.organization_id, date_trunc('minute', e.received_at), e.error_hash
+     ORDER BY e.organization_id, date_trunc('minute', e.received_at), e.error_hash
     ON CONFLICT (organization_id, bucket, error_hash) DO UPDATE SET event_count = m.event_count + excluded.event_count
-    RETURNING CASE WHEN m.xmax = 0 THEN jsonb_build_array(jsonb_build_object('organization_id', m.organization_id,
-                                                                             'error_hash', m.error_hash))
-                   ELSE '[]' END
-      INTO v_woke;
-  ELSE
-    WITH bumped AS (
-      INSERT INTO app.error_metrics AS m (organization_id, bucket, error_hash, event_count)
-      SELECT e.organization_id, date_trunc('minute', e.received_at), e.error_hash, count(*)::integer
-        FROM new_events e
-       GROUP BY e.organization_id, date_trunc('minute', e.received_at), e.error_hash
-       ORDER BY e.organization_id, date_trunc('minute', e.received_at), e.error_hash
-      ON CONFLICT (organization_id, bucket, error_hash) DO UPDATE SET event_count = m.event_count + excluded.event_count
-      RETURNING m.organization_id, m.error_hash, (m.xmax = 0) AS first_in_minute)
-    SELECT coalesce(jsonb_agg(DISTINCT jsonb_build_object('organization_id', b.organization_id, 'error_hash', b.error_hash)),
-                    '[]')
-      INTO v_woke FROM bumped b WHERE b.first_in_minute;
-  END IF;
+    RETURNING m.organization_id, m.error_hash, (m.xmax = 0) AS first_in_minute)
+  SELECT coalesce(jsonb_agg(DISTINCT jsonb_build_object('organization_id', b.organization_id, 'error_hash', b.error_hash)),
+                  '[]')
+    INTO v_woke FROM bumped b WHERE b.first_in_minute;
 
   -- 3. new and regressed groups (rare): finish the regression, keep the audit trail, write the
   --    related-errors documents of new groups, enqueue the jobs the policy asks for (ignored
