@@ -1,5 +1,5 @@
--- Personal data in the capture pipeline: app.capture_batch calls app.personal_data_enrich in
--- place of app.capture_enrich (for a batch of one, app.personal_data_enrich_one). The organization's policy
+-- Personal data in the capture pipeline: app.capture_batch and app.capture_one call
+-- app.personal_data_enrich(_one) in place of app.capture_enrich(_one). The organization's policy
 -- is read once per call, and only when some event could hold personal data (a user id, or a text
 -- the detector flags); an event without any costs one detector pass over its texts.
 

@@ -1,6 +1,6 @@
 -- Capture: validate → rate limit → scrub → fingerprint → enrich → store (DESIGN.md section 5).
--- app.capture_batch is the entry point for api.capture_errors, the Sentry endpoint and
--- api.capture_error (app.capture_one, a batch of one: 330_capture_batch.sql).
+-- app.capture_batch is the entry point for api.capture_errors and the Sentry endpoint;
+-- api.capture_error's app.capture_one is its single-event form (330_capture_batch.sql).
 -- Validation is set-based SQL (no exceptions per item), so one bad event costs nothing to the
 -- others and stores nothing; the INSERT into app.error_events then lets the statement trigger
 -- (db/triggers/350_events.sql) update groups and metrics once per group.
@@ -329,7 +329,8 @@ COMMENT ON FUNCTION app._capture_fingerprint(jsonb) IS
 
 -- One event as typed values, or just its problem. Every field is bounded (app.capture_limit): free
 -- text to twice its limit here, cut to the limit once scrubbed (app.capture_clean_fields). An
--- expression without subqueries, so the planner inlines it into app.capture_parse's query.
+-- expression without subqueries, so the planner inlines it into app.capture_parse's query and
+-- into app.capture_one's assignment.
 CREATE OR REPLACE FUNCTION app.capture_item_of(p_item jsonb, p_ordinal integer, p_problem jsonb)
 RETURNS app.capture_item
 LANGUAGE sql VOLATILE AS $$
