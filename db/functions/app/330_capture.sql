@@ -57,6 +57,14 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
 $$;
 COMMENT ON FUNCTION app._capture_text(jsonb) IS 'A JSON scalar as trimmed text; NULL when absent, null or blank';
 
+-- An event id in its one normal form, as stored in answers and compared: 32 lower-case hex digits
+-- (a UUID's dashes dropped). Whether the text is an event id at all is for the caller to check.
+CREATE OR REPLACE FUNCTION app.event_id_text(p_event_id text) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+  SELECT lower(replace(p_event_id, '-', ''))
+$$;
+COMMENT ON FUNCTION app.event_id_text(text) IS 'An event id (32 hex digits or a UUID) as 32 lower-case hex digits';
+
 -- The size limits of an event's fields, the one place they are written. What is stored is cut to
 -- them: text to that many characters (ending in a visible marker), metadata to that many bytes of
 -- JSON, frames to the newest ones that fit. Before anything parses, scrubs or fingerprints a field,

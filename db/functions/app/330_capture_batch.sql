@@ -62,7 +62,7 @@ LANGUAGE sql STABLE AS $$
     jsonb_build_object('id', p_outcome -> 'id', 'error_hash', p_outcome -> 'error_hash',
                        'occurrence_count', p_outcome -> 'occurrence_count', 'status', p_outcome -> 'status',
                        'is_new', p_outcome -> 'is_new', 'is_regression', p_outcome -> 'is_regression',
-                       'event_id', replace(p_event_id::text, '-', ''))
+                       'event_id', app.event_id_text(p_event_id::text))
   END
 $$;
 COMMENT ON FUNCTION app._capture_stored(jsonb, uuid) IS 'The answer for a stored event: its group as this capture left it';

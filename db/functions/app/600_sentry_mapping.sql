@@ -128,7 +128,7 @@ BEGIN
                 THEN main.x #> '{stacktrace,frames}' ELSE '[]' END AS raw_frames,
            nullif(concat_ws(': ', app.json_text(main.x -> 'type'), app.json_text(main.x -> 'value')), '') AS exception_title,
            coalesce(app.json_text(main.logentry -> 'formatted'), app.json_text(main.logentry -> 'message')) AS logentry_text,
-           lower(replace(coalesce(main.header_event_id, app.json_text(main.e -> 'event_id')), '-', '')) AS event_id
+           app.event_id_text(coalesce(main.header_event_id, app.json_text(main.e -> 'event_id'))) AS event_id
       FROM main
      CROSS JOIN LATERAL (SELECT coalesce(main.x #> '{mechanism,synthetic}' = 'true'::jsonb, false) AS synthetic) AS m
   )

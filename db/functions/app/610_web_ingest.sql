@@ -68,7 +68,7 @@ BEGIN
   RETURN (SELECT coalesce(jsonb_agg(jsonb_build_object(
            'request', (a.value ->> 'request_ordinal')::integer,
            'organization_id', a.value -> 'organization_id', 'project_id', a.value -> 'project_id',
-           'event_id', lower(replace(r.value ->> 'event_id', '-', '')),
+           'event_id', app.event_id_text(r.value ->> 'event_id'),
            'item', i.n, 'type', i.value ->> 'type',
            'payload', CASE WHEN jsonb_typeof(i.value -> 'payload') = 'object' THEN i.value -> 'payload' END,
            -- an image attachment pgwarden web checked, and where its screenshots are served
@@ -162,7 +162,7 @@ BEGIN
              WHEN a.value -> 'error' <> 'null' THEN jsonb_build_object('error', a.value -> 'error')
              WHEN answer.error IS NOT NULL THEN jsonb_build_object('error', answer.error)
              ELSE jsonb_build_object('id', coalesce(answer.event_id,
-                    lower(replace(p_requests -> ((a.value ->> 'request_ordinal')::integer - 1) ->> 'event_id', '-', ''))))
+                    app.event_id_text(p_requests -> ((a.value ->> 'request_ordinal')::integer - 1) ->> 'event_id')))
            END
       FROM jsonb_array_elements(v_auth) a
       LEFT JOIN answer ON answer.request = (a.value ->> 'request_ordinal')::integer

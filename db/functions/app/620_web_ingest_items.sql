@@ -38,7 +38,7 @@ COMMENT ON FUNCTION app.web_group_of_event(jsonb, uuid, text) IS 'The system_err
 -- The event a feedback item names (its associated_event_id, kept in browser_info), as 32 hex digits.
 CREATE OR REPLACE FUNCTION app.feedback_event_id(p_associated_event_id jsonb) RETURNS text
 LANGUAGE sql IMMUTABLE AS $$
-  SELECT lower(replace(app.json_text(p_associated_event_id), '-', ''))
+  SELECT app.event_id_text(app.json_text(p_associated_event_id))
 $$;
 COMMENT ON FUNCTION app.feedback_event_id(jsonb) IS 'A feedback''s associated_event_id as 32 lower-case hex digits (dashes dropped)';
 
