@@ -34,7 +34,7 @@ demo: install  ## demo organizations, errors, monitors, reports, alerts and a ba
 
 lint: install-test
 	@$(VENV)/bin/ruff check workers tests bench
-	@$(VENV)/bin/sqlfluff lint --dialect postgres db  # all of db/ (.sqlfluffignore: files left out for now)
+	@$(VENV)/bin/sqlfluff lint --dialect postgres db  # all of db/
 
 bench: install-test
 	@for b in $(filter-out bench/soak.py,$(wildcard bench/*.py)); do echo "== $$b"; $(VENV)/bin/python $$b || exit 1; done
