@@ -99,9 +99,10 @@ CREATE_WEBHOOK_SECRET = "SELECT api.create_webhook_secret(%s)"
 CAPTURE_BATCH = "SELECT ordinal, result, error FROM app.capture_batch(%s, %s, %s)"  # org id, project id, events jsonb
 ERRORS_LIST = ("SELECT l.id, l.organization_id, o.name, l.status, l.severity, l.error_type, l.occurrence_count,"
                " l.last_seen_at, l.message FROM app.error_list(%s, %s, app.organization_ref(%s::text, '--org'),"
-               " now() - app.duration(%s, '--since'), %s, %s) l"
+               " now() - app.duration(%s, '--since'), %s, %s, %s, %s) l"
                " LEFT JOIN app.organizations o ON o.id = l.organization_id ORDER BY l.last_seen_at DESC, l.id")
-ERROR_SET_STATUS = "SELECT app.error_status_change(app.error_ref(%s::text, 'ERROR_ID'), %s, %s)"
+ERROR_SET_STATUS = "SELECT app.error_status_change(app.error_ref(%s::text, 'ERROR_ID'), %s, %s, %s)"
+DEPLOY_RECORD = "SELECT app.deploy_record(%s, %s, %s, %s::timestamptz, %s, %s)"
 ERROR_STATS = "SELECT app.error_stats(app.duration(%s, '--range'), app.organization_ref(%s::text, '--org'))"
 ERROR_GROUPING_EXPLAIN = "SELECT app.error_grouping_explain(app.error_ref(%s::text, 'ERROR_ID'))"
 ERROR_GROUPS_MERGE = ("SELECT app.error_groups_merge(app.error_ref(%s::text, 'TARGET_ID'),"

@@ -22,4 +22,5 @@ INSERT INTO app.error_code (code, http_status, description) VALUES
   ('QV004', 411, 'request body without Content-Length'),
   ('QR002', 429, 'statement timeout: the request ran past its role''s time budget'),
   ('QN371', 404, 'user to assign not found in the error''s organization'),
-  ('QR003', 503, 'database unavailable: pgwarden web cannot reach the database; retry after Retry-After');
+  ('QR003', 503, 'database unavailable: pgwarden web cannot reach the database; retry after Retry-After'),
+  ('QSR01', 409, 'no release known to resolve an error in the next one of');

@@ -25,15 +25,20 @@ END $$;
 COMMENT ON FUNCTION app._errors_live_notify(jsonb, jsonb) IS 'NOTIFY errors:live with the ids of groups worth a look, batched';
 
 -- A group's status once an event seen at p_seen_at is counted: a resolved group seen again at
--- or after its resolution is recurring (Sentry's regression); any other status stays.
+-- or after its resolution is recurring (Sentry's regression); any other status stays. A group
+-- resolved in the next release (p_resolved_in_release) stays resolved here: only an event of a
+-- newer release regresses it (app.error_groups_release_regress, step 1 below).
+DROP FUNCTION IF EXISTS app.error_status_on_event(app.error_status_enum, timestamptz, timestamptz);  -- (before the release)
 CREATE OR REPLACE FUNCTION app.error_status_on_event(p_status app.error_status_enum, p_resolved_at timestamptz,
-                                                     p_seen_at timestamptz) RETURNS app.error_status_enum
+                                                     p_seen_at timestamptz, p_resolved_in_release text)
+RETURNS app.error_status_enum
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-  SELECT CASE WHEN p_status = 'resolved' AND p_seen_at >= coalesce(p_resolved_at, '-infinity') THEN 'recurring'
+  SELECT CASE WHEN p_status = 'resolved' AND p_resolved_in_release IS NULL
+                   AND p_seen_at >= coalesce(p_resolved_at, '-infinity') THEN 'recurring'
               ELSE p_status END
 $$;
-COMMENT ON FUNCTION app.error_status_on_event(app.error_status_enum, timestamptz, timestamptz) IS
-  'The status of a group after an event seen at p_seen_at: resolved becomes recurring, others stay';
+COMMENT ON FUNCTION app.error_status_on_event(app.error_status_enum, timestamptz, timestamptz, text) IS
+  'The status of a group after an event seen at p_seen_at: resolved becomes recurring (unless resolved in the next release), others stay';
 
 CREATE OR REPLACE FUNCTION app.tg_error_events__aggregate() RETURNS trigger
 LANGUAGE plpgsql AS $$
@@ -76,10 +81,36 @@ BEGIN
            first_seen_at = least(s.first_seen_at, excluded.first_seen_at),
            last_seen_at = greatest(s.last_seen_at, excluded.last_seen_at),
            severity = greatest(s.severity, excluded.severity),
-           status = app.error_status_on_event(s.status, s.resolved_at, excluded.last_seen_at), updated_at = now()
+           status = app.error_status_on_event(s.status, s.resolved_at, excluded.last_seen_at, s.resolved_in_release),
+           updated_at = now()
     RETURNING s.organization_id, s.error_hash, s.id, s.occurrence_count, s.status, s.severity,
-              (s.xmax = 0) AS is_new, (s.status = 'recurring' AND s.resolved_at IS NOT NULL) AS is_regression)
+              (s.xmax = 0) AS is_new, (s.status = 'recurring' AND s.resolved_at IS NOT NULL) AS is_regression,
+              (s.status = 'resolved' AND s.resolved_in_release IS NOT NULL) AS release_pending)
   SELECT coalesce(jsonb_agg(to_jsonb(c)), '[]') INTO v_outcomes FROM counted c;
+
+  -- 1a. where each group was seen: (project, environment, release) combinations new to it, and
+  --     releases new to the organization (from those: a release new to the organization is new
+  --     to its group too). ON CONFLICT DO NOTHING: a known combination is one index probe, no lock.
+  WITH fresh AS (
+    INSERT INTO app.error_group_releases AS g (organization_id, error_hash, project_id, environment, release, first_seen_at)
+    SELECT e.organization_id, e.error_hash, e.project_id, e.environment, e.release, min(e.occurred_at)
+      FROM new_events e
+     GROUP BY e.organization_id, e.error_hash, e.project_id, e.environment, e.release
+     ORDER BY e.organization_id, e.error_hash, e.project_id, e.environment, e.release
+    ON CONFLICT DO NOTHING
+    RETURNING g.organization_id, g.release, g.first_seen_at)
+  INSERT INTO app.releases AS r (organization_id, version, first_seen_at)
+  SELECT f.organization_id, f.release, min(f.first_seen_at) FROM fresh f WHERE f.release IS NOT NULL
+   GROUP BY f.organization_id, f.release ORDER BY f.organization_id, f.release
+  ON CONFLICT DO NOTHING;
+
+  -- 1b. groups resolved in the next release (rare): an event of a newer release regresses them
+  IF v_outcomes @? '$[*] ? (@.release_pending == true)' THEN
+    v_outcomes := app.error_groups_release_regress(v_outcomes,
+      (SELECT coalesce(jsonb_agg(DISTINCT jsonb_build_object('organization_id', e.organization_id, 'error_hash', e.error_hash,
+                                                             'release', e.release)), '[]')
+         FROM new_events e WHERE e.release IS NOT NULL));
+  END IF;
 
   -- 2. per-minute metrics, one row per organization, minute and group (key order again)
   WITH bumped AS (
@@ -99,9 +130,11 @@ BEGIN
   --    groups are never new or regressed: no jobs); ai.analyze jobs carry what the AI feature
   --    decides (provider, budget, prompt): db/functions/app/465_ai_runs.sql
   IF v_outcomes @? '$[*] ? (@.is_new == true || @.is_regression == true)' THEN
-    UPDATE app.system_errors s SET resolved_at = NULL, resolved_by = NULL
+    UPDATE app.system_errors s SET resolved_at = NULL, resolved_by = NULL, resolved_in_release = NULL
       FROM jsonb_to_recordset(v_outcomes) AS o (id uuid, is_regression boolean)
      WHERE s.id = o.id AND o.is_regression;
+    -- the deploy shortly before (db/functions/app/378_suspect_releases.sql), before the alert rules read it
+    PERFORM app.error_groups_suspect_releases(v_outcomes);
     INSERT INTO app.error_status_history (error_id, organization_id, from_status, to_status, note)
     SELECT o.id, o.organization_id, 'resolved', 'recurring', 'seen again after resolution'
       FROM jsonb_to_recordset(v_outcomes) AS o (id uuid, organization_id uuid, is_regression boolean)

@@ -41,6 +41,8 @@ def errors_group() -> None:
       pgwarden errors list --status new --since 24h
       pgwarden errors show 8209
       pgwarden errors resolve 8209 --note "fixed in 1.4.2"
+      pgwarden errors resolve 8209 --in-next-release
+      pgwarden errors list --environment production --release shop@1.4.3
       pgwarden errors list --json | jq '.[].id'
     """
 
@@ -52,14 +54,18 @@ def errors_group() -> None:
 @click.option("--org", "org", help="Only this organization: id, id prefix or name.")
 @click.option("--since", help="Seen within this long, e.g. 30m, 24h, 7d, 2w.")
 @click.option("--search", help="Message contains this text.")
+@click.option("--environment", help="Only groups seen in this environment, e.g. production.")
+@click.option("--release", help="Only groups seen in this release, e.g. shop@1.4.3.")
 @click.option("--limit", type=click.IntRange(1, 10000), default=50, show_default=True, help="At most this many rows.")
 @json_option
 @quiet_option
 def errors_list(status: str | None, severity: str | None, org: str | None, since: str | None,
-                search: str | None, limit: int, as_json: bool, quiet: bool) -> None:
+                search: str | None, environment: str | None, release: str | None, limit: int, as_json: bool,
+                quiet: bool) -> None:
     """List error groups, most recently seen first."""
     with connect(stack().database_url) as conn:
-        rows = conn.execute(sql.ERRORS_LIST, [status, severity, org, since, search, limit]).fetchall()
+        rows = conn.execute(sql.ERRORS_LIST, [status, severity, org, since, search, limit, environment,
+                                              release]).fetchall()
     if quiet:
         for row in rows:
             line(str(row[0]))
@@ -92,7 +98,11 @@ def errors_show(error_id: str, as_json: bool) -> None:
            ("events", f"{group['occurrence_count']} ({group['events_last_24h']} in the last 24 hours)"),
            ("users affected", group["users_affected"]), ("first seen", when(group["first_seen_at"])),
            ("last seen", when(group["last_seen_at"])), ("url", group.get("url")),
-           ("component", group.get("component"))])
+           ("component", group.get("component")),
+           ("environments", ", ".join(group.get("environments") or [])),
+           ("first release", group.get("first_release")), ("last release", group.get("last_release")),
+           ("resolved in", group.get("resolved_in_release") and f"the release after {group['resolved_in_release']}"),
+           ("suspect release", _suspect_text(group.get("suspect_release")))])
     if group["top_frames"]:
         section("Top frames")
         for frame in group["top_frames"]:
@@ -121,18 +131,34 @@ def errors_show(error_id: str, as_json: bool) -> None:
                  f"{change.get('from_status')} -> {change.get('to_status')}{note}")
 
 
+def _suspect_text(suspect: dict | None) -> str | None:
+    if not suspect:
+        return None
+    return (f"{suspect['release']} ({suspect['environment']}), deployed {suspect['minutes_before']} min before; "
+            f"{suspect['events_per_minute_before']} -> {suspect['events_per_minute_after']} events/min")
+
+
 def _status_command(name: str, status: str) -> click.Command:
     @click.command(name, help=f"Set an error group's status to {status}.")
     @click.argument("error_id")
     @click.option("--note", help="Why (kept in the status history).")
-    def command(error_id: str, note: str | None) -> None:
+    def command(error_id: str, note: str | None, in_next_release: bool = False) -> None:
         with connect(stack().database_url) as conn:
-            changed = conn.execute(sql.ERROR_SET_STATUS, [error_id, status, note]).fetchone()[0]
+            changed = conn.execute(sql.ERROR_SET_STATUS, [error_id, status, note, in_next_release]).fetchone()[0]
+        if in_next_release:
+            line(f"{changed['id']}  {changed['previous_status']} -> {changed['status']} "
+                 f"in the release after {changed['resolved_in_release']}")
+            return
         if changed["previous_status"] == changed["status"]:
             raise Problem("unchanged", f"error {changed['id']} is already {status}: nothing changed",
                           hint="`pgwarden errors show` shows its status and history.")
         line(f"{changed['id']}  {changed['previous_status']} -> {changed['status']}")
 
+    if status == "resolved":
+        # only an event of a newer release than the current one makes it recurring (app.error_status_change)
+        command = click.option("--in-next-release", is_flag=True,
+                               help="Resolved in the next release: events of the current release or older "
+                                    "ones do not reopen it, one of a newer release does.")(command)
     return command
 
 

@@ -7,7 +7,7 @@ CREATE VIEW api.error_groups WITH (security_invoker = true) AS
   SELECT s.id, s.organization_id, s.error_hash, s.error_type, s.severity, s.status, s.message, s.component,
          s.file_path, s.url, s.occurrence_count, s.first_seen_at, s.last_seen_at, s.resolved_at, s.resolved_by,
          s.ai_suggestion, s.ai_analyzed_at, s.assigned_to,
-         u.users_affected
+         u.users_affected, s.resolved_in_release, s.suspect_release
     FROM app.system_errors s
    CROSS JOIN LATERAL app.error_group_users_count(s.organization_id, s.error_hash) AS u;
 COMMENT ON VIEW api.error_groups IS $$Error groups for listing and filtering
@@ -15,6 +15,9 @@ COMMENT ON VIEW api.error_groups IS $$Error groups for listing and filtering
 One row per distinct error with its counts and status; users_affected counts the distinct user_id
 values of its events. Filter with status, severity, error_type, organization_id, last_seen_at and
 message=ilike.*text*. Org owners and staff see their organization's errors; system admins see all.
+resolved_in_release: resolved in the release after this one (only a newer release's event reopens
+it); suspect_release: the deploy shortly before it appeared or regressed, with events per minute
+before and after (api.record_deploy).
 Pages at any size, each read from an index led by the organization: order=last_seen_at.desc,id.desc
 (newest), order=occurrence_count.desc,id.desc (most events) or order=first_seen_at.desc,id.desc, with
 any of the status, severity and error_type filters; the next page starts after the last row
@@ -25,7 +28,7 @@ CREATE VIEW api.error_events WITH (security_invoker = true) AS
   SELECT e.event_id, e.organization_id, e.error_hash, e.project_id, e.received_at, e.occurred_at, e.error_type,
          e.severity, e.message, e.message_template, e.stack_trace, e.frames, e.fingerprint, e.component,
          e.file_path, e.line_number, e.column_number, e.url, e.user_agent, e.browser, e.os, e.device_type,
-         e.user_id, e.metadata, e.request_id, e.session_id
+         e.user_id, e.metadata, e.request_id, e.session_id, e.environment, e.release
     FROM app.error_events e;
 COMMENT ON VIEW api.error_events IS $$Each captured occurrence (scrubbed)
 

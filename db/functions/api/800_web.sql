@@ -87,26 +87,24 @@ GRANT EXECUTE ON FUNCTION api.error_hourly_counts(uuid[], text[], integer) TO st
 
 -- == Filters of the errors list that events hold ==
 
--- Project, environment and release are properties of events, not of groups (environment and
--- release live in the events' metadata until they become columns): a group matches when one of
--- its events does. The one place that reads them, so moving them into columns changes only this.
--- A set of groups for the list to semi-join ((organization_id, error_hash) IN ...): SQL, so it is
--- inlined and the planner may hash the matching events once instead of probing every group's
--- events in list order (at 100,000 groups a rare environment took seconds that way; bench/web_pages.py).
+-- Project, environment and release are properties of events, not of groups: a group matches when
+-- one of its events does. Read from where each group was seen (app.error_group_releases, one row
+-- per group and combination), not from the events. A set of groups for the list to semi-join
+-- ((organization_id, error_hash) IN ...): SQL, so it is inlined.
 CREATE FUNCTION api.error_groups_seen_in(project_id bigint DEFAULT NULL, environment text DEFAULT NULL,
                                          release text DEFAULT NULL)
 RETURNS TABLE (organization_id uuid, error_hash varchar)
 LANGUAGE sql STABLE AS $$
-  SELECT e.organization_id, e.error_hash FROM app.error_events e
-   WHERE (error_groups_seen_in.project_id IS NULL OR e.project_id = error_groups_seen_in.project_id)
-     AND (error_groups_seen_in.environment IS NULL OR e.metadata ->> 'environment' = error_groups_seen_in.environment)
-     AND (error_groups_seen_in.release IS NULL OR e.metadata ->> 'release' = error_groups_seen_in.release)
+  SELECT g.organization_id, g.error_hash FROM app.error_group_releases g
+   WHERE (error_groups_seen_in.project_id IS NULL OR g.project_id = error_groups_seen_in.project_id)
+     AND (error_groups_seen_in.environment IS NULL OR g.environment = error_groups_seen_in.environment)
+     AND (error_groups_seen_in.release IS NULL OR g.release = error_groups_seen_in.release)
 $$;
 COMMENT ON FUNCTION api.error_groups_seen_in(bigint, text, text) IS $$Error groups with an event of a project, environment and release
 
-(organization_id, error_hash) of each matching event (a group once per event: use it as a set).
-Each filter left NULL matches any; all given filters hold for the same event. Events kept by
-retention only. Groups you cannot see have no events.
+(organization_id, error_hash) of each group with a matching event (a group once per matching
+combination: use it as a set). Each filter left NULL matches any; all given filters hold for the
+same event. Groups you cannot see are not listed.
 
 Parameters:
 - project_id: only this project (integer)

@@ -100,6 +100,14 @@ BEGIN
     FROM app.error_group_users u WHERE u.organization_id = v_target.organization_id AND u.error_hash = ANY (v_hashes)
   ON CONFLICT DO NOTHING;
   DELETE FROM app.error_group_users u WHERE u.organization_id = v_target.organization_id AND u.error_hash = ANY (v_hashes);
+  -- where the merged groups were seen (db/schema/376_releases.sql), each combination once
+  WITH taken AS (
+    DELETE FROM app.error_group_releases g WHERE g.organization_id = v_target.organization_id AND g.error_hash = ANY (v_hashes)
+    RETURNING g.project_id, g.environment, g.release, g.first_seen_at)
+  INSERT INTO app.error_group_releases (organization_id, error_hash, project_id, environment, release, first_seen_at)
+  SELECT v_target.organization_id, v_target.error_hash, t.project_id, t.environment, t.release, min(t.first_seen_at)
+    FROM taken t GROUP BY t.project_id, t.environment, t.release
+  ON CONFLICT DO NOTHING;
   DELETE FROM app.error_group_user_counts c WHERE c.organization_id = v_target.organization_id AND c.error_hash = ANY (v_hashes);
   PERFORM app._error_group_users_recount(v_target.organization_id, v_target.error_hash, p_target_id);
   UPDATE app.error_group_hashes h SET error_hash = v_target.error_hash

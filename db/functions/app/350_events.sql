@@ -12,9 +12,12 @@ BEGIN
 END $$;
 COMMENT ON FUNCTION app._enum_value(text, text[], text) IS 'An enum value given as text, lower-cased; QV001 naming the field when unknown';
 
+-- p_environment, p_release: groups seen in that environment and release (app.error_group_releases)
+DROP FUNCTION IF EXISTS app.error_list(text, text, uuid, timestamptz, text, integer);  -- (before environments)
 CREATE OR REPLACE FUNCTION app.error_list(
   p_status text DEFAULT NULL, p_severity text DEFAULT NULL, p_organization_id uuid DEFAULT NULL,
-  p_since timestamptz DEFAULT NULL, p_search text DEFAULT NULL, p_limit integer DEFAULT 50)
+  p_since timestamptz DEFAULT NULL, p_search text DEFAULT NULL, p_limit integer DEFAULT 50,
+  p_environment text DEFAULT NULL, p_release text DEFAULT NULL)
 RETURNS TABLE (id uuid, organization_id uuid, status app.error_status_enum, severity app.severity_enum,
                error_type app.error_type_enum, occurrence_count integer, last_seen_at timestamptz, message text)
 LANGUAGE plpgsql STABLE AS $$
@@ -30,11 +33,16 @@ BEGIN
      AND (p_organization_id IS NULL OR s.organization_id = p_organization_id)
      AND (p_since IS NULL OR s.last_seen_at >= p_since)
      AND (p_search IS NULL OR s.message ILIKE '%' || p_search || '%')
+     AND (p_environment IS NULL AND p_release IS NULL
+          OR EXISTS (SELECT FROM app.error_group_releases g
+                      WHERE g.organization_id = s.organization_id AND g.error_hash = s.error_hash
+                        AND (p_environment IS NULL OR g.environment = p_environment)
+                        AND (p_release IS NULL OR g.release = p_release)))
    ORDER BY s.last_seen_at DESC, s.id DESC  -- idx_errors_org_last_seen's order
    LIMIT greatest(coalesce(p_limit, 50), 1);
 END $$;
-COMMENT ON FUNCTION app.error_list(text, text, uuid, timestamptz, text, integer) IS
-  'Error groups filtered by status, severity, organization, last seen and message text, most recent first';
+COMMENT ON FUNCTION app.error_list(text, text, uuid, timestamptz, text, integer, text, text) IS
+  'Error groups filtered by status, severity, organization, last seen, message text, environment and release, most recent first';
 
 CREATE OR REPLACE FUNCTION app.error_detail(p_error_id uuid) RETURNS jsonb
 LANGUAGE plpgsql STABLE AS $$
@@ -64,6 +72,17 @@ BEGIN
                         FROM (SELECT * FROM app.error_events e
                                WHERE e.organization_id = v_group.organization_id AND e.error_hash = v_group.error_hash
                                ORDER BY e.received_at DESC LIMIT 5) AS e),
+    'environments', (SELECT coalesce(jsonb_agg(DISTINCT g.environment), '[]') FROM app.error_group_releases g
+                      WHERE g.organization_id = v_group.organization_id AND g.error_hash = v_group.error_hash
+                        AND g.environment IS NOT NULL),
+    -- the first release it was seen in, and the one of them that appeared last in its organization
+    'first_release', (SELECT g.release FROM app.error_group_releases g
+                       WHERE g.organization_id = v_group.organization_id AND g.error_hash = v_group.error_hash
+                         AND g.release IS NOT NULL ORDER BY g.first_seen_at, g.release LIMIT 1),
+    'last_release', (SELECT g.release FROM app.error_group_releases g
+                       JOIN app.releases r ON r.organization_id = g.organization_id AND r.version = g.release
+                      WHERE g.organization_id = v_group.organization_id AND g.error_hash = v_group.error_hash
+                      ORDER BY r.first_seen_at DESC, g.release DESC LIMIT 1),
     'status_history', (SELECT coalesce(jsonb_agg(jsonb_build_object(
                                 'from', h.from_status, 'to', h.to_status, 'note', h.note, 'changed_by', h.changed_by,
                                 'changed_at', h.changed_at) ORDER BY h.changed_at, h.id), '[]')

@@ -15,6 +15,7 @@ DECLARE
   v_from text;
   v_to text;
   v_created integer := 0;
+  v_columns text;
 BEGIN
   FOR v_day IN SELECT d::date FROM generate_series(v_today - 1, v_today + v_ahead, interval '1 day') AS d LOOP
     v_name := 'error_events_p' || to_char(v_day, 'YYYYMMDD');
@@ -23,9 +24,13 @@ BEGIN
     v_to := (v_day + 1)::text || ' 00:00:00+00';
     IF EXISTS (SELECT FROM app.error_events_default d
                 WHERE d.received_at >= v_from::timestamptz AND d.received_at < v_to::timestamptz) THEN
-      EXECUTE format('CREATE TABLE app.%I (LIKE app.error_events INCLUDING DEFAULTS)', v_name);
+      EXECUTE format('CREATE TABLE app.%I (LIKE app.error_events INCLUDING DEFAULTS INCLUDING GENERATED)', v_name);
+      -- every column but the generated ones (environment, release: computed again as the rows move)
+      v_columns := (SELECT string_agg(quote_ident(a.attname), ', ' ORDER BY a.attnum) FROM pg_attribute a
+                     WHERE a.attrelid = 'app.error_events'::regclass AND a.attnum > 0 AND NOT a.attisdropped
+                       AND a.attgenerated = '');
       EXECUTE format('WITH moved AS (DELETE FROM app.error_events_default WHERE received_at >= $1 AND received_at < $2 '
-                     'RETURNING *) INSERT INTO app.%I SELECT * FROM moved', v_name)
+                     'RETURNING %s) INSERT INTO app.%I (%s) SELECT * FROM moved', v_columns, v_name, v_columns)
         USING v_from::timestamptz, v_to::timestamptz;
       EXECUTE format('ALTER TABLE app.error_events ATTACH PARTITION app.%I FOR VALUES FROM (%L) TO (%L)',
                      v_name, v_from, v_to);
@@ -83,6 +88,8 @@ BEGIN
   DELETE FROM app.error_group_users u USING unnest(v_orgs, v_hashes) AS d (organization_id, error_hash)
    WHERE u.organization_id = d.organization_id AND u.error_hash = d.error_hash;
   DELETE FROM app.error_group_user_counts c WHERE c.error_id = ANY (v_ids);
+  DELETE FROM app.error_group_releases g USING unnest(v_orgs, v_hashes) AS d (organization_id, error_hash)
+   WHERE g.organization_id = d.organization_id AND g.error_hash = d.error_hash;
   DELETE FROM app.error_group_hashes h USING unnest(v_orgs, v_hashes) AS d (organization_id, error_hash)
    WHERE h.organization_id = d.organization_id AND h.error_hash = d.error_hash;  -- (merged hashes start afresh too)
   DELETE FROM app.error_group_activity a USING unnest(v_orgs, v_hashes) AS d (organization_id, error_hash)

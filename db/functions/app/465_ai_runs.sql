@@ -118,7 +118,7 @@ COMMENT ON FUNCTION app._ai_job_payload(uuid, uuid, uuid, text, text, text) IS
 -- The release of a group's newest event: a provider's answer is cached per release.
 CREATE OR REPLACE FUNCTION app._ai_release(p_organization_id uuid, p_error_hash text) RETURNS text
 LANGUAGE sql STABLE AS $$
-  SELECT e.metadata ->> 'release' FROM app.error_events e
+  SELECT e.release FROM app.error_events e
    WHERE e.organization_id = p_organization_id AND e.error_hash = p_error_hash
    ORDER BY e.received_at DESC LIMIT 1
 $$;

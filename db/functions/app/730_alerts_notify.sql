@@ -82,6 +82,7 @@ DECLARE
   v_signals text[];
   v_correlation text;
   v_reason text;
+  v_suspect text;
 BEGIN
   SELECT * INTO STRICT v_incident FROM app.alert_incidents i WHERE i.id = p_incident_id;
   SELECT coalesce(bool_or(app.alert_class(s.alert_type) = 'errors'), false),
@@ -118,6 +119,11 @@ BEGIN
   IF v_reason IS NOT NULL AND p_kind = 'firing' THEN
     v_lines := v_lines || ('Last check: ' || left(v_reason, 300));
   END IF;
+  -- the deploy shortly before (db/functions/app/378_suspect_releases.sql)
+  v_suspect := CASE WHEN p_kind <> 'test' THEN app.suspect_release_text(app.alert_incident_suspect_release(v_incident)) END;
+  IF v_suspect IS NOT NULL THEN
+    v_lines := v_lines || ('Suspect release: ' || v_suspect);
+  END IF;
 
   RETURN jsonb_build_object(
     'kind', p_kind, 'incident_id', v_incident.id, 'organization_id', v_incident.organization_id,
@@ -132,14 +138,15 @@ BEGIN
     'fields', (SELECT coalesce(jsonb_agg(jsonb_build_object('name', f.name, 'value', f.value) ORDER BY f.ordinal), '[]')
                  FROM (VALUES (1, 'Service', v_incident.service),
                               (2, 'Organization', (SELECT o.name::text FROM app.organizations o WHERE o.id = v_incident.organization_id)),
-                              (3, 'Rule', (SELECT r.name::text FROM app.error_alerts r WHERE r.id = v_incident.rule_id)))
+                              (3, 'Rule', (SELECT r.name::text FROM app.error_alerts r WHERE r.id = v_incident.rule_id)),
+                              (4, 'Suspect release', v_suspect))
                         AS f (ordinal, name, value)
                 WHERE f.value IS NOT NULL),
     -- (no links yet: pgwarden web has no page for an error to link to)
     'links', '[]'::jsonb);
 END $$;
 COMMENT ON FUNCTION app.alert_notification_content(uuid, app.alert_notification_kind) IS
-  'The notification of an incident as the delivery contract has it: title, summary ("and N more events", which came first), counts, fields, links';
+  'The notification of an incident as the delivery contract has it: title, summary ("and N more events", which came first, the suspect release), counts, fields, links';
 
 -- == Deliveries ==
 

@@ -56,8 +56,7 @@ BEGIN
                  LEFT JOIN app.error_hourly_counts(ARRAY[v_organization_id], ARRAY[v_error_hash], 168) AS c
                         ON c.bucket = b.hour),
     'breakdowns', (WITH sample AS (
-                     SELECT e.browser, e.os, e.device_type, e.url, e.metadata ->> 'release' AS release,
-                            e.metadata ->> 'environment' AS environment
+                     SELECT e.browser, e.os, e.device_type, e.url, e.release, e.environment
                        FROM app.error_events e
                       WHERE e.organization_id = v_organization_id AND e.error_hash = v_error_hash
                       ORDER BY e.received_at DESC LIMIT p_sample

@@ -33,6 +33,7 @@ INSERT INTO citus_placement VALUES
   ('error_similarity', 'distributed'), ('ai_analysis_run', 'distributed'), ('report_screenshots', 'distributed'),
   ('user_error_report_history', 'distributed'), ('demo_backfills', 'distributed'),
   ('error_group_hashes', 'distributed'), ('fingerprint_rules', 'distributed'), ('error_assignment_history', 'distributed'),
+  ('error_group_releases', 'distributed'), ('releases', 'distributed'), ('deploys', 'distributed'),
   -- small or global, read on every node; tenants, users and keys are resolved before the organization is known
   ('organizations', 'reference'), ('users', 'reference'), ('projects', 'reference'), ('project_webhook_secrets', 'reference'),
   ('error_code', 'reference'), ('alert_condition_keys', 'reference'), ('alert_settings', 'reference'),
