@@ -60,7 +60,9 @@ def event(kind: int, serial: int) -> dict:
         "user_agent": USER_AGENT,
         "user_id": str(uuid.UUID(int=serial % 5000)),
         "session_id": f"s{serial % 2000}",
-        "metadata": {"cart_items": serial % 7, "locale": "en-GB", "password": "never-stored"},
+        # (the release and environment an SDK sends: three releases in flight, as during a rollout)
+        "metadata": {"cart_items": serial % 7, "locale": "en-GB", "password": "never-stored",
+                     "release": f"shop@1.4.{serial % 3}", "environment": "production"},
     }
 
 

@@ -2,7 +2,7 @@ CREATE FUNCTION api.list_errors(
   sort text DEFAULT 'last_seen', status text DEFAULT NULL, severity text DEFAULT NULL, error_type text DEFAULT NULL,
   organization_id text DEFAULT NULL, after_id text DEFAULT NULL, after_last_seen_at text DEFAULT NULL,
   after_occurrence_count integer DEFAULT NULL, after_users_affected integer DEFAULT NULL, max_results integer DEFAULT 50,
-  assigned_to text DEFAULT NULL)
+  assigned_to text DEFAULT NULL, environment text DEFAULT NULL, release text DEFAULT NULL)
 RETURNS SETOF api.error_groups
 LANGUAGE plpgsql STABLE
 -- planned for the filters given: the unused ones drop out and the right index is chosen
@@ -33,7 +33,16 @@ BEGIN
     RAISE EXCEPTION '% is missing', v_cursor_field USING ERRCODE = 'QV002', DETAIL = format('Field: %s.', v_cursor_field),
       HINT = format('Send the last row''s id as after_id and its %s as %s.', substr(v_cursor_field, 7), v_cursor_field);
   END IF;
-  IF coalesce(v_sort, 'last_seen') = 'last_seen' THEN
+  IF list_errors.environment IS NOT NULL OR list_errors.release IS NOT NULL THEN
+    -- the groups seen in that environment and release (db/functions/app/376_releases.sql)
+    RETURN QUERY
+    SELECT g.* FROM app.error_list_seen_in(v_organization_id, v_status, v_severity, v_error_type,
+                                           v_assigned_to, v_unassigned, list_errors.environment, list_errors.release,
+                                           coalesce(v_sort, 'last_seen'), v_after_last_seen_at,
+                                           coalesce(after_occurrence_count, after_users_affected), v_after_id, v_limit) AS l
+      JOIN api.error_groups g ON g.id = l.id
+     ORDER BY l.ordinal;
+  ELSIF coalesce(v_sort, 'last_seen') = 'last_seen' THEN
     RETURN QUERY
     SELECT g.* FROM app.error_list_newest(v_organization_id, v_status, v_severity, v_error_type,
                                           v_assigned_to, v_unassigned,
@@ -70,11 +79,11 @@ BEGIN
 EXCEPTION WHEN query_canceled THEN  -- the role's statement_timeout: 429, not PostgREST's 500
   PERFORM app.raise_statement_timeout();
 END $$;
-COMMENT ON FUNCTION api.list_errors(text, text, text, text, text, text, text, integer, integer, integer, text) IS $$List error groups a page at a time, fast at any size
+COMMENT ON FUNCTION api.list_errors(text, text, text, text, text, text, text, integer, integer, integer, text, text, text) IS $$List error groups a page at a time, fast at any size
 
 sort: last_seen (newest first, the default), events (most occurrences first) or users (most distinct
 users first, groups without users last). Filters: status, severity, error_type, assigned_to (me,
-nobody or a user's id) and, for system admins, organization_id (org owners and staff only ever see their organization). Keyset
+nobody or a user's id), environment and release (groups with an event of them) and, for system admins, organization_id (org owners and staff only ever see their organization). Keyset
 pagination: for the next page send the last row's id as after_id together with its sort value,
 after_last_seen_at (sort last_seen), after_occurrence_count (events) or after_users_affected (users);
 pages never skip or repeat a row that did not change in between. max_results: 1 to 500 (50).
@@ -91,9 +100,11 @@ Parameters:
 - after_users_affected: cursor for sort=users (integer)
 - max_results: page size (integer, default 50)
 - assigned_to: me, nobody or a user's id (text)
+- environment: only groups seen in this environment, e.g. production (text)
+- release: only groups seen in this release, e.g. shop@1.4.3 (text)
 
 Errors: QV001 400 (unknown sort, status, severity or assigned_to; organization_id, after_id or after_last_seen_at not understood, named in details), QV002 400 (a cursor without after_id), QA042 401 (no token).
 
 Example: curl -X POST "$API/rpc/list_errors" -H "Authorization: Bearer $TOKEN" -H "Content-Type: application/json" -d '{"status": "new", "max_results": 20}'$$;
-GRANT EXECUTE ON FUNCTION api.list_errors(text, text, text, text, text, text, text, integer, integer, integer, text)
+GRANT EXECUTE ON FUNCTION api.list_errors(text, text, text, text, text, text, text, integer, integer, integer, text, text, text)
   TO staff, org_owner, system_admin;

@@ -109,3 +109,40 @@ COMMENT ON FUNCTION app.error_groups_release_regress(jsonb, jsonb) IS
 
 GRANT EXECUTE ON FUNCTION app.release_name_checked(text, text), app.release_semver(text),
   app.release_is_newer(uuid, text, text), app.release_current(uuid) TO staff, org_owner, system_admin;
+
+-- == The errors list seen in an environment or release ==
+
+-- api.list_errors with an environment or a release: the groups seen there (app.error_group_releases),
+-- in the list's orders and keyset (last_seen: last_seen_at, id; events: occurrence_count, id; users:
+-- the exact count of distinct users, id; each descending). The groups of one environment or release
+-- are few next to all groups: they are sorted in memory rather than read from the list indexes.
+-- Returns the page's ids in order.
+CREATE OR REPLACE FUNCTION app.error_list_seen_in(
+  p_organization_id uuid, p_status app.error_status_enum, p_severity app.severity_enum, p_error_type app.error_type_enum,
+  p_assigned_to uuid, p_unassigned boolean, p_environment text, p_release text, p_sort text,
+  p_after_last_seen_at timestamptz, p_after_count bigint, p_after_id uuid, p_limit integer)
+RETURNS TABLE (id uuid, ordinal bigint)
+LANGUAGE sql STABLE AS $$
+  SELECT l.id, row_number() OVER (ORDER BY l.key_time DESC NULLS LAST, l.key_count DESC NULLS LAST, l.id DESC)
+    FROM (SELECT k.*, CASE WHEN p_sort = 'last_seen' THEN k.last_seen_at END AS key_time,
+                 CASE p_sort WHEN 'events' THEN k.occurrence_count::bigint WHEN 'users' THEN k.users END AS key_count
+            FROM (SELECT s.id, s.last_seen_at, s.occurrence_count,
+                         CASE WHEN p_sort = 'users' THEN app.error_group_users_affected(s.organization_id, s.error_hash) END AS users
+                    FROM app.system_errors s
+                   WHERE app._error_list_match(s, p_organization_id, p_status, p_severity, p_error_type, p_assigned_to,
+                                               p_unassigned)
+                     AND (s.organization_id, s.error_hash) IN (
+                           SELECT g.organization_id, g.error_hash FROM app.error_group_releases g
+                            WHERE (p_organization_id IS NULL OR g.organization_id = p_organization_id)
+                              AND (p_environment IS NULL OR g.environment = p_environment)
+                              AND (p_release IS NULL OR g.release = p_release))) AS k) AS l
+   WHERE p_after_id IS NULL
+      OR (CASE WHEN p_sort = 'last_seen' THEN (l.key_time, l.id) < (p_after_last_seen_at, p_after_id)
+               ELSE (l.key_count, l.id) < (p_after_count, p_after_id) END)
+   ORDER BY l.key_time DESC NULLS LAST, l.key_count DESC NULLS LAST, l.id DESC
+   LIMIT p_limit
+$$;
+COMMENT ON FUNCTION app.error_list_seen_in(uuid, app.error_status_enum, app.severity_enum, app.error_type_enum, uuid, boolean, text, text, text, timestamptz, bigint, uuid, integer) IS
+  'A page of the errors list among the groups seen in an environment and release, in the list''s order and keyset';
+GRANT EXECUTE ON FUNCTION app.error_list_seen_in(uuid, app.error_status_enum, app.severity_enum, app.error_type_enum, uuid, boolean, text, text, text, timestamptz, bigint, uuid, integer)
+  TO staff, org_owner, system_admin;

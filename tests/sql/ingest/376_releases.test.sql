@@ -2,7 +2,7 @@
 -- "resolved in the next release": an old release's straggler leaves the group resolved, a newer
 -- release reopens it (semver, and first seen where a release is not semver).
 BEGIN;
-SELECT plan(28);
+SELECT plan(31);
 
 INSERT INTO app.organizations (id, name) VALUES
   ('00000000-0000-0000-0000-00000000000a', 'Org A'), ('00000000-0000-0000-0000-00000000000b', 'Org B'),
@@ -71,6 +71,14 @@ SELECT set_eq($$SELECT s.message FROM api.error_groups s
                  WHERE (s.organization_id, s.error_hash) IN
                        (SELECT * FROM api.error_groups_seen_in(environment => 'production', release => 'shop@1.2.0'))$$,
   ARRAY[]::text[], 'both filters hold for the same event');
+SELECT results_eq($$SELECT message, occurrence_count FROM api.list_errors(sort => 'events', environment => 'staging')$$,
+  $$VALUES ('Checkout broke', 3), ('Search broke', 1)$$, 'api.list_errors filters by environment, in its order');
+SELECT results_eq($$SELECT l.message FROM api.list_errors(sort => 'events', environment => 'staging', max_results => 1) f
+                     CROSS JOIN LATERAL api.list_errors(sort => 'events', environment => 'staging', after_id => f.id,
+                                                        after_occurrence_count => f.occurrence_count) l$$,
+  $$VALUES ('Search broke')$$, '... a page at a time');
+SELECT is((SELECT array_agg(message) FROM api.list_errors(release => 'shop@1.1.0', status => 'new')), ARRAY['Checkout broke'],
+  '... and by release, with the other filters');
 RESET ROLE;
 SELECT set_eq($$SELECT message FROM app.error_list(p_environment => 'staging')$$, ARRAY['Checkout broke', 'Search broke'],
   'the CLI''s list filters by environment');
