@@ -102,7 +102,7 @@ ERRORS_LIST = ("SELECT l.id, l.organization_id, o.name, l.status, l.severity, l.
                " now() - app.duration(%s, '--since'), %s, %s, %s, %s) l"
                " LEFT JOIN app.organizations o ON o.id = l.organization_id ORDER BY l.last_seen_at DESC, l.id")
 ERROR_SET_STATUS = "SELECT app.error_status_change(app.error_ref(%s::text, 'ERROR_ID'), %s, %s, %s)"
-DEPLOY_RECORD = "SELECT app.deploy_record(%s, %s, %s, %s::timestamptz, %s, %s)"
+DEPLOY_RECORD = "SELECT app.deploy_record(%s, %s, %s, app.moment(%s, '--at'), %s, %s)"
 ERROR_STATS = "SELECT app.error_stats(app.duration(%s, '--range'), app.organization_ref(%s::text, '--org'))"
 ERROR_GROUPING_EXPLAIN = "SELECT app.error_grouping_explain(app.error_ref(%s::text, 'ERROR_ID'))"
 ERROR_GROUPS_MERGE = ("SELECT app.error_groups_merge(app.error_ref(%s::text, 'TARGET_ID'),"

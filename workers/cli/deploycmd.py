@@ -18,7 +18,7 @@ from workers.db import connect
 @click.argument("release")
 @click.option("--env", "environment", required=True, help="The environment deployed to, e.g. production.")
 @click.option("--project", required=True, help="The project deployed: its id or name.")
-@click.option("--at", "deployed_at", help="When it was deployed (ISO 8601; default now).")
+@click.option("--at", "deployed_at", help="When it was deployed: ISO 8601, now or -30m (default now).")
 @click.option("--commit", help="The commit deployed, e.g. $(git rev-parse HEAD).")
 @click.option("--url", help="A link to the CI run or changelog (http or https).")
 @json_option

@@ -242,6 +242,12 @@ BEGIN
      WHERE u.user_id IS NOT NULL AND u.received_at < (SELECT r.folded_until FROM app.error_rollup r)
     ON CONFLICT DO NOTHING;
     PERFORM app._error_group_users_recount(v_group.organization_id, v_alias.hash, v_new.id);
+    -- where the moved events were seen (db/schema/376_releases.sql); the group keeps its own rows
+    INSERT INTO app.error_group_releases (organization_id, error_hash, project_id, environment, release, first_seen_at)
+    SELECT e.organization_id, e.error_hash, e.project_id, e.environment, e.release, min(e.occurred_at)
+      FROM app.error_events e WHERE e.organization_id = v_group.organization_id AND e.error_hash = v_alias.hash
+     GROUP BY e.organization_id, e.error_hash, e.project_id, e.environment, e.release
+    ON CONFLICT DO NOTHING;
     UPDATE app.system_errors s SET occurrence_count = greatest(s.occurrence_count - v_moved, 0), updated_at = now()
      WHERE s.id = p_error_id;
   END IF;
