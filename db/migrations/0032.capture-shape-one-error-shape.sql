@@ -1,4 +1,4 @@
--- 0033: one error shape everywhere. pgwarden web's "database unavailable" (503, which it called
+-- 0032: one error shape everywhere. pgwarden web's "database unavailable" (503, which it called
 -- PGW503, unregistered) becomes the registered QR003: the registry now holds the one 5xx a
 -- refusal may carry, a database that does not answer (try again after Retry-After). pgwarden web
 -- reads the registry as every other role does (app.problem, once per refused event, is a plain

@@ -1,4 +1,4 @@
--- 0032: the platform's own services (monitors without an organization) are read by every signed-in
+-- 0031: the platform's own services (monitors without an organization) are read by every signed-in
 -- role, as the public status page shows them to everyone: org owners and staff read their summary,
 -- checks and uptime (read-only: writes stay with system admins), plus their own organization's.
 

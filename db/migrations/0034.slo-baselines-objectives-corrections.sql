@@ -1,4 +1,4 @@
--- 0036: a push monitor's heartbeat arrivals per minute (the history of its hour-of-week baseline),
+-- 0034: a push monitor's heartbeat arrivals per minute (the history of its hour-of-week baseline),
 -- service level objectives with their burn-rate alerts (uptime_incident rules naming slo_burn), and
 -- uptime corrections with their per-day lineage.
 

@@ -1,4 +1,4 @@
--- 0035: environments and releases as columns of events, where each group was seen, the releases of
+-- 0033: environments and releases as columns of events, where each group was seen, the releases of
 -- an organization, deploys, resolved in the next release and the suspect release of a group (issue 21).
 
 -- ---- as in db/schema/020_error_codes.sql
