@@ -74,7 +74,7 @@ SELECT set_eq($$SELECT s.message FROM api.error_groups s
 SELECT results_eq($$SELECT message, occurrence_count FROM api.list_errors(sort => 'events', environment => 'staging')$$,
   $$VALUES ('Checkout broke', 3), ('Search broke', 1)$$, 'api.list_errors filters by environment, in its order');
 SELECT results_eq($$SELECT l.message FROM api.list_errors(sort => 'events', environment => 'staging', max_results => 1) f
-                     CROSS JOIN LATERAL api.list_errors(sort => 'events', environment => 'staging', after_id => f.id,
+                     CROSS JOIN LATERAL api.list_errors(sort => 'events', environment => 'staging', after_id => f.id::text,
                                                         after_occurrence_count => f.occurrence_count) l$$,
   $$VALUES ('Search broke')$$, '... a page at a time');
 SELECT is((SELECT array_agg(message) FROM api.list_errors(release => 'shop@1.1.0', status => 'new')), ARRAY['Checkout broke'],
