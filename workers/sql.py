@@ -347,7 +347,7 @@ _ERROR_PAGE = (
     " WHERE (%(statuses)s::text[] IS NULL OR g.status = ANY(%(statuses)s::app.error_status_enum[]))"
     " AND app.error_list_matches(g.organization_id, g.status, g.severity, g.error_type, g.assigned_to,"
     " %(organization_id)s::uuid, NULL, f.severity, f.error_type, f.assigned_to, f.unassigned)"
-    " AND (%(q)s::text IS NULL OR g.message ILIKE '%%' || %(q)s::text || '%%')"
+    " AND (%(q)s::text IS NULL OR g.id IN (SELECT app.error_ids_matching(%(q)s::text)))"
     "{seen_in}"
     " AND (%(after_id)s::uuid IS NULL OR (g.{column}, g.id) < (%(after_value)s::{type}, %(after_id)s::uuid))"
     " ORDER BY g.{column} DESC, g.id DESC LIMIT %(limit)s")

@@ -6,17 +6,17 @@
 
 -- Dedupe key of the pipeline (captured errors always have an organization). The upsert locks
 -- these rows in (organization_id, error_hash) order, so concurrent batches never deadlock. It
--- carries what the statistics need of each active group (an index-only scan); none of these
--- columns changes with an ordinary event, so ingest's updates stay HOT.
+-- carries what the statistics need of each active group (an index-only scan). (The list indexes
+-- hold last_seen_at, so an event's update of its group is not HOT: 365_error_lists.sql keeps the
+-- indexes few, and the message search lives in a table of its own, 368_error_search.sql.)
 CREATE UNIQUE INDEX system_errors_organization_id_error_hash_key ON app.system_errors (organization_id, error_hash)
   INCLUDE (id, error_type, severity, status, first_seen_at);
--- text search over messages in the listing views (ILIKE '%…%' and similarity())
-CREATE INDEX idx_errors_message_trgm ON app.system_errors USING gin (message gin_trgm_ops);
 -- a group is updated once per batch: leave room on its page for HOT updates. A new version can
 -- only go to the page once no running batch can see the old ones, so concurrent batches need
 -- room for several versions of ~800 bytes: at 80 (and 50) half the updates went non-HOT under 4
 -- concurrent batches (9 index insertions each, one of them GIN), at 40 one in ten (groups are
--- few next to events: the space is cheap).
+-- few next to events: the space is cheap). Since the list indexes (0030) no update is HOT; the
+-- room still keeps a group's new version on its page.
 ALTER TABLE app.system_errors SET (fillfactor = 40);
 
 -- == One event as it moves through app.capture_batch ==

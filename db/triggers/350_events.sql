@@ -153,6 +153,8 @@ BEGIN
                                     AND p.job_kind <> 'ai.analyze'
       ORDER BY o.organization_id, o.error_hash, p.job_kind;
     PERFORM app.error_similarity_add(v_outcomes);
+    PERFORM app.error_messages_add(ARRAY(SELECT o.id FROM jsonb_to_recordset(v_outcomes) AS o (id uuid, is_new boolean)
+                                          WHERE o.is_new));
     PERFORM app.ai_on_error_groups(v_outcomes);
 
     PERFORM app._errors_live_notify(v_outcomes, v_woke);

@@ -1,6 +1,7 @@
 -- Listing and filtering errors. PostgREST filters do the rest: ?status=eq.new&severity=eq.critical
 -- &error_type=eq.api&organization_id=eq.<id>&last_seen_at=gte.<time>&message=ilike.*timeout*
--- (the trigram index serves ilike), or /rpc/search_errors for similarity ranking. Pages in a
+-- (a filter on the organization's groups), or /rpc/search_errors, which the trigram index of
+-- app.error_messages serves, for similarity ranking. Pages in a
 -- fixed order, fast at any size: /rpc/list_errors (db/functions/api/365_error_lists.sql).
 
 CREATE VIEW api.error_groups WITH (security_invoker = true) AS
@@ -14,7 +15,7 @@ COMMENT ON VIEW api.error_groups IS $$Error groups for listing and filtering
 
 One row per distinct error with its counts and status; users_affected counts the distinct user_id
 values of its events. Filter with status, severity, error_type, organization_id, last_seen_at and
-message=ilike.*text*. Org owners and staff see their organization's errors; system admins see all.
+message=ilike.*text* (a filter on each row; /rpc/search_errors uses the message index). Org owners and staff see their organization's errors; system admins see all.
 resolved_in_release: resolved in the release after this one (only a newer release's event reopens
 it); suspect_release: the deploy shortly before it appeared or regressed, with events per minute
 before and after (api.record_deploy).
@@ -46,7 +47,8 @@ LANGUAGE plpgsql STABLE AS $$
 BEGIN
   RETURN QUERY
   SELECT g.* FROM api.error_groups g
-   WHERE g.message % search_errors.query OR g.message ILIKE '%' || search_errors.query || '%'
+   WHERE g.id IN (SELECT m.error_id FROM app.error_messages m  -- (its trigram index)
+                   WHERE m.message % search_errors.query OR m.message ILIKE '%' || search_errors.query || '%')
    ORDER BY similarity(g.message, search_errors.query) DESC, g.last_seen_at DESC
    LIMIT least(greatest(coalesce(search_errors.max_results, 20), 1), 200);
 EXCEPTION WHEN query_canceled THEN

@@ -10,7 +10,7 @@ DECLARE
 BEGIN
   RETURN app.deploy_record(record_deploy.release, record_deploy.environment, record_deploy.project,
                            record_deploy.deployed_at, record_deploy.commit, record_deploy.url);
-EXCEPTION WHEN SQLSTATE 'QN000' THEN
+EXCEPTION WHEN SQLSTATE 'QV000' OR SQLSTATE 'QN000' OR SQLSTATE 'QS000' OR SQLSTATE 'QR000' OR SQLSTATE 'QA000' THEN
   GET STACKED DIAGNOSTICS v_state = RETURNED_SQLSTATE, v_message = MESSAGE_TEXT,
     v_detail = PG_EXCEPTION_DETAIL, v_hint = PG_EXCEPTION_HINT;
   PERFORM app.raise_http(v_state, v_message, v_detail, v_hint);

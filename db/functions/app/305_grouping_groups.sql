@@ -232,6 +232,7 @@ BEGIN
     ON CONFLICT (organization_id, error_hash) DO UPDATE  -- (its own group, should one have formed meanwhile)
        SET occurrence_count = s.occurrence_count + excluded.occurrence_count
     RETURNING * INTO v_new;
+    PERFORM app.error_messages_add(ARRAY[v_new.id]);
     UPDATE app.error_event_ids x SET error_hash = v_alias.hash
      WHERE x.organization_id = v_group.organization_id AND x.event_id = ANY (v_event_ids);
     PERFORM app._error_counts_move(v_group.organization_id, v_group.error_hash, v_alias.hash, v_received);

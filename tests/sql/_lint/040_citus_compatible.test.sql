@@ -30,7 +30,7 @@ INSERT INTO citus_placement VALUES
   ('error_metrics_daily', 'distributed'), ('error_group_users', 'distributed'), ('error_group_user_counts', 'distributed'),
   ('error_org_counts', 'distributed'), ('error_bucket_top', 'distributed'), ('error_group_activity', 'distributed'),
   ('error_activity_counts', 'distributed'),
-  ('error_similarity', 'distributed'), ('ai_analysis_run', 'distributed'), ('report_screenshots', 'distributed'),
+  ('error_similarity', 'distributed'), ('error_messages', 'distributed'), ('ai_analysis_run', 'distributed'), ('report_screenshots', 'distributed'),
   ('user_error_report_history', 'distributed'), ('demo_backfills', 'distributed'),
   ('error_group_hashes', 'distributed'), ('fingerprint_rules', 'distributed'), ('error_assignment_history', 'distributed'),
   ('error_group_releases', 'distributed'), ('releases', 'distributed'), ('deploys', 'distributed'),
@@ -68,7 +68,8 @@ SELECT 'key', t, t || '_pkey', 'primary key (id) becomes (organization_id, id); 
                     'alert_in_app_notifications', 'ai_analysis_run', 'report_screenshots', 'user_error_report_history',
                     'error_assignment_history']) t
 UNION ALL
-SELECT 'key', 'error_similarity', 'error_similarity_pkey', 'primary key (error_id) becomes (organization_id, error_id)'
+SELECT 'key', t, t || '_pkey', 'primary key (error_id) becomes (organization_id, error_id)'
+  FROM unnest(ARRAY['error_similarity', 'error_messages']) t
 UNION ALL
 SELECT 'key', 'user_error_reports', 'idx_reports_status_token',
        'unique (status_token) becomes (organization_id, status_token); the status link carries the organization'
@@ -114,6 +115,7 @@ SELECT 'foreign_key', t, c, 'refers by id alone: becomes (organization_id, id) o
                ('user_error_report_history', 'user_error_report_history_report_id_fkey'),
                ('report_screenshots', 'report_screenshots_report_id_fkey'),
                ('error_similarity', 'error_similarity_error_id_fkey'),
+               ('error_messages', 'error_messages_error_id_fkey'),
                ('ai_analysis_run', 'ai_analysis_run_error_id_fkey'),
                ('ai_analysis_run', 'ai_analysis_run_fallback_of_fkey')) AS f (t, c);
 

@@ -19,7 +19,8 @@ INSERT INTO app.user_error_reports (report_type, reporter_type, organization_id,
   ('bug', 'customer', '00000000-0000-0000-0000-00000000000b', 'B report', 'y');
 INSERT INTO app.health_checks (check_type, service_name, status) VALUES ('api', 'api', 'healthy');
 INSERT INTO app.health_checks (check_type, service_name, status, organization_id)
-  VALUES ('external', 'a-shop', 'degraded', '00000000-0000-0000-0000-00000000000a');
+  VALUES ('external', 'a-shop', 'degraded', '00000000-0000-0000-0000-00000000000a'),
+         ('external', 'b-shop', 'healthy', '00000000-0000-0000-0000-00000000000b');
 
 -- org owner of A
 SET LOCAL ROLE org_owner;
@@ -29,8 +30,8 @@ SELECT results_eq('SELECT title::text FROM api.user_error_reports', $$VALUES ('A
 SELECT results_eq('SELECT name::text FROM api.organizations', $$VALUES ('Org A')$$, 'org owner sees only own organization');
 SELECT results_eq('SELECT name::text FROM api.projects', $$VALUES ('a-web')$$, 'org owner sees only own projects');
 SELECT results_eq('SELECT email::text FROM api.users', $$VALUES ('owner@a.test')$$, 'org owner sees only own users');
-SELECT results_eq('SELECT service_name::text FROM api.health_checks', $$VALUES ('a-shop')$$,
-  'org owner sees its own monitors'' health rows and no platform-wide ones');
+SELECT set_eq('SELECT service_name::text FROM api.health_checks', $$VALUES ('a-shop'), ('api')$$,
+  'org owner sees its own monitors'' health rows and the platform''s (read-only), not another organization''s');
 SELECT throws_ok($$INSERT INTO app.projects (organization_id, name) VALUES ('00000000-0000-0000-0000-00000000000b', 'sneaky')$$,
   '42501', NULL, 'org owner cannot create a project in another organization');
 RESET ROLE;
@@ -53,7 +54,7 @@ RESET ROLE;
 SET LOCAL ROLE system_admin;
 SET LOCAL request.jwt.claims = '{"role":"system_admin"}';
 SELECT is((SELECT count(*)::int FROM api.system_errors), 2, 'system admin sees every organization''s errors');
-SELECT is((SELECT count(*)::int FROM api.health_checks), 2, 'system admin sees every health row');
+SELECT is((SELECT count(*)::int FROM api.health_checks), 3, 'system admin sees every health row');
 SELECT is((SELECT count(*)::int FROM api.user_error_reports), 2, 'system admin sees every report');
 RESET ROLE;
 
