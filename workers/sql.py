@@ -340,17 +340,20 @@ UI_ERROR_LISTS = {
 # release: what events hold, api.error_groups_seen_in): one statement per
 # sort order, keyset on the sort column and id. The filters are api.list_errors' own
 # (app.error_list_filter reads them, app.error_list_matches applies them); the status tab may name
-# several statuses. The pool prepares nothing, so each page gets a plan for its filters.
+# several statuses. The pool prepares nothing, so each page gets a plan for its filters. The
+# filters are read first, as the outer side of a LATERAL page: a bad one is refused (QV001) even
+# when the page would be empty (joined plainly, an empty side could leave the function unread).
 _ERROR_PAGE = (
-    _ERROR_ROW + " FROM app.error_list_filter(NULL, %(severity)s, %(error_type)s, %(assigned)s) AS f,"
-    " api.error_groups g"
+    _ERROR_ROW + " FROM app.error_list_filter(NULL, %(severity)s, %(error_type)s, %(assigned)s) AS f"
+    " CROSS JOIN LATERAL (SELECT g.* FROM api.error_groups g"
     " WHERE (%(statuses)s::text[] IS NULL OR g.status = ANY(%(statuses)s::app.error_status_enum[]))"
     " AND app.error_list_matches(g.organization_id, g.status, g.severity, g.error_type, g.assigned_to,"
     " %(organization_id)s::uuid, NULL, f.severity, f.error_type, f.assigned_to, f.unassigned)"
-    " AND (%(q)s::text IS NULL OR g.id IN (SELECT app.error_ids_matching(%(q)s::text)))"
+    " AND (%(q)s::text IS NULL OR g.id IN (SELECT m FROM app.error_ids_matching(%(q)s::text) AS m))"
     "{seen_in}"
     " AND (%(after_id)s::uuid IS NULL OR (g.{column}, g.id) < (%(after_value)s::{type}, %(after_id)s::uuid))"
-    " ORDER BY g.{column} DESC, g.id DESC LIMIT %(limit)s")
+    " ORDER BY g.{column} DESC, g.id DESC LIMIT %(limit)s) AS g"
+    " ORDER BY g.{column} DESC, g.id DESC")
 _SORT_TYPES = {"last_seen": ("last_seen_at", "timestamptz"), "first_seen": ("first_seen_at", "timestamptz"),
                "events": ("occurrence_count", "integer"), "users": ("users_affected", "bigint")}
 UI_ERROR_PAGES = {sort: _ERROR_PAGE.format(column=column, type=type_, seen_in="")

@@ -32,7 +32,7 @@ BEGIN
      AND (v_severity IS NULL OR s.severity = v_severity::app.severity_enum)
      AND (p_organization_id IS NULL OR s.organization_id = p_organization_id)
      AND (p_since IS NULL OR s.last_seen_at >= p_since)
-     AND (p_search IS NULL OR s.id IN (SELECT app.error_ids_matching(p_search)))
+     AND (p_search IS NULL OR s.id IN (SELECT m FROM app.error_ids_matching(p_search) AS m))
      AND (p_environment IS NULL AND p_release IS NULL
           OR EXISTS (SELECT FROM app.error_group_releases g
                       WHERE g.organization_id = s.organization_id AND g.error_hash = s.error_hash
