@@ -38,7 +38,8 @@ JOB_STATS = ("SELECT kind, ready, scheduled, running, succeeded_last_hour, dead,
 # -- service level objectives (db/functions/app/765_slos.sql)
 SLO_COLUMNS = ("id, organization_id, name, service_name, target, window_days, budget_seconds, budget_remaining,"
                " budget_remaining_seconds, burn_rates, firing, evaluated_at, created_at")
-SLO_CREATE = ("SELECT id FROM app.slo_create(%s, %s::numeric, %s, %s, app.organization_ref(%s::text, '--org'))")
+SLO_CREATE = ("SELECT id FROM app.slo_create(%s, %s::numeric, app.duration_days(%s, '--window'), %s,"
+              " app.organization_ref(%s::text, '--org'))")
 SLO_REFRESH = "SELECT app.slo_refresh(%s)"
 SLO_LIST = f"SELECT {SLO_COLUMNS} FROM api.slos ORDER BY name, organization_id NULLS FIRST"
 SLO_SHOW = f"SELECT {SLO_COLUMNS} FROM api.slos WHERE name = %s ORDER BY organization_id NULLS FIRST"

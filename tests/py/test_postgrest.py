@@ -72,6 +72,16 @@ def test_anonymous_request_for_private_rows_is_refused_with_a_hint_to_send_a_tok
     assert httpx.head(base_url + "/system_errors").status_code == 401
 
 
+def test_anonymous_call_of_a_signed_in_function_is_refused_with_a_hint_to_send_a_token(api):
+    base_url, _ = api
+    for name, body in (("search_errors", {"query": "timeout"}), ("get_error_stats", {})):
+        response = httpx.post(f"{base_url}/rpc/{name}", json=body)
+        assert response.status_code == 401 and response.headers["WWW-Authenticate"] == "Bearer", name
+        assert response.json()["code"] == "QA042" and "pgwarden token" in response.json()["hint"], name
+    # what anon may call still answers (a capture without a key: its own 401, QAI01)
+    assert httpx.post(f"{base_url}/rpc/capture_error", json={"message": "x"}).json()["code"] == "QAI01"
+
+
 def test_a_function_that_changes_data_called_with_get_is_a_405_naming_post(api):
     base_url, secret = api
     admin = bearer(tokens.mint(secret, "system_admin", timedelta(minutes=5)))

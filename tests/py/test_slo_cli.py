@@ -34,7 +34,7 @@ def test_an_objective_is_created_listed_shown_with_its_budget_and_deleted(pgward
                [monitor_id, monitor_id])
     db.commit()
 
-    created = pgwarden("create", "slo-shop", "--target", "99", "--window", "30")
+    created = pgwarden("create", "slo-shop", "--target", "99", "--window", "30d")
     assert created.returncode == 0, created.stderr
     listed = json.loads(pgwarden("list", "--json").stdout)
     shop = next(row for row in listed if row["name"] == "slo-shop")
@@ -47,6 +47,7 @@ def test_an_objective_is_created_listed_shown_with_its_budget_and_deleted(pgward
 
     assert pgwarden("create", "slo-shop", "--target", "99.9").returncode == 2, "the name is taken (QV765)"
     assert pgwarden("create", "slo-shop", "--target", "100").returncode == 2, "a target below 100 % (QV765)"
+    assert pgwarden("create", "slo-x", "--target", "99", "--window", "36h").returncode == 2, "whole days (QV001)"
     missing = pgwarden("create", "nope", "--target", "99")
     assert missing.returncode == 4 and "QN765" in missing.stderr
 

@@ -45,13 +45,14 @@ def slo_group() -> None:
 @slo_group.command("create")
 @click.argument("service")
 @click.option("--target", required=True, type=float, help="Percent of observed time up, e.g. 99.9.")
-@click.option("--window", "window_days", default=30, show_default=True, type=int, help="Rolling window, days.")
+@click.option("--window", default="30d", show_default=True,
+              help="Rolling window in whole days: 30d, 4w, or a number of days.")
 @click.option("--name", help="Objective name (default: the service name).")
 @ORG_OPTION
-def slo_create(service: str, target: float, window_days: int, name: str | None, org_id: str | None) -> None:
+def slo_create(service: str, target: float, window: str, name: str | None, org_id: str | None) -> None:
     """Create an objective for SERVICE; prints its id."""
     with connect(stack().database_url) as conn:
-        (slo_id,) = conn.execute(sql.SLO_CREATE, [service, target / 100, window_days, name, org_id]).fetchone()
+        (slo_id,) = conn.execute(sql.SLO_CREATE, [service, target / 100, window, name, org_id]).fetchone()
         conn.execute(sql.SLO_REFRESH, [slo_id])
     say(str(slo_id))
 

@@ -19,6 +19,25 @@ END $$;
 COMMENT ON FUNCTION app.duration(text, text)
   IS 'A duration in the one syntax (30s, 15m, 1h, 24h, 7d, 2w, ISO 8601, PostgreSQL interval text); QV001 naming p_field';
 
+-- A length in whole days (an SLO's window): a bare number is days, anything else a duration.
+CREATE OR REPLACE FUNCTION app.duration_days(p_text text, p_field text DEFAULT 'duration') RETURNS integer
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+  v_seconds numeric;
+BEGIN
+  IF btrim(p_text) ~ '^[0-9]{1,6}$' THEN
+    RETURN btrim(p_text)::integer;
+  END IF;
+  v_seconds := extract(epoch FROM app.duration(p_text, p_field));
+  IF v_seconds % 86400 <> 0 THEN
+    RAISE EXCEPTION 'duration % is not a whole number of days', quote_literal(p_text) USING ERRCODE = 'QV001',
+      DETAIL = format('Field: %s.', p_field), HINT = 'Use days or weeks: 7d, 28d, 30d, 4w (or a number of days).';
+  END IF;
+  RETURN (v_seconds / 86400)::integer;
+END $$;
+COMMENT ON FUNCTION app.duration_days(text, text)
+  IS 'Whole days from a number of days or a duration (30d, 4w); QV001 naming p_field otherwise';
+
 CREATE OR REPLACE FUNCTION app.moment(p_text text, p_field text DEFAULT 'time') RETURNS timestamptz
 LANGUAGE plpgsql STABLE AS $$
 DECLARE
@@ -64,5 +83,5 @@ $$;
 COMMENT ON FUNCTION app.uuids_of(text[], text) IS 'UUIDs sent as a list of text; QV001 naming p_field when one is not a UUID';
 
 -- (api functions run as the caller's role and read their parameters with these)
-GRANT EXECUTE ON FUNCTION app.duration(text, text), app.moment(text, text), app.uuid_of(text, text),
+GRANT EXECUTE ON FUNCTION app.duration(text, text), app.duration_days(text, text), app.moment(text, text), app.uuid_of(text, text),
   app.uuids_of(text[], text) TO anon, staff, org_owner, system_admin;

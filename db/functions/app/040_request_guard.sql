@@ -55,6 +55,27 @@ END $$;
 COMMENT ON FUNCTION app.request_read_check(text) IS
   'Reads through PostgREST: 401 QA042 with a hint for a view read without a token; 405 QA041 for GET on a data-changing function';
 
+-- A function called without a token that only signed-in roles may run: QA042 (401, with the hint
+-- to send one) instead of PostgreSQL's 42501. (anon runs the capture and report functions: those
+-- pass, at the cost of one catalog lookup.)
+CREATE OR REPLACE FUNCTION app.request_rpc_check(p_path text) RETURNS void
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+  v_name text := substr(p_path, 6);
+BEGIN
+  IF (SELECT bool_and(NOT has_function_privilege(p.oid, 'EXECUTE'))
+        FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
+       WHERE n.nspname = 'api' AND p.proname = v_name) THEN
+    PERFORM app.raise_problem(app.problem('QA042', 'calling this function needs a token',
+                                          format('%s is called by system admins, organization owners or staff.', v_name),
+                                          'Send Authorization: Bearer <token>; `pgwarden token --role system_admin`'
+                                          ' (or --role org_owner --org ORG) makes one.'),
+                              '{"WWW-Authenticate": "Bearer"}');
+  END IF;
+END $$;
+COMMENT ON FUNCTION app.request_rpc_check(text) IS
+  'Calls through PostgREST without a token: 401 QA042 with a hint for an api function only signed-in roles may run';
+
 CREATE OR REPLACE FUNCTION app.request_guard() RETURNS void
 LANGUAGE plpgsql STABLE AS $$
 DECLARE
@@ -62,6 +83,9 @@ DECLARE
   v_path text := current_setting('request.path', true);
 BEGIN
   PERFORM app.request_body_check();
+  IF current_user = 'anon' AND starts_with(v_path, '/rpc/') THEN
+    PERFORM app.request_rpc_check(v_path);
+  END IF;
   IF v_method IN ('GET', 'HEAD') THEN
     PERFORM app.request_read_check(v_path);
     RETURN;
@@ -77,5 +101,6 @@ BEGIN
 END $$;
 COMMENT ON FUNCTION app.request_guard() IS
   'PostgREST pre-request hook: refuses oversized bodies (app.request_body_check), then writes to api views that take none (QA040, 405) for every role';
-GRANT EXECUTE ON FUNCTION app.api_view_takes(text, text), app.request_read_check(text), app.request_guard()
+GRANT EXECUTE ON FUNCTION app.api_view_takes(text, text), app.request_read_check(text), app.request_rpc_check(text),
+  app.request_guard()
   TO anon, staff, org_owner, system_admin;
