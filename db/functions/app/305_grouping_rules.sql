@@ -260,14 +260,13 @@ COMMENT ON FUNCTION app.fingerprint_rule_match(uuid, bigint, jsonb) IS
 -- The events of a batch with their fingerprint set by the project's first matching rule (it wins
 -- over the client's, as in Sentry; metadata._fingerprint_rule says which rule and what the client
 -- sent), else with the variables of the client's fingerprint filled in (as Sentry does both).
--- Called only when the project has rules or some event's fingerprint has variables (app.grouping_needs,
--- app.fingerprint_has_variables).
-CREATE OR REPLACE FUNCTION app.fingerprint_rules_apply(p_organization_id uuid, p_project_id bigint, p_items app.capture_item[])
+-- Called only when the project has rules or some event's fingerprint has variables; p_rules is
+-- app.grouping_needs' answer whether the project has rules (the caller asked already).
+DROP FUNCTION IF EXISTS app.fingerprint_rules_apply(uuid, bigint, app.capture_item[]);  -- (it looked the rules up again)
+CREATE OR REPLACE FUNCTION app.fingerprint_rules_apply(p_organization_id uuid, p_project_id bigint, p_items app.capture_item[],
+                                                       p_rules boolean)
 RETURNS app.capture_item[]
 LANGUAGE plpgsql STABLE AS $$
-DECLARE
-  v_rules boolean := EXISTS (SELECT FROM app.fingerprint_rules r
-                              WHERE r.organization_id = p_organization_id AND r.project_id = p_project_id);
 BEGIN
   RETURN ARRAY(
     SELECT CASE WHEN m.matched IS NOT NULL
@@ -281,12 +280,12 @@ BEGIN
                 ELSE i END
       FROM unnest(p_items) AS i
       LEFT JOIN LATERAL (SELECT app.fingerprint_facts(i) AS facts OFFSET 0) AS f
-        ON i.error IS NULL AND (v_rules OR app.fingerprint_has_variables(i.fingerprint))
+        ON i.error IS NULL AND (p_rules OR app.fingerprint_has_variables(i.fingerprint))
       LEFT JOIN LATERAL (SELECT app.fingerprint_rule_match(p_organization_id, p_project_id, f.facts) AS matched) AS m
-        ON v_rules AND f.facts IS NOT NULL
+        ON p_rules AND f.facts IS NOT NULL
      ORDER BY i.ordinal);
 END $$;
-COMMENT ON FUNCTION app.fingerprint_rules_apply(uuid, bigint, app.capture_item[]) IS
+COMMENT ON FUNCTION app.fingerprint_rules_apply(uuid, bigint, app.capture_item[], boolean) IS
   'Captured events with the fingerprint of their project''s first matching fingerprint rule (metadata._fingerprint_rule), else their own with its variables filled in';
 
 -- == Writing rules (invoker rights: row-level security decides whose projects) ==

@@ -127,7 +127,7 @@ BEGIN
     v_ready := ARRAY(SELECT i FROM unnest(v_items) AS i WHERE i.error IS NULL AND i.ordinal <= v_last_accepted);
     v_grouping := app.grouping_needs(p_organization_id, p_project_id);
     IF v_grouping.fingerprint_rules OR v_variables THEN
-      v_ready := app.fingerprint_rules_apply(p_organization_id, p_project_id, v_ready);
+      v_ready := app.fingerprint_rules_apply(p_organization_id, p_project_id, v_ready, v_grouping.fingerprint_rules);
     END IF;
     v_ready := app.personal_data_enrich(p_organization_id, v_ready);
     IF v_grouping.resolve THEN  -- merged hashes, a grouping upgrade in transition
@@ -243,7 +243,7 @@ BEGIN
   v_item := app.capture_item_of(p_event, 1, NULL);
   v_grouping := app.grouping_needs(p_organization_id, p_project_id);
   IF v_grouping.fingerprint_rules THEN
-    v_item := (app.fingerprint_rules_apply(p_organization_id, p_project_id, ARRAY[v_item]))[1];
+    v_item := (app.fingerprint_rules_apply(p_organization_id, p_project_id, ARRAY[v_item], true))[1];
   END IF;
   v_item := app.personal_data_enrich_one(p_organization_id, v_item);
   IF v_grouping.resolve THEN

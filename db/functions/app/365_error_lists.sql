@@ -60,12 +60,7 @@ BEGIN
   IF lower(btrim(p_assigned_to)) = 'me' THEN
     assigned_to := app.current_user_id();
   ELSIF NOT coalesce(unassigned, true) THEN
-    BEGIN
-      assigned_to := btrim(p_assigned_to)::uuid;
-    EXCEPTION WHEN invalid_text_representation THEN
-      RAISE EXCEPTION 'unknown assigned_to %', left(p_assigned_to, 100) USING ERRCODE = 'QV001',
-        DETAIL = 'Field: assigned_to.', HINT = 'Use me, nobody or a user''s id.';
-    END;
+    assigned_to := app.uuid_of(p_assigned_to, 'assigned_to');  -- (QV001 naming assigned_to)
   END IF;
 END $$;
 COMMENT ON FUNCTION app.error_list_filter(text, text, text, text) IS
