@@ -127,6 +127,10 @@ BEGIN
   DELETE FROM app.user_error_reports WHERE organization_id = p_id;
   DELETE FROM app.error_events WHERE organization_id = p_id;
   DELETE FROM app.system_errors WHERE organization_id = p_id;
+  -- keyed by organization without a foreign key to it (db/schema/376_releases.sql)
+  DELETE FROM app.error_group_releases WHERE organization_id = p_id;
+  DELETE FROM app.deploys WHERE organization_id = p_id;
+  DELETE FROM app.releases WHERE organization_id = p_id;
   DELETE FROM app.organizations WHERE id = p_id RETURNING name INTO v_name;
   RETURN jsonb_build_object('id', p_id, 'name', v_name, 'error_groups', v_errors, 'reports', v_reports);
 END $$;

@@ -2,7 +2,7 @@
 -- "resolved in the next release": an old release's straggler leaves the group resolved, a newer
 -- release reopens it (semver, and first seen where a release is not semver).
 BEGIN;
-SELECT plan(31);
+SELECT plan(32);
 
 INSERT INTO app.organizations (id, name) VALUES
   ('00000000-0000-0000-0000-00000000000a', 'Org A'), ('00000000-0000-0000-0000-00000000000b', 'Org B'),
@@ -134,6 +134,16 @@ SET LOCAL request.jwt.claims = '{"role": "org_owner", "org_id": "00000000-0000-0
 SELECT is(api.update_error_status(:'login', 'resolved', NULL, true) ->> 'resolved_in_release', 'shop@1.10.0',
   'an org owner resolves in the next release through the API');
 RESET ROLE;
+
+-- deleting an organization deletes where its groups were seen, its releases and its deploys
+INSERT INTO app.deploys (organization_id, project_id, release, environment)
+VALUES ('00000000-0000-0000-0000-00000000000a', :shop, 'shop@1.10.0', 'production');
+SELECT app.organization_delete('00000000-0000-0000-0000-00000000000a', true);
+SELECT is((SELECT count(*)::int FROM (SELECT organization_id FROM app.error_group_releases UNION ALL
+                                      SELECT organization_id FROM app.releases UNION ALL
+                                      SELECT organization_id FROM app.deploys) AS r
+            WHERE r.organization_id = '00000000-0000-0000-0000-00000000000a'), 0,
+  'a deleted organization leaves no releases, deploys or seen-in rows behind');
 
 SELECT * FROM finish();
 ROLLBACK;
