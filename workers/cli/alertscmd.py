@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import datetime
 from typing import Any
 
 import click
@@ -14,17 +13,13 @@ from psycopg.types.json import Jsonb
 
 from workers import sql
 from workers.cli.context import stack
-from workers.cli.output import json_option, print_rows
+from workers.cli.output import json_option, print_rows, when
 from workers.db import connect
 from workers.stack.runtime import say
 
 ALERT_TYPES = ("critical_error", "error_spike", "health_degraded", "uptime_incident", "new_user_report")
 CHANNELS = ("email", "slack", "webhook", "in_app")
 FORMATS = ("standard", "pagerduty", "apprise")
-
-
-def _when(value: datetime | None) -> str:
-    return value.astimezone().strftime("%Y-%m-%d %H:%M:%S") if value else "-"
 
 
 def _conditions(text: str | None) -> dict[str, Any] | None:
@@ -111,10 +106,10 @@ def alerts_list(org_id: str | None, as_json: bool) -> None:
         return
     for (rule_id, org, name, alert_type, channel, destinations, active, muted_until, fired, last_fired,
          open_signals) in rows:
-        state = "inactive" if not active else f"muted until {_when(muted_until)}" if muted_until else "active"
+        state = "inactive" if not active else f"muted until {when(muted_until)}" if muted_until else "active"
         label = f"  {name}" if name else ""
         where = f"  [org {org}]" if org else "  [platform]"
-        say(f"{rule_id}  {alert_type:<16} {channel:<9} {state:<10} fired {fired or 0} (last {_when(last_fired)}), "
+        say(f"{rule_id}  {alert_type:<16} {channel:<9} {state:<10} fired {fired or 0} (last {when(last_fired)}), "
             f"open {open_signals}  -> {destinations or '-'}{where}{label}")
     if not rows:
         say("no alert rules")
@@ -162,7 +157,7 @@ def alerts_mute(rule_id: str, until: str) -> None:
     """Snooze RULE_ID: it neither fires nor notifies until then."""
     with connect(stack().database_url) as conn:
         muted_until = conn.execute(sql.ALERT_RULE_MUTE, [rule_id, until]).fetchone()[0]
-    say(f"rule {rule_id} muted until {_when(muted_until)}" if muted_until else f"rule {rule_id} not muted")
+    say(f"rule {rule_id} muted until {when(muted_until)}" if muted_until else f"rule {rule_id} not muted")
 
 
 @alerts_group.command("test")
@@ -174,7 +169,7 @@ def alerts_test(rule_id: str) -> None:
         deliveries = conn.execute(sql.ALERT_NOTIFICATION_DELIVERIES, [notification_id]).fetchall()
     say(f"test notification {notification_id}")
     for delivery_id, channel, recipient, status, run_at in deliveries:
-        say(f"  {delivery_id}  {channel:<9} {status:<10} at {_when(run_at)}  {recipient}")
+        say(f"  {delivery_id}  {channel:<9} {status:<10} at {when(run_at)}  {recipient}")
     if not deliveries:
         say("  (the rule has no destination)")
 
@@ -194,10 +189,10 @@ def alerts_history(rule_id: str | None, failed: bool, limit: int, as_json: bool)
         return
     for (delivery_id, created_at, _rule, kind, title, channel, recipient, status, attempts, code, error, next_retry,
          attempt_log) in rows:
-        say(f"{_when(created_at)}  {status:<10} {kind:<8} {channel:<9} {recipient}  tries {attempts}"
+        say(f"{when(created_at)}  {status:<10} {kind:<8} {channel:<9} {recipient}  tries {attempts}"
             f"{f'  last {code}' if code else ''}  {title}  ({delivery_id})")
         if error:
-            say(f"    error: {error}" + (f" (next try {_when(next_retry)})" if next_retry else ""))
+            say(f"    error: {error}" + (f" (next try {when(next_retry)})" if next_retry else ""))
         for attempt in attempt_log:
             latency = f" {attempt['latency_ms']:.0f} ms" if attempt["latency_ms"] is not None else ""
             detail = attempt["error"] or attempt["response"] or ""

@@ -184,7 +184,7 @@ def stats(time_range: str, org: str | None, as_json: bool) -> None:
            ("by severity", ", ".join(f"{k} {v}" for k, v in sorted(figures["by_severity"].items(),
                                                                      key=lambda kv: -kv[1]))),
            ("by type", ", ".join(f"{k} {v}" for k, v in sorted(figures["by_type"].items(), key=lambda kv: -kv[1])))])
-    series = [bucket.get("count", bucket.get("events", 0)) or 0 for bucket in figures.get("series") or []]
+    series = [bucket["events"] for bucket in figures.get("series") or []]
     if series:
         line(f"  {'over time':<20}  {sparkline(series)}  (peak {max(series)})")
     line("")

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import logging
 import signal
-from datetime import datetime
 
 import click
 
 from workers import sql
 from workers.cli.context import stack
-from workers.cli.output import json_option, print_rows
+from workers.cli.output import json_option, print_rows, when
 from workers.db import connect
 from workers.handlers import load_all
 from workers.runner import Runner, RunnerConfig
@@ -75,8 +74,8 @@ def list_jobs(state: str | None, kind: str | None, limit: int, as_json: bool) ->
     say(f"{'id':>10}  {'kind':<20} {'state':<9} {'tries':>5}  {'run at':<19}  {'finished':<19}  last error")
     for job_id, job_kind, job_state, attempts, max_attempts, run_at, _worker, last_error, _created, finished in rows:
         error = (last_error or "").replace("\n", " ")[:60]
-        say(f"{job_id:>10}  {job_kind:<20} {job_state:<9} {attempts:>2}/{max_attempts:<2}  {_when(run_at)}  "
-            f"{_when(finished)}  {error}")
+        say(f"{job_id:>10}  {job_kind:<20} {job_state:<9} {attempts:>2}/{max_attempts:<2}  {when(run_at):<19}  "
+            f"{when(finished):<19}  {error}")
 
 
 @jobs_group.command("retry")
@@ -102,10 +101,6 @@ def stats(as_json: bool) -> None:
     for kind, ready, scheduled, running, succeeded, dead, oldest in rows:
         wait = f"{oldest:.1f} s" if oldest is not None else "-"
         say(f"{kind:<24} {ready:>7} {scheduled:>7} {running:>7} {succeeded:>7} {dead:>7}  {wait}")
-
-
-def _when(moment: datetime | None) -> str:
-    return moment.astimezone().strftime("%Y-%m-%d %H:%M:%S") if moment else "-".ljust(19)
 
 
 COMMANDS = (worker, jobs_group)

@@ -77,11 +77,6 @@ def refusal(exc: WireError, headers: dict[str, str] | None = None) -> JSONRespon
     return error_json(exc.status, exc.code, exc.detail, headers=CORS_HEADERS if headers is None else headers)
 
 
-def sql_refusal(error: dict, cors: dict[str, str]) -> JSONResponse:
-    """An {error} SQL answered with (its http_status, and retry_after for a rate limit)."""
-    return problem_json(error, headers=cors)
-
-
 def widget_key_of(request: Request) -> str | None:
     """The widget key: in the URL (what a preflight can be answered by), else the header."""
     return request.query_params.get("widget_key") or request.headers.get("x-pgwarden-widget-key")
@@ -103,7 +98,7 @@ def widget_answer(request: Request, key: str | None, outcome: dict, created: dic
     error = outcome.get("error")
     cors = widget_cors(request, key, not (error and error["code"] in ORIGIN_REFUSALS))
     if error:
-        return sql_refusal(error, cors)
+        return problem_json(error, headers=cors)
     return JSONResponse(created, status_code=201, headers=cors)
 
 
@@ -120,7 +115,7 @@ async def widget_refusal(request: Request, key: str | None, exc: WireError) -> R
     try:
         allowed = key is not None and "origin" in request.headers and await origin_allowed(request, key)
     except (psycopg.OperationalError, psycopg_pool.PoolTimeout):
-        return database_unavailable()
+        return database_unavailable_json(headers=CORS_HEADERS)
     return refusal(exc, widget_cors(request, key, allowed))
 
 
@@ -135,10 +130,6 @@ def report_text(body: bytes) -> str:
     except (ValueError, RecursionError):  # (bad JSON or UTF-8; a hostile nesting depth)
         raise BadPayload("the body is not JSON") from None
     return text
-
-
-def database_unavailable() -> JSONResponse:
-    return database_unavailable_json(headers=CORS_HEADERS)
 
 
 def token_claims(request: Request) -> dict | None:
@@ -214,7 +205,7 @@ async def upload_screenshot(request: Request) -> Response:
     try:
         outcome = await store_screenshot(request, key, claims, shot)
     except (psycopg.OperationalError, psycopg_pool.PoolTimeout):
-        return database_unavailable()
+        return database_unavailable_json(headers=CORS_HEADERS)
     return widget_answer(request, key, outcome, {"id": outcome.get("id"), "url": outcome.get("url")})
 
 
@@ -234,7 +225,7 @@ async def submit_report(request: Request) -> Response:
                 claims.get("role"), claims.get("org_id"), claims.get("sub"), text])
             (outcome,) = await cursor.fetchone()
     except (psycopg.OperationalError, psycopg_pool.PoolTimeout):
-        return database_unavailable()
+        return database_unavailable_json(headers=CORS_HEADERS)
     return widget_answer(request, key, outcome, outcome.get("result"))
 
 
@@ -246,7 +237,7 @@ async def widget_preflight(request: Request) -> Response:
     try:
         allowed = "origin" in request.headers and await origin_allowed(request, key)
     except (psycopg.OperationalError, psycopg_pool.PoolTimeout):
-        return database_unavailable()
+        return database_unavailable_json(headers=CORS_HEADERS)
     if not allowed:
         return error_json(403, "QA802", "this page's origin may not use this widget key", "Field: Origin.",
                           "Allow the page's origin: pgwarden project widget-key PROJECT_ID --origin https://…",
@@ -272,7 +263,7 @@ async def screenshot(request: Request) -> Response:
                 str(request.path_params["screenshot_id"]), claims.get("role"), claims.get("org_id")])
             row = await cursor.fetchone()
     except (psycopg.OperationalError, psycopg_pool.PoolTimeout):
-        return database_unavailable()
+        return database_unavailable_json(headers=CORS_HEADERS)
     if row is None:
         return error_json(404, "QN802", "screenshot not found", hint="Use a screenshot of your organization's reports.",
                           headers=CORS_HEADERS)
