@@ -1,7 +1,6 @@
 -- Extensions every pgwarden database needs.
 CREATE EXTENSION IF NOT EXISTS pgcrypto;   -- gen_random_bytes() for project keys
 CREATE EXTENSION IF NOT EXISTS pg_trgm;    -- similarity search over error messages
-CREATE EXTENSION IF NOT EXISTS btree_gist; -- GiST over plain types (from 0018; related errors no longer use it)
 
 -- pg_cron can only be created in the database named by cron.database_name; test clones and
 -- external databases without it still get everything else (schedules are then skipped).

@@ -28,7 +28,7 @@ false_positive: the service was up; the range counts as operational. late_mainte
 work entered after the fact; probe_bug: the probe's verdicts cannot be trusted. Both leave the
 range out of uptime (like maintenance).$$;
 COMMENT ON COLUMN app.uptime_corrections.author IS 'Who corrected: the signed-in user''s e-mail, or the command line''s operating-system user';
-CREATE INDEX idx_uptime_corrections_monitor ON app.uptime_corrections (monitor_id, lower(during));
+CREATE INDEX idx_uptime_corrections_monitor ON app.uptime_corrections (monitor_id);
 
 CREATE TABLE app.uptime_correction_days (
   correction_id   bigint NOT NULL REFERENCES app.uptime_corrections (id) ON DELETE CASCADE,

@@ -35,7 +35,6 @@ firing the alerts that hold (page_fast: 14.4x over 1h and 5m, page_slow: 6x over
 ticket: 1x over 3d and 6h); budget_remaining the share of the window's budget left (1 = untouched,
 below 0 = overspent). Maintenance and time without data count neither way.$$;
 CREATE INDEX idx_service_slos_monitor ON app.service_slos (monitor_id);
-CREATE INDEX idx_service_slos_org ON app.service_slos (organization_id);
 
 ALTER TABLE app.service_slos ENABLE ROW LEVEL SECURITY;
 CREATE POLICY service_slos_system_admin ON app.service_slos TO system_admin USING (true) WITH CHECK (true);
