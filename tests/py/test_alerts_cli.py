@@ -2,30 +2,13 @@
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
-
 import pytest
 
-from tests.conftest import scratch_dir
 from workers.settings import REPO_ROOT
 
 PGWARDEN = str(REPO_ROOT / ".venv" / "bin" / "pgwarden")
 ORG = "00000000-0000-0000-0000-0000000000aa"
 SLACK_URL = "https://hooks.slack.com/services/T000/B000/s3cr3tt0k3n"
-
-
-@pytest.fixture
-def pgwarden(database_url):
-    data_dir = scratch_dir("pgwarden-alerts-cli-")
-    env = {**os.environ, "PGWARDEN_DATABASE_URL": database_url, "PGWARDEN_DATA_DIR": str(data_dir)}
-
-    def run(*args: str) -> subprocess.CompletedProcess:
-        return subprocess.run([PGWARDEN, *args], env=env, capture_output=True, text=True, timeout=60)
-
-    yield run
-    shutil.rmtree(data_dir, ignore_errors=True)
 
 
 @pytest.fixture

@@ -6,9 +6,6 @@ Run through click's runner (in process) and as subprocesses (exit codes), agains
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import uuid
 
 import click
@@ -17,7 +14,6 @@ from click.testing import CliRunner
 
 from workers.cli import cli
 from workers.cli.context import stack
-from workers.settings import REPO_ROOT
 
 # Commands that act on the machine (start or stop processes, replace databases, write backups):
 # their failures are covered where they are built (test_stack*, test_db_backup).
@@ -45,17 +41,6 @@ def invoke(environment):
 
     def run(*args: str, stdin: str = "n\n"):
         return runner.invoke(cli, list(args), input=stdin, prog_name="pgwarden")
-
-    return run
-
-
-@pytest.fixture
-def pgwarden(environment):
-    env = {**os.environ, **environment}
-
-    def run(*args: str, **overrides: str) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "-m", "workers", *args], env={**env, **overrides}, cwd=REPO_ROOT,
-                              capture_output=True, text=True, timeout=60)
 
     return run
 

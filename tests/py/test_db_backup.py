@@ -4,16 +4,10 @@ is refused before anything changes."""
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
-import sys
 
 import httpx
 import psycopg
-import pytest
-
-from workers.settings import REPO_ROOT
 
 # what the test writes and the stack seeds; the job queue, health checks and caches change by the
 # clock meanwhile (pg_cron, the worker), so they are not compared
@@ -81,30 +75,17 @@ def test_a_backup_restores_into_a_destroyed_cluster_and_the_stack_captures_again
         assert conn.execute("SELECT count(*), sum(occurrence_count) FROM app.system_errors").fetchone() == (2, 4)
 
 
-@pytest.fixture
-def pgwarden_on(database_url, tmp_path):
-    """The command line against an existing database (PGWARDEN_DATABASE_URL), as an operator with
-    their own PostgreSQL runs it."""
-    env = {**os.environ, "PGWARDEN_DATABASE_URL": database_url, "PGWARDEN_DATA_DIR": str(tmp_path)}
-
-    def run(*args: str) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "-m", "workers", *args], env=env, cwd=REPO_ROOT,
-                              capture_output=True, text=True, timeout=120)
-
-    return run
-
-
-def test_a_restore_puts_an_existing_database_back_as_it_was_at_the_backup(pgwarden_on, database_url, tmp_path):
+def test_a_restore_puts_an_existing_database_back_as_it_was_at_the_backup(pgwarden, database_url, tmp_path):
     with psycopg.connect(database_url, autocommit=True) as conn:
         conn.execute("INSERT INTO app.organizations (name) VALUES ('kept')")
     archive = tmp_path / "db.dump"
-    assert pgwarden_on("db", "backup", str(archive)).returncode == 0
+    assert pgwarden("db", "backup", str(archive)).returncode == 0
     before = snapshot(database_url)
     with psycopg.connect(database_url, autocommit=True) as conn:
         conn.execute("DELETE FROM app.organizations WHERE name = 'kept'")
         conn.execute("INSERT INTO app.organizations (name) VALUES ('after the backup')")
 
-    restored = pgwarden_on("db", "restore", str(archive))
+    restored = pgwarden("db", "restore", str(archive))
     assert restored.returncode == 0, restored.stderr
     assert snapshot(database_url) == before
     with psycopg.connect(database_url, autocommit=True) as conn:
@@ -115,17 +96,17 @@ def test_a_restore_puts_an_existing_database_back_as_it_was_at_the_backup(pgward
     assert left == (0,), "the database it replaced is gone"
 
 
-def test_an_archive_of_a_newer_schema_is_refused_and_nothing_changes(pgwarden_on, database_url, tmp_path):
+def test_an_archive_of_a_newer_schema_is_refused_and_nothing_changes(pgwarden, database_url, tmp_path):
     with psycopg.connect(database_url, autocommit=True) as conn:
         conn.execute("""INSERT INTO _yoyo_migration (migration_hash, migration_id, applied_at_utc)
                         VALUES ('f', '9999.from-a-later-version', now())""")
     archive = tmp_path / "newer.dump"
-    assert pgwarden_on("db", "backup", str(archive)).returncode == 0
+    assert pgwarden("db", "backup", str(archive)).returncode == 0
     with psycopg.connect(database_url, autocommit=True) as conn:
         conn.execute("DELETE FROM _yoyo_migration WHERE migration_id = '9999.from-a-later-version'")
         conn.execute("INSERT INTO app.organizations (name) VALUES ('written after the backup')")
 
-    refused = pgwarden_on("db", "restore", str(archive))
+    refused = pgwarden("db", "restore", str(archive))
     assert refused.returncode == 1
     assert "9999.from-a-later-version" in refused.stderr and "newer pgwarden" in refused.stderr
     with psycopg.connect(database_url, autocommit=True) as conn:
@@ -133,8 +114,8 @@ def test_an_archive_of_a_newer_schema_is_refused_and_nothing_changes(pgwarden_on
                             ).fetchone() == (1,)
 
 
-def test_a_file_that_is_no_pgwarden_backup_is_refused(pgwarden_on, tmp_path):
+def test_a_file_that_is_no_pgwarden_backup_is_refused(pgwarden, tmp_path):
     stray = tmp_path / "notes.dump"
     stray.write_text("not an archive")
-    refused = pgwarden_on("db", "restore", str(stray))
+    refused = pgwarden("db", "restore", str(stray))
     assert refused.returncode == 1 and "pg_restore failed" in refused.stderr

@@ -4,25 +4,9 @@ merges two groups, adds a fingerprint rule, and each shows in the next events' g
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import uuid
 
 import pytest
-
-from workers.settings import REPO_ROOT
-
-
-@pytest.fixture
-def pgwarden(database_url, tmp_path):
-    env = {**os.environ, "PGWARDEN_DATABASE_URL": database_url, "PGWARDEN_DATA_DIR": str(tmp_path)}
-
-    def run(*args: str) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "-m", "workers", *args], env=env, cwd=REPO_ROOT,
-                              capture_output=True, text=True, timeout=60)
-
-    return run
 
 
 @pytest.fixture

@@ -3,38 +3,18 @@ web app's Health pages (api.create/update/set_health_monitor_enabled/delete_heal
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-
-import pytest
-
-from workers.settings import REPO_ROOT
-
-
-@pytest.fixture
-def pgwarden(database_url, tmp_path):
-    env = {**os.environ, "PGWARDEN_DATABASE_URL": database_url, "PGWARDEN_DATA_DIR": str(tmp_path)}
-
-    def run(*args: str) -> subprocess.CompletedProcess:
-        done = subprocess.run([sys.executable, "-m", "workers", "health", *args], env=env, cwd=REPO_ROOT,
-                              capture_output=True, text=True, timeout=60)
-        return done
-
-    return run
-
 
 def test_a_monitor_is_added_edited_paused_resumed_and_deleted_from_the_command_line(pgwarden, db):
-    assert pgwarden("add", "shop", "--type", "api", "--url", "http://127.0.0.1:9/health").returncode == 0
-    edited = pgwarden("edit", "shop", "--set", '{"interval_seconds": 60, "display_name": "Shop"}')
+    assert pgwarden("health", "add", "shop", "--type", "api", "--url", "http://127.0.0.1:9/health").returncode == 0
+    edited = pgwarden("health", "edit", "shop", "--set", '{"interval_seconds": 60, "display_name": "Shop"}')
     assert edited.returncode == 0, edited.stderr
     assert db.execute("SELECT display_name, interval_seconds FROM app.health_monitors WHERE service_name = 'shop'"
                       ).fetchall() == [("Shop", 60)]
-    refused = pgwarden("edit", "shop", "--set", '{"service_name": "other"}')
+    refused = pgwarden("health", "edit", "shop", "--set", '{"service_name": "other"}')
     assert refused.returncode == 2 and "QV501" in refused.stderr
-    assert pgwarden("disable", "shop").returncode == 0
+    assert pgwarden("health", "disable", "shop").returncode == 0
     assert db.execute("SELECT enabled FROM app.health_monitors WHERE service_name = 'shop'").fetchone() == (False,)
-    assert pgwarden("enable", "shop").returncode == 0
-    assert pgwarden("delete", "shop", "--yes").returncode == 0
+    assert pgwarden("health", "enable", "shop").returncode == 0
+    assert pgwarden("health", "delete", "shop", "--yes").returncode == 0
     assert db.execute("SELECT count(*) FROM app.health_monitors WHERE service_name = 'shop'").fetchone() == (0,)
-    assert "QN501" in pgwarden("delete", "shop", "--yes").stderr
+    assert "QN501" in pgwarden("health", "delete", "shop", "--yes").stderr

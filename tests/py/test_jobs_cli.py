@@ -2,28 +2,9 @@
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
-
-import pytest
-
-from tests.conftest import scratch_dir
 from workers.settings import REPO_ROOT
 
 PGWARDEN = str(REPO_ROOT / ".venv" / "bin" / "pgwarden")
-
-
-@pytest.fixture
-def pgwarden(database_url):
-    data_dir = scratch_dir("pgwarden-jobs-cli-")
-    env = {**os.environ, "PGWARDEN_DATABASE_URL": database_url, "PGWARDEN_DATA_DIR": str(data_dir)}
-
-    def run(*args: str) -> subprocess.CompletedProcess:
-        return subprocess.run([PGWARDEN, *args], env=env, capture_output=True, text=True, timeout=60)
-
-    yield run
-    shutil.rmtree(data_dir, ignore_errors=True)
 
 
 def test_a_dead_job_is_listed_and_retried_from_the_command_line(db, pgwarden):

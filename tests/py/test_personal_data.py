@@ -6,9 +6,7 @@ And `pgwarden org personal-data` shows and sets the policy."""
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 import textwrap
 import uuid
 from dataclasses import dataclass
@@ -22,7 +20,7 @@ from test_web_ingest_http import envelope, post
 from web_server import Project, WebServer, run_python
 
 from workers import tokens
-from workers.settings import PG_BIN, REPO_ROOT
+from workers.settings import PG_BIN
 
 pytest_plugins = ["web_server"]
 
@@ -219,13 +217,7 @@ def test_web_ingest_keeps_addresses_under_keep(web_server, send):
 
 # == The command line ==
 
-def test_org_personal_data_command_shows_and_sets_the_policy(database_url, tmp_path):
-    env = {**os.environ, "PGWARDEN_DATABASE_URL": database_url, "PGWARDEN_DATA_DIR": str(tmp_path)}
-
-    def pgwarden(*args: str) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "-m", "workers", *args], env=env, cwd=REPO_ROOT,
-                              capture_output=True, text=True, timeout=60)
-
+def test_org_personal_data_command_shows_and_sets_the_policy(pgwarden, database_url):
     with psycopg.connect(database_url, autocommit=True) as conn:
         (organization_id,) = conn.execute("INSERT INTO app.organizations (name) VALUES ('cli') RETURNING id").fetchone()
     shown = pgwarden("org", "personal-data", str(organization_id))
