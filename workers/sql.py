@@ -221,7 +221,7 @@ UI_LATEST_ALERTS = ("SELECT n.id, n.incident_id, n.kind::text AS kind, n.title, 
                     " FROM api.alert_notifications n JOIN api.alert_incidents i ON i.id = n.incident_id"
                     " ORDER BY n.created_at DESC, n.id DESC LIMIT %s")
 UI_ERROR_DETAIL = "SELECT api.get_error_detail(%s::text)"
-UI_ERROR_SET_STATUS = "SELECT api.update_error_status(%s::text, %s, %s)"
+UI_ERROR_SET_STATUS = "SELECT api.update_error_status(%s::text, %s, %s, %s)"
 UI_ERROR_ASSIGN = "SELECT api.assign_error(%s::text, %s::text)"
 # groups like an error (trigram similarity within its organization), most similar first
 UI_RELATED_ERRORS = ("SELECT id, score, severity::text AS severity, status::text AS status, message, occurrence_count,"

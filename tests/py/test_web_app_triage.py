@@ -188,3 +188,37 @@ def test_an_org_owner_neither_sees_nor_changes_another_organizations_widget_key(
         assert refusal_code(client.post("/settings/widget-key", data={"csrf": csrf, "project_id": "x"}))[0] == 400
     assert web_server.query("SELECT widget_key FROM app.project_widget_keys WHERE project_id = %s",
                             [world.project_b.id]) == [(key_b,)]
+
+
+def test_an_error_resolved_in_the_next_release_from_its_page_stays_resolved_until_a_newer_release(web_server, world):
+    message = f"Coupon total went negative {uuid.uuid4().hex[:6]}"
+    assert capture(web_server, world.project_a, message, release="shop@7.0.0").status_code == 200
+    found = error_id(web_server, world.project_a, message)
+    [(current,)] = web_server.query("SELECT app.release_current(organization_id) FROM app.system_errors WHERE id = %s",
+                                    [found])
+    with signed_in_client(web_server, world.owner_a) as client:
+        csrf = csrf_of(client.get(f"/errors/{found}").text)
+        answer = client.post(f"/errors/{found}/status", data={"csrf": csrf, "status": "resolved_in_next_release"})
+        assert answer.status_code == 303
+        page = client.get(answer.headers["location"]).text
+        assert "Resolved in the next release" in page
+        assert f"Resolved in the release after <code>{current}</code>" in page
+    assert web_server.query("SELECT status::text, resolved_in_release FROM app.system_errors WHERE id = %s",
+                            [found]) == [("resolved", current)]
+    assert capture(web_server, world.project_a, message, release="shop@7.0.0").status_code == 200
+    assert web_server.query("SELECT status::text FROM app.system_errors WHERE id = %s", [found]) == [("resolved",)]
+    assert capture(web_server, world.project_a, message, release="shop@99.0.0").status_code == 200
+    assert web_server.query("SELECT status::text FROM app.system_errors WHERE id = %s", [found]) == [("recurring",)]
+
+
+def test_an_org_owner_cannot_resolve_another_organizations_error_in_the_next_release(web_server, world):
+    before = web_server.query("SELECT status::text, resolved_in_release FROM app.system_errors WHERE id = %s",
+                              [world.error_b])
+    with signed_in_client(web_server, world.owner_a) as browser:
+        cookies, csrf = browser.cookies, csrf_of(browser.get("/errors").text)
+    with httpx.Client(base_url=web_server.base_url, timeout=30, cookies=cookies) as client:
+        answer = client.post(f"/errors/{world.error_b}/status",
+                             data={"csrf": csrf, "status": "resolved_in_next_release"})
+        assert refusal_code(answer) == (404, "QN001")
+    assert web_server.query("SELECT status::text, resolved_in_release FROM app.system_errors WHERE id = %s",
+                            [world.error_b]) == before

@@ -34,6 +34,7 @@ TABS = {"open": "Open", "new": "New", "recurring": "Regressed", "resolved": "Res
         "all": "All"}
 FILTERS = ("status", "severity", "type", "project", "environment", "release", "org", "q", "assigned", "sort")
 BULK_ACTIONS = {"resolve": "resolved", "ignore": "ignored", "reopen": "new"}
+RESOLVED_IN_NEXT_RELEASE = "resolved_in_next_release"  # the detail page's button, not a status
 
 
 @page
@@ -105,7 +106,8 @@ async def bulk_status(request: Request) -> Response:
         for error_id in form.getlist("ids"):
             try:
                 async with person.conn.transaction():  # a savepoint per error
-                    await person.conn.execute(sql.UI_ERROR_SET_STATUS, [str(uuid.UUID(str(error_id))), status, None])
+                    await person.conn.execute(sql.UI_ERROR_SET_STATUS,
+                                              [str(uuid.UUID(str(error_id))), status, None, False])
             except (ValueError, psycopg.Error) as exc:
                 if isinstance(exc, psycopg.Error) and refusal(exc) is None:
                     raise
@@ -127,6 +129,10 @@ async def error_set_status(request: Request) -> Response:
         except ValueError:
             raise not_found("error") from None
         status = str(form.get("status") or "")
+        # "Resolve in next release" is the resolve button with a flag; the database decides whether
+        # a release is known (QSR01) and which events keep it resolved.
+        in_next_release = status == RESOLVED_IN_NEXT_RELEASE
         note = str(form.get("note") or "").strip()[:2000] or None
-        await person.conn.execute(sql.UI_ERROR_SET_STATUS, [error_id, status, note])
+        await person.conn.execute(sql.UI_ERROR_SET_STATUS,
+                                  [error_id, "resolved" if in_next_release else status, note, in_next_release])
     return see_other(f"/errors/{error_id}?done={status}")
