@@ -10,7 +10,7 @@ import uuid
 
 import httpx
 import pytest
-from web_app_support import World, capture, csrf_of, error_id, seed, signed_in_client
+from web_app_support import World, capture, csrf_of, error_id, execute, seed, signed_in_client
 from web_server import WebServer
 
 pytest_plugins = ["web_server"]
@@ -192,12 +192,19 @@ def test_an_org_owner_neither_sees_nor_changes_another_organizations_widget_key(
 
 def test_an_error_resolved_in_the_next_release_from_its_page_stays_resolved_until_a_newer_release(web_server, world):
     message = f"Coupon total went negative {uuid.uuid4().hex[:6]}"
-    assert capture(web_server, world.project_a, message, release="shop@7.0.0").status_code == 200
+    execute(web_server, "INSERT INTO app.deploys (organization_id, project_id, release, environment, deployed_at,"
+            " commit_sha) VALUES (%s, %s, 'shop@7.0.0', 'production', now() - interval '5 minutes',"
+            " 'c0ffee1234567890')", [world.project_a.organization_id, world.project_a.id])
+    first = capture(web_server, world.project_a, message, release="shop@7.0.0", environment="production")
+    assert first.status_code == 200
     found = error_id(web_server, world.project_a, message)
     [(current,)] = web_server.query("SELECT app.release_current(organization_id) FROM app.system_errors WHERE id = %s",
                                     [found])
     with signed_in_client(web_server, world.owner_a) as client:
-        csrf = csrf_of(client.get(f"/errors/{found}").text)
+        before = client.get(f"/errors/{found}").text
+        assert "Suspect release: <code>shop@7.0.0</code>, deployed to production" in before
+        assert "(commit <code>c0ffee123456</code>)" in before
+        csrf = csrf_of(before)
         answer = client.post(f"/errors/{found}/status", data={"csrf": csrf, "status": "resolved_in_next_release"})
         assert answer.status_code == 303
         page = client.get(answer.headers["location"]).text
