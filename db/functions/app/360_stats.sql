@@ -44,8 +44,10 @@ BEGIN
     RAISE EXCEPTION 'time range out of bounds' USING ERRCODE = 'QV001', DETAIL = 'Field: p_time_range.',
       HINT = 'Use a positive interval of at most 366 days, e.g. 24 hours.';
   END IF;
-  -- (from the coarsest rollups whatever the series' bucket: the fewest candidates and rows)
-  v_top := app._stats_top_errors(v_start, v_folded, 2, p_organization_id);
+  -- (from the window starting nearest when one is near, else from the coarsest rollups whatever
+  -- the series' bucket: the fewest candidates and rows)
+  v_top := coalesce(app._stats_top_errors_windowed(v_start, p_organization_id),
+                    app._stats_top_errors(v_start, v_folded, 2, p_organization_id));
   WITH segment AS (  -- the series' bucket is the coarsest rollup a range may be read from
     SELECT g.* FROM app._stats_segments(v_start, v_folded, v_level) AS g
   ), counted AS (  -- events per series bucket, type and severity: folded ones, then the minutes after

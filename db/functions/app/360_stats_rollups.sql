@@ -157,6 +157,9 @@ BEGIN
   SELECT s.organization_id, s.last_hour, s.status, s.first_seen_hour, sum(s.groups)
     FROM summed s GROUP BY 1, 2, 3, 4 HAVING sum(s.groups) <> 0;
 
+  -- each group's events in the last 24 hours, 7 and 30 days (db/functions/app/361_stats_windows.sql)
+  PERFORM app._error_windows_slide(v_from, v_to);
+
   UPDATE app.error_rollup SET folded_until = v_to, folded_at = now();
   RETURN jsonb_build_object('folded_from', v_from, 'folded_until', v_to, 'minute_rows', v_minute_rows,
                             'new_users', v_new_users);
@@ -176,8 +179,9 @@ BEGIN
   DELETE FROM app.error_group_user_counts;
   DELETE FROM app.error_org_counts;
   DELETE FROM app.error_bucket_top;
+  DELETE FROM app.error_group_windows;
   UPDATE app.error_group_activity SET last_bucket = '-infinity';
-  UPDATE app.error_rollup SET folded_until = '-infinity', folded_at = NULL;
+  UPDATE app.error_rollup SET folded_until = '-infinity', folded_at = NULL, windows_until = '-infinity';
   RETURN app.error_rollup_fold();
 END $$;
 COMMENT ON FUNCTION app.error_rollup_rebuild() IS 'Empty the rollups and fold everything again from the minute rows and events';

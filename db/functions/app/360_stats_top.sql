@@ -153,6 +153,7 @@ BEGIN
                           AND m.bucket >= h.hour AND m.bucket < h.hour + interval '1 hour'
                           AND m.bucket < (SELECT r.folded_until FROM app.error_rollup r)) AS l
    WHERE l.bucket IS NOT NULL;
+  PERFORM app._error_windows_recount(p_organization_id, p_hashes);  -- (361_stats_windows.sql)
 END $$;
 COMMENT ON FUNCTION app.error_stats_groups_moved(uuid, text[]) IS
-  'After a merge or unmerge moved folded counts between these hashes: top candidates and last active minutes kept true';
+  'After a merge or unmerge moved folded counts between these hashes: top candidates, last active minutes and windows kept true';

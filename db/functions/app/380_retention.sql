@@ -112,6 +112,7 @@ BEGIN
 
   -- 3. counters and idempotency keys past retention
   DELETE FROM app.error_event_ids x WHERE x.received_at < now() - v_setting.events;
+  PERFORM app._error_windows_forget(v_counts_horizon);  -- (the groups deleted above took their windows along)
   DELETE FROM app.error_metrics m WHERE m.bucket < v_counts_horizon;
   DELETE FROM app.error_metrics_hourly h WHERE h.bucket < v_counts_horizon;
   DELETE FROM app.error_metrics_daily y WHERE y.bucket < v_counts_horizon;

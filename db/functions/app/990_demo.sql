@@ -162,6 +162,7 @@ BEGIN
   ON CONFLICT ON CONSTRAINT error_metrics_pkey DO UPDATE SET event_count = e.event_count + excluded.event_count;
   GET DIAGNOSTICS v_minute_rows = ROW_COUNT;
   PERFORM app.error_rollup_add_minutes(v_from, least(v_until, v_folded), p_organization_id);
+  PERFORM app._error_windows_recount(p_organization_id, NULL);
 
   -- uptime: alternating operational stretches and incidents up to the monitor's own first interval
   FOR v_monitor IN

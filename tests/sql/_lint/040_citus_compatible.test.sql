@@ -29,7 +29,7 @@ INSERT INTO citus_placement VALUES
   ('alert_in_app_notifications', 'distributed'), ('error_metrics_hourly', 'distributed'),
   ('error_metrics_daily', 'distributed'), ('error_group_users', 'distributed'), ('error_group_user_counts', 'distributed'),
   ('error_org_counts', 'distributed'), ('error_bucket_top', 'distributed'), ('error_group_activity', 'distributed'),
-  ('error_activity_counts', 'distributed'),
+  ('error_activity_counts', 'distributed'), ('error_group_windows', 'distributed'),
   ('error_similarity', 'distributed'), ('error_messages', 'distributed'), ('ai_analysis_run', 'distributed'), ('report_screenshots', 'distributed'),
   ('user_error_report_history', 'distributed'), ('demo_backfills', 'distributed'),
   ('error_group_hashes', 'distributed'), ('fingerprint_rules', 'distributed'), ('error_assignment_history', 'distributed'),

@@ -2,9 +2,10 @@
 -- group id, exactly as summing the minute rows ranks them: on a flat distribution (hundreds of
 -- groups tie at the 10th count, so the candidates prove nothing and the ids decide) and on a
 -- skewed one (a few groups far ahead: the candidates prove the top 10), for one organization and
--- for all (the same hashes in two organizations).
+-- for all (the same hashes in two organizations). A day, a week and a month are read from each
+-- group's windows (app.error_group_windows), the other ranges from the rollups: both must agree.
 BEGIN;
-SELECT plan(10);
+SELECT plan(12);
 
 -- the reference: the top 10 of the sums of every minute row of the range
 CREATE FUNCTION pg_temp.top_from_minutes(p_time_range interval, p_organization_id uuid) RETURNS jsonb
@@ -29,6 +30,13 @@ LANGUAGE sql AS $$
   SELECT r.range FROM ranges r
    WHERE app.error_stats(r.range, p_organization_id) -> 'top_errors'
          IS DISTINCT FROM pg_temp.top_from_minutes(r.range, p_organization_id)
+$$;
+-- a day, a week and a month are answered from the windows (the other ranges: NULL, from the rollups)
+CREATE FUNCTION pg_temp.from_windows() RETURNS boolean
+LANGUAGE sql AS $$
+  SELECT bool_and((app._stats_top_errors_windowed(date_trunc('minute', now() - r.range), NULL) IS NOT NULL)
+                  = (r.range IN ('24 hours', '7 days', '30 days')))
+    FROM ranges r
 $$;
 -- the bound of a range read from days: what no group left out of the buckets' candidates can exceed
 CREATE FUNCTION pg_temp.bound(p_time_range interval) RETURNS numeric
@@ -79,6 +87,7 @@ SELECT is_empty($$SELECT * FROM pg_temp.mismatches('00000000-0000-0000-0000-0000
   'flat: the top errors of one organization are those of the minute rows, ties by id');
 SELECT is_empty($$SELECT * FROM pg_temp.mismatches(NULL)$$,
   'flat: ... and of every organization (the same hashes in two of them)');
+SELECT ok(pg_temp.from_windows(), 'flat: (a day, a week and a month from the windows)');
 SET LOCAL ROLE org_owner;
 SELECT set_config('request.jwt.claims', '{"role": "org_owner", "org_id": "00000000-0000-0000-0000-00000000000b"}', true);
 CREATE TEMP TABLE owner_top AS SELECT api.get_error_stats('24 hours') -> 'top_errors' AS top;
@@ -102,6 +111,7 @@ SELECT ok((pg_temp.top_from_minutes('24 hours', NULL) -> 9 ->> 'events')::numeri
 SELECT is_empty($$SELECT * FROM pg_temp.mismatches('00000000-0000-0000-0000-00000000000a')$$,
   'skewed: the top errors of one organization are those of the minute rows');
 SELECT is_empty($$SELECT * FROM pg_temp.mismatches(NULL)$$, 'skewed: ... and of every organization');
+SELECT ok(pg_temp.from_windows(), 'skewed: (a day, a week and a month from the windows)');
 
 -- == Fewer than 10 groups in a range ==
 
