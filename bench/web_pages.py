@@ -5,11 +5,13 @@ list, and the time from a capture to its SSE event reaching an open Overview.
 Data: one organization with 100,000 error groups (first/last seen spread over 30 days) and their
 similarity documents, a day of per-minute metrics (300 active groups each minute: 432,000 rows),
 2,000 events of one group (releases and environments in their metadata), 2,000 alerts sent, and
-the seeded monitors with a day of checks. /errors?environment=qa matches no event: the filter's
+the seeded monitors with a day of checks. While pages are measured, the per-minute pg_cron jobs
+the pages read from run each minute as under `make run` (the rollup fold, the health summary
+cache). /errors?environment=qa matches no event: the filter's
 worst case, a probe of every group's events. Goals (issue 14): each page p95 < 100 ms, the list
 < 50 ms, list HTML < 150 KB, a new error in the Overview within 1 s.
 
-    .venv/bin/python bench/web_pages.py [--groups 100000] [--requests 30]
+    .venv/bin/python bench/web_pages.py [--groups 100000] [--requests 30] [--paths / /errors ...]
 """
 
 from __future__ import annotations
@@ -22,7 +24,9 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from collections.abc import Callable
 
 import httpx
 import psycopg
@@ -90,6 +94,29 @@ def seed(url: str, groups: int) -> dict[str, str]:
     return {"org": str(org), "project": str(project), "key": key, "hot": str(hot[0])}
 
 
+def minute_jobs(url: str) -> Callable[[], None]:
+    """What pg_cron does each minute under `make run` and the pages read (the bench's cluster has no
+    pg_cron): the rollup fold and the health summary cache, now and then every minute until the
+    function returned is called."""
+    stop = threading.Event()
+
+    def run() -> None:
+        with psycopg.connect(url, autocommit=True) as conn:
+            while True:
+                conn.execute("SELECT app.error_rollup_fold()")
+                conn.execute("SELECT app.health_refresh_cache()")
+                if stop.wait(60):
+                    return
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+
+    def stop_jobs() -> None:
+        stop.set()
+        thread.join(30)
+    return stop_jobs
+
+
 def sign_in(client: httpx.Client, email: str) -> None:
     page = client.get("/login").text
     csrf = page.split(_CSRF_MARK, 1)[1].split('"', 1)[0]
@@ -144,6 +171,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--groups", type=int, default=100_000)
     parser.add_argument("--requests", type=int, default=30)
+    parser.add_argument("--paths", nargs="*", help="measure only these pages (as listed below, e.g. / /?range=30d)")
     args = parser.parse_args()
     with throwaway_database("bench_web", fast=True) as (cluster, url):
         started = time.perf_counter()
@@ -156,6 +184,7 @@ def main() -> None:
                                env={**os.environ, "PGWARDEN_DATA_DIR": data_dir, "PYTHONPATH": str(REPO_ROOT)},
                                stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
         base_url = f"http://127.0.0.1:{port}"
+        stop_minute_jobs = minute_jobs(url)
         try:
             for _ in range(300):
                 try:
@@ -176,6 +205,8 @@ def main() -> None:
                                  f"/errors/{ids['hot']}", f"/errors/{ids['hot']}/related", "/monitors",
                                  *(["/monitors/1"] if who.startswith("admin") else []),  # platform-wide: admins only
                                  "/alerts", "/reports", "/settings", "/status"):
+                        if args.paths and path not in args.paths:
+                            continue
                         measured = timed(client, path, args.requests)
                         label = path if len(path) <= 44 else "…" + path[-43:]  # the end tells pages apart
                         if measured is None:
@@ -191,6 +222,7 @@ def main() -> None:
                         print(f"capture -> SSE event in an open Overview: p50 {statistics.median(latencies):.1f} ms, "
                               f"max {latencies[-1]:.1f} ms ({len(latencies)} captures)")
         finally:
+            stop_minute_jobs()
             web.terminate()
             web.wait(15)
 
