@@ -38,7 +38,9 @@ BEGIN
   )
   INSERT INTO app.error_group_windows AS w (organization_id, error_hash, time_range, error_id, events)
   SELECT d.organization_id, d.error_hash, p_time_range, s.id, d.events
-    FROM delta d JOIN app.system_errors s ON s.organization_id = d.organization_id AND s.error_hash = d.error_hash
+    FROM delta d
+   CROSS JOIN LATERAL (SELECT s.id FROM app.system_errors s  -- each group looked up: a few hundred a minute
+                        WHERE s.organization_id = d.organization_id AND s.error_hash = d.error_hash OFFSET 0) AS s
    ORDER BY 1, 2
   ON CONFLICT (organization_id, error_hash, time_range) DO UPDATE SET events = w.events + excluded.events;
   -- the groups that left the window (an index range: events is its second column)
