@@ -165,6 +165,12 @@ DECLARE
   v_count integer := jsonb_array_length(p_exceptions);
   v_raised jsonb := p_exceptions -> -1;
   v_chain jsonb;
+  v_causes jsonb[] := '{}';
+  v_kept jsonb[];
+  v_cause jsonb;
+  v_frames jsonb;
+  v_frame jsonb;
+  v_length integer;
 BEGIN
   v_raised := CASE WHEN jsonb_typeof(v_raised) = 'object' THEN jsonb_build_array(jsonb_strip_nulls(jsonb_build_object(
                 'type', left(app.json_text(v_raised -> 'type'), 255), 'module', left(app.json_text(v_raised -> 'module'), 255),
@@ -173,22 +179,37 @@ BEGIN
   IF v_count = 1 OR v_raised IS NULL THEN  -- the raised exception alone (most events): no query
     RETURN v_raised;
   END IF;
-  SELECT jsonb_agg(jsonb_strip_nulls(jsonb_build_object(
-           'type', left(app.json_text(e.x -> 'type'), 255), 'value', left(app.json_text(e.x -> 'value'), 1024),
-           'module', left(app.json_text(e.x -> 'module'), 255),
-           'synthetic', CASE WHEN e.x -> 'synthetic' = 'true'::jsonb OR e.x #> '{mechanism,synthetic}' = 'true'::jsonb THEN true END,
-           'frames', (SELECT jsonb_agg(jsonb_strip_nulls(jsonb_build_object(
-                                 'filename', f.value -> 'filename', 'abs_path', f.value -> 'abs_path', 'module', f.value -> 'module',
-                                 'function', f.value -> 'function', 'lineno', f.value -> 'lineno', 'colno', f.value -> 'colno',
-                                 'in_app', f.value -> 'in_app', 'context_line', app.grouping_context_line(f.value))) ORDER BY f.n)
-                        FROM jsonb_array_elements(e.frames) WITH ORDINALITY AS f (value, n)
-                       WHERE jsonb_typeof(f.value) = 'object'
-                         AND f.n > jsonb_array_length(e.frames) - app.capture_limit('frames')))) ORDER BY e.n) || v_raised
-    INTO v_chain
-    FROM (SELECT c.x, c.n, coalesce(c.x #> '{stacktrace,frames}', c.x -> 'frames', '[]') AS frames
-            FROM jsonb_array_elements(p_exceptions) WITH ORDINALITY AS c (x, n)
-           WHERE c.n > v_count - 10 AND c.n < v_count AND jsonb_typeof(c.x) = 'object' OFFSET 0) AS e
-   WHERE jsonb_typeof(e.frames) = 'array';
+  -- loops, not a query: a query's start-up costs more than the few causes and frames of a chain
+  FOR i IN greatest(v_count - 10, 0) .. v_count - 2 LOOP
+    v_cause := p_exceptions -> i;
+    CONTINUE WHEN jsonb_typeof(v_cause) <> 'object';
+    v_frames := coalesce(v_cause #> '{stacktrace,frames}', v_cause -> 'frames', '[]');
+    CONTINUE WHEN jsonb_typeof(v_frames) <> 'array';
+    v_length := jsonb_array_length(v_frames);
+    v_kept := '{}';
+    FOR j IN greatest(v_length - app.capture_limit('frames'), 0) .. v_length - 1 LOOP
+      v_frame := v_frames -> j;
+      CONTINUE WHEN jsonb_typeof(v_frame) <> 'object';
+      -- a frame of only these keys (and a source line grouping reads) is kept as it is (the
+      -- Sentry mapping sends them so): cheaper than building it again
+      IF v_frame - '{filename,abs_path,module,function,lineno,colno,in_app,context_line}'::text[] = '{}'::jsonb
+         AND (NOT v_frame ? 'context_line' OR app.grouping_context_line(v_frame) IS NOT NULL) THEN
+        v_kept := v_kept || v_frame;
+        CONTINUE;
+      END IF;
+      v_kept := v_kept || jsonb_build_object(
+                  'filename', v_frame -> 'filename', 'abs_path', v_frame -> 'abs_path', 'module', v_frame -> 'module',
+                  'function', v_frame -> 'function', 'lineno', v_frame -> 'lineno', 'colno', v_frame -> 'colno',
+                  'in_app', v_frame -> 'in_app', 'context_line', app.grouping_context_line(v_frame));
+    END LOOP;
+    v_causes := v_causes || jsonb_strip_nulls(jsonb_build_object(  -- (strips the frames' nulls too)
+                  'type', left(app.json_text(v_cause -> 'type'), 255), 'value', left(app.json_text(v_cause -> 'value'), 1024),
+                  'module', left(app.json_text(v_cause -> 'module'), 255),
+                  'synthetic', CASE WHEN v_cause -> 'synthetic' = 'true'::jsonb OR v_cause #> '{mechanism,synthetic}' = 'true'::jsonb
+                                    THEN true END,
+                  'frames', CASE WHEN cardinality(v_kept) > 0 THEN to_jsonb(v_kept) END));
+  END LOOP;
+  v_chain := to_jsonb(v_causes) || v_raised;
   v_chain := coalesce(v_chain, v_raised);
   IF octet_length(v_chain::text) <= app.capture_limit('frames_bytes') THEN
     RETURN v_chain;

@@ -165,7 +165,12 @@ BEGIN
                                                            'synthetic', CASE WHEN s.synthetic THEN true END)
                                  ELSE jsonb_build_object('type', c.value -> 'type', 'value', c.value -> 'value', 'module', c.value -> 'module',
                                    'synthetic', CASE WHEN c.value #> '{mechanism,synthetic}' = 'true'::jsonb THEN true END,
-                                   'frames', (SELECT jsonb_agg(f.value - '{vars,pre_context,post_context,data}'::text[] ORDER BY f.n)
+                                   -- (what app._capture_trim_exceptions keeps: without the source line grouping
+                                   -- does not read, a frame of Sentry's usual keys is kept as it is)
+                                   'frames', (SELECT jsonb_agg(f.value - CASE WHEN app.grouping_context_line(f.value) IS NULL
+                                                                              THEN '{vars,pre_context,post_context,data,context_line}'::text[]
+                                                                              ELSE '{vars,pre_context,post_context,data}'::text[] END
+                                                               ORDER BY f.n)
                                                 FROM jsonb_array_elements(CASE WHEN jsonb_typeof(c.value #> '{stacktrace,frames}') = 'array'
                                                                                THEN c.value #> '{stacktrace,frames}' ELSE '[]' END)
                                                      WITH ORDINALITY AS f (value, n)
