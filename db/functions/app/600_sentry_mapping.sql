@@ -159,7 +159,8 @@ BEGIN
     'exceptions', CASE WHEN s.x IS NULL THEN NULL
                        WHEN jsonb_array_length(s.chain) = 1 THEN jsonb_build_array(jsonb_strip_nulls(jsonb_build_object(
                          'type', s.x -> 'type', 'module', s.x -> 'module', 'synthetic', CASE WHEN s.synthetic THEN true END)))
-                       ELSE (SELECT jsonb_agg(jsonb_strip_nulls(CASE
+                       -- (its nulls go with the item's: jsonb_strip_nulls below reaches every depth)
+                       ELSE (SELECT jsonb_agg(CASE
                                  WHEN c.n = jsonb_array_length(s.chain)
                                    THEN jsonb_build_object('type', c.value -> 'type', 'module', c.value -> 'module',
                                                            'synthetic', CASE WHEN s.synthetic THEN true END)
@@ -175,7 +176,7 @@ BEGIN
                                                                                THEN c.value #> '{stacktrace,frames}' ELSE '[]' END)
                                                      WITH ORDINALITY AS f (value, n)
                                                WHERE jsonb_typeof(f.value) = 'object'))
-                                 END) ORDER BY c.n)
+                                 END ORDER BY c.n)
                                FROM jsonb_array_elements(s.chain) WITH ORDINALITY AS c (value, n)
                               WHERE jsonb_typeof(c.value) = 'object') END,
     'metadata', jsonb_strip_nulls(jsonb_build_object(
