@@ -165,7 +165,7 @@ DECLARE
   v_count integer := jsonb_array_length(p_exceptions);
   v_raised jsonb := p_exceptions -> -1;
   v_chain jsonb;
-  v_causes jsonb[] := '{}';
+  v_causes jsonb[] := '{}'::jsonb[];
   v_kept jsonb[];
   v_cause jsonb;
   v_frames jsonb;
@@ -186,7 +186,7 @@ BEGIN
     v_frames := coalesce(v_cause #> '{stacktrace,frames}', v_cause -> 'frames', '[]');
     CONTINUE WHEN jsonb_typeof(v_frames) <> 'array';
     v_length := jsonb_array_length(v_frames);
-    v_kept := '{}';
+    v_kept := '{}'::jsonb[];
     FOR j IN greatest(v_length - app.capture_limit('frames'), 0) .. v_length - 1 LOOP
       v_frame := v_frames -> j;
       CONTINUE WHEN jsonb_typeof(v_frame) <> 'object';
