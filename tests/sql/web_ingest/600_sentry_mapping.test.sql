@@ -1,6 +1,6 @@
 -- Sentry event → capture item: levels, error types, lenient shapes, messages, frames, context.
 BEGIN;
-SELECT plan(26);
+SELECT plan(28);
 
 SELECT is(app.sentry_severity('"fatal"'), 'critical', 'fatal is critical');
 SELECT is(app.sentry_severity('"warn"'), 'warning', 'warn is warning');
@@ -57,6 +57,29 @@ SELECT is(app.json_timestamp('"1795874289.5"'), to_timestamp(1795874289.5), 'Uni
 SELECT is(app.json_timestamp('"2026-11-28t08:27-0530"'), '2026-11-28 13:57:00+00'::timestamptz,
           'seconds are optional, t and offsets without a colon are read');
 SELECT is(app.json_timestamp('"2026-11-28T24:00:00Z"'), NULL, 'an hour past 23 is unusable');
+
+-- A chain's causes keep, of each frame, what grouping reads, whichever way the frames arrive: as the
+-- mapping passes them (its usual keys kept as they are) or as Sentry sends them (rebuilt)
+CREATE TEMP TABLE sentry_chain AS SELECT '[
+  {"type": "ConnectionError", "value": "refused", "mechanism": {"type": "chained"},
+   "stacktrace": {"frames": [
+     {"filename": "shop/sync.py", "abs_path": "/srv/shop/sync.py", "module": "shop.sync", "function": "fetch", "lineno": 9,
+      "colno": null, "in_app": true, "context_line": "    return get(url)", "pre_context": ["a"], "post_context": ["b"],
+      "vars": {"token": "sk_live_abcdefghijklmnop1234"}},
+     {"filename": "shop/jobs.py", "lineno": 3, "in_app": true, "context_line": "run()", "platform": "python"},
+     {"filename": "<frozen runpy>", "function": "_run_code", "lineno": 88, "data": {"x": 1}}]}},
+  {"type": "SyncError", "value": "order sync failed", "stacktrace": {"frames": [{"filename": "shop/sync.py", "function": "sync_orders", "lineno": 30}]}}
+]'::jsonb AS chain;
+SELECT is(app._capture_trim_exceptions(app.sentry_event_to_capture(jsonb_build_object('exception', jsonb_build_object('values', c.chain))) -> 'exceptions'),
+          app._capture_trim_exceptions(c.chain),
+          'a chain''s causes are kept alike from the mapping''s frames and from Sentry''s')
+  FROM sentry_chain c;
+SELECT is(app._capture_trim_exceptions(c.chain) -> 0 -> 'frames',
+          '[{"filename": "shop/sync.py", "abs_path": "/srv/shop/sync.py", "module": "shop.sync", "function": "fetch", "lineno": 9, "in_app": true},
+            {"filename": "shop/jobs.py", "lineno": 3, "in_app": true, "context_line": "run()"},
+            {"filename": "<frozen runpy>", "function": "_run_code", "lineno": 88}]'::jsonb,
+          'a cause''s frames lose variables, source context, nulls and unknown keys; the source line only where grouping reads it')
+  FROM sentry_chain c;
 
 SELECT * FROM finish();
 ROLLBACK;
