@@ -320,51 +320,44 @@ UI_NOTIFICATIONS = ("SELECT id, kind::text AS kind, severity::text AS severity, 
 UI_UNREAD_NOTIFICATIONS = "SELECT count(*) FROM api.in_app_notifications WHERE NOT is_read"
 UI_MARK_NOTIFICATIONS_READ = "SELECT api.mark_notifications_read(%s::text[])"
 
-# The errors list. Its usual pages go through api.list_errors (keyset pages on indexes led by
-# organization_id), once per status of the tab, merged in the order the function pages in.
+# The errors list. A page of groups in the order chosen (last seen, first seen, events or users),
+# any statuses (the open tab names five), the filters and text search of api.list_errors, keyset
+# on the sort value and id: app.error_list_page gives the ids in order with their users, counted
+# for the page at once; their rows are read through api.error_groups (its own per-row users count
+# is left unread).
 _ERROR_ROW = ("SELECT g.id, g.organization_id, g.error_hash, g.message, g.error_type::text AS error_type,"
-              " g.severity::text AS severity, g.status::text AS status, g.occurrence_count, g.users_affected,"
+              " g.severity::text AS severity, g.status::text AS status, g.occurrence_count, {users} AS users_affected,"
               " g.first_seen_at, g.last_seen_at, g.assigned_to,"
               " (SELECT u.email FROM api.users u WHERE u.id = g.assigned_to) AS assigned_to_email")
-_ERROR_LIST = (
-    _ERROR_ROW + " FROM unnest(coalesce(%(statuses)s::text[], ARRAY[NULL::text])) AS s (status),"
-    " LATERAL api.list_errors(%(sort)s, s.status, %(severity)s, %(error_type)s, %(organization_id)s::text,"
-    " %(after_id)s::text, %(after_last_seen_at)s::timestamptz::text, %(after_occurrence_count)s::integer,"
-    " %(after_users_affected)s::integer, %(limit)s, %(assigned)s::text) AS g"
-    " ORDER BY g.{column} DESC, g.id DESC LIMIT %(limit)s")
-UI_ERROR_LISTS = {
-    "last_seen": _ERROR_LIST.format(column="last_seen_at"),
-    "events": _ERROR_LIST.format(column="occurrence_count"),
-    "users": _ERROR_LIST.format(column="users_affected"),
-}
-# Pages the list function does not serve (first seen, text search, a project, an environment or a
-# release: what events hold, api.error_groups_seen_in): one statement per
-# sort order, keyset on the sort column and id. The filters are api.list_errors' own
-# (app.error_list_filter reads them, app.error_list_matches applies them); the status tab may name
-# several statuses. The pool prepares nothing, so each page gets a plan for its filters. The
-# filters are read first, as the outer side of a LATERAL page: a bad one is refused (QV001) even
-# when the page would be empty (joined plainly, an empty side could leave the function unread).
-_ERROR_PAGE = (
-    _ERROR_ROW + " FROM app.error_list_filter(NULL, %(severity)s, %(error_type)s, %(assigned)s) AS f"
+UI_ERROR_PAGE = (
+    _ERROR_ROW.format(users="p.users_affected")
+    + " FROM app.error_list_page(%(sort)s, %(statuses)s::text[], %(severity)s, %(error_type)s, %(organization_id)s,"
+    " %(assigned)s, %(q)s, %(after_value)s, %(after_id)s, %(limit)s::integer) WITH ORDINALITY AS p (id, users_affected,"
+    " ordinal) JOIN api.error_groups g ON g.id = p.id ORDER BY p.ordinal")
+# Pages of the groups with an event of a project, environment or release (what events hold,
+# api.error_groups_seen_in, as a semi-join): one statement per sort order, keyset on the sort column
+# and id. The filters are api.list_errors' own (app.error_list_filter reads them,
+# app.error_list_matches applies them); the status tab may name several statuses. The pool
+# prepares nothing, so each page gets a plan for its filters. The filters are read first, as the
+# outer side of a LATERAL page: a bad one is refused (QV001) even when the page would be empty
+# (joined plainly, an empty side could leave the function unread).
+_ERROR_PAGE_SEEN_IN = (
+    _ERROR_ROW.format(users="g.users_affected")
+    + " FROM app.error_list_filter(NULL, %(severity)s, %(error_type)s, %(assigned)s) AS f"
     " CROSS JOIN LATERAL (SELECT g.* FROM api.error_groups g"
     " WHERE (%(statuses)s::text[] IS NULL OR g.status = ANY(%(statuses)s::app.error_status_enum[]))"
     " AND app.error_list_matches(g.organization_id, g.status, g.severity, g.error_type, g.assigned_to,"
     " %(organization_id)s::uuid, NULL, f.severity, f.error_type, f.assigned_to, f.unassigned)"
     " AND (%(q)s::text IS NULL OR g.id IN (SELECT m FROM app.error_ids_matching(%(q)s::text) AS m))"
-    "{seen_in}"
+    " AND (g.organization_id, g.error_hash) IN (SELECT s.organization_id, s.error_hash"
+    " FROM api.error_groups_seen_in(%(project_id)s::bigint, %(environment)s::text, %(release)s::text) AS s)"
     " AND (%(after_id)s::uuid IS NULL OR (g.{column}, g.id) < (%(after_value)s::{type}, %(after_id)s::uuid))"
     " ORDER BY g.{column} DESC, g.id DESC LIMIT %(limit)s) AS g"
     " ORDER BY g.{column} DESC, g.id DESC")
 _SORT_TYPES = {"last_seen": ("last_seen_at", "timestamptz"), "first_seen": ("first_seen_at", "timestamptz"),
                "events": ("occurrence_count", "integer"), "users": ("users_affected", "bigint")}
-UI_ERROR_PAGES = {sort: _ERROR_PAGE.format(column=column, type=type_, seen_in="")
-                  for sort, (column, type_) in _SORT_TYPES.items()}
-# the same with a project, environment or release: the groups with such an event, as a semi-join
-# (an OR with "no filter" would keep the planner from making it one, hence statements of their own)
-UI_ERROR_PAGES_SEEN_IN = {sort: _ERROR_PAGE.format(column=column, type=type_, seen_in=(
-    " AND (g.organization_id, g.error_hash) IN (SELECT s.organization_id, s.error_hash"
-    " FROM api.error_groups_seen_in(%(project_id)s::bigint, %(environment)s::text, %(release)s::text) AS s)"))
-    for sort, (column, type_) in _SORT_TYPES.items()}
+UI_ERROR_PAGES_SEEN_IN = {sort: _ERROR_PAGE_SEEN_IN.format(column=column, type=type_)
+                          for sort, (column, type_) in _SORT_TYPES.items()}
 # the people an errors list may filter by assignee (row-level security: an org owner's own)
 UI_ERROR_PEOPLE = "SELECT id, email, name FROM api.users ORDER BY email LIMIT 500"
 # events per UTC hour of the last 24 for a page of groups (the list's sparklines)

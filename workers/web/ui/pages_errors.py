@@ -51,15 +51,11 @@ async def error_list(request: Request) -> Response:
               "environment": filters.get("environment"), "release": filters.get("release"),
               "assigned": filters.get("assigned"),  # me, nobody or a person's id: api.list_errors decides
               "after_value": after_value, "after_id": after_id, "limit": PAGE_SIZE + 1}
-    # filters by what events hold (project, environment, release) and text search: the page statements
+    # filters by what events hold (project, environment, release): the groups seen there, per sort
     by_events = any(params[name] for name in ("project_id", "environment", "release"))
-    listed = sort in sql.UI_ERROR_LISTS and not params["q"] and not by_events
-    if listed:  # api.list_errors takes the cursor's value by the name of its sort column
-        params |= {"sort": sort, "after_last_seen_at": None, "after_occurrence_count": None,
-                   "after_users_affected": None, f"after_{SORTS[sort][1]}": after_value}
     async with signed_in(request) as person:
-        statements = sql.UI_ERROR_LISTS if listed else sql.UI_ERROR_PAGES_SEEN_IN if by_events else sql.UI_ERROR_PAGES
-        rows = await person.rows(statements[sort], params)
+        statement = sql.UI_ERROR_PAGES_SEEN_IN[sort] if by_events else sql.UI_ERROR_PAGE
+        rows = await person.rows(statement, params | {"sort": sort})
         more = len(rows) > PAGE_SIZE
         rows = rows[:PAGE_SIZE]
         sparks = await _sparklines(person, rows)
