@@ -23,7 +23,6 @@ DECLARE
   v_cursor_field text := CASE coalesce(v_sort, 'last_seen') WHEN 'last_seen' THEN 'after_last_seen_at'
                                                           WHEN 'events' THEN 'after_occurrence_count'
                                                           ELSE 'after_users_affected' END;
-  v_listed integer := 0;
   v_unassigned boolean := v_filter.unassigned;
   v_assigned_to uuid := v_filter.assigned_to;
 BEGIN
@@ -56,25 +55,17 @@ BEGIN
                                                after_occurrence_count, v_after_id, v_limit) AS l
       JOIN api.error_groups g ON g.id = l.id
      ORDER BY l.occurrence_count DESC, l.id DESC;
-  ELSE  -- groups with users first, then those without (users 0), so every group is listed
-    IF coalesce(after_users_affected, 1) > 0 THEN
-      RETURN QUERY
-      SELECT g.* FROM app.error_list_most_users(v_organization_id, v_status, v_severity, v_error_type,
-                                                v_assigned_to, v_unassigned,
-                                                after_users_affected, v_after_id, v_limit) AS l
-        JOIN api.error_groups g ON g.id = l.id
-       ORDER BY g.users_affected DESC, g.id DESC;
-      GET DIAGNOSTICS v_listed = ROW_COUNT;
-    END IF;
-    IF v_listed < v_limit THEN
-      RETURN QUERY
-      SELECT g.* FROM app.error_list_without_users(v_organization_id, v_status, v_severity, v_error_type,
-                                                   v_assigned_to, v_unassigned,
-                                                   CASE WHEN after_users_affected = 0 THEN v_after_id END,
-                                                   v_limit - v_listed) AS l
-        JOIN api.error_groups g ON g.id = l.id
-       ORDER BY g.id DESC;
-    END IF;
+  ELSE  -- groups with users first, then those without (users 0): the web app's list (app.error_list_page)
+    RETURN QUERY
+    SELECT g.id, g.organization_id, g.error_hash, g.error_type, g.severity, g.status, g.message, g.component,
+           g.file_path, g.url, g.occurrence_count, g.first_seen_at, g.last_seen_at, g.resolved_at, g.resolved_by,
+           g.ai_suggestion, g.ai_analyzed_at, g.assigned_to, l.users_affected, g.resolved_in_release, g.suspect_release
+      FROM app.error_list_page('users', CASE WHEN v_status IS NOT NULL THEN ARRAY[v_status::text] END,
+                               list_errors.severity, list_errors.error_type, list_errors.organization_id,
+                               list_errors.assigned_to, NULL, after_users_affected::text, list_errors.after_id,
+                               v_limit) WITH ORDINALITY AS l (id, users_affected, ordinal)
+      JOIN api.error_groups g ON g.id = l.id
+     ORDER BY l.ordinal;
   END IF;
 EXCEPTION WHEN query_canceled THEN  -- the role's statement_timeout: 429, not PostgREST's 500
   PERFORM app.raise_statement_timeout();

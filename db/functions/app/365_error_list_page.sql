@@ -70,6 +70,35 @@ $$;
 COMMENT ON FUNCTION app._error_list_page_statement(text, text, boolean) IS
   'The statement of an errors list page in one order (app.error_list_page runs it)';
 
+-- The statements of a page by most users ($1-$10 as above, $11 the watermark): 'candidates', the
+-- first groups by folded count among those without events since the watermark together with
+-- every group with such events (whose count may have grown), to be counted exactly; 'tail', the
+-- groups without users, newest id first (after the id $6), which follow those with users.
+CREATE OR REPLACE FUNCTION app._error_list_users_statement(p_part text, p_search boolean) RETURNS text
+LANGUAGE sql IMMUTABLE AS $$
+  SELECT format(CASE p_part
+    WHEN 'candidates' THEN
+      'WITH recent AS MATERIALIZED (SELECT DISTINCT m.organization_id, m.error_hash'
+      ' FROM app.error_metrics m WHERE m.bucket >= $11 AND ($10 IS NULL OR m.organization_id = $10))'
+      ' (SELECT c.error_id FROM app.error_group_user_counts c'
+      ' WHERE ($10 IS NULL OR c.organization_id = $10) AND ($6 IS NULL OR (c.users_affected, c.error_id) < ($7::bigint, $6))'
+      ' AND NOT EXISTS (SELECT FROM recent r WHERE r.organization_id = c.organization_id AND r.error_hash = c.error_hash)'
+      ' AND EXISTS (SELECT FROM app.system_errors s WHERE s.id = c.error_id AND %1$s)'
+      ' ORDER BY c.users_affected DESC, c.error_id DESC LIMIT $8)'
+      ' UNION SELECT s.id FROM recent r JOIN app.system_errors s'
+      ' ON s.organization_id = r.organization_id AND s.error_hash = r.error_hash WHERE %1$s'
+    WHEN 'tail' THEN
+      'SELECT s.id FROM app.system_errors s WHERE ($10 IS NULL OR s.organization_id = $10) AND %1$s'
+      ' AND ($6 IS NULL OR s.id < $6)'
+      ' AND NOT EXISTS (SELECT FROM app.error_group_user_counts c'
+      ' WHERE c.organization_id = s.organization_id AND c.error_hash = s.error_hash AND c.users_affected > 0)'
+      ' AND NOT EXISTS (SELECT FROM app.error_events e WHERE e.organization_id = s.organization_id'
+      ' AND e.error_hash = s.error_hash AND e.received_at >= $11 AND e.user_id IS NOT NULL)'
+      ' ORDER BY s.id DESC LIMIT $8' END, app._error_list_page_matches(p_search))
+$$;
+COMMENT ON FUNCTION app._error_list_users_statement(text, boolean) IS
+  'The statements of an errors list page by most users: candidates to count, then the groups without users';
+
 -- p_sort: last_seen, first_seen, events or users; p_statuses: any of them (NULL: all); the other filters
 -- as api.list_errors takes them (app.error_list_filter: QV001). Keyset: after the previous
 -- page's last (sort value, id). Planned for the values given (EXECUTE), so unused filters drop out.
@@ -104,20 +133,9 @@ BEGIN
       HINT = 'Send the last row''s sort value with its id (the page''s next link does).';
   END IF;
   IF v_sort = 'users' THEN
-    -- as app.error_list_most_users: the first groups by folded count among those without events
-    -- since the watermark ($11), and those with such events, counted exactly all at once
+    -- the candidates counted exactly, all at once (app._error_list_users_statement)
     IF v_after_id IS NULL OR p_after_value::bigint > 0 THEN
-      EXECUTE format(
-        'SELECT ARRAY(WITH recent AS MATERIALIZED (SELECT DISTINCT m.organization_id, m.error_hash'
-        ' FROM app.error_metrics m WHERE m.bucket >= $11 AND ($10 IS NULL OR m.organization_id = $10))'
-        ' (SELECT c.error_id FROM app.error_group_user_counts c'
-        ' WHERE ($10 IS NULL OR c.organization_id = $10) AND ($6 IS NULL OR (c.users_affected, c.error_id) < ($7::bigint, $6))'
-        ' AND NOT EXISTS (SELECT FROM recent r WHERE r.organization_id = c.organization_id AND r.error_hash = c.error_hash)'
-        ' AND EXISTS (SELECT FROM app.system_errors s WHERE s.id = c.error_id AND %1$s)'
-        ' ORDER BY c.users_affected DESC, c.error_id DESC LIMIT $8)'
-        ' UNION SELECT s.id FROM recent r JOIN app.system_errors s'
-        ' ON s.organization_id = r.organization_id AND s.error_hash = r.error_hash WHERE %1$s)', v_matches)
-        INTO v_candidates
+      EXECUTE 'SELECT ARRAY(' || app._error_list_users_statement('candidates', p_q IS NOT NULL) || ')' INTO v_candidates
         USING v_statuses, v_filter.severity, v_filter.error_type, v_filter.assigned_to, v_filter.unassigned,
               v_after_id, p_after_value, v_limit, p_q, v_organization_id, v_since;
       -- (the candidates as a value, so the count is inlined and planned for the watermark's value)
@@ -127,17 +145,10 @@ BEGIN
         USING v_candidates, v_since, v_after_id, p_after_value, v_limit;
     END IF;
     IF cardinality(v_ids) < v_limit THEN  -- then the groups without users, newest id first
-      EXECUTE format(
-        'SELECT ARRAY(SELECT s.id FROM app.system_errors s WHERE ($10 IS NULL OR s.organization_id = $10) AND %1$s'
-        ' AND ($6 IS NULL OR s.id < $6)'
-        ' AND NOT EXISTS (SELECT FROM app.error_group_user_counts c'
-        ' WHERE c.organization_id = s.organization_id AND c.error_hash = s.error_hash AND c.users_affected > 0)'
-        ' AND NOT EXISTS (SELECT FROM app.error_events e WHERE e.organization_id = s.organization_id'
-        ' AND e.error_hash = s.error_hash AND e.received_at >= $11 AND e.user_id IS NOT NULL)'
-        ' ORDER BY s.id DESC LIMIT $8)', v_matches) INTO v_tail
+      EXECUTE 'SELECT ARRAY(' || app._error_list_users_statement('tail', p_q IS NOT NULL) || ')' INTO v_tail
         USING v_statuses, v_filter.severity, v_filter.error_type, v_filter.assigned_to, v_filter.unassigned,
-              CASE WHEN v_after_id IS NOT NULL AND p_after_value::bigint = 0 THEN v_after_id END, NULL, v_limit - cardinality(v_ids), p_q,
-              v_organization_id, v_since;
+              CASE WHEN v_after_id IS NOT NULL AND p_after_value::bigint = 0 THEN v_after_id END, NULL,
+              v_limit - cardinality(v_ids), p_q, v_organization_id, v_since;
       v_ids := v_ids || v_tail;
     END IF;
   ELSE
@@ -155,5 +166,5 @@ COMMENT ON FUNCTION app.error_list_page(text, text[], text, text, text, text, te
   'A page of the errors list (ids in order, with their users): last_seen, first_seen, events or users, several statuses, text search';
 
 GRANT EXECUTE ON FUNCTION app.error_groups_users_affected(uuid[], timestamptz), app._error_list_page_matches(boolean),
-  app._error_list_page_statement(text, text, boolean),
+  app._error_list_page_statement(text, text, boolean), app._error_list_users_statement(text, boolean),
   app.error_list_page(text, text[], text, text, text, text, text, text, text, integer) TO staff, org_owner, system_admin;

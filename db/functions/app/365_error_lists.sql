@@ -128,72 +128,12 @@ $$;
 COMMENT ON FUNCTION app.error_list_most_events(uuid, app.error_status_enum, app.severity_enum, app.error_type_enum, uuid, boolean, integer, uuid, integer) IS
   'Error groups, most occurrences first, after an (occurrence_count, id) cursor';
 
--- == Most users first ==
+-- == Most users first: app.error_list_page (db/functions/app/365_error_list_page.sql) ==
 
--- Ordered by the exact count (app.error_group_users_affected). The folded count never exceeds it
--- and equals it for a group without events since the watermark, so the first rows by folded
--- count (index) among those groups, together with the groups that have newer events, hold the
--- page. Groups without any user id follow (app.error_list_without_users).
-CREATE OR REPLACE FUNCTION app.error_list_most_users(
-  p_organization_id uuid, p_status app.error_status_enum, p_severity app.severity_enum, p_error_type app.error_type_enum,
-  p_assigned_to uuid, p_unassigned boolean, p_after_users_affected bigint, p_after_id uuid, p_limit integer)
-RETURNS SETOF app.system_errors
-LANGUAGE sql STABLE AS $$
-  WITH recent AS (
-    SELECT DISTINCT m.organization_id, m.error_hash FROM app.error_metrics m
-     WHERE m.bucket >= (SELECT r.folded_until FROM app.error_rollup r)
-       AND (p_organization_id IS NULL OR m.organization_id = p_organization_id)
-  ), candidate AS (
-    (SELECT c.error_id FROM app.error_group_user_counts c
-      WHERE (p_organization_id IS NULL OR c.organization_id = p_organization_id)
-        AND (p_after_id IS NULL OR (c.users_affected, c.error_id) < (p_after_users_affected, p_after_id))
-        AND NOT EXISTS (SELECT FROM recent r WHERE r.organization_id = c.organization_id AND r.error_hash = c.error_hash)
-        AND EXISTS (SELECT FROM app.system_errors s
-                     WHERE s.id = c.error_id
-                       AND app._error_list_match(s, NULL, p_status, p_severity, p_error_type, p_assigned_to,
-                                                 p_unassigned))
-      ORDER BY c.users_affected DESC, c.error_id DESC
-      LIMIT p_limit)
-    UNION
-    SELECT s.id FROM recent r JOIN app.system_errors s ON s.organization_id = r.organization_id AND s.error_hash = r.error_hash
-  )
-  SELECT s.* FROM candidate k
-    JOIN app.system_errors s ON s.id = k.error_id
-   CROSS JOIN LATERAL app.error_group_users_count(s.organization_id, s.error_hash) AS u
-   WHERE u.users_affected > 0
-     AND app._error_list_match(s, NULL, p_status, p_severity, p_error_type, p_assigned_to, p_unassigned)
-     AND (p_after_id IS NULL OR (u.users_affected, s.id) < (p_after_users_affected, p_after_id))
-   ORDER BY u.users_affected DESC, s.id DESC
-   LIMIT p_limit
-$$;
-COMMENT ON FUNCTION app.error_list_most_users(uuid, app.error_status_enum, app.severity_enum, app.error_type_enum, uuid, boolean, bigint, uuid, integer) IS
-  'Error groups with users, most distinct users first, after a (users_affected, id) cursor';
-
--- == Groups without users: after those with users, newest id first ==
-
--- Every group is listed by most users: those whose exact count is 0 follow the rest in the
--- tie-breaker's order, read from (organization_id, id). A group counts 0 users
--- (app.error_group_users_affected) when none is folded and none of its events since the watermark
--- names one: two anti-joins the planner estimates, so it walks the index and stops at the page.
-CREATE OR REPLACE FUNCTION app.error_list_without_users(
-  p_organization_id uuid, p_status app.error_status_enum, p_severity app.severity_enum, p_error_type app.error_type_enum,
-  p_assigned_to uuid, p_unassigned boolean, p_after_id uuid, p_limit integer)
-RETURNS SETOF app.system_errors
-LANGUAGE sql STABLE AS $$
-  SELECT s.* FROM app.system_errors s
-   WHERE app._error_list_match(s, p_organization_id, p_status, p_severity, p_error_type, p_assigned_to, p_unassigned)
-     AND (p_after_id IS NULL OR s.id < p_after_id)
-     AND NOT EXISTS (SELECT FROM app.error_group_user_counts c
-                      WHERE c.organization_id = s.organization_id AND c.error_hash = s.error_hash
-                        AND c.users_affected > 0)
-     AND NOT EXISTS (SELECT FROM app.error_events e
-                      WHERE e.organization_id = s.organization_id AND e.error_hash = s.error_hash
-                        AND e.received_at >= (SELECT r.folded_until FROM app.error_rollup r) AND e.user_id IS NOT NULL)
-   ORDER BY s.id DESC
-   LIMIT p_limit
-$$;
-COMMENT ON FUNCTION app.error_list_without_users(uuid, app.error_status_enum, app.severity_enum, app.error_type_enum, uuid, boolean, uuid, integer) IS
-  'Error groups without any user id, newest id first, after an id cursor (the tail of the most-users list)';
+-- (their forms before the web app's page function counted a page's users at once)
+DROP FUNCTION IF EXISTS
+  app.error_list_most_users(uuid, app.error_status_enum, app.severity_enum, app.error_type_enum, uuid, boolean, bigint, uuid, integer),
+  app.error_list_without_users(uuid, app.error_status_enum, app.severity_enum, app.error_type_enum, uuid, boolean, uuid, integer);
 
 GRANT EXECUTE ON FUNCTION app.error_group_users_count(uuid, text), app.error_group_users_affected(uuid, text),
   app.error_list_filter(text, text, text, text),
@@ -201,7 +141,5 @@ GRANT EXECUTE ON FUNCTION app.error_group_users_count(uuid, text), app.error_gro
                          app.error_status_enum, app.severity_enum, app.error_type_enum, uuid, boolean),
   app._error_list_match(app.system_errors, uuid, app.error_status_enum, app.severity_enum, app.error_type_enum, uuid, boolean),
   app.error_list_newest(uuid, app.error_status_enum, app.severity_enum, app.error_type_enum, uuid, boolean, timestamptz, uuid, integer),
-  app.error_list_most_events(uuid, app.error_status_enum, app.severity_enum, app.error_type_enum, uuid, boolean, integer, uuid, integer),
-  app.error_list_most_users(uuid, app.error_status_enum, app.severity_enum, app.error_type_enum, uuid, boolean, bigint, uuid, integer),
-  app.error_list_without_users(uuid, app.error_status_enum, app.severity_enum, app.error_type_enum, uuid, boolean, uuid, integer)
+  app.error_list_most_events(uuid, app.error_status_enum, app.severity_enum, app.error_type_enum, uuid, boolean, integer, uuid, integer)
   TO staff, org_owner, system_admin;

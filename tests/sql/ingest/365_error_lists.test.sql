@@ -3,7 +3,7 @@
 -- pages never skip nor repeat, and the table keeps no index that no list or lookup reads (an
 -- event of a known group writes every one of them).
 BEGIN;
-SELECT plan(44);
+SELECT plan(42);
 
 INSERT INTO app.organizations (id, name) VALUES
   ('00000000-0000-0000-0000-00000000000a', 'Org A'), ('00000000-0000-0000-0000-00000000000b', 'Org B'),
@@ -246,23 +246,9 @@ SELECT is(pg_temp.all_pages('users', 'new', 40),
           || (SELECT array_agg(s.id ORDER BY s.id DESC) FROM app.system_errors s
                WHERE s.status = 'new' AND NOT EXISTS (SELECT FROM users_truth t WHERE t.id = s.id)),
   '... and filtered');
-SELECT ok(pg_temp.served_by($$SELECT * FROM app.error_list_without_users(NULL, NULL, NULL, NULL, NULL, NULL, NULL, 50)$$,
-                            'idx_errors_org_id'), 'most users, groups without users: idx_errors_org_id');
 RESET ROLE;
 
--- an index for most users as soon as groups with users are many
-SAVEPOINT many_users;
-INSERT INTO app.error_group_user_counts (organization_id, error_hash, error_id, users_affected)
-SELECT s.organization_id, s.error_hash, s.id, 1 + s.occurrence_count % 50 FROM app.system_errors s
-ON CONFLICT DO NOTHING;
-UPDATE app.error_rollup SET folded_until = now() + interval '1 minute';  -- nothing recent to add
-ANALYZE app.error_group_user_counts;
-SET LOCAL ROLE org_owner;
-SET LOCAL request.jwt.claims = '{"role": "org_owner", "org_id": "00000000-0000-0000-0000-00000000000a"}';
-SELECT ok(pg_temp.served_by($$SELECT * FROM app.error_list_most_users(NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 50)$$,
-                            'idx_error_group_user_counts_rank'), 'most users: idx_error_group_user_counts_rank');
-RESET ROLE;
-ROLLBACK TO SAVEPOINT many_users;
+-- (the plans of most users: tests/sql/ingest/365_error_list_page.test.sql)
 
 -- == Statistics, as an org owner: no per-row call for the organization either ==
 
