@@ -49,7 +49,7 @@ async def error_list(request: Request) -> Response:
     params = {"statuses": statuses, "severity": filters.get("severity"), "error_type": filters.get("type"),
               "organization_id": filters.get("org"), "q": filters.get("q"), "project_id": filters.get("project"),
               "environment": filters.get("environment"), "release": filters.get("release"),
-              "assigned": filters.get("assigned"),  # me, nobody or a person's id: api.list_errors decides
+              "assigned": filters.get("assigned"),  # me, nobody or a person's id: app.error_list_filter decides
               "after_value": after_value, "after_id": after_id, "limit": PAGE_SIZE + 1}
     # filters by what events hold (project, environment, release): the groups seen there, per sort
     by_events = any(params[name] for name in ("project_id", "environment", "release"))
