@@ -17,6 +17,10 @@ CREATE INDEX idx_errors_org_occurrences ON app.system_errors
   (organization_id, occurrence_count DESC, id DESC, status, severity, error_type);
 CREATE INDEX idx_errors_org_first_seen ON app.system_errors
   (organization_id, first_seen_at DESC, id DESC, status, severity, error_type);
+-- one severity and one status by most events, read whole (the dashboard's new and critical): a range
+-- of the matching entries only, where the index above walks all of the organization's (migration 0036)
+CREATE INDEX idx_errors_org_severity_status_occurrences ON app.system_errors
+  (organization_id, severity, status, occurrence_count DESC, id DESC);
 -- most users ends with the groups without users, by the tie-breaker id
 CREATE INDEX idx_errors_org_id ON app.system_errors (organization_id, id DESC);
 

@@ -3,7 +3,7 @@
 -- pages never skip nor repeat, and the table keeps no index that no list or lookup reads (an
 -- event of a known group writes every one of them).
 BEGIN;
-SELECT plan(42);
+SELECT plan(43);
 
 INSERT INTO app.organizations (id, name) VALUES
   ('00000000-0000-0000-0000-00000000000a', 'Org A'), ('00000000-0000-0000-0000-00000000000b', 'Org B'),
@@ -13,7 +13,7 @@ INSERT INTO app.organizations (id, name) VALUES
 
 SELECT set_eq($$SELECT indexrelid::regclass::text FROM pg_index WHERE indrelid = 'app.system_errors'::regclass$$,
   ARRAY['app.system_errors_pkey', 'app.system_errors_organization_id_error_hash_key', 'app.idx_errors_org_last_seen', 'app.idx_errors_org_occurrences', 'app.idx_errors_org_first_seen',
-        'app.idx_errors_org_id', 'app.idx_errors_org_assignee'],
+        'app.idx_errors_org_severity_status_occurrences', 'app.idx_errors_org_id', 'app.idx_errors_org_assignee'],
   'system_errors has the indexes of the id, the capture''s upsert and the lists, no other (the message search has its own table)');
 
 -- == 5,000 groups in A (ties in last seen and in counts), 15,000 in B, C and D ==
@@ -82,7 +82,8 @@ SELECT ok(pg_temp.read_in_order($$SELECT * FROM app.error_list_most_events(NULL,
 SELECT ok(pg_temp.read_in_order($$SELECT * FROM app.error_list_most_events(NULL, 'investigating', NULL, NULL, NULL, NULL, NULL, NULL, 50)$$,
                                 'idx_errors_org_occurrences', 'status'), 'most events by status: the same, the status in the index');
 SELECT ok(pg_temp.read_in_order($$SELECT * FROM app.error_list_most_events(NULL, 'new', 'critical', NULL, NULL, NULL, NULL, NULL, 50)$$,
-                                'idx_errors_org_occurrences', 'severity'), 'most events, new and critical: the same');
+                                'idx_errors_org_severity_status_occurrences', 'status'),
+  'most events, new and critical: idx_errors_org_severity_status_occurrences, a range of both');
 SELECT ok(pg_temp.read_in_order($$SELECT * FROM app.error_list_most_events(NULL, NULL, NULL, 'auth', NULL, NULL, NULL, NULL, 50)$$,
                                 'idx_errors_org_occurrences', 'error_type'), 'most events by type: the same');
 
@@ -101,11 +102,20 @@ SELECT ok(pg_temp.read_in_order($$SELECT * FROM api.error_groups WHERE status = 
                                 'idx_errors_org_last_seen', 'status'), '/error_groups?status=eq.investigating: the same');
 SELECT ok(pg_temp.read_in_order($$SELECT * FROM api.system_errors WHERE status = 'new' AND severity = 'critical'
                                    ORDER BY occurrence_count DESC LIMIT 50$$,
-                                'idx_errors_org_occurrences', 'severity'),
-  '/system_errors new and critical by events: idx_errors_org_occurrences, both filters in the index');
+                                'idx_errors_org_severity_status_occurrences', 'severity'),
+  '/system_errors new and critical by events: idx_errors_org_severity_status_occurrences, both filters in the index');
 SELECT ok(pg_temp.read_in_order($$SELECT * FROM api.error_groups WHERE status = 'new' AND severity = 'critical'
                                    ORDER BY occurrence_count DESC LIMIT 50$$,
-                                'idx_errors_org_occurrences', 'status'), '/error_groups the same: the same');
+                                'idx_errors_org_severity_status_occurrences', 'status'), '/error_groups the same: the same');
+-- read whole (no limit), a severity and a status are the start of a range: only their entries are
+-- read (an index scan in order, or a bitmap and a sort of those rows when the table is small)
+SELECT ok(pg_temp.served_by($$SELECT * FROM api.system_errors WHERE status = 'new' AND severity = 'critical'
+                              ORDER BY occurrence_count DESC$$, 'idx_errors_org_severity_status_occurrences')
+          AND pg_temp.plan($$SELECT * FROM api.system_errors WHERE status = 'new' AND severity = 'critical'
+                             ORDER BY occurrence_count DESC$$)
+              @? '$.** ? (@."Index Name" == "idx_errors_org_severity_status_occurrences"
+                          && @."Index Cond" like_regex "\\(organization_id = \\$0\\) AND \\(severity = .*\\) AND \\(status = ")',
+  '/system_errors new and critical by events, every row: a range of idx_errors_org_severity_status_occurrences');
 SELECT ok(pg_temp.read_in_order($$SELECT * FROM api.system_errors ORDER BY occurrence_count DESC, id DESC LIMIT 50$$,
                                 'idx_errors_org_occurrences'), '/system_errors most events: idx_errors_org_occurrences');
 SELECT ok(pg_temp.read_in_order($$SELECT * FROM api.error_groups WHERE severity = 'critical' ORDER BY last_seen_at DESC LIMIT 50$$,
