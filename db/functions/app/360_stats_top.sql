@@ -1,10 +1,12 @@
 -- The top errors of a range without summing every group active in it (the statistics'
 -- top_errors, app.error_stats). The fold keeps, for each hourly and daily bucket, the
 -- app.stats_top_candidates() groups with most events and a threshold no other group of the bucket
--- exceeds (app.error_bucket_top). The candidates of a range are those of its buckets plus every
--- group of its minute pieces; their sums are exact. A group that is no candidate has at most the
--- sum of the thresholds (it is below each bucket's threshold and absent from the minute pieces;
--- subtracted pieces only lower it). So when the 10th candidate has more than that bound, the
+-- exceeds (app.error_bucket_top). The candidates of a range are those of its buckets plus, read
+-- the same way from its minute pieces, the groups with most events added there (every group of a
+-- half-hour piece made the work follow the minute of the hour the range starts in); their sums are
+-- exact. A group that is no candidate has at most the sum of the thresholds (it is below each
+-- bucket's threshold and the minute pieces' next group; subtracted pieces only lower it). So
+-- when the 10th candidate has more than that bound, the
 -- candidates' top 10 is the range's top 10, exactly; when it has not (a range of nearly equal
 -- groups), the top 10 is summed over every group of the range instead. There is no error bound:
 -- either answer is exact; the bound only decides which way is taken. Groups are ranked by their
@@ -42,17 +44,20 @@ BEGIN
      WHERE g.level > 0 AND g.sign > 0
   ), minutes AS MATERIALIZED (  -- the minute pieces, summed per group
     SELECT m.organization_id, m.error_hash::text AS error_hash, sum(g.sign * m.event_count) AS events,
-           bool_or(g.sign > 0) AS added
+           sum(m.event_count) FILTER (WHERE g.sign > 0) AS added
       FROM segment g CROSS JOIN LATERAL (
              SELECT * FROM app.error_metrics m
               WHERE m.bucket >= g.from_at AND m.bucket < g.to_at
                 AND (p_organization_id IS NULL OR m.organization_id = p_organization_id) OFFSET 0) AS m
      WHERE g.level = 0
      GROUP BY m.organization_id, m.error_hash
+  ), minutes_top AS MATERIALIZED (  -- the minute pieces' own candidates, as a bucket's: those with most events added
+    SELECT m.organization_id, m.error_hash FROM minutes m WHERE m.added > 0
+     ORDER BY m.added DESC LIMIT app.stats_top_candidates()
   ), candidate AS MATERIALIZED (
     SELECT t.organization_id, h.error_hash::text AS error_hash FROM tops t CROSS JOIN LATERAL unnest(t.error_hashes) AS h (error_hash)
     UNION
-    SELECT m.organization_id, m.error_hash FROM minutes m WHERE m.added
+    SELECT m.organization_id, m.error_hash FROM minutes_top m
   ), rolled AS (  -- a candidate's rollup rows: an index range (organization, hash, bucket) per piece
     SELECT c.organization_id, c.error_hash, sum(g.sign * coalesce(e.events, 0)) AS events
       FROM candidate c CROSS JOIN segment g CROSS JOIN LATERAL (  -- (aggregates: never flattened into a join)
@@ -73,7 +78,9 @@ BEGIN
   ), proven AS (  -- the 10th candidate has more events than any other group can have
     SELECT b.bound = 0 OR coalesce((SELECT x.events FROM candidate_events x WHERE x.events > 0
                                      ORDER BY x.events DESC OFFSET 9 LIMIT 1), 0) > b.bound AS yes
-      FROM (SELECT coalesce(sum(t.threshold), 0) AS bound FROM tops t) AS b
+      FROM (SELECT coalesce((SELECT sum(t.threshold) FROM tops t), 0)  -- (no other group exceeds the minutes' next one)
+                   + coalesce((SELECT m.added FROM minutes m WHERE m.added > 0
+                                ORDER BY m.added DESC OFFSET app.stats_top_candidates() LIMIT 1), 0) AS bound) AS b
   ), counted AS MATERIALIZED (  -- (one branch runs: the other's one-time filter is false)
     SELECT x.organization_id, x.error_hash, x.events FROM candidate_events x
      WHERE x.events > 0 AND (SELECT p.yes FROM proven p)

@@ -5,7 +5,7 @@
 -- for all (the same hashes in two organizations). A day, a week and a month are read from each
 -- group's windows (app.error_group_windows), the other ranges from the rollups: both must agree.
 BEGIN;
-SELECT plan(12);
+SELECT plan(16);
 
 -- the reference: the top 10 of the sums of every minute row of the range
 CREATE FUNCTION pg_temp.top_from_minutes(p_time_range interval, p_organization_id uuid) RETURNS jsonb
@@ -112,6 +112,27 @@ SELECT is_empty($$SELECT * FROM pg_temp.mismatches('00000000-0000-0000-0000-0000
   'skewed: the top errors of one organization are those of the minute rows');
 SELECT is_empty($$SELECT * FROM pg_temp.mismatches(NULL)$$, 'skewed: ... and of every organization');
 SELECT ok(pg_temp.from_windows(), 'skewed: (a day, a week and a month from the windows)');
+
+-- == Minute pieces with more groups than their candidates ==
+
+-- a range's minute pieces give candidates as a bucket does (those with most events added there,
+-- the next one's events counted in the bound): with 3, most of their groups are left out, among
+-- them the 40 groups counted after the watermark, and the answers stay those of the minute rows
+CREATE OR REPLACE FUNCTION app.stats_top_candidates() RETURNS integer LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$ SELECT 3 $$;
+SELECT ok((SELECT count(*) FROM app.error_metrics WHERE bucket >= (SELECT folded_until FROM app.error_rollup)) > 3
+          AND pg_temp.bound('24 hours') < (pg_temp.top_from_minutes('24 hours', NULL) -> 9 ->> 'events')::numeric - 1000,
+  'skewed, 3 candidates a piece: more groups after the watermark than that, the 10th far above the buckets'' bound');
+SELECT is_empty($$SELECT * FROM pg_temp.mismatches('00000000-0000-0000-0000-00000000000a')$$,
+  'skewed, 3 candidates a piece: the top errors of one organization are those of the minute rows');
+SELECT is_empty($$SELECT * FROM pg_temp.mismatches(NULL)$$, 'skewed, 3 candidates a piece: ... and of every organization');
+-- five groups of few events before with the most of all after the watermark: two of them are left
+-- out of its candidates, and the bound (their events) sends the count to every group
+INSERT INTO app.error_metrics (organization_id, bucket, error_hash, event_count)
+SELECT s.organization_id, date_trunc('minute', now()), s.error_hash, 1000000 + right(s.error_hash, 4)::integer
+  FROM app.system_errors s WHERE right(s.error_hash, 4)::integer BETWEEN 901 AND 905
+ON CONFLICT (organization_id, bucket, error_hash) DO UPDATE SET event_count = excluded.event_count;
+SELECT is_empty($$SELECT * FROM pg_temp.mismatches('00000000-0000-0000-0000-00000000000a')$$,
+  'a piece''s groups left out of its candidates still have their place in the top errors');
 
 -- == Fewer than 10 groups in a range ==
 
