@@ -52,29 +52,27 @@ BEGIN
   --    A new group is represented by its earliest event. A resolved group with an event at or
   --    after its resolution becomes recurring (Sentry's regression); it keeps resolved_at until
   --    step 3, which is how RETURNING tells a regression from a group that was recurring already.
-  WITH batch AS (
-    SELECT e.organization_id, e.error_hash, count(*)::integer AS events, min(e.occurred_at) AS first_seen,
-           max(e.occurred_at) AS last_seen, max(e.severity) AS severity
-      FROM new_events e GROUP BY e.organization_id, e.error_hash
-  ), first_event AS (
-    SELECT DISTINCT ON (e.organization_id, e.error_hash) e.*
+  WITH first_event AS (  -- (one sort: a window over it, not an aggregate joined back, ~50 µs less an event)
+    SELECT DISTINCT ON (e.organization_id, e.error_hash) e.*,
+           count(*) OVER w AS events, min(e.occurred_at) OVER w AS first_seen,
+           max(e.occurred_at) OVER w AS last_seen, max(e.severity) OVER w AS group_severity
       FROM new_events e
+    WINDOW w AS (PARTITION BY e.organization_id, e.error_hash)
      ORDER BY e.organization_id, e.error_hash, e.occurred_at, e.received_at
   ), counted AS (
     INSERT INTO app.system_errors AS s (
       error_hash, error_type, severity, message, stack_trace, component, file_path, line_number, column_number,
       url, user_agent, browser, os, device_type, user_id, organization_id, metadata, request_id, session_id,
       status, occurrence_count, first_seen_at, last_seen_at)
-    SELECT f.error_hash, f.error_type, b.severity, f.message, f.stack_trace, f.component, f.file_path, f.line_number,
+    SELECT f.error_hash, f.error_type, f.group_severity, f.message, f.stack_trace, f.component, f.file_path, f.line_number,
            f.column_number, f.url, f.user_agent, f.browser, f.os, f.device_type,
            -- the spec's user_id references app.users: only a known user of this organization fits
            (SELECT u.id FROM app.users u
              WHERE f.user_id ~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'
                AND u.id = f.user_id::uuid AND u.organization_id = f.organization_id),
            f.organization_id, f.metadata, f.request_id, f.session_id,
-           'new', b.events, b.first_seen, b.last_seen
+           'new', f.events, f.first_seen, f.last_seen
       FROM first_event f
-      JOIN batch b ON b.organization_id = f.organization_id AND b.error_hash = f.error_hash
      ORDER BY f.organization_id, f.error_hash
     ON CONFLICT (organization_id, error_hash) DO UPDATE
        SET occurrence_count = s.occurrence_count + excluded.occurrence_count,
