@@ -27,7 +27,6 @@ from workers.web.errors import (
 )
 from workers.web.json_bounds import bound_json
 from workers.web.screenshots import check_screenshot_async
-from workers.web.timestamps import parse_timestamp
 
 log = logging.getLogger("pgwarden.web")
 
@@ -77,7 +76,6 @@ async def store_endpoint(request: Request) -> Response:
         body = await read_decoded_body(request)
         event = bound_json(parse_store_body(body, limit=MAX_BODY))
         key = extract_public_key(request.headers, request.query_params, None)
-        normalise_timestamps(event, ["timestamp"])
         event_id = event.get("event_id") if isinstance(event.get("event_id"), str) else None
         return ingest_request(request, key, event_id, [{"type": "event", "payload": event}]), len(body)
 
@@ -179,35 +177,14 @@ def envelope_event_id(envelope: Envelope) -> str | None:
 
 
 def prepare_item(item: Item) -> dict[str, Any]:
-    """An item as app.web_ingest reads it: type, and the parsed payload for the types it keeps."""
+    """An item as app.web_ingest reads it: type, and the parsed payload for the types it keeps
+    (timestamps as the SDK sent them: app.json_timestamp reads them)."""
     if item.type not in JSON_ITEM_TYPES:
         return {"type": item.type}
     payload = bound_json(item.json())
     if not isinstance(payload, dict):
         raise BadPayload(f"{item.type} item payload must be a JSON object")
-    if item.type in ("event", "feedback"):
-        normalise_timestamps(payload, ["timestamp"])
-    elif item.type == "session":
-        normalise_timestamps(payload, ["started", "timestamp"])
-    elif item.type == "sessions":
-        for aggregate in payload.get("aggregates") or []:
-            if isinstance(aggregate, dict):
-                normalise_timestamps(aggregate, ["started"])
-    elif item.type == "client_report":
-        normalise_timestamps(payload, ["timestamp"])
     return {"type": item.type, "payload": payload}
-
-
-def normalise_timestamps(payload: dict[str, Any], names: list[str]) -> None:
-    """RFC 3339 or Unix seconds in, RFC 3339 UTC out; an unreadable value is dropped (the
-    database then uses the time of receipt)."""
-    for name in names:
-        if name in payload:
-            parsed = parse_timestamp(payload[name])
-            if parsed is None:
-                del payload[name]
-            else:
-                payload[name] = parsed.isoformat()
 
 
 def _routes() -> list[Route]:

@@ -77,24 +77,37 @@ GRANT EXECUTE ON FUNCTION app.json_repair_elements(json) TO anon, staff, org_own
 
 -- == Reading client values ==
 
--- A timestamp as clients send it: Unix seconds (a number or numeric string) or an RFC 3339
--- date-time (seconds and offset minutes optional; no offset = UTC, as Sentry reads it). NULL when
--- it is neither or names no real moment (month 13, 30 February): decided by patterns, not by a
--- failed cast, so an expression, inlined, with no exception block. The one reader of client
--- timestamps: captures, and the session and client-report items of the Sentry endpoint.
+-- A timestamp as clients send it, the one reader of client timestamps (captures through PostgREST;
+-- every item of the Sentry endpoint, whose pgwarden web passes the values on as the SDK sent them):
+--   Unix seconds: a JSON number (the browser SDK's float) or a numeric string ("1795874289",
+--     " 1795874289.5 ", "1.795874289e9", signed), between year 1 and year 9999;
+--   RFC 3339 (the Python SDK): 2026-11-28T13:57:14.594176Z; T, t or a space; seconds and their
+--     fraction optional (a fraction is cut to microseconds, not rounded); offset Z, z, +02, +0200 or
+--     +02:00; no offset = UTC, as Sentry reads it. Surrounding white space is ignored.
+-- NULL for anything else, or what names no real moment (month 13, 30 February, year 0): decided by
+-- patterns and ranges, never by a failed cast, so an expression, inlined, with no exception block
+-- (tests/sql/foundation/025_json_timestamp.test.sql lists the formats).
 CREATE OR REPLACE FUNCTION app.json_timestamp(p_value jsonb) RETURNS timestamptz
 LANGUAGE sql STABLE PARALLEL SAFE AS $$
   SELECT CASE
-    WHEN jsonb_typeof(p_value) NOT IN ('number', 'string') THEN NULL
-    WHEN btrim(p_value #>> '{}') ~ '^[0-9]{1,11}(\.[0-9]+)?$' THEN to_timestamp(btrim(p_value #>> '{}')::double precision)
-    WHEN jsonb_typeof(p_value) = 'string'
-         AND btrim(p_value #>> '{}')
-             ~ '^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[Tt ]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]+)?)?(Z|z|[+-]([01][0-9]|2[0-3])(:?[0-5][0-9])?)?$'
-         AND left(btrim(p_value #>> '{}'), 4) <> '0000'
-         AND substr(btrim(p_value #>> '{}'), 9, 2)::integer
-             <= extract(day FROM (left(btrim(p_value #>> '{}'), 7) || '-01')::date + interval '1 month - 1 day')
-      THEN (CASE WHEN btrim(p_value #>> '{}') ~ '(Z|z|[+-][0-9]{2}(:?[0-9]{2})?)$' THEN btrim(p_value #>> '{}')
-                 ELSE btrim(p_value #>> '{}') || 'Z' END)::timestamptz
+    WHEN jsonb_typeof(p_value) = 'number' THEN
+      CASE WHEN p_value::numeric >= -62135596800 AND p_value::numeric < 253402300800
+           -- rounded first: a double cannot hold every numeric (1e-400 would be out of its range)
+           THEN to_timestamp(round(p_value::numeric, 6)::double precision) END
+    WHEN jsonb_typeof(p_value) IS DISTINCT FROM 'string' THEN NULL
+    WHEN length(p_value #>> '{}') <= 100
+         AND btrim(p_value #>> '{}', E' \t\n\r\f\v') ~ '^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]{1,3})?$' THEN
+      CASE WHEN btrim(p_value #>> '{}', E' \t\n\r\f\v')::numeric >= -62135596800
+                AND btrim(p_value #>> '{}', E' \t\n\r\f\v')::numeric < 253402300800
+           THEN to_timestamp(round(btrim(p_value #>> '{}', E' \t\n\r\f\v')::numeric, 6)::double precision) END
+    WHEN btrim(p_value #>> '{}', E' \t\n\r\f\v')
+           ~ '^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[Tt ]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]+)?)?(Z|z|[+-]([01][0-9]|2[0-3])(:?[0-5][0-9])?)?$'
+         AND left(btrim(p_value #>> '{}', E' \t\n\r\f\v'), 4) <> '0000'
+         AND substr(btrim(p_value #>> '{}', E' \t\n\r\f\v'), 9, 2)::integer
+             <= extract(day FROM (left(btrim(p_value #>> '{}', E' \t\n\r\f\v'), 7) || '-01')::date + interval '1 month - 1 day')
+      THEN (regexp_replace(btrim(p_value #>> '{}', E' \t\n\r\f\v'), '(\.[0-9]{6})[0-9]+', '\1')
+            || CASE WHEN btrim(p_value #>> '{}', E' \t\n\r\f\v') ~ '([Zz]|[+-][0-9]{2}(:?[0-9]{2})?)$' THEN '' ELSE 'Z' END
+           )::timestamptz
   END
 $$;
 COMMENT ON FUNCTION app.json_timestamp(jsonb) IS

@@ -1,5 +1,5 @@
 -- Sentry event → the spec's capture fields (what app.capture_batch takes). Pure functions over the
--- event JSON as the SDKs send it (reference/sentry.md §2); Python only normalises timestamps.
+-- event JSON as the SDKs send it (reference/sentry.md §2), timestamps included (app.json_timestamp).
 --
 -- Mapping:
 --   message        main exception "Type: value" (not synthetic), else logentry.formatted / message,
@@ -134,7 +134,9 @@ BEGIN
   )
   SELECT coalesce(jsonb_agg(jsonb_strip_nulls(jsonb_build_object(
     'event_id', CASE WHEN s.event_id ~ '^[0-9a-f]{32}$' THEN s.event_id END,
-    'timestamp', app.json_text(s.e -> 'timestamp'),
+    -- as the SDK sent it when it names a moment; else none, and the event is stored at its receipt
+    -- (Relay does the same: an unreadable timestamp is no reason to lose the event)
+    'timestamp', CASE WHEN app.json_timestamp(s.e -> 'timestamp') IS NOT NULL THEN s.e -> 'timestamp' END,
     'error_type', coalesce(rule.error_type, 'unknown'),
     'severity', app.sentry_severity(s.e -> 'level'),
     'message', coalesce(nullif(btrim(text.message), ''), '<unlabeled event>'),
