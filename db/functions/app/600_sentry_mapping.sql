@@ -101,21 +101,21 @@ COMMENT ON FUNCTION app.sentry_frame_line(jsonb) IS 'A Sentry stack frame render
 -- Every event of a batch in one statement (per-event function calls would pay the executor's
 -- start-up for each of their queries). PL/pgSQL, generic plan: planned once per session (as a SQL
 -- function it was planned on every call, ~40% of the database's time for a single-event envelope).
--- p_events: [{"payload": <event>, "event_id": <envelope header event_id or null>, "repairs": <what
--- was repaired, or null>}, ...]; returns the capture items in that order.
-CREATE OR REPLACE FUNCTION app.sentry_events_to_captures(p_events jsonb) RETURNS jsonb
+-- p_events: the event items of an ingest batch (app.web_batch_of), of which it reads payload,
+-- event_id (the envelope header's, or null) and repairs (what was repaired, or null); returns the
+-- capture items in that order.
+CREATE OR REPLACE FUNCTION app.sentry_events_to_captures(p_events app.web_item[]) RETURNS jsonb
 LANGUAGE plpgsql STABLE PARALLEL SAFE SET plan_cache_mode = force_generic_plan AS $$
 BEGIN
   RETURN (
   -- MATERIALIZED: the columns stay plain values, so the small helpers below are inlined (an
   -- inlined CTE would make their arguments whole expressions, and they would be called instead)
   WITH event AS MATERIALIZED (
-    SELECT i.n, i.value -> 'payload' AS e, i.value ->> 'event_id' AS header_event_id, i.value -> 'repairs' AS repairs,
-           app.sentry_values(i.value #> '{payload,exception}') AS chain,
-           CASE WHEN jsonb_typeof(i.value #> '{payload,logentry}') = 'object' THEN i.value #> '{payload,logentry}' END AS logentry,
-           CASE WHEN jsonb_typeof(i.value #> '{payload,request}') = 'object' THEN i.value #> '{payload,request}' END AS request
-      FROM jsonb_array_elements(CASE WHEN jsonb_typeof(p_events) = 'array' THEN p_events ELSE '[]' END)
-           WITH ORDINALITY AS i (value, n)
+    SELECT i.ordinality AS n, i.payload AS e, i.event_id AS header_event_id, i.repairs,
+           app.sentry_values(i.payload -> 'exception') AS chain,
+           CASE WHEN jsonb_typeof(i.payload -> 'logentry') = 'object' THEN i.payload -> 'logentry' END AS logentry,
+           CASE WHEN jsonb_typeof(i.payload -> 'request') = 'object' THEN i.payload -> 'request' END AS request
+      FROM unnest(p_events) WITH ORDINALITY AS i
   ), main AS MATERIALIZED (
     SELECT event.*,
            -- the exception that names the event: Sentry lists a chain oldest cause first, the raised one last
@@ -277,6 +277,19 @@ BEGIN
         FROM (SELECT x.value, x.n FROM jsonb_array_elements(app.sentry_values(s.e -> 'breadcrumbs')) WITH ORDINALITY AS x (value, n)
                ORDER BY x.n DESC LIMIT 10) b) crumbs ON true);
 END $$;
+COMMENT ON FUNCTION app.sentry_events_to_captures(app.web_item[]) IS 'Sentry event items as app.capture_batch items, in order';
+
+-- The same for events as JSON, [{"payload": <event>, "event_id": <header event id or null>,
+-- "repairs": <or null>}, ...] (tests, bench/ and callers outside pgwarden web).
+CREATE OR REPLACE FUNCTION app.sentry_events_to_captures(p_events jsonb) RETURNS jsonb
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
+  SELECT app.sentry_events_to_captures(ARRAY(
+    SELECT ROW(NULL, i.n, NULL, NULL, i.value ->> 'event_id', 'event', i.value -> 'payload', NULL, NULL,
+               i.value -> 'repairs')::app.web_item
+      FROM jsonb_array_elements(CASE WHEN jsonb_typeof(p_events) = 'array' THEN p_events ELSE '[]' END)
+           WITH ORDINALITY AS i (value, n)
+     ORDER BY i.n))
+$$;
 COMMENT ON FUNCTION app.sentry_events_to_captures(jsonb) IS 'Sentry event payloads ([{payload, event_id, repairs}]) as app.capture_batch items, in order';
 
 -- One event (tests, callers with a single event).

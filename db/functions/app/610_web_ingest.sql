@@ -11,6 +11,11 @@
 -- details, hint, http_status[, retry_after]}}. A request whose key is wrong stores nothing; the
 -- others in the batch are not affected. Events go through app.capture_batch (rate limit, scrub,
 -- fingerprint, dedupe), once per project in the batch.
+--
+-- Data moves forward only: the JSON is read once into typed values (app.web_batch_of: each request
+-- an app.web_request, each item an app.web_item), the events become capture items
+-- (app.sentry_events_to_captures) and what capture_batch made of them app.web_captured, which the
+-- feedback recorder and the answers read; the other items go to their recorders (620_web_ingest_items.sql).
 
 -- The batch as Python sends it (JSON text) → jsonb, with what PostgreSQL cannot store replaced
 -- (app.json_repair). When something was repaired, each request carries its own count as
@@ -42,131 +47,114 @@ COMMENT ON FUNCTION app.web_requests_clean(text) IS
   'pgwarden web''s ingest batch (JSON text) as jsonb, unstorable escapes replaced; repaired requests carry "repairs"';
 GRANT EXECUTE ON FUNCTION app.web_requests_clean(text) TO pgwarden_web;
 
--- Which requests of a batch may write: the project exists and the key is its key. A project that
--- does not exist is answered exactly as one whose key is wrong (QA601, 403): the answer must not
--- tell a stranger which project ids exist.
-CREATE OR REPLACE FUNCTION app.web_authenticate(p_requests jsonb)
-RETURNS TABLE (request_ordinal integer, organization_id uuid, project_id bigint, error jsonb)
-LANGUAGE sql STABLE AS $$
-  SELECT r.n::integer, p.organization_id, p.id,
-         CASE WHEN p.id IS NULL OR p.public_key IS DISTINCT FROM lower(r.value ->> 'public_key') THEN
-           app.problem('QA601', 'key not accepted for the project',
-             format('Project %s does not accept this key.', r.value ->> 'project_id'),
-             'Use the DSN printed for the project (pgwarden project create).')
-         END
-    FROM jsonb_array_elements(p_requests) WITH ORDINALITY AS r (value, n)
-    LEFT JOIN app.projects p ON p.id = CASE WHEN (r.value ->> 'project_id') ~ '^\d{1,18}$'
-                                            THEN (r.value ->> 'project_id')::bigint END
-$$;
-COMMENT ON FUNCTION app.web_authenticate(jsonb) IS 'Per request of an ingest batch: its organization and project, or QA601 (unknown project or wrong key alike)';
-
--- The items other than events of the authenticated requests, the shape the recorders read.
+-- The batch read out of its JSON, once: each request with its key checked, and the items of the
+-- requests that may write, in order (events, with a JSON object payload, apart from the others). A
+-- project that does not exist is answered exactly as one whose key is wrong (QA601, 403): the
+-- answer must not tell a stranger which project ids exist. An item that is not an object with a
+-- string type is nothing to read, and an event whose payload is no object nothing to capture.
 -- (PL/pgSQL: planned once per session; an aggregating SQL function is planned on every call)
-CREATE OR REPLACE FUNCTION app.web_batch_items(p_requests jsonb, p_auth jsonb) RETURNS jsonb
-LANGUAGE plpgsql IMMUTABLE SET plan_cache_mode = force_generic_plan AS $$
+CREATE OR REPLACE FUNCTION app.web_batch_of(p_requests jsonb, OUT requests app.web_request[],
+                                            OUT events app.web_item[], OUT others app.web_item[])
+LANGUAGE plpgsql STABLE SET plan_cache_mode = force_generic_plan AS $$
 BEGIN
-  RETURN (SELECT coalesce(jsonb_agg(jsonb_build_object(
-           'request', (a.value ->> 'request_ordinal')::integer,
-           'organization_id', a.value -> 'organization_id', 'project_id', a.value -> 'project_id',
-           'event_id', app.event_id_text(r.value ->> 'event_id'),
-           'item', i.n, 'type', i.value ->> 'type',
-           'payload', CASE WHEN jsonb_typeof(i.value -> 'payload') = 'object' THEN i.value -> 'payload' END,
-           -- an image attachment pgwarden web checked, and where its screenshots are served
-           'screenshot', CASE WHEN jsonb_typeof(i.value -> 'screenshot') = 'object' THEN i.value -> 'screenshot' END,
-           'base_url', r.value -> 'base_url')
-           ORDER BY (a.value ->> 'request_ordinal')::integer, i.n), '[]')
-    FROM jsonb_array_elements(p_auth) a
-    JOIN LATERAL (SELECT p_requests -> ((a.value ->> 'request_ordinal')::integer - 1) AS value) r ON true
-    CROSS JOIN LATERAL jsonb_array_elements(CASE WHEN jsonb_typeof(r.value -> 'items') = 'array'
-                                                 THEN r.value -> 'items' ELSE '[]' END) WITH ORDINALITY AS i (value, n)
-   WHERE a.value -> 'error' = 'null' AND jsonb_typeof(i.value) = 'object' AND jsonb_typeof(i.value -> 'type') = 'string'
-     AND i.value ->> 'type' <> 'event');
+  WITH request AS MATERIALIZED (
+    SELECT r.n::integer AS ordinal, p.organization_id, p.id AS project_id,
+           CASE WHEN p.id IS NULL OR p.public_key IS DISTINCT FROM lower(r.value ->> 'public_key') THEN
+             app.problem('QA601', 'key not accepted for the project',
+               format('Project %s does not accept this key.', r.value ->> 'project_id'),
+               'Use the DSN printed for the project (pgwarden project create).')
+           END AS error,
+           app.event_id_text(r.value ->> 'event_id') AS event_id, r.value -> 'repairs' AS repairs,
+           r.value ->> 'refused' AS refused, r.value ->> 'base_url' AS base_url,
+           CASE WHEN jsonb_typeof(r.value -> 'items') = 'array' THEN r.value -> 'items' END AS items
+      FROM jsonb_array_elements(CASE WHEN jsonb_typeof(p_requests) = 'array' THEN p_requests ELSE '[]' END)
+           WITH ORDINALITY AS r (value, n)
+      LEFT JOIN app.projects p ON p.id = CASE WHEN (r.value ->> 'project_id') ~ '^\d{1,18}$'
+                                              THEN (r.value ->> 'project_id')::bigint END
+  ), item AS (
+    SELECT ROW(q.ordinal, i.n, q.organization_id, q.project_id, q.event_id, i.value ->> 'type',
+               CASE WHEN jsonb_typeof(i.value -> 'payload') = 'object' THEN i.value -> 'payload' END,
+               CASE WHEN jsonb_typeof(i.value -> 'screenshot') = 'object' THEN i.value -> 'screenshot' END,
+               q.base_url, q.repairs)::app.web_item AS item,
+           q.ordinal AS request, i.n
+      FROM request q
+     CROSS JOIN LATERAL jsonb_array_elements(q.items) WITH ORDINALITY AS i (value, n)
+     WHERE q.error IS NULL AND jsonb_typeof(i.value) = 'object' AND jsonb_typeof(i.value -> 'type') = 'string'
+  )
+  SELECT (SELECT array_agg(ROW(q.ordinal, q.organization_id, q.project_id, q.error, q.event_id, q.repairs,
+                               q.refused)::app.web_request ORDER BY q.ordinal) FROM request q),
+         (SELECT array_agg(i.item ORDER BY i.request, i.n) FILTER (WHERE (i.item).type = 'event' AND (i.item).payload IS NOT NULL)
+            FROM item i),
+         (SELECT array_agg(i.item ORDER BY i.request, i.n) FILTER (WHERE (i.item).type <> 'event') FROM item i)
+    INTO requests, events, others;
 END $$;
-COMMENT ON FUNCTION app.web_batch_items(jsonb, jsonb) IS 'The non-event items of an ingest batch''s authenticated requests, tagged with request, organization and project';
+COMMENT ON FUNCTION app.web_batch_of(jsonb) IS
+  'An ingest batch read once: its requests (key checked: QA601), and the event and other items of those that may write';
 
 CREATE OR REPLACE FUNCTION app.web_ingest(p_requests jsonb)
 RETURNS TABLE (request_ordinal integer, outcome jsonb)
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
 DECLARE
-  v_auth jsonb;
-  v_items jsonb;
+  v_batch record;                              -- requests, events, others (app.web_batch_of)
   v_project record;
-  v_captured jsonb := '[]'::jsonb;  -- [{request, event_id, group_id, error}] for this batch's events
+  v_captured app.web_captured[] := '{}'::app.web_captured[];  -- this batch's events, as captured
 BEGIN
   IF jsonb_typeof(p_requests) IS DISTINCT FROM 'array' THEN
     RETURN;
   END IF;
-  SELECT coalesce(jsonb_agg(to_jsonb(a) ORDER BY a.request_ordinal), '[]') INTO v_auth
-    FROM app.web_authenticate(p_requests) a;
-  v_items := app.web_batch_items(p_requests, v_auth);
+  SELECT * INTO v_batch FROM app.web_batch_of(p_requests);
 
-  -- Events: one capture_batch call per project, items in request order.
+  -- Events: one capture_batch call per project (in project order), items in request order.
   FOR v_project IN
-    SELECT a.organization_id, a.project_id,
-           app.sentry_events_to_captures(jsonb_agg(jsonb_build_object('payload', i.value -> 'payload',
-                                                                      'event_id', r.value ->> 'event_id',
-                                                                      'repairs', r.value -> 'repairs')
-                                                   ORDER BY a.request_ordinal, i.n)) AS events,
-           array_agg(a.request_ordinal ORDER BY a.request_ordinal, i.n) AS requests
-      FROM jsonb_to_recordset(v_auth) AS a (request_ordinal integer, organization_id uuid, project_id bigint, error jsonb)
-      JOIN jsonb_array_elements(p_requests) WITH ORDINALITY AS r (value, n) ON r.n = a.request_ordinal
-     CROSS JOIN LATERAL jsonb_array_elements(CASE WHEN jsonb_typeof(r.value -> 'items') = 'array'
-                                                  THEN r.value -> 'items' ELSE '[]' END) WITH ORDINALITY AS i (value, n)
-     WHERE a.error IS NULL AND jsonb_typeof(i.value) = 'object' AND i.value ->> 'type' = 'event'
-       AND jsonb_typeof(i.value -> 'payload') = 'object'
-     GROUP BY a.organization_id, a.project_id
-     ORDER BY a.project_id
+    SELECT e.organization_id, e.project_id, array_agg(e ORDER BY e.request, e.item) AS events
+      FROM unnest(v_batch.events) e
+     GROUP BY e.organization_id, e.project_id
+     ORDER BY e.project_id
   LOOP
-    v_captured := v_captured || coalesce((
-      SELECT jsonb_agg(jsonb_build_object(
-               'request', v_project.requests[c.ordinal],
-               'organization_id', v_project.organization_id,
-               'event_id', c.result ->> 'event_id',
-               'group_id', c.result ->> 'id',
-               'error', CASE WHEN c.error IS NOT NULL THEN app.problem(c.error ->> 'code', c.error ->> 'message',
-                          c.error ->> 'details', c.error ->> 'hint', (c.error ->> 'retry_after')::integer) END))
-        FROM app.capture_batch(v_project.organization_id, v_project.project_id, v_project.events) c), '[]');
+    v_captured := v_captured || ARRAY(
+      SELECT ROW(v_project.events[c.ordinal].request, v_project.organization_id, c.result ->> 'event_id',
+                 (c.result ->> 'id')::uuid,
+                 CASE WHEN c.error IS NOT NULL THEN app.problem(c.error ->> 'code', c.error ->> 'message',
+                   c.error ->> 'details', c.error ->> 'hint', (c.error ->> 'retry_after')::integer) END)::app.web_captured
+        FROM app.capture_batch(v_project.organization_id, v_project.project_id,
+                               app.sentry_events_to_captures(v_project.events)) c);
   END LOOP;
 
-  IF v_items <> '[]' THEN  -- (most envelopes hold one event and nothing else: no recorder's query to start)
-    PERFORM app.web_record_feedback(v_items, v_captured);
-    PERFORM app.web_record_sessions(v_items);
-    PERFORM app.web_record_check_ins(v_items);
-    PERFORM app.web_record_client_reports(v_items);
-    PERFORM app.web_record_dropped_items(v_items);
+  IF v_batch.others IS NOT NULL THEN  -- (most envelopes hold one event and nothing else: no recorder's query to start)
+    PERFORM app.web_record_feedback(v_batch.others, v_captured);
+    PERFORM app.web_record_sessions(v_batch.others);
+    PERFORM app.web_record_check_ins(v_batch.others);
+    PERFORM app.web_record_client_reports(v_batch.others);
+    PERFORM app.web_record_dropped_items(v_batch.others);
   END IF;
-  IF jsonb_path_exists(p_requests, '$[*].refused') THEN  -- refused before parsing (db/functions/app/810_metrics.sql)
-    PERFORM app.ingest_refusals_record(p_requests, v_auth);
+  IF EXISTS (SELECT FROM unnest(v_batch.requests) r WHERE r.refused IS NOT NULL) THEN
+    PERFORM app.ingest_refusals_record(v_batch.requests);  -- refused before parsing (db/functions/app/810_metrics.sql)
   END IF;
-  IF jsonb_path_exists(p_requests, '$[*].repairs') THEN
+  IF EXISTS (SELECT FROM unnest(v_batch.requests) r WHERE r.repairs IS NOT NULL) THEN
     PERFORM app.ingest_repairs_record((
-      SELECT jsonb_agg(jsonb_build_object('organization_id', a.value -> 'organization_id', 'source', 'sentry',
-                                          'repairs', p_requests -> ((a.value ->> 'request_ordinal')::integer - 1) -> 'repairs'))
-        FROM jsonb_array_elements(v_auth) a WHERE a.value -> 'error' = 'null'));
+      SELECT jsonb_agg(jsonb_build_object('organization_id', r.organization_id, 'source', 'sentry', 'repairs', r.repairs))
+        FROM unnest(v_batch.requests) r WHERE r.error IS NULL AND r.repairs IS NOT NULL));
   END IF;
 
   RETURN QUERY
-    WITH captured AS (
-      SELECT (c.value ->> 'request')::integer AS request, c.value ->> 'event_id' AS event_id,
-             CASE WHEN c.value -> 'error' <> 'null' THEN c.value -> 'error' END AS error
-        FROM jsonb_array_elements(v_captured) c
-    ), answer AS (
+    WITH answer AS (
       -- a rate-limited event answers 429 even if another item got through; else the first error
-      SELECT DISTINCT ON (captured.request) captured.request, captured.event_id, captured.error
-        FROM captured
-       ORDER BY captured.request, coalesce(captured.error ->> 'code' LIKE 'QR%', false) DESC,
-                (captured.error IS NOT NULL) DESC
+      SELECT DISTINCT ON (c.request) c.request, c.event_id, c.error
+        FROM unnest(v_captured) c
+       ORDER BY c.request, coalesce(c.error ->> 'code' LIKE 'QR%', false) DESC, (c.error IS NOT NULL) DESC
     )
-    SELECT (a.value ->> 'request_ordinal')::integer,
+    SELECT r.ordinal,
            CASE
-             WHEN a.value -> 'error' <> 'null' THEN jsonb_build_object('error', a.value -> 'error')
+             WHEN r.error IS NOT NULL THEN jsonb_build_object('error', r.error)
              WHEN answer.error IS NOT NULL THEN jsonb_build_object('error', answer.error)
-             ELSE jsonb_build_object('id', coalesce(answer.event_id,
-                    app.event_id_text(p_requests -> ((a.value ->> 'request_ordinal')::integer - 1) ->> 'event_id')))
+             ELSE jsonb_build_object('id', coalesce(answer.event_id, r.event_id))
            END
-      FROM jsonb_array_elements(v_auth) a
-      LEFT JOIN answer ON answer.request = (a.value ->> 'request_ordinal')::integer
-     ORDER BY 1;
+      FROM unnest(v_batch.requests) r
+      LEFT JOIN answer ON answer.request = r.ordinal
+     ORDER BY r.ordinal;
 END $$;
 COMMENT ON FUNCTION app.web_ingest(jsonb) IS 'Sentry ingest for pgwarden web: a micro-batch of parsed envelopes in, one outcome per request out';
 GRANT EXECUTE ON FUNCTION app.web_ingest(jsonb) TO pgwarden_web;
+
+DROP FUNCTION IF EXISTS app.web_authenticate(jsonb);  -- (now part of app.web_batch_of)
+DROP FUNCTION IF EXISTS app.web_batch_items(jsonb, jsonb);  -- (now part of app.web_batch_of)

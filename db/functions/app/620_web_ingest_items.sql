@@ -1,5 +1,6 @@
 -- What app.web_ingest does with the envelope items that are not error events. Each recorder takes
--- the batch's items (app.web_batch_items) and writes set-based, aggregating within the batch first.
+-- the batch's items (app.web_batch_of: typed, read out of their JSON once) and writes set-based,
+-- aggregating within the batch first.
 
 -- (timestamps: app.json_timestamp, db/functions/app/025_json_input.sql)
 
@@ -24,16 +25,16 @@ $$;
 COMMENT ON FUNCTION app.error_group_of_event(uuid, text) IS 'The system_errors id of an event stored before (32-hex client event id), or NULL';
 
 -- The error group an event (by its 32-hex event id) was counted in, from this batch or earlier.
-CREATE OR REPLACE FUNCTION app.web_group_of_event(p_captured jsonb, p_organization_id uuid, p_event_id text)
+CREATE OR REPLACE FUNCTION app.web_group_of_event(p_captured app.web_captured[], p_organization_id uuid, p_event_id text)
 RETURNS uuid
 LANGUAGE sql STABLE AS $$
   SELECT coalesce(
-    (SELECT (c.value ->> 'group_id')::uuid FROM jsonb_array_elements(p_captured) c
-      WHERE c.value ->> 'event_id' = p_event_id AND (c.value ->> 'organization_id')::uuid = p_organization_id
-        AND c.value ->> 'group_id' IS NOT NULL LIMIT 1),
+    (SELECT c.group_id FROM unnest(p_captured) c
+      WHERE c.event_id = p_event_id AND c.organization_id = p_organization_id AND c.group_id IS NOT NULL LIMIT 1),
     app.error_group_of_event(p_organization_id, p_event_id))
 $$;
-COMMENT ON FUNCTION app.web_group_of_event(jsonb, uuid, text) IS 'The system_errors id of an event captured in this batch or before, or NULL';
+DROP FUNCTION IF EXISTS app.web_group_of_event(jsonb, uuid, text);  -- (it read the captured events as JSON)
+COMMENT ON FUNCTION app.web_group_of_event(app.web_captured[], uuid, text) IS 'The system_errors id of an event captured in this batch or before, or NULL';
 
 -- The event a feedback item names (its associated_event_id, kept in browser_info), as 32 hex digits.
 CREATE OR REPLACE FUNCTION app.feedback_event_id(p_associated_event_id jsonb) RETURNS text
@@ -50,23 +51,22 @@ COMMENT ON FUNCTION app.feedback_event_id(jsonb) IS 'A feedback''s associated_ev
 -- e-mail address they typed to be answered are kept as typed. Image attachments of the same
 -- envelope (pgwarden web checked them and sends {media_type, width, height, base64}) become its
 -- screenshots, at most app.report_limit('screenshot_urls'), served from the request's base_url.
-CREATE OR REPLACE FUNCTION app.web_record_feedback(p_items jsonb, p_captured jsonb) RETURNS integer
+CREATE OR REPLACE FUNCTION app.web_record_feedback(p_items app.web_item[], p_captured app.web_captured[])
+RETURNS integer
 LANGUAGE plpgsql AS $$
 DECLARE
   v_count integer;
 BEGIN
   WITH feedback AS (
-    SELECT (i.value ->> 'organization_id')::uuid AS organization_id, (i.value ->> 'project_id')::bigint AS project_id,
-           (i.value ->> 'request')::integer AS request, i.value ->> 'type' AS item_type, i.value -> 'payload' AS payload,
-           CASE WHEN i.value ->> 'type' = 'feedback'
-                THEN CASE WHEN jsonb_typeof(i.value #> '{payload,contexts,feedback}') = 'object'
-                          THEN i.value #> '{payload,contexts,feedback}' ELSE '{}' END
-                ELSE jsonb_build_object('message', i.value #> '{payload,comments}', 'name', i.value #> '{payload,name}',
-                                        'contact_email', i.value #> '{payload,email}',
-                                        'associated_event_id', i.value #> '{payload,event_id}')
+    SELECT i.organization_id, i.project_id, i.request, i.type AS item_type, i.payload,
+           CASE WHEN i.type = 'feedback'
+                THEN CASE WHEN jsonb_typeof(i.payload #> '{contexts,feedback}') = 'object'
+                          THEN i.payload #> '{contexts,feedback}' ELSE '{}' END
+                ELSE jsonb_build_object('message', i.payload -> 'comments', 'name', i.payload -> 'name',
+                                        'contact_email', i.payload -> 'email', 'associated_event_id', i.payload -> 'event_id')
            END AS fields
-      FROM jsonb_array_elements(p_items) i
-     WHERE i.value ->> 'type' IN ('feedback', 'user_report') AND i.value -> 'payload' <> 'null'
+      FROM unnest(p_items) i
+     WHERE i.type IN ('feedback', 'user_report') AND i.payload IS NOT NULL
   ), report AS (
     SELECT gen_random_uuid() AS id, f.organization_id, f.project_id, f.request, f.payload,
            app.scrub_text(btrim(app.json_text(f.fields -> 'message'))) AS message,
@@ -91,12 +91,10 @@ BEGIN
      WHERE coalesce(btrim(app.json_text(f.fields -> 'message')), '') <> ''
   ), screenshot AS (
     SELECT s.report_id, gen_random_uuid() AS id, s.shot, s.base_url, s.n
-      FROM (SELECT r.id AS report_id, a.value -> 'screenshot' AS shot, a.value ->> 'base_url' AS base_url,
-                   row_number() OVER (PARTITION BY r.id ORDER BY a.ordinality) AS n
+      FROM (SELECT r.id AS report_id, a.screenshot AS shot, a.base_url,
+                   row_number() OVER (PARTITION BY r.id ORDER BY a.item) AS n
               FROM report r
-              JOIN jsonb_array_elements(p_items) WITH ORDINALITY AS a (value, ordinality)
-                ON (a.value ->> 'request')::integer = r.request AND a.value ->> 'type' = 'attachment'
-               AND jsonb_typeof(a.value -> 'screenshot') = 'object') s
+              JOIN unnest(p_items) a ON a.request = r.request AND a.type = 'attachment' AND a.screenshot IS NOT NULL) s
      WHERE s.n <= app.report_limit('screenshot_urls')
   ), stored AS (
     INSERT INTO app.user_error_reports (id, report_type, reporter_type, reporter_email, reporter_name, organization_id,
@@ -121,11 +119,12 @@ BEGIN
   SELECT count(*) INTO v_count FROM stored;
   RETURN v_count;
 END $$;
-COMMENT ON FUNCTION app.web_record_feedback(jsonb, jsonb) IS
+DROP FUNCTION IF EXISTS app.web_record_feedback(jsonb, jsonb);  -- (it read the batch's items as JSON)
+COMMENT ON FUNCTION app.web_record_feedback(app.web_item[], app.web_captured[]) IS
   'Sentry feedback and user_report items as customer user_error_reports linked to their event''s group, with their screenshot attachments';
 
 -- session items (one session's update) and sessions items (pre-aggregated counts) → release health.
-CREATE OR REPLACE FUNCTION app.web_record_sessions(p_items jsonb) RETURNS void
+CREATE OR REPLACE FUNCTION app.web_record_sessions(p_items app.web_item[]) RETURNS void
 LANGUAGE plpgsql AS $$
 BEGIN
   INSERT INTO app.client_sessions AS s (project_id, sid, organization_id, release, environment, distinct_id,
@@ -133,20 +132,19 @@ BEGIN
   SELECT DISTINCT ON (x.project_id, x.sid) x.project_id, x.sid, x.organization_id, x.release, x.environment,
          x.distinct_id, x.started_at, x.updated_at, x.status, x.errors
     FROM (
-      SELECT (i.value ->> 'project_id')::bigint AS project_id, app.web_item_text(app.json_text(p -> 'sid'), 100) AS sid,
-             (i.value ->> 'organization_id')::uuid AS organization_id,
+      SELECT i.project_id, app.web_item_text(app.json_text(p -> 'sid'), 100) AS sid, i.organization_id,
              app.web_item_text(app.json_text(p #> '{attrs,release}'), 250) AS release,
              app.web_item_text(coalesce(app.json_text(p #> '{attrs,environment}'), 'production'), 64) AS environment,
              -- a user id: the policy decides, then the scrubbers (as for an event's user_id)
              app.web_item_text(app.personal_data_user_id((SELECT pd FROM app.personal_data_policy pd
-                                                           WHERE pd.organization_id = (i.value ->> 'organization_id')::uuid),
+                                                           WHERE pd.organization_id = i.organization_id),
                                                           app.json_text(p -> 'did')), 200) AS distinct_id,
              coalesce(app.json_timestamp(p -> 'started'), now()) AS started_at,
              coalesce(app.json_timestamp(p -> 'timestamp'), now()) AS updated_at,
              coalesce(app.json_text(p -> 'status'), 'ok') AS status,
              greatest(coalesce(app.json_int(p -> 'errors'), 0), 0) AS errors
-        FROM jsonb_array_elements(p_items) i, LATERAL (SELECT i.value -> 'payload' AS p) payload
-       WHERE i.value ->> 'type' = 'session'
+        FROM unnest(p_items) i, LATERAL (SELECT i.payload AS p) payload
+       WHERE i.type = 'session' AND i.payload IS NOT NULL
     ) x
    WHERE x.sid IS NOT NULL AND x.release IS NOT NULL
      AND x.status IN ('ok', 'exited', 'errored', 'unhandled', 'crashed', 'abnormal')
@@ -158,29 +156,30 @@ BEGIN
 
   INSERT INTO app.client_session_aggregates AS s (organization_id, project_id, release, environment, hour,
                                                   exited, errored, abnormal, crashed)
-  SELECT (i.value ->> 'organization_id')::uuid, (i.value ->> 'project_id')::bigint,
-         app.web_item_text(app.json_text(i.value #> '{payload,attrs,release}'), 250),
-         app.web_item_text(coalesce(app.json_text(i.value #> '{payload,attrs,environment}'), 'production'), 64),
+  SELECT i.organization_id, i.project_id,
+         app.web_item_text(app.json_text(i.payload #> '{attrs,release}'), 250),
+         app.web_item_text(coalesce(app.json_text(i.payload #> '{attrs,environment}'), 'production'), 64),
          date_trunc('hour', coalesce(app.json_timestamp(a.value -> 'started'), now())),
          sum(greatest(coalesce(app.json_int(a.value -> 'exited'), 0), 0)),
          sum(greatest(coalesce(app.json_int(a.value -> 'errored'), 0), 0)),
          sum(greatest(coalesce(app.json_int(a.value -> 'abnormal'), 0), 0)),
          sum(greatest(coalesce(app.json_int(a.value -> 'crashed'), 0), 0))
-    FROM jsonb_array_elements(p_items) i
-    CROSS JOIN LATERAL jsonb_array_elements(CASE WHEN jsonb_typeof(i.value #> '{payload,aggregates}') = 'array'
-                                                 THEN i.value #> '{payload,aggregates}' ELSE '[]' END) a
-   WHERE i.value ->> 'type' = 'sessions' AND app.json_text(i.value #> '{payload,attrs,release}') IS NOT NULL
+    FROM unnest(p_items) i
+    CROSS JOIN LATERAL jsonb_array_elements(CASE WHEN jsonb_typeof(i.payload -> 'aggregates') = 'array'
+                                                 THEN i.payload -> 'aggregates' ELSE '[]' END) a
+   WHERE i.type = 'sessions' AND app.json_text(i.payload #> '{attrs,release}') IS NOT NULL
      AND jsonb_typeof(a.value) = 'object'
    GROUP BY 1, 2, 3, 4, 5
   ON CONFLICT (project_id, release, environment, hour) DO UPDATE
     SET exited = s.exited + excluded.exited, errored = s.errored + excluded.errored,
         abnormal = s.abnormal + excluded.abnormal, crashed = s.crashed + excluded.crashed;
 END $$;
-COMMENT ON FUNCTION app.web_record_sessions(jsonb) IS
+DROP FUNCTION IF EXISTS app.web_record_sessions(jsonb);  -- (it read the batch's items as JSON)
+COMMENT ON FUNCTION app.web_record_sessions(app.web_item[]) IS
   'Sentry session and sessions items into client_sessions / client_session_aggregates (release health), text fields scrubbed';
 
 -- check_in items: the monitor's heartbeat; a later item with the same check_in_id finishes it.
-CREATE OR REPLACE FUNCTION app.web_record_check_ins(p_items jsonb) RETURNS void
+CREATE OR REPLACE FUNCTION app.web_record_check_ins(p_items app.web_item[]) RETURNS void
 LANGUAGE plpgsql AS $$
 BEGIN
   INSERT INTO app.cron_check_ins AS c (project_id, check_in_id, organization_id, monitor_slug, status,
@@ -188,20 +187,20 @@ BEGIN
   SELECT DISTINCT ON (x.project_id, x.check_in_id) x.project_id, x.check_in_id, x.organization_id, x.monitor_slug,
          x.status, x.duration_seconds, x.environment, x.release, x.monitor_config
     FROM (
-      SELECT (i.value ->> 'project_id')::bigint AS project_id,
-             lower(replace(app.json_text(i.value #> '{payload,check_in_id}'), '-', '')) AS check_in_id,
-             (i.value ->> 'organization_id')::uuid AS organization_id,
-             app.web_item_text(app.json_text(i.value #> '{payload,monitor_slug}'), 200) AS monitor_slug,
-             app.json_text(i.value #> '{payload,status}') AS status,
-             CASE WHEN jsonb_typeof(i.value #> '{payload,duration}') = 'number'
-                  THEN (i.value #>> '{payload,duration}')::double precision END AS duration_seconds,
-             app.web_item_text(app.json_text(i.value #> '{payload,environment}'), 64) AS environment,
-             app.web_item_text(app.json_text(i.value #> '{payload,release}'), 250) AS release,
-             CASE WHEN jsonb_typeof(i.value #> '{payload,monitor_config}') = 'object'
-                  THEN app.scrub_jsonb(i.value #> '{payload,monitor_config}') END AS monitor_config,
-             i.n
-        FROM jsonb_array_elements(p_items) WITH ORDINALITY AS i (value, n)
-       WHERE i.value ->> 'type' = 'check_in'
+      SELECT i.project_id,
+             lower(replace(app.json_text(i.payload -> 'check_in_id'), '-', '')) AS check_in_id,
+             i.organization_id,
+             app.web_item_text(app.json_text(i.payload -> 'monitor_slug'), 200) AS monitor_slug,
+             app.json_text(i.payload -> 'status') AS status,
+             CASE WHEN jsonb_typeof(i.payload -> 'duration') = 'number'
+                  THEN (i.payload ->> 'duration')::double precision END AS duration_seconds,
+             app.web_item_text(app.json_text(i.payload -> 'environment'), 64) AS environment,
+             app.web_item_text(app.json_text(i.payload -> 'release'), 250) AS release,
+             CASE WHEN jsonb_typeof(i.payload -> 'monitor_config') = 'object'
+                  THEN app.scrub_jsonb(i.payload -> 'monitor_config') END AS monitor_config,
+             i.ordinality AS n
+        FROM unnest(p_items) WITH ORDINALITY AS i
+       WHERE i.type = 'check_in'
     ) x
    WHERE x.check_in_id ~ '^[0-9a-f]{1,64}$' AND x.monitor_slug IS NOT NULL
      AND x.status IN ('in_progress', 'ok', 'error')
@@ -210,40 +209,42 @@ BEGIN
     SET status = excluded.status, duration_seconds = coalesce(excluded.duration_seconds, c.duration_seconds),
         monitor_config = coalesce(excluded.monitor_config, c.monitor_config), updated_at = now();
 END $$;
-COMMENT ON FUNCTION app.web_record_check_ins(jsonb) IS
+DROP FUNCTION IF EXISTS app.web_record_check_ins(jsonb);  -- (it read the batch's items as JSON)
+COMMENT ON FUNCTION app.web_record_check_ins(app.web_item[]) IS
   'Sentry check_in items into cron_check_ins (one row per check-in id, latest status), text fields and monitor_config scrubbed';
 
 -- client_report items: what the SDK itself dropped, by reason and data category.
-CREATE OR REPLACE FUNCTION app.web_record_client_reports(p_items jsonb) RETURNS void
+CREATE OR REPLACE FUNCTION app.web_record_client_reports(p_items app.web_item[]) RETURNS void
 LANGUAGE plpgsql AS $$
 BEGIN
   INSERT INTO app.client_discards AS d (organization_id, project_id, hour, reason, category, quantity)
-  SELECT (i.value ->> 'organization_id')::uuid, (i.value ->> 'project_id')::bigint,
-         date_trunc('hour', coalesce(app.json_timestamp(i.value #> '{payload,timestamp}'), now())),
+  SELECT i.organization_id, i.project_id,
+         date_trunc('hour', coalesce(app.json_timestamp(i.payload -> 'timestamp'), now())),
          app.web_item_text(app.json_text(e.value -> 'reason'), 64),
          app.web_item_text(app.json_text(e.value -> 'category'), 64),
          sum(app.json_int(e.value -> 'quantity'))
-    FROM jsonb_array_elements(p_items) i
-    CROSS JOIN LATERAL jsonb_array_elements(CASE WHEN jsonb_typeof(i.value #> '{payload,discarded_events}') = 'array'
-                                                 THEN i.value #> '{payload,discarded_events}' ELSE '[]' END) e
-   WHERE i.value ->> 'type' = 'client_report' AND jsonb_typeof(e.value) = 'object'
+    FROM unnest(p_items) i
+    CROSS JOIN LATERAL jsonb_array_elements(CASE WHEN jsonb_typeof(i.payload -> 'discarded_events') = 'array'
+                                                 THEN i.payload -> 'discarded_events' ELSE '[]' END) e
+   WHERE i.type = 'client_report' AND jsonb_typeof(e.value) = 'object'
      AND app.json_text(e.value -> 'reason') IS NOT NULL AND app.json_text(e.value -> 'category') IS NOT NULL
      AND app.json_int(e.value -> 'quantity') > 0
    GROUP BY 1, 2, 3, 4, 5
   ON CONFLICT (project_id, hour, reason, category) DO UPDATE SET quantity = d.quantity + excluded.quantity;
 END $$;
-COMMENT ON FUNCTION app.web_record_client_reports(jsonb) IS 'Sentry client_report items into client_discards (SDK-side drops per reason and category)';
+DROP FUNCTION IF EXISTS app.web_record_client_reports(jsonb);  -- (it read the batch's items as JSON)
+COMMENT ON FUNCTION app.web_record_client_reports(app.web_item[]) IS 'Sentry client_report items into client_discards (SDK-side drops per reason and category)';
 
 -- Everything pgwarden accepts without keeping (transaction, attachment, span, replay, profile, ...).
-CREATE OR REPLACE FUNCTION app.web_record_dropped_items(p_items jsonb) RETURNS void
+CREATE OR REPLACE FUNCTION app.web_record_dropped_items(p_items app.web_item[]) RETURNS void
 LANGUAGE plpgsql AS $$
 BEGIN
   INSERT INTO app.dropped_items AS d (organization_id, project_id, hour, item_type, quantity)
-  SELECT (i.value ->> 'organization_id')::uuid, (i.value ->> 'project_id')::bigint, date_trunc('hour', now()),
-         app.web_item_text(i.value ->> 'type', 64), count(*)
-    FROM jsonb_array_elements(p_items) i
-   WHERE i.value ->> 'type' NOT IN ('event', 'feedback', 'user_report', 'session', 'sessions', 'check_in', 'client_report')
+  SELECT i.organization_id, i.project_id, date_trunc('hour', now()), app.web_item_text(i.type, 64), count(*)
+    FROM unnest(p_items) i
+   WHERE i.type NOT IN ('event', 'feedback', 'user_report', 'session', 'sessions', 'check_in', 'client_report')
    GROUP BY 1, 2, 3, 4
   ON CONFLICT (project_id, hour, item_type) DO UPDATE SET quantity = d.quantity + excluded.quantity;
 END $$;
-COMMENT ON FUNCTION app.web_record_dropped_items(jsonb) IS 'Counts the envelope items pgwarden accepts but does not keep, per project, hour and type';
+DROP FUNCTION IF EXISTS app.web_record_dropped_items(jsonb);  -- (it read the batch's items as JSON)
+COMMENT ON FUNCTION app.web_record_dropped_items(app.web_item[]) IS 'Counts the envelope items pgwarden accepts but does not keep, per project, hour and type';

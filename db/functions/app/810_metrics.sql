@@ -190,18 +190,18 @@ GRANT EXECUTE ON FUNCTION app.metrics_snapshot() TO pgwarden_web;
 
 -- pgwarden web's requests refused for their size, as it hands them to app.web_ingest:
 -- {"project_id", "public_key", "refused": "too_large", "items": []}. Counted for the organization
--- only when the key is the project's (app.web_authenticate), so a stranger cannot inflate
--- another organization's count.
-CREATE OR REPLACE FUNCTION app.ingest_refusals_record(p_requests jsonb, p_auth jsonb) RETURNS void
+-- only when the key is the project's (app.web_batch_of), so a stranger cannot inflate another
+-- organization's count.
+CREATE OR REPLACE FUNCTION app.ingest_refusals_record(p_requests app.web_request[]) RETURNS void
 LANGUAGE sql AS $$
   INSERT INTO app.ingest_refusals AS r (organization_id, minute, reason, requests)
-  SELECT a.organization_id, date_trunc('minute', now()), q.value ->> 'refused', count(*)
-    FROM jsonb_to_recordset(p_auth) AS a (request_ordinal integer, organization_id uuid, error jsonb)
-    JOIN LATERAL (SELECT p_requests -> (a.request_ordinal - 1) AS value) q ON true
-   WHERE a.error IS NULL AND q.value ->> 'refused' = 'too_large'
-   GROUP BY a.organization_id, q.value ->> 'refused'
-   ORDER BY a.organization_id
+  SELECT q.organization_id, date_trunc('minute', now()), q.refused, count(*)
+    FROM unnest(p_requests) q
+   WHERE q.error IS NULL AND q.refused = 'too_large'
+   GROUP BY q.organization_id, q.refused
+   ORDER BY q.organization_id
   ON CONFLICT (organization_id, minute, reason) DO UPDATE SET requests = r.requests + excluded.requests
 $$;
-COMMENT ON FUNCTION app.ingest_refusals_record(jsonb, jsonb) IS
+DROP FUNCTION IF EXISTS app.ingest_refusals_record(jsonb, jsonb);  -- (it read the batch as JSON)
+COMMENT ON FUNCTION app.ingest_refusals_record(app.web_request[]) IS
   'Count the requests of an ingest batch that pgwarden web refused before parsing, per organization and reason';

@@ -52,12 +52,10 @@ SELECT is(ARRAY[pg_temp.sample('pgwarden_job_wait_seconds_bucket', '{"kind": "bu
                 round(pg_temp.sample('pgwarden_job_wait_seconds_sum', '{"kind": "builtin.echo"}')::numeric, 1)::float8],
           ARRAY[0, 1, 1, 1, 2]::float8[], 'a job that waited 2 s lands in the buckets from le 2.5 up; count and sum');
 
-SELECT app.ingest_refusals_record(
+SELECT app.ingest_refusals_record((app.web_batch_of(
   jsonb_build_array(jsonb_build_object('project_id', p.id, 'public_key', p.public_key, 'refused', 'too_large', 'items', '[]'::jsonb),
-                    jsonb_build_object('project_id', p.id, 'public_key', repeat('b', 32), 'refused', 'too_large', 'items', '[]'::jsonb)),
-  (SELECT jsonb_agg(to_jsonb(a)) FROM app.web_authenticate(jsonb_build_array(
-     jsonb_build_object('project_id', p.id, 'public_key', p.public_key),
-     jsonb_build_object('project_id', p.id, 'public_key', repeat('b', 32)))) a))
+                    jsonb_build_object('project_id', p.id, 'public_key', repeat('b', 32), 'refused', 'too_large', 'items', '[]'::jsonb)))
+  ).requests)
   FROM app.projects p;
 SELECT is(pg_temp.sample('pgwarden_ingest_requests_refused_total', '{"reason": "too_large"}'), 1::float8,
           'a request refused for its size counts for its organization only with the project''s key');

@@ -8,11 +8,11 @@ SELECT app.rate_limit_set('00000000-0000-0000-0000-00000000000a', 0);
 
 CREATE FUNCTION pg_temp.feedback(p_message text, p_event_id text) RETURNS integer
 LANGUAGE sql AS $$
-  SELECT app.web_record_feedback(jsonb_build_array(jsonb_build_object(
+  SELECT app.web_record_feedback(ARRAY(SELECT jsonb_populate_recordset(NULL::app.web_item, jsonb_build_array(jsonb_build_object(
     'organization_id', '00000000-0000-0000-0000-00000000000a', 'type', 'feedback',
     'payload', jsonb_build_object('contexts', jsonb_build_object('feedback', jsonb_build_object(
       'message', p_message, 'name', 'Jane', 'contact_email', 'jane@example.com',
-      'associated_event_id', p_event_id))))), '[]')
+      'associated_event_id', p_event_id))))))), '{}')
 $$;
 CREATE FUNCTION pg_temp.report(p_message text) RETURNS app.user_error_reports
 LANGUAGE sql AS $$ SELECT * FROM app.user_error_reports WHERE description = p_message $$;

@@ -11,11 +11,11 @@ SELECT is(length(app.web_item_text(repeat('auth=x ', 150000), 250)), 250, 'a 1 M
 
 INSERT INTO app.organizations (id, name) VALUES ('00000000-0000-0000-0000-00000000000a', 'Shop');
 INSERT INTO app.projects (organization_id, name) VALUES ('00000000-0000-0000-0000-00000000000a', 'shop');
-SELECT app.web_record_sessions(jsonb_build_array(jsonb_build_object(
+SELECT app.web_record_sessions(ARRAY(SELECT jsonb_populate_recordset(NULL::app.web_item, jsonb_build_array(jsonb_build_object(
   'organization_id', '00000000-0000-0000-0000-00000000000a', 'type', 'session',
   'project_id', (SELECT id FROM app.projects WHERE organization_id = '00000000-0000-0000-0000-00000000000a'),
   'payload', jsonb_build_object('sid', 's-1', 'status', 'ok',
-                                'attrs', jsonb_build_object('release', 'shop@1 ' || repeat('passwd hunter22 ', 60000))))));
+                                'attrs', jsonb_build_object('release', 'shop@1 ' || repeat('passwd hunter22 ', 60000))))))));
 SELECT is((SELECT release::text FROM app.client_sessions WHERE sid = 's-1'),
           left('shop@1 ' || repeat('passwd [Filtered] ', 20), 250), 'a session''s release of 1 MB: scrubbed and cut');
 
