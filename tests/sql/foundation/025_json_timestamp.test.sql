@@ -68,7 +68,7 @@ SELECT is((SELECT array_agg(c.error ->> 'code' ORDER BY c.ordinal)
 SELECT is((SELECT array_agg(w.outcome ORDER BY w.request_ordinal)
              FROM app.web_ingest((SELECT jsonb_agg(jsonb_build_object('project_id', p.id, 'public_key', p.public_key,
                                     'items', jsonb_build_array(jsonb_build_object('type', 'event', 'payload', e.event))) ORDER BY e.n)
-                                    FROM app.projects p,
+                                    FROM app.projects p JOIN app.organizations o ON o.id = p.organization_id AND o.name = 'Shop',
                                          (VALUES (1, '{"event_id": "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa1", "message": "browser", "timestamp": 1795874289.98}'::jsonb),
                                                  (2, '{"event_id": "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa2", "message": "python", "timestamp": "2026-11-28T13:57:14.594176Z"}'),
                                                  (3, '{"event_id": "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa3", "message": "broken", "timestamp": "yesterday"}'))
