@@ -1,4 +1,4 @@
--- 0040: capture CPU per event. The generated columns app.error_events.environment and release
+-- 0038: capture CPU per event. The generated columns app.error_events.environment and release
 -- call PL/pgSQL instead of SQL functions: an inlinable SQL function in a generated column is
 -- inlined again (its body parsed and analysed) by every INSERT into app.error_events, about 100 µs
 -- of the database's ~2 ms for a single-event capture; a PL/pgSQL function is compiled once per

@@ -1,4 +1,4 @@
--- 0041: pgwarden web's ingest batch moves through app.web_ingest as typed values (each request and
+-- 0039: pgwarden web's ingest batch moves through app.web_ingest as typed values (each request and
 -- item read out of its JSON once), as app.capture_batch moves app.capture_item.
 
 -- ---- as in db/schema/600_web_ingest.sql

@@ -1,4 +1,4 @@
--- 0042: leftovers no query reads. The SLOs' organization index repeats the prefix of their unique
+-- 0040: leftovers no query reads. The SLOs' organization index repeats the prefix of their unique
 -- (organization_id, name) key; the corrections index carried lower(during), which no query
 -- filters on (uptime reads corrections by monitor and an overlap test); btree_gist served the GiST
 -- index of related errors that 0026 replaced with a btree.

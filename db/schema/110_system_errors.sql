@@ -46,7 +46,7 @@ CREATE TABLE app.system_errors (
 );
 COMMENT ON TABLE app.system_errors IS 'Error groups: one row per (organization, error_hash) with occurrence counts';
 
--- (its indexes: db/schema/330_capture.sql, 365_error_lists.sql, 372_error_assignment.sql)
+-- (its indexes: db/schema/300_capture.sql, 365_error_lists.sql, 372_error_assignment.sql)
 
 ALTER TABLE app.system_errors ENABLE ROW LEVEL SECURITY;
 CREATE POLICY system_errors_system_admin ON app.system_errors TO system_admin USING (true) WITH CHECK (true);

@@ -1,6 +1,6 @@
 """PGWARDEN_INGEST_SYNC (issue 11, item 7) from the environment of `make up` to the database: its
 new sessions, and so the capture transactions of PostgREST and the web process, commit with it
-(tests/sql/ingest/330_ingest_sync.test.sql proves the captures follow the session's setting)."""
+(tests/sql/ingest/345_ingest_sync.test.sql proves the captures follow the session's setting)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """`pgwarden errors why|merge|unmerge|rules`: why an error grouped, and fixing grouping by hand.
 
-The SQL functions (db/functions/app/305_grouping_*.sql) decide and check everything; this module
+The SQL functions (db/functions/app/325_grouping_*.sql) decide and check everything; this module
 formats their answers. It connects as the stack's superuser.
 """
 

@@ -1,5 +1,5 @@
 -- Bounds on what one request may cost, for requests PostgREST serves (DESIGN.md section 12). The
--- per-field limits of a capture are app.capture_limit (330_capture.sql); the role timeouts are
+-- per-field limits of a capture are app.capture_limit (300_capture.sql); the role timeouts are
 -- role settings (db/schema/010_roles_schemas.sql): PostgREST 12 applies the impersonated role's
 -- statement_timeout to each request's transaction.
 

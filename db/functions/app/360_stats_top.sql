@@ -129,7 +129,7 @@ COMMENT ON FUNCTION app._stats_top_errors(timestamptz, timestamptz, integer, uui
   'The 10 groups with most events from p_start on (exact: from the buckets'' top candidates when they prove it, else from every group)';
 GRANT EXECUTE ON FUNCTION app._stats_top_errors(timestamptz, timestamptz, integer, uuid) TO staff, org_owner, system_admin;
 
--- Merging and unmerging (db/functions/app/305_grouping_groups.sql) move folded counts between
+-- Merging and unmerging (db/functions/app/325_grouping_groups.sql) move folded counts between
 -- hashes. Afterwards a hash may have more events in a bucket than its threshold allows for a
 -- group left out, so each hash given becomes a candidate of every hourly and daily bucket it has
 -- rows in (a stale candidate only sums to fewer events); and its last folded active minute is

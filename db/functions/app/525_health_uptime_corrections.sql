@@ -1,4 +1,4 @@
--- Auditable uptime (db/schema/535_health_uptime_corrections.sql): recording a correction, and the
+-- Auditable uptime (db/schema/525_health_uptime_corrections.sql): recording a correction, and the
 -- note a corrected day carries on the status page. app.health_uptime_breakdown applies them.
 
 -- What a UTC day's bar says about its corrections: {} when none, else

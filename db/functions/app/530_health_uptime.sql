@@ -13,7 +13,7 @@ COMMENT ON FUNCTION app._health_seconds(tstzmultirange) IS 'Total seconds covere
 -- (an open one runs until now); maintenance (windows, and any interval with status maintenance)
 -- is cut out of every status and so leaves numerator and denominator; time without an interval
 -- (unknown: no data, probe broken, monitor disabled) is not observed either. Uptime corrections
--- (535_health_uptime_corrections.sql) apply: a false positive's range counts as operational, a
+-- (525_health_uptime_corrections.sql) apply: a false positive's range counts as operational, a
 -- late maintenance window's or a probe bug's is left out like maintenance.
 --   downtime = major_outage + partial_outage_weight x partial_outage + degraded_weight x degraded
 --   uptime % = 100 x (1 - downtime / observed), observed = operational + degraded + partial + major

@@ -1,5 +1,5 @@
 -- Fingerprints (reference/sentry.md §3), grouping rules version 2 (version 1, which made the groups
--- before it, is frozen in 305_grouping_legacy.sql): the grouping components of an event and their
+-- before it, is frozen in 325_grouping_legacy.sql): the grouping components of an event and their
 -- hash. Split so the pipeline can cache the expensive half: the frame components depend on the
 -- frames alone (app.grouping_frame_components, cached per stack trace by app.capture_enrich); the
 -- rest is cheap (type, exception class or grouping message, exception chain, client fingerprint).

@@ -1,6 +1,6 @@
 -- Capture, step one: the events of a batch parsed into app.capture_item (typed, each field bounded)
--- once validated (app.capture_validate and the limits in 330_capture.sql). Split from
--- 330_capture.sql, which holds validation and the limits.
+-- once validated (app.capture_validate and the limits in 300_capture.sql). Split from
+-- 300_capture.sql, which holds validation and the limits.
 
 -- A client fingerprint as text (each part bounded), or NULL when absent or empty.
 CREATE OR REPLACE FUNCTION app._capture_fingerprint(p_fingerprint jsonb) RETURNS text[]
@@ -81,4 +81,4 @@ END $$;
 COMMENT ON FUNCTION app.capture_parse(jsonb) IS
   'The events of a batch as app.capture_item, in order: typed values, or the problem that refuses each';
 
--- Scrubbing, fingerprinting and enrichment (app.capture_enrich) are in 330_capture_enrich.sql.
+-- Scrubbing, fingerprinting and enrichment (app.capture_enrich) are in 340_capture_enrich.sql.

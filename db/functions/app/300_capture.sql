@@ -1,10 +1,10 @@
 -- Capture: validate → rate limit → scrub → fingerprint → enrich → store (DESIGN.md section 5).
 -- app.capture_batch is the entry point for api.capture_errors and the Sentry endpoint;
--- api.capture_error's app.capture_one is its single-event form (330_capture_batch.sql).
+-- api.capture_error's app.capture_one is its single-event form (345_capture_batch.sql).
 -- Validation is set-based SQL (no exceptions per item), so one bad event costs nothing to the
 -- others and stores nothing; the INSERT into app.error_events then lets the statement trigger
 -- (db/triggers/350_events.sql) update groups and metrics once per group.
--- Parsing into app.capture_item (app.capture_parse, app.capture_item_of) is in 330_capture_parse.sql.
+-- Parsing into app.capture_item (app.capture_parse, app.capture_item_of) is in 300_capture_parse.sql.
 
 -- == Validation ==
 
@@ -312,7 +312,7 @@ COMMENT ON FUNCTION app._capture_problem_of(jsonb) IS 'app.capture_validate, as 
 -- prepare and to run) and the two label lists. What it does not vouch for (a value to trim or
 -- lower-case, line numbers, fingerprints, frames, exceptions, event ids, timestamps) goes to
 -- app.capture_validate, so it only ever says yes where app.capture_validate finds no problem
--- (tests/sql/ingest/330_capture_validation.test.sql).
+-- (tests/sql/ingest/300_capture_validation.test.sql).
 CREATE OR REPLACE FUNCTION app._capture_plainly_valid(p_item jsonb) RETURNS boolean
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
   SELECT jsonb_path_match(p_item, '$.type() == "object" && $.message.type() == "string" && $.message like_regex "[^ ]"

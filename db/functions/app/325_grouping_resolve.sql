@@ -1,4 +1,4 @@
--- Which group a captured event joins (tables in db/schema/305_grouping.sql): the group of its own
+-- Which group a captured event joins (tables in db/schema/325_grouping.sql): the group of its own
 -- hash, unless that hash was merged into another group (error_group_hashes), or, while a grouping
 -- upgrade is in transition, the previous rules' group of the event when its new hash finds none.
 -- app.capture_batch and app.capture_one ask app.grouping_needs first: one probe, after which an

@@ -1,8 +1,8 @@
 -- Grouping rules version 1, frozen: what made the groups that existed before version 2
 -- (db/migrations/0022). Until app.grouping_config.transition_until, an event whose current hash finds
 -- no group is hashed this way too (app.capture_item_hash_v1), and a version 1 group that hash finds
--- keeps its events (305_grouping_resolve.sql). Never change these: a change would
--- lose the old groups. The current rules are in 300_grouping_fingerprint.sql.
+-- keeps its events (325_grouping_resolve.sql). Never change these: a change would
+-- lose the old groups. The current rules are in 320_grouping_fingerprint.sql.
 
 -- A client frame's in_app when it says so (a boolean), else decided by its path.
 CREATE OR REPLACE FUNCTION app._frame_in_app_v1(p_frame jsonb) RETURNS boolean

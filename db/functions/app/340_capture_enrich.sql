@@ -103,7 +103,7 @@ COMMENT ON FUNCTION app._capture_clean_chain(jsonb, text[]) IS 'An exception cha
 -- One event (a batch of one: every single capture, most Sentry envelopes): the steps of
 -- app.capture_enrich's query as a few assignments, which cost a fraction of starting that query
 -- (measured: a single capture costs ~27% more CPU through the query). The same answers and rows
--- either way: tests/sql/ingest/330_capture_enrich.test.sql. Arguments of _capture_trim are plain variables,
+-- either way: tests/sql/ingest/340_capture_enrich.test.sql. Arguments of _capture_trim are plain variables,
 -- so it is inlined (and the same holds in app.capture_clean_fields). Scrubbing may lengthen a text
 -- (a short secret becomes [Filtered]): each is cut to its limit after it (app.capture_item_of cut it
 -- to twice that before).

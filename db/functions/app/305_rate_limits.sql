@@ -1,4 +1,4 @@
--- Rate limits (tables in db/schema/340_rate_limits.sql). Unlimited organizations touch no
+-- Rate limits (tables in db/schema/305_rate_limits.sql). Unlimited organizations touch no
 -- counter at all, so their captures never queue behind one another on a counter row.
 
 CREATE OR REPLACE FUNCTION app.rate_limit_per_minute(p_organization_id uuid) RETURNS integer

@@ -1,4 +1,4 @@
--- Fingerprint rules (table app.fingerprint_rules, db/schema/305_grouping.sql): Sentry's server-side
+-- Fingerprint rules (table app.fingerprint_rules, db/schema/325_grouping.sql): Sentry's server-side
 -- fingerprinting in a subset of its syntax, one rule a row, applied by app.capture_batch and
 -- app.capture_one to the events of a project before they are hashed. A rule:
 --

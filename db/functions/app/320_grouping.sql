@@ -258,4 +258,4 @@ Gecko/WebKit (Firefox, Safari: "fn@file:line:col", "fn@[native code]") and Pytho
 not name it); in_app follows app.stack_frame_in_app, and a frame without a line number (a runtime
 built-in such as "native" or "index 0") is not in app.';
 
--- Fingerprints (app.grouping_components, app.error_fingerprint) are in 300_grouping_fingerprint.sql.
+-- Fingerprints (app.grouping_components, app.error_fingerprint) are in 320_grouping_fingerprint.sql.

@@ -1,6 +1,6 @@
 -- Capture (DESIGN.md section 5): what app.capture_batch needs besides the spec's tables.
--- Functions are in db/functions/app/330_capture.sql, the HTTP entry points in
--- db/functions/api/330_capture.sql.
+-- Functions are in db/functions/app/300_capture.sql, the HTTP entry points in
+-- db/functions/api/300_capture.sql.
 
 -- == Error groups: one row per (organization, error_hash) ==
 

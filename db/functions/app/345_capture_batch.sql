@@ -211,7 +211,7 @@ GRANT EXECUTE ON FUNCTION app.capture_batch(uuid, bigint, jsonb) TO pgwarden_wor
 -- client event id, timestamp, fingerprint or frames) takes the steps of app.capture_batch as a
 -- few statements, a fraction of starting its queries for one row; any other event goes through
 -- app.capture_batch. The same building blocks, answers and lock order, and the same rows and
--- answers (tests/sql/ingest/330_capture_one.test.sql). Kept because measured: as a batch of one a
+-- answers (tests/sql/ingest/345_capture_one.test.sql). Kept because measured: as a batch of one a
 -- single capture costs the database ~30% more CPU (1,330 → 1,730 µs per capture, 3 alternating
 -- runs of 400 on the loaded 2-core machine; PostgREST single captures reach ~1,500/s, the goal).
 CREATE OR REPLACE FUNCTION app.capture_one(p_organization_id uuid, p_project_id bigint, p_event jsonb,

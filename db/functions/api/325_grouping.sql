@@ -1,5 +1,5 @@
 -- Grouping for people: why an error grouped, merging and unmerging groups, fingerprint rules
--- (db/functions/app/305_grouping_*.sql). Codes other than 400 become their HTTP status.
+-- (db/functions/app/325_grouping_*.sql). Codes other than 400 become their HTTP status.
 
 -- ids as text, read by app.uuid_of: typed uuid, PostgREST's cast would answer 22P02 before the body runs
 CREATE FUNCTION api.explain_error_grouping(error_id text) RETURNS jsonb

@@ -1,7 +1,7 @@
 -- Rate limits per organization (spec: max 100 errors/minute per org). Events are counted when
 -- they are accepted, inside the capture transaction, so a flood cannot outrun the limit; every
 -- refused event is counted too, per organization and minute. Functions are in
--- db/functions/app/340_rate_limits.sql.
+-- db/functions/app/305_rate_limits.sql.
 
 -- == Settings ==
 
