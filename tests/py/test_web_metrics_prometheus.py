@@ -62,8 +62,8 @@ class Prometheus:
                 result = self.query(promql)
                 if wanted(result):
                     return result
-            except httpx.HTTPError:
-                result = None  # still starting
+            except (httpx.HTTPError, ValueError):
+                result = None  # still starting: no answer yet, or its plain-text 503 while the TSDB opens
             if self.process.poll() is not None or time.monotonic() > deadline:
                 log = (self.dir / "prometheus.log").read_text(errors="replace")
                 raise AssertionError(f"{promql}: {result}\n{log}")
