@@ -87,6 +87,16 @@ GRANT EXECUTE ON FUNCTION app.json_repair_elements(json) TO anon, staff, org_own
 -- NULL for anything else, or what names no real moment (month 13, 30 February, year 0): decided by
 -- patterns and ranges, never by a failed cast, so an expression, inlined, with no exception block
 -- (tests/sql/foundation/025_json_timestamp.test.sql lists the formats).
+CREATE OR REPLACE FUNCTION app.json_timestamp_offset(p_offset text) RETURNS interval
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+  SELECT CASE WHEN p_offset IS NULL THEN interval '0'
+              ELSE (CASE WHEN left(p_offset, 1) = '-' THEN -1 ELSE 1 END)
+                   * make_interval(hours => substr(p_offset, 2, 2)::integer,
+                                   mins => coalesce(nullif(substr(replace(p_offset, ':', ''), 4, 2), '')::integer, 0)) END
+$$;
+COMMENT ON FUNCTION app.json_timestamp_offset(text) IS
+  'An RFC 3339 offset (+02, +0200, +02:00, -23:59; NULL for Z or none) as the interval to take from the wall time';
+
 CREATE OR REPLACE FUNCTION app.json_timestamp(p_value jsonb) RETURNS timestamptz
 LANGUAGE sql STABLE PARALLEL SAFE AS $$
   SELECT CASE
@@ -105,9 +115,11 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
          AND left(btrim(p_value #>> '{}', E' \t\n\r\f\v'), 4) <> '0000'
          AND substr(btrim(p_value #>> '{}', E' \t\n\r\f\v'), 9, 2)::integer
              <= extract(day FROM (left(btrim(p_value #>> '{}', E' \t\n\r\f\v'), 7) || '-01')::date + interval '1 month - 1 day')
-      THEN (regexp_replace(btrim(p_value #>> '{}', E' \t\n\r\f\v'), '(\.[0-9]{6})[0-9]+', '\1')
-            || CASE WHEN btrim(p_value #>> '{}', E' \t\n\r\f\v') ~ '([Zz]|[+-][0-9]{2}(:?[0-9]{2})?)$' THEN '' ELSE 'Z' END
-           )::timestamptz
+      -- the wall time read as UTC, less its offset: PostgreSQL's own offsets stop at 15 hours, RFC
+      -- 3339's (and Python's, which read these before) go to 23:59
+      THEN (regexp_replace(regexp_replace(btrim(p_value #>> '{}', E' \t\n\r\f\v'), '([Zz]|[+-][0-9]{2}(:?[0-9]{2})?)$', ''),
+                           '(\.[0-9]{6})[0-9]+', '\1')::timestamp AT TIME ZONE 'UTC')
+           - app.json_timestamp_offset(substring(btrim(p_value #>> '{}', E' \t\n\r\f\v') FROM '([+-][0-9]{2}(:?[0-9]{2})?)$'))
   END
 $$;
 COMMENT ON FUNCTION app.json_timestamp(jsonb) IS

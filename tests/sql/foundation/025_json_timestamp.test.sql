@@ -3,7 +3,7 @@
 -- names the same moment; whatever names none is NULL, never an error: a capture refuses it with
 -- QV001, the Sentry endpoint stores the event at its receipt, as Relay does.
 BEGIN;
-SELECT plan(11);
+SELECT plan(12);
 
 SET LOCAL timezone = 'America/New_York';  -- a value without offset is UTC whatever the session's zone
 
@@ -15,6 +15,13 @@ SELECT is(array_agg(v.value ORDER BY v.value) FILTER (WHERE app.json_timestamp(v
                ('"2026-11-28T15:57:14+02:00"', '2026-11-28 13:57:14+00'), ('"2026-11-28T08:27:14-0530"', '2026-11-28 13:57:14+00'),
                ('"2026-11-28T15:57:14+02"', '2026-11-28 13:57:14+00'), ('"2026-11-28T13:57Z"', '2026-11-28 13:57:00+00'),
                ('"2026-11-28T13:57:14"', '2026-11-28 13:57:14+00'), ('" 2026-11-28T13:57:14Z\n"', '2026-11-28 13:57:14+00'))
+       AS v (value, moment);
+
+SELECT is(array_agg(v.value ORDER BY v.value) FILTER (WHERE app.json_timestamp(v.value::jsonb) IS DISTINCT FROM v.moment), NULL,
+          'offsets past PostgreSQL''s own 15 hours, up to RFC 3339''s 23:59, name their moment too')
+  FROM (VALUES ('"2026-11-29T09:57:14+20:00"', '2026-11-28 13:57:14+00'::timestamptz),
+               ('"2026-11-29T13:56:14+23:59"', '2026-11-28 13:57:14+00'), ('"2026-11-28T00:00:00-16:00"', '2026-11-28 16:00:00+00'),
+               ('"2026-11-28T05:57:14.5-0800"', '2026-11-28 13:57:14.5+00'), ('"2026-11-28T13:57:14-00:00"', '2026-11-28 13:57:14+00'))
        AS v (value, moment);
 
 SELECT is(array_agg(v.value ORDER BY v.value) FILTER (WHERE app.json_timestamp(v.value::jsonb) IS DISTINCT FROM v.moment), NULL,
