@@ -1,4 +1,4 @@
--- A page of the web app's errors list (workers/sql.py UI_ERROR_PAGES): the ids in the page's order,
+-- A page of the web app's errors list (workers/sql.py UI_ERROR_PAGE): the ids in the page's order,
 -- with each group's exact count of distinct users, for the sorts last seen, first seen and events,
 -- a status tab of several statuses and the text search. Every page is a range of the indexes led
 -- by organization_id (db/schema/365_error_lists.sql), read per organization and merged, so a
@@ -128,7 +128,10 @@ DECLARE
   v_candidates uuid[];
 BEGIN
   IF v_after_id IS NOT NULL AND (CASE WHEN v_type = 'timestamptz' THEN app.moment(p_after_value, 'after') IS NULL
-                                      ELSE coalesce(p_after_value, '') !~ '^[0-9]{1,18}$' END) THEN
+                                      WHEN coalesce(p_after_value, '') !~ '^[0-9]{1,18}$' THEN true
+                                      -- (events are an integer column: a larger cursor would fail its cast)
+                                      WHEN v_type = 'integer' THEN p_after_value::numeric > 2147483647
+                                      ELSE false END) THEN
     RAISE EXCEPTION 'the page''s cursor holds no % value', v_sort USING ERRCODE = 'QV001', DETAIL = 'Field: after.',
       HINT = 'Send the last row''s sort value with its id (the page''s next link does).';
   END IF;

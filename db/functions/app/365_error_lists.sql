@@ -45,7 +45,7 @@ DROP FUNCTION IF EXISTS app._error_list_match(app.system_errors, uuid, app.error
   app.error_list_without_users(uuid, app.error_status_enum, app.severity_enum, app.error_type_enum, uuid, integer);
 -- The filters as a list takes them (text): each value checked (QV001 naming the field), the
 -- assignee read as me (the caller), nobody, or a person's id. api.list_errors and the web app's
--- other list pages (workers/sql.py UI_ERROR_PAGES) both read them here.
+-- list pages (workers/sql.py UI_ERROR_PAGE, UI_ERROR_PAGES_SEEN_IN) both read them here.
 CREATE OR REPLACE FUNCTION app.error_list_filter(
   p_status text, p_severity text, p_error_type text, p_assigned_to text,
   OUT status app.error_status_enum, OUT severity app.severity_enum, OUT error_type app.error_type_enum,

@@ -4,7 +4,7 @@
 -- each page is a range of the org-led list indexes read in order (no table read, no sort of the
 -- whole), and the users of a page are counted at once, their recent events probed by the index.
 BEGIN;
-SELECT plan(28);
+SELECT plan(29);
 
 INSERT INTO app.organizations (id, name) VALUES
   ('00000000-0000-0000-0000-00000000000a', 'Org A'), ('00000000-0000-0000-0000-00000000000b', 'Org B');
@@ -160,6 +160,9 @@ SELECT throws_ok($$SELECT * FROM app.error_list_page('events', NULL, NULL, NULL,
 SELECT throws_ok($$SELECT * FROM app.error_list_page('users', NULL, NULL, NULL, NULL, NULL, NULL, 'many',
                                                      '00000000-0000-0000-0000-0000000000ff', 50)$$,
   'QV001', NULL, '... by users too');
+SELECT throws_ok($$SELECT * FROM app.error_list_page('events', NULL, NULL, NULL, NULL, NULL, NULL, '9999999999',
+                                                     '00000000-0000-0000-0000-0000000000ff', 50)$$,
+  'QV001', NULL, '... and an events cursor past the integers events are counted in');
 RESET ROLE;
 
 -- == As a system admin: every organization's groups and those of none ==
