@@ -4,7 +4,7 @@
 -- each page is a range of the org-led list indexes read in order (no table read, no sort of the
 -- whole), and the users of a page are counted at once, their recent events probed by the index.
 BEGIN;
-SELECT plan(29);
+SELECT plan(30);
 
 INSERT INTO app.organizations (id, name) VALUES
   ('00000000-0000-0000-0000-00000000000a', 'Org A'), ('00000000-0000-0000-0000-00000000000b', 'Org B');
@@ -240,6 +240,14 @@ END $$;
 SELECT ok(NOT p @? '$.** ? (@."Node Type" == "Seq Scan" && @."Relation Name" like_regex "^error_events" && @."Actual Loops" > 1)',
   'the users of 50 groups: their events since the watermark read once for the page, no partition read per group')
   FROM pg_temp.users_plan() AS p;
+
+-- one rule, two shapes: a page's users at once (app.error_groups_users_affected) are each group's
+-- own count (app.error_group_users_count, what api.error_groups shows per row)
+SELECT set_eq(
+  $$SELECT m.id, m.users_affected FROM app.error_groups_users_affected(ARRAY(SELECT s.id FROM app.system_errors s),
+                                                                        (SELECT r.folded_until FROM app.error_rollup r)) m$$,
+  $$SELECT s.id, c.users_affected FROM app.system_errors s, app.error_group_users_count(s.organization_id, s.error_hash) c$$,
+  'the users of a page counted at once are each group''s own count (folded, folded and since, only since, none)');
 
 SELECT * FROM finish();
 ROLLBACK;
