@@ -3,7 +3,7 @@
 -- captured per project in request order, their other items reach their recorders, and what was
 -- refused before parsing or repaired is counted for the organization the key proves.
 BEGIN;
-SELECT plan(10);
+SELECT plan(11);
 
 INSERT INTO app.organizations (id, name) VALUES
   ('00000000-0000-0000-0000-00000000000a', 'Org A'), ('00000000-0000-0000-0000-00000000000b', 'Org B');
@@ -70,6 +70,9 @@ SELECT is((SELECT array_agg(x ORDER BY x) FROM (
              SELECT 'repaired ' || r.organization_id || ' ' || r.items FROM app.ingest_repairs r) s),
           ARRAY['refused 00000000-0000-0000-0000-00000000000a 1', 'repaired 00000000-0000-0000-0000-00000000000b 1'],
           'a refusal before parsing and a repaired request are counted for their organizations');
+
+SELECT is((SELECT outcome FROM answer WHERE request_ordinal = 6), '{"id": null}',
+          'an event whose payload is no object captures nothing (pgwarden web refuses it before, 400 QV: a defence only)');
 
 SELECT * FROM finish();
 ROLLBACK;
