@@ -35,14 +35,6 @@ def authenticator_uri(database_url: str, password: str) -> str:
     return with_login(database_url, "authenticator", password, scheme="postgres")
 
 
-# The most rows one read answers with. A read without `limit` (or with a larger one) gets the first
-# MAX_ROWS in its order, and Content-Range says where it stopped; clients page on with keyset
-# cursors (docs/cli-and-api.md). Without a cap, one tenant's `GET /system_errors` at 100,000
-# groups builds a 55 MB JSON document in one backend and in PostgREST: the cap bounds every
-# list's time and memory, as Sentry's and GitHub's APIs bound a page (100 there).
-MAX_ROWS = 1000
-
-
 def write_config(path: Path, *, db_uri: str, jwt_secret: str, port: int) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(
@@ -56,7 +48,6 @@ def write_config(path: Path, *, db_uri: str, jwt_secret: str, port: int) -> Path
                 f"server-port = {port}",
                 # the OpenAPI document lists what the caller may call (anonymous callers: the public RPCs)
                 'openapi-mode = "follow-privileges"',
-                f"db-max-rows = {MAX_ROWS}",
                 f"db-pool = {pool_size()}",
                 'log-level = "warn"',
             ]
