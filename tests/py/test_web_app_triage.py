@@ -229,3 +229,25 @@ def test_an_org_owner_cannot_resolve_another_organizations_error_in_the_next_rel
         assert refusal_code(answer) == (404, "QN001")
     assert web_server.query("SELECT status::text, resolved_in_release FROM app.system_errors WHERE id = %s",
                             [world.error_b]) == before
+
+
+def test_the_overviews_new_and_regressed_and_live_feed_list_the_newest_of_ones_own_organization(web_server, world):
+    tag = uuid.uuid4().hex[:6]
+    older, newer = f"Older waiting failure {tag}", f"Newer waiting failure {tag}"
+    for message in (older, newer):
+        assert capture(web_server, world.project_a, message).status_code == 200
+    assert capture(web_server, world.project_b, f"B waiting failure {tag}").status_code == 200
+    resolved = f"Resolved failure {tag}"
+    assert capture(web_server, world.project_a, resolved).status_code == 200
+    execute(web_server, "UPDATE app.system_errors SET status = 'resolved' WHERE message = %s", [resolved])
+    with signed_in_client(web_server, world.owner_a) as client:
+        page = client.get("/").text
+        waiting = page.split('id="attention"')[1].split("</section>")[0]
+        feed = page.split('id="live-feed"')[1].split("</ul>")[0]
+    assert waiting.index(newer) < waiting.index(older), "newest first"
+    assert resolved not in waiting and f"B waiting failure {tag}" not in waiting
+    assert feed.index(newer) < feed.index(older) and f"B waiting failure {tag}" not in feed
+    with signed_in_client(web_server, world.admin) as client:
+        page = client.get("/").text
+        waiting = page.split('id="attention"')[1].split("</section>")[0]
+    assert f"B waiting failure {tag}" in waiting and waiting.index(f"B waiting failure {tag}") < waiting.index(newer)
