@@ -41,29 +41,19 @@ BEGIN
                                            coalesce(after_occurrence_count, after_users_affected), v_after_id, v_limit) AS l
       JOIN api.error_groups g ON g.id = l.id
      ORDER BY l.ordinal;
-  ELSIF coalesce(v_sort, 'last_seen') = 'last_seen' THEN
-    RETURN QUERY
-    SELECT g.* FROM app.error_list_newest(v_organization_id, v_status, v_severity, v_error_type,
-                                          v_assigned_to, v_unassigned,
-                                          v_after_last_seen_at, v_after_id, v_limit) AS l
-      JOIN api.error_groups g ON g.id = l.id
-     ORDER BY l.last_seen_at DESC, l.id DESC;
-  ELSIF v_sort = 'events' THEN
-    RETURN QUERY
-    SELECT g.* FROM app.error_list_most_events(v_organization_id, v_status, v_severity, v_error_type,
-                                               v_assigned_to, v_unassigned,
-                                               after_occurrence_count, v_after_id, v_limit) AS l
-      JOIN api.error_groups g ON g.id = l.id
-     ORDER BY l.occurrence_count DESC, l.id DESC;
-  ELSE  -- groups with users first, then those without (users 0): the web app's list (app.error_list_page)
+  ELSE  -- every sort as the web app pages it (app.error_list_page): each organization's range of its
+        -- index in order (an admin's too), the page's users counted at once
     RETURN QUERY
     SELECT g.id, g.organization_id, g.error_hash, g.error_type, g.severity, g.status, g.message, g.component,
            g.file_path, g.url, g.occurrence_count, g.first_seen_at, g.last_seen_at, g.resolved_at, g.resolved_by,
            g.ai_suggestion, g.ai_analyzed_at, g.assigned_to, l.users_affected, g.resolved_in_release, g.suspect_release
-      FROM app.error_list_page('users', CASE WHEN v_status IS NOT NULL THEN ARRAY[v_status::text] END,
+      FROM app.error_list_page(coalesce(v_sort, 'last_seen'), CASE WHEN v_status IS NOT NULL THEN ARRAY[v_status::text] END,
                                list_errors.severity, list_errors.error_type, list_errors.organization_id,
-                               list_errors.assigned_to, NULL, after_users_affected::text, list_errors.after_id,
-                               v_limit) WITH ORDINALITY AS l (id, users_affected, ordinal)
+                               list_errors.assigned_to, NULL,
+                               CASE coalesce(v_sort, 'last_seen') WHEN 'last_seen' THEN v_after_last_seen_at::text
+                                                                  WHEN 'events' THEN after_occurrence_count::text
+                                                                  ELSE after_users_affected::text END,
+                               list_errors.after_id, v_limit) WITH ORDINALITY AS l (id, users_affected, ordinal)
       JOIN api.error_groups g ON g.id = l.id
      ORDER BY l.ordinal;
   END IF;

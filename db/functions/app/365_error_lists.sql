@@ -94,44 +94,12 @@ $$;
 COMMENT ON FUNCTION app._error_list_match(app.system_errors, uuid, app.error_status_enum, app.severity_enum, app.error_type_enum, uuid, boolean) IS
   'Whether an error group passes a list''s filters (organization, status, severity, type, assignee; NULL: any)';
 
--- == Newest first ==
+-- == Every sort's pages: app.error_list_page (db/functions/app/365_error_list_page.sql) ==
 
--- Order (last_seen_at, id) descending: idx_errors_org_last_seen read from the cursor on. The
--- filters are key columns of that index, checked on its entries before any row is read.
-CREATE OR REPLACE FUNCTION app.error_list_newest(
-  p_organization_id uuid, p_status app.error_status_enum, p_severity app.severity_enum, p_error_type app.error_type_enum,
-  p_assigned_to uuid, p_unassigned boolean, p_after_last_seen_at timestamptz, p_after_id uuid, p_limit integer)
-RETURNS SETOF app.system_errors
-LANGUAGE sql STABLE AS $$
-  SELECT s.* FROM app.system_errors s
-   WHERE app._error_list_match(s, p_organization_id, p_status, p_severity, p_error_type, p_assigned_to, p_unassigned)
-     AND (p_after_id IS NULL OR (s.last_seen_at, s.id) < (p_after_last_seen_at, p_after_id))
-   ORDER BY s.last_seen_at DESC, s.id DESC
-   LIMIT p_limit
-$$;
-COMMENT ON FUNCTION app.error_list_newest(uuid, app.error_status_enum, app.severity_enum, app.error_type_enum, uuid, boolean, timestamptz, uuid, integer) IS
-  'Error groups, most recently seen first, after a (last_seen_at, id) cursor';
-
--- == Most events first ==
-
-CREATE OR REPLACE FUNCTION app.error_list_most_events(
-  p_organization_id uuid, p_status app.error_status_enum, p_severity app.severity_enum, p_error_type app.error_type_enum,
-  p_assigned_to uuid, p_unassigned boolean, p_after_occurrence_count integer, p_after_id uuid, p_limit integer)
-RETURNS SETOF app.system_errors
-LANGUAGE sql STABLE AS $$
-  SELECT s.* FROM app.system_errors s
-   WHERE app._error_list_match(s, p_organization_id, p_status, p_severity, p_error_type, p_assigned_to, p_unassigned)
-     AND (p_after_id IS NULL OR (s.occurrence_count, s.id) < (p_after_occurrence_count, p_after_id))
-   ORDER BY s.occurrence_count DESC, s.id DESC
-   LIMIT p_limit
-$$;
-COMMENT ON FUNCTION app.error_list_most_events(uuid, app.error_status_enum, app.severity_enum, app.error_type_enum, uuid, boolean, integer, uuid, integer) IS
-  'Error groups, most occurrences first, after an (occurrence_count, id) cursor';
-
--- == Most users first: app.error_list_page (db/functions/app/365_error_list_page.sql) ==
-
--- (their forms before the web app's page function counted a page's users at once)
+-- (the forms of each sort before every list was paged there)
 DROP FUNCTION IF EXISTS
+  app.error_list_newest(uuid, app.error_status_enum, app.severity_enum, app.error_type_enum, uuid, boolean, timestamptz, uuid, integer),
+  app.error_list_most_events(uuid, app.error_status_enum, app.severity_enum, app.error_type_enum, uuid, boolean, integer, uuid, integer),
   app.error_list_most_users(uuid, app.error_status_enum, app.severity_enum, app.error_type_enum, uuid, boolean, bigint, uuid, integer),
   app.error_list_without_users(uuid, app.error_status_enum, app.severity_enum, app.error_type_enum, uuid, boolean, uuid, integer);
 
@@ -139,7 +107,5 @@ GRANT EXECUTE ON FUNCTION app.error_group_users_count(uuid, text), app.error_gro
   app.error_list_filter(text, text, text, text),
   app.error_list_matches(uuid, app.error_status_enum, app.severity_enum, app.error_type_enum, uuid, uuid,
                          app.error_status_enum, app.severity_enum, app.error_type_enum, uuid, boolean),
-  app._error_list_match(app.system_errors, uuid, app.error_status_enum, app.severity_enum, app.error_type_enum, uuid, boolean),
-  app.error_list_newest(uuid, app.error_status_enum, app.severity_enum, app.error_type_enum, uuid, boolean, timestamptz, uuid, integer),
-  app.error_list_most_events(uuid, app.error_status_enum, app.severity_enum, app.error_type_enum, uuid, boolean, integer, uuid, integer)
+  app._error_list_match(app.system_errors, uuid, app.error_status_enum, app.severity_enum, app.error_type_enum, uuid, boolean)
   TO staff, org_owner, system_admin;

@@ -4,7 +4,7 @@
 -- each page is a range of the org-led list indexes read in order (no table read, no sort of the
 -- whole), and the users of a page are counted at once, their recent events probed by the index.
 BEGIN;
-SELECT plan(30);
+SELECT plan(33);
 
 INSERT INTO app.organizations (id, name) VALUES
   ('00000000-0000-0000-0000-00000000000a', 'Org A'), ('00000000-0000-0000-0000-00000000000b', 'Org B');
@@ -75,15 +75,17 @@ LANGUAGE sql AS $$
      AND (p_q IS NULL OR g.message ILIKE '%' || p_q || '%' AND g.organization_id IS NOT NULL)
 $$;
 -- the plan of a page's statement (app._error_list_page_statement) for these statuses
-CREATE FUNCTION pg_temp.page_plan(p_column text, p_type text, p_statuses app.error_status_enum[]) RETURNS jsonb
+CREATE FUNCTION pg_temp.page_plan(p_column text, p_type text, p_statuses app.error_status_enum[],
+                                   p_severity app.severity_enum DEFAULT NULL, p_error_type app.error_type_enum DEFAULT NULL,
+                                   p_assigned_to uuid DEFAULT NULL) RETURNS jsonb
 LANGUAGE plpgsql AS $$
 DECLARE
   v_plan jsonb;
 BEGIN
   EXECUTE 'PREPARE page_statement (app.error_status_enum[], app.severity_enum, app.error_type_enum, uuid, boolean,'
           ' uuid, text, integer, text, uuid) AS ' || app._error_list_page_statement(p_column, p_type, false);
-  EXECUTE format('EXPLAIN (FORMAT JSON) EXECUTE page_statement(%L, NULL, NULL, NULL, NULL, NULL, NULL, 51, NULL, NULL)',
-                 p_statuses) INTO v_plan;
+  EXECUTE format('EXPLAIN (FORMAT JSON) EXECUTE page_statement(%L, %L, %L, %L, NULL, NULL, NULL, 51, NULL, NULL)',
+                 p_statuses, p_severity, p_error_type, p_assigned_to) INTO v_plan;
   DEALLOCATE page_statement;
   RETURN v_plan;
 END $$;
@@ -111,7 +113,8 @@ $$;
 CREATE TEMP TABLE open_tab AS SELECT ARRAY['new', 'investigating', 'identified', 'fixing', 'recurring'] AS statuses;
 GRANT SELECT ON open_tab TO org_owner, system_admin;
 GRANT EXECUTE ON FUNCTION pg_temp.pages(text, text[], text, text, integer), pg_temp.expected(text, text[], text, text),
-  pg_temp.page_plan(text, text, app.error_status_enum[]), pg_temp.ranges_of(jsonb, text),
+  pg_temp.page_plan(text, text, app.error_status_enum[], app.severity_enum, app.error_type_enum, uuid),
+  pg_temp.ranges_of(jsonb, text),
   pg_temp.users_statement_plan(text) TO org_owner, system_admin;
 
 -- == As an org owner: their organization's groups ==
@@ -144,6 +147,16 @@ SELECT ok(pg_temp.ranges_of(pg_temp.page_plan('first_seen_at', 'timestamptz', NU
   'first seen: idx_errors_org_first_seen');
 SELECT ok(pg_temp.ranges_of(pg_temp.page_plan('occurrence_count', 'integer', NULL), 'idx_errors_org_occurrences'),
   'events: idx_errors_org_occurrences');
+SELECT ok(p @? '$.** ? (@."Index Name" like_regex "^idx_errors_org_" && @."Index Cond" like_regex "organization_id = o.id")'
+          AND NOT p @? '$.** ? (@."Node Type" == "Seq Scan" && @."Relation Name" == "system_errors")',
+  'newest by status, severity and type (api.list_errors'' filters): ranges of an index led by the organization')
+  FROM pg_temp.page_plan('last_seen_at', 'timestamptz', '{investigating}', 'critical', 'auth') AS p;
+SELECT ok(pg_temp.ranges_of(pg_temp.page_plan('occurrence_count', 'integer', '{new}', 'critical'),
+                            'idx_errors_org_severity_status_occurrences'),
+  'most events, new and critical: idx_errors_org_severity_status_occurrences, a range of both');
+SELECT ok(pg_temp.page_plan('last_seen_at', 'timestamptz', NULL, NULL, NULL, '00000000-0000-0000-0000-0000000000a1')
+            @? '$.** ? (@."Index Name" == "idx_errors_org_assignee")',
+  'a person''s groups: idx_errors_org_assignee');
 SELECT ok((SELECT p @? '$.** ? (@."Index Name" == "idx_errors_org_id")'
                    AND NOT p @? '$.** ? (@."Node Type" == "Seq Scan" && @."Relation Name" == "system_errors")'
               FROM pg_temp.users_statement_plan('tail') AS p),
