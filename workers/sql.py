@@ -199,19 +199,16 @@ USER_DELETE = "SELECT app.user_delete(app.user_ref(%s, 'USER'))"
 USER_BOOTSTRAP_ADMIN = "SELECT app.user_bootstrap_admin(%s, %s)"
 
 UI_ERROR_STATS = "SELECT api.get_error_stats(%s)"
-# The Overview's lists page like the errors list (app.error_list_page: each organization's range of
-# its index in order, an admin's too; api.list_errors by last seen sorts an admin's every group):
-# the newest new and regressed groups, one range of both statuses, then their waiting times
+# the newest new and regressed groups through api.list_errors (an index each), then their waiting times
 UI_UNACKNOWLEDGED = ("SELECT u.id, u.message, u.error_type::text, u.severity::text, u.status::text, u.occurrence_count,"
                      " u.last_seen_at, u.unacknowledged_since, u.response_target, u.unacknowledged_for, u.overdue"
-                     " FROM app.error_list_page('last_seen', ARRAY['new', 'recurring'], NULL, NULL, NULL, NULL, NULL,"
-                     " NULL, NULL, %(limit)s) WITH ORDINALITY AS p (id, users_affected, ordinal)"
-                     " JOIN api.unacknowledged_errors u ON u.id = p.id ORDER BY p.ordinal")
+                     " FROM (SELECT g.id, g.last_seen_at FROM unnest(ARRAY['new', 'recurring']) AS s (status),"
+                     " LATERAL api.list_errors('last_seen', s.status, max_results => %(limit)s) AS g"
+                     " ORDER BY g.last_seen_at DESC, g.id DESC LIMIT %(limit)s) AS newest"
+                     " JOIN api.unacknowledged_errors u ON u.id = newest.id"
+                     " ORDER BY newest.last_seen_at DESC, newest.id DESC")
 _LIVE_ITEM = "SELECT id, message, error_type::text, severity::text, status::text, occurrence_count, last_seen_at"
-UI_LATEST_ERRORS = ("SELECT g.id, g.message, g.error_type::text, g.severity::text, g.status::text, g.occurrence_count,"
-                    " g.last_seen_at FROM app.error_list_page('last_seen', NULL, NULL, NULL, NULL, NULL, NULL, NULL,"
-                    " NULL, %s) WITH ORDINALITY AS p (id, users_affected, ordinal)"
-                    " JOIN api.error_groups g ON g.id = p.id ORDER BY p.ordinal")
+UI_LATEST_ERRORS = _LIVE_ITEM + " FROM api.list_errors('last_seen', max_results => %s)"
 UI_LIVE_ERRORS = (_LIVE_ITEM + " FROM api.error_groups WHERE id = ANY(%s::uuid[])"
                   " ORDER BY last_seen_at, id")  # the ids a NOTIFY named
 UI_HEALTH_SUMMARY = "SELECT api.get_health_summary()"
