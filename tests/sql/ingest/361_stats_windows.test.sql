@@ -1,10 +1,10 @@
 -- Each group's events in the last 24 hours, 7 and 30 days (app.error_group_windows) are always
 -- the sums of its minute rows in those windows before the watermark: built by a first fold, slid
--- by later ones (minutes entering and leaving), kept by a merge of folded counts,
+-- by later ones (minutes entering and leaving), kept by a merge and an unmerge of folded counts,
 -- trimmed by retention; a rebuild and a group's deletion take them along. The statistics read
 -- their top errors from them (the answers themselves: 360_stats_top.test.sql).
 BEGIN;
-SELECT plan(11);
+SELECT plan(13);
 
 -- the reference: every group's minute rows in each window before the watermark, against the table
 CREATE FUNCTION pg_temp.window_mismatches() RETURNS bigint
@@ -48,6 +48,11 @@ SELECT s.organization_id, date_trunc('minute', now()) - k * ((right(s.error_hash
   FROM app.system_errors s, generate_series(0, 1000) AS k
  WHERE k * ((right(s.error_hash, 3)::integer % 13 + 1) * 180 + 2) < 40 * 24 * 60;
 
+-- and two groups of events (five each, 7 hours apart) that a merge and an unmerge will move
+INSERT INTO app.error_events (received_at, organization_id, error_hash, error_type, message)
+SELECT now() - k * interval '7 hours', '00000000-0000-0000-0000-00000000000a', h, 'api', 'unmerged later'
+  FROM generate_series(1, 5) AS k, unnest(ARRAY[lpad('1998', 64, '0'), lpad('1999', 64, '0')]) AS h;
+
 -- == Built, then slid ==
 
 SELECT pg_temp.unfold();
@@ -76,6 +81,16 @@ SELECT app.error_groups_merge(s.id, ARRAY(SELECT x.id FROM app.system_errors x W
                                              AND right(x.error_hash, 3)::integer BETWEEN 2 AND 4))
   FROM app.system_errors s WHERE s.organization_id = '00000000-0000-0000-0000-00000000000a' AND right(s.error_hash, 3) = '001';
 SELECT is(pg_temp.window_mismatches(), 0::bigint, 'a merge moves the sources'' windows into the target''s');
+
+-- an unmerge moves the hash's events (and so their minutes) back out into a group of their own
+-- (organization a: the org owner's claims above still hold)
+SELECT app.error_groups_merge(t.id, ARRAY[s.id])
+  FROM app.system_errors t, app.system_errors s WHERE t.error_hash = lpad('1998', 64, '0') AND s.error_hash = lpad('1999', 64, '0');
+SELECT app.error_group_unmerge(t.id, lpad('1999', 64, '0')) FROM app.system_errors t WHERE t.error_hash = lpad('1998', 64, '0');
+SELECT is((SELECT array_agg(w.events ORDER BY w.error_hash) FROM app.error_group_windows w
+            WHERE w.error_hash IN (lpad('1998', 64, '0'), lpad('1999', 64, '0')) AND w.time_range = '7 days'),
+          ARRAY[5, 5]::bigint[], 'an unmerge takes the hash''s events out of the group''s windows into its own group''s');
+SELECT is(pg_temp.window_mismatches(), 0::bigint, '... as the minute rows count them');
 
 UPDATE app.retention_setting SET metrics = '3 days';
 SELECT app.retention_run();
