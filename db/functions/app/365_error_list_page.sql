@@ -47,13 +47,24 @@ $$;
 COMMENT ON FUNCTION app._error_list_page_matches(boolean) IS
   'The filters of an errors list page as a condition on a group s (app.error_list_page''s statements)';
 
--- The statement of a page in the order of p_column (last_seen_at, first_seen_at or
--- occurrence_count, of type p_type): $1 statuses, $2-$5 app.error_list_filter's severity, type,
--- assignee and unassigned, $6 and $7 the cursor's id and sort value, $8 the page size, $9 the text
--- searched (when p_search), $10 the organization. Without a search each organization's page (and
--- that of the groups of none) is a range of its index in order, merged; with one, the groups whose
--- message matches (the trigram index, app.error_ids_matching) in the page's order. Its own
--- function so the tests can EXPLAIN it (tests/sql/ingest/365_error_list_page.test.sql).
+-- One organization's range of a page in the order of p_column (last_seen_at, first_seen_at or
+-- occurrence_count, of type p_type), {org} to be replaced by the condition naming it: $1 statuses,
+-- $2-$5 app.error_list_filter's severity, type, assignee and unassigned, $6 and $7 the cursor's id
+-- and sort value, $8 the page size, $9 the text searched (when p_search), $10 the organization.
+CREATE OR REPLACE FUNCTION app._error_list_page_range(p_column text, p_type text, p_search boolean) RETURNS text
+LANGUAGE sql IMMUTABLE AS $$
+  SELECT format('SELECT s.id, s.%1$I AS sort_value FROM app.system_errors s WHERE {org} AND %3$s'
+                ' AND ($6 IS NULL OR (s.%1$I, s.id) < ($7::%2$s, $6)) ORDER BY s.%1$I DESC, s.id DESC LIMIT $8',
+                p_column, p_type, app._error_list_page_matches(p_search))
+$$;
+COMMENT ON FUNCTION app._error_list_page_range(text, text, boolean) IS
+  'One organization''s range of an errors list page, as text with {org} for its condition (the page statements)';
+
+-- The statement of a page ($1-$10 as above) for one organization (an org owner's, or the one
+-- named): each organization's page (and that of the groups of none) is a range of its index in
+-- order, merged; with a search, the groups whose message matches (the trigram index,
+-- app.error_ids_matching) in the page's order. Its own function so the tests can EXPLAIN it
+-- (tests/sql/ingest/365_error_list_page.test.sql).
 CREATE OR REPLACE FUNCTION app._error_list_page_statement(p_column text, p_type text, p_search boolean) RETURNS text
 LANGUAGE sql IMMUTABLE AS $$
   SELECT CASE WHEN p_search
@@ -63,12 +74,34 @@ LANGUAGE sql IMMUTABLE AS $$
          || replace(v.page, '{org}', 's.organization_id = o.id') || ') AS p WHERE $10 IS NULL OR o.id = $10'
          || ' UNION ALL (' || replace(v.page, '{org}', 's.organization_id IS NULL AND $10 IS NULL') || ')) AS p'
          || ' ORDER BY p.sort_value DESC, p.id DESC LIMIT $8' END
-    FROM (SELECT format('SELECT s.id, s.%1$I AS sort_value FROM app.system_errors s WHERE {org} AND %3$s'
-                        ' AND ($6 IS NULL OR (s.%1$I, s.id) < ($7::%2$s, $6)) ORDER BY s.%1$I DESC, s.id DESC LIMIT $8',
-                        p_column, p_type, app._error_list_page_matches(p_search)) AS page) AS v
+    FROM (SELECT app._error_list_page_range(p_column, p_type, p_search) AS page) AS v
 $$;
 COMMENT ON FUNCTION app._error_list_page_statement(text, text, boolean) IS
-  'The statement of an errors list page in one order (app.error_list_page runs it)';
+  'The statement of an errors list page in one order, for one organization or a search (app.error_list_page runs it)';
+
+-- The statement of a system admin's page over every organization ($1-$9 as above, no search):
+-- only the organizations whose first row reaches the page are read a page of. The page's rows are
+-- at least the $8-th best of the organizations' first rows (that many rows are), so an
+-- organization whose first row is below it has none there: with a thousand organizations that is
+-- a thousand one-entry reads and a few pages, not a thousand pages sorted (about 40 ms to 10 at
+-- 100,000 groups). An organization's first row is read by its page's own statement under LIMIT 1, so the
+-- planner may pick a range that checks the statuses on more of its entries.
+CREATE OR REPLACE FUNCTION app._error_list_merged_statement(p_column text, p_type text) RETURNS text
+LANGUAGE sql IMMUTABLE AS $$
+  SELECT 'WITH firsts AS MATERIALIZED (SELECT o.id AS organization_id, p.sort_value, p.id FROM app.organizations o'
+         || ' CROSS JOIN LATERAL (SELECT q.* FROM (' || replace(v.page, '{org}', 's.organization_id = o.id')
+         || ') AS q ORDER BY q.sort_value DESC, q.id DESC LIMIT 1) AS p),'
+         || ' cutoff AS MATERIALIZED (SELECT f.sort_value, f.id FROM firsts f'
+         || ' ORDER BY f.sort_value DESC, f.id DESC OFFSET $8 - 1 LIMIT 1)'
+         || ' SELECT p.id FROM (SELECT p.* FROM firsts f CROSS JOIN LATERAL ('
+         || replace(v.page, '{org}', 's.organization_id = f.organization_id') || ') AS p'
+         || ' WHERE NOT EXISTS (SELECT FROM cutoff c WHERE (f.sort_value, f.id) < (c.sort_value, c.id))'
+         || ' UNION ALL (' || replace(v.page, '{org}', 's.organization_id IS NULL') || ')) AS p'
+         || ' ORDER BY p.sort_value DESC, p.id DESC LIMIT $8'
+    FROM (SELECT app._error_list_page_range(p_column, p_type, false) AS page) AS v
+$$;
+COMMENT ON FUNCTION app._error_list_merged_statement(text, text) IS
+  'The statement of a system admin''s errors list page over every organization (app.error_list_page runs it)';
 
 -- The statements of a page by most users ($1-$10 as above, $11 the watermark): 'candidates', the
 -- first groups by folded count among those without events since the watermark together with
@@ -155,7 +188,9 @@ BEGIN
       v_ids := v_ids || v_tail;
     END IF;
   ELSE
-    v_page := app._error_list_page_statement(v_column, v_type, p_q IS NOT NULL);
+    v_page := CASE WHEN p_q IS NULL AND v_organization_id IS NULL AND app.current_org_id() IS NULL
+                   THEN app._error_list_merged_statement(v_column, v_type)  -- (a system admin's, over every organization)
+                   ELSE app._error_list_page_statement(v_column, v_type, p_q IS NOT NULL) END;
     EXECUTE 'SELECT ARRAY(' || v_page || ')' INTO v_ids  -- (in the page's order)
       USING v_statuses, v_filter.severity, v_filter.error_type, v_filter.assigned_to, v_filter.unassigned,
             v_after_id, p_after_value, v_limit, p_q, v_organization_id;
@@ -169,5 +204,6 @@ COMMENT ON FUNCTION app.error_list_page(text, text[], text, text, text, text, te
   'A page of the errors list (ids in order, with their users): last_seen, first_seen, events or users, several statuses, text search';
 
 GRANT EXECUTE ON FUNCTION app.error_groups_users_affected(uuid[], timestamptz), app._error_list_page_matches(boolean),
-  app._error_list_page_statement(text, text, boolean), app._error_list_users_statement(text, boolean),
+  app._error_list_page_range(text, text, boolean), app._error_list_page_statement(text, text, boolean),
+  app._error_list_merged_statement(text, text), app._error_list_users_statement(text, boolean),
   app.error_list_page(text, text[], text, text, text, text, text, text, text, integer) TO staff, org_owner, system_admin;

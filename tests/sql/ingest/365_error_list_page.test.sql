@@ -4,7 +4,7 @@
 -- each page is a range of the org-led list indexes read in order (no table read, no sort of the
 -- whole), and the users of a page are counted at once, their recent events probed by the index.
 BEGIN;
-SELECT plan(33);
+SELECT plan(36);
 
 INSERT INTO app.organizations (id, name) VALUES
   ('00000000-0000-0000-0000-00000000000a', 'Org A'), ('00000000-0000-0000-0000-00000000000b', 'Org B');
@@ -74,7 +74,8 @@ LANGUAGE sql AS $$
      -- (the search reads app.error_messages, which holds the groups of an organization)
      AND (p_q IS NULL OR g.message ILIKE '%' || p_q || '%' AND g.organization_id IS NOT NULL)
 $$;
--- the plan of a page's statement (app._error_list_page_statement) for these statuses
+-- the plan of a page's statement for these statuses, as the caller's page runs it: one organization's
+-- (app._error_list_page_statement), or a system admin's over all of them (app._error_list_merged_statement)
 CREATE FUNCTION pg_temp.page_plan(p_column text, p_type text, p_statuses app.error_status_enum[],
                                    p_severity app.severity_enum DEFAULT NULL, p_error_type app.error_type_enum DEFAULT NULL,
                                    p_assigned_to uuid DEFAULT NULL) RETURNS jsonb
@@ -83,7 +84,9 @@ DECLARE
   v_plan jsonb;
 BEGIN
   EXECUTE 'PREPARE page_statement (app.error_status_enum[], app.severity_enum, app.error_type_enum, uuid, boolean,'
-          ' uuid, text, integer, text, uuid) AS ' || app._error_list_page_statement(p_column, p_type, false);
+          ' uuid, text, integer, text, uuid) AS '
+          || CASE WHEN app.current_org_id() IS NULL THEN app._error_list_merged_statement(p_column, p_type)
+                  ELSE app._error_list_page_statement(p_column, p_type, false) END;
   EXECUTE format('EXPLAIN (FORMAT JSON) EXECUTE page_statement(%L, %L, %L, %L, NULL, NULL, NULL, 51, NULL, NULL)',
                  p_statuses, p_severity, p_error_type, p_assigned_to) INTO v_plan;
   DEALLOCATE page_statement;
@@ -102,6 +105,19 @@ BEGIN
   DEALLOCATE users_statement;
   RETURN v_plan;
 END $$;
+-- the executed plan of a page's statement, first page of 23 rows, no filter
+CREATE FUNCTION pg_temp.analyzed(p_statement text) RETURNS jsonb
+LANGUAGE plpgsql AS $$
+DECLARE
+  v_plan jsonb;
+BEGIN
+  EXECUTE 'PREPARE analyzed_statement (app.error_status_enum[], app.severity_enum, app.error_type_enum, uuid, boolean,'
+          ' uuid, text, integer, text, uuid) AS ' || p_statement;
+  EXECUTE 'EXPLAIN (ANALYZE, FORMAT JSON) EXECUTE analyzed_statement(NULL, NULL, NULL, NULL, NULL, NULL, NULL, 23, NULL, NULL)'
+    INTO v_plan;
+  DEALLOCATE analyzed_statement;
+  RETURN v_plan;
+END $$;
 -- read from the named index by organization (only its entries: an index-only scan), no table read whole
 CREATE FUNCTION pg_temp.ranges_of(p_plan jsonb, p_index text) RETURNS boolean
 LANGUAGE sql AS $$
@@ -114,7 +130,7 @@ CREATE TEMP TABLE open_tab AS SELECT ARRAY['new', 'investigating', 'identified',
 GRANT SELECT ON open_tab TO org_owner, system_admin;
 GRANT EXECUTE ON FUNCTION pg_temp.pages(text, text[], text, text, integer), pg_temp.expected(text, text[], text, text),
   pg_temp.page_plan(text, text, app.error_status_enum[], app.severity_enum, app.error_type_enum, uuid),
-  pg_temp.ranges_of(jsonb, text),
+  pg_temp.ranges_of(jsonb, text), pg_temp.analyzed(text),
   pg_temp.users_statement_plan(text) TO org_owner, system_admin;
 
 -- == As an org owner: their organization's groups ==
@@ -207,6 +223,34 @@ SELECT ok(pg_temp.ranges_of(pg_temp.page_plan('first_seen_at', 'timestamptz', NU
 SELECT ok(pg_temp.ranges_of(pg_temp.page_plan('occurrence_count', 'integer', NULL), 'idx_errors_org_occurrences'),
   'admin: events, idx_errors_org_occurrences');
 RESET ROLE;
+
+-- == A system admin's pages over many organizations: only those that reach the page are read ==
+
+SAVEPOINT many_organizations;
+-- 120 more organizations of 1 to 12 groups each, their sort values interleaved with A's and B's
+INSERT INTO app.organizations (id, name)
+SELECT ('00000000-0000-0000-0001-' || lpad(o::text, 12, '0'))::uuid, 'Org ' || o FROM generate_series(1, 120) AS o;
+INSERT INTO app.system_errors (error_hash, error_type, severity, status, message, organization_id, occurrence_count,
+                               first_seen_at, last_seen_at)
+SELECT lpad((100000 + o * 100 + g)::text, 64, '0'), 'api', CASE WHEN g % 3 = 0 THEN 'critical' ELSE 'error' END::app.severity_enum,
+       (enum_range(NULL::app.error_status_enum))[1 + (o + g) % 7], 'group ' || o || '.' || g,
+       ('00000000-0000-0000-0001-' || lpad(o::text, 12, '0'))::uuid, 1 + (o * 31 + g * 7) % 40,
+       now() - interval '1 hour' * ((o * 13 + g) % 90), now() - interval '3 seconds' * ((o * 17 + g * 5) % 70)
+  FROM generate_series(1, 120) AS o, generate_series(1, 1 + o % 12) AS g;
+ANALYZE app.organizations, app.system_errors;
+SET LOCAL ROLE system_admin;
+SELECT is(pg_temp.pages('last_seen', (SELECT statuses FROM open_tab), NULL, NULL, 23),
+          pg_temp.expected('last_seen', (SELECT statuses FROM open_tab), NULL, NULL),
+  'admin, 122 organizations: the open tab, page by page, every group once in order');
+SELECT is(pg_temp.pages('events', NULL, 'critical', NULL, 17), pg_temp.expected('events', NULL, 'critical', NULL),
+  '... most events, one severity (ties across organizations by id)');
+SELECT ok((SELECT sum((p #>> '{}')::int) FROM jsonb_path_query(plan, 'strict $.** ? (@."Index Cond" like_regex "= f.organization_id").
+                                                                       "Actual Loops"') AS p) <= 23,
+  '... a page is read only of the organizations whose first row reaches it')
+  FROM (SELECT app._error_list_merged_statement('last_seen_at', 'timestamptz') AS statement) AS v,
+       LATERAL (SELECT pg_temp.analyzed(v.statement)) AS a (plan);
+RESET ROLE;
+ROLLBACK TO SAVEPOINT many_organizations;
 
 -- == Most users, when groups with users are many: the rank index ==
 
