@@ -239,6 +239,9 @@ UI_ERROR_REPORTS = ("SELECT id, title, status::text AS status, priority::text AS
 UI_ERRORS_BY_ID = ("SELECT id, message, severity::text AS severity, status::text AS status, occurrence_count,"
                    " last_seen_at FROM api.error_groups WHERE id = ANY(%s::uuid[]) ORDER BY occurrence_count DESC, id")
 UI_ORGANIZATIONS = "SELECT id, name, created_at FROM api.organizations ORDER BY name, id"
+# a list page's organization filter: a choice among a few, else typed: an id, id prefix or name
+UI_ORGANIZATIONS_TO_CHOOSE = "SELECT id, name FROM api.organizations ORDER BY name, id LIMIT %s"
+UI_ORGANIZATION_REF = "SELECT app.organization_ref(%s::text, 'org')"
 UI_PROJECTS = "SELECT id, organization_id, name, public_key, created_at FROM api.projects ORDER BY organization_id, id"
 UI_USERS = "SELECT id, organization_id, email, name, role::text, created_at FROM api.users ORDER BY email"
 UI_RATE_LIMITS = "SELECT organization_id, per_minute, is_override FROM api.organization_rate_limits"

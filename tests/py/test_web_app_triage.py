@@ -1,6 +1,7 @@
 """Triage in the web app over HTTP against a real `pgwarden web` and database: the Overview's
-latest alerts, the errors list filtered by environment and release, assigning an error to a
-person, errors like an error loaded after its page, and the report widget's keys on Settings;
+latest alerts, the errors list filtered by environment and release (and by an organization typed
+when they are too many to choose from), assigning an error to a person, errors like an error
+loaded after its page, and the report widget's keys on Settings;
 each with an org owner poking at another organization getting a 404 and seeing none of it."""
 
 from __future__ import annotations
@@ -251,3 +252,24 @@ def test_the_overviews_new_and_regressed_and_live_feed_list_the_newest_of_ones_o
         page = client.get("/").text
         waiting = page.split('id="attention"')[1].split("</section>")[0]
     assert f"B waiting failure {tag}" in waiting and waiting.index(f"B waiting failure {tag}") < waiting.index(newer)
+
+
+def test_an_admin_types_the_organization_to_filter_errors_by_when_there_are_too_many_to_choose(web_server, world):
+    tag = uuid.uuid4().hex[:6]
+    execute(web_server, "INSERT INTO app.organizations (name)"
+                        " SELECT 'many ' || %s || ' ' || n FROM generate_series(1, 101) n", [tag])
+    [(name_b,)] = web_server.query("SELECT name FROM app.organizations WHERE id = %s",
+                                   [world.project_b.organization_id])
+    try:
+        with signed_in_client(web_server, world.admin) as client:
+            page = client.get("/errors?status=all").text
+            assert '<input id="org" name="org"' in page and '<select id="org"' not in page
+            for typed in (name_b.upper(), world.project_b.organization_id):  # a name in any case, or the id
+                listed = LISTED.findall(client.get("/errors", params={"status": "all", "org": typed}).text)
+                assert world.error_b in listed and world.error_a not in listed, typed
+            unknown = client.get("/errors", params={"status": "all", "org": f"no such organization {tag}"})
+            assert unknown.status_code == 404 and "QN001" in unknown.text
+    finally:
+        execute(web_server, "DELETE FROM app.organizations WHERE name LIKE 'many ' || %s || ' %%'", [tag])
+    with signed_in_client(web_server, world.admin) as client:
+        assert '<select id="org" name="org">' in client.get("/errors?status=all").text, "a few are chosen again"

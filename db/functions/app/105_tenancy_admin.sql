@@ -42,6 +42,8 @@ LANGUAGE sql STABLE AS $$
 $$;
 COMMENT ON FUNCTION app.organization_ref(text, text)
   IS 'The organization an id, id prefix (4+ hex digits) or name (any case) names; QN001 / QV001 naming p_field';
+-- (the web app's list filters take one typed by a system admin: workers/web/ui/pages.py)
+GRANT EXECUTE ON FUNCTION app.organization_ref(text, text), app.uuid_prefix_bounds(text) TO system_admin;
 
 CREATE OR REPLACE FUNCTION app.project_ref(p_ref text, p_field text DEFAULT 'project') RETURNS bigint
 LANGUAGE sql STABLE AS $$

@@ -193,6 +193,28 @@ def query_filters(request: Request, names: tuple[str, ...]) -> dict[str, str]:
     return {name: request.query_params[name].strip() for name in names if request.query_params.get(name, "").strip()}
 
 
+# More organizations than this, and a system admin's list filter is typed rather than chosen: a
+# choice of thousands would weigh more than the page it filters.
+ORGANIZATIONS_TO_CHOOSE = 100
+
+
+async def organization_choices(person: Person) -> dict[str, Any]:
+    """The organization filter of a list page: a system admin's choice, or typed when they are many."""
+    if not person.is_admin:
+        return {"choices": [], "typed": False}
+    choices = await person.rows(sql.UI_ORGANIZATIONS_TO_CHOOSE, [ORGANIZATIONS_TO_CHOOSE + 1])
+    typed = len(choices) > ORGANIZATIONS_TO_CHOOSE
+    return {"choices": [] if typed else choices, "typed": typed}
+
+
+async def organization_filter(person: Person, value: str | None) -> str | None:
+    """The id of the organization a system admin's list filter names, chosen or typed (app.organization_ref
+    decides); others see their own organization only, so theirs goes to the list as given."""
+    if value is None or not person.is_admin:
+        return value
+    return str(await person.value(sql.UI_ORGANIZATION_REF, [value]))
+
+
 def page_cursor(row: dict[str, Any], column: str) -> str:
     """The keyset cursor of a list's next page: the last row's sort value and id, as a URL-safe token."""
     raw = json.dumps([str(row[column]), str(row["id"])]).encode()

@@ -16,6 +16,8 @@ from workers import sql
 from workers.web.ui.pages import (
     after_cursor,
     checked_form,
+    organization_choices,
+    organization_filter,
     page,
     page_cursor,
     query_filters,
@@ -47,13 +49,14 @@ async def error_list(request: Request) -> Response:
     statuses = OPEN_STATUSES if tab == "open" else None if tab == "all" else [tab]
     after_value, after_id = after_cursor(request)
     params = {"statuses": statuses, "severity": filters.get("severity"), "error_type": filters.get("type"),
-              "organization_id": filters.get("org"), "q": filters.get("q"), "project_id": filters.get("project"),
+              "q": filters.get("q"), "project_id": filters.get("project"),
               "environment": filters.get("environment"), "release": filters.get("release"),
               "assigned": filters.get("assigned"),  # me, nobody or a person's id: app.error_list_filter decides
               "after_value": after_value, "after_id": after_id, "limit": PAGE_SIZE + 1}
     # filters by what events hold (project, environment, release): the groups seen there, per sort
     by_events = any(params[name] for name in ("project_id", "environment", "release"))
     async with signed_in(request) as person:
+        params["organization_id"] = await organization_filter(person, filters.get("org"))
         statement = sql.UI_ERROR_PAGES_SEEN_IN[sort] if by_events else sql.UI_ERROR_PAGE
         rows = await person.rows(statement, params | {"sort": sort})
         more = len(rows) > PAGE_SIZE
@@ -68,7 +71,7 @@ async def error_list(request: Request) -> Response:
                    "next_url": next_url, "first_url": "/errors?" + urlencode(filters) if after_id else None,
                    "projects": await person.rows(sql.UI_PROJECTS),
                    "people": await person.rows(sql.UI_ERROR_PEOPLE),
-                   "organizations": await person.rows(sql.UI_ORGANIZATIONS) if person.is_admin else [],
+                   "organizations": await organization_choices(person),
                    "done": request.query_params.get("done"), "failed": request.query_params.getlist("failed"),
                    "here": str(request.url.path) + ("?" + request.url.query if request.url.query else "")}
         return render(request, "errors.html", context, person=person)

@@ -24,6 +24,8 @@ from workers.web.ui.pages import (
     anonymous,
     checked_form,
     csrf_ok,
+    organization_choices,
+    organization_filter,
     page,
     page_cursor,
     query_filters,
@@ -65,7 +67,8 @@ async def report_queue(request: Request) -> Response:
     async with signed_in(request) as person:
         rows = await person.rows(sql.UI_REPORT_QUEUE, {
             "statuses": TABS[tab][1], "priority": filters.get("priority"), "report_type": filters.get("type"),
-            "assigned": filters.get("assigned"), "me": person.claims.get("sub"), "organization_id": filters.get("org"),
+            "assigned": filters.get("assigned"), "me": person.claims.get("sub"),
+            "organization_id": await organization_filter(person, filters.get("org")),
             "after_created_at": after_created_at, "after_id": after_id, "limit": PAGE_SIZE + 1})
         next_url = None
         if len(rows) > PAGE_SIZE:
@@ -75,7 +78,7 @@ async def report_queue(request: Request) -> Response:
             "rows": rows, "filters": filters, "tab": tab, "tabs": TABS, "next_url": next_url,
             "first_url": "/reports?" + urlencode(filters) if after_id else None,
             "report_types": REPORT_TYPES, "priorities": PRIORITIES,
-            "organizations": await person.rows(sql.UI_ORGANIZATIONS) if person.is_admin else [],
+            "organizations": await organization_choices(person),
             "may_report": person.role in ("org_owner", "staff")}, person=person)
 
 
