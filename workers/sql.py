@@ -239,13 +239,25 @@ UI_ERROR_REPORTS = ("SELECT id, title, status::text AS status, priority::text AS
 UI_ERRORS_BY_ID = ("SELECT id, message, severity::text AS severity, status::text AS status, occurrence_count,"
                    " last_seen_at FROM api.error_groups WHERE id = ANY(%s::uuid[]) ORDER BY occurrence_count DESC, id")
 UI_ORGANIZATIONS = "SELECT id, name, created_at FROM api.organizations ORDER BY name, id"
-# a list page's organization filter: a choice among a few, else typed: an id, id prefix or name
+# a list page's organization and project filters: a choice among a few, else typed (workers/web/ui/pages.py)
 UI_ORGANIZATIONS_TO_CHOOSE = "SELECT id, name FROM api.organizations ORDER BY name, id LIMIT %s"
 UI_ORGANIZATION_REF = "SELECT app.organization_ref(%s::text, 'org')"
-UI_PROJECTS = "SELECT id, organization_id, name, public_key, created_at FROM api.projects ORDER BY organization_id, id"
-UI_USERS = "SELECT id, organization_id, email, name, role::text, created_at FROM api.users ORDER BY email"
-UI_RATE_LIMITS = "SELECT organization_id, per_minute, is_override FROM api.organization_rate_limits"
-UI_WIDGET_KEYS = "SELECT project_id, widget_key, allowed_origins, updated_at FROM api.widget_keys"
+UI_PROJECTS_TO_CHOOSE = ("SELECT id, organization_id, name FROM api.projects"
+                         " WHERE %(organization_id)s::uuid IS NULL OR organization_id = %(organization_id)s::uuid"
+                         " ORDER BY organization_id, id LIMIT %(limit)s")
+# Settings: the organizations listed (one, or the first by name), then their projects, users and limits
+UI_SETTINGS_ORGANIZATIONS = ("SELECT id, name, created_at FROM api.organizations"
+                             " WHERE %(organization_id)s::uuid IS NULL OR id = %(organization_id)s::uuid"
+                             " ORDER BY name, id LIMIT %(limit)s")
+UI_PROJECTS = ("SELECT id, organization_id, name, public_key, created_at FROM api.projects"
+               " WHERE organization_id = ANY(%s::uuid[]) ORDER BY organization_id, id")
+UI_USERS = ("SELECT id, organization_id, email, name, role::text, created_at FROM api.users"
+            " WHERE organization_id = ANY(%(organizations)s::uuid[]) OR (organization_id IS NULL AND %(platform)s)"
+            " ORDER BY email")
+UI_RATE_LIMITS = ("SELECT organization_id, per_minute, is_override FROM api.organization_rate_limits"
+                  " WHERE organization_id = ANY(%s::uuid[])")
+UI_WIDGET_KEYS = ("SELECT project_id, widget_key, allowed_origins, updated_at FROM api.widget_keys"
+                  " WHERE project_id = ANY(%s::bigint[])")
 UI_WIDGET_KEY_SET = "SELECT api.set_widget_key(%s::bigint, %s::text[], %s)"
 UI_WIDGET_KEY_REVOKE = "SELECT api.revoke_widget_key(%s::bigint)"
 UI_CREATE_ORGANIZATION = "SELECT api.create_organization(%s)"

@@ -254,7 +254,7 @@ def test_the_overviews_new_and_regressed_and_live_feed_list_the_newest_of_ones_o
     assert f"B waiting failure {tag}" in waiting and waiting.index(f"B waiting failure {tag}") < waiting.index(newer)
 
 
-def test_an_admin_types_the_organization_to_filter_errors_by_when_there_are_too_many_to_choose(web_server, world):
+def test_an_admin_types_the_organization_to_filter_errors_and_settings_by_when_there_are_too_many_to_choose(web_server, world):
     tag = uuid.uuid4().hex[:6]
     execute(web_server, "INSERT INTO app.organizations (name)"
                         " SELECT 'many ' || %s || ' ' || n FROM generate_series(1, 101) n", [tag])
@@ -269,6 +269,11 @@ def test_an_admin_types_the_organization_to_filter_errors_by_when_there_are_too_
                 assert world.error_b in listed and world.error_a not in listed, typed
             unknown = client.get("/errors", params={"status": "all", "org": f"no such organization {tag}"})
             assert unknown.status_code == 404 and "QN001" in unknown.text
+            settings = client.get("/settings").text  # the first 100 by name, and a way to show any other
+            assert settings.count('action="/settings/rate-limit"') == 100 and '<input id="org" name="org"' in settings
+            settings = client.get("/settings", params={"org": name_b}).text
+            assert world.project_b.public_key in settings and world.project_a.public_key not in settings
+            assert world.owner_b in settings and world.owner_a not in settings
     finally:
         execute(web_server, "DELETE FROM app.organizations WHERE name LIKE 'many ' || %s || ' %%'", [tag])
     with signed_in_client(web_server, world.admin) as client:

@@ -193,18 +193,27 @@ def query_filters(request: Request, names: tuple[str, ...]) -> dict[str, str]:
     return {name: request.query_params[name].strip() for name in names if request.query_params.get(name, "").strip()}
 
 
-# More organizations than this, and a system admin's list filter is typed rather than chosen: a
-# choice of thousands would weigh more than the page it filters.
-ORGANIZATIONS_TO_CHOOSE = 100
+# More choices than this, and a list's organization or project filter is typed rather than chosen
+# (a system admin's choice of thousands would weigh more than the page it filters).
+CHOICES_AT_MOST = 100
 
 
 async def organization_choices(person: Person) -> dict[str, Any]:
     """The organization filter of a list page: a system admin's choice, or typed when they are many."""
     if not person.is_admin:
         return {"choices": [], "typed": False}
-    choices = await person.rows(sql.UI_ORGANIZATIONS_TO_CHOOSE, [ORGANIZATIONS_TO_CHOOSE + 1])
-    typed = len(choices) > ORGANIZATIONS_TO_CHOOSE
-    return {"choices": [] if typed else choices, "typed": typed}
+    return _choices(await person.rows(sql.UI_ORGANIZATIONS_TO_CHOOSE, [CHOICES_AT_MOST + 1]))
+
+
+async def project_choices(person: Person, organization_id: str | None) -> dict[str, Any]:
+    """The project filter of a list page: the projects one sees (of the organization filtered by), or typed."""
+    return _choices(await person.rows(sql.UI_PROJECTS_TO_CHOOSE,
+                                      {"organization_id": organization_id, "limit": CHOICES_AT_MOST + 1}))
+
+
+def _choices(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    typed = len(rows) > CHOICES_AT_MOST
+    return {"choices": [] if typed else rows, "typed": typed}
 
 
 async def organization_filter(person: Person, value: str | None) -> str | None:

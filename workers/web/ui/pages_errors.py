@@ -20,6 +20,7 @@ from workers.web.ui.pages import (
     organization_filter,
     page,
     page_cursor,
+    project_choices,
     query_filters,
     render,
     see_other,
@@ -69,7 +70,7 @@ async def error_list(request: Request) -> Response:
             next_url = "/errors?" + urlencode({**filters, "after": page_cursor(rows[-1], SORTS[sort][1])})
         context = {"rows": rows, "filters": filters, "tab": tab, "tabs": TABS, "sort": sort, "sorts": SORTS,
                    "next_url": next_url, "first_url": "/errors?" + urlencode(filters) if after_id else None,
-                   "projects": await person.rows(sql.UI_PROJECTS),
+                   "projects": await project_choices(person, params["organization_id"]),
                    "people": await person.rows(sql.UI_ERROR_PEOPLE),
                    "organizations": await organization_choices(person),
                    "done": request.query_params.get("done"), "failed": request.query_params.getlist("failed"),

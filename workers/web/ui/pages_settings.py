@@ -12,7 +12,17 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from workers import sql
-from workers.web.ui.pages import Person, checked_form, page, refused_answer, render, signed_in
+from workers.web.ui.pages import (
+    CHOICES_AT_MOST,
+    Person,
+    checked_form,
+    organization_filter,
+    page,
+    query_filters,
+    refused_answer,
+    render,
+    signed_in,
+)
 from workers.web.ui.refusals import Refused, invalid, not_found
 from workers.web.ui.security import generate_password, hash_password
 
@@ -24,18 +34,27 @@ def dsn(request: Request, project: dict[str, Any]) -> str:
 
 async def _settings_page(request: Request, person: Person, notice: str | None = None,
                          refused: Refused | None = None) -> Response:
-    organizations = await person.rows(sql.UI_ORGANIZATIONS)
-    limits = {row["organization_id"]: row for row in await person.rows(sql.UI_RATE_LIMITS)} \
+    filters = query_filters(request, ("org",))
+    organization_id = await organization_filter(person, filters.get("org"))
+    organizations = await person.rows(sql.UI_SETTINGS_ORGANIZATIONS,
+                                      {"organization_id": organization_id, "limit": CHOICES_AT_MOST + 1})
+    more = len(organizations) > CHOICES_AT_MOST  # then the first by name, and a filter to find the others
+    organizations = organizations[:CHOICES_AT_MOST]
+    listed = [org["id"] for org in organizations]
+    limits = {row["organization_id"]: row for row in await person.rows(sql.UI_RATE_LIMITS, [listed])} \
         if person.role != "staff" else {}
-    projects = await person.rows(sql.UI_PROJECTS)
-    widget_keys = {row["project_id"]: row for row in await person.rows(sql.UI_WIDGET_KEYS)}
+    projects = await person.rows(sql.UI_PROJECTS, [listed])
+    widget_keys = {row["project_id"]: row
+                   for row in await person.rows(sql.UI_WIDGET_KEYS, [[project["id"] for project in projects]])}
     for project in projects:
         project["dsn"] = dsn(request, project)
         project["widget"] = widget_keys.get(project["id"])
     names = {org["id"]: org["name"] for org in organizations}
+    users = await person.rows(sql.UI_USERS, {"organizations": listed,
+                                             "platform": person.is_admin and organization_id is None})
     return render(request, "settings.html", {
-        "organizations": organizations, "limits": limits, "projects": projects, "names": names,
-        "users": await person.rows(sql.UI_USERS), "notice": notice or request.query_params.get("done"),
+        "organizations": organizations, "more": more, "filters": filters, "limits": limits, "projects": projects,
+        "names": names, "users": users, "notice": notice or request.query_params.get("done"),
         "refused": refused}, person=person)
 
 
