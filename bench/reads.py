@@ -6,21 +6,26 @@ organization, a day of per-minute history for the 1,000 busiest groups and 30 da
 before it (one minute row an hour), folded into the hourly, daily and users rollups as pg_cron does
 each minute (once more after the captures' last minute has passed). Then times every read of the
 issue's table through a real PostgREST, as the organization's owner and as a system admin naming the
-organization, and prints p50/p95 of --runs calls each and EXPLAIN (ANALYZE, BUFFERS) of the slowest
+organization, and prints p50/p95 of --runs calls each, the server's CPU a call (PostgreSQL's and
+PostgREST's, steadier than wall time on shared cores) and EXPLAIN (ANALYZE, BUFFERS) of the slowest
 read (nested statements too). No assertions on speed.
 
-    .venv/bin/python bench/reads.py [--groups 100000] [--runs 25] [--idle-captures]
+    .venv/bin/python bench/reads.py [--groups 100000] [--runs 25] [--idle-captures] [--only TEXT] [--hold FILE]
+        [--client httpx|raw]
 """
 
 from __future__ import annotations
 
 import argparse
+import http.client
 import json
+import signal
 import statistics
 import sys
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import quote
@@ -30,7 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import httpx  # noqa: E402
 import psycopg  # noqa: E402
-from benchlib import throwaway_database  # noqa: E402
+from benchlib import cpu_seconds, throwaway_database  # noqa: E402
 from ingest_http import start_postgrest  # noqa: E402
 from ingest_sql import LETTERS, USER_AGENT, create_unlimited_organization  # noqa: E402
 
@@ -208,9 +213,34 @@ def reads(org: str, one_id: str, cursor: dict) -> list[tuple[str, str, str, dict
     ]
 
 
-def timed(client: httpx.Client, method: str, path: str, body: dict | None, runs: int) -> list[float]:
+class RawClient:
+    """The timings' client with --client raw: one keep-alive connection of the standard library,
+    the body read as bytes. httpx spends about 4 ms of this machine's CPU receiving a 2.2 MB answer
+    (http.client under 1 ms), on the two cores the server uses too."""
+
+    def __init__(self, base: str, headers: dict):
+        host, port = base.removeprefix("http://").split(":")
+        self.connection = http.client.HTTPConnection(host, int(port), timeout=60)
+        self.headers = headers
+
+    encode = staticmethod(json.dumps)  # (request's json argument, as httpx names it, hides the module)
+
+    def request(self, method: str, path: str, json: dict | None = None) -> httpx.Response:
+        body = None if json is None else self.encode(json).encode()
+        headers = self.headers if body is None else {**self.headers, "Content-Type": "application/json"}
+        self.connection.request(method, path, body=body, headers=headers)
+        response = self.connection.getresponse()
+        return httpx.Response(response.status, content=response.read())
+
+
+def timed(client: httpx.Client | RawClient, method: str, path: str, body: dict | None, runs: int,
+          server_cpu: Callable[[], float]) -> tuple[list[float], float]:
+    """Wall times of `runs` calls in ms, and the server's CPU a call (PostgreSQL and PostgREST) in ms:
+    on two cores shared with other work, the CPU figure is the steadier one."""
     times = []
     for attempt in range(runs + 3):  # three to warm up
+        if attempt == 3:
+            cpu_before = server_cpu()
         started = time.perf_counter()
         response = client.request(method, path, json=body)
         elapsed = (time.perf_counter() - started) * 1000
@@ -218,7 +248,7 @@ def timed(client: httpx.Client, method: str, path: str, body: dict | None, runs:
             raise RuntimeError(f"{method} {path}: {response.status_code} {response.text[:300]}")
         if attempt >= 3:
             times.append(elapsed)
-    return times
+    return times, (server_cpu() - cpu_before) * 1000 / runs
 
 
 def as_admin(path: str, body: dict | None, org: str) -> tuple[str, dict | None]:
@@ -252,7 +282,17 @@ def main() -> None:
     parser.add_argument("--idle-captures", action="store_true",
                         help="count the captured groups' events two days back, so only the 1,000 busiest groups "
                              "are active in the last day (the statistics' work follows the active groups)")
+    parser.add_argument("--client", choices=("httpx", "raw"), default="httpx",
+                        help="the timings' HTTP client: httpx (as before) or raw (http.client, body as bytes: "
+                             "less of the client's own CPU in a large answer's figure)")
+    parser.add_argument("--only", metavar="TEXT", help="time only the reads whose label contains TEXT")
+    parser.add_argument("--hold", metavar="FILE", type=Path,
+                        help="after the timings, keep the cluster and PostgREST up until interrupted (Ctrl-C or "
+                             "SIGTERM) and write how to reach them (database URL, PostgREST port, both roles' "
+                             "headers) to FILE as JSON, to measure one read again without rebuilding the fixture")
     args = parser.parse_args()
+    # SIGTERM as Ctrl-C, so a held cluster is removed either way
+    signal.signal(signal.SIGTERM, lambda *_: signal.default_int_handler(signal.SIGINT, None))
 
     with throwaway_database("pgwarden") as (cluster, url):
         org, figures = build_fixture(url, args.groups, args.idle_captures)
@@ -265,6 +305,10 @@ def main() -> None:
         run_dir = cluster.pgdata.parent / "postgrest"
         run_dir.mkdir()
         process, port = start_postgrest(url, run_dir, jwt_secret=secret)
+        postmaster = int((cluster.pgdata / "postmaster.pid").read_text().split()[0])
+
+        def server_cpu() -> float:  # the postmaster's and its backends', and PostgREST's
+            return cpu_seconds(postmaster, with_children=True) + cpu_seconds(process.pid)
         try:
             headers = {role: {"Authorization": "Bearer " + tokens.mint(secret, role, timedelta(hours=2),
                                                                        org if role == "org_owner" else None)}
@@ -275,19 +319,39 @@ def main() -> None:
                 first = owner.post("/rpc/list_errors", json={}).json()
                 cursor = {"after_id": first[-1]["id"], "after_last_seen_at": first[-1]["last_seen_at"]}
                 results = []
-                print(f"  {'read':<58} {'org owner p50 / p95':>22} {'admin p50 / p95':>20}")
+                if args.client == "raw":
+                    owner, admin = RawClient(base, headers["org_owner"]), RawClient(base, headers["system_admin"])
+                print(f"  {'read':<58} {'org owner p50 / p95':>22} {'admin p50 / p95':>20} "
+                      f"{'server CPU a call, owner / admin':>34}")
                 for label, method, path, body, statement in reads(org, first[0]["id"], cursor):
-                    owner_ms = timed(owner, method, path, body, args.runs)
-                    admin_ms = timed(admin, method, *as_admin(path, body, org), args.runs)
+                    if args.only and args.only not in label:
+                        continue
+                    owner_ms, owner_cpu = timed(owner, method, path, body, args.runs, server_cpu)
+                    admin_ms, admin_cpu = timed(admin, method, *as_admin(path, body, org), args.runs, server_cpu)
                     results.append((statistics.median(owner_ms), label, statement))
                     print(f"  {label:<58} {statistics.median(owner_ms):>9.1f} / {quantile(owner_ms):>6.1f} ms "
-                          f"{statistics.median(admin_ms):>8.1f} / {quantile(admin_ms):>6.1f} ms")
+                          f"{statistics.median(admin_ms):>8.1f} / {quantile(admin_ms):>6.1f} ms "
+                          f"{owner_cpu:>8.1f} / {admin_cpu:>5.1f} ms")
             _, label, statement = max(results)
             print(f"\nEXPLAIN (ANALYZE, BUFFERS) of the slowest read, {label}, as the org owner:\n")
             print(explain(url, statement.format(org="NULL", filter="true"), "org_owner", org))
+            if args.hold:
+                hold(args.hold, {"database_url": url, "postgrest": base, "postgrest_pid": process.pid,
+                                 "organization_id": org, "headers": headers})
         finally:
             process.terminate()
             process.wait(10)
+
+
+def hold(path: Path, how_to_reach: dict) -> None:
+    path.write_text(json.dumps(how_to_reach, indent=2))
+    print(f"\nholding the cluster and PostgREST (see {path}) until interrupted", flush=True)
+    try:
+        signal.pause()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        path.unlink(missing_ok=True)
 
 
 def quantile(values: list[float], q: float = 0.95) -> float:
