@@ -38,7 +38,10 @@ HEALTH_TIMEOUT_SECONDS = 2.0
 
 def mounted_routes() -> list[BaseRoute]:
     routes: list[BaseRoute] = [Route("/health", health, methods=["GET"])]
-    for module_info in sorted(pkgutil.iter_modules(workers.web.__path__), key=lambda info: info.name):
+    # Sentry ingest first: Starlette tries routes in order, and an SDK's envelope is the request
+    # that comes by far most often (no other module's pattern matches an ingest path)
+    for module_info in sorted(pkgutil.iter_modules(workers.web.__path__),
+                              key=lambda info: (info.name != "routes_sentry", info.name)):
         if module_info.name.startswith("routes_"):
             module = importlib.import_module(f"workers.web.{module_info.name}")
             routes.extend(getattr(module, "ROUTES", []))

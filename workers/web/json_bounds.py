@@ -15,11 +15,18 @@ from typing import Any
 MAX_STRING_CHARS = 2 * 65536
 
 
-def bound_json(value: Any, *, max_string: int = MAX_STRING_CHARS, max_array: int | None = None) -> Any:
+def bound_json(value: Any, *, max_string: int = MAX_STRING_CHARS, max_array: int | None = None,
+               text_length: int | None = None) -> Any:
     """`value` (as json.loads returned it) with every string, object key included, cut to
     `max_string` characters and, when `max_array` is given, every array cut to its first
     `max_array` elements. Containers are changed in place; walked without recursion, so any
-    depth json.loads accepted is fine."""
+    depth json.loads accepted is fine.
+
+    `text_length`: the bytes of the JSON text `value` was read from. A string read from JSON has
+    at most as many characters as its text has bytes, so a text no longer than `max_string` holds
+    nothing to cut, and is not walked (a single-event envelope's, the usual case)."""
+    if max_array is None and text_length is not None and text_length <= max_string:
+        return value
     if isinstance(value, str):
         return value[:max_string]
     pending = [value]

@@ -74,7 +74,7 @@ async def envelope_endpoint(request: Request) -> Response:
 async def store_endpoint(request: Request) -> Response:
     async def parse() -> tuple[dict[str, Any], int]:
         body = await read_decoded_body(request)
-        event = bound_json(parse_store_body(body, limit=MAX_BODY))
+        event = bound_json(parse_store_body(body, limit=MAX_BODY))  # (body may be base64: its length says nothing)
         key = extract_public_key(request.headers, request.query_params, None)
         event_id = event.get("event_id") if isinstance(event.get("event_id"), str) else None
         return ingest_request(request, key, event_id, [{"type": "event", "payload": event}]), len(body)
@@ -154,9 +154,12 @@ async def read_body(request: Request, limit: int = MAX_BODY) -> bytes:
 
 
 def ingest_request(request: Request, key: str, event_id: str | None, items: list[dict]) -> dict[str, Any]:
-    # base_url: where the screenshots of a feedback are served (app.web_record_feedback)
-    return {"project_id": request.path_params["project_id"], "public_key": key, "event_id": event_id,
-            "items": items, "base_url": str(request.base_url).rstrip("/")}
+    parsed = {"project_id": request.path_params["project_id"], "public_key": key, "event_id": event_id, "items": items}
+    if any("screenshot" in item for item in items):
+        # where the screenshots of a feedback are served (app.web_record_feedback; Starlette builds
+        # the URL anew for every request, a cost an envelope without screenshots need not pay)
+        parsed["base_url"] = str(request.base_url).rstrip("/")
+    return parsed
 
 
 async def feedback_attachment(item: Item) -> dict[str, Any]:
@@ -181,7 +184,7 @@ def prepare_item(item: Item) -> dict[str, Any]:
     (timestamps as the SDK sent them: app.json_timestamp reads them)."""
     if item.type not in JSON_ITEM_TYPES:
         return {"type": item.type}
-    payload = bound_json(item.json())
+    payload = bound_json(item.json(), text_length=len(item.payload))
     if not isinstance(payload, dict):
         raise BadPayload(f"{item.type} item payload must be a JSON object")
     return {"type": item.type, "payload": payload}

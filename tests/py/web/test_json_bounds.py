@@ -32,3 +32,20 @@ def test_any_nesting_json_accepts_is_walked_without_recursion():
     for _ in range(900):
         bounded = bounded[0]
     assert bounded == "zz"
+
+
+def test_the_text_length_shortcut_gives_what_the_walk_gives():
+    # a string read from JSON has at most as many characters as its text has bytes (escapes and
+    # multi-byte UTF-8 only make the text longer), so a text within the limit holds nothing to cut
+    limit = 16
+    texts = ['{"k": "aaaaa"}',                             # within the limit
+             '["' + "é" * 6 + '"]',                        # exactly at it, in two-byte characters
+             '["\\u00e9\\u00e9"]',                         # exactly at it, in escapes
+             '{"k": "' + "b" * 20 + '", "' + "c" * 30 + '": ["' + "d" * 17 + '"]}']  # past it: cut
+    assert [len(text.encode()) <= limit for text in texts] == [True, True, True, False]
+    for text in texts:
+        raw = text.encode()
+        shortcut = bound_json(json.loads(raw), max_string=limit, text_length=len(raw))
+        assert shortcut == bound_json(json.loads(raw), max_string=limit), text
+    cut = bound_json(json.loads(texts[-1]), max_string=limit, text_length=len(texts[-1].encode()))
+    assert cut == {"k": "b" * limit, "c" * limit: ["d" * limit]}
