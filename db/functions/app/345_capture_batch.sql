@@ -87,11 +87,13 @@ DECLARE
   v_last_accepted integer;        -- ordinal of the last event inside the rate limit
   v_last_valid integer;
   v_client_ids boolean;           -- some event came with its own event_id
+  v_client_events integer;        -- valid events that came with their own event_id
   v_fresh_ids uuid[];             -- client event ids seen for the first time
   v_repeated integer[];           -- ordinals of accepted events not stored: their event id was (few)
   v_outcomes jsonb;               -- {error_hash: what the statement trigger did to the group}
   v_grouping record;              -- what grouping needs besides hashing (app.grouping_needs)
   v_variables boolean;            -- some event's fingerprint has variables to fill in
+  v_sync text;                    -- (set_config's answer, unused)
 BEGIN
   IF p_organization_id IS NULL OR NOT EXISTS (SELECT FROM app.organizations o WHERE o.id = p_organization_id) THEN
     RAISE EXCEPTION 'organization % not found', p_organization_id USING ERRCODE = 'QN001',
@@ -105,15 +107,19 @@ BEGIN
   -- By default an accepted error is acknowledged before its commit reaches the disk: a crash can
   -- lose the last fraction of a second of events (never corrupt anything), and a hot group's row
   -- lock is not held through an fsync. PGWARDEN_INGEST_SYNC=on waits (app.ingest_sync).
-  PERFORM set_config('synchronous_commit', app.ingest_sync(), true);
+  -- (statements cost their executor's start-up on every call, an expression does not: assigned)
+  v_sync := set_config('synchronous_commit', app.ingest_sync(), true);
   v_items := app.capture_parse(p_events);
 
   -- rate limit: the first events (by position) inside the organization's budget are accepted
-  SELECT count(*) FILTER (WHERE i.error IS NULL), max(i.ordinal) FILTER (WHERE i.error IS NULL),
-         coalesce(bool_or(i.client_event_id), false), coalesce(bool_or(app.fingerprint_has_variables(i.fingerprint)), false)
-    INTO v_valid, v_last_valid, v_client_ids, v_variables FROM unnest(v_items) AS i;
-  SELECT t.accepted, t.retry_after_seconds, t.per_minute INTO v_accepted, v_retry_after, v_per_minute
-    FROM app.rate_limit_take(p_organization_id, v_valid) AS t;
+  SELECT c.valid, c.last_valid, c.client_ids, c.client_events, c.variables, t.accepted, t.retry_after_seconds, t.per_minute
+    INTO v_valid, v_last_valid, v_client_ids, v_client_events, v_variables, v_accepted, v_retry_after, v_per_minute
+    FROM (SELECT count(*) FILTER (WHERE i.error IS NULL) AS valid, max(i.ordinal) FILTER (WHERE i.error IS NULL) AS last_valid,
+                 coalesce(bool_or(i.client_event_id), false) AS client_ids,
+                 count(*) FILTER (WHERE i.error IS NULL AND i.client_event_id) AS client_events,
+                 coalesce(bool_or(app.fingerprint_has_variables(i.fingerprint)), false) AS variables
+            FROM unnest(v_items) AS i) AS c
+   CROSS JOIN LATERAL app.rate_limit_take(p_organization_id, c.valid::integer) AS t;
   IF v_accepted = 0 THEN
     v_last_accepted := 0;
   ELSIF v_accepted = v_valid THEN
@@ -124,7 +130,11 @@ BEGIN
   END IF;
 
   IF v_accepted > 0 THEN
-    v_ready := ARRAY(SELECT i FROM unnest(v_items) AS i WHERE i.error IS NULL AND i.ordinal <= v_last_accepted);
+    IF v_accepted = cardinality(v_items) THEN  -- every event (the usual case: no query to start)
+      v_ready := v_items;
+    ELSE
+      v_ready := ARRAY(SELECT i FROM unnest(v_items) AS i WHERE i.error IS NULL AND i.ordinal <= v_last_accepted);
+    END IF;
     v_grouping := app.grouping_needs(p_organization_id, p_project_id);
     IF v_grouping.fingerprint_rules OR v_variables THEN
       v_ready := app.fingerprint_rules_apply(p_organization_id, p_project_id, v_ready, v_grouping.fingerprint_rules);
@@ -145,12 +155,15 @@ BEGIN
         ON CONFLICT DO NOTHING
         RETURNING x.event_id)
       SELECT coalesce(array_agg(f.event_id), '{}') INTO v_fresh_ids FROM fresh AS f;
-      -- (the repeats, not the stored ones: 'ordinal = ANY (array)' is a linear search per event)
-      v_repeated := ARRAY(SELECT r.ordinal FROM unnest(v_ready) AS r WHERE r.client_event_id
-                          EXCEPT
-                          SELECT min(r.ordinal) FROM unnest(v_ready) AS r JOIN unnest(v_fresh_ids) AS f (event_id)
-                              ON f.event_id = r.event_id
-                           WHERE r.client_event_id GROUP BY r.event_id);
+      -- (the repeats, not the stored ones: 'ordinal = ANY (array)' is a linear search per event).
+      -- None when every such event's id was stored now, the usual case: then no query to start.
+      IF cardinality(v_fresh_ids) < v_client_events THEN
+        v_repeated := ARRAY(SELECT r.ordinal FROM unnest(v_ready) AS r WHERE r.client_event_id
+                            EXCEPT
+                            SELECT min(r.ordinal) FROM unnest(v_ready) AS r JOIN unnest(v_fresh_ids) AS f (event_id)
+                                ON f.event_id = r.event_id
+                             WHERE r.client_event_id GROUP BY r.event_id);
+      END IF;
     END IF;
 
     PERFORM set_config('pgwarden.capture_outcomes', '[]', true);
