@@ -34,7 +34,7 @@ CREATE UNLOGGED TABLE app.derivation_cache (
 COMMENT ON TABLE app.derivation_cache IS
 'Results of app.capture_enrich''s expensive pure derivations, by a SHA-256 digest of (kind, generation, raw input)';
 COMMENT ON COLUMN app.derivation_cache.input_digest IS 'sha256(kind || generation || '':'' || raw input): the raw input itself is not kept';
-COMMENT ON COLUMN app.derivation_cache.kind IS 'stack_trace or user_agent (app.derive)';
+COMMENT ON COLUMN app.derivation_cache.kind IS 'stack_trace, user_agent or exceptions (app.derive)';
 COMMENT ON COLUMN app.derivation_cache.used_on IS 'Last day a capture read or wrote the entry (updated at most once a day)';
 
 -- read and written only by app.capture_batch (SECURITY DEFINER) and the prune job

@@ -33,7 +33,9 @@ DROP FUNCTION IF EXISTS app.components_hash(jsonb);
 -- app and p_app_only is false, all (Sentry's system variant). Loops of string functions (a regex or
 -- a function call per frame would double their cost): which frames count first, then only theirs
 -- are read; the components are joined once.
-CREATE OR REPLACE FUNCTION app.grouping_frames(p_frames jsonb, p_app_only boolean) RETURNS text
+-- Both variants come from one pass (app.grouping_frame_variants): the in-app one is the frames that
+-- count when any is in app, else ''; the default one is the same, or all frames when none is.
+CREATE OR REPLACE FUNCTION app.grouping_frame_variants(p_frames jsonb) RETURNS text[]
 LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $fn$
 DECLARE
   v_frames jsonb := CASE jsonb_typeof(p_frames) WHEN 'array' THEN p_frames WHEN 'object' THEN p_frames -> 'frames' END;
@@ -49,6 +51,7 @@ DECLARE
   v_app_state text;                  -- the state of the frames that are in app: T when an SDK decided, else t
   v_any_app boolean;
   v_components text[] := '{}'::text[];
+  v_text text;
 BEGIN
   v_count := CASE WHEN jsonb_typeof(v_frames) = 'array' THEN jsonb_array_length(v_frames) ELSE 0 END;
   FOR i IN 0 .. v_count - 1 LOOP  -- which frames are in app (cheap: no text is built)
@@ -75,12 +78,12 @@ BEGIN
   -- top level): too poor to group by (Sentry's single-frame rule)
   IF v_count = 1 AND v_states[0] IS NOT NULL AND nullif(btrim(v_frames #>> '{0,function}'), '') IS NULL
      AND coalesce(nullif(v_frames #>> '{0,abs_path}', ''), v_frames #>> '{0,filename}') ~ '^(?:https?:|file:|blob:|applewebdata:)' THEN
-    RETURN '';
+    RETURN '{"",""}'::text[];
   END IF;
   v_app_state := CASE WHEN 'T' = ANY (v_states) OR 'F' = ANY (v_states) THEN 'T' ELSE 't' END;
   v_any_app := v_app_state = ANY (v_states);
   FOR i IN 0 .. v_count - 1 LOOP  -- the components of the frames that count
-    CONTINUE WHEN v_states[i] IS NULL OR ((v_any_app OR p_app_only) AND v_states[i] <> v_app_state);
+    CONTINUE WHEN v_states[i] IS NULL OR (v_any_app AND v_states[i] <> v_app_state);
     v_frame := v_frames -> i;
     v_path := coalesce(nullif(v_frame ->> 'abs_path', ''), v_frame ->> 'filename');
     v_file := coalesce(nullif(v_frame ->> 'filename', ''), v_frame ->> 'abs_path');
@@ -122,8 +125,16 @@ BEGIN
                                          ELSE jsonb_build_array('frame', v_location, v_function, v_context) END::text;  -- JSON text, cast once
   END LOOP;
   -- an address in a file name reads the same whatever the personal-data policy made of it
-  RETURN app.personal_data_grouping_text(array_to_string(v_components, ', '));
+  v_text := app.personal_data_grouping_text(array_to_string(v_components, ', '));
+  RETURN ARRAY[CASE WHEN v_any_app THEN v_text ELSE '' END, v_text];
 END
+$fn$;
+COMMENT ON FUNCTION app.grouping_frame_variants(jsonb) IS
+'{in-app, default}: app.grouping_frames of one stack with p_app_only true and false, from one pass over its frames';
+
+CREATE OR REPLACE FUNCTION app.grouping_frames(p_frames jsonb, p_app_only boolean) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $fn$
+  SELECT (app.grouping_frame_variants(p_frames))[CASE WHEN p_app_only THEN 1 ELSE 2 END]
 $fn$;
 COMMENT ON FUNCTION app.grouping_frames(jsonb, boolean) IS
 'The frames part of the grouping of one stack as JSON text: ["frame", module or file, function], … joined by ", ",
@@ -147,7 +158,7 @@ COMMENT ON FUNCTION app.grouping_context_line(jsonb) IS
 -- One stack, the way a single exception groups (what the derivation cache keeps per stack trace).
 CREATE OR REPLACE FUNCTION app.grouping_frame_components(p_frames jsonb) RETURNS text
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $fn$
-  SELECT app.grouping_frames(p_frames, false)
+  SELECT (app.grouping_frame_variants(p_frames))[2]
 $fn$;
 COMMENT ON FUNCTION app.grouping_frame_components(jsonb) IS
   'app.grouping_frames of one stack: its in-app frames, else all (Sentry''s app and system variants)';
@@ -179,51 +190,61 @@ COMMENT ON FUNCTION app.grouping_exception_type(jsonb, text) IS
 -- or its grouping message when no frame of it contributes. The frames are the chain's in-app
 -- ones when any exception has one, else all (one variant for the whole chain). p_frames are the
 -- raised exception's frames; its message falls back to the template, as a single one does.
--- NULL for no chain (fewer than two exceptions).
-CREATE OR REPLACE FUNCTION app.grouping_chain(p_exceptions jsonb, p_frames jsonb, p_message text, p_message_template text)
+-- p_raised and p_causes: the frame variants (app.grouping_frame_variants) of the raised exception
+-- and of the causes (a JSON array of their pairs flattened, oldest first: app._derive_exceptions)
+-- when the caller has them already; each stack is otherwise reduced here, once. NULL for no chain (fewer than two exceptions).
+DROP FUNCTION IF EXISTS app.grouping_chain(jsonb, jsonb, text, text);  -- (the variants are new)
+CREATE OR REPLACE FUNCTION app.grouping_chain(p_exceptions jsonb, p_frames jsonb, p_message text, p_message_template text,
+                                              p_raised text[] DEFAULT NULL, p_causes jsonb DEFAULT NULL)
 RETURNS text
 LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $fn$
 DECLARE
   v_count integer := CASE WHEN jsonb_typeof(p_exceptions) = 'array' THEN jsonb_array_length(p_exceptions) ELSE 0 END;
-  v_frames text[] := '{}'::text[];
+  v_app text[] := '{}'::text[];    -- per exception: its in-app frames' part
+  v_all text[] := '{}'::text[];    -- per exception: its default part (all frames when none is in app)
+  v_variants text[];
   v_any_app boolean := false;
   v_parts text[] := '{}'::text[];
   v_exception jsonb;
+  v_frames text;
   v_type text;
 BEGIN
   IF v_count < 2 THEN
     RETURN NULL;
   END IF;
-  FOR i IN 0 .. v_count - 1 LOOP  -- the in-app frames of each exception
-    v_frames[i] := app.grouping_frames(CASE WHEN i = v_count - 1 THEN p_frames ELSE p_exceptions -> i -> 'frames' END, true);
-    v_any_app := v_any_app OR v_frames[i] <> '';
+  FOR i IN 0 .. v_count - 1 LOOP  -- each exception's frames, reduced once
+    v_variants := CASE WHEN i = v_count - 1 THEN coalesce(p_raised, app.grouping_frame_variants(p_frames))
+                       WHEN p_causes ->> (2 * i + 1) IS NOT NULL THEN ARRAY[p_causes ->> (2 * i), p_causes ->> (2 * i + 1)]
+                       ELSE app.grouping_frame_variants(p_exceptions -> i -> 'frames') END;
+    v_app[i] := v_variants[1];
+    v_all[i] := v_variants[2];
+    v_any_app := v_any_app OR v_app[i] <> '';
   END LOOP;
   FOR i IN 0 .. v_count - 1 LOOP
     v_exception := p_exceptions -> i;
-    IF NOT v_any_app THEN
-      v_frames[i] := app.grouping_frames(CASE WHEN i = v_count - 1 THEN p_frames ELSE v_exception -> 'frames' END, false);
-    END IF;
+    v_frames := CASE WHEN v_any_app THEN v_app[i] ELSE v_all[i] END;
     IF i = v_count - 1 THEN  -- the raised one: as a single exception
       v_type := app.grouping_exception_type(p_exceptions, p_message);
-      v_parts := v_parts || CASE WHEN v_frames[i] = '' THEN jsonb_build_array('message', app.grouping_message(
+      v_parts := v_parts || CASE WHEN v_frames = '' THEN jsonb_build_array('message', app.grouping_message(
                                                                coalesce(nullif(p_message_template, ''), p_message)))::text
-                                 WHEN v_type IS NULL THEN v_frames[i]
-                                 ELSE jsonb_build_array('exception', v_type)::text || ', ' || v_frames[i] END;
+                                 WHEN v_type IS NULL THEN v_frames
+                                 ELSE jsonb_build_array('exception', v_type)::text || ', ' || v_frames END;
     ELSE
       v_type := CASE WHEN v_exception -> 'synthetic' = 'true'::jsonb THEN NULL ELSE nullif(v_exception ->> 'type', '') END;
       v_parts := v_parts || jsonb_build_array('cause', v_type)::text
-                         || CASE WHEN v_frames[i] <> '' THEN v_frames[i]
+                         || CASE WHEN v_frames <> '' THEN v_frames
                                  ELSE jsonb_build_array('value', app.grouping_message(v_exception ->> 'value'))::text END;
     END IF;
   END LOOP;
   RETURN array_to_string(v_parts, ', ');
 END
 $fn$;
-COMMENT ON FUNCTION app.grouping_chain(jsonb, jsonb, text, text) IS
+COMMENT ON FUNCTION app.grouping_chain(jsonb, jsonb, text, text, text[], jsonb) IS
 'The grouping of an exception chain (two or more exceptions, oldest cause first) as JSON text: per cause
 ["cause", type] and its frames or ["value", grouping message]; then the raised exception: ["exception", type] and
 its frames, or ["message", grouping message]. Frames: the in-app ones when any exception has one, else all.
-NULL for fewer than two exceptions.';
+p_raised, p_causes: the stacks'' app.grouping_frame_variants when known (the raised one''s; the causes'' as one JSON
+array, oldest first). NULL for fewer than two exceptions.';
 
 -- == Components and hash ==
 

@@ -117,6 +117,8 @@ DECLARE
   v_stack jsonb := app.derive_cached_one('stack_trace', p_item.stack_trace);
   v_agent jsonb := app.derive_cached_one('user_agent', p_item.user_agent);
   v_text text;
+  v_variants text[];  -- the client frames' app.grouping_frame_variants (a chain's raised exception reuses them)
+  v_chain jsonb;       -- a chain's derivation (app._derive_exceptions)
 BEGIN
   v_text := coalesce(v_agent ->> 'scrubbed', v_item.user_agent);
   v_item.user_agent := app._capture_trim(v_text, app.capture_limit('user_agent'));
@@ -124,19 +126,24 @@ BEGIN
   v_text := coalesce(v_stack ->> 'scrubbed', v_item.stack_trace);
   v_item.stack_trace := app._capture_trim(v_text, app.capture_limit('stack_trace'));
   v_item.frames := app._capture_clean_frames(v_item.frames);
-  IF v_item.exceptions IS NOT NULL THEN
+  IF jsonb_array_length(v_item.exceptions) > 1 THEN
+    v_chain := app.derive_cached_one('exceptions', v_item.exceptions::text);
+    v_item.exceptions := coalesce(v_chain -> 'clean', v_item.exceptions);
+  ELSIF v_item.exceptions IS NOT NULL THEN
     v_item.exceptions := app._capture_clean_chain(v_item.exceptions, v_text_detector);
   END IF;
   v_item.browser := left(v_agent ->> 'browser', 100);
   v_item.os := left(v_agent ->> 'os', 100);
   v_item.device_type := left(v_agent ->> 'device_type', 50);
-  v_text := CASE WHEN v_item.frames IS NOT NULL THEN app.grouping_frame_components(v_item.frames)
-                 ELSE coalesce(v_stack ->> 'frame_components', '') END;
+  IF v_item.frames IS NOT NULL THEN
+    v_variants := app.grouping_frame_variants(v_item.frames);
+  END IF;
+  v_text := CASE WHEN v_item.frames IS NOT NULL THEN v_variants[2] ELSE coalesce(v_stack ->> 'frame_components', '') END;
   v_item.error_hash := app.error_hash(
     v_item.error_type, v_item.message, v_text, v_item.fingerprint, v_item.message_template, v_item.exceptions,
     CASE WHEN jsonb_array_length(v_item.exceptions) > 1
          THEN app.grouping_chain(v_item.exceptions, coalesce(v_item.frames, v_stack -> 'frames'), v_item.message,
-                                 v_item.message_template) END);
+                                 v_item.message_template, v_variants, v_chain -> 'causes') END);
   RETURN v_item;
 END $$;
 COMMENT ON FUNCTION app.capture_enrich_one(app.capture_item) IS
@@ -159,6 +166,8 @@ DECLARE
   v_inputs text[];
   v_results jsonb[];
   v_stacks integer;  -- how many of the inputs (sorted by kind) are stack traces
+  v_chains jsonb[];  -- the distinct chains of two or more exceptions
+  v_chain_results jsonb[];
 BEGIN
   IF cardinality(p_items) = 1 THEN
     RETURN ARRAY[app.capture_enrich_one(p_items[1])];
@@ -176,6 +185,13 @@ BEGIN
     v_results := app.derive_cached(v_kinds, v_inputs);
   END IF;
   v_stacks := coalesce(array_position(v_kinds, 'user_agent') - 1, cardinality(v_kinds), 0);
+  -- (a statement of their own: the chains are joined back as jsonb, their text is only the key)
+  SELECT array_agg(d.exceptions) INTO v_chains
+    FROM (SELECT DISTINCT i.exceptions FROM unnest(v_items) AS i WHERE jsonb_array_length(i.exceptions) > 1) AS d;
+  IF v_chains IS NOT NULL THEN
+    v_chain_results := app.derive_cached(array_fill('exceptions'::text, ARRAY[cardinality(v_chains)]),
+                                         ARRAY(SELECT c::text FROM unnest(v_chains) AS c));
+  END IF;
 
   RETURN (
   WITH stack AS (
@@ -196,12 +212,16 @@ BEGIN
     SELECT d.metadata, app._capture_clean_metadata(d.metadata, v_key_pattern, v_json_detector, v_text_detector) AS clean
       FROM (SELECT DISTINCT i.metadata::text AS metadata FROM unnest(v_items) AS i) AS d OFFSET 0
   ), client_frames AS (
-    SELECT d.frames, f.clean, app.grouping_frame_components(f.clean) AS frame_components
+    SELECT d.frames, f.clean, v.variants[2] AS frame_components, v.variants
       FROM (SELECT DISTINCT i.frames::text AS frames FROM unnest(v_items) AS i WHERE i.frames IS NOT NULL) AS d
      CROSS JOIN LATERAL (SELECT app._capture_clean_frames(d.frames::jsonb) AS clean OFFSET 0) AS f
-  ), chains AS (  -- (a flood of one chained error repeats its chain; as jsonb: no text is printed and parsed again)
-    SELECT d.exceptions, app._capture_clean_chain(d.exceptions, v_text_detector) AS clean
-      FROM (SELECT DISTINCT i.exceptions FROM unnest(v_items) AS i WHERE i.exceptions IS NOT NULL) AS d
+     CROSS JOIN LATERAL (SELECT app.grouping_frame_variants(f.clean) AS variants OFFSET 0) AS v
+  ), chains AS (  -- (a flood of one error repeats its chain; as jsonb: no text is printed and parsed again)
+    SELECT d.exceptions, app._capture_clean_chain(d.exceptions, v_text_detector) AS clean, NULL::jsonb AS causes
+      FROM (SELECT DISTINCT i.exceptions FROM unnest(v_items) AS i WHERE jsonb_array_length(i.exceptions) = 1) AS d
+    UNION ALL
+    SELECT c.exceptions, coalesce(c.result -> 'clean', c.exceptions), c.result -> 'causes'
+      FROM unnest(v_chains, v_chain_results) AS c (exceptions, result)
     OFFSET 0
   ), keyed AS (
     SELECT i.ordinal, i.event_id, i.client_event_id, i.occurred_at, i.error_type, i.severity, i.message,
@@ -209,7 +229,7 @@ BEGIN
            i.line_number, i.column_number, i.url, a.clean AS user_agent, i.user_id, md.clean AS metadata, i.request_id,
            i.session_id, a.browser, a.os, a.device_type, c.clean AS exceptions,
            CASE WHEN i.frames IS NOT NULL THEN f.frame_components ELSE coalesce(s.frame_components, '') END AS frame_components,
-           coalesce(f.clean, s.parsed_frames) AS grouping_frames
+           coalesce(f.clean, s.parsed_frames) AS grouping_frames, f.variants AS frame_variants, c.causes AS cause_variants
       FROM unnest(v_items) AS i
       JOIN metadata md ON md.metadata = i.metadata::text
       LEFT JOIN stack s ON s.stack_trace = i.stack_trace
@@ -218,23 +238,26 @@ BEGIN
       LEFT JOIN chains c ON c.exceptions = i.exceptions
   ), grouped AS (
     -- what the hash depends on: with frames only the exception class of the message, and the
-    -- chain (jsonb equality treats NULLs as equal, and hashes)
+    -- chain with its raised exception's frames as reduced (jsonb equality treats NULLs as equal, and hashes)
     SELECT k.*,
            jsonb_build_array(k.error_type, k.fingerprint, k.frame_components,
                              CASE WHEN k.frame_components <> '' AND k.exceptions IS NULL THEN app.grouping_exception(k.message)
                                   WHEN k.frame_components <> '' AND jsonb_array_length(k.exceptions) = 1 THEN NULL
                                   ELSE k.message END,
                              CASE WHEN k.frame_components = '' THEN k.message_template END, k.exceptions,
-                             CASE WHEN jsonb_array_length(k.exceptions) > 1 THEN k.grouping_frames END) AS grouping_key
+                             CASE WHEN jsonb_array_length(k.exceptions) > 1 THEN to_jsonb(k.frame_variants) END,
+                             CASE WHEN jsonb_array_length(k.exceptions) > 1 AND k.frame_variants IS NULL
+                                  THEN k.grouping_frames END) AS grouping_key
       FROM keyed k
   ), grouping AS (
     SELECT d.grouping_key,
            app.error_hash(d.error_type, d.message, d.frame_components, d.fingerprint, d.message_template, d.exceptions,
                           CASE WHEN jsonb_array_length(d.exceptions) > 1
-                               THEN app.grouping_chain(d.exceptions, d.grouping_frames, d.message, d.message_template) END)
+                               THEN app.grouping_chain(d.exceptions, d.grouping_frames, d.message, d.message_template,
+                                                       d.frame_variants, d.cause_variants) END)
              AS error_hash
       FROM (SELECT DISTINCT ON (k.grouping_key) k.grouping_key, k.error_type, k.message, k.frame_components,
-                   k.fingerprint, k.message_template, k.exceptions, k.grouping_frames
+                   k.fingerprint, k.message_template, k.exceptions, k.grouping_frames, k.frame_variants, k.cause_variants
               FROM grouped k) AS d
     OFFSET 0  -- a subquery of its own: one hash per distinct key, not one per event
   )

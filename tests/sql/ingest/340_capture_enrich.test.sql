@@ -2,7 +2,7 @@
 -- exactly as the same event captured in a batch; either way every text field is scrubbed before
 -- it is cut to its column.
 BEGIN;
-SELECT plan(7);
+SELECT plan(9);
 
 INSERT INTO app.organizations (id, name) VALUES
   ('00000000-0000-0000-0000-00000000000a', 'batched'), ('00000000-0000-0000-0000-00000000000b', 'one by one');
@@ -31,6 +31,14 @@ INSERT INTO sample VALUES
         "user_agent": "Mozilla/5.0 AIzaB0W-O5PjeJfJTNcrZ6ydIEsgo5nVjzz8Gwb", "fingerprint": ["pay", "card 5111785025517161"],
         "url": "https://shop.test/pay?note=Bearer+url-bearer-7&c=4007+5400+9171+4527",
         "metadata": {"card": 6011188049170316, "headers": [["X-Auth-Token", "hdr-7"]]}}');
+-- a chain: its cause's value and its frame hold secrets (the frame's variables are not kept at all)
+INSERT INTO sample VALUES
+  (9, '{"message": "SyncError: order sync failed", "error_type": "runtime",
+        "frames": [{"filename": "/srv/app/sync.py", "function": "sync", "in_app": true}],
+        "exceptions": [{"type": "ConnectionError", "value": "connect to postgres://app:chain-pw-9@db-1/shop failed, token=chain-tok-9",
+                        "frames": [{"filename": "/srv/app/db.py", "function": "connect", "in_app": true,
+                                    "vars": {"password": "chain-var-9"}}]},
+                       {"type": "SyncError", "module": "shop.errors"}]}');
 INSERT INTO sample SELECT 8, jsonb_build_object('message', 'long fields', 'component', repeat('c', 250) || ' token=x',
   'request_id', repeat('r', 95) || ' pwd=secret-pwd-8', 'user_agent', repeat('u', 1995) || ' 4007 5400 9171 4527');
 INSERT INTO sample SELECT 6, jsonb_build_object('message', 'huge ' || repeat('m', 9000), 'stack_trace', repeat('s', 70000),
@@ -45,10 +53,10 @@ CREATE FUNCTION pg_temp.stored(p_organization_id uuid) RETURNS TABLE (stored_eve
 LANGUAGE sql AS $$
   SELECT row(e.error_hash, e.error_type, e.severity, e.message, e.message_template, e.stack_trace, e.frames, e.fingerprint,
              e.component, e.file_path, e.line_number, e.column_number, e.url, e.user_agent, e.browser, e.os, e.device_type,
-             e.user_id, e.metadata, e.request_id, e.session_id)::text
+             e.user_id, e.metadata, e.request_id, e.session_id, e.exceptions)::text
     FROM app.error_events e WHERE e.organization_id = p_organization_id
 $$;
-SELECT is((SELECT count(*)::integer FROM app.error_events WHERE organization_id = '00000000-0000-0000-0000-00000000000b'), 8,
+SELECT is((SELECT count(*)::integer FROM app.error_events WHERE organization_id = '00000000-0000-0000-0000-00000000000b'), 9,
           'every event captured alone is stored');
 SELECT set_eq($$SELECT * FROM pg_temp.stored('00000000-0000-0000-0000-00000000000b')$$,
               $$SELECT * FROM pg_temp.stored('00000000-0000-0000-0000-00000000000a')$$,
@@ -61,6 +69,16 @@ SELECT is_empty($$SELECT e.event_id FROM app.error_events e
                   SELECT s.id FROM app.system_errors s
                    WHERE s::text ~ '(hunter7|tok-file-7|4007540091714527|req-bearer-7|sess-7-secret|AIzaB0W|5111785025517161|url-bearer-7|4007\+5400|6011188049170316|hdr-7|secret-pwd-8|4007 5400)'$$,
                 'component, file path, user id, request and session ids, user agent, fingerprint, URL (+ for spaces) and metadata numbers and header pairs are scrubbed');
+-- (the batch derived the chain, the event alone found it in the derivation cache: compared above)
+SELECT results_eq($$SELECT e.exceptions #>> '{0,value}', e.exceptions::text ~ '(chain-pw-9|chain-tok-9|chain-var-9|vars)'
+                      FROM app.error_events e WHERE e.message = 'SyncError: order sync failed'$$,
+                  $$VALUES ('connect to postgres://app:[Filtered]@db-1/shop failed, token=[Filtered]', false),
+                           ('connect to postgres://app:[Filtered]@db-1/shop failed, token=[Filtered]', false)$$,
+                  'a chain is stored scrubbed (its cause''s value), its frames without variables, derived or cached');
+SELECT is_empty($$SELECT 1 FROM app.error_events e WHERE e.message = 'SyncError: order sync failed'
+                     AND e.error_hash <> app.error_fingerprint(e.error_type, e.message, e.frames, e.fingerprint,
+                                                                e.message_template, e.exceptions)$$,
+                'and grouped as app.error_fingerprint groups the stored event (each stack reduced there, nothing cached)');
 SELECT results_eq($$SELECT component, fingerprint::text FROM app.error_events
                      WHERE organization_id = '00000000-0000-0000-0000-00000000000b' AND message = 'checkout failed'$$,
                   $$VALUES ('/reset?password=[Filtered]'::varchar, '{pay,"card [Filtered]"}')$$,
