@@ -71,25 +71,29 @@ COMMENT ON FUNCTION app._derive_user_agent(text) IS
   'A user agent scrubbed (null when unchanged), and its browser, os and device type parsed from the scrubbed text';
 
 -- An exception chain of two or more exceptions (its JSON text as app._capture_trim_exceptions
--- keeps it) scrubbed (app._capture_clean_chain; absent when unchanged), and the frame variants of
--- each cause of the scrubbed chain (app.grouping_frame_variants, flattened, oldest first: what
--- app.grouping_chain reads). A flood of one chained error then costs an index probe instead of
--- the detector over the chain's text and the reduction of its causes' frames.
+-- keeps it): whether it is to be scrubbed (app._capture_chain_suspect; the caller scrubs it: the
+-- scrubbed chain may hold an address, which the cache never keeps), and the frame variants of each
+-- cause of the scrubbed chain (app.grouping_frame_variants, flattened, oldest first: what
+-- app.grouping_chain reads; addresses read <email> and <ip> there). A flood of one chained error
+-- then costs an index probe instead of the detector over the chain's text and the reduction of
+-- its causes' frames.
 CREATE OR REPLACE FUNCTION app._derive_exceptions(p_exceptions text) RETURNS jsonb
 LANGUAGE plpgsql STABLE AS $$
 DECLARE
   v_chain jsonb := p_exceptions::jsonb;
-  v_clean jsonb := app._capture_clean_chain(v_chain, app._scrub_detectors('pgwarden.scrub_text_detector'));
+  v_scrub boolean := app._capture_chain_suspect(p_exceptions, app._scrub_detectors('pgwarden.scrub_text_detector'));
   v_causes jsonb := '[]'::jsonb;
 BEGIN
-  FOR i IN 0 .. jsonb_array_length(v_clean) - 2 LOOP
-    v_causes := v_causes || to_jsonb(app.grouping_frame_variants(v_clean -> i -> 'frames'));
+  IF v_scrub THEN
+    v_chain := app.scrub_jsonb(v_chain);
+  END IF;
+  FOR i IN 0 .. jsonb_array_length(v_chain) - 2 LOOP
+    v_causes := v_causes || to_jsonb(app.grouping_frame_variants(v_chain -> i -> 'frames'));
   END LOOP;
-  RETURN CASE WHEN v_clean IS DISTINCT FROM v_chain THEN jsonb_build_object('clean', v_clean, 'causes', v_causes)
-              ELSE jsonb_build_object('causes', v_causes) END;
+  RETURN jsonb_build_object('scrub', v_scrub, 'causes', v_causes);
 END $$;
 COMMENT ON FUNCTION app._derive_exceptions(text) IS
-  'An exception chain (JSON text) scrubbed (absent when unchanged), and its causes'' frame variants for grouping';
+  'Whether an exception chain (JSON text) is to be scrubbed, and its scrubbed causes'' frame variants for grouping';
 
 -- What the pipeline derives from one raw input, uncached.
 CREATE OR REPLACE FUNCTION app.derive(p_kind text, p_input text) RETURNS jsonb
@@ -103,7 +107,7 @@ $$;
 COMMENT ON FUNCTION app.derive(text, text) IS
 'stack_trace: {scrubbed (null when unchanged), frames, frame_components} (app.scrub_text, app.parse_stack_trace,
 app.grouping_frame_components); user_agent: {scrubbed (null when unchanged), browser, os, device_type}
-(app.scrub_text, app.parse_user_agent); exceptions (a chain of two or more): {clean (absent when unchanged), causes}
+(app.scrub_text, app.parse_user_agent); exceptions (a chain of two or more): {scrub, causes}
 (app._derive_exceptions)';
 
 -- == Cached ==

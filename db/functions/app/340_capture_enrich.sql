@@ -91,9 +91,16 @@ COMMENT ON FUNCTION app._capture_clean_frames(jsonb) IS 'Client frames, scrubbed
 -- names): only its texts can hold a secret, so the text detector decides (on the JSON text with
 -- quotes and tabs unescaped, as the texts read), not the JSON detector, whose key words a path or
 -- function name (…/_auth.py) often holds.
+CREATE OR REPLACE FUNCTION app._capture_chain_suspect(p_exceptions text, p_text_detector text[]) RETURNS boolean
+LANGUAGE sql STABLE AS $$
+  SELECT replace(replace(p_exceptions, '\"', '"'), '\t', E'\t') ~ ANY (p_text_detector)
+$$;
+COMMENT ON FUNCTION app._capture_chain_suspect(text, text[]) IS
+  'Whether an exception chain''s JSON text (as app._capture_trim_exceptions keeps it) may hold a secret: it is then scrubbed';
+
 CREATE OR REPLACE FUNCTION app._capture_clean_chain(p_exceptions jsonb, p_text_detector text[]) RETURNS jsonb
 LANGUAGE sql STABLE AS $$
-  SELECT CASE WHEN replace(replace(p_exceptions::text, '\"', '"'), '\t', E'\t') ~ ANY (p_text_detector)
+  SELECT CASE WHEN app._capture_chain_suspect(p_exceptions::text, p_text_detector)
               THEN app.scrub_jsonb(p_exceptions) ELSE p_exceptions END
 $$;
 COMMENT ON FUNCTION app._capture_clean_chain(jsonb, text[]) IS 'An exception chain (as app._capture_trim_exceptions keeps it), scrubbed';
@@ -128,7 +135,9 @@ BEGIN
   v_item.frames := app._capture_clean_frames(v_item.frames);
   IF jsonb_array_length(v_item.exceptions) > 1 THEN
     v_chain := app.derive_cached_one('exceptions', v_item.exceptions::text);
-    v_item.exceptions := coalesce(v_chain -> 'clean', v_item.exceptions);
+    IF v_chain -> 'scrub' = 'true'::jsonb THEN
+      v_item.exceptions := app.scrub_jsonb(v_item.exceptions);
+    END IF;
   ELSIF v_item.exceptions IS NOT NULL THEN
     v_item.exceptions := app._capture_clean_chain(v_item.exceptions, v_text_detector);
   END IF;
@@ -220,7 +229,8 @@ BEGIN
     SELECT d.exceptions, app._capture_clean_chain(d.exceptions, v_text_detector) AS clean, NULL::jsonb AS causes
       FROM (SELECT DISTINCT i.exceptions FROM unnest(v_items) AS i WHERE jsonb_array_length(i.exceptions) = 1) AS d
     UNION ALL
-    SELECT c.exceptions, coalesce(c.result -> 'clean', c.exceptions), c.result -> 'causes'
+    SELECT c.exceptions, CASE WHEN c.result -> 'scrub' = 'true'::jsonb THEN app.scrub_jsonb(c.exceptions) ELSE c.exceptions END,
+           c.result -> 'causes'
       FROM unnest(v_chains, v_chain_results) AS c (exceptions, result)
     OFFSET 0
   ), keyed AS (
