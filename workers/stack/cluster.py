@@ -20,15 +20,16 @@ from workers.stack import placement
 CONFIG_FILE = "pgwarden.conf"
 
 # glibc's malloc as the server's processes run it. By default it maps an allocation past 128 kB
-# fresh from the kernel and, when a statement frees such memory, hands it back: the next statement
-# faults every page in again, zeroed by the kernel. A list answered whole is several MB-sized copies
-# of one document (the aggregate's buffer, its result, the row sent): 1,813 groups read through
-# PostgREST (2.2 MB of JSON, bench/reads.py) cost a backend 17.7 ms of CPU, 15 ms with these
-# settings; perf put a third of the backend's time in the kernel without them. The values are
-# glibc's own ceilings for its adaptive thresholds (32 MB mapped, 64 MB kept free at the top of the
-# heap), so a backend keeps about 64 MB at most that it no longer uses, until it exits. Settings
-# already in the environment are left alone.
-SERVER_MALLOC = {"MALLOC_MMAP_THRESHOLD_": str(32 << 20), "MALLOC_TRIM_THRESHOLD_": str(64 << 20)}
+# fresh from the kernel and, when a statement frees such memory, hands it back (or trims it off the
+# heap): the next statement faults every page in again, zeroed by the kernel. A list answered whole
+# is several MB-sized copies of one document (the aggregate's buffer, its result, the row sent):
+# 1,813 groups read through PostgREST (2.2 MB of JSON, bench/reads.py) cost a backend 17.7 ms of
+# CPU, 15 ms with fixed thresholds; perf put a third of the backend's time in the kernel without
+# them. A 1.9 MB json_agg cost 24 ms by default, 18 with 32/64 MB and 17 with 8/16 MB, so the
+# smaller pair: allocations under 8 MB come from the heap, and a backend keeps at most 16 MB free at
+# its top (memory freed below the top was never returned either way). Settings already in the
+# environment are left alone.
+SERVER_MALLOC = {"MALLOC_MMAP_THRESHOLD_": str(8 << 20), "MALLOC_TRIM_THRESHOLD_": str(16 << 20)}
 
 
 def as_postgres(argv: list[str]) -> list[str]:
