@@ -156,7 +156,8 @@ BEGIN
         RETURNING x.event_id)
       SELECT coalesce(array_agg(f.event_id), '{}') INTO v_fresh_ids FROM fresh AS f;
       -- (the repeats, not the stored ones: 'ordinal = ANY (array)' is a linear search per event).
-      -- None when every such event's id was stored now, the usual case: then no query to start.
+      -- None when every valid event's client id was stored now, the usual case: then no query to
+      -- start (a rate-limited batch counts fewer stored ids than valid events, and runs it).
       IF cardinality(v_fresh_ids) < v_client_events THEN
         v_repeated := ARRAY(SELECT r.ordinal FROM unnest(v_ready) AS r WHERE r.client_event_id
                             EXCEPT

@@ -221,6 +221,8 @@ async def organization_filter(person: Person, value: str | None) -> str | None:
     decides); others see their own organization only, so theirs goes to the list as given."""
     if value is None or not person.is_admin:
         return value
+    with contextlib.suppress(ValueError):
+        return str(uuid.UUID(value))  # (an id as chosen: no name can stand for it)
     return str(await person.value(sql.UI_ORGANIZATION_REF, [value]))
 
 
