@@ -80,13 +80,10 @@ COMMENT ON FUNCTION app._derive_user_agent(text) IS
 CREATE OR REPLACE FUNCTION app._derive_exceptions(p_exceptions text) RETURNS jsonb
 LANGUAGE plpgsql STABLE AS $$
 DECLARE
-  v_chain jsonb := p_exceptions::jsonb;
   v_scrub boolean := app._capture_chain_suspect(p_exceptions, app._scrub_detectors('pgwarden.scrub_text_detector'));
+  v_chain jsonb := app._capture_scrubbed_chain(p_exceptions::jsonb, v_scrub);
   v_causes jsonb := '[]'::jsonb;
 BEGIN
-  IF v_scrub THEN
-    v_chain := app.scrub_jsonb(v_chain);
-  END IF;
   FOR i IN 0 .. jsonb_array_length(v_chain) - 2 LOOP
     v_causes := v_causes || to_jsonb(app.grouping_frame_variants(v_chain -> i -> 'frames'));
   END LOOP;

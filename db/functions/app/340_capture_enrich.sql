@@ -98,10 +98,17 @@ $$;
 COMMENT ON FUNCTION app._capture_chain_suspect(text, text[]) IS
   'Whether an exception chain''s JSON text (as app._capture_trim_exceptions keeps it) may hold a secret: it is then scrubbed';
 
+-- (the one place a suspect chain is scrubbed: here, and where the derivation cache said it is suspect)
+CREATE OR REPLACE FUNCTION app._capture_scrubbed_chain(p_exceptions jsonb, p_suspect boolean) RETURNS jsonb
+LANGUAGE sql STABLE AS $$
+  SELECT CASE WHEN p_suspect THEN app.scrub_jsonb(p_exceptions) ELSE p_exceptions END
+$$;
+COMMENT ON FUNCTION app._capture_scrubbed_chain(jsonb, boolean) IS
+  'An exception chain scrubbed when app._capture_chain_suspect found it suspect (p_suspect), else as it is';
+
 CREATE OR REPLACE FUNCTION app._capture_clean_chain(p_exceptions jsonb, p_text_detector text[]) RETURNS jsonb
 LANGUAGE sql STABLE AS $$
-  SELECT CASE WHEN app._capture_chain_suspect(p_exceptions::text, p_text_detector)
-              THEN app.scrub_jsonb(p_exceptions) ELSE p_exceptions END
+  SELECT app._capture_scrubbed_chain(p_exceptions, app._capture_chain_suspect(p_exceptions::text, p_text_detector))
 $$;
 COMMENT ON FUNCTION app._capture_clean_chain(jsonb, text[]) IS 'An exception chain (as app._capture_trim_exceptions keeps it), scrubbed';
 
@@ -135,9 +142,7 @@ BEGIN
   v_item.frames := app._capture_clean_frames(v_item.frames);
   IF jsonb_array_length(v_item.exceptions) > 1 THEN
     v_chain := app.derive_cached_one('exceptions', v_item.exceptions::text);
-    IF v_chain -> 'scrub' = 'true'::jsonb THEN
-      v_item.exceptions := app.scrub_jsonb(v_item.exceptions);
-    END IF;
+    v_item.exceptions := app._capture_scrubbed_chain(v_item.exceptions, (v_chain ->> 'scrub')::boolean);
   ELSIF v_item.exceptions IS NOT NULL THEN
     v_item.exceptions := app._capture_clean_chain(v_item.exceptions, v_text_detector);
   END IF;
@@ -229,7 +234,7 @@ BEGIN
     SELECT d.exceptions, app._capture_clean_chain(d.exceptions, v_text_detector) AS clean, NULL::jsonb AS causes
       FROM (SELECT DISTINCT i.exceptions FROM unnest(v_items) AS i WHERE jsonb_array_length(i.exceptions) = 1) AS d
     UNION ALL
-    SELECT c.exceptions, CASE WHEN c.result -> 'scrub' = 'true'::jsonb THEN app.scrub_jsonb(c.exceptions) ELSE c.exceptions END,
+    SELECT c.exceptions, app._capture_scrubbed_chain(c.exceptions, (c.result ->> 'scrub')::boolean),
            c.result -> 'causes'
       FROM unnest(v_chains, v_chain_results) AS c (exceptions, result)
     OFFSET 0
