@@ -1,6 +1,6 @@
 -- Grouping: which events are the same error (reference/sentry.md §3 and the §14 vectors).
 BEGIN;
-SELECT plan(64);
+SELECT plan(65);
 
 -- == Message normalization: the §14 vectors, then one per placeholder class ==
 
@@ -50,6 +50,9 @@ SELECT isnt(app.error_fingerprint('api', 'Payment provider timed out'), app.erro
             'the error type is part of the group');
 SELECT isnt(app.error_fingerprint('api', 'Payment provider timed out'), app.error_fingerprint('api', 'Payment provider declined'),
             'different messages are different groups');
+SELECT is(app.error_fingerprint('api', 'Payment provider timed out after 30s', NULL, ARRAY['{{ default }}', 'eu']),
+          app.error_fingerprint('api', 'Payment provider timed out after 30s', '[]', ARRAY['{{ default }}', 'eu']),
+          'an event without frames hashes as one whose stack has no frame (its shortcut skips reducing the stack)');
 
 -- §14: a logging template wins over its formatted text
 SELECT is(app.error_fingerprint('database', 'Could not connect to primary', NULL, NULL, 'Could not connect to %s'),
