@@ -283,3 +283,17 @@ def test_an_admin_types_the_organization_to_show_in_errors_and_settings_when_the
         execute(web_server, "DELETE FROM app.organizations WHERE name LIKE 'many ' || %s || ' %%'", [tag])
     with signed_in_client(web_server, world.admin) as client:
         assert '<select id="org" name="org">' in client.get("/errors?status=all").text, "a few are chosen again"
+
+
+def test_an_organization_named_in_the_url_is_the_one_selected_in_the_choice_of_the_errors_and_reports_lists(
+        web_server, world):
+    [(name_b,)] = web_server.query("SELECT name FROM app.organizations WHERE id = %s",
+                                   [world.project_b.organization_id])
+    chosen = re.compile(r'<option value="([0-9a-f-]{36})" selected>')
+    with signed_in_client(web_server, world.admin) as client:
+        for path in ("/errors", "/reports"):
+            for named in (name_b.lower(), world.project_b.organization_id):  # by name in any case, or by id
+                page = client.get(path, params={"org": named}).text
+                assert '<select id="org" name="org">' in page, path
+                assert chosen.findall(page) == [world.project_b.organization_id], (path, named)
+            assert chosen.findall(client.get(path).text) == [], f"{path}: no organization named, 'any' is shown"

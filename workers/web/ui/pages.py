@@ -198,11 +198,12 @@ def query_filters(request: Request, names: tuple[str, ...]) -> dict[str, str]:
 CHOICES_AT_MOST = 100
 
 
-async def organization_choices(person: Person) -> dict[str, Any]:
-    """The organization filter of a list page: a system admin's choice, or typed when they are many."""
+async def organization_choices(person: Person, chosen: str | None = None) -> dict[str, Any]:
+    """The organization filter of a list page: a system admin's choice, or typed when they are many.
+    `chosen`: the id the filter names (organization_filter), selected however the URL named it."""
     if not person.is_admin:
-        return {"choices": [], "typed": False}
-    return _choices(await person.rows(sql.UI_ORGANIZATIONS_TO_CHOOSE, [CHOICES_AT_MOST + 1]))
+        return {"choices": [], "typed": False, "chosen": None}
+    return {**_choices(await person.rows(sql.UI_ORGANIZATIONS_TO_CHOOSE, [CHOICES_AT_MOST + 1])), "chosen": chosen}
 
 
 async def project_choices(person: Person, organization_id: str | None) -> dict[str, Any]:

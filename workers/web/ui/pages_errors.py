@@ -72,7 +72,7 @@ async def error_list(request: Request) -> Response:
                    "next_url": next_url, "first_url": "/errors?" + urlencode(filters) if after_id else None,
                    "projects": await project_choices(person, params["organization_id"]),
                    "people": await person.rows(sql.UI_ERROR_PEOPLE),
-                   "organizations": await organization_choices(person),
+                   "organizations": await organization_choices(person, params["organization_id"]),
                    "done": request.query_params.get("done"), "failed": request.query_params.getlist("failed"),
                    "here": str(request.url.path) + ("?" + request.url.query if request.url.query else "")}
         return render(request, "errors.html", context, person=person)

@@ -65,10 +65,11 @@ async def report_queue(request: Request) -> Response:
         raise invalid(f"Unknown status tab {tab!r}.", "Field: status.", f"One of: {', '.join(TABS)}.")
     after_created_at, after_id = after_cursor(request)
     async with signed_in(request) as person:
+        organization_id = await organization_filter(person, filters.get("org"))
         rows = await person.rows(sql.UI_REPORT_QUEUE, {
             "statuses": TABS[tab][1], "priority": filters.get("priority"), "report_type": filters.get("type"),
             "assigned": filters.get("assigned"), "me": person.claims.get("sub"),
-            "organization_id": await organization_filter(person, filters.get("org")),
+            "organization_id": organization_id,
             "after_created_at": after_created_at, "after_id": after_id, "limit": PAGE_SIZE + 1})
         next_url = None
         if len(rows) > PAGE_SIZE:
@@ -78,7 +79,7 @@ async def report_queue(request: Request) -> Response:
             "rows": rows, "filters": filters, "tab": tab, "tabs": TABS, "next_url": next_url,
             "first_url": "/reports?" + urlencode(filters) if after_id else None,
             "report_types": REPORT_TYPES, "priorities": PRIORITIES,
-            "organizations": await organization_choices(person),
+            "organizations": await organization_choices(person, organization_id),
             "may_report": person.role in ("org_owner", "staff")}, person=person)
 
 
