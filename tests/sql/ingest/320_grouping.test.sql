@@ -1,6 +1,6 @@
 -- Grouping: which events are the same error (reference/sentry.md §3 and the §14 vectors).
 BEGIN;
-SELECT plan(65);
+SELECT plan(66);
 
 -- == Message normalization: the §14 vectors, then one per placeholder class ==
 
@@ -53,6 +53,9 @@ SELECT isnt(app.error_fingerprint('api', 'Payment provider timed out'), app.erro
 SELECT is(app.error_fingerprint('api', 'Payment provider timed out after 30s', NULL, ARRAY['{{ default }}', 'eu']),
           app.error_fingerprint('api', 'Payment provider timed out after 30s', '[]', ARRAY['{{ default }}', 'eu']),
           'an event without frames hashes as one whose stack has no frame (its shortcut skips reducing the stack)');
+SELECT is(app.error_fingerprint('api', 'Payment provider timed out after 30s'),
+          app.error_fingerprint('api', 'Payment provider timed out after 30s', '[]'),
+          'so does one without a client fingerprint');
 
 -- §14: a logging template wins over its formatted text
 SELECT is(app.error_fingerprint('database', 'Could not connect to primary', NULL, NULL, 'Could not connect to %s'),
