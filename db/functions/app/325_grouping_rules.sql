@@ -155,7 +155,8 @@ BEGIN
     ELSE
       v_negated := left(v_token, 1) = '!';
       v_cut := strpos(v_token, ':');
-      v_name := substr(v_token, CASE WHEN v_negated THEN 2 ELSE 1 END, v_cut - CASE WHEN v_negated THEN 2 ELSE 1 END);
+      v_name := CASE WHEN v_cut > 0  -- (a word without a colon has no field name: no matcher)
+                     THEN substr(v_token, CASE WHEN v_negated THEN 2 ELSE 1 END, v_cut - CASE WHEN v_negated THEN 2 ELSE 1 END) END;
       v_field := app.fingerprint_matcher_field(v_name);
       IF v_cut = 0 OR v_field IS NULL THEN
         PERFORM app._fingerprint_rule_invalid(p_rule, format('%s is no matcher', v_token),

@@ -1,6 +1,6 @@
 -- Fingerprint rules: Sentry's syntax (a subset) parsed into rows, applied at capture before hashing.
 BEGIN;
-SELECT plan(24);
+SELECT plan(28);
 
 INSERT INTO app.organizations (id, name) VALUES ('00000000-0000-0000-0000-00000000000a', 'Shop');
 SELECT app.rate_limit_set('00000000-0000-0000-0000-00000000000a', 0);
@@ -27,6 +27,14 @@ SELECT throws_ok($$SELECT app.fingerprint_rule_parse('error.type:Foo')$$, 'QVG01
 SELECT throws_ok($$SELECT app.fingerprint_rule_parse('colour:red -> x')$$, 'QVG01', NULL, 'an unknown matcher is not understood');
 SELECT throws_ok($$SELECT app.fingerprint_rule_parse('type:Foo -> {{ weather }}')$$, 'QVG01', NULL, 'an unknown variable is not understood');
 SELECT throws_ok($$SELECT app.fingerprint_rule_parse('message:"open -> x')$$, 'QVG01', NULL, 'an open quote is not understood');
+-- a word without a colon is no matcher, negated or not, and says so (not a PostgreSQL error)
+SELECT throws_ok($$SELECT app.fingerprint_rule_parse('x')$$, 'QVG01', NULL, 'a bare word is not understood');
+SELECT throws_ok($$SELECT app.fingerprint_rule_parse('!x -> {{ default }}')$$, 'QVG01', NULL,
+                 'a negated word without a colon is not understood');
+SELECT throws_ok($$SELECT app.fingerprint_rule_parse('error.type -> x')$$, 'QVG01', NULL,
+                 'a field without a colon and glob is not understood');
+SELECT throws_ok($$SELECT app.fingerprint_rule_parse('x -> {{ default }}')$$, 'QVG01', NULL,
+                 'a word before -> that is no matcher is not understood');
 SELECT throws_ok(format('SELECT app.fingerprint_rule_add(%s, %L)', 999999, 'type:Foo -> x'), 'QN001', NULL,
   'a rule for a project that does not exist is not found');
 
