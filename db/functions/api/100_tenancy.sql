@@ -22,11 +22,7 @@ LANGUAGE plpgsql AS $$
 DECLARE
   v_id uuid;
 BEGIN
-  IF coalesce(btrim(create_organization.name), '') = '' THEN
-    RAISE EXCEPTION 'organization name is empty' USING ERRCODE = 'QV002',
-      DETAIL = 'Field: name.', HINT = 'Give the organization a name.';
-  END IF;
-  INSERT INTO app.organizations (name) VALUES (btrim(create_organization.name)) RETURNING id INTO v_id;
+  INSERT INTO app.organizations (name) VALUES (app.name_of(create_organization.name, 'organization')) RETURNING id INTO v_id;
   RETURN v_id;
 END $$;
 COMMENT ON FUNCTION api.create_organization(text) IS $$Create an organization (system admins)
@@ -36,7 +32,8 @@ Returns the new organization's id.
 Parameters:
 - name: the organization's display name (text, not blank)
 
-Errors: QV002 400 (name missing), 403 for a role other than system_admin (not granted).
+Errors: QV002 400 (name missing), QV001 400 (name over 255 characters), 403 for a role other than system_admin
+(not granted).
 
 Example: curl -X POST "$API/rpc/create_organization" -H "Authorization: Bearer $TOKEN" -H "Content-Type: application/json" -d '{"name": "Acme"}'$$;
 GRANT EXECUTE ON FUNCTION api.create_organization(text) TO system_admin;
@@ -47,11 +44,9 @@ RETURNS TABLE (id bigint, public_key text)
 LANGUAGE plpgsql AS $$
 DECLARE
   v_state text; v_message text; v_detail text; v_hint text;
+  v_name text;
 BEGIN
-  IF coalesce(btrim(create_project.name), '') = '' THEN
-    RAISE EXCEPTION 'project name is empty' USING ERRCODE = 'QV002',
-      DETAIL = 'Field: name.', HINT = 'Give the project a name.';
-  END IF;
+  v_name := app.name_of(create_project.name, 'project');
   -- RLS makes another organization invisible here, so it reads as not found.
   IF NOT EXISTS (SELECT FROM app.organizations o WHERE o.id = app.uuid_of(create_project.organization_id, 'organization_id')) THEN
     RAISE EXCEPTION 'organization % not found', app.uuid_of(create_project.organization_id, 'organization_id') USING ERRCODE = 'QN001',
@@ -59,7 +54,7 @@ BEGIN
   END IF;
   RETURN QUERY
     INSERT INTO app.projects AS p (organization_id, name)
-    VALUES (app.uuid_of(create_project.organization_id, 'organization_id'), btrim(create_project.name))
+    VALUES (app.uuid_of(create_project.organization_id, 'organization_id'), v_name)
     RETURNING p.id, p.public_key;
 EXCEPTION WHEN SQLSTATE 'QV000' OR SQLSTATE 'QN000' OR SQLSTATE 'QS000' OR SQLSTATE 'QR000' OR SQLSTATE 'QA000' THEN
   GET STACKED DIAGNOSTICS v_state = RETURNED_SQLSTATE, v_message = MESSAGE_TEXT,
@@ -75,7 +70,8 @@ Parameters:
 - organization_id: the owning organization (UUID)
 - name: the project's display name (text, not blank)
 
-Errors: QV001 400 (organization_id not a UUID, named in details), QV002 400 (name missing), QN001 404 (organization not found or not yours).
+Errors: QV001 400 (organization_id not a UUID, named in details; name over 255 characters), QV002 400 (name missing),
+QN001 404 (organization not found or not yours).
 
 Example: curl -X POST "$API/rpc/create_project" -H "Authorization: Bearer $TOKEN" -H "Content-Type: application/json" -d '{"organization_id": "6f1c...-uuid", "name": "web"}'$$;
 GRANT EXECUTE ON FUNCTION api.create_project(text, text) TO org_owner, system_admin;

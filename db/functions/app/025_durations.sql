@@ -74,6 +74,23 @@ EXCEPTION WHEN invalid_text_representation THEN
 END $$;
 COMMENT ON FUNCTION app.uuid_of(text, text)
   IS 'A UUID sent as text (NULL when absent or blank); QV001 naming p_field when it is not one';
+-- A name sent as text (of an organization or a project: varchar(255) columns), trimmed; QV002 when
+-- blank, QV001 past 255 characters (the column would refuse it with PostgreSQL's own 22001).
+CREATE OR REPLACE FUNCTION app.name_of(p_text text, p_what text) RETURNS text
+LANGUAGE plpgsql IMMUTABLE AS $$
+BEGIN
+  IF coalesce(btrim(p_text), '') = '' THEN
+    RAISE EXCEPTION '% name is empty', p_what USING ERRCODE = 'QV002',
+      DETAIL = 'Field: name.', HINT = format('Give the %s a name.', p_what);
+  END IF;
+  IF length(btrim(p_text)) > 255 THEN
+    RAISE EXCEPTION '% name is longer than 255 characters', p_what USING ERRCODE = 'QV001',
+      DETAIL = format('Field: name. It has %s characters.', length(btrim(p_text))), HINT = 'Use at most 255 characters.';
+  END IF;
+  RETURN btrim(p_text);
+END $$;
+COMMENT ON FUNCTION app.name_of(text, text)
+  IS 'A name (of the p_what: organization, project) trimmed; QV002 when blank, QV001 past 255 characters';
 -- A list of ids sent as text: each read by app.uuid_of (the first malformed one is named).
 CREATE OR REPLACE FUNCTION app.uuids_of(p_texts text[], p_field text DEFAULT 'ids') RETURNS uuid[]
 LANGUAGE sql IMMUTABLE AS $$
@@ -84,4 +101,4 @@ COMMENT ON FUNCTION app.uuids_of(text[], text) IS 'UUIDs sent as a list of text;
 
 -- (api functions run as the caller's role and read their parameters with these)
 GRANT EXECUTE ON FUNCTION app.duration(text, text), app.duration_days(text, text), app.moment(text, text), app.uuid_of(text, text),
-  app.uuids_of(text[], text) TO anon, staff, org_owner, system_admin;
+  app.uuids_of(text[], text), app.name_of(text, text) TO anon, staff, org_owner, system_admin;

@@ -101,12 +101,10 @@ COMMENT ON FUNCTION app.organization_show(uuid) IS 'One organization: its projec
 
 CREATE OR REPLACE FUNCTION app.organization_rename(p_id uuid, p_name text) RETURNS jsonb
 LANGUAGE plpgsql AS $$
+DECLARE
+  v_name text := app.name_of(p_name, 'organization');
 BEGIN
-  IF coalesce(btrim(p_name), '') = '' THEN
-    RAISE EXCEPTION 'organization name is empty' USING ERRCODE = 'QV002',
-      DETAIL = 'Field: name.', HINT = 'Give the organization a name.';
-  END IF;
-  UPDATE app.organizations SET name = btrim(p_name) WHERE id = p_id;
+  UPDATE app.organizations SET name = v_name WHERE id = p_id;
   RETURN app.organization_show(p_id);
 END $$;
 COMMENT ON FUNCTION app.organization_rename(uuid, text) IS 'Rename an organization';

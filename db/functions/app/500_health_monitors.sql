@@ -69,6 +69,10 @@ DECLARE
   v_unknown text;
   v_code jsonb;
 BEGIN
+  IF jsonb_typeof(p_target) <> 'object' OR jsonb_typeof(p_expected) <> 'object' THEN
+    PERFORM app._health_invalid('target and expected must be JSON objects',
+      format('Field: %s.', CASE WHEN jsonb_typeof(p_target) <> 'object' THEN 'target' ELSE 'expected' END));
+  END IF;
   SELECT string_agg(k, ', ') INTO v_unknown FROM jsonb_object_keys(p_expected) k
    WHERE k NOT IN ('status_codes', 'body_contains', 'json_path', 'json_equals', 'max_response_time_ms',
                    'min_tls_days', 'max_age_seconds', 'grace_seconds', 'baseline');
@@ -147,6 +151,9 @@ DECLARE
   v_unknown text;
   v_constraint text;
 BEGIN
+  IF jsonb_typeof(p_spec) IS DISTINCT FROM 'object' THEN
+    PERFORM app._health_invalid('monitor spec is not a JSON object', 'Field: spec. Send the monitor''s fields as one JSON object.');
+  END IF;
   SELECT string_agg(k, ', ') INTO v_unknown FROM jsonb_object_keys(p_spec) k
    WHERE k NOT IN ('service_name', 'check_type', 'probe', 'display_name', 'endpoint', 'target', 'expected',
                    'interval_seconds', 'timeout_seconds', 'failure_threshold', 'success_threshold',
@@ -234,6 +241,9 @@ DECLARE
   v_unknown text;
   v_constraint text;
 BEGIN
+  IF jsonb_typeof(coalesce(p_changes, '{}')) <> 'object' THEN
+    PERFORM app._health_invalid('monitor changes are not a JSON object', 'Field: changes. Send the fields to change as one JSON object.');
+  END IF;
   SELECT string_agg(k, ', ') INTO v_unknown FROM jsonb_object_keys(coalesce(p_changes, '{}')) k
    WHERE k NOT IN ('display_name', 'endpoint', 'target', 'expected', 'interval_seconds', 'timeout_seconds',
                    'failure_threshold', 'success_threshold', 'outage_status', 'is_public');

@@ -1,6 +1,6 @@
 -- Monitors are rows: the spec's six are seeded; new ones are validated once, in SQL.
 BEGIN;
-SELECT plan(17);
+SELECT plan(21);
 
 SELECT results_eq(
   $$SELECT service_name::text, check_type::text, probe::text, interval_seconds, timeout_seconds::numeric, enabled
@@ -51,6 +51,14 @@ SELECT throws_ok($$SELECT app.health_monitor_add('{"service_name": "x", "check_t
   'a check type outside the spec''s enum is refused');
 SELECT throws_ok($$SELECT app.health_monitor_add('{"service_name": "api", "check_type": "api", "target": {"url": "http://x"}}')$$,
   'QV501', NULL, 'a service name is unique among the platform-wide monitors (QV501, not 23505)');
+-- JSON of the wrong shape is the caller's mistake, named (QV501), not PostgreSQL's 22023
+SELECT throws_ok($$SELECT app.health_monitor_add('"api"')$$, 'QV501', NULL, 'a spec that is no JSON object is refused');
+SELECT throws_ok($$SELECT app.health_monitor_add('{"service_name": "x", "check_type": "api", "target": "http://x"}')$$,
+  'QV501', NULL, 'a target that is no JSON object is refused');
+SELECT throws_ok($$SELECT app.health_monitor_add('{"service_name": "x", "check_type": "api", "target": {"url": "http://x"},
+  "expected": [200]}')$$, 'QV501', NULL, 'expected conditions that are no JSON object are refused');
+SELECT throws_ok(format('SELECT app.health_monitor_update(%s, %L)', :hook_id, '"x"'), 'QV501', NULL,
+  'changes that are no JSON object are refused');
 
 -- == the probe payload ==
 SELECT is((SELECT p.payload -> 'target' ->> 'url' FROM app.health_probe_payload(
