@@ -1,6 +1,6 @@
 -- Grouping: which events are the same error (reference/sentry.md §3 and the §14 vectors).
 BEGIN;
-SELECT plan(66);
+SELECT plan(67);
 
 -- == Message normalization: the §14 vectors, then one per placeholder class ==
 
@@ -281,6 +281,21 @@ SELECT isnt(app.error_fingerprint('javascript', 'TypeError: a is undefined',
             app.error_fingerprint('javascript', 'TypeError: b is undefined',
                                   '[{"abs_path": "https://shop.example.com/assets/app.js", "lineno": 1, "colno": 2048}]'),
   '… so such events group by their message');
+
+-- app.error_hash reads the default components itself when there is no client fingerprint (a
+-- shortcut past app.error_hash_components): both give the same hash for every kind of event
+SELECT is((SELECT count(*) FROM (VALUES
+    ('api'::app.error_type_enum, 'Payment provider timed out after 30s', '', NULL, NULL::jsonb, NULL),
+    ('database', 'Could not connect to replica', '', 'Could not connect to %s', NULL, NULL),
+    ('runtime', 'ZeroDivisionError: division by zero', app.grouping_frame_components(
+       '[{"filename": "app.py", "function": "charge", "in_app": true}]'), NULL, '[{"type": "ZeroDivisionError"}]', NULL),
+    ('runtime', 'SyncError: failed', '', NULL, '[{"type": "JSONDecodeError"}, {"type": "SyncError"}]',
+     '["cause", "JSONDecodeError"], ["value", "x"], ["message", "SyncError: failed"]')
+  ) AS e (error_type, message, frame_components, template, exceptions, chain)
+  WHERE app.error_hash(e.error_type, e.message, e.frame_components, NULL, e.template, e.exceptions, e.chain)
+        = encode(sha256(convert_to(app.error_hash_components(e.error_type, e.message, e.frame_components, NULL,
+                                                             e.template, e.exceptions, e.chain)::text, 'UTF8')), 'hex')),
+  4::bigint, 'without a client fingerprint, the hash is that of app.error_hash_components (its shortcut agrees)');
 
 SELECT * FROM finish();
 ROLLBACK;
