@@ -1,0 +1,161 @@
+"""Instructions per call of the per-event ingest functions, on bench/grouping_functions.py's cases,
+counted by valgrind's callgrind in a single-user postgres. Prints figures, asserts nothing.
+
+The timed benchmark varies by 10-30 % from run to run on a shared two-core machine, which hides a
+change of a few per cent; an instruction count is the same to the instruction on every run, however
+busy the machine is. It is not a time (cache misses and branch mispredictions cost nothing here), so
+it answers "did this change add work, and how much" rather than "how fast".
+
+    .venv/bin/python bench/grouping_instructions.py [--repeats 100] [--against REV] [--only TEXT]
+
+--against REV counts the same cases on REV's schema beside this checkout's, and prints the change:
+REV's database is built by REV's own migrations, in a git worktree removed afterwards. Each count is
+that of a session whose query calls the function (1 + repeats) × inputs times, less that of the
+same session whose query calls it once per input (start-up, parsing and planning cancel out; the
+plan and regex caches are warmed by 50 calls first), divided by the calls.
+Needs valgrind (scripts/install-bench-tools.sh installs it); ~1 minute per checkout and 10 repeats.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from benchlib import REPO_ROOT  # noqa: E402
+from grouping_functions import CASES, EVENT_EXPRESSION, EVENTS, V8_TRACE  # noqa: E402
+
+from workers.settings import PG_BIN  # noqa: E402
+from workers.stack.cluster import as_postgres, give_to_postgres  # noqa: E402
+
+WARM_CALLS = 50
+
+# Run with a checkout's own code (argv: checkout, destination): build the migrated "bench" database
+# in a throwaway cluster, stop it and copy its data directory, so that a single-user postgres can
+# run on the copy after the throwaway cluster is gone.
+COPY_SCHEMA = """
+import shutil, sys
+sys.path[:0] = [sys.argv[1] + "/bench", sys.argv[1]]
+from benchlib import throwaway_database
+with throwaway_database(fast=True) as (cluster, url):
+    cluster.stop()
+    shutil.copytree(cluster.pgdata, sys.argv[2], symlinks=True)
+    cluster.start()
+"""
+
+
+def literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def session(expression: str, inputs: list[str | None], repeats: int) -> str:
+    """A single-user session (-j: statements end with a semicolon and an empty line) that loads the
+    inputs, warms the caches, then calls expression repeats × inputs times in one query."""
+    rows = ", ".join(f"(app.parse_stack_trace({literal(V8_TRACE)})::text)" if value is None
+                     else f"({literal(value)})" for value in inputs)
+
+    def calls(times: int) -> str:
+        return (f"SELECT count({expression}) FROM (SELECT x FROM generate_series(1, {times}) AS g, bench_input"
+                f" ORDER BY g.g, bench_input.ctid) AS ordered;\n\n")
+
+    statements = ("SET jit = off;\n\nCREATE TEMP TABLE bench_input (x text);\n\n"
+                  f"INSERT INTO bench_input VALUES {rows};\n\n" + calls(WARM_CALLS))
+    return statements + calls(repeats)
+
+
+def instructions(data: Path, statements: str) -> int | None:
+    """Instructions a single-user postgres on data executes for statements; None when one fails
+    (the function or its signature does not exist in that schema)."""
+    done = subprocess.run(
+        as_postgres(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null",
+                     str(PG_BIN / "postgres"), "--single", "-j", "-D", str(data), "bench"]),
+        input=statements, capture_output=True, text=True, cwd="/")
+    if "ERROR:" in done.stdout + done.stderr:
+        return None
+    counted = re.search(r"Collected : (\d+)", done.stderr)
+    if done.returncode != 0 or counted is None:
+        raise RuntimeError(f"postgres under callgrind failed:\n{done.stdout[-2000:]}{done.stderr[-2000:]}")
+    return int(counted.group(1))
+
+
+def per_call(data: Path, expression: str, inputs: list[str | None], repeats: int) -> float | None:
+    # the same query once with one repeat: its parsing, planning and start-up cancel out
+    without = instructions(data, session(expression, inputs, 1))
+    with_calls = instructions(data, session(expression, inputs, 1 + repeats))
+    if without is None or with_calls is None:
+        return None
+    return (with_calls - without) / (repeats * len(inputs))
+
+
+@contextmanager
+def schema_copy(checkout: Path, scratch: Path, name: str) -> Iterator[Path]:
+    """The data directory of a database built by checkout's migrations, owned by postgres."""
+    data = scratch / name
+    built = subprocess.run([sys.executable, "-c", COPY_SCHEMA, str(checkout), str(data)], capture_output=True,
+                           text=True, cwd=checkout)
+    if built.returncode != 0:
+        raise RuntimeError(f"building {name}'s database failed:\n{built.stderr[-3000:]}")
+    for path in [data, *data.rglob("*")]:
+        give_to_postgres(path)
+    yield data
+
+
+@contextmanager
+def worktree(revision: str, scratch: Path) -> Iterator[Path]:
+    path = scratch / "checkout"
+    subprocess.run(["git", "-C", str(REPO_ROOT), "worktree", "add", "-q", "--detach", str(path), revision],
+                   check=True)
+    try:
+        yield path
+    finally:
+        subprocess.run(["git", "-C", str(REPO_ROOT), "worktree", "remove", "--force", str(path)], check=True)
+
+
+def figure(value: float | None) -> str:
+    return f"{value:15,.0f}" if value is not None else f"{'n/a':>15}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=100, help="times each input is used (default 100)")
+    parser.add_argument("--against", metavar="REV", help="also count on this revision's schema")
+    parser.add_argument("--only", default="", help="the cases whose label holds this text")
+    args = parser.parse_args()
+    if shutil.which("valgrind") is None:
+        subprocess.run([str(REPO_ROOT / "scripts" / "install-bench-tools.sh")], check=True)
+    cases = [*CASES, ("whole event, 8 kinds one after another", EVENT_EXPRESSION.replace("e ->", "x::jsonb ->"),
+                      EVENTS)]
+    scratch = Path(tempfile.mkdtemp(prefix="pgwarden-instructions-"))
+    scratch.chmod(0o755)
+    try:
+        with schema_copy(REPO_ROOT, scratch, "this") as this:
+            against = None
+            if args.against:
+                with worktree(args.against, scratch) as checkout, schema_copy(checkout, scratch, "against") as built:
+                    against = built
+            header = f"{'function and input':<52} {'instructions/call':>17}"
+            print(header + (f" {args.against[:12] + ' ins/call':>22} {'change':>8}" if against else ""))
+            for label, expression, inputs in cases:
+                if args.only not in label:
+                    continue
+                now = per_call(this, expression, inputs, args.repeats)
+                line = f"{label:<52} {figure(now):>17}"
+                if against:
+                    before = per_call(against, expression, inputs, args.repeats)
+                    change = f"{(now / before - 1) * 100:+7.1f}%" if now and before else ""
+                    line += f" {figure(before):>22} {change:>8}"
+                print(line, flush=True)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
