@@ -1,19 +1,23 @@
 """Instructions per call of the per-event ingest functions, on bench/grouping_functions.py's cases,
-counted by valgrind's callgrind in a single-user postgres. Prints figures, asserts nothing.
+and per event of app.capture_batch on bench/ingest_sql.py's two mixes, counted by valgrind's
+callgrind in a single-user postgres. Prints figures, asserts nothing.
 
 The timed benchmark varies by 10-30 % from run to run on a shared two-core machine, which hides a
-change of a few per cent; an instruction count is the same to the instruction on every run, however
-busy the machine is. It is not a time (cache misses and branch mispredictions cost nothing here), so
-it answers "did this change add work, and how much" rather than "how fast".
+change of a few per cent; an instruction count is the same on every run, however busy the machine
+is (within 0.1 % between databases built anew). It is not a time (cache misses and branch
+mispredictions cost nothing here), so it answers "did this change add work, and how much" rather
+than "how fast".
 
-    .venv/bin/python bench/grouping_instructions.py [--repeats 100] [--against REV] [--only TEXT]
+    .venv/bin/python bench/ingest_instructions.py [--repeats 100] [--against REV] [--only TEXT]
 
 --against REV counts the same cases on REV's schema beside this checkout's, and prints the change:
 REV's database is built by REV's own migrations, in a git worktree removed afterwards. Each count is
 that of a session whose query calls the function (1 + repeats) × inputs times, less that of the
 same session whose query calls it once per input (start-up, parsing and planning cancel out; the
-plan and regex caches are warmed by 50 calls first), divided by the calls.
-Needs valgrind (scripts/install-bench-tools.sh installs it); ~1 minute per checkout and 10 repeats.
+plan and regex caches are warmed by 50 calls first), divided by the calls. A capture row is that of
+a session capturing 4 batches of 500 events less one capturing the first 2 (whose events create the
+groups), each on a fresh copy of the database, divided by 1,000.
+Needs valgrind (scripts/install-bench-tools.sh installs it); about 4½ minutes per checkout here.
 """
 
 from __future__ import annotations
@@ -27,16 +31,21 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from benchlib import REPO_ROOT  # noqa: E402
 from grouping_functions import CASES, EVENT_EXPRESSION, EVENTS, V8_TRACE  # noqa: E402
+from ingest_sql import make_payloads  # noqa: E402
 
 from workers.settings import PG_BIN  # noqa: E402
 from workers.stack.cluster import as_postgres, give_to_postgres  # noqa: E402
 
 WARM_CALLS = 50
+CAPTURE_BATCH = 500
+CAPTURE_MIXES = [("capture_batch, 1,000 fingerprints (per event)", 1000),
+                 ("capture_batch, one hot fingerprint (per event)", 1)]
 
 # Run with a checkout's own code (argv: checkout, destination): build the migrated "bench" database
 # in a throwaway cluster, stop it and copy its data directory, so that a single-user postgres can
@@ -71,9 +80,35 @@ def session(expression: str, inputs: list[str | None], repeats: int) -> str:
     return statements + calls(repeats)
 
 
-def instructions(data: Path, statements: str) -> int | None:
+def capture_session(fingerprints: int, batches: int) -> str:
+    """A single-user session capturing batches of bench/ingest_sql.py's events for an organization
+    without a rate limit, one transaction per batch."""
+    organization = "00000000-0000-4000-8000-00000000bec4"
+    statements = (f"INSERT INTO app.organizations (id, name) VALUES ('{organization}', 'bench');\n\n"
+                  f"SELECT app.rate_limit_set('{organization}'::uuid, 0);\n\n")
+    for payload in make_payloads(fingerprints, CAPTURE_BATCH * batches, CAPTURE_BATCH):
+        statements += (f"SELECT count(*) FROM app.capture_batch('{organization}'::uuid, NULL,"
+                       f" {literal(payload)}::jsonb);\n\n")
+    return statements
+
+
+def per_event(data: Path, fingerprints: int) -> float | None:
+    without = instructions(data, capture_session(fingerprints, 2), fresh=True)
+    with_events = instructions(data, capture_session(fingerprints, 4), fresh=True)
+    if without is None or with_events is None:
+        return None
+    return (with_events - without) / (2 * CAPTURE_BATCH)
+
+
+def instructions(data: Path, statements: str, fresh: bool = False) -> int | None:
     """Instructions a single-user postgres on data executes for statements; None when one fails
-    (the function or its signature does not exist in that schema)."""
+    (the function or its signature does not exist in that schema). fresh: on a copy of data, which
+    the statements change."""
+    if fresh:
+        copy = data.with_name(data.name + "-copy")
+        shutil.rmtree(copy, ignore_errors=True)
+        subprocess.run(["cp", "-a", str(data), str(copy)], check=True)  # (keeps the owner, postgres)
+        data = copy
     done = subprocess.run(
         as_postgres(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null",
                      str(PG_BIN / "postgres"), "--single", "-j", "-D", str(data), "bench"]),
@@ -93,6 +128,12 @@ def per_call(data: Path, expression: str, inputs: list[str | None], repeats: int
     if without is None or with_calls is None:
         return None
     return (with_calls - without) / (repeats * len(inputs))
+
+
+def count(data: Path, expression: str | None, inputs: Any, repeats: int) -> float | None:
+    """A function case's instructions per call, or a capture mix's (no expression; inputs: its
+    fingerprints) per event."""
+    return per_event(data, inputs) if expression is None else per_call(data, expression, inputs, repeats)
 
 
 @contextmanager
@@ -131,8 +172,9 @@ def main() -> None:
     args = parser.parse_args()
     if shutil.which("valgrind") is None:
         subprocess.run([str(REPO_ROOT / "scripts" / "install-bench-tools.sh")], check=True)
-    cases = [*CASES, ("whole event, 8 kinds one after another", EVENT_EXPRESSION.replace("e ->", "x::jsonb ->"),
-                      EVENTS)]
+    cases: list[tuple[str, Any, Any]] = [
+        *CASES, ("whole event, 8 kinds one after another", EVENT_EXPRESSION.replace("e ->", "x::jsonb ->"), EVENTS),
+        *((label, None, fingerprints) for label, fingerprints in CAPTURE_MIXES)]
     scratch = Path(tempfile.mkdtemp(prefix="pgwarden-instructions-"))
     scratch.chmod(0o755)
     try:
@@ -146,10 +188,10 @@ def main() -> None:
             for label, expression, inputs in cases:
                 if args.only not in label:
                     continue
-                now = per_call(this, expression, inputs, args.repeats)
+                now = count(this, expression, inputs, args.repeats)
                 line = f"{label:<52} {figure(now):>17}"
                 if against:
-                    before = per_call(against, expression, inputs, args.repeats)
+                    before = count(against, expression, inputs, args.repeats)
                     change = f"{(now / before - 1) * 100:+7.1f}%" if now and before else ""
                     line += f" {figure(before):>22} {change:>8}"
                 print(line, flush=True)
