@@ -1,6 +1,6 @@
 """Instructions per call of the per-event ingest functions, on bench/grouping_functions.py's cases,
-and per event of app.capture_batch on bench/ingest_sql.py's two mixes, counted by valgrind's
-callgrind in a single-user postgres. Prints figures, asserts nothing.
+and per event of app.capture_batch and app.web_ingest, counted by valgrind's callgrind in a
+single-user postgres. Prints figures, asserts nothing.
 
 The timed benchmark varies by 10-30 % from run to run on a shared two-core machine, which hides a
 change of a few per cent; an instruction count is the same on every run, however busy the machine
@@ -14,9 +14,10 @@ than "how fast".
 REV's database is built by REV's own migrations, in a git worktree removed afterwards. Each count is
 that of a session whose query calls the function (1 + repeats) × inputs times, less that of the
 same session whose query calls it once per input (start-up, parsing and planning cancel out; the
-plan and regex caches are warmed by 50 calls first), divided by the calls. A capture row is that of
-a session capturing 4 batches of 500 events less one capturing the first 2 (whose events create the
-groups), each on a fresh copy of the database, divided by 1,000.
+plan and regex caches are warmed by 50 calls first), divided by the calls. A write row (capture_batch
+on bench/ingest_sql.py's two mixes, web_ingest on bench/ingest_profile.py's envelopes) is that of a
+session writing more units less one writing the first of them (which create the groups), each on a
+fresh copy of the database, per event.
 Needs valgrind (scripts/install-bench-tools.sh installs it); about 4½ minutes per checkout here.
 """
 
@@ -28,7 +29,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -37,15 +38,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from benchlib import REPO_ROOT  # noqa: E402
 from grouping_functions import CASES, EVENT_EXPRESSION, EVENTS, V8_TRACE  # noqa: E402
+from ingest_profile import bodies as ingest_bodies  # noqa: E402
 from ingest_sql import make_payloads  # noqa: E402
 
+from workers import sql  # noqa: E402
+from workers.cli.webcmd import WEB_ROLE  # noqa: E402
 from workers.settings import PG_BIN  # noqa: E402
 from workers.stack.cluster import as_postgres, give_to_postgres  # noqa: E402
 
 WARM_CALLS = 50
 CAPTURE_BATCH = 500
-CAPTURE_MIXES = [("capture_batch, 1,000 fingerprints (per event)", 1000),
-                 ("capture_batch, one hot fingerprint (per event)", 1)]
 
 # Run with a checkout's own code (argv: checkout, destination): build the migrated "bench" database
 # in a throwaway cluster, stop it and copy its data directory, so that a single-user postgres can
@@ -80,24 +82,49 @@ def session(expression: str, inputs: list[str | None], repeats: int) -> str:
     return statements + calls(repeats)
 
 
+ORGANIZATION = "00000000-0000-4000-8000-00000000bec4"
+PROJECT_KEY = "0123456789abcdef0123456789abcdef"
+
+
 def capture_session(fingerprints: int, batches: int) -> str:
     """A single-user session capturing batches of bench/ingest_sql.py's events for an organization
     without a rate limit, one transaction per batch."""
-    organization = "00000000-0000-4000-8000-00000000bec4"
-    statements = (f"INSERT INTO app.organizations (id, name) VALUES ('{organization}', 'bench');\n\n"
-                  f"SELECT app.rate_limit_set('{organization}'::uuid, 0);\n\n")
+    statements = (f"INSERT INTO app.organizations (id, name) VALUES ('{ORGANIZATION}', 'bench');\n\n"
+                  f"SELECT app.rate_limit_set('{ORGANIZATION}'::uuid, 0);\n\n")
     for payload in make_payloads(fingerprints, CAPTURE_BATCH * batches, CAPTURE_BATCH):
-        statements += (f"SELECT count(*) FROM app.capture_batch('{organization}'::uuid, NULL,"
+        statements += (f"SELECT count(*) FROM app.capture_batch('{ORGANIZATION}'::uuid, NULL,"
                        f" {literal(payload)}::jsonb);\n\n")
     return statements
 
 
-def per_event(data: Path, fingerprints: int) -> float | None:
-    without = instructions(data, capture_session(fingerprints, 2), fresh=True)
-    with_events = instructions(data, capture_session(fingerprints, 4), fresh=True)
+def web_ingest_session(per_call: int, calls: int) -> str:
+    """A single-user session calling app.web_ingest as pgwarden web does (bench/ingest_profile.py's
+    envelopes, as the web's role), one transaction per call of per_call envelopes."""
+    statements = (f"INSERT INTO app.organizations (id, name) VALUES ('{ORGANIZATION}', 'bench');\n\n"
+                  f"SELECT app.rate_limit_set('{ORGANIZATION}'::uuid, 0);\n\n"
+                  f"INSERT INTO app.projects (id, organization_id, name, public_key) OVERRIDING SYSTEM VALUE"
+                  f" VALUES (1, '{ORGANIZATION}', 'bench', '{PROJECT_KEY}');\n\nSET ROLE {WEB_ROLE};\n\n")
+    for body in ingest_bodies(1, PROJECT_KEY, per_call, calls):
+        statements += f"SELECT count(*) FROM ({sql.WEB_INGEST.replace('%s', literal(body))}) AS outcomes;\n\n"
+    return statements
+
+
+# (label, session of n units, n of the smaller and of the larger session, events a unit): a row is
+# the larger session's instructions less the smaller's (whose first units create the groups), per event
+WRITES: list[tuple[str, Callable[[int], str], int, int, int]] = [
+    ("capture_batch, 1,000 fingerprints (per event)", lambda n: capture_session(1000, n), 2, 4, CAPTURE_BATCH),
+    ("capture_batch, one hot fingerprint (per event)", lambda n: capture_session(1, n), 2, 4, CAPTURE_BATCH),
+    ("web_ingest, one envelope a call (per call)", lambda n: web_ingest_session(1, n), 100, 200, 1),
+    ("web_ingest, 32 envelopes a call (per event)", lambda n: web_ingest_session(32, n), 5, 10, 32),
+]
+
+
+def per_event(data: Path, session: Callable[[int], str], smaller: int, larger: int, events: int) -> float | None:
+    without = instructions(data, session(smaller), fresh=True)
+    with_events = instructions(data, session(larger), fresh=True)
     if without is None or with_events is None:
         return None
-    return (with_events - without) / (2 * CAPTURE_BATCH)
+    return (with_events - without) / ((larger - smaller) * events)
 
 
 def instructions(data: Path, statements: str, fresh: bool = False) -> int | None:
@@ -131,9 +158,9 @@ def per_call(data: Path, expression: str, inputs: list[str | None], repeats: int
 
 
 def count(data: Path, expression: str | None, inputs: Any, repeats: int) -> float | None:
-    """A function case's instructions per call, or a capture mix's (no expression; inputs: its
-    fingerprints) per event."""
-    return per_event(data, inputs) if expression is None else per_call(data, expression, inputs, repeats)
+    """A function case's instructions per call, or a write's (no expression; inputs: its WRITES
+    entry) per event."""
+    return per_event(data, *inputs) if expression is None else per_call(data, expression, inputs, repeats)
 
 
 @contextmanager
@@ -174,7 +201,7 @@ def main() -> None:
         subprocess.run([str(REPO_ROOT / "scripts" / "install-bench-tools.sh")], check=True)
     cases: list[tuple[str, Any, Any]] = [
         *CASES, ("whole event, 8 kinds one after another", EVENT_EXPRESSION.replace("e ->", "x::jsonb ->"), EVENTS),
-        *((label, None, fingerprints) for label, fingerprints in CAPTURE_MIXES)]
+        *((label, None, write) for label, *write in WRITES)]
     scratch = Path(tempfile.mkdtemp(prefix="pgwarden-instructions-"))
     scratch.chmod(0o755)
     try:
