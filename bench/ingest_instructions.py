@@ -18,7 +18,7 @@ plan and regex caches are warmed by 50 calls first), divided by the calls. A wri
 on bench/ingest_sql.py's two mixes, web_ingest on bench/ingest_profile.py's envelopes) is that of a
 session writing more units less one writing the first of them (which create the groups), each on a
 fresh copy of the database, per event.
-Needs valgrind (scripts/install-bench-tools.sh installs it); about 4½ minutes per checkout here.
+Needs valgrind (scripts/install-bench-tools.sh installs it); about 6 minutes per checkout here.
 """
 
 from __future__ import annotations
@@ -48,6 +48,8 @@ from workers.stack.cluster import as_postgres, give_to_postgres  # noqa: E402
 
 WARM_CALLS = 50
 CAPTURE_BATCH = 500
+ORGANIZATION = "00000000-0000-4000-8000-00000000bec4"  # (the writes': no rate limit)
+PROJECT_KEY = "0123456789abcdef0123456789abcdef"
 
 # Run with a checkout's own code (argv: checkout, destination): build the migrated "bench" database
 # in a throwaway cluster, stop it and copy its data directory, so that a single-user postgres can
@@ -80,10 +82,6 @@ def session(expression: str, inputs: list[str | None], repeats: int) -> str:
     statements = ("SET jit = off;\n\nCREATE TEMP TABLE bench_input (x text);\n\n"
                   f"INSERT INTO bench_input VALUES {rows};\n\n" + calls(WARM_CALLS))
     return statements + calls(repeats)
-
-
-ORGANIZATION = "00000000-0000-4000-8000-00000000bec4"
-PROJECT_KEY = "0123456789abcdef0123456789abcdef"
 
 
 def capture_session(fingerprints: int, batches: int) -> str:
