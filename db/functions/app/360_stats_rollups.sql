@@ -27,8 +27,10 @@ $$;
 COMMENT ON FUNCTION app.error_rollup_horizon() IS
   'The minute from which counts may still change: no transaction of this database started before it';
 
--- Adds the minute rows of [p_from, p_to) (of one organization, or all) to the hourly and daily
--- rollups: the fold's counting step, and a backfill's below the watermark (app.demo_backfill).
+-- Adds the minute rows of [p_from, p_to) (of one organization, or all) to every rollup made of
+-- them: hours and days per group, the organization counts, each group's last active minute and
+-- the top candidates of the hours and days touched. The fold's counting step, and a backfill's
+-- below the watermark (app.demo_backfill), which the statistics then read like folded minutes.
 -- The caller holds the app.error_rollup row lock. Returns the minute rows read.
 CREATE OR REPLACE FUNCTION app.error_rollup_add_minutes(p_from timestamptz, p_to timestamptz,
                                                         p_organization_id uuid DEFAULT NULL) RETURNS bigint
@@ -54,10 +56,56 @@ BEGIN
     ON CONFLICT (organization_id, bucket, error_hash) DO UPDATE SET event_count = d.event_count + excluded.event_count
   )
   SELECT count(*) INTO v_minute_rows FROM minute;
+
+  -- the organization counts by type and severity, and each group's last active minute
+  WITH minute AS MATERIALIZED (
+    SELECT m.organization_id, m.bucket, m.error_hash, m.event_count, s.error_type, s.severity, s.status, s.first_seen_at
+      FROM app.error_metrics m
+      JOIN app.system_errors s ON s.organization_id = m.organization_id AND s.error_hash = m.error_hash
+     WHERE m.bucket >= p_from AND m.bucket < p_to
+       AND (p_organization_id IS NULL OR m.organization_id = p_organization_id)
+  ), org_counts AS (
+    INSERT INTO app.error_org_counts AS o (organization_id, level, bucket, error_type, severity, event_count)
+    SELECT mi.organization_id, l.level, app.stats_bucket_start(l.width, mi.bucket), mi.error_type, mi.severity,
+           sum(mi.event_count)
+      FROM minute mi
+     CROSS JOIN (VALUES (0, interval '1 minute'), (1, interval '1 hour'), (2, interval '1 day')) AS l (level, width)
+     GROUP BY 1, 2, 3, 4, 5
+     ORDER BY 3, 1, 2, 4, 5
+    ON CONFLICT (organization_id, level, bucket, error_type, severity)
+       DO UPDATE SET event_count = o.event_count + excluded.event_count
+  )
+  INSERT INTO app.error_group_activity AS a (organization_id, error_hash, last_bucket, status, first_seen_at)
+  SELECT mi.organization_id, mi.error_hash, max(mi.bucket), mi.status, mi.first_seen_at
+    FROM minute mi GROUP BY mi.organization_id, mi.error_hash, mi.status, mi.first_seen_at
+   ORDER BY 1, 2
+  -- status and first seen of a group already here are the trigger's (db/triggers/360_stats.sql)
+  ON CONFLICT (organization_id, error_hash) DO UPDATE SET last_bucket = greatest(a.last_bucket, excluded.last_bucket);
+
+  -- the top groups of every hourly and daily bucket these minutes added to, chosen afresh
+  WITH touched AS (
+    SELECT DISTINCT m.organization_id, l.level, app.stats_bucket_start(l.width, m.bucket) AS bucket
+      FROM app.error_metrics m CROSS JOIN (VALUES (1, interval '1 hour'), (2, interval '1 day')) AS l (level, width)
+     WHERE m.bucket >= p_from AND m.bucket < p_to
+       AND (p_organization_id IS NULL OR m.organization_id = p_organization_id)
+  )
+  INSERT INTO app.error_bucket_top AS t (organization_id, level, bucket, error_hashes, threshold)
+  SELECT b.organization_id, b.level, b.bucket, k.hashes[1:app.stats_top_candidates()],
+         coalesce(k.counts[app.stats_top_candidates() + 1], 0)
+    FROM touched b
+   CROSS JOIN LATERAL (
+     SELECT array_agg(c.error_hash ORDER BY c.event_count DESC, c.error_hash) AS hashes,
+            array_agg(c.event_count ORDER BY c.event_count DESC, c.error_hash) AS counts
+       FROM (SELECT c.error_hash, c.event_count FROM app.error_counts c
+              WHERE c.level = b.level AND c.organization_id = b.organization_id AND c.bucket = b.bucket
+              ORDER BY c.event_count DESC, c.error_hash LIMIT app.stats_top_candidates() + 1) AS c) AS k
+   ORDER BY 1, 2, 3
+  ON CONFLICT (organization_id, level, bucket) DO UPDATE SET error_hashes = excluded.error_hashes, threshold = excluded.threshold;
+
   RETURN v_minute_rows;
 END $$;
 COMMENT ON FUNCTION app.error_rollup_add_minutes(timestamptz, timestamptz, uuid) IS
-  'Add the minute rows of a range (one organization or all) to the hourly and daily rollups; the caller holds the rollup lock';
+  'Add the minute rows of a range (one organization or all) to the hourly and daily rollups, the organization counts, the groups'' activity and the top candidates; the caller holds the rollup lock';
 
 -- Minute rows and events before the watermark must not change afterwards: ingest never writes
 -- them (see the horizon); a hand-made backfill into the past is followed by app.error_rollup_rebuild().
@@ -101,49 +149,6 @@ BEGIN
     RETURNING c.error_id
   )
   SELECT count(*) INTO v_new_users FROM seen;
-
-  -- the organization counts by type and severity, and each group's last active minute
-  WITH minute AS MATERIALIZED (
-    SELECT m.organization_id, m.bucket, m.error_hash, m.event_count, s.error_type, s.severity, s.status, s.first_seen_at
-      FROM app.error_metrics m
-      JOIN app.system_errors s ON s.organization_id = m.organization_id AND s.error_hash = m.error_hash
-     WHERE m.bucket >= v_from AND m.bucket < v_to
-  ), org_counts AS (
-    INSERT INTO app.error_org_counts AS o (organization_id, level, bucket, error_type, severity, event_count)
-    SELECT mi.organization_id, l.level, app.stats_bucket_start(l.width, mi.bucket), mi.error_type, mi.severity,
-           sum(mi.event_count)
-      FROM minute mi
-     CROSS JOIN (VALUES (0, interval '1 minute'), (1, interval '1 hour'), (2, interval '1 day')) AS l (level, width)
-     GROUP BY 1, 2, 3, 4, 5
-     ORDER BY 3, 1, 2, 4, 5
-    ON CONFLICT (organization_id, level, bucket, error_type, severity)
-       DO UPDATE SET event_count = o.event_count + excluded.event_count
-  )
-  INSERT INTO app.error_group_activity AS a (organization_id, error_hash, last_bucket, status, first_seen_at)
-  SELECT mi.organization_id, mi.error_hash, max(mi.bucket), mi.status, mi.first_seen_at
-    FROM minute mi GROUP BY mi.organization_id, mi.error_hash, mi.status, mi.first_seen_at
-   ORDER BY 1, 2
-  -- status and first seen of a group already here are the trigger's (db/triggers/360_stats.sql)
-  ON CONFLICT (organization_id, error_hash) DO UPDATE SET last_bucket = greatest(a.last_bucket, excluded.last_bucket);
-
-  -- the top groups of every hourly and daily bucket these minutes added to, chosen afresh
-  WITH touched AS (
-    SELECT DISTINCT m.organization_id, l.level, app.stats_bucket_start(l.width, m.bucket) AS bucket
-      FROM app.error_metrics m CROSS JOIN (VALUES (1, interval '1 hour'), (2, interval '1 day')) AS l (level, width)
-     WHERE m.bucket >= v_from AND m.bucket < v_to
-  )
-  INSERT INTO app.error_bucket_top AS t (organization_id, level, bucket, error_hashes, threshold)
-  SELECT b.organization_id, b.level, b.bucket, k.hashes[1:app.stats_top_candidates()],
-         coalesce(k.counts[app.stats_top_candidates() + 1], 0)
-    FROM touched b
-   CROSS JOIN LATERAL (
-     SELECT array_agg(c.error_hash ORDER BY c.event_count DESC, c.error_hash) AS hashes,
-            array_agg(c.event_count ORDER BY c.event_count DESC, c.error_hash) AS counts
-       FROM (SELECT c.error_hash, c.event_count FROM app.error_counts c
-              WHERE c.level = b.level AND c.organization_id = b.organization_id AND c.bucket = b.bucket
-              ORDER BY c.event_count DESC, c.error_hash LIMIT app.stats_top_candidates() + 1) AS c) AS k
-   ORDER BY 1, 2, 3
-  ON CONFLICT (organization_id, level, bucket) DO UPDATE SET error_hashes = excluded.error_hashes, threshold = excluded.threshold;
 
   -- the activity counts' signed rows summed, one row per key (rows appended meanwhile stay apart)
   WITH summed AS (

@@ -3,7 +3,7 @@
 -- and days, watermarks in the middle of hours and days, data newer than the watermark, and after
 -- retention. Users of each group are folded from the events the same way.
 BEGIN;
-SELECT plan(27);
+SELECT plan(29);
 
 -- the reference: the statistics as the sum of every minute row of the range
 CREATE FUNCTION pg_temp.stats_from_minutes(p_time_range interval, p_organization_id uuid)
@@ -238,6 +238,28 @@ CREATE OR REPLACE FUNCTION app.stats_top_candidates() RETURNS integer LANGUAGE s
 SELECT app.error_rollup_rebuild();
 SELECT is_empty($$SELECT * FROM pg_temp.mismatches_but_breakdowns(NULL)$$,
   'with 3 candidates per bucket the top errors are still exact, proven by the thresholds or summed over every group');
+
+-- == A backfill below the watermark (app.demo_backfill's way) ==
+
+-- minutes of days ago written now for a new organization, then added to the rollups and its
+-- groups' windows counted afresh: the statistics read them like folded minutes
+INSERT INTO app.organizations (id, name) VALUES ('00000000-0000-0000-0000-00000000000c', 'Org C');
+INSERT INTO app.system_errors (error_hash, error_type, severity, status, message, organization_id, first_seen_at)
+SELECT lpad('c' || g, 64, '0'), 'javascript', 'error', 'new', 'backfilled group ' || g,
+       '00000000-0000-0000-0000-00000000000c', now() - interval '8 days'
+  FROM generate_series(1, 3) AS g;
+INSERT INTO app.error_metrics (organization_id, bucket, error_hash, event_count)
+SELECT s.organization_id, minute, s.error_hash, 1 + floor(random() * 5)::integer
+  FROM app.system_errors s,
+       generate_series(date_trunc('minute', now() - interval '6 days 3 hours'), now() - interval '5 days', interval '7 minutes') AS minute
+ WHERE s.organization_id = '00000000-0000-0000-0000-00000000000c';
+SELECT ok((SELECT folded_until FROM app.error_rollup) > now() - interval '5 days', 'the backfilled minutes are below the watermark');
+SELECT app.error_rollup_add_minutes(now() - interval '7 days', (SELECT folded_until FROM app.error_rollup),
+                                    '00000000-0000-0000-0000-00000000000c'),
+       app._error_windows_recount('00000000-0000-0000-0000-00000000000c', NULL);
+SELECT is_empty($$SELECT * FROM pg_temp.mismatches_but_breakdowns('00000000-0000-0000-0000-00000000000c')
+                  UNION ALL SELECT * FROM pg_temp.mismatches_but_breakdowns(NULL)$$,
+  'minutes backfilled below the watermark and added to the rollups: every range gives the sum of the minute rows');
 
 -- == Users per group ==
 
