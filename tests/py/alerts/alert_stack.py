@@ -9,6 +9,7 @@ PYTEST_DONT_REWRITE
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import uuid
 from collections.abc import Iterator
@@ -121,7 +122,7 @@ class AlertStack:
 @pytest.fixture
 def stack(pg_cluster, template_database) -> Iterator[AlertStack]:
     """An AlertStack on a fresh clone (load with `pytest_plugins = ["alert_stack"]`); its workers are
-    killed and the clone dropped afterwards."""
+    killed, the clone dropped and its scratch folder removed afterwards."""
     scratch = scratch_dir("pgwarden-alerts-e2e-")
     with postgrest_over_clone(pg_cluster, template_database) as (base_url, secret, database_url):
         stack = AlertStack(base_url, secret, database_url, str(scratch))
@@ -129,3 +130,4 @@ def stack(pg_cluster, template_database) -> Iterator[AlertStack]:
             yield stack
         finally:
             stack.close()
+            shutil.rmtree(scratch, ignore_errors=True)  # (its workers' secrets file among them)
