@@ -257,7 +257,7 @@ SELECT ok((SELECT folded_until FROM app.error_rollup) > now() - interval '5 days
 SELECT app.error_rollup_add_minutes(now() - interval '7 days', (SELECT folded_until FROM app.error_rollup),
                                     '00000000-0000-0000-0000-00000000000c'),
        app._error_windows_recount('00000000-0000-0000-0000-00000000000c', NULL);
-SELECT is_empty($$SELECT * FROM pg_temp.mismatches_but_breakdowns('00000000-0000-0000-0000-00000000000c')
+SELECT is_empty($$SELECT * FROM pg_temp.mismatches('00000000-0000-0000-0000-00000000000c')
                   UNION ALL SELECT * FROM pg_temp.mismatches_but_breakdowns(NULL)$$,
   'minutes backfilled below the watermark and added to the rollups: every range gives the sum of the minute rows');
 
