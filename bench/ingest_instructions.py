@@ -5,9 +5,8 @@ single-user postgres. Prints figures, asserts nothing.
 The timed benchmark varies by 10-30 % from run to run on a shared two-core machine, which hides a
 change of a few per cent; an instruction count is the same on every run, however busy the machine
 is: within 0.1 % between databases built anew for a function, 1 % for a write (its events' ids are
-random). It is not a time (cache misses and branch
-mispredictions cost nothing here), so it answers "did this change add work, and how much" rather
-than "how fast".
+random). It is not a time (cache misses and branch mispredictions cost nothing here), so it answers
+"did this change add work, and how much" rather than "how fast".
 
     .venv/bin/python bench/ingest_instructions.py [--repeats 100] [--against REV] [--only TEXT]
 
