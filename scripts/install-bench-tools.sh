@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # What the benchmarks need and is missing: Debian's wrk, the HTTP load generator of
 # bench/ingest_http.py (a Python client on the same two cores would measure itself), and valgrind,
-# whose instruction counts bench/grouping_instructions.py reads. Idempotent and quiet once
+# whose instruction counts bench/ingest_instructions.py reads. Idempotent and quiet once
 # installed; called by those benchmarks. Never a test dependency.
 set -euo pipefail
 

@@ -103,8 +103,8 @@ COMMENT ON FUNCTION app.demo_setup(jsonb) IS
 -- A made-up past: what the demo cannot send, because SDKs and APIs stamp events with the time
 -- they arrive. For the p_days before the organization was created: per-minute counts of each of
 -- its error groups (a daily rhythm, one spike hour per group; for minutes the fold has passed,
--- also added to every rollup the statistics read), and for each of its monitors uptime intervals (the
--- services in p_flapping have an outage every few hours, the others one or two a week) with a
+-- also added to every rollup the statistics read), and for each of its monitors uptime intervals
+-- (the services in p_flapping have an outage every few hours, the others one or two a week) with a
 -- health check every five minutes. Marked: app.demo_backfills lists each range, intervals say
 -- 'demo backfill' in notes, checks {"demo_backfill": true} in details. The groups' own counters
 -- (occurrence_count, first_seen_at) are left as the events really sent made them. Once per
