@@ -78,16 +78,18 @@ COMMENT ON FUNCTION app.uuid_of(text, text)
 -- blank, QV001 past 255 characters (the column would refuse it with PostgreSQL's own 22001).
 CREATE OR REPLACE FUNCTION app.name_of(p_text text, p_what text) RETURNS text
 LANGUAGE plpgsql IMMUTABLE AS $$
+DECLARE
+  v_name text := btrim(p_text);
 BEGIN
-  IF coalesce(btrim(p_text), '') = '' THEN
+  IF coalesce(v_name, '') = '' THEN
     RAISE EXCEPTION '% name is empty', p_what USING ERRCODE = 'QV002',
       DETAIL = 'Field: name.', HINT = format('Give the %s a name.', p_what);
   END IF;
-  IF length(btrim(p_text)) > 255 THEN
+  IF length(v_name) > 255 THEN
     RAISE EXCEPTION '% name is longer than 255 characters', p_what USING ERRCODE = 'QV001',
-      DETAIL = format('Field: name. It has %s characters.', length(btrim(p_text))), HINT = 'Use at most 255 characters.';
+      DETAIL = format('Field: name. It has %s characters.', length(v_name)), HINT = 'Use at most 255 characters.';
   END IF;
-  RETURN btrim(p_text);
+  RETURN v_name;
 END $$;
 COMMENT ON FUNCTION app.name_of(text, text)
   IS 'A name (of the p_what: organization, project) trimmed; QV002 when blank, QV001 past 255 characters';
