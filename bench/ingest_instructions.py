@@ -4,7 +4,7 @@ single-user postgres. Prints figures, asserts nothing.
 
 The timed benchmark varies by 10-30 % from run to run on a shared two-core machine, which hides a
 change of a few per cent; an instruction count is the same on every run, however busy the machine
-is: within 0.1 % between databases built anew for a function, 1 % for a write (its events' ids are
+is: within 0.1 % between databases built anew for a function, 1–2 % for a write (its events' ids are
 random). It is not a time (cache misses and branch mispredictions cost nothing here), so it answers
 "did this change add work, and how much" rather than "how fast".
 
@@ -33,6 +33,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+
+from psycopg.sql import Literal
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -66,7 +68,8 @@ with throwaway_database(fast=True) as (cluster, url):
 
 
 def literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
+    """text as an SQL string literal (psycopg's quoting, no connection needed)."""
+    return Literal(text).as_string(None)
 
 
 def session(expression: str, inputs: list[str | None], repeats: int) -> str:

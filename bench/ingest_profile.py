@@ -24,9 +24,11 @@ import psycopg
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchlib import bench_database, cpu_seconds  # noqa: E402
+from ingest_sql import create_unlimited_organization  # noqa: E402
 from sentry_ingest import envelope  # noqa: E402
 
 from workers import sql  # noqa: E402
+from workers.cli.webcmd import WEB_ROLE  # noqa: E402
 from workers.web import jsonwire  # noqa: E402
 from workers.web.decoding import decode_body  # noqa: E402
 from workers.web.envelope import parse_envelope  # noqa: E402
@@ -54,13 +56,13 @@ def function_times(url: str, conn: psycopg.Connection, calls: list[str]) -> list
     conn.execute("RESET ROLE")  # (the counters are a superuser's to switch on and reset)
     conn.execute("SET track_functions = 'all'")
     conn.execute("SELECT pg_stat_reset()")
-    conn.execute("SET ROLE pgwarden_web")
+    conn.execute(f"SET ROLE {WEB_ROLE}")
     for body in calls:
         conn.execute(sql.WEB_INGEST, [body]).fetchall()
     conn.execute("RESET ROLE")
     conn.execute("SELECT pg_stat_force_next_flush()")
     conn.execute("SET track_functions = 'none'")  # (a statement's end flushes this session's counts)
-    conn.execute("SET ROLE pgwarden_web")
+    conn.execute(f"SET ROLE {WEB_ROLE}")
     time.sleep(1.2)
     with psycopg.connect(url, autocommit=True) as reader:
         rows = reader.execute("SELECT schemaname || '.' || funcname, calls, total_time, self_time"
@@ -69,12 +71,10 @@ def function_times(url: str, conn: psycopg.Connection, calls: list[str]) -> list
             for name, count, total, own in rows]
 
 
-def bench_project(conn: psycopg.Connection) -> tuple[int, str]:
-    """A project of a new organization without a rate limit: (id, public key)."""
-    org_id = conn.execute("INSERT INTO app.organizations (name) VALUES ('ingest profile') RETURNING id").fetchone()[0]
-    conn.execute("INSERT INTO app.organization_rate_limits (organization_id, per_minute) VALUES (%s, 0)", [org_id])
+def bench_project(url: str, conn: psycopg.Connection) -> tuple[int, str]:
+    """A project of a new organization without a rate limit (ingest_sql.py's): (id, public key)."""
     return conn.execute("INSERT INTO app.projects (organization_id, name) VALUES (%s, 'profile')"
-                        " RETURNING id, public_key", [org_id]).fetchone()
+                        " RETURNING id, public_key", [create_unlimited_organization(url)]).fetchone()
 
 
 def cpu_per_call(conn: psycopg.Connection, calls: list[str]) -> tuple[float, float]:
@@ -95,8 +95,8 @@ def main() -> None:
     args = parser.parse_args()
     with bench_database() as url, psycopg.connect(url, autocommit=True) as conn:
         conn.execute("SET jit = off")  # (as the stack runs it)
-        project_id, key = bench_project(conn)
-        conn.execute("SET ROLE pgwarden_web")
+        project_id, key = bench_project(url, conn)
+        conn.execute(f"SET ROLE {WEB_ROLE}")
         for body in bodies(project_id, key, 8, 2 * FINGERPRINTS // 8):  # every group created, caches warm
             conn.execute(sql.WEB_INGEST, [body]).fetchall()
         print(f"{'envelopes a call':>16} {'wall ms a call':>15} {'CPU µs a call':>14} {'CPU µs an event':>16}")
