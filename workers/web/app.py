@@ -26,6 +26,7 @@ import workers.web
 from workers import sql
 from workers.web.batcher import Batcher
 from workers.web.errors import RETRY_AFTER_SECONDS, UNEXPECTED, WireError, error_json, log_failure, wire_error_json
+from workers.web.pools import open_pool
 from workers.web.routes_ai import ai_resources
 from workers.web.routes_health import health_resources
 from workers.web.ui.pages import no_such_page
@@ -55,9 +56,7 @@ def create_app(database_url: str, *, pool_size: int = 4, batch_window: float = 0
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         # open without waiting: a database that is down at start gives 503s, not a dead process
-        pool = psycopg_pool.AsyncConnectionPool(database_url, min_size=1, max_size=pool_size, open=False,
-                                                kwargs={"autocommit": True}, name="pgwarden-web")
-        await pool.open(wait=False)
+        pool = await open_pool(database_url, "pgwarden-web", max_size=pool_size)
         app.state.db = pool
         app.state.jwt_secret = jwt_secret
         app.state.batcher = Batcher(pool, window=batch_window, max_concurrent_calls=max(1, pool_size - 1))

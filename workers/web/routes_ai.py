@@ -37,6 +37,7 @@ from workers import sql, tokens
 from workers.web.auth import bearer_token
 from workers.web.errors import WireError, database_unavailable_json, error_json, unknown_field, unknown_field_hint
 from workers.web.notifications import Notifications
+from workers.web.pools import open_pool
 from workers.web.routes_health import refused
 from workers.web.routes_sentry import read_body
 
@@ -61,9 +62,7 @@ class AiResources:
 
 @contextlib.asynccontextmanager
 async def ai_resources(conninfo: str, jwt_secret: str | None) -> AsyncIterator[AiResources]:
-    pool = psycopg_pool.AsyncConnectionPool(conninfo, min_size=1, max_size=POOL_SIZE, timeout=POOL_TIMEOUT_SECONDS,
-                                            open=False, kwargs={"autocommit": True}, name="pgwarden-web-ai")
-    await pool.open(wait=False)  # a database that is down at start gives 503s, not a dead process
+    pool = await open_pool(conninfo, "pgwarden-web-ai", max_size=POOL_SIZE, timeout=POOL_TIMEOUT_SECONDS)
     notifications = Notifications(conninfo, sql.AI_LISTEN)
     await notifications.start()
     try:

@@ -42,6 +42,7 @@ from workers.web.errors import (
     unknown_field_hint,
 )
 from workers.web.notifications import Notifications
+from workers.web.pools import open_pool
 from workers.web.routes_sentry import read_body
 
 MAX_BODY_BYTES = 64 * 1024
@@ -63,10 +64,7 @@ class HealthResources:
 @contextlib.asynccontextmanager
 async def health_resources(conninfo: str, *,
                            pool_timeout: float = POOL_TIMEOUT_SECONDS) -> AsyncIterator[HealthResources]:
-    # open without waiting: a database that is down at start gives 503s, not a dead process
-    pool = psycopg_pool.AsyncConnectionPool(conninfo, min_size=1, max_size=POOL_SIZE, timeout=pool_timeout,
-                                            open=False, kwargs={"autocommit": True}, name="pgwarden-web-health")
-    await pool.open(wait=False)
+    pool = await open_pool(conninfo, "pgwarden-web-health", max_size=POOL_SIZE, timeout=pool_timeout)
     notifications = Notifications(conninfo, sql.HEALTH_LISTEN)
     await notifications.start()
     try:

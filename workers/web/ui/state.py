@@ -12,6 +12,7 @@ import psycopg_pool
 
 from workers import sql
 from workers.web.notifications import Notifications
+from workers.web.pools import open_pool
 from workers.web.ui.security import CookieSigner
 
 
@@ -25,10 +26,7 @@ class UiState:
 @contextlib.asynccontextmanager
 async def ui_resources(database_url: str, secret: str | None, pool_size: int = 4) -> AsyncIterator[UiState]:
     # prepare_threshold=None: nothing is prepared, so every list query is planned for the filters it has
-    pool = psycopg_pool.AsyncConnectionPool(database_url, min_size=1, max_size=pool_size, open=False,
-                                            kwargs={"autocommit": True, "prepare_threshold": None},
-                                            name="pgwarden-web-ui")
-    await pool.open(wait=False)
+    pool = await open_pool(database_url, "pgwarden-web-ui", max_size=pool_size, prepare_threshold=None)
     live = Notifications(database_url, sql.WEB_LIVE_LISTEN)
     await live.start()
     try:
